@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The numeric modules are compiled with optimisation even in debug builds:
+// training and gradient checks would otherwise crawl in `swift test`.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "EfficientRec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "efficientrec", targets: ["efficientrec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C fenced in: one system-library target, imported only by RecMath.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "RecMath", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+        .target(name: "RecData", dependencies: ["RecMath"], swiftSettings: optimised),
+        .target(name: "RecModel", dependencies: ["RecMath", "RecData"], swiftSettings: optimised),
+        .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecModel"], swiftSettings: optimised),
+        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval"]),
+        .executableTarget(name: "efficientrec", dependencies: [
+            "RecApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
+        .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath"]),
+        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RecApp"]),
+    ]
+)

@@ -1,0 +1,93 @@
+import Foundation
+import RecData
+import RecEval
+import RecModel
+
+/// `efficientrec evaluate`: the strong-generalisation protocol for EfficientRec and the baselines,
+/// all trained and scored on the same split in the same run.
+public struct EvaluateJob {
+    public enum Baseline: String, CaseIterable, Sendable {
+        case pop, itemknn, ease, kmeans
+    }
+
+    public var interactions: String
+    public var items: String?
+    public var users: String?
+    public var testFraction = 0.2
+    public var seed: UInt64 = 1
+    public var holdout: UserSplit.HoldoutOrder = .random
+    public var validation = false
+    public var baselines: [Baseline] = Baseline.allCases
+    public var configuration: ModelConfiguration
+    /// Also train and score the paper-faithful configuration (the ablation).
+    public var includePaperFaithful = false
+    public var json: String?
+    public var quiet = false
+
+    public init(interactions: String, items: String?, users: String?, configuration: ModelConfiguration) {
+        self.interactions = interactions
+        self.items = items
+        self.users = users
+        self.configuration = configuration
+    }
+
+    @discardableResult
+    public func run() throws(AppError) -> EvaluationReport {
+        guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
+        if let problem = configuration.validationError() { throw AppError(problem) }
+        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
+        let protocolRun = StrongGeneralization(dataset: dataset, testFraction: testFraction, seed: seed,
+                                               holdout: holdout, validation: validation)
+        let train = protocolRun.trainingData
+        guard !protocolRun.testCases.isEmpty else { throw AppError("no test user has two or more interactions") }
+        var scores: [ModelScores] = []
+        func timed<T>(_ name: String, _ body: () throws -> T) throws(AppError) -> (T, Double) {
+            let started = Date()
+            let value = try AppError.wrap(body)
+            let seconds = Date().timeIntervalSince(started)
+            if !quiet { Terminal.log("trained \(name) in " + String(format: "%.1f s", seconds)) }
+            return (value, seconds)
+        }
+        var variants: [(String, ModelConfiguration)] = [("efficientrec", configuration)]
+        if includePaperFaithful {
+            var paper = ModelConfiguration.paperFaithful
+            paper.seed = configuration.seed
+            paper.threads = configuration.threads
+            paper.clusters = configuration.clusters
+            paper.shortlistLength = configuration.shortlistLength
+            variants.append(("efficientrec-paper", paper))
+        }
+        for (name, config) in variants {
+            let (built, seconds) = try timed(name) {
+                try ModelBuilder.build(dataset: train, configuration: config,
+                                       progress: quiet ? nil : Terminal.trainingProgress())
+            }
+            scores += protocolRun.score(EfficientRecRecommender(name: name, model: built.model), trainSeconds: seconds)
+        }
+        for baseline in baselines {
+            let (model, seconds): (EvaluatedRecommender, Double)
+            switch baseline {
+            case .pop: (model, seconds) = try timed("pop") { PopularityRecommender(train: train) }
+            case .itemknn: (model, seconds) = try timed("itemknn") { ItemKNNRecommender(train: train) }
+            case .ease: (model, seconds) = try timed("ease") { try EASERecommender(train: train) }
+            case .kmeans:
+                (model, seconds) = try timed("kmeans") {
+                    KMeansVoteRecommender(train: train, clusters: configuration.clusters, topClusters: configuration.topClusters,
+                                          shortlistLength: configuration.shortlistLength, seed: seed)
+                }
+            }
+            scores += protocolRun.score(model, trainSeconds: seconds)
+        }
+        let report = EvaluationReport(dataset: interactions, trainUsers: protocolRun.trainUsers.count,
+                                      testUsers: protocolRun.testCases.count, items: dataset.log.items.count, seed: seed,
+                                      protocolName: protocolRun.name, cutoffs: [10, 20, 50], scores: scores)
+        print(report.table())
+        if let json {
+            let text = try AppError.wrap { try report.json() }
+            guard FileManager.default.createFile(atPath: json, contents: Data(text.utf8)) else {
+                throw AppError("cannot write \(json)")
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import RecData
+import RecModel
+
+/// `efficientrec recommend`: for every user of a histories file, a profile from that history alone,
+/// written as TSV `user	item	rank	score` (k rows per user, rank 1 first, no history items).
+public struct RecommendJob {
+    public var model: String
+    public var histories: String
+    public var users: String?
+    public var k: Int
+    public var output: String?
+    public var quiet = false
+
+    public init(model: String, histories: String, users: String?, k: Int, output: String?) {
+        self.model = model
+        self.histories = histories
+        self.users = users
+        self.k = k
+        self.output = output
+    }
+
+    public static let maxK = 10_000
+
+    public struct Outcome: Sendable {
+        public var users: Int
+        public var rows: Int
+        public var unknownItems: Int
+        public var popularityFallbacks: Int
+        public var seconds: Double
+    }
+
+    @discardableResult
+    public func run() throws(AppError) -> Outcome {
+        guard k >= 1, k <= Self.maxK else { throw AppError("-k must be between 1 and \(Self.maxK)") }
+        let model = try AppError.wrap { try ModelFile.load(path: self.model) }
+        let log = try AppError.wrap { try InteractionLog.read(path: histories) }
+        let attributeTable = try users.map { path throws(AppError) in
+            try AppError.wrap { try UserAttributeTable.read(path: path, columns: model.attributes.columnNames) }
+        }
+        let started = Date()
+        var vote = model.makeVote()
+        var text = "user\titem\trank\tscore\n"
+        var outcome = Outcome(users: log.users.count, rows: 0, unknownItems: 0, popularityFallbacks: 0, seconds: 0)
+        for u in 0..<log.users.count {
+            let raw = log.history(of: u)
+            let (history, unknown) = model.mapHistory(itemIDs: raw.items.map { log.items[$0] }, ratings: raw.ratings,
+                                                      timestamps: raw.timestamps)
+            outcome.unknownItems += unknown
+            let attributes = model.attributes.encode(attributeTable?.row(of: log.users[u]))
+            let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote)
+            if result.fallback == .popularity { outcome.popularityFallbacks += 1 }
+            for (rank, (item, score)) in result.items.enumerated() {
+                text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)\n"
+                outcome.rows += 1
+            }
+        }
+        outcome.seconds = Date().timeIntervalSince(started)
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                throw AppError("cannot write \(output)")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        if !quiet {
+            Terminal.log("recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
+                         + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
+                         + "\(outcome.popularityFallbacks) users served from the popularity fallback")
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import RecData
+import RecModel
+
+/// `efficientrec train`: load data, train, build shortlists, save the model file.
+public struct TrainJob {
+    public var interactions: String
+    public var items: String?
+    public var users: String?
+    public var output: String
+    public var configuration: ModelConfiguration
+    public var quiet = false
+
+    public init(interactions: String, items: String?, users: String?, output: String, configuration: ModelConfiguration) {
+        self.interactions = interactions
+        self.items = items
+        self.users = users
+        self.output = output
+        self.configuration = configuration
+    }
+
+    public struct Outcome: Sendable {
+        public var version: String
+        public var bytes: Int
+        public var summary: TrainingSummary
+        public var model: RecommenderModel
+    }
+
+    @discardableResult
+    public func run() throws(AppError) -> Outcome {
+        if let problem = configuration.validationError() { throw AppError(problem) }
+        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
+        if !quiet {
+            Terminal.log("loaded \(dataset.log.users.count) users, \(dataset.log.items.count) items, \(dataset.log.interactionCount) interactions; "
+                         + "attributes: \(dataset.attributes.columnNames.isEmpty ? "none" : dataset.attributes.columnNames.joined(separator: ", ")); "
+                         + "genres: \(dataset.itemFeatures.genreVocabulary.count)")
+        }
+        let built = try AppError.wrap {
+            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: quiet ? nil : Terminal.trainingProgress())
+        }
+        let version = try AppError.wrap { try ModelFile.save(built.model, to: output) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        if !quiet {
+            Terminal.log(built.training.description)
+            Terminal.log("wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
+                         + "\(built.model.shortlists.items.count) shortlist entries")
+        }
+        var model = built.model
+        model = try AppError.wrap { try ModelFile.decode(try ModelFile.encode(model).bytes) }
+        return Outcome(version: version, bytes: size, summary: built.training, model: model)
+    }
+}

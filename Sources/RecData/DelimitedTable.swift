@@ -1,0 +1,155 @@
+import Foundation
+
+/// A header-led CSV or TSV table (also RecBole atomic files, whose headers carry `:type` suffixes).
+/// Fields are split on tabs when the header line contains a tab, otherwise on commas
+/// (with double-quoted fields allowed in CSV).
+public struct DelimitedTable: Sendable {
+    public struct Column: Equatable, Sendable {
+        /// Lower-cased name without the RecBole type suffix (`user_id:token` → `user_id`).
+        public var name: String
+        /// The RecBole type (`token`, `token_seq`, `float`, …) or nil for a plain header.
+        public var type: String?
+        public var isSequence: Bool { type == "token_seq" || type == "float_seq" }
+    }
+
+    public let path: String
+    public let columns: [Column]
+    public let separator: UInt8
+    private let bytes: [UInt8]
+    private let bodyStart: Int
+
+    public init(path: String) throws(DataError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, line: 0, message: "cannot read the file (missing or unreadable)")
+        }
+        try self.init(path: path, bytes: [UInt8](data))
+    }
+
+    public init(path: String, bytes: [UInt8]) throws(DataError) {
+        self.path = path
+        self.bytes = bytes
+        var end = 0
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        var headerBytes = Array(bytes[0..<end])
+        if headerBytes.first == 0xEF, headerBytes.count >= 3 { headerBytes.removeFirst(3) } // UTF-8 BOM
+        if headerBytes.last == UInt8(ascii: "\r") { headerBytes.removeLast() }
+        guard !headerBytes.isEmpty else {
+            throw DataError(file: path, line: 1, message: "the file is empty or has no header line")
+        }
+        separator = headerBytes.contains(UInt8(ascii: "\t")) ? UInt8(ascii: "\t") : UInt8(ascii: ",")
+        bodyStart = min(bytes.count, end + 1)
+        let names = DelimitedTable.split(headerBytes[...], separator: separator)
+        columns = names.map { raw in
+            let text = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            return Column(name: (parts.first ?? "").lowercased(), type: parts.count > 1 ? parts[1].lowercased() : nil)
+        }
+    }
+
+    /// Index of the first column whose name is one of `aliases`.
+    public func column(_ aliases: [String]) -> Int? {
+        columns.firstIndex { aliases.contains($0.name) }
+    }
+
+    public func requireColumn(_ aliases: [String], role: String) throws(DataError) -> Int {
+        guard let index = column(aliases) else {
+            let found = columns.map(\.name).joined(separator: ", ")
+            throw DataError(file: path, line: 1, message: "the header has no \(role) column (expected one of \(aliases.joined(separator: ", ")); found \(found))")
+        }
+        return index
+    }
+
+    /// Calls `body` with the 1-based line number and the fields of every non-blank data line.
+    /// A line with a different number of fields than the header is an error.
+    public func forEachRow(_ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) {
+        var start = bodyStart
+        var line = 1
+        while start < bytes.count {
+            line += 1
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var lineEnd = end
+            if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            defer { start = end + 1 }
+            if lineEnd == start { continue }
+            let fields = DelimitedTable.split(bytes[start..<lineEnd], separator: separator)
+            guard fields.count == columns.count else {
+                throw DataError(file: path, line: line,
+                                message: "expected \(columns.count) fields, found \(fields.count)")
+            }
+            try body(line, fields)
+        }
+    }
+
+    /// A field as a string; invalid UTF-8 is an error naming the line.
+    public func text(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> String {
+        guard let s = String(validating: field, as: UTF8.self) else {
+            throw DataError(file: path, line: line, message: "column '\(columns[column].name)' is not valid UTF-8")
+        }
+        return s.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A non-empty identifier.
+    public func identifier(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> String {
+        let s = try text(field, line: line, column: column)
+        guard !s.isEmpty else {
+            throw DataError(file: path, line: line, message: "column '\(columns[column].name)' is empty")
+        }
+        return s
+    }
+
+    /// A finite number.
+    public func number(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> Double {
+        let s = try text(field, line: line, column: column)
+        guard let v = Double(s), v.isFinite else {
+            throw DataError(file: path, line: line,
+                            message: "column '\(columns[column].name)' must be a finite number, found '\(s.prefix(40))'")
+        }
+        return v
+    }
+
+    /// The values of a multi-valued field: space-separated for RecBole `token_seq`, otherwise `|`-separated.
+    public func values(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> [String] {
+        let s = try text(field, line: line, column: column)
+        let parts: [Substring] = columns[column].isSequence ? s.split(separator: " ") : s.split(separator: "|")
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func split(_ line: ArraySlice<UInt8>, separator: UInt8) -> [ArraySlice<UInt8>] {
+        var fields: [ArraySlice<UInt8>] = []
+        var i = line.startIndex
+        var fieldStart = i
+        let quote = UInt8(ascii: "\"")
+        let quoting = separator == UInt8(ascii: ",")
+        while i < line.endIndex {
+            let b = line[i]
+            if quoting && b == quote && i == fieldStart {
+                // A quoted CSV field: up to the closing quote ("" is an escaped quote; kept verbatim).
+                var j = i + 1
+                while j < line.endIndex {
+                    if line[j] == quote {
+                        if j + 1 < line.endIndex && line[j + 1] == quote { j += 2; continue }
+                        break
+                    }
+                    j += 1
+                }
+                fields.append(line[(i + 1)..<min(j, line.endIndex)])
+                i = min(j + 1, line.endIndex)
+                // Skip to the separator.
+                while i < line.endIndex && line[i] != separator { i += 1 }
+                i += 1
+                fieldStart = i
+                if i > line.endIndex { return fields }
+                if i == line.endIndex { fields.append(line[i..<i]); return fields }
+                continue
+            }
+            if b == separator {
+                fields.append(line[fieldStart..<i])
+                fieldStart = i + 1
+            }
+            i += 1
+        }
+        fields.append(line[fieldStart..<line.endIndex])
+        return fields
+    }
+}

@@ -1,0 +1,37 @@
+/// How raw ratings map to the normalised signal y ∈ [-1, 1] the model aggregates
+/// (DESIGN §2.1): y = (r − neutral) / halfRange, clipped; implicit feedback gives y = 1.
+/// "Liked" means a raw rating ≥ `likeThreshold`.
+public struct RatingScale: Codable, Equatable, Sendable {
+    public var neutral: Float
+    public var halfRange: Float
+    public var likeThreshold: Float
+    public var implicit: Bool
+
+    public init(neutral: Float, halfRange: Float, likeThreshold: Float, implicit: Bool = false) {
+        self.neutral = neutral
+        self.halfRange = halfRange
+        self.likeThreshold = likeThreshold
+        self.implicit = implicit
+    }
+
+    public static let implicitFeedback = RatingScale(neutral: 0, halfRange: 1, likeThreshold: -Float.infinity, implicit: true)
+
+    /// The documented default: implicit when all ratings are equal, otherwise neutral = the middle of
+    /// the observed range, halfRange = half its width, liked = above neutral by half a halfRange
+    /// (1–5 stars → y = (r − 3) / 2, liked ≥ 4).
+    public static func inferred(from ratings: [Float]) -> RatingScale {
+        guard let low = ratings.min(), let high = ratings.max(), high > low else { return .implicitFeedback }
+        let neutral = (low + high) / 2
+        let half = (high - low) / 2
+        return RatingScale(neutral: neutral, halfRange: half, likeThreshold: neutral + half / 2)
+    }
+
+    @inline(__always)
+    public func normalized(_ rating: Float) -> Float {
+        if implicit { return 1 }
+        return min(1, max(-1, (rating - neutral) / halfRange))
+    }
+
+    @inline(__always)
+    public func isLiked(_ rating: Float) -> Bool { implicit || rating >= likeThreshold }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RecData
+import RecMath
+import RecModel
+
+/// The strong-generalisation protocol (DESIGN §3): users split into training and test users; each
+/// test user's history is split 50/50 into a part given to the model and a held-out part; relevant
+/// items are held-out items rated at or above a threshold. Every model is trained and scored on the
+/// same split in the same run.
+public struct StrongGeneralization: Sendable {
+    public struct TestCase: Sendable {
+        public var user: Int
+        public var given: UserHistory
+        public var heldOut: UserHistory
+        public var attributes: [Int]
+    }
+
+    public var dataset: Dataset
+    public var trainUsers: [Int]
+    public var testCases: [TestCase]
+    public var seed: UInt64
+    public var name: String
+
+    /// `validation`: split the training users again and test on the inner split, never touching the
+    /// outer test users (how defaults are chosen).
+    public init(dataset: Dataset, testFraction: Double, seed: UInt64, holdout: UserSplit.HoldoutOrder = .random,
+                validation: Bool = false) {
+        self.dataset = dataset
+        self.seed = seed
+        var split = UserSplit(userCount: dataset.log.users.count, testFraction: testFraction, seed: seed)
+        name = "strong generalisation"
+        if validation {
+            let inner = UserSplit(userCount: split.trainUsers.count, testFraction: testFraction, seed: seed &+ 1)
+            split = UserSplit(trainUsers: inner.trainUsers.map { split.trainUsers[$0] },
+                              testUsers: inner.testUsers.map { split.trainUsers[$0] })
+            name = "strong generalisation, validation split of the training users"
+        }
+        trainUsers = split.trainUsers
+        testCases = split.testUsers.compactMap { u in
+            let history = dataset.log.history(of: u)
+            guard history.count >= 2 else { return nil }
+            var rng = SeededRandom.derived(seed: seed, stream: UInt64(u))
+            let (given, heldOut) = UserSplit.holdout(history, fraction: 0.5, order: holdout, rng: &rng)
+            return TestCase(user: u, given: given, heldOut: heldOut, attributes: dataset.userAttributeValues[u])
+        }
+    }
+
+    public var trainingData: Dataset { dataset.subset(users: trainUsers) }
+
+    /// Relevance thresholds: the liked threshold (≥ 4 stars) and the neutral one (the paper's ≥ 3).
+    public var thresholds: [Float] {
+        let scale = dataset.ratingScale
+        return scale.implicit ? [scale.likeThreshold] : [scale.likeThreshold, scale.neutral]
+    }
+
+    public func score(_ model: EvaluatedRecommender, trainSeconds: Double, cutoffs: [Int] = [10, 20, 50]) -> [ModelScores] {
+        let maxK = cutoffs.max() ?? 10
+        let started = Date()
+        let rankings = testCases.map { model.recommend(history: $0.given, attributes: $0.attributes, k: maxK) }
+        let perUser = Date().timeIntervalSince(started) / Double(max(1, testCases.count)) * 1e6
+        return thresholds.map { threshold in
+            var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
+            var users = 0
+            for (t, ranked) in zip(testCases, rankings) {
+                let relevant = Set(t.heldOut.items.indices.filter { t.heldOut.ratings[$0] >= threshold }.map { t.heldOut.items[$0] })
+                for k in cutoffs { cov[k, default: []].formUnion(ranked.prefix(k)) }
+                guard !relevant.isEmpty else { continue }
+                users += 1
+                for k in cutoffs {
+                    let v = RankingMetrics.evaluate(ranked: ranked, relevant: relevant, k: k)
+                    p[k, default: 0] += v.precision; r[k, default: 0] += v.recall; n[k, default: 0] += v.ndcg
+                }
+            }
+            let d = Double(max(1, users))
+            let items = Double(max(1, dataset.log.items.count))
+            return ModelScores(model: model.name, relevanceThreshold: threshold, users: users,
+                               precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
+                               ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
+                               trainSeconds: trainSeconds, microsecondsPerUser: perUser)
+        }
+    }
+}
+
+extension UserSplit {
+    init(trainUsers: [Int], testUsers: [Int]) {
+        self.init(userCount: 0, testFraction: 0, seed: 0)
+        self.trainUsers = trainUsers
+        self.testUsers = testUsers
+    }
+}

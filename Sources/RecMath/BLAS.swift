@@ -1,0 +1,79 @@
+import COpenBLAS
+
+/// Matrix products over OpenBLAS. The only Swift file that calls into COpenBLAS besides `Cholesky`.
+public enum BLAS {
+    /// Number of threads OpenBLAS uses for the large products (training uses both cores).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// C = alpha * op(A) * op(B) + beta * C, with op = transpose when the flag is set.
+    /// Shapes are checked by the caller's types; a mismatch is a programming error.
+    public static func gemm(
+        _ a: Matrix, transposeA: Bool = false,
+        _ b: Matrix, transposeB: Bool = false,
+        alpha: Float = 1, beta: Float = 0, into c: inout Matrix
+    ) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        assert((transposeB ? b.cols : b.rows) == k, "gemm inner dimensions differ")
+        assert(c.rows == m && c.cols == n, "gemm output shape differs")
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if beta == 0 { c.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            else { c.values = c.values.map { $0 * beta } }
+            return
+        }
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                c.values.withUnsafeMutableBufferPointer { pc in
+                    cblas_sgemm(
+                        CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans,
+                        transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        pa.baseAddress, Int32(a.cols),
+                        pb.baseAddress, Int32(b.cols),
+                        beta, pc.baseAddress, Int32(c.cols))
+                }
+            }
+        }
+    }
+
+    /// Returns op(A) * op(B).
+    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
+        var c = Matrix(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)
+        gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
+        return c
+    }
+
+    /// y = A x for a row-major matrix and a dense vector.
+    public static func gemv(_ a: Matrix, transpose: Bool = false, _ x: [Float]) -> [Float] {
+        let outCount = transpose ? a.cols : a.rows
+        var y = [Float](repeating: 0, count: outCount)
+        guard a.rows > 0, a.cols > 0 else { return y }
+        a.values.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                                Int32(a.rows), Int32(a.cols), 1, pa.baseAddress, Int32(a.cols),
+                                px.baseAddress, 1, 0, py.baseAddress, 1)
+                }
+            }
+        }
+        return y
+    }
+
+    /// y += alpha * x
+    public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
+        guard !x.isEmpty else { return }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                cblas_saxpy(Int32(x.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
+            }
+        }
+    }
+}

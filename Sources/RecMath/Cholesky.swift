@@ -1,0 +1,40 @@
+import COpenBLAS
+
+public enum MathError: Error, Equatable, CustomStringConvertible {
+    case notSquare(rows: Int, cols: Int)
+    case notPositiveDefinite(leadingMinor: Int)
+    case lapackArgument(Int)
+
+    public var description: String {
+        switch self {
+        case let .notSquare(r, c): return "matrix is \(r)x\(c), not square"
+        case let .notPositiveDefinite(k): return "matrix is not positive definite (leading minor \(k)); increase the regularisation"
+        case let .lapackArgument(i): return "LAPACK rejected argument \(i)"
+        }
+    }
+}
+
+public enum Cholesky {
+    /// Inverse of a symmetric positive-definite matrix (LAPACK spotrf + spotri).
+    public static func inverse(_ a: Matrix) throws(MathError) -> Matrix {
+        guard a.rows == a.cols else { throw .notSquare(rows: a.rows, cols: a.cols) }
+        var n = Int32(a.rows)
+        var out = a
+        var info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "L"))
+        // Row-major storage is the transpose; for a symmetric matrix "L" in Fortran is "U" here,
+        // and filling the other triangle afterwards makes the result independent of that.
+        out.values.withUnsafeMutableBufferPointer { p in
+            spotrf_(&uplo, &n, p.baseAddress, &n, &info)
+            if info == 0 { spotri_(&uplo, &n, p.baseAddress, &n, &info) }
+        }
+        if info > 0 { throw .notPositiveDefinite(leadingMinor: Int(info)) }
+        if info < 0 { throw .lapackArgument(Int(-info)) }
+        let size = a.rows
+        // Fortran's lower triangle is row-major's upper triangle: mirror it into the lower one.
+        for r in 0..<size {
+            for c in 0..<r { out.values[r * size + c] = out.values[c * size + r] }
+        }
+        return out
+    }
+}

@@ -1,0 +1,55 @@
+import RecData
+import RecMath
+
+/// Trains the encoder and builds everything a served model holds: shortlists and the popularity list.
+public enum ModelBuilder {
+    public struct Result: Sendable {
+        public var model: RecommenderModel
+        public var training: TrainingSummary
+    }
+
+    public static func build(dataset: Dataset, configuration: ModelConfiguration,
+                             progress: ((TrainingProgress) -> Void)? = nil) throws(MathError) -> Result {
+        let trainer = Trainer(configuration: configuration, dataset: dataset)
+        let trained = try trainer.train(progress: progress)
+        let c = trainer.configuration
+        let popularity = Self.popularity(dataset)
+        var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
+                                     attributes: dataset.attributes, parameters: trained.parameters,
+                                     shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity)
+        let shortlists: Shortlists
+        switch c.shortlistSource {
+        case .weights:
+            shortlists = Shortlists.fromDecoder(trained.parameters["decoder.w"], length: c.shortlistLength)
+        case .members:
+            shortlists = memberShortlists(model: model, dataset: dataset)
+        }
+        model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+                                 attributes: model.attributes, parameters: model.parameters,
+                                 shortlists: shortlists, popularity: popularity)
+        return Result(model: model, training: trained.summary)
+    }
+
+    /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's
+    /// shortlists are rebuilt from fresh interaction logs without retraining the encoder.
+    public static func memberShortlists(model: RecommenderModel, dataset: Dataset) -> Shortlists {
+        let c = model.configuration
+        let memberships = (0..<dataset.log.users.count).map { u in
+            let input = ProfileInput.from(history: dataset.log.history(of: u), attributes: dataset.userAttributeValues[u],
+                                          configuration: c)
+            return input.isEmpty ? [] : model.topClusters(model.clusterActivations(input))
+        }
+        return Shortlists.fromMembers(memberships: memberships, histories: { dataset.log.history(of: $0) },
+                                      itemCount: model.items.count, clusterCount: c.clusters, scale: dataset.ratingScale,
+                                      aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
+    }
+
+    /// Items by decreasing number of users who liked them (ties: lower index); at most 1,000 kept.
+    public static func popularity(_ dataset: Dataset, limit: Int = 1000) -> [Int] {
+        var counts = [Float](repeating: 0, count: dataset.log.items.count)
+        for k in 0..<dataset.log.interactionCount where dataset.ratingScale.isLiked(dataset.log.ratings[k]) {
+            counts[Int(dataset.log.itemIndices[k])] += 1
+        }
+        return TopK.select(counts, k: limit).map(\.index)
+    }
+}

@@ -1,0 +1,152 @@
+import RecData
+
+/// Every hyperparameter of the model, its training and its serving, with the documented defaults.
+/// Stored in the model file, so a model always serves with the settings it was built with.
+public struct ModelConfiguration: Codable, Equatable, Sendable {
+    // MARK: Encoder shape
+    public var embeddingDim = 64
+    public var genreDim = 16
+    public var towerHidden = 128
+    public var attributeDim = 8
+    public var headHidden = 256
+    public var profileDim = 64
+    /// K: the number of sigmoid soft clusters.
+    public var clusters = 500
+
+    // MARK: Profile input (DESIGN §2.1–2.4)
+    /// W: at most this many interactions enter a profile.
+    public var window = 200
+    public var windowRule: WindowRule = .recent
+    public var inputMode: InputMode = .liked
+    /// Training-time probability of dropping each input interaction.
+    public var inputDropout: Float = 0.2
+
+    // MARK: Objective
+    public var objective: Objective = .recommend
+    /// Weight of the EASE teacher's soft targets in the recommendation target (0 disables the teacher).
+    public var distillWeight: Float = 0.5
+    public var teacherLambda: Float = 500
+    public var teacherTemperature: Float = 0.02
+    public var tripletMargin: Float = 0.2
+    public var tripletNormalize = true
+    public var tripletSpace: TripletSpace = .clusters
+    /// With `recommendTriplet`, the weight of the triplet term.
+    public var tripletWeight: Float = 0.1
+
+    // MARK: Optimisation
+    public var epochs = 60
+    /// Final epochs trained with only the top-C clusters active (recommendation objectives only).
+    public var sparseEpochs = 20
+    public var batchSize = 64
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 42
+    public var threads = 2
+
+    // MARK: Shortlists and voting (DESIGN §2.7–2.9)
+    /// C: clusters a user votes with.
+    public var topClusters = 10
+    /// L: items per cluster shortlist.
+    public var shortlistLength = 200
+    public var shortlistSource: ShortlistSource = .weights
+    public var shortlistAggregation: ShortlistAggregation = .membership
+    public var smoothing: Float = 10
+    public var voteReduction: VoteReduction = .sum
+
+    public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
+
+    public init() {}
+
+    /// The configuration that follows the paper and the authors' notebook: triplet loss on the
+    /// cluster vectors, shortlists from members with the mean aggregation, mean vote.
+    public static var paperFaithful: ModelConfiguration {
+        var c = ModelConfiguration()
+        c.objective = .triplet
+        c.inputMode = .signed
+        c.inputDropout = 0
+        c.distillWeight = 0
+        c.sparseEpochs = 0
+        c.topClusters = 5
+        c.shortlistSource = .members
+        c.shortlistAggregation = .mean
+        c.voteReduction = .mean
+        return c
+    }
+
+    public enum WindowRule: String, Codable, CaseIterable, Sendable {
+        /// Keep the W most recent interactions (by timestamp, then file order).
+        case recent
+        /// Keep the W highest-rated interactions (ties: most recent).
+        case topRated = "top-rated"
+    }
+
+    public enum InputMode: String, Codable, CaseIterable, Sendable {
+        /// y = normalised rating in [-1, 1]; dislikes pull away.
+        case signed
+        /// y = 1 for liked interactions, others ignored (binarised input).
+        case liked
+    }
+
+    public enum Objective: String, Codable, CaseIterable, Sendable {
+        /// Self-supervised triplets: two disjoint halves of one history (the paper).
+        case triplet
+        /// Triplets supervised by the user's dominant genre (the authors' notebook).
+        case supervised
+        /// Recommendation-aware: clusters from one half predict the other half through K × items.
+        case recommend
+        /// `recommend` plus a weighted self-supervised triplet term.
+        case recommendTriplet = "recommend-triplet"
+
+        public var usesDecoder: Bool { self == .recommend || self == .recommendTriplet }
+    }
+
+    public enum TripletSpace: String, Codable, CaseIterable, Sendable {
+        case clusters
+        case profile
+    }
+
+    public enum ShortlistSource: String, Codable, CaseIterable, Sendable {
+        /// Rows of the learned K × items decoder (recommendation objectives only).
+        case weights
+        /// Counted over training users' cluster memberships (DESIGN §2.8); rebuildable from fresh logs.
+        case members
+    }
+
+    public enum ShortlistAggregation: String, Codable, CaseIterable, Sendable {
+        /// Mean of s_uc · y_ui over the members who liked the item (the notebook).
+        case mean
+        /// Sum over those members.
+        case sum
+        /// Sum / (likers + smoothing).
+        case smoothed
+        /// Sum / total membership weight of the cluster ≈ P(like | cluster).
+        case membership
+    }
+
+    public enum VoteReduction: String, Codable, CaseIterable, Sendable {
+        case sum
+        case mean
+    }
+
+    /// Checks ranges; returns a message naming the first bad setting.
+    public func validationError() -> String? {
+        if embeddingDim < 1 || profileDim < 1 || headHidden < 1 || towerHidden < 1 { return "layer sizes must be positive" }
+        if genreDim < 0 || attributeDim < 0 { return "genre and attribute dimensions must not be negative" }
+        if clusters < 1 || clusters > 100_000 { return "clusters (K) must be between 1 and 100000" }
+        if topClusters < 1 || topClusters > clusters { return "top clusters (C) must be between 1 and K (\(clusters))" }
+        if shortlistLength < 1 { return "shortlist length (L) must be positive" }
+        if window < 1 { return "window (W) must be positive" }
+        if !(0..<1).contains(inputDropout) { return "input dropout must be in [0, 1)" }
+        if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
+        if batchSize < 2 { return "batch size must be at least 2" }
+        if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
+        if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
+        if !(0...1).contains(distillWeight) { return "distill weight must be in [0, 1]" }
+        if !(teacherLambda > 0) || !(teacherTemperature > 0) { return "teacher lambda and temperature must be positive" }
+        if !(tripletMargin >= 0) { return "triplet margin must not be negative" }
+        if shortlistSource == .weights && !objective.usesDecoder {
+            return "shortlists from weights need a recommendation objective (use --shortlist-source members)"
+        }
+        if !(smoothing >= 0) { return "smoothing must not be negative" }
+        return nil
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import RecData
+import RecMath
+
+/// The versioned binary model artifact.
+///
+///     header:  "EFRECMDL" · format version u32 · section count u32 · model version u64 · CRC-32 of the header
+///     section: tag (4 ASCII bytes) · payload length u64 · CRC-32 of the payload u32 · payload
+///
+/// Sections: CONF (configuration, JSON), ITEM (item ID table), FEAT (item features), ATTR (user
+/// attribute vocabularies), ENCW (encoder tensors), SHRT (shortlists), POPL (popularity fallback).
+/// The model version is FNV-1a-64 of all section tags and payloads, so equal content ⇒ equal version.
+/// All integers are little-endian.
+public enum ModelFile {
+    public static let magic = Array("EFRECMDL".utf8)
+    public static let formatVersion: UInt32 = 1
+    static let sectionOrder = ["CONF", "ITEM", "FEAT", "ATTR", "ENCW", "SHRT", "POPL"]
+
+    public static func formatVersionID(_ hash: UInt64) -> String {
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Serialises a model; returns the bytes and the model version they carry.
+    public static func encode(_ model: RecommenderModel) throws(ModelFileError) -> (bytes: [UInt8], version: String) {
+        var sections: [(String, [UInt8])] = []
+        let json: Data
+        do { json = try JSONEncoder().encode(model.configuration) } catch {
+            throw .unwritable(path: "", reason: "configuration does not encode: \(error)")
+        }
+        sections.append(("CONF", [UInt8](json)))
+        var w = ByteWriter()
+        w.count(model.items.count)
+        for id in model.items.ids { w.string(id) }
+        sections.append(("ITEM", w.bytes))
+        w = ByteWriter()
+        w.count(model.itemFeatures.genreVocabulary.count)
+        for g in model.itemFeatures.genreVocabulary.ids { w.string(g) }
+        w.count(model.itemFeatures.genres.count)
+        for g in model.itemFeatures.genres { w.ints(g) }
+        w.floats(model.itemFeatures.years)
+        sections.append(("FEAT", w.bytes))
+        w = ByteWriter()
+        w.count(model.attributes.columnNames.count)
+        for (name, vocab) in zip(model.attributes.columnNames, model.attributes.vocabularies) {
+            w.string(name)
+            w.count(vocab.count)
+            for v in vocab.ids { w.string(v) }
+        }
+        sections.append(("ATTR", w.bytes))
+        w = ByteWriter()
+        w.count(model.parameters.names.count)
+        for (name, t) in zip(model.parameters.names, model.parameters.tensors) {
+            w.string(name); w.count(t.rows); w.count(t.cols); w.floats(t.values)
+        }
+        sections.append(("ENCW", w.bytes))
+        w = ByteWriter()
+        w.ints(model.shortlists.offsets)
+        w.ints(model.shortlists.items.map(Int.init))
+        w.floats(model.shortlists.scores)
+        sections.append(("SHRT", w.bytes))
+        w = ByteWriter()
+        w.ints(model.popularity)
+        sections.append(("POPL", w.bytes))
+
+        let hash = FNV1a.hash(sections.flatMap { [ArraySlice($0.0.utf8), ArraySlice($0.1)] })
+        var out = ByteWriter()
+        out.bytes = magic
+        out.u32(formatVersion)
+        out.count(sections.count)
+        out.u64(hash)
+        out.u32(CRC32.checksum(out.bytes))
+        for (tag, payload) in sections {
+            out.bytes.append(contentsOf: tag.utf8)
+            out.u64(UInt64(payload.count))
+            out.u32(CRC32.checksum(payload))
+            out.bytes.append(contentsOf: payload)
+        }
+        return (out.bytes, formatVersionID(hash))
+    }
+
+    public static func save(_ model: RecommenderModel, to path: String) throws(ModelFileError) -> String {
+        let (bytes, version) = try encode(model)
+        let temporary = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw .unwritable(path: path, reason: "cannot create the file")
+        }
+        // Atomic replace: a reader never sees a half-written model.
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
+        }
+        return version
+    }
+
+    public static func load(path: String) throws(ModelFileError) -> RecommenderModel {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
+        return try decode([UInt8](data))
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ModelFileError) -> RecommenderModel {
+        var r = ByteReader(bytes[...], section: "header")
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw .notAModelFile }
+        _ = try r.take(magic.count)
+        let version = try r.u32()
+        guard version == formatVersion else { throw .unsupportedFormatVersion(found: version, supported: formatVersion) }
+        let sectionCount = Int(try r.u32())
+        let hash = try r.u64()
+        let headerEnd = r.position
+        guard try r.u32() == CRC32.checksum(bytes[0..<headerEnd]) else { throw .checksumMismatch(section: "header") }
+        guard sectionCount <= 64 else { throw .malformed(section: "header", reason: "\(sectionCount) sections") }
+        var payloads: [String: ArraySlice<UInt8>] = [:]
+        var hashed: [ArraySlice<UInt8>] = []
+        for _ in 0..<sectionCount {
+            let tagBytes = try r.take(4)
+            let tag = String(decoding: tagBytes, as: UTF8.self)
+            let length = try r.u64()
+            let crc = try r.u32()
+            guard length <= UInt64(r.remaining) else { throw .truncated(section: tag) }
+            let payload = try r.take(Int(length))
+            guard CRC32.checksum(payload) == crc else { throw .checksumMismatch(section: tag) }
+            payloads[tag] = payload
+            hashed.append(tagBytes); hashed.append(payload)
+        }
+        guard r.atEnd else { throw .malformed(section: "file", reason: "\(r.remaining) unexpected bytes after the last section") }
+        let content = FNV1a.hash(hashed)
+        guard content == hash else { throw .versionMismatch(header: formatVersionID(hash), content: formatVersionID(content)) }
+        for tag in sectionOrder where payloads[tag] == nil { throw .missingSection(tag) }
+        var model = try ModelFileSections(payloads).model()
+        model.version = formatVersionID(hash)
+        return model
+    }
+}

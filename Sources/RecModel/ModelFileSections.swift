@@ -1,0 +1,97 @@
+import Foundation
+import RecData
+import RecMath
+
+/// Decodes the sections of a model file and checks that they agree with each other.
+struct ModelFileSections {
+    let payloads: [String: ArraySlice<UInt8>]
+
+    init(_ payloads: [String: ArraySlice<UInt8>]) { self.payloads = payloads }
+
+    func reader(_ tag: String) -> ByteReader { ByteReader(payloads[tag]!, section: tag) }
+
+    func model() throws(ModelFileError) -> RecommenderModel {
+        let configuration: ModelConfiguration
+        do { configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(payloads["CONF"]!)) } catch {
+            throw .malformed(section: "CONF", reason: "configuration does not decode: \(error)")
+        }
+        if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
+
+        var r = reader("ITEM")
+        let itemCount = try r.count(elementSize: 4)
+        var items = IDMap()
+        for _ in 0..<itemCount { items.insert(try r.string()) }
+        guard items.count == itemCount else { throw .malformed(section: "ITEM", reason: "duplicate item IDs") }
+        try finish(r)
+
+        r = reader("FEAT")
+        let genreCount = try r.count(elementSize: 4)
+        var genres = IDMap()
+        for _ in 0..<genreCount { genres.insert(try r.string()) }
+        let rows = try r.count(elementSize: 4)
+        guard rows == itemCount else { throw .malformed(section: "FEAT", reason: "\(rows) feature rows for \(itemCount) items") }
+        var itemGenres: [[Int]] = []
+        for _ in 0..<rows { itemGenres.append(try r.ints(below: genreCount, what: "genre index")) }
+        let years = try r.floats()
+        guard years.count == itemCount else { throw .malformed(section: "FEAT", reason: "year count differs from item count") }
+        try finish(r)
+        let features = ItemFeatures(genreVocabulary: genres, genres: itemGenres, years: years,
+                                    titles: Array(repeating: "", count: itemCount))
+
+        r = reader("ATTR")
+        var names: [String] = [], vocabularies: [IDMap] = []
+        for _ in 0..<(try r.count(elementSize: 8)) {
+            names.append(try r.string())
+            var vocab = IDMap()
+            for _ in 0..<(try r.count(elementSize: 4)) { vocab.insert(try r.string()) }
+            guard vocab.count > 0 else { throw .malformed(section: "ATTR", reason: "empty vocabulary for \(names.last!)") }
+            vocabularies.append(vocab)
+        }
+        try finish(r)
+        let attributes = UserAttributes(columnNames: names, vocabularies: vocabularies)
+
+        r = reader("ENCW")
+        var parameters = ParameterSet()
+        for _ in 0..<(try r.count(elementSize: 16)) {
+            let name = try r.string()
+            let rowCount = Int(try r.u32()), colCount = Int(try r.u32())
+            let values = try r.floats()
+            guard !parameters.contains(name), let m = Matrix(rows: rowCount, cols: colCount, values: values) else {
+                throw .malformed(section: "ENCW", reason: "tensor \(name) has a bad shape or is repeated")
+            }
+            guard m.isFinite else { throw .malformed(section: "ENCW", reason: "tensor \(name) holds a non-finite value") }
+            parameters.add(name, m)
+        }
+        try finish(r)
+        let encoder = Encoder(configuration: configuration, features: features, attributeVocabularySizes: vocabularies.map(\.count))
+        var seed = SeededRandom(seed: 0)
+        let expected = encoder.initialParameters(rng: &seed)
+        guard expected.names == parameters.names,
+              zip(expected.tensors, parameters.tensors).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols }) else {
+            throw .malformed(section: "ENCW", reason: "tensor names or shapes do not match the configuration")
+        }
+
+        r = reader("SHRT")
+        let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
+        let listItems = try r.ints(below: itemCount, what: "item index")
+        let scores = try r.floats()
+        try finish(r)
+        guard offsets.count == configuration.clusters + 1, offsets.first == 0, offsets.last == listItems.count,
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), scores.count == listItems.count,
+              scores.allSatisfy(\.isFinite) else {
+            throw .malformed(section: "SHRT", reason: "offsets, items and scores disagree")
+        }
+        let shortlists = Shortlists(offsets: offsets, items: listItems.map(Int32.init), scores: scores)
+
+        r = reader("POPL")
+        let popularity = try r.ints(below: itemCount, what: "item index")
+        try finish(r)
+
+        return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
+                                parameters: parameters, shortlists: shortlists, popularity: popularity)
+    }
+
+    func finish(_ r: ByteReader) throws(ModelFileError) {
+        guard r.atEnd else { throw .malformed(section: r.section, reason: "\(r.remaining) trailing bytes") }
+    }
+}

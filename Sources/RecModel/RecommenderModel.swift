@@ -1,0 +1,127 @@
+import RecData
+import RecMath
+
+/// A trained model ready to serve: encoder weights, item table, shortlists and the popularity
+/// fallback. Its size is O(items·d + d² + d·K + K·L) and never depends on the number of users.
+public struct RecommenderModel: Sendable {
+    public let configuration: ModelConfiguration
+    public let items: IDMap
+    public let itemFeatures: ItemFeatures
+    public let attributes: UserAttributes
+    /// Encoder parameters (the training-only decoder is not kept).
+    public let parameters: ParameterSet
+    public let shortlists: Shortlists
+    /// Items by decreasing number of training users who liked them (the documented fallback).
+    public let popularity: [Int]
+    public let encoder: Encoder
+    /// The content-derived model version (set when the model is encoded or loaded).
+    public internal(set) var version = "unsaved"
+    /// f_i for every item, computed once at load.
+    public let itemVectors: Matrix
+
+    public init(configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
+                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int]) {
+        self.configuration = configuration
+        self.items = items
+        self.itemFeatures = itemFeatures
+        self.attributes = attributes
+        self.parameters = parameters.removing("decoder.w")
+        self.shortlists = shortlists
+        self.popularity = popularity
+        encoder = Encoder(configuration: configuration, features: itemFeatures,
+                          attributeVocabularySizes: attributes.vocabularies.map(\.count))
+        var vectors = Matrix(rows: items.count, cols: configuration.embeddingDim)
+        let chunk = 4096
+        var start = 0
+        while start < items.count {
+            let part = Array(start..<min(items.count, start + chunk))
+            let f = encoder.itemVectors(part, parameters: self.parameters)
+            vectors.values.replaceSubrange((start * vectors.cols)..<((start + part.count) * vectors.cols), with: f.values)
+            start += chunk
+        }
+        itemVectors = vectors
+    }
+
+    /// Soft cluster activations s_u for one profile input (the serving-time forward pass).
+    public func clusterActivations(_ input: ProfileInput) -> [Float] {
+        let p = parameters
+        let d = configuration.embeddingDim
+        var q = [Float](repeating: 0, count: encoder.profileInputWidth)
+        itemVectors.values.withUnsafeBufferPointer { f in
+            for (i, w) in zip(input.items, input.weights) {
+                for c in 0..<d { q[c] += w * f[i * d + c] }
+            }
+        }
+        for c in 0..<d { q[c] = min(1, max(-1, q[c])) }
+        for k in input.attributes.indices {
+            let table = p["attribute.\(k)"]
+            let width = configuration.attributeDim
+            for c in 0..<width { q[d + k * width + c] = table[input.attributes[k], c] }
+        }
+        func dense(_ x: [Float], _ w: String, _ b: String) -> [Float] {
+            var y = BLAS.gemv(p[w], transpose: true, x)
+            let bias = p[b].values
+            for c in 0..<y.count { y[c] += bias[c] }
+            return y
+        }
+        let a = dense(q, "head.w1", "head.b1").map { max(0, $0) }
+        let zPre = Matrix(rows: 1, cols: configuration.profileDim, values: dense(a, "head.w2", "head.b2"))!
+        let (z, _) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
+        return dense(z.values, "cluster.w", "cluster.b").map(Sigmoid.value)
+    }
+
+    /// The user's top-C clusters with their activations, best first.
+    public func topClusters(_ activations: [Float]) -> [(index: Int, score: Float)] {
+        TopK.select(activations, k: configuration.topClusters)
+    }
+
+    public func makeVote() -> ClusterVote { ClusterVote(itemCount: items.count) }
+
+    /// Recommends for a history of item indices (already mapped); see `RecommendationRequest` for IDs.
+    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote) -> Recommendation {
+        let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration)
+        let excluded = Set(history.items)
+        var result = Recommendation()
+        result.truncatedInteractions = max(0, history.count - configuration.window)
+        if input.isEmpty {
+            result.fallback = .popularity
+        } else {
+            let clusters = topClusters(clusterActivations(input))
+            result.clusters = clusters
+            for (c, s) in clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
+            result.items = vote.top(k: k, excluding: excluded, reduction: configuration.voteReduction)
+        }
+        if result.items.count < k {
+            var present = Set(result.items.map(\.index))
+            for i in popularity where result.items.count < k && !excluded.contains(i) && present.insert(i).inserted {
+                result.items.append((i, 0))
+                result.filledFromPopularity += 1
+            }
+        }
+        return result
+    }
+
+    /// Maps external item IDs to indices, skipping (and counting) unknown ones.
+    public func mapHistory(itemIDs: [String], ratings: [Float], timestamps: [Double]? = nil) -> (UserHistory, unknown: Int) {
+        var items: [Int] = [], kept: [Float] = [], times: [Double] = []
+        var unknown = 0
+        for (k, id) in itemIDs.enumerated() {
+            guard let i = self.items.index(of: id) else { unknown += 1; continue }
+            items.append(i); kept.append(ratings[k]); times.append(timestamps?[k] ?? Double(k))
+        }
+        return (UserHistory(items: items, ratings: kept, timestamps: times), unknown)
+    }
+}
+
+/// A ranked answer and how it was produced.
+public struct Recommendation: Sendable {
+    public enum Fallback: String, Sendable { case none, popularity }
+    public var items: [(index: Int, score: Float)] = []
+    public var clusters: [(index: Int, score: Float)] = []
+    public var fallback: Fallback = .none
+    /// Items appended from the popularity list because the vote produced fewer than k.
+    public var filledFromPopularity = 0
+    /// Interactions beyond the window W that the profile ignored.
+    public var truncatedInteractions = 0
+    public init() {}
+}

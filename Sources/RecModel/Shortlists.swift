@@ -1,0 +1,78 @@
+import RecData
+import RecMath
+
+/// Each cluster's shortlist SL(c): up to L (item, score) pairs, best first (DESIGN §2.8).
+public struct Shortlists: Equatable, Sendable {
+    /// `offsets[c]..<offsets[c+1]` indexes `items` and `scores`.
+    public private(set) var offsets: [Int]
+    public private(set) var items: [Int32]
+    public private(set) var scores: [Float]
+
+    public init(offsets: [Int], items: [Int32], scores: [Float]) {
+        self.offsets = offsets
+        self.items = items
+        self.scores = scores
+    }
+
+    public init(lists: [[(index: Int, score: Float)]]) {
+        var offsets = [0], items: [Int32] = [], scores: [Float] = []
+        for list in lists {
+            for (i, s) in list { items.append(Int32(i)); scores.append(s) }
+            offsets.append(items.count)
+        }
+        self.init(offsets: offsets, items: items, scores: scores)
+    }
+
+    public var clusterCount: Int { offsets.count - 1 }
+
+    public func list(_ cluster: Int) -> Range<Int> { offsets[cluster]..<offsets[cluster + 1] }
+
+    public func entries(_ cluster: Int) -> [(index: Int, score: Float)] {
+        list(cluster).map { (Int(items[$0]), scores[$0]) }
+    }
+
+    /// Shortlists from the rows of a learned K × items decoder: the top-L positive entries of each row.
+    public static func fromDecoder(_ decoder: Matrix, length: Int) -> Shortlists {
+        Shortlists(lists: (0..<decoder.rows).map { c in
+            decoder.values.withUnsafeBufferPointer { all in
+                let row = UnsafeBufferPointer(rebasing: all[(c * decoder.cols)..<((c + 1) * decoder.cols)])
+                return TopK.select(row, k: length).filter { $0.score > 0 }
+            }
+        })
+    }
+
+    /// Shortlists counted over members (DESIGN §2.8): for every user u, for each of u's top clusters c
+    /// and each item i that u liked, accumulate s_uc · y_ui; then aggregate per (c, i) and keep the top L.
+    public static func fromMembers(memberships: [[(index: Int, score: Float)]], histories: (Int) -> UserHistory,
+                                   itemCount: Int, clusterCount: Int, scale: RatingScale,
+                                   aggregation: ModelConfiguration.ShortlistAggregation,
+                                   smoothing: Float, length: Int) -> Shortlists {
+        var sums = [[Int: Double]](repeating: [:], count: clusterCount)
+        var likers = [[Int: Int]](repeating: [:], count: clusterCount)
+        var membership = [Double](repeating: 0, count: clusterCount)
+        for (u, clusters) in memberships.enumerated() {
+            let h = histories(u)
+            for (c, s) in clusters {
+                membership[c] += Double(s)
+                for k in 0..<h.count where scale.isLiked(h.ratings[k]) {
+                    let y = scale.implicit ? 1 : max(scale.normalized(h.ratings[k]), 1e-3)
+                    sums[c][h.items[k], default: 0] += Double(s * y)
+                    likers[c][h.items[k], default: 0] += 1
+                }
+            }
+        }
+        return Shortlists(lists: (0..<clusterCount).map { c in
+            let pairs: [(index: Int, score: Float)] = sums[c].map { item, sum in
+                let value: Double
+                switch aggregation {
+                case .mean: value = sum / Double(likers[c][item]!)
+                case .sum: value = sum
+                case .smoothed: value = sum / (Double(likers[c][item]!) + Double(smoothing))
+                case .membership: value = sum / max(membership[c], 1e-12)
+                }
+                return (item, Float(value))
+            }
+            return TopK.sorted(pairs, k: length)
+        })
+    }
+}

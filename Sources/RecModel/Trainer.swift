@@ -1,0 +1,225 @@
+import Foundation
+import RecData
+import RecMath
+
+/// Mini-batch training of the encoder (and, for recommendation objectives, the K × items decoder).
+/// Deterministic for a given seed and thread count: all randomness comes from seeded streams and
+/// the large products run in OpenBLAS with a fixed thread count.
+public struct Trainer {
+    public let configuration: ModelConfiguration
+    public let dataset: Dataset
+    public let encoder: Encoder
+
+    public init(configuration: ModelConfiguration, dataset: Dataset) {
+        var configuration = configuration
+        configuration.ratingScale = dataset.ratingScale
+        self.configuration = configuration
+        self.dataset = dataset
+        encoder = Encoder(configuration: configuration, features: dataset.itemFeatures,
+                          attributeVocabularySizes: dataset.attributes.vocabularies.map(\.count))
+    }
+
+    /// The largest catalogue for which the dense EASE teacher (items² floats) is fitted.
+    public static let maxTeacherItems = 20_000
+
+    public struct Result: Sendable {
+        public var parameters: ParameterSet
+        public var summary: TrainingSummary
+    }
+
+    public func train(progress: ((TrainingProgress) -> Void)? = nil) throws(MathError) -> Result {
+        let c = configuration
+        BLAS.setThreads(c.threads)
+        var rng = SeededRandom(seed: c.seed)
+        var parameters = encoder.initialParameters(rng: &rng)
+        let itemCount = encoder.itemCount
+        if c.objective.usesDecoder {
+            parameters.add("decoder.w", .gaussian(rows: c.clusters, cols: itemCount, std: 0.01, rng: &rng))
+        }
+        var teacher: EASE? = nil
+        var teacherSeconds = 0.0
+        if c.objective.usesDecoder && c.distillWeight > 0 && itemCount <= Self.maxTeacherItems {
+            let started = Date()
+            teacher = try EASE(log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true)
+            teacherSeconds = Date().timeIntervalSince(started)
+        }
+        let labels = c.objective == .supervised ? dominantGenres() : []
+        var optimizer = Adam(parameters: parameters, learningRate: c.learningRate)
+        let users = (0..<dataset.log.users.count).filter { dataset.log.userOffsets[$0 + 1] - dataset.log.userOffsets[$0] >= 2 }
+        let sparseEpochs = c.objective.usesDecoder ? c.sparseEpochs : 0
+        let totalEpochs = c.epochs + sparseEpochs
+        let batches = (users.count + c.batchSize - 1) / c.batchSize
+        let started = Date()
+        var examples = 0
+        var lastLoss = 0.0
+        for epoch in 0..<totalEpochs {
+            var order = users
+            var epochRng = SeededRandom.derived(seed: c.seed, stream: UInt64(epoch + 1))
+            epochRng.shuffle(&order)
+            var epochLoss = 0.0
+            for b in 0..<batches {
+                let batchUsers = Array(order[(b * c.batchSize)..<min(order.count, (b + 1) * c.batchSize)])
+                guard batchUsers.count >= 2 else { continue }
+                var gradients = parameters.zeros()
+                let loss = step(batchUsers, parameters: parameters, gradients: &gradients, teacher: teacher,
+                                labels: labels, sparse: epoch >= c.epochs, rng: &epochRng)
+                optimizer.update(&parameters, gradients: gradients)
+                examples += batchUsers.count
+                epochLoss += loss
+                lastLoss = epochLoss / Double(b + 1)
+                if let progress {
+                    let elapsed = Date().timeIntervalSince(started)
+                    let rate = Double(examples) / max(elapsed, 1e-9)
+                    let remaining = Double((totalEpochs - epoch - 1) * users.count + (batches - b - 1) * c.batchSize) / max(rate, 1e-9)
+                    progress(TrainingProgress(epoch: epoch + 1, epochs: totalEpochs, batch: b + 1, batches: batches,
+                                              loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
+                                              sparsePhase: epoch >= c.epochs))
+                }
+            }
+        }
+        let summary = TrainingSummary(epochs: totalEpochs, examples: examples, seconds: Date().timeIntervalSince(started),
+                                      finalLoss: lastLoss, parameterCount: parameters.scalarCount, teacherSeconds: teacherSeconds)
+        return Result(parameters: parameters, summary: summary)
+    }
+
+    /// One batch: builds the examples, runs forward and backward, and returns the loss.
+    func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout ParameterSet, teacher: EASE?,
+              labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
+        let c = configuration
+        let log = dataset.log
+        switch c.objective {
+        case .supervised:
+            let inputs = batchUsers.map {
+                ProfileInput.from(history: log.history(of: $0), attributes: dataset.userAttributeValues[$0],
+                                  configuration: c, dropout: c.inputDropout, rng: &rng)
+            }
+            let fw = encoder.forward(inputs, parameters: parameters)
+            let batchLabels = batchUsers.map { labels[$0] }
+            let positives: [Int?] = batchLabels.indices.map { b in
+                guard batchLabels[b] >= 0 else { return nil }
+                let same = batchLabels.indices.filter { $0 != b && batchLabels[$0] == batchLabels[b] }
+                return same.isEmpty ? nil : same[rng.below(same.count)]
+            }
+            let loss = TripletLoss(margin: c.tripletMargin, normalize: c.tripletNormalize)
+            let space = c.tripletSpace == .clusters ? fw.clusters : fw.profile
+            let r = loss.evaluate(anchors: space, pool: space, positive: positives) { batchLabels[$0] != batchLabels[$1] }
+            var d = r.dAnchors
+            for k in 0..<d.values.count { d.values[k] += r.dPool.values[k] }
+            backward(fw, dSpace: d, parameters: parameters, gradients: &gradients)
+            return r.loss
+        case .triplet, .recommend, .recommendTriplet:
+            var halvesA: [ProfileInput] = [], halvesB: [ProfileInput] = []
+            var targets: [[Int]] = [], masked: [[Int]] = []
+            for u in batchUsers {
+                let (a, b) = UserSplit.holdout(log.history(of: u), fraction: 0.5, order: .random, rng: &rng)
+                let attrs = dataset.userAttributeValues[u]
+                halvesA.append(ProfileInput.from(history: a, attributes: attrs, configuration: c, dropout: c.inputDropout, rng: &rng))
+                halvesB.append(ProfileInput.from(history: b, attributes: attrs, configuration: c, dropout: c.inputDropout, rng: &rng))
+                targets.append(b.items.indices.filter { c.ratingScale.isLiked(b.ratings[$0]) }.map { b.items[$0] })
+                masked.append(a.items)
+            }
+            let needsB = c.objective != .recommend
+            let fw = encoder.forward(needsB ? halvesA + halvesB : halvesA, parameters: parameters)
+            let n = batchUsers.count
+            var dClusters = Matrix(rows: fw.clusters.rows, cols: c.clusters)
+            var dProfile: Matrix? = nil
+            var total = 0.0
+            if c.objective.usesDecoder {
+                let s = fw.clusters.gatherRows(Array(0..<n))
+                let (loss, dS) = decoderStep(s, targets: targets, masked: masked, teacher: teacher,
+                                             sparse: sparse, parameters: parameters, gradients: &gradients)
+                total += loss
+                dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
+            }
+            if needsB {
+                let weight: Float = c.objective == .recommendTriplet ? c.tripletWeight : 1
+                let space = c.tripletSpace == .clusters ? fw.clusters : fw.profile
+                let anchors = space.gatherRows(Array(0..<n)), pool = space.gatherRows(Array(n..<(2 * n)))
+                let r = TripletLoss(margin: c.tripletMargin, normalize: c.tripletNormalize)
+                    .evaluate(anchors: anchors, pool: pool, positive: (0..<n).map { $0 }) { $0 != $1 }
+                total += Double(weight) * r.loss
+                var d = Matrix(rows: 2 * n, cols: space.cols)
+                d.values.replaceSubrange(0..<(n * space.cols), with: r.dAnchors.values.map { $0 * weight })
+                d.values.replaceSubrange((n * space.cols)..<(2 * n * space.cols), with: r.dPool.values.map { $0 * weight })
+                if c.tripletSpace == .clusters {
+                    for k in 0..<d.values.count { dClusters.values[k] += d.values[k] }
+                } else {
+                    dProfile = d
+                }
+            }
+            encoder.backward(fw, dClusters: dClusters, dProfile: dProfile, parameters: parameters, into: &gradients)
+            return total
+        }
+    }
+
+    private func backward(_ fw: Encoder.Forward, dSpace: Matrix, parameters: ParameterSet, gradients: inout ParameterSet) {
+        if configuration.tripletSpace == .clusters {
+            encoder.backward(fw, dClusters: dSpace, parameters: parameters, into: &gradients)
+        } else {
+            encoder.backward(fw, dClusters: Matrix(rows: fw.clusters.rows, cols: fw.clusters.cols), dProfile: dSpace,
+                             parameters: parameters, into: &gradients)
+        }
+    }
+
+    /// The recommendation-aware loss: softmax over items of (s ⊙ topC-mask) · D, against the
+    /// held-out liked items, optionally mixed with the EASE teacher's tempered soft targets.
+    func decoderStep(_ s: Matrix, targets: [[Int]], masked: [[Int]], teacher: EASE?, sparse: Bool,
+                     parameters: ParameterSet, gradients: inout ParameterSet) -> (Double, Matrix) {
+        let c = configuration
+        let n = s.rows, items = encoder.itemCount
+        var active = s
+        if sparse { active = Self.keepTopClusters(s, count: c.topClusters) }
+        let logits = BLAS.product(active, parameters["decoder.w"])
+        var target = Matrix(rows: n, cols: items)
+        for b in 0..<n where !targets[b].isEmpty {
+            let share = (teacher == nil ? 1 : 1 - c.distillWeight) / Float(targets[b].count)
+            for i in targets[b] { target[b, i] += share }
+        }
+        if let teacher {
+            var inputs = Matrix(rows: n, cols: items)
+            for b in 0..<n { for i in masked[b] { inputs[b, i] = 1 } }
+            let scores = teacher.scores(inputs)
+            for b in 0..<n {
+                let excluded = Set(masked[b])
+                let row = (0..<items).map { excluded.contains($0) ? -Float.infinity : scores[b, $0] / c.teacherTemperature }
+                let m = row.max() ?? 0
+                guard m.isFinite else { continue }
+                var sum: Double = 0
+                var e = [Float](repeating: 0, count: items)
+                for i in 0..<items where row[i].isFinite { e[i] = Foundation.exp(row[i] - m); sum += Double(e[i]) }
+                let weight = targets[b].isEmpty ? 1 : c.distillWeight
+                for i in 0..<items { target[b, i] += weight * Float(Double(e[i]) / sum) }
+            }
+        }
+        let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: target, masked: masked)
+        BLAS.gemm(active, transposeA: true, dLogits, beta: 1, into: &gradients.tensors[gradients.index(of: "decoder.w")!])
+        var dActive = BLAS.product(dLogits, parameters["decoder.w"], transposeB: true)
+        if sparse {
+            for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
+        }
+        return (loss, dActive)
+    }
+
+    /// Zeroes all but the `count` largest activations of each row (ties: lower cluster index).
+    public static func keepTopClusters(_ s: Matrix, count: Int) -> Matrix {
+        var out = Matrix(rows: s.rows, cols: s.cols)
+        for r in 0..<s.rows {
+            for (index, score) in TopK.select(Array(s.row(r)), k: count) { out[r, index] = score }
+        }
+        return out
+    }
+
+    /// Each user's most frequent genre among liked items (ties: lower genre index; -1 when none):
+    /// the label of the supervised objective.
+    public func dominantGenres() -> [Int] {
+        let genres = dataset.itemFeatures.genres
+        return (0..<dataset.log.users.count).map { u in
+            let h = dataset.log.history(of: u)
+            var counts: [Int: Int] = [:]
+            for k in 0..<h.count where dataset.ratingScale.isLiked(h.ratings[k]) {
+                for g in genres[h.items[k]] { counts[g, default: 0] += 1 }
+            }
+            return counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? -1
+        }
+    }
+}

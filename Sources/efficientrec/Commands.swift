@@ -1,0 +1,114 @@
+import ArgumentParser
+import RecApp
+import RecData
+import RecModel
+
+struct DataOptions: ParsableArguments {
+    @Option(help: "Interactions file (CSV/TSV with user, item, rating[, timestamp], or a RecBole .inter file).")
+    var interactions: String
+    @Option(help: "Optional items file (item, genres, year, title; or RecBole .item).") var items: String?
+    @Option(help: "Optional users file (user plus categorical columns; or RecBole .user).") var users: String?
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train a model on interaction logs and write the model file.")
+    @OptionGroup var data: DataOptions
+    @Option(help: "Where to write the model file.") var out: String
+    @OptionGroup var model: ModelOptions
+
+    func run() throws {
+        let job = TrainJob(interactions: data.interactions, items: data.items, users: data.users, output: out,
+                           configuration: try model.configuration())
+        try runJob { try job.run() }
+    }
+}
+
+struct Recommend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recommend offline for every user of a histories file (TSV: user, item, rank, score).")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Histories file, same formats as --interactions; each user is profiled from this history alone.")
+    var histories: String
+    @Option(help: "Optional users file with attributes.") var users: String?
+    @Option(name: .short, help: "Items per user.") var k = 50
+    @Option(help: "Output file (default: standard output).") var output: String?
+
+    func validate() throws {
+        guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
+    }
+
+    func run() throws {
+        let job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
+        try runJob { try job.run() }
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Strong-generalisation evaluation of EfficientRec against baselines on one split.",
+        discussion: """
+        Users are split into training and test users; each test user's history is split 50/50 into a given \
+        and a held-out half; relevant = held-out items rated at or above the liked threshold (>= 4 stars), \
+        and the neutral threshold (>= 3) as a second table. Reports P@k, R@k, NDCG@k (k = 10, 20, 50) and coverage.
+        """)
+    @OptionGroup var data: DataOptions
+    @Option(help: "Fraction of users held out as test users.") var testUsers = 0.2
+    @Option(help: "Seed of the user split and the history split.") var splitSeed: UInt64 = 1
+    @Option(help: "Held-out half: random or time (the most recent half).") var holdout = "random"
+    @Flag(help: "Evaluate on a validation split of the training users (never touches the test users).") var validation = false
+    @Option(help: "Comma-separated baselines: pop, itemknn, ease, kmeans (empty for none).") var baselines = "pop,itemknn,ease,kmeans"
+    @Flag(help: "Also train and score the paper-faithful configuration (ablation).") var withPaper = false
+    @Option(help: "Also write the results as JSON to this file.") var json: String?
+    @OptionGroup var model: ModelOptions
+
+    func parsedBaselines() throws -> [EvaluateJob.Baseline] {
+        try baselines.split(separator: ",").map { name in
+            guard let b = EvaluateJob.Baseline(rawValue: String(name)) else {
+                throw ValidationError("unknown baseline '\(name)' (known: pop, itemknn, ease, kmeans)")
+            }
+            return b
+        }
+    }
+
+    func validate() throws {
+        guard testUsers > 0, testUsers < 1 else { throw ValidationError("--test-users must be strictly between 0 and 1") }
+        guard UserSplit.HoldoutOrder(rawValue: holdout) != nil else { throw ValidationError("--holdout must be random or time") }
+        _ = try parsedBaselines()
+    }
+
+    func run() throws {
+        var job = EvaluateJob(interactions: data.interactions, items: data.items, users: data.users,
+                              configuration: try model.configuration())
+        job.testFraction = testUsers
+        job.seed = splitSeed
+        job.holdout = UserSplit.HoldoutOrder(rawValue: holdout)!
+        job.validation = validation
+        job.baselines = try parsedBaselines()
+        job.includePaperFaithful = withPaper
+        job.json = json
+        try runJob { try job.run() }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a seeded synthetic data set (power-law popularity, planted taste groups).")
+    @Option(help: "Number of users.") var users: Int
+    @Option(help: "Number of items.") var items: Int
+    @Option(help: "Number of planted taste groups.") var groups = 8
+    @Option(help: "Output directory (interactions.tsv, items.tsv, users.tsv).") var out: String
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard users > 0 else { throw ValidationError("--users must be positive") }
+        guard items >= 2 else { throw ValidationError("--items must be at least 2") }
+        guard groups >= 1, groups <= items else { throw ValidationError("--groups must be between 1 and --items") }
+    }
+
+    func run() throws {
+        var config = SyntheticGenerator.Configuration(users: users, items: items, groups: groups, seed: seed)
+        config.groups = groups
+        let job = GenerateJob(configuration: config, output: out)
+        try runJob { try job.run() }
+    }
+}

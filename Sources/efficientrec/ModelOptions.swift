@@ -1,0 +1,82 @@
+import ArgumentParser
+import RecModel
+
+/// Every model hyperparameter as a flag; defaults are `ModelConfiguration`'s.
+struct ModelOptions: ParsableArguments {
+    @Flag(help: "Start from the paper-faithful configuration (triplet loss, member shortlists, mean vote) instead of the improved default.")
+    var paperFaithful = false
+    @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Threads for training (OpenBLAS).") var threads: Int?
+    @Option(help: "K: number of soft clusters.") var clusters: Int?
+    @Option(help: "C: clusters each user votes with.") var topClusters: Int?
+    @Option(help: "L: items per cluster shortlist.") var shortlistLength: Int?
+    @Option(help: "Epochs with all clusters active.") var epochs: Int?
+    @Option(help: "Final epochs with only the top-C clusters active (recommendation objectives).") var sparseEpochs: Int?
+    @Option(help: "Mini-batch size.") var batchSize: Int?
+    @Option(help: "Adam learning rate.") var learningRate: Float?
+    @Option(help: "Objective: \(ModelConfiguration.Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var objective: String?
+    @Option(help: "Weight of the EASE teacher's soft targets (0 disables distillation).") var distillWeight: Float?
+    @Option(help: "EASE teacher regularisation lambda.") var teacherLambda: Float?
+    @Option(help: "EASE teacher softmax temperature.") var teacherTemperature: Float?
+    @Option(help: "Triplet margin.") var tripletMargin: Float?
+    @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
+    @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
+    @Option(help: "Weight of the triplet term with recommend-triplet.") var tripletWeight: Float?
+    @Option(help: "W: at most this many interactions per profile.") var window: Int?
+    @Option(help: "Which interactions a long history keeps: recent or top-rated.") var windowRule: String?
+    @Option(help: "Profile input: signed (normalised ratings) or liked (binarised).") var inputMode: String?
+    @Option(help: "Training-time input dropout probability.") var inputDropout: Float?
+    @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: String?
+    @Option(help: "Member shortlist aggregation: mean, sum, smoothed or membership.") var shortlistAggregation: String?
+    @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
+    @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
+    @Option(help: "Item-ID embedding dimension d.") var embeddingDim: Int?
+    @Option(help: "Profile (z) dimension.") var profileDim: Int?
+    @Option(help: "Hidden units of the profile head.") var headHidden: Int?
+
+    func parse<T: RawRepresentable>(_ value: String?, _ name: String) throws -> T? where T.RawValue == String {
+        guard let value else { return nil }
+        guard let parsed = T(rawValue: value) else { throw ValidationError("unknown value '\(value)' for --\(name)") }
+        return parsed
+    }
+
+    func configuration() throws -> ModelConfiguration {
+        var c = paperFaithful ? ModelConfiguration.paperFaithful : ModelConfiguration()
+        if let seed { c.seed = seed }
+        if let threads { c.threads = threads }
+        if let clusters { c.clusters = clusters }
+        if let topClusters { c.topClusters = topClusters }
+        if let shortlistLength { c.shortlistLength = shortlistLength }
+        if let epochs { c.epochs = epochs }
+        if let sparseEpochs { c.sparseEpochs = sparseEpochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let v: ModelConfiguration.Objective = try parse(objective, "objective") { c.objective = v }
+        if let distillWeight { c.distillWeight = distillWeight }
+        if let teacherLambda { c.teacherLambda = teacherLambda }
+        if let teacherTemperature { c.teacherTemperature = teacherTemperature }
+        if let tripletMargin { c.tripletMargin = tripletMargin }
+        if let tripletNormalize { c.tripletNormalize = tripletNormalize }
+        if let v: ModelConfiguration.TripletSpace = try parse(tripletSpace, "triplet-space") { c.tripletSpace = v }
+        if let tripletWeight { c.tripletWeight = tripletWeight }
+        if let window { c.window = window }
+        if let v: ModelConfiguration.WindowRule = try parse(windowRule, "window-rule") { c.windowRule = v }
+        if let v: ModelConfiguration.InputMode = try parse(inputMode, "input-mode") { c.inputMode = v }
+        if let inputDropout { c.inputDropout = inputDropout }
+        if let v: ModelConfiguration.ShortlistSource = try parse(shortlistSource, "shortlist-source") { c.shortlistSource = v }
+        if let v: ModelConfiguration.ShortlistAggregation = try parse(shortlistAggregation, "shortlist-aggregation") {
+            c.shortlistAggregation = v
+        }
+        if let smoothing { c.smoothing = smoothing }
+        if let v: ModelConfiguration.VoteReduction = try parse(voteReduction, "vote-reduction") { c.voteReduction = v }
+        if let embeddingDim { c.embeddingDim = embeddingDim }
+        if let profileDim { c.profileDim = profileDim }
+        if let headHidden { c.headHidden = headHidden }
+        if !c.objective.usesDecoder && shortlistSource == nil { c.shortlistSource = .members }
+        if let problem = c.validationError() { throw ValidationError(problem) }
+        return c
+    }
+
+    func validate() throws { _ = try configuration() }
+}
