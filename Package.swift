@@ -26,10 +26,11 @@ let package = Package(
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "RecTestSupport", dependencies: ["RecData", "RecModel", "RecMath"], path: "Tests/RecTestSupport"),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
-        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
-        .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath"]),
-        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RecApp"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),
+        .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
+        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 /// The optional items file: item ID, multi-valued genres/categories, year and title.
 /// Accepts `item	genres	year	title` (genres `|`-separated) and RecBole's
 /// `item_id:token	movie_title:token_seq	release_year:token	class:token_seq`.
+/// A year that is not a number (e.g. "unknown") counts as missing.
 public struct ItemFeatureTable: Sendable {
     public var ids: [String] = []
     public var titles: [String] = []
@@ -27,12 +28,8 @@ public struct ItemFeatureTable: Sendable {
             var year: Float? = nil
             if let c = yearColumn {
                 let text = try table.text(fields[c], line: line, column: c)
-                if !text.isEmpty {
-                    guard let y = Float(text), y.isFinite else {
-                        throw DataError(file: path, line: line, message: "year must be a number, found '\(text.prefix(40))'")
-                    }
-                    year = y
-                }
+                // Real catalogues mark unknown years with words ("unknown"); those are treated as missing.
+                if let y = Float(text), y.isFinite { year = y }
             }
             out.years.append(year)
             var title = ""

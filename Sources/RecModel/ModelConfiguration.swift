@@ -19,7 +19,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var windowRule: WindowRule = .recent
     public var inputMode: InputMode = .liked
     /// Training-time probability of dropping each input interaction.
-    public var inputDropout: Float = 0.2
+    public var inputDropout: Float = 0
+    /// Training-time probability of hiding each user attribute (replaced by "unknown"), so that
+    /// users without attributes, or with only attributes, are served well.
+    public var attributeDropout: Float = 0.3
 
     // MARK: Objective
     public var objective: Objective = .recommend
@@ -63,6 +66,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         c.objective = .triplet
         c.inputMode = .signed
         c.inputDropout = 0
+        c.attributeDropout = 0
         c.distillWeight = 0
         c.sparseEpochs = 0
         c.topClusters = 5
@@ -136,6 +140,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if shortlistLength < 1 { return "shortlist length (L) must be positive" }
         if window < 1 { return "window (W) must be positive" }
         if !(0..<1).contains(inputDropout) { return "input dropout must be in [0, 1)" }
+        if !(0...1).contains(attributeDropout) { return "attribute dropout must be in [0, 1]" }
         if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }

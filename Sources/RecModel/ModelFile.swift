@@ -25,7 +25,9 @@ public enum ModelFile {
     public static func encode(_ model: RecommenderModel) throws(ModelFileError) -> (bytes: [UInt8], version: String) {
         var sections: [(String, [UInt8])] = []
         let json: Data
-        do { json = try JSONEncoder().encode(model.configuration) } catch {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys] // byte-stable, so equal content gives an equal version
+        do { json = try encoder.encode(model.configuration) } catch {
             throw .unwritable(path: "", reason: "configuration does not encode: \(error)")
         }
         sections.append(("CONF", [UInt8](json)))

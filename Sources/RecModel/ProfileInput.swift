@@ -17,8 +17,10 @@ public struct ProfileInput: Equatable, Sendable {
 
     /// Builds the input from a history (DESIGN §2.3): apply the window rule, map ratings to y by the
     /// input mode, drop y = 0, and weight each item by y / (number of items with y ≠ 0).
+    /// With `training`, input and attribute dropout apply (drawn from `rng`).
     public static func from(history: UserHistory, attributes: [Int], configuration: ModelConfiguration,
-                            dropout: Float = 0, rng: inout SeededRandom) -> ProfileInput {
+                            training: Bool, rng: inout SeededRandom) -> ProfileInput {
+        let dropout = training ? configuration.inputDropout : 0
         let kept = window(history, configuration: configuration)
         var items: [Int] = [], ys: [Float] = []
         for p in kept {
@@ -32,12 +34,16 @@ public struct ProfileInput: Equatable, Sendable {
             items.append(history.items[p]); ys.append(y)
         }
         let n = Float(max(1, ys.count))
+        var attributes = attributes
+        if training && configuration.attributeDropout > 0 {
+            for k in attributes.indices where rng.unit() < configuration.attributeDropout { attributes[k] = 0 }
+        }
         return ProfileInput(items: items, weights: ys.map { $0 / n }, attributes: attributes)
     }
 
     public static func from(history: UserHistory, attributes: [Int], configuration: ModelConfiguration) -> ProfileInput {
         var unused = SeededRandom(seed: 0)
-        return from(history: history, attributes: attributes, configuration: configuration, rng: &unused)
+        return from(history: history, attributes: attributes, configuration: configuration, training: false, rng: &unused)
     }
 
     /// Positions of the interactions kept by the window rule, in history order.

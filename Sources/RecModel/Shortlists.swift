@@ -31,12 +31,13 @@ public struct Shortlists: Equatable, Sendable {
         list(cluster).map { (Int(items[$0]), scores[$0]) }
     }
 
-    /// Shortlists from the rows of a learned K × items decoder: the top-L positive entries of each row.
+    /// Shortlists from the rows of a learned K × items decoder: the top-L entries of each row (always
+    /// min(L, items) of them, so the model size depends only on K, L and the catalogue).
     public static func fromDecoder(_ decoder: Matrix, length: Int) -> Shortlists {
         Shortlists(lists: (0..<decoder.rows).map { c in
             decoder.values.withUnsafeBufferPointer { all in
                 let row = UnsafeBufferPointer(rebasing: all[(c * decoder.cols)..<((c + 1) * decoder.cols)])
-                return TopK.select(row, k: length).filter { $0.score > 0 }
+                return TopK.select(row, k: length)
             }
         })
     }

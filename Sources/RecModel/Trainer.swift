@@ -91,7 +91,7 @@ public struct Trainer {
         case .supervised:
             let inputs = batchUsers.map {
                 ProfileInput.from(history: log.history(of: $0), attributes: dataset.userAttributeValues[$0],
-                                  configuration: c, dropout: c.inputDropout, rng: &rng)
+                                  configuration: c, training: true, rng: &rng)
             }
             let fw = encoder.forward(inputs, parameters: parameters)
             let batchLabels = batchUsers.map { labels[$0] }
@@ -113,8 +113,8 @@ public struct Trainer {
             for u in batchUsers {
                 let (a, b) = UserSplit.holdout(log.history(of: u), fraction: 0.5, order: .random, rng: &rng)
                 let attrs = dataset.userAttributeValues[u]
-                halvesA.append(ProfileInput.from(history: a, attributes: attrs, configuration: c, dropout: c.inputDropout, rng: &rng))
-                halvesB.append(ProfileInput.from(history: b, attributes: attrs, configuration: c, dropout: c.inputDropout, rng: &rng))
+                halvesA.append(ProfileInput.from(history: a, attributes: attrs, configuration: c, training: true, rng: &rng))
+                halvesB.append(ProfileInput.from(history: b, attributes: attrs, configuration: c, training: true, rng: &rng))
                 targets.append(b.items.indices.filter { c.ratingScale.isLiked(b.ratings[$0]) }.map { b.items[$0] })
                 masked.append(a.items)
             }

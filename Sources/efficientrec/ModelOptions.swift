@@ -27,6 +27,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Which interactions a long history keeps: recent or top-rated.") var windowRule: String?
     @Option(help: "Profile input: signed (normalised ratings) or liked (binarised).") var inputMode: String?
     @Option(help: "Training-time input dropout probability.") var inputDropout: Float?
+    @Option(help: "Training-time probability of hiding each user attribute.") var attributeDropout: Float?
     @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: String?
     @Option(help: "Member shortlist aggregation: mean, sum, smoothed or membership.") var shortlistAggregation: String?
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
@@ -64,6 +65,7 @@ struct ModelOptions: ParsableArguments {
         if let v: ModelConfiguration.WindowRule = try parse(windowRule, "window-rule") { c.windowRule = v }
         if let v: ModelConfiguration.InputMode = try parse(inputMode, "input-mode") { c.inputMode = v }
         if let inputDropout { c.inputDropout = inputDropout }
+        if let attributeDropout { c.attributeDropout = attributeDropout }
         if let v: ModelConfiguration.ShortlistSource = try parse(shortlistSource, "shortlist-source") { c.shortlistSource = v }
         if let v: ModelConfiguration.ShortlistAggregation = try parse(shortlistAggregation, "shortlist-aggregation") {
             c.shortlistAggregation = v

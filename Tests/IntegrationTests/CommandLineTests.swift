@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+import RecTestSupport
+
+/// Drives the real `efficientrec` executable as a separate process on a small generated data set.
+final class CommandLineTests: XCTestCase {
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidate = dir
+        for _ in 0..<3 {
+            let path = candidate.appendingPathComponent("efficientrec").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+            candidate = candidate.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("efficientrec").path
+    }
+
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    let small = ["--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
+                 "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"]
+
+    func testGenerateTrainRecommendEvaluate() throws {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
+        let dir = TestFixtures.temporaryDirectory("cli")
+        let gen = try run(["generate", "--users", "200", "--items", "60", "--groups", "3", "--out", dir + "/data", "--seed", "4"])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        let data = ["--interactions", dir + "/data/interactions.tsv", "--items", dir + "/data/items.tsv", "--users", dir + "/data/users.tsv"]
+        let train = try run(["train"] + data + ["--out", dir + "/model.efr"] + small)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("model version"), train.stderr)
+
+        // Histories: a known user, a new user with an unknown item, and a user whose items are all unknown.
+        TestFixtures.write("user\titem\trating\nnew1\ti1\t5\nnew1\ti4\t5\nnew1\tghost\t5\nnew2\tghost\t4\nnew3\ti2\t5\n", to: dir + "/h.tsv")
+        let rec = try run(["recommend", "--model", dir + "/model.efr", "--histories", dir + "/h.tsv", "-k", "5", "--output", dir + "/out.tsv"])
+        XCTAssertEqual(rec.status, 0, rec.stderr)
+        XCTAssertTrue(rec.stderr.contains("2 unknown item IDs skipped"), rec.stderr)
+        let lines = try String(contentsOfFile: dir + "/out.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "user\titem\trank\tscore")
+        XCTAssertEqual(lines.count, 1 + 3 * 5)
+        let new1 = lines.dropFirst().map { $0.split(separator: "\t") }.filter { $0[0] == "new1" }
+        XCTAssertEqual(new1.map { String($0[2]) }, ["1", "2", "3", "4", "5"])
+        XCTAssertFalse(new1.contains { $0[1] == "i1" || $0[1] == "i4" }, "history items are never recommended")
+
+        let eval = try run(["evaluate"] + data + ["--baselines", "pop,kmeans", "--json", dir + "/eval.json"] + small)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertTrue(eval.stdout.contains("NDCG@10"))
+        for name in ["efficientrec", "pop", "kmeans"] { XCTAssertTrue(eval.stdout.contains(name), name) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/eval.json"))
+    }
+
+    func testBadInputGivesAClearErrorAndExitCode() throws {
+        let dir = TestFixtures.temporaryDirectory("cli-bad")
+        TestFixtures.write("garbage", to: dir + "/bad.efr")
+        TestFixtures.write("user\titem\trating\nu\ti\t4\n", to: dir + "/h.tsv")
+        let corrupt = try run(["recommend", "--model", dir + "/bad.efr", "--histories", dir + "/h.tsv"])
+        XCTAssertNotEqual(corrupt.status, 0)
+        XCTAssertTrue(corrupt.stderr.contains("not an EfficientRec model file"), corrupt.stderr)
+        let badK = try run(["recommend", "--model", dir + "/bad.efr", "--histories", dir + "/h.tsv", "-k", "0"])
+        XCTAssertNotEqual(badK.status, 0)
+        XCTAssertTrue(badK.stderr.contains("-k must be between"), badK.stderr)
+        let badFlag = try run(["train", "--interactions", dir + "/h.tsv", "--out", dir + "/m.efr", "--clusters", "-3"])
+        XCTAssertNotEqual(badFlag.status, 0)
+        XCTAssertTrue(badFlag.stderr.contains("clusters"), badFlag.stderr)
+        let badObjective = try run(["train", "--interactions", dir + "/h.tsv", "--out", dir + "/m.efr", "--objective", "magic"])
+        XCTAssertTrue(badObjective.stderr.contains("unknown value 'magic'"), badObjective.stderr)
+        TestFixtures.write("user\titem\trating\nu\ti\tlots\n", to: dir + "/broken.tsv")
+        let badData = try run(["train", "--interactions", dir + "/broken.tsv", "--out", dir + "/m.efr"])
+        XCTAssertNotEqual(badData.status, 0)
+        XCTAssertTrue(badData.stderr.contains("broken.tsv:2:"), badData.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.efr"), "nothing is written on failure")
+        let help = try run(["--help"])
+        for sub in ["train", "recommend", "evaluate", "generate"] { XCTAssertTrue(help.stdout.contains(sub), sub) }
+    }
+}

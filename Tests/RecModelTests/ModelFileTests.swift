@@ -1,0 +1,99 @@
+import XCTest
+import RecData
+import RecMath
+import RecTestSupport
+@testable import RecModel
+
+final class ModelFileTests: XCTestCase {
+    static let built: RecommenderModel = {
+        let dataset = TestFixtures.generatedDataset(users: 120, items: 60)
+        var c = TestFixtures.smallConfiguration
+        c.epochs = 2; c.sparseEpochs = 1
+        return try! ModelBuilder.build(dataset: dataset, configuration: c).model
+    }()
+
+    func testRoundTripPreservesEverythingAndTheAnswers() throws {
+        let model = Self.built
+        let (bytes, version) = try ModelFile.encode(model)
+        let loaded = try ModelFile.decode(bytes)
+        XCTAssertEqual(loaded.version, version)
+        XCTAssertEqual(version.count, 16)
+        XCTAssertEqual(loaded.configuration, model.configuration)
+        XCTAssertEqual(loaded.items, model.items)
+        XCTAssertEqual(loaded.parameters, model.parameters)
+        XCTAssertEqual(loaded.shortlists, model.shortlists)
+        XCTAssertEqual(loaded.popularity, model.popularity)
+        XCTAssertEqual(loaded.attributes, model.attributes)
+        XCTAssertEqual(loaded.itemFeatures.genres, model.itemFeatures.genres)
+        var v1 = model.makeVote(), v2 = loaded.makeVote()
+        let history = UserHistory(items: [0, 3, 5], ratings: [5, 4, 5])
+        let a = model.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v1)
+        let b = loaded.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v2)
+        XCTAssertEqual(a.items.map(\.index), b.items.map(\.index))
+        XCTAssertEqual(a.items.map(\.score), b.items.map(\.score))
+        // Same content, same version; saving and loading from disk works too.
+        XCTAssertEqual(try ModelFile.encode(loaded).version, version)
+        let path = TestFixtures.temporaryDirectory() + "/m.efr"
+        XCTAssertEqual(try ModelFile.save(model, to: path), version)
+        XCTAssertEqual(try ModelFile.load(path: path).version, version)
+    }
+
+    func testEveryFlippedByteIsDetected() throws {
+        let (bytes, _) = try ModelFile.encode(Self.built)
+        var rng = SeededRandom(seed: 1)
+        var positions = Array(0..<min(64, bytes.count))
+        positions += (0..<200).map { _ in rng.below(bytes.count) }
+        for p in positions {
+            var corrupt = bytes
+            corrupt[p] ^= 0x5A
+            XCTAssertThrowsError(try ModelFile.decode(corrupt), "flipped byte \(p) went unnoticed")
+        }
+    }
+
+    func testTruncationAtAnyPointFailsCleanly() throws {
+        let (bytes, _) = try ModelFile.encode(Self.built)
+        for length in [0, 4, 8, 12, 20, 27, 28, 40, bytes.count / 3, bytes.count / 2, bytes.count - 1] {
+            XCTAssertThrowsError(try ModelFile.decode(Array(bytes.prefix(length))), "length \(length)")
+        }
+        XCTAssertThrowsError(try ModelFile.decode(bytes + [0])) { error in
+            XCTAssertEqual(error as? ModelFileError, .malformed(section: "file", reason: "1 unexpected bytes after the last section"))
+        }
+    }
+
+    func testSpecificErrors() throws {
+        var (bytes, _) = try ModelFile.encode(Self.built)
+        XCTAssertThrowsError(try ModelFile.decode(Array("not a model at all".utf8))) {
+            XCTAssertEqual($0 as? ModelFileError, .notAModelFile)
+        }
+        var future = bytes
+        future[8] = 9 // format version 9
+        XCTAssertThrowsError(try ModelFile.decode(future)) {
+            XCTAssertEqual($0 as? ModelFileError, .unsupportedFormatVersion(found: 9, supported: 1))
+        }
+        bytes[bytes.count - 1] ^= 1 // last payload byte (POPL)
+        XCTAssertThrowsError(try ModelFile.decode(bytes)) {
+            XCTAssertEqual($0 as? ModelFileError, .checksumMismatch(section: "POPL"))
+        }
+        XCTAssertThrowsError(try ModelFile.load(path: "/nonexistent/model.efr")) {
+            XCTAssertEqual($0 as? ModelFileError, .unreadable(path: "/nonexistent/model.efr"))
+        }
+        XCTAssertTrue(ModelFileError.truncated(section: "ENCW").description.contains("truncated"))
+    }
+
+    func testSizeDoesNotDependOnTheNumberOfTrainingUsers() throws {
+        // Same items, same settings; ten times more users.
+        var c = TestFixtures.smallConfiguration
+        c.epochs = 1; c.sparseEpochs = 0
+        let small = TestFixtures.generatedDataset(users: 60, items: 50, seed: 3)
+        let large = TestFixtures.generatedDataset(users: 600, items: 50, seed: 3)
+        XCTAssertEqual(small.log.items.count, large.log.items.count)
+        let a = try ModelFile.encode(ModelBuilder.build(dataset: small, configuration: c).model).bytes
+        let b = try ModelFile.encode(ModelBuilder.build(dataset: large, configuration: c).model).bytes
+        XCTAssertEqual(a.count, b.count)
+        // Member-counted shortlists hold at most K·L entries whatever the number of users.
+        c.objective = .triplet
+        c.shortlistSource = .members
+        let m = try ModelBuilder.build(dataset: large, configuration: c).model
+        XCTAssertLessThanOrEqual(m.shortlists.items.count, c.clusters * c.shortlistLength)
+    }
+}

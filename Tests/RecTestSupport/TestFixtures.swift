@@ -1,0 +1,51 @@
+import Foundation
+import RecData
+import RecMath
+import RecModel
+
+/// Shared fixtures: temporary directories, small generated data sets and a fast configuration.
+public enum TestFixtures {
+    public static func temporaryDirectory(_ label: String = "efficientrec") -> String {
+        let path = NSTemporaryDirectory() + "\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    public static func write(_ text: String, to path: String) {
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+
+    /// A generated data set on disk (interactions.tsv, items.tsv, users.tsv).
+    public static func generatedDirectory(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7) -> String {
+        let dir = temporaryDirectory("gen")
+        var config = SyntheticGenerator.Configuration(users: users, items: items, groups: groups, seed: seed)
+        config.maxInteractions = 40
+        _ = try! SyntheticGenerator(config).write(to: dir)
+        return dir
+    }
+
+    public static func generatedDataset(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7) -> Dataset {
+        let dir = generatedDirectory(users: users, items: items, groups: groups, seed: seed)
+        return try! Dataset.load(interactions: dir + "/interactions.tsv", items: dir + "/items.tsv", users: dir + "/users.tsv")
+    }
+
+    /// A small, fast configuration for tests.
+    public static var smallConfiguration: ModelConfiguration {
+        var c = ModelConfiguration()
+        c.embeddingDim = 16
+        c.genreDim = 4
+        c.towerHidden = 16
+        c.attributeDim = 4
+        c.headHidden = 32
+        c.profileDim = 16
+        c.clusters = 16
+        c.topClusters = 3
+        c.shortlistLength = 30
+        c.epochs = 8
+        c.sparseEpochs = 2
+        c.batchSize = 32
+        c.learningRate = 3e-3
+        c.threads = 1
+        return c
+    }
+}
