@@ -42,6 +42,7 @@ public struct TrainJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         if !quiet {
             Terminal.log(built.training.description)
+            Terminal.log(built.clusterStatistics.description)
             Terminal.log("wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
                          + "\(built.model.shortlists.items.count) shortlist entries")
         }

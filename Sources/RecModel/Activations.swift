@@ -33,3 +33,13 @@ public enum Clip {
         return d
     }
 }
+
+public enum Tanh {
+    public static func forward(_ x: Matrix) -> Matrix { x.map { Foundation.tanh($0) } }
+
+    public static func backward(output y: Matrix, dOut: Matrix) -> Matrix {
+        var d = dOut
+        for k in 0..<d.values.count { d.values[k] *= 1 - y.values[k] * y.values[k] }
+        return d
+    }
+}

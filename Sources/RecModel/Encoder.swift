@@ -3,8 +3,11 @@ import RecMath
 
 /// The user encoder (DESIGN §2.2–2.5), forward and backward written by hand:
 ///
-///     f_i = W₂ ReLU(W₁ [e_i, genreBag_i, year_i] + b₁) + b₂          item tower
+///     f_i = tanh(W₂ ReLU(W₁ [e_i, genreBag_i, year_i] + b₁) + b₂)    item tower, f_i ∈ (−1, 1)^d
 ///     p_u = clip(Σ_i w_ui f_i, −1, 1)                                  one aggregation hop
+///
+/// Because Σ|w_ui| ≤ 1 and f_i ∈ (−1, 1)^d, the clip never saturates (and never blocks gradients)
+/// for profiles built by `ProfileInput`; it still bounds hand-made inputs.
 ///     q_u = [p_u, attribute embeddings]                                demographics
 ///     z_u = LayerNorm(V₂ ReLU(V₁ q_u + c₁) + c₂)                       profile head
 ///     s_u = sigmoid(W_c z_u + b_c)                                     K soft clusters
@@ -65,6 +68,7 @@ public struct Encoder: Sendable {
         var towerInput: Matrix
         var towerHiddenPre: Matrix
         var towerHidden: Matrix
+        var itemVectors: Matrix
         var aggregation: SparseRows
         var profileRaw: Matrix
         var profileInput: Matrix
@@ -92,7 +96,7 @@ public struct Encoder: Sendable {
         x = x.hconcat(Matrix(rows: items.count, cols: 1, values: items.map { yearFeature[$0] })!)
         let hPre = Linear.forward(x, weight: p["tower.w1"], bias: p["tower.b1"])
         let h = ReLU.forward(hPre)
-        let f = Linear.forward(h, weight: p["tower.w2"], bias: p["tower.b2"])
+        let f = Tanh.forward(Linear.forward(h, weight: p["tower.w2"], bias: p["tower.b2"]))
         return (x, hPre, h, f)
     }
 
@@ -115,7 +119,7 @@ public struct Encoder: Sendable {
         let (z, cache) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
         let s = Sigmoid.forward(Linear.forward(z, weight: p["cluster.w"], bias: p["cluster.b"]))
         return Forward(uniqueItems: unique, towerInput: x, towerHiddenPre: hPre, towerHidden: h,
-                       aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
+                       itemVectors: f, aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
                        headHidden: a, layerNorm: cache, profile: z, clusters: s, attributes: batch.map(\.attributes))
     }
 
@@ -142,7 +146,7 @@ public struct Encoder: Sendable {
         let dRaw = Clip.backward(input: fw.profileRaw, dOut: dQ.columns(0..<d))
         var dF = Matrix(rows: fw.uniqueItems.count, cols: d)
         fw.aggregation.backward(dOut: dRaw, into: &dF)
-        let dH = Linear.backward(fw.towerHidden, weight: p["tower.w2"], dOut: dF,
+        let dH = Linear.backward(fw.towerHidden, weight: p["tower.w2"], dOut: Tanh.backward(output: fw.itemVectors, dOut: dF),
                                  gradients: &g, weightName: "tower.w2", biasName: "tower.b2")
         let dX = Linear.backward(fw.towerInput, weight: p["tower.w1"], dOut: ReLU.backward(input: fw.towerHiddenPre, dOut: dH),
                                  gradients: &g, weightName: "tower.w1", biasName: "tower.b1")

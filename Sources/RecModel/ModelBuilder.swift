@@ -6,6 +6,7 @@ public enum ModelBuilder {
     public struct Result: Sendable {
         public var model: RecommenderModel
         public var training: TrainingSummary
+        public var clusterStatistics: ClusterStatistics
     }
 
     public static func build(dataset: Dataset, configuration: ModelConfiguration,
@@ -27,7 +28,10 @@ public enum ModelBuilder {
         model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                  attributes: model.attributes, parameters: model.parameters,
                                  shortlists: shortlists, popularity: popularity)
-        return Result(model: model, training: trained.summary)
+        let inputs = (0..<dataset.log.users.count).map {
+            ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
+        }
+        return Result(model: model, training: trained.summary, clusterStatistics: ClusterStatistics(model: model, inputs: inputs))
     }
 
     /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's

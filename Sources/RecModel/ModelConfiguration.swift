@@ -33,15 +33,18 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var tripletMargin: Float = 0.2
     public var tripletNormalize = true
     public var tripletSpace: TripletSpace = .clusters
+    /// L1 penalty on the cluster activations (mean over users of Σ_c s_uc) in recommendation
+    /// objectives: it makes the sigmoid outputs sparse, so a top-C vote keeps most of the signal.
+    public var sparsityWeight: Float = 0
     /// With `recommendTriplet`, the weight of the triplet term.
     public var tripletWeight: Float = 0.1
 
     // MARK: Optimisation
-    public var epochs = 60
+    public var epochs = 150
     /// Final epochs trained with only the top-C clusters active (recommendation objectives only).
-    public var sparseEpochs = 20
+    public var sparseEpochs = 50
     public var batchSize = 64
-    public var learningRate: Float = 1e-3
+    public var learningRate: Float = 3e-3
     public var seed: UInt64 = 42
     public var threads = 2
 
@@ -147,6 +150,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
         if !(0...1).contains(distillWeight) { return "distill weight must be in [0, 1]" }
         if !(teacherLambda > 0) || !(teacherTemperature > 0) { return "teacher lambda and temperature must be positive" }
+        if !(sparsityWeight >= 0) { return "sparsity weight must not be negative" }
         if !(tripletMargin >= 0) { return "triplet margin must not be negative" }
         if shortlistSource == .weights && !objective.usesDecoder {
             return "shortlists from weights need a recommendation objective (use --shortlist-source members)"

@@ -46,13 +46,9 @@ public struct RecommenderModel: Sendable {
     public func clusterActivations(_ input: ProfileInput) -> [Float] {
         let p = parameters
         let d = configuration.embeddingDim
-        var q = [Float](repeating: 0, count: encoder.profileInputWidth)
-        itemVectors.values.withUnsafeBufferPointer { f in
-            for (i, w) in zip(input.items, input.weights) {
-                for c in 0..<d { q[c] += w * f[i * d + c] }
-            }
-        }
+        var q = aggregate(input)
         for c in 0..<d { q[c] = min(1, max(-1, q[c])) }
+        q += [Float](repeating: 0, count: encoder.profileInputWidth - d)
         for k in input.attributes.indices {
             let table = p["attribute.\(k)"]
             let width = configuration.attributeDim
@@ -68,6 +64,18 @@ public struct RecommenderModel: Sendable {
         let zPre = Matrix(rows: 1, cols: configuration.profileDim, values: dense(a, "head.w2", "head.b2"))!
         let (z, _) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
         return dense(z.values, "cluster.w", "cluster.b").map(Sigmoid.value)
+    }
+
+    /// The unclipped aggregate Σ w_ui f_i (one hop over the user–item graph).
+    public func aggregate(_ input: ProfileInput) -> [Float] {
+        let d = configuration.embeddingDim
+        var q = [Float](repeating: 0, count: d)
+        itemVectors.values.withUnsafeBufferPointer { f in
+            for (i, w) in zip(input.items, input.weights) {
+                for c in 0..<d { q[c] += w * f[i * d + c] }
+            }
+        }
+        return q
     }
 
     /// The user's top-C clusters with their activations, best first.

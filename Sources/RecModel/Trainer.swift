@@ -130,6 +130,11 @@ public struct Trainer {
                                              sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss
                 dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
+                if c.sparsityWeight > 0 {
+                    let w = c.sparsityWeight / Float(n)
+                    for k in 0..<(n * c.clusters) { dClusters.values[k] += w }
+                    total += Double(c.sparsityWeight) * Double(s.values.reduce(0, +)) / Double(n)
+                }
             }
             if needsB {
                 let weight: Float = c.objective == .recommendTriplet ? c.tripletWeight : 1

@@ -19,6 +19,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Weight of the EASE teacher's soft targets (0 disables distillation).") var distillWeight: Float?
     @Option(help: "EASE teacher regularisation lambda.") var teacherLambda: Float?
     @Option(help: "EASE teacher softmax temperature.") var teacherTemperature: Float?
+    @Option(help: "L1 penalty on cluster activations (recommendation objectives).") var sparsityWeight: Float?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
     @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
@@ -58,6 +59,7 @@ struct ModelOptions: ParsableArguments {
         if let teacherLambda { c.teacherLambda = teacherLambda }
         if let teacherTemperature { c.teacherTemperature = teacherTemperature }
         if let tripletMargin { c.tripletMargin = tripletMargin }
+        if let sparsityWeight { c.sparsityWeight = sparsityWeight }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }
         if let v: ModelConfiguration.TripletSpace = try parse(tripletSpace, "triplet-space") { c.tripletSpace = v }
         if let tripletWeight { c.tripletWeight = tripletWeight }

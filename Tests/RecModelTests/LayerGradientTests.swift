@@ -28,6 +28,9 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck.compare(Sigmoid.backward(output: Sigmoid.forward(x), dOut: r), x, label: "sigmoid") {
             GradientCheck.sum(Sigmoid.forward($0), weightedBy: r)
         }
+        GradientCheck.compare(Tanh.backward(output: Tanh.forward(x), dOut: r), x, label: "tanh") {
+            GradientCheck.sum(Tanh.forward($0), weightedBy: r)
+        }
         GradientCheck.compare(Clip.backward(input: x, dOut: r), x, label: "clip") { GradientCheck.sum(Clip.forward($0), weightedBy: r) }
     }
 

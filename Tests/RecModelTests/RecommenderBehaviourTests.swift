@@ -9,7 +9,9 @@ final class RecommenderBehaviourTests: XCTestCase {
     static let dataset = TestFixtures.generatedDataset(users: 400, items: 120, groups: 4, seed: 7)
     static let model: RecommenderModel = {
         var c = TestFixtures.smallConfiguration
-        c.epochs = 15; c.sparseEpochs = 5
+        c.epochs = 40; c.sparseEpochs = 15
+        c.learningRate = 1e-2
+        c.distillWeight = 0
         return try! ModelBuilder.build(dataset: dataset, configuration: c).model
     }()
 
@@ -19,6 +21,7 @@ final class RecommenderBehaviourTests: XCTestCase {
 
     func testNewUserFromAPlantedGroupGetsThatGroupsItems() {
         var vote = Self.model.makeVote()
+        var total = 0
         for g in 0..<4 {
             // A brand-new user who liked eight popular items of group g.
             let liked = (0..<8).map { index(ofGenerated: g + 4 * $0) }
@@ -26,9 +29,11 @@ final class RecommenderBehaviourTests: XCTestCase {
             let result = Self.model.recommend(history: history, attributes: [0, 0, 0], k: 10, vote: &vote)
             XCTAssertEqual(result.items.count, 10)
             let inGroup = result.items.filter { group(ofIndex: $0.index) == g }.count
-            XCTAssertGreaterThanOrEqual(inGroup, 8, "group \(g): only \(inGroup)/10 recommendations from the group")
+            total += inGroup
+            XCTAssertGreaterThanOrEqual(inGroup, 7, "group \(g): only \(inGroup)/10 recommendations from the group")
             XCTAssertTrue(Set(result.items.map(\.index)).isDisjoint(with: liked))
         }
+        XCTAssertGreaterThanOrEqual(total, 34, "only \(total)/40 recommendations from the user's group (chance: 10/40)")
     }
 
     func testAttributesAloneServeAColdStartUser() {
