@@ -21,6 +21,8 @@ public struct EvaluateJob {
     public var configuration: ModelConfiguration
     /// Also train and score the paper-faithful configuration (the ablation).
     public var includePaperFaithful = false
+    /// Also score every shortlist source × aggregation × vote reduction on the trained encoder.
+    public var sweepShortlists = false
     public var json: String?
     public var quiet = false
 
@@ -29,6 +31,26 @@ public struct EvaluateJob {
         self.items = items
         self.users = users
         self.configuration = configuration
+    }
+
+    static func shortlistVariants(_ base: ModelConfiguration, hasDecoder: Bool) -> [ModelConfiguration] {
+        var out: [ModelConfiguration] = []
+        for reduction in ModelConfiguration.VoteReduction.allCases {
+            if hasDecoder {
+                var v = base
+                v.shortlistSource = .weights
+                v.voteReduction = reduction
+                out.append(v)
+            }
+            for aggregation in ModelConfiguration.ShortlistAggregation.allCases {
+                var v = base
+                v.shortlistSource = .members
+                v.shortlistAggregation = aggregation
+                v.voteReduction = reduction
+                out.append(v)
+            }
+        }
+        return out
     }
 
     @discardableResult
@@ -63,6 +85,15 @@ public struct EvaluateJob {
                                        progress: quiet ? nil : Terminal.trainingProgress())
             }
             scores += protocolRun.score(EfficientRecRecommender(name: name, model: built.model), trainSeconds: seconds)
+            if sweepShortlists && name == "efficientrec" {
+                for variant in Self.shortlistVariants(config, hasDecoder: built.decoder != nil) {
+                    let model = ModelBuilder.rebuildingShortlists(built.model, configuration: variant, dataset: train, decoder: built.decoder)
+                    let label = "sl:" + variant.shortlistSource.rawValue
+                        + (variant.shortlistSource == .members ? "/" + variant.shortlistAggregation.rawValue : "")
+                        + "/" + variant.voteReduction.rawValue
+                    scores += protocolRun.score(EfficientRecRecommender(name: label, model: model), trainSeconds: seconds)
+                }
+            }
         }
         for baseline in baselines {
             let (model, seconds): (EvaluatedRecommender, Double)

@@ -43,14 +43,14 @@ public struct EvaluationReport: Codable, Sendable {
         for threshold in Array(Set(scores.map(\.relevanceThreshold))).sorted(by: >) {
             let rows = scores.filter { $0.relevanceThreshold == threshold }
             out += "\nrelevant = held-out rating >= \(format(Double(threshold), 1)) (\(rows.first?.users ?? 0) users with at least one)\n"
-            var header = "model".padding(toLength: 20, withPad: " ", startingAt: 0)
+            var header = "model".padding(toLength: 30, withPad: " ", startingAt: 0)
             for k in cutoffs { header += " NDCG@\(k)".leftPad(9) }
             for k in cutoffs { header += " P@\(k)".leftPad(8) }
             for k in cutoffs { header += " R@\(k)".leftPad(8) }
             header += " Cov@\(cutoffs.first!)".leftPad(9) + " train s".leftPad(9) + " us/user".leftPad(9)
             out += header + "\n"
             for s in rows {
-                var line = s.model.padding(toLength: 20, withPad: " ", startingAt: 0)
+                var line = s.model.padding(toLength: 30, withPad: " ", startingAt: 0)
                 for k in cutoffs { line += format(s.ndcg[k] ?? 0, 4).leftPad(9) }
                 for k in cutoffs { line += format(s.precision[k] ?? 0, 4).leftPad(8) }
                 for k in cutoffs { line += format(s.recall[k] ?? 0, 4).leftPad(8) }

@@ -7,6 +7,8 @@ public enum ModelBuilder {
         public var model: RecommenderModel
         public var training: TrainingSummary
         public var clusterStatistics: ClusterStatistics
+        /// The learned K × items decoder (recommendation objectives), kept out of the model file.
+        public var decoder: Matrix?
     }
 
     public static func build(dataset: Dataset, configuration: ModelConfiguration,
@@ -18,20 +20,33 @@ public enum ModelBuilder {
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
                                      attributes: dataset.attributes, parameters: trained.parameters,
                                      shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity)
-        let shortlists: Shortlists
-        switch c.shortlistSource {
-        case .weights:
-            shortlists = Shortlists.fromDecoder(trained.parameters["decoder.w"], length: c.shortlistLength)
-        case .members:
-            shortlists = memberShortlists(model: model, dataset: dataset)
-        }
-        model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
-                                 attributes: model.attributes, parameters: model.parameters,
-                                 shortlists: shortlists, popularity: popularity)
+        let decoder = trained.parameters.contains("decoder.w") ? trained.parameters["decoder.w"] : nil
+        model = rebuildingShortlists(model, configuration: c, dataset: dataset, decoder: decoder)
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
         }
-        return Result(model: model, training: trained.summary, clusterStatistics: ClusterStatistics(model: model, inputs: inputs))
+        return Result(model: model, training: trained.summary, clusterStatistics: ClusterStatistics(model: model, inputs: inputs),
+                      decoder: decoder)
+    }
+
+    /// The same encoder with shortlists and voting rebuilt under `configuration` (its shortlist
+    /// source, aggregation, length and vote reduction); used for the shortlist ablation and for
+    /// refreshing shortlists from new interaction logs without retraining.
+    public static func rebuildingShortlists(_ model: RecommenderModel, configuration c: ModelConfiguration,
+                                            dataset: Dataset, decoder: Matrix?) -> RecommenderModel {
+        var c = c
+        if c.shortlistSource == .weights && decoder == nil { c.shortlistSource = .members }
+        let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+                                    attributes: model.attributes, parameters: model.parameters,
+                                    shortlists: model.shortlists, popularity: model.popularity)
+        let shortlists: Shortlists
+        switch c.shortlistSource {
+        case .weights: shortlists = Shortlists.fromDecoder(decoder!, length: c.shortlistLength)
+        case .members: shortlists = memberShortlists(model: base, dataset: dataset)
+        }
+        return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+                                attributes: model.attributes, parameters: model.parameters,
+                                shortlists: shortlists, popularity: model.popularity)
     }
 
     /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's

@@ -45,6 +45,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var sparseEpochs = 50
     public var batchSize = 64
     public var learningRate: Float = 3e-3
+    /// The learning rate decays linearly to this fraction of its initial value by the last step.
+    public var finalLearningRateFraction: Float = 1
+    /// Decay of an exponential moving average of the weights (0 disables it); the average is the
+    /// model that is kept.
+    public var weightAveraging: Float = 0
     public var seed: UInt64 = 42
     public var threads = 2
 
@@ -147,6 +152,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
+        if !(0...1).contains(finalLearningRateFraction) { return "final learning rate fraction must be in [0, 1]" }
+        if !(0..<1).contains(weightAveraging) { return "weight averaging decay must be in [0, 1)" }
         if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
         if !(0...1).contains(distillWeight) { return "distill weight must be in [0, 1]" }
         if !(teacherLambda > 0) || !(teacherTemperature > 0) { return "teacher lambda and temperature must be positive" }

@@ -50,6 +50,9 @@ public struct Trainer {
         let totalEpochs = c.epochs + sparseEpochs
         let batches = (users.count + c.batchSize - 1) / c.batchSize
         let started = Date()
+        let totalSteps = max(1, totalEpochs * batches)
+        var stepIndex = 0
+        var average: ParameterSet? = c.weightAveraging > 0 ? parameters : nil
         var examples = 0
         var lastLoss = 0.0
         for epoch in 0..<totalEpochs {
@@ -63,7 +66,15 @@ public struct Trainer {
                 var gradients = parameters.zeros()
                 let loss = step(batchUsers, parameters: parameters, gradients: &gradients, teacher: teacher,
                                 labels: labels, sparse: epoch >= c.epochs, rng: &epochRng)
+                let progressFraction = Float(stepIndex) / Float(totalSteps)
+                optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * progressFraction)
                 optimizer.update(&parameters, gradients: gradients)
+                stepIndex += 1
+                if var avg = average {
+                    average = nil
+                    Self.blend(&avg, toward: parameters, keep: c.weightAveraging)
+                    average = avg
+                }
                 examples += batchUsers.count
                 epochLoss += loss
                 lastLoss = epochLoss / Double(b + 1)
@@ -77,6 +88,7 @@ public struct Trainer {
                 }
             }
         }
+        if let average { parameters = average }
         let summary = TrainingSummary(epochs: totalEpochs, examples: examples, seconds: Date().timeIntervalSince(started),
                                       finalLoss: lastLoss, parameterCount: parameters.scalarCount, teacherSeconds: teacherSeconds)
         return Result(parameters: parameters, summary: summary)
@@ -203,6 +215,17 @@ public struct Trainer {
             for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
         }
         return (loss, dActive)
+    }
+
+    /// avg ← keep · avg + (1 − keep) · current, tensor by tensor.
+    static func blend(_ average: inout ParameterSet, toward current: ParameterSet, keep: Float) {
+        for t in 0..<average.tensors.count {
+            current.tensors[t].values.withUnsafeBufferPointer { src in
+                average.tensors[t].values.withUnsafeMutableBufferPointer { dst in
+                    for k in 0..<dst.count { dst[k] = keep * dst[k] + (1 - keep) * src[k] }
+                }
+            }
+        }
     }
 
     /// Zeroes all but the `count` largest activations of each row (ties: lower cluster index).

@@ -58,6 +58,8 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Evaluate on a validation split of the training users (never touches the test users).") var validation = false
     @Option(help: "Comma-separated baselines: pop, itemknn, ease, kmeans (empty for none).") var baselines = "pop,itemknn,ease,kmeans"
     @Flag(help: "Also train and score the paper-faithful configuration (ablation).") var withPaper = false
+    @Flag(help: "Also score every shortlist source, aggregation and vote reduction on the trained encoder.")
+    var sweepShortlists = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var model: ModelOptions
 
@@ -85,6 +87,7 @@ struct Evaluate: ParsableCommand {
         job.validation = validation
         job.baselines = try parsedBaselines()
         job.includePaperFaithful = withPaper
+        job.sweepShortlists = sweepShortlists
         job.json = json
         try runJob { try job.run() }
     }

@@ -14,6 +14,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Final epochs with only the top-C clusters active (recommendation objectives).") var sparseEpochs: Int?
     @Option(help: "Mini-batch size.") var batchSize: Int?
     @Option(help: "Adam learning rate.") var learningRate: Float?
+    @Option(help: "Fraction of the learning rate left at the last step (linear decay).") var finalLearningRateFraction: Float?
+    @Option(help: "Decay of the moving average of the weights that is kept (0 disables).") var weightAveraging: Float?
     @Option(help: "Objective: \(ModelConfiguration.Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
     var objective: String?
     @Option(help: "Weight of the EASE teacher's soft targets (0 disables distillation).") var distillWeight: Float?
@@ -54,6 +56,8 @@ struct ModelOptions: ParsableArguments {
         if let sparseEpochs { c.sparseEpochs = sparseEpochs }
         if let batchSize { c.batchSize = batchSize }
         if let learningRate { c.learningRate = learningRate }
+        if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }
+        if let weightAveraging { c.weightAveraging = weightAveraging }
         if let v: ModelConfiguration.Objective = try parse(objective, "objective") { c.objective = v }
         if let distillWeight { c.distillWeight = distillWeight }
         if let teacherLambda { c.teacherLambda = teacherLambda }
