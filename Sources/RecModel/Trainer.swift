@@ -121,7 +121,7 @@ public struct Trainer {
             return r.loss
         case .triplet, .recommend, .recommendTriplet:
             var halvesA: [ProfileInput] = [], halvesB: [ProfileInput] = []
-            var targets: [[Int]] = [], masked: [[Int]] = []
+            var targets: [[Int]] = [], masked: [[Int]] = [], teacherInputs: [[Int]] = []
             for u in batchUsers {
                 let (a, b) = UserSplit.holdout(log.history(of: u), fraction: 0.5, order: .random, rng: &rng)
                 let attrs = dataset.userAttributeValues[u]
@@ -129,6 +129,7 @@ public struct Trainer {
                 halvesB.append(ProfileInput.from(history: b, attributes: attrs, configuration: c, training: true, rng: &rng))
                 targets.append(b.items.indices.filter { c.ratingScale.isLiked(b.ratings[$0]) }.map { b.items[$0] })
                 masked.append(a.items)
+                teacherInputs.append(a.items.indices.filter { c.ratingScale.isLiked(a.ratings[$0]) }.map { a.items[$0] })
             }
             let needsB = c.objective != .recommend
             let fw = encoder.forward(needsB ? halvesA + halvesB : halvesA, parameters: parameters)
@@ -138,7 +139,7 @@ public struct Trainer {
             var total = 0.0
             if c.objective.usesDecoder {
                 let s = fw.clusters.gatherRows(Array(0..<n))
-                let (loss, dS) = decoderStep(s, targets: targets, masked: masked, teacher: teacher,
+                let (loss, dS) = decoderStep(s, targets: targets, masked: masked, teacherInputs: teacherInputs, teacher: teacher,
                                              sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss
                 dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
@@ -180,41 +181,72 @@ public struct Trainer {
 
     /// The recommendation-aware loss: softmax over items of (s ⊙ topC-mask) · D, against the
     /// held-out liked items, optionally mixed with the EASE teacher's tempered soft targets.
-    func decoderStep(_ s: Matrix, targets: [[Int]], masked: [[Int]], teacher: EASE?, sparse: Bool,
-                     parameters: ParameterSet, gradients: inout ParameterSet) -> (Double, Matrix) {
+    /// In the sparse phase only the top-C rows of D take part, so the products cost B·C·items.
+    func decoderStep(_ s: Matrix, targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]]? = nil, teacher: EASE?,
+                     sparse: Bool, parameters: ParameterSet, gradients: inout ParameterSet) -> (Double, Matrix) {
         let c = configuration
         let n = s.rows, items = encoder.itemCount
-        var active = s
-        if sparse { active = Self.keepTopClusters(s, count: c.topClusters) }
-        let logits = BLAS.product(active, parameters["decoder.w"])
+        let decoder = parameters["decoder.w"]
+        let decoderIndex = gradients.index(of: "decoder.w")!
+        let top: [[(index: Int, score: Float)]] = sparse ? (0..<n).map { TopK.select(Array(s.row($0)), k: c.topClusters) } : []
+        var logits: Matrix
+        if sparse {
+            logits = Matrix(rows: n, cols: items)
+            for b in 0..<n { for (k, w) in top[b] { RowKernels.addScaled(w, row: k, of: decoder, into: &logits, row: b) } }
+        } else {
+            logits = BLAS.product(s, decoder)
+        }
         var target = Matrix(rows: n, cols: items)
         for b in 0..<n where !targets[b].isEmpty {
             let share = (teacher == nil ? 1 : 1 - c.distillWeight) / Float(targets[b].count)
             for i in targets[b] { target[b, i] += share }
         }
         if let teacher {
-            var inputs = Matrix(rows: n, cols: items)
-            for b in 0..<n { for i in masked[b] { inputs[b, i] = 1 } }
-            let scores = teacher.scores(inputs)
-            for b in 0..<n {
-                let excluded = Set(masked[b])
-                let row = (0..<items).map { excluded.contains($0) ? -Float.infinity : scores[b, $0] / c.teacherTemperature }
-                let m = row.max() ?? 0
-                guard m.isFinite else { continue }
-                var sum: Double = 0
-                var e = [Float](repeating: 0, count: items)
-                for i in 0..<items where row[i].isFinite { e[i] = Foundation.exp(row[i] - m); sum += Double(e[i]) }
-                let weight = targets[b].isEmpty ? 1 : c.distillWeight
-                for i in 0..<items { target[b, i] += weight * Float(Double(e[i]) / sum) }
-            }
+            addTeacherTargets(teacher, inputs: teacherInputs ?? masked, masked: masked, emptyTargets: targets.map(\.isEmpty),
+                              into: &target)
         }
         let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: target, masked: masked)
-        BLAS.gemm(active, transposeA: true, dLogits, beta: 1, into: &gradients.tensors[gradients.index(of: "decoder.w")!])
-        var dActive = BLAS.product(dLogits, parameters["decoder.w"], transposeB: true)
+        var dActive = Matrix(rows: n, cols: c.clusters)
         if sparse {
-            for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
+            for b in 0..<n {
+                for (k, w) in top[b] {
+                    RowKernels.addScaled(w, row: b, of: dLogits, into: &gradients.tensors[decoderIndex], row: k)
+                    dActive[b, k] = RowKernels.dot(row: b, of: dLogits, row: k, of: decoder)
+                }
+            }
+        } else {
+            BLAS.gemm(s, transposeA: true, dLogits, beta: 1, into: &gradients.tensors[decoderIndex])
+            dActive = BLAS.product(dLogits, decoder, transposeB: true)
         }
         return (loss, dActive)
+    }
+
+    /// Adds the teacher's soft targets softmax(x_A B / T) over non-input items, weighted by the
+    /// distillation weight (or fully, when the held-out half has no liked item). The teacher
+    /// scores are sums of rows of B over the input items: B·|input|·items, not a dense product.
+    func addTeacherTargets(_ teacher: EASE, inputs: [[Int]], masked: [[Int]], emptyTargets: [Bool], into target: inout Matrix) {
+        let c = configuration
+        let items = encoder.itemCount
+        var row = [Float](repeating: 0, count: items)
+        var excluded = [Bool](repeating: false, count: items)
+        for b in 0..<target.rows {
+            for i in 0..<items { row[i] = 0 }
+            for i in Set(inputs[b]) {
+                teacher.weights.values.withUnsafeBufferPointer { w in
+                    for j in 0..<items { row[j] += w[i * items + j] }
+                }
+            }
+            for i in masked[b] { excluded[i] = true }
+            var m = -Float.infinity
+            for i in 0..<items where !excluded[i] { row[i] /= c.teacherTemperature; m = max(m, row[i]) }
+            if m.isFinite {
+                var sum: Double = 0
+                for i in 0..<items where !excluded[i] { row[i] = Foundation.exp(row[i] - m); sum += Double(row[i]) }
+                let weight = Double(emptyTargets[b] ? 1 : c.distillWeight)
+                for i in 0..<items where !excluded[i] { target[b, i] += Float(weight * Double(row[i]) / sum) }
+            }
+            for i in masked[b] { excluded[i] = false }
+        }
     }
 
     /// avg ← keep · avg + (1 − keep) · current, tensor by tensor.
