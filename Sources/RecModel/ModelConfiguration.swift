@@ -29,7 +29,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Weight of the EASE teacher's soft targets in the recommendation target (0 disables the teacher).
     public var distillWeight: Float = 0.5
     public var teacherLambda: Float = 500
-    public var teacherTemperature: Float = 0.02
+    public var teacherTemperature: Float = 0.05
     public var tripletMargin: Float = 0.2
     public var tripletNormalize = true
     public var tripletSpace: TripletSpace = .clusters
