@@ -78,6 +78,12 @@ public struct EvaluateJob {
             paper.clusters = configuration.clusters
             paper.shortlistLength = configuration.shortlistLength
             variants.append(("efficientrec-paper", paper))
+            // The paper's encoder with support-aware shortlists and a summed vote: isolates what the
+            // triplet encoder is worth apart from the notebook's mean aggregation.
+            paper.shortlistAggregation = .membership
+            paper.voteReduction = .sum
+            paper.topClusters = configuration.topClusters
+            variants.append(("efficientrec-paper-encoder", paper))
         }
         for (name, config) in variants {
             let (built, seconds) = try timed(name) {

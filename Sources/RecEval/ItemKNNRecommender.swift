@@ -32,7 +32,7 @@ public struct ItemKNNRecommender: EvaluatedRecommender {
 
     public func recommend(history: UserHistory, attributes: [Int], k: Int) -> [Int] {
         var scores = [Float](repeating: 0, count: itemCount)
-        for i in Set(history.items) { for (j, s) in neighbors[i] { scores[j] += s } }
+        for i in Set(history.items).sorted() { for (j, s) in neighbors[i] { scores[j] += s } }
         let seen = Set(history.items)
         return TopK.select(scores, k: k) { !seen.contains($0) && scores[$0] > 0 }.map(\.index)
     }

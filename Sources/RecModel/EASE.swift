@@ -40,7 +40,7 @@ public struct EASE: Sendable {
     /// Scores for one user's items (a sum of rows of B).
     public func scores(items: [Int]) -> [Float] {
         var out = [Float](repeating: 0, count: itemCount)
-        for i in Set(items) {
+        for i in Set(items).sorted() { // sorted: Set order differs between processes
             for j in 0..<itemCount { out[j] += weights[i, j] }
         }
         return out

@@ -231,7 +231,7 @@ public struct Trainer {
         var excluded = [Bool](repeating: false, count: items)
         for b in 0..<target.rows {
             for i in 0..<items { row[i] = 0 }
-            for i in Set(inputs[b]) {
+            for i in Set(inputs[b]).sorted() { // sorted: Set order differs between processes
                 teacher.weights.values.withUnsafeBufferPointer { w in
                     for j in 0..<items { row[j] += w[i * items + j] }
                 }

@@ -44,6 +44,14 @@ final class CommandLineTests: XCTestCase {
         let train = try run(["train"] + data + ["--out", dir + "/model.efr"] + small)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stderr.contains("model version"), train.stderr)
+        // Determinism across processes (hash seeds differ between processes): same seed, same model.
+        let again = try run(["train"] + data + ["--out", dir + "/model2.efr"] + small)
+        func version(_ text: String) -> Substring? {
+            guard let range = text.range(of: "model version ") else { return nil }
+            return text[range.upperBound...].prefix(16)
+        }
+        XCTAssertNotNil(version(train.stderr))
+        XCTAssertEqual(version(train.stderr), version(again.stderr))
 
         // Histories: a known user, a new user with an unknown item, and a user whose items are all unknown.
         TestFixtures.write("user\titem\trating\nnew1\ti1\t5\nnew1\ti4\t5\nnew1\tghost\t5\nnew2\tghost\t4\nnew3\ti2\t5\n", to: dir + "/h.tsv")
