@@ -17,6 +17,9 @@ public struct Adam: Sendable {
         v = parameters.zeros()
     }
 
+    /// Elementwise, so large tensors are split over `threads` without changing the result.
+    public var threads = 1
+
     public mutating func update(_ parameters: inout ParameterSet, gradients: ParameterSet) {
         step += 1
         let c1 = 1 - Foundation.pow(beta1, Float(step))
@@ -28,11 +31,14 @@ public struct Adam: Sendable {
                 m.tensors[t].values.withUnsafeMutableBufferPointer { mm in
                     v.tensors[t].values.withUnsafeMutableBufferPointer { vv in
                         parameters.tensors[t].values.withUnsafeMutableBufferPointer { p in
-                            for k in 0..<p.count {
-                                let gk = g[k]
-                                mm[k] = b1 * mm[k] + (1 - b1) * gk
-                                vv[k] = b2 * vv[k] + (1 - b2) * gk * gk
-                                p[k] -= rate * mm[k] / (vv[k].squareRoot() + eps)
+                            let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
+                            Parallel.forEachChunk(p.count, threads: threads, minimumChunk: 65_536) { range in
+                                for k in range {
+                                    let gk = gp[k]
+                                    mp[k] = b1 * mp[k] + (1 - b1) * gk
+                                    vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
+                                    pp[k] -= rate * mp[k] / (vp[k].squareRoot() + eps)
+                                }
                             }
                         }
                     }

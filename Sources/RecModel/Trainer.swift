@@ -45,6 +45,7 @@ public struct Trainer {
         }
         let labels = c.objective == .supervised ? dominantGenres() : []
         var optimizer = Adam(parameters: parameters, learningRate: c.learningRate)
+        optimizer.threads = c.threads
         let users = (0..<dataset.log.users.count).filter { dataset.log.userOffsets[$0 + 1] - dataset.log.userOffsets[$0] >= 2 }
         let sparseEpochs = c.objective.usesDecoder ? c.sparseEpochs : 0
         let totalEpochs = c.epochs + sparseEpochs
@@ -227,25 +228,32 @@ public struct Trainer {
     func addTeacherTargets(_ teacher: EASE, inputs: [[Int]], masked: [[Int]], emptyTargets: [Bool], into target: inout Matrix) {
         let c = configuration
         let items = encoder.itemCount
-        var row = [Float](repeating: 0, count: items)
-        var excluded = [Bool](repeating: false, count: items)
-        for b in 0..<target.rows {
-            for i in 0..<items { row[i] = 0 }
-            for i in Set(inputs[b]).sorted() { // sorted: Set order differs between processes
-                teacher.weights.values.withUnsafeBufferPointer { w in
-                    for j in 0..<items { row[j] += w[i * items + j] }
+        let rows = target.rows
+        target.values.withUnsafeMutableBufferPointer { out in
+            let targetBase = out.baseAddress!
+            teacher.weights.values.withUnsafeBufferPointer { w in
+                // Rows are independent: each chunk writes only its own rows of the target.
+                Parallel.forEachChunk(rows, threads: c.threads) { range in
+                    var row = [Float](repeating: 0, count: items)
+                    var excluded = [Bool](repeating: false, count: items)
+                    for b in range {
+                        for i in 0..<items { row[i] = 0 }
+                        for i in Set(inputs[b]).sorted() { // sorted: Set order differs between processes
+                            for j in 0..<items { row[j] += w[i * items + j] }
+                        }
+                        for i in masked[b] { excluded[i] = true }
+                        var m = -Float.infinity
+                        for i in 0..<items where !excluded[i] { row[i] /= c.teacherTemperature; m = max(m, row[i]) }
+                        if m.isFinite {
+                            var sum: Double = 0
+                            for i in 0..<items where !excluded[i] { row[i] = Foundation.exp(row[i] - m); sum += Double(row[i]) }
+                            let weight = Double(emptyTargets[b] ? 1 : c.distillWeight)
+                            for i in 0..<items where !excluded[i] { targetBase[b * items + i] += Float(weight * Double(row[i]) / sum) }
+                        }
+                        for i in masked[b] { excluded[i] = false }
+                    }
                 }
             }
-            for i in masked[b] { excluded[i] = true }
-            var m = -Float.infinity
-            for i in 0..<items where !excluded[i] { row[i] /= c.teacherTemperature; m = max(m, row[i]) }
-            if m.isFinite {
-                var sum: Double = 0
-                for i in 0..<items where !excluded[i] { row[i] = Foundation.exp(row[i] - m); sum += Double(row[i]) }
-                let weight = Double(emptyTargets[b] ? 1 : c.distillWeight)
-                for i in 0..<items where !excluded[i] { target[b, i] += Float(weight * Double(row[i]) / sum) }
-            }
-            for i in masked[b] { excluded[i] = false }
         }
     }
 

@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand {
         """)
     @OptionGroup var data: DataOptions
     @Option(help: "Fraction of users held out as test users.") var testUsers = 0.2
-    @Option(help: "Seed of the user split and the history split.") var splitSeed: UInt64 = 1
+    @Option(help: "Seed of the user split and the history split (default: --seed, else 1).") var splitSeed: UInt64?
     @Option(help: "Held-out half: random or time (the most recent half).") var holdout = "random"
     @Flag(help: "Evaluate on a validation split of the training users (never touches the test users).") var validation = false
     @Option(help: "Comma-separated baselines: pop, itemknn, ease, kmeans (empty for none).") var baselines = "pop,itemknn,ease,kmeans"
@@ -82,7 +82,7 @@ struct Evaluate: ParsableCommand {
         var job = EvaluateJob(interactions: data.interactions, items: data.items, users: data.users,
                               configuration: try model.configuration())
         job.testFraction = testUsers
-        job.seed = splitSeed
+        job.seed = splitSeed ?? model.seed ?? 1
         job.holdout = UserSplit.HoldoutOrder(rawValue: holdout)!
         job.validation = validation
         job.baselines = try parsedBaselines()

@@ -5,7 +5,7 @@ import RecModel
 struct ModelOptions: ParsableArguments {
     @Flag(help: "Start from the paper-faithful configuration (triplet loss, member shortlists, mean vote) instead of the improved default.")
     var paperFaithful = false
-    @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Random seed (for evaluate also the split seed unless --split-seed is given).") var seed: UInt64?
     @Option(help: "Threads for training (OpenBLAS).") var threads: Int?
     @Option(help: "K: number of soft clusters.") var clusters: Int?
     @Option(help: "C: clusters each user votes with.") var topClusters: Int?
