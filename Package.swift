@@ -21,6 +21,11 @@ let package = Package(
         .target(name: "RecData", dependencies: ["RecMath"], swiftSettings: optimised),
         .target(name: "RecModel", dependencies: ["RecMath", "RecData"], swiftSettings: optimised),
         .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecModel"], swiftSettings: optimised),
+        // The wire protocol: protobuf-c runtime, the generated code (protocols/generate.sh), and the
+        // one Swift module that touches the generated structs.
+        .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC"),
+        .target(name: "CRecProtocol", dependencies: ["CProtobufC"], path: "Sources/CRecProtocol"),
+        .target(name: "RecWire", dependencies: ["CRecProtocol", "CProtobufC"]),
         .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval"]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",
@@ -31,6 +36,7 @@ let package = Package(
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),
         .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages EfficientRec builds against, when they are missing.
 set -euo pipefail
-packages=(libopenblas-dev)
+packages=(libopenblas-dev libprotobuf-c-dev protobuf-c-compiler libzmq3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

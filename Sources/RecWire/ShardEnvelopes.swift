@@ -1,0 +1,103 @@
+import CProtobufC
+import CRecProtocol
+
+/// What the coordinator sends a shard worker.
+public enum CoordinatorMessage: Equatable, Sendable {
+    case query(ShardQuery)
+    case heartbeat(Heartbeat)
+
+    public func serializedBytes() -> [UInt8] {
+        let arena = CArena()
+        var m = Efficientrec__V1__CoordinatorMessage()
+        efficientrec__v1__coordinator_message__init(&m)
+        m.protocol_version = WireProtocol.version
+        switch self {
+        case let .query(q):
+            m.body_case = EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_QUERY
+            m.query = arena.object(q.makeC(arena))
+        case let .heartbeat(h):
+            m.body_case = EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_HEARTBEAT
+            m.heartbeat = arena.object(h.makeC(arena))
+        }
+        var out = [UInt8](repeating: 0, count: efficientrec__v1__coordinator_message__get_packed_size(&m))
+        _ = efficientrec__v1__coordinator_message__pack(&m, &out)
+        return out
+    }
+
+    public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
+        guard bytes.count <= limits.maxMessageBytes else {
+            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        }
+        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__coordinator_message__unpack(nil, $0.count, $0.baseAddress) }
+        guard let decoded else { throw .malformed(message: "CoordinatorMessage") }
+        defer { efficientrec__v1__coordinator_message__free_unpacked(decoded, nil) }
+        let m = decoded.pointee
+        guard m.protocol_version == WireProtocol.version else {
+            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
+        }
+        switch m.body_case {
+        case EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_QUERY:
+            guard let q = m.query?.pointee else { throw .missingBody(message: "CoordinatorMessage") }
+            self = .query(try ShardQuery(q, limits: limits))
+        case EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_HEARTBEAT:
+            guard let h = m.heartbeat?.pointee else { throw .missingBody(message: "CoordinatorMessage") }
+            self = .heartbeat(try Heartbeat(h, limits: limits))
+        default:
+            throw .missingBody(message: "CoordinatorMessage")
+        }
+    }
+}
+
+/// What a shard worker sends the coordinator.
+public enum WorkerMessage: Equatable, Sendable {
+    case reply(ShardReply)
+    case error(ErrorReply)
+    case heartbeat(Heartbeat)
+
+    public func serializedBytes() -> [UInt8] {
+        let arena = CArena()
+        var m = Efficientrec__V1__WorkerMessage()
+        efficientrec__v1__worker_message__init(&m)
+        m.protocol_version = WireProtocol.version
+        switch self {
+        case let .reply(r):
+            m.body_case = EFFICIENTREC__V1__WORKER_MESSAGE__BODY_REPLY
+            m.reply = arena.object(r.makeC(arena))
+        case let .error(e):
+            m.body_case = EFFICIENTREC__V1__WORKER_MESSAGE__BODY_ERROR
+            m.error = arena.object(e.makeC(arena))
+        case let .heartbeat(h):
+            m.body_case = EFFICIENTREC__V1__WORKER_MESSAGE__BODY_HEARTBEAT
+            m.heartbeat = arena.object(h.makeC(arena))
+        }
+        var out = [UInt8](repeating: 0, count: efficientrec__v1__worker_message__get_packed_size(&m))
+        _ = efficientrec__v1__worker_message__pack(&m, &out)
+        return out
+    }
+
+    public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
+        guard bytes.count <= limits.maxMessageBytes else {
+            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        }
+        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__worker_message__unpack(nil, $0.count, $0.baseAddress) }
+        guard let decoded else { throw .malformed(message: "WorkerMessage") }
+        defer { efficientrec__v1__worker_message__free_unpacked(decoded, nil) }
+        let m = decoded.pointee
+        guard m.protocol_version == WireProtocol.version else {
+            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
+        }
+        switch m.body_case {
+        case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_REPLY:
+            guard let r = m.reply?.pointee else { throw .missingBody(message: "WorkerMessage") }
+            self = .reply(try ShardReply(r, limits: limits))
+        case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_ERROR:
+            guard let e = m.error?.pointee else { throw .missingBody(message: "WorkerMessage") }
+            self = .error(try ErrorReply(e, limits: limits))
+        case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_HEARTBEAT:
+            guard let h = m.heartbeat?.pointee else { throw .missingBody(message: "WorkerMessage") }
+            self = .heartbeat(try Heartbeat(h, limits: limits))
+        default:
+            throw .missingBody(message: "WorkerMessage")
+        }
+    }
+}

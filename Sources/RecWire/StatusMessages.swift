@@ -1,0 +1,89 @@
+import CRecProtocol
+
+public struct StatusRequest: Equatable, Sendable {
+    public var requestID: String
+    public init(requestID: String) { self.requestID = requestID }
+
+    func makeC(_ arena: CArena) -> Efficientrec__V1__StatusRequest {
+        var m = Efficientrec__V1__StatusRequest()
+        efficientrec__v1__status_request__init(&m)
+        m.request_id = arena.string(requestID)
+        return m
+    }
+
+    init(_ c: Efficientrec__V1__StatusRequest, limits: WireLimits) throws(WireError) {
+        requestID = try CRead.text(c.request_id, field: "request_id", limits: limits)
+    }
+}
+
+public struct ShardStatus: Equatable, Sendable {
+    public var shard: UInt32 = 0
+    public var endpoint = ""
+    public var modelVersion = ""
+    public var clusters: [UInt32] = []
+    public var alive = false
+    public var requests: UInt64 = 0
+    public var p50Micros: UInt32 = 0
+    public var p99Micros: UInt32 = 0
+    public init() {}
+}
+
+/// The coordinator's view of itself and its shards.
+public struct StatusResponse: Equatable, Sendable {
+    public var requestID: String
+    public var modelVersion = ""
+    public var requests: UInt64 = 0
+    public var errors: UInt64 = 0
+    public var degraded: UInt64 = 0
+    public var p50Micros: UInt32 = 0
+    public var p90Micros: UInt32 = 0
+    public var p99Micros: UInt32 = 0
+    public var shards: [ShardStatus] = []
+    public var ready = false
+
+    public init(requestID: String) { self.requestID = requestID }
+
+    func makeC(_ arena: CArena) -> Efficientrec__V1__StatusResponse {
+        var m = Efficientrec__V1__StatusResponse()
+        efficientrec__v1__status_response__init(&m)
+        m.request_id = arena.string(requestID)
+        m.model_version = arena.string(modelVersion)
+        m.requests = requests; m.errors = errors; m.degraded = degraded
+        m.p50_micros = p50Micros; m.p90_micros = p90Micros; m.p99_micros = p99Micros
+        m.ready = ready ? 1 : 0
+        let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
+            var c = Efficientrec__V1__ShardStatus()
+            efficientrec__v1__shard_status__init(&c)
+            c.shard = s.shard
+            c.endpoint = arena.string(s.endpoint)
+            c.model_version = arena.string(s.modelVersion)
+            c.n_clusters = s.clusters.count; c.clusters = arena.array(s.clusters)
+            c.alive = s.alive ? 1 : 0
+            c.requests = s.requests; c.p50_micros = s.p50Micros; c.p99_micros = s.p99Micros
+            return arena.object(c)
+        }
+        m.n_shards = shards.count
+        m.shards = arena.array(shardPointers)
+        return m
+    }
+
+    init(_ c: Efficientrec__V1__StatusResponse, limits: WireLimits) throws(WireError) {
+        requestID = try CRead.text(c.request_id, field: "request_id", limits: limits)
+        modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
+        requests = c.requests; errors = c.errors; degraded = c.degraded
+        p50Micros = c.p50_micros; p90Micros = c.p90_micros; p99Micros = c.p99_micros
+        ready = c.ready != 0
+        guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
+        for k in 0..<c.n_shards {
+            guard let p = c.shards?[k]?.pointee else { continue }
+            var s = ShardStatus()
+            s.shard = p.shard
+            s.endpoint = try CRead.text(p.endpoint, field: "shards.endpoint", limits: limits)
+            s.modelVersion = try CRead.text(p.model_version, field: "shards.model_version", limits: limits)
+            s.clusters = try CRead.values(p.n_clusters, p.clusters, field: "shards.clusters", limit: limits.maxClusters)
+            s.alive = p.alive != 0
+            s.requests = p.requests; s.p50Micros = p.p50_micros; s.p99Micros = p.p99_micros
+            shards.append(s)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import XCTest
+@testable import RecWire
+
+final class WireRoundTripTests: XCTestCase {
+    func sampleRequest() -> RecommendRequest {
+        RecommendRequest(requestID: "req-1", itemIDs: ["50", "172", "Amélie (2001)"], ratings: [5, 4.5, 3],
+                         timestamps: [1, 2, 3], attributeNames: ["age", "gender"], attributeValues: ["25", "F"],
+                         k: 20, deadlineUnixMicros: 1_700_000_000_000_000, modelVersion: "00ff00ff00ff00ff")
+    }
+
+    func testClientMessagesRoundTrip() throws {
+        for message in [ClientMessage.recommend(sampleRequest()), .recommend(RecommendRequest(requestID: "")),
+                        .status(StatusRequest(requestID: "s"))] {
+            XCTAssertEqual(try ClientMessage(serializedBytes: message.serializedBytes()), message)
+        }
+    }
+
+    func testServerMessagesRoundTrip() throws {
+        var response = RecommendResponse(requestID: "req-1")
+        response.itemIDs = ["1", "2"]; response.scores = [0.5, 0.25]
+        response.clusterIDs = [7, 3]; response.clusterWeights = [0.9, 0.8]
+        response.modelVersion = "abc"; response.coverage = 0.75; response.degradedReasons = ["shard 2 timed out"]
+        response.timings.totalMicros = 120; response.unknownItems = 2; response.truncatedInteractions = 1
+        response.filledFromPopularity = 3
+        var status = StatusResponse(requestID: "s")
+        status.requests = 10; status.ready = true
+        var shard = ShardStatus()
+        shard.shard = 1; shard.endpoint = "tcp://127.0.0.1:5001"; shard.clusters = [1, 5, 9]; shard.alive = true
+        status.shards = [shard, ShardStatus()]
+        for message in [ServerMessage.recommend(response), .error(ErrorReply(requestID: "x", code: .overloaded, message: "busy")),
+                        .status(status)] {
+            XCTAssertEqual(try ServerMessage(serializedBytes: message.serializedBytes()), message)
+        }
+    }
+
+    func testShardMessagesRoundTrip() throws {
+        var query = ShardQuery(requestID: "q")
+        query.clusterIDs = [4, 2]; query.clusterWeights = [0.7, 0.6]; query.excludeItems = [1, 2, 3]
+        query.deadlineUnixMicros = 99; query.modelVersion = "v"
+        var reply = ShardReply(requestID: "q")
+        reply.shard = 3; reply.answeredClusters = [4]; reply.items = [10, 11]; reply.sums = [-5, Int64.max]; reply.counts = [1, 2]
+        let heartbeat = Heartbeat(shard: 2, modelVersion: "v", sentUnixMicros: 123)
+        for message in [CoordinatorMessage.query(query), .heartbeat(heartbeat)] {
+            XCTAssertEqual(try CoordinatorMessage(serializedBytes: message.serializedBytes()), message)
+        }
+        for message in [WorkerMessage.reply(reply), .heartbeat(heartbeat),
+                        .error(ErrorReply(requestID: "q", code: .deadlineExceeded, message: "late"))] {
+            XCTAssertEqual(try WorkerMessage(serializedBytes: message.serializedBytes()), message)
+        }
+    }
+
+    func testLargeHistoryUsesPackedArraysAndRoundTrips() throws {
+        var r = RecommendRequest(requestID: "big")
+        r.itemIDs = (0..<5_000).map { "item-\($0)" }
+        r.ratings = (0..<5_000).map { Float($0 % 5) + 1 }
+        let bytes = ClientMessage.recommend(r).serializedBytes()
+        XCTAssertLessThan(bytes.count, 5_000 * 12 + 5_000 * 5, "ratings are packed floats")
+        XCTAssertEqual(try ClientMessage(serializedBytes: bytes), .recommend(r))
+    }
+}
+
+final class WireRejectionTests: XCTestCase {
+    func assertRejects<T>(_ body: @autoclosure () throws -> T, _ expected: WireError? = nil,
+                          file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { error in
+            guard let e = error as? WireError else { return XCTFail("not a WireError: \(error)", file: file, line: line) }
+            if let expected { XCTAssertEqual(e, expected, file: file, line: line) }
+            XCTAssertFalse(e.description.isEmpty)
+        }
+    }
+
+    func testMalformedAndEmptyBytes() {
+        assertRejects(try ClientMessage(serializedBytes: [0xFF, 0xFF, 0xFF]), .malformed(message: "ClientMessage"))
+        assertRejects(try ClientMessage(serializedBytes: []), .unsupportedProtocol(found: 0, supported: 1))
+        assertRejects(try ClientMessage(serializedBytes: [0x08, 0x01]), .missingBody(message: "ClientMessage"))
+        assertRejects(try WorkerMessage(serializedBytes: Array("hello, world".utf8)))
+        assertRejects(try ServerMessage(serializedBytes: [0x12, 0x80]), .malformed(message: "ServerMessage"))
+    }
+
+    func testWrongProtocolVersion() {
+        // protocol_version = 2, status {}
+        assertRejects(try ClientMessage(serializedBytes: [0x08, 0x02, 0x1A, 0x00]), .unsupportedProtocol(found: 2, supported: 1))
+    }
+
+    func testInvalidUTF8IsRejected() {
+        // ClientMessage{protocol_version: 1, recommend: {request_id: 0xFF 0xFE}}
+        assertRejects(try ClientMessage(serializedBytes: [0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0xFF, 0xFE]))
+    }
+
+    func testParallelArraysMustAgree() {
+        var r = RecommendRequest(requestID: "x", itemIDs: ["a", "b"], ratings: [5])
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+                      .lengthMismatch(field: "ratings", expected: 2, found: 1))
+        r = RecommendRequest(requestID: "x", itemIDs: ["a"], ratings: [5], timestamps: [1, 2])
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+                      .lengthMismatch(field: "timestamps", expected: 1, found: 2))
+        r = RecommendRequest(requestID: "x", attributeNames: ["age"], attributeValues: [])
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+                      .lengthMismatch(field: "attribute_values", expected: 1, found: 0))
+        var reply = ShardReply(requestID: "q")
+        reply.items = [1, 2]; reply.sums = [1]; reply.counts = [1, 1]
+        assertRejects(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
+                      .lengthMismatch(field: "sums", expected: 2, found: 1))
+    }
+
+    func testNonFiniteValuesAreRejected() {
+        let r = RecommendRequest(requestID: "x", itemIDs: ["a", "b"], ratings: [5, .nan])
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()))
+        var q = ShardQuery(requestID: "q")
+        q.clusterIDs = [1]; q.clusterWeights = [.infinity]
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()))
+    }
+
+    func testLimitsAreEnforced() {
+        var limits = WireLimits()
+        limits.maxHistory = 100
+        let r = RecommendRequest(requestID: "x", itemIDs: (0..<101).map(String.init), ratings: Array(repeating: 4, count: 101))
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: limits),
+                      .tooLarge(field: "item_ids", count: 101, limit: 100))
+        limits.maxMessageBytes = 10
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: limits))
+        limits = WireLimits()
+        limits.maxStringBytes = 4
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.status(StatusRequest(requestID: "too long")).serializedBytes(),
+                                        limits: limits), .tooLarge(field: "request_id", count: 8, limit: 4))
+    }
+
+    /// Property: no sequence of random bytes crashes a decoder; each either decodes or throws.
+    func testRandomBytesNeverCrash() {
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        let seeds = [ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a"], ratings: [4])).serializedBytes(),
+                     CoordinatorMessage.query(ShardQuery(requestID: "q")).serializedBytes()]
+        for trial in 0..<3_000 {
+            var bytes: [UInt8]
+            if trial % 2 == 0 {
+                bytes = (0..<Int(next() % 64)).map { _ in next() }
+            } else {
+                bytes = seeds[trial % seeds.count]
+                for _ in 0..<(1 + Int(next() % 4)) where !bytes.isEmpty { bytes[Int(next()) % bytes.count] = next() }
+            }
+            _ = try? ClientMessage(serializedBytes: bytes)
+            _ = try? ServerMessage(serializedBytes: bytes)
+            _ = try? CoordinatorMessage(serializedBytes: bytes)
+            _ = try? WorkerMessage(serializedBytes: bytes)
+        }
+    }
+}
