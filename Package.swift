@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC"),
         .target(name: "CRecProtocol", dependencies: ["CProtobufC"], path: "Sources/CRecProtocol"),
         .target(name: "RecWire", dependencies: ["CRecProtocol", "CProtobufC"]),
+        // Pure serving logic (shard map, fan-out plan, merge): values in, decisions out, no I/O.
+        .target(name: "RecCluster", dependencies: ["RecMath"]),
         .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval"]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
+        .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import RecData
+import RecMath
 
 /// Every hyperparameter of the model, its training and its serving, with the documented defaults.
 /// Stored in the model file, so a model always serves with the settings it was built with.
@@ -134,10 +135,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case membership
     }
 
-    public enum VoteReduction: String, Codable, CaseIterable, Sendable {
-        case sum
-        case mean
-    }
+    public typealias VoteReduction = RecMath.VoteReduction
 
     /// Checks ranges; returns a message naming the first bad setting.
     public func validationError() -> String? {

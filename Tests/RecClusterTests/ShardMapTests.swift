@@ -1,0 +1,113 @@
+import XCTest
+import RecMath
+@testable import RecCluster
+
+final class ShardMapTests: XCTestCase {
+    func testEveryClusterHasExactlyOneOwnerAndLoadIsBalanced() throws {
+        let map = try ShardMap(shardCount: 5)
+        var owned = [Int](repeating: 0, count: 5)
+        for c in 0..<5_000 { owned[map.owner(of: c)] += 1 }
+        XCTAssertEqual(owned.reduce(0, +), 5_000)
+        for n in owned { XCTAssertGreaterThan(n, 850); XCTAssertLessThan(n, 1_150) }
+        let lists = (0..<5).map { map.clusters(ownedBy: $0, clusterCount: 500) }
+        XCTAssertEqual(Set(lists.flatMap { $0 }).count, 500)
+        XCTAssertEqual(lists.map(\.count).reduce(0, +), 500)
+    }
+
+    func testAddingAShardMovesOnlyTheClustersItTakesOver() throws {
+        for n in 1..<8 {
+            let before = try ShardMap(shardCount: n), after = try ShardMap(shardCount: n + 1)
+            var moved = 0
+            for c in 0..<2_000 where before.owner(of: c) != after.owner(of: c) {
+                XCTAssertEqual(after.owner(of: c), n, "cluster \(c) moved between old shards")
+                moved += 1
+            }
+            // About 1/(n+1) of the clusters move to the new shard.
+            XCTAssertEqual(Double(moved) / 2_000, 1 / Double(n + 1), accuracy: 0.05)
+        }
+    }
+
+    func testSingleShardOwnsEverythingAndBadCountsAreRejected() throws {
+        let one = try ShardMap(shardCount: 1)
+        XCTAssertTrue((0..<100).allSatisfy { one.owner(of: $0) == 0 })
+        XCTAssertThrowsError(try ShardMap(shardCount: 0)) { XCTAssertEqual($0 as? ShardMap.Problem, .noShards) }
+        XCTAssertThrowsError(try ShardMap(shardCount: 5_000))
+    }
+}
+
+final class FanoutAndMergeTests: XCTestCase {
+    let clusters: [(index: Int, score: Float)] = [(11, 0.9), (3, 0.8), (42, 0.5), (7, 0.3)]
+
+    func testPlanGroupsClustersByOwnerAndAsksOnlyOwners() throws {
+        let map = try ShardMap(shardCount: 7)
+        let plan = FanoutPlan(clusters: clusters, map: map)
+        XCTAssertEqual(plan.subRequests.flatMap(\.clusters).sorted(), [3, 7, 11, 42])
+        XCTAssertEqual(Set(plan.shards), Set(clusters.map { map.owner(of: $0.index) }))
+        XCTAssertEqual(plan.shards, plan.shards.sorted())
+        for sub in plan.subRequests { for c in sub.clusters { XCTAssertEqual(map.owner(of: c), sub.shard) } }
+        XCTAssertEqual(plan.totalWeight, 2.5, accuracy: 1e-6)
+    }
+
+    /// Shards computing partial votes over their clusters merge to exactly the one-process vote.
+    func testMergedPartialsEqualTheSingleProcessVoteForAnyShardCount() throws {
+        var rng = SeededRandom(seed: 3)
+        var lists: [[(Int, Float)]] = []
+        for _ in 0..<50 {
+            var list: [(Int, Float)] = []
+            for _ in 0..<30 { list.append((rng.below(300), rng.uniform(0, 2))) }
+            lists.append(list)
+        }
+        var unique: [(index: Int, score: Float)] = []
+        var seen = Set<Int>()
+        for _ in 0..<10 {
+            let c = rng.below(50), w = rng.uniform(0.1, 1)
+            if seen.insert(c).inserted { unique.append((c, w)) }
+        }
+        var single = VoteAccumulator(itemCount: 300)
+        for (c, w) in unique { for (i, s) in lists[c] { single.add(item: i, sum: VoteAccumulator.fixedPoint(weight: w, score: s), count: 1) } }
+        let expected = single.top(k: 50, excluding: [5], reduction: .sum)
+        for shards in [1, 2, 3, 7] {
+            let plan = FanoutPlan(clusters: unique, map: try ShardMap(shardCount: shards))
+            var merge = VoteMerge(plan: plan, itemCount: 300)
+            for sub in plan.subRequests.reversed() {
+                var partial = VoteAccumulator(itemCount: 300)
+                for (c, w) in zip(sub.clusters, sub.weights) {
+                    for (i, s) in lists[c] { partial.add(item: i, sum: VoteAccumulator.fixedPoint(weight: w, score: s), count: 1) }
+                }
+                let p = partial.partials()
+                XCTAssertEqual(merge.accept(shard: sub.shard, items: p.map(\.item), sums: p.map(\.sum), counts: p.map(\.count)), .accepted)
+            }
+            XCTAssertTrue(merge.isComplete)
+            let result = merge.finish(k: 50, excluding: [5], reduction: .sum)
+            XCTAssertEqual(result.coverage, 1)
+            XCTAssertEqual(result.items.map(\.index), expected.map(\.index), "\(shards) shards")
+            XCTAssertEqual(result.items.map(\.score), expected.map(\.score), "\(shards) shards")
+        }
+    }
+
+    func testCoverageDuplicatesAndBadReplies() throws {
+        let map = try ShardMap(shardCount: 3)
+        let plan = FanoutPlan(clusters: clusters, map: map)
+        var merge = VoteMerge(plan: plan, itemCount: 10)
+        let first = plan.subRequests[0]
+        XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .accepted)
+        XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .duplicate)
+        let stranger = (0..<3).first { !plan.shards.contains($0) }
+        if let stranger { XCTAssertEqual(merge.accept(shard: stranger, items: [], sums: [], counts: []), .unexpected) }
+        if plan.subRequests.count > 1 {
+            let second = plan.subRequests[1].shard
+            XCTAssertEqual(merge.accept(shard: second, items: [99], sums: [1], counts: [1]),
+                           .invalid("item index 99 is outside the catalogue of 10"))
+            XCTAssertEqual(merge.accept(shard: second, items: [1, 2], sums: [1], counts: [1]), .invalid("parallel arrays differ in length"))
+        }
+        let expectedCoverage = plan.weight(ofShard: first.shard) / plan.totalWeight
+        XCTAssertEqual(merge.coverage, expectedCoverage, accuracy: 1e-9)
+        let result = merge.finish(k: 5, excluding: [], reduction: .sum)
+        XCTAssertEqual(result.missingShards, Array(plan.shards.dropFirst()))
+        XCTAssertEqual(result.coverage, expectedCoverage, accuracy: 1e-9)
+        XCTAssertEqual(result.items.map(\.index), [1])
+        let empty = VoteMerge(plan: FanoutPlan(clusters: [], map: map), itemCount: 10)
+        XCTAssertEqual(empty.coverage, 1)
+        XCTAssertTrue(empty.isComplete)
+    }
+}
