@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC"),
         .target(name: "CRecProtocol", dependencies: ["CProtobufC"], path: "Sources/CRecProtocol"),
         .target(name: "RecWire", dependencies: ["CRecProtocol", "CProtobufC"]),
+        // ZeroMQ, fenced in: only RecTransport imports CZeroMQ.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
+        .target(name: "RecTransport", dependencies: ["CZeroMQ"]),
         // Pure serving logic (shard map, fan-out plan, merge): values in, decisions out, no I/O.
         .target(name: "RecCluster", dependencies: ["RecMath"]),
         .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval"]),
@@ -39,6 +42,7 @@ let package = Package(
         .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
+        .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecModel", "RecData", "RecTestSupport"]),
     ]
