@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "RecTransport", dependencies: ["CZeroMQ"]),
         // Pure serving logic (shard map, fan-out plan, merge): values in, decisions out, no I/O.
         .target(name: "RecCluster", dependencies: ["RecMath"]),
-        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval"]),
+        // The shells: worker, coordinator, client, local cluster.
+        .target(name: "RecServer", dependencies: ["RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster"]),
+        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire"]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecWire", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -53,12 +53,14 @@ public struct UserAttributeTable: Sendable {
         }
         out.columnNames = kept.map { table.columns[candidates[$0]].name }
         out.values = raw.map { row in
-            kept.map { k in
-                let name = table.columns[candidates[k]].name
-                return name == "age" ? ageBucket(row[k]) : row[k]
-            }
+            kept.map { k in normalizedValue(column: table.columns[candidates[k]].name, raw: row[k]) }
         }
         return out
+    }
+
+    /// The documented value rules, shared by files and network requests: a numeric `age` is bucketed.
+    public static func normalizedValue(column: String, raw: String) -> String {
+        column.lowercased() == "age" ? ageBucket(raw) : raw
     }
 
     public static func ageBucket(_ text: String) -> String {

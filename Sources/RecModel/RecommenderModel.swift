@@ -85,28 +85,46 @@ public struct RecommenderModel: Sendable {
 
     public func makeVote() -> ClusterVote { ClusterVote(itemCount: items.count) }
 
-    /// Recommends for a history of item indices (already mapped); see `RecommendationRequest` for IDs.
-    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote) -> Recommendation {
+    /// Everything about a request that comes before the vote: the profile, the chosen clusters
+    /// and the items to exclude. The sharded coordinator runs exactly this, then the vote
+    /// elsewhere, then `complete`.
+    public struct PreparedRequest: Sendable {
+        public var clusters: [(index: Int, score: Float)]
+        public var excluded: Set<Int>
+        public var fallback: Recommendation.Fallback
+        public var truncatedInteractions: Int
+    }
+
+    public func prepare(history: UserHistory, attributes: [Int]) -> PreparedRequest {
         let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration)
-        let excluded = Set(history.items)
+        let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
+        return PreparedRequest(clusters: clusters, excluded: Set(history.items), fallback: input.isEmpty ? .popularity : .none,
+                               truncatedInteractions: max(0, history.count - configuration.window))
+    }
+
+    /// The answer from the voted items: completed from the popularity list when shorter than k.
+    public func complete(_ prepared: PreparedRequest, voted: [(index: Int, score: Float)], k: Int) -> Recommendation {
         var result = Recommendation()
-        result.truncatedInteractions = max(0, history.count - configuration.window)
-        if input.isEmpty {
-            result.fallback = .popularity
-        } else {
-            let clusters = topClusters(clusterActivations(input))
-            result.clusters = clusters
-            for (c, s) in clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
-            result.items = vote.top(k: k, excluding: excluded, reduction: configuration.voteReduction)
-        }
+        result.clusters = prepared.clusters
+        result.fallback = prepared.fallback
+        result.truncatedInteractions = prepared.truncatedInteractions
+        result.items = voted
         if result.items.count < k {
             var present = Set(result.items.map(\.index))
-            for i in popularity where result.items.count < k && !excluded.contains(i) && present.insert(i).inserted {
+            for i in popularity where result.items.count < k && !prepared.excluded.contains(i) && present.insert(i).inserted {
                 result.items.append((i, 0))
                 result.filledFromPopularity += 1
             }
         }
         return result
+    }
+
+    /// Recommends for a history of item indices (already mapped; see `mapHistory` for IDs).
+    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote) -> Recommendation {
+        let prepared = prepare(history: history, attributes: attributes)
+        for (c, s) in prepared.clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
+        let voted = prepared.clusters.isEmpty ? [] : vote.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
+        return complete(prepared, voted: voted, k: k)
     }
 
     /// Maps external item IDs to indices, skipping (and counting) unknown ones.

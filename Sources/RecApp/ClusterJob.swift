@@ -1,0 +1,107 @@
+import Foundation
+import RecServer
+
+/// `efficientrec cluster`: starts N shard workers and a coordinator as processes on loopback,
+/// prints their endpoints, and stops them all on SIGINT/SIGTERM.
+public struct ClusterJob {
+    public var model: String
+    public var shards: Int
+    /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
+    public var port: Int
+    /// Runs until this returns true (the CLI waits for a signal; tests can stop it).
+    public var executable: String
+
+    public init(model: String, shards: Int, port: Int, executable: String = LocalProcess.currentExecutable) {
+        self.model = model
+        self.shards = shards
+        self.port = port
+        self.executable = executable
+    }
+
+    public func run() throws(AppError) {
+        guard shards >= 1, shards <= 64 else { throw AppError("--shards must be between 1 and 64") }
+        guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
+        guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
+        let (stop, sources) = SignalStop.install()
+        var children: [LocalProcess] = []
+        defer {
+            for c in children.reversed() { c.terminate() }
+            _ = sources
+        }
+        func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
+        var workerEndpoints: [String] = []
+        for shard in 0..<shards {
+            let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
+                                                             "--bind", endpoint(1 + shard)])
+            children.append(child)
+            let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
+            workerEndpoints.append(String(line.split(separator: " ").last!))
+            announce("worker \(shard): \(workerEndpoints.last!) (pid \(child.pid))")
+        }
+        let coordinator = try LocalProcess.launch(executable, ["coordinator", "--model", model, "--workers",
+                                                               workerEndpoints.joined(separator: ","), "--bind", endpoint(0)])
+        children.append(coordinator)
+        let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)
+        announce("coordinator: \(line.split(separator: " ").last!) (pid \(coordinator.pid))")
+        announce("ready; Ctrl-C stops the cluster")
+        while !stop.isStopped {
+            if let dead = children.first(where: { !$0.isRunning }) {
+                throw AppError("process \(dead.pid) exited with status \(dead.status); stopping the cluster")
+            }
+            usleep(100_000)
+        }
+        Terminal.log("stopping \(children.count) processes")
+    }
+}
+
+/// A child process whose standard output is read line by line.
+public final class LocalProcess {
+    let process = Process()
+    private let output = Pipe()
+    private var buffer = Data()
+
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    public static func launch(_ executable: String, _ arguments: [String]) throws(AppError) -> LocalProcess {
+        let p = LocalProcess()
+        p.process.executableURL = URL(fileURLWithPath: executable)
+        p.process.arguments = arguments
+        p.process.standardOutput = p.output
+        do { try p.process.run() } catch { throw AppError("cannot start \(executable): \(error)") }
+        return p
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var status: Int32 { process.isRunning ? 0 : process.terminationStatus }
+
+    /// Reads standard output until a line containing `text` (the process announces its endpoint).
+    public func firstLine(containing text: String, timeoutSeconds: Double) throws(AppError) -> String {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        let handle = output.fileHandleForReading
+        while Date() < deadline {
+            if let range = buffer.firstRange(of: Data("\n".utf8)) {
+                let line = String(decoding: buffer[buffer.startIndex..<range.lowerBound], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex..<range.upperBound)
+                if line.contains(text) { return line }
+                continue
+            }
+            guard process.isRunning else { throw AppError("process \(pid) exited (status \(process.terminationStatus)) before '\(text)'") }
+            let chunk = handle.availableData
+            if chunk.isEmpty { usleep(10_000) } else { buffer.append(chunk) }
+        }
+        throw AppError("process \(pid) did not print '\(text)' within \(Int(timeoutSeconds)) s")
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds; waits for the exit, so nothing is left behind.
+    public func terminate() {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+}

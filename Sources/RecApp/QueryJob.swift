@@ -1,0 +1,98 @@
+import Foundation
+import RecData
+import RecServer
+import RecWire
+
+/// `efficientrec query`: send recommendation requests to a coordinator. With `--histories` it
+/// writes exactly the TSV of `efficientrec recommend`, so the two can be diffed.
+public struct QueryJob {
+    public var coordinator: String
+    public var history: String?
+    public var histories: String?
+    public var users: String?
+    public var k: Int
+    public var output: String?
+    public var timeoutSeconds: Double = 30
+
+    public init(coordinator: String, history: String?, histories: String?, users: String?, k: Int, output: String?) {
+        self.coordinator = coordinator
+        self.history = history
+        self.histories = histories
+        self.users = users
+        self.k = k
+        self.output = output
+    }
+
+    /// Parses `item:rating,item:rating,…` (a missing rating means 5).
+    public static func parseHistory(_ text: String) throws(AppError) -> (items: [String], ratings: [Float]) {
+        var items: [String] = [], ratings: [Float] = []
+        for part in text.split(separator: ",") {
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            let id = pieces[0].trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty else { throw AppError("--history: an entry has no item ID ('\(part)')") }
+            var rating: Float = 5
+            if pieces.count > 1 {
+                guard let r = Float(pieces[1].trimmingCharacters(in: .whitespaces)), r.isFinite else {
+                    throw AppError("--history: '\(pieces[1])' is not a rating (in '\(part)')")
+                }
+                rating = r
+            }
+            items.append(id); ratings.append(rating)
+        }
+        return (items, ratings)
+    }
+
+    public func run() throws(AppError) {
+        guard (history == nil) != (histories == nil) else { throw AppError("give exactly one of --history and --histories") }
+        let client = try AppError.wrap { try QueryClient(coordinator: coordinator) }
+        var requests: [(user: String, request: RecommendRequest)] = []
+        if let history {
+            let (items, ratings) = try Self.parseHistory(history)
+            requests.append(("query", RecommendRequest(requestID: "q0", itemIDs: items, ratings: ratings, k: UInt32(k))))
+        } else if let histories {
+            let log = try AppError.wrap { try InteractionLog.read(path: histories) }
+            let table = try users.map { path throws(AppError) in try AppError.wrap { try UserAttributeTable.read(path: path) } }
+            for u in 0..<log.users.count {
+                let h = log.history(of: u)
+                var r = RecommendRequest(requestID: "q\(u)", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings,
+                                         timestamps: h.timestamps, k: UInt32(k))
+                if let table, let row = table.row(of: log.users[u]) {
+                    r.attributeNames = table.columnNames
+                    r.attributeValues = row
+                }
+                requests.append((log.users[u], r))
+            }
+        }
+        let replies = try AppError.wrap {
+            try client.exchange(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
+                                timeoutSeconds: timeoutSeconds)
+        }
+        var text = "user\titem\trank\tscore\n"
+        var problems: [String] = []
+        for (user, request) in requests {
+            switch replies[request.requestID] {
+            case let .recommend(r)?:
+                for (rank, (item, score)) in zip(r.itemIDs, r.scores).enumerated() {
+                    text += "\(user)\t\(item)\t\(rank + 1)\t\(score)\n"
+                }
+                if r.coverage < 1 { problems.append("\(user): coverage \(r.coverage): \(r.degradedReasons.joined(separator: "; "))") }
+                if history != nil {
+                    Terminal.log("model \(r.modelVersion), coverage \(r.coverage), clusters "
+                                 + zip(r.clusterIDs, r.clusterWeights).map { "\($0)(\(String(format: "%.3f", $1)))" }.joined(separator: " ")
+                                 + ", \(r.timings.totalMicros) us")
+                }
+            case let .error(e)?:
+                problems.append("\(user): \(e.code) \(e.message)")
+            default:
+                problems.append("\(user): no reply")
+            }
+        }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else { throw AppError("cannot write \(output)") }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        for p in problems { Terminal.log("warning: " + p) }
+        if problems.contains(where: { !$0.contains("coverage") }) { throw AppError("\(problems.count) request(s) failed") }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import RecCluster
+import RecModel
+import RecServer
+import RecTransport
+
+/// `efficientrec worker`: serve the shortlists of one shard until SIGINT/SIGTERM.
+public struct WorkerJob {
+    public var model: String
+    public var shard: Int
+    public var shards: Int
+    public var bind: String
+
+    public init(model: String, shard: Int, shards: Int, bind: String) {
+        self.model = model
+        self.shard = shard
+        self.shards = shards
+        self.bind = bind
+    }
+
+    public func run() throws(AppError) {
+        let loaded = try AppError.wrap { try ModelFile.load(path: model) }
+        let map = try AppError.wrap { try ShardMap(shardCount: shards) }
+        guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
+        let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind) }
+        let (stop, sources) = SignalStop.install()
+        announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
+        Terminal.log("worker shard \(shard)/\(shards): model \(loaded.version), \(server.core.ownedClusters.count) clusters, "
+                     + "\(server.core.heldEntries) shortlist entries")
+        try AppError.wrap { try server.run(until: stop) }
+        Terminal.log("worker shard \(shard): stopped after \(server.core.answered) queries")
+        _ = sources
+    }
+}
+
+/// `efficientrec coordinator`: encode users, fan out to the shard workers, merge, reply.
+public struct CoordinatorJob {
+    public var model: String
+    public var workers: [String]
+    public var bind: String
+    public var configuration = CoordinatorCore.Configuration()
+
+    public init(model: String, workers: [String], bind: String) {
+        self.model = model
+        self.workers = workers
+        self.bind = bind
+    }
+
+    public func run() throws(AppError) {
+        guard !workers.isEmpty else { throw AppError("--workers needs at least one endpoint") }
+        let loaded = try AppError.wrap { try ModelFile.load(path: model) }
+        let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration) }
+        let (stop, sources) = SignalStop.install()
+        announce("coordinator listening on \(server.endpoint)")
+        Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: \(workers.joined(separator: ", "))")
+        try AppError.wrap { try server.run(until: stop) }
+        let s = server.core.statistics
+        Terminal.log("coordinator: stopped after \(s.requests) requests (\(s.errors) errors, \(s.degraded) degraded)")
+        _ = sources
+    }
+}

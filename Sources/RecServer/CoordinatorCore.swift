@@ -1,0 +1,213 @@
+import RecCluster
+import RecData
+import RecMath
+import RecModel
+import RecWire
+
+/// The coordinator's request state machine without sockets or clocks: events (a client frame, a
+/// worker frame, the time) go in; frames to send come out. Time is passed in, so deadlines are
+/// tested without sleeping.
+public struct CoordinatorCore {
+    public struct Configuration: Sendable {
+        /// Deadline for requests that do not carry one.
+        public var defaultDeadlineMicros: UInt64 = 500_000
+        public var maxK = 1_000
+        public var limits = WireLimits.standard
+        public init() {}
+    }
+
+    public enum Action: Equatable, Sendable {
+        case toShard(Int, [UInt8])
+        case toClient(routing: [UInt8], payload: [UInt8])
+    }
+
+    struct Pending {
+        var routing: [UInt8]
+        var clientRequestID: String
+        var prepared: RecommenderModel.PreparedRequest
+        var merge: VoteMerge
+        var k: Int
+        var deadline: UInt64
+        var started: UInt64
+        var encodeMicros: UInt64
+        var unknownItems: Int
+        var failures: [Int: String] = [:]
+    }
+
+    public let model: RecommenderModel
+    public let shardMap: ShardMap
+    public let configuration: Configuration
+    public private(set) var statistics = CoordinatorStatistics()
+    private var pending: [UInt64: Pending] = [:]
+    private var sequence: UInt64 = 0
+
+    public init(model: RecommenderModel, shardMap: ShardMap, configuration: Configuration = Configuration()) {
+        self.model = model
+        self.shardMap = shardMap
+        self.configuration = configuration
+    }
+
+    public var inFlight: Int { pending.count }
+
+    /// The earliest deadline of a request in flight.
+    public var nextDeadline: UInt64? { pending.values.map(\.deadline).min() }
+
+    // MARK: Events
+
+    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64) -> [Action] {
+        let message: ClientMessage
+        do { message = try ClientMessage(serializedBytes: payload, limits: configuration.limits) } catch {
+            return [reject(routing, requestID: "", code: error.replyCode, error.description)]
+        }
+        switch message {
+        case let .status(s):
+            return [.toClient(routing: routing, payload: ServerMessage.status(status(requestID: s.requestID)).serializedBytes())]
+        case let .recommend(r):
+            return recommend(r, routing: routing, now: now)
+        }
+    }
+
+    public mutating func onWorker(shard: Int, payload: [UInt8], now: UInt64) -> [Action] {
+        guard let message = try? WorkerMessage(serializedBytes: payload, limits: configuration.limits) else {
+            statistics.malformedWorkerFrames += 1
+            return []
+        }
+        switch message {
+        case .heartbeat:
+            return []
+        case let .reply(r):
+            guard let id = UInt64(r.requestID), var p = pending[id] else { statistics.lateReplies += 1; return [] }
+            let acceptance = p.merge.accept(shard: Int(r.shard), items: r.items.map(Int.init), sums: r.sums,
+                                            counts: r.counts.map { Int32(truncatingIfNeeded: $0) })
+            if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
+            pending[id] = p
+            return finishIfSettled(id, now: now)
+        case let .error(e):
+            guard let id = UInt64(e.requestID), var p = pending[id] else { return [] }
+            p.failures[shard] = "shard \(shard): \(e.message)"
+            pending[id] = p
+            return finishIfSettled(id, now: now)
+        }
+    }
+
+    /// Answers every request whose deadline has passed with what it has (coverage < 1).
+    public mutating func onTick(now: UInt64) -> [Action] {
+        let expired = pending.filter { $0.value.deadline <= now }.keys.sorted()
+        return expired.flatMap { finish($0, now: now) }
+    }
+
+    // MARK: Steps
+
+    private mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
+        guard r.k >= 1, Int(r.k) <= configuration.maxK else {
+            return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
+        }
+        guard r.modelVersion.isEmpty || r.modelVersion == model.version else {
+            return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
+                           "model \(r.modelVersion) is not loaded (serving \(model.version))")]
+        }
+        let deadline = r.deadlineUnixMicros != 0 ? r.deadlineUnixMicros : now + configuration.defaultDeadlineMicros
+        guard deadline > now else {
+            return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
+        }
+        let (history, unknown) = model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
+        let prepared = model.prepare(history: history, attributes: attributes(of: r))
+        statistics.requests += 1
+        sequence += 1
+        let id = sequence
+        let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
+        var p = Pending(routing: routing, clientRequestID: r.requestID, prepared: prepared,
+                        merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
+                        started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
+        p.encodeMicros = WallClockElapsed.since(now)
+        pending[id] = p
+        if plan.subRequests.isEmpty { return finish(id, now: now) }
+        let exclude = prepared.excluded.sorted().map(UInt32.init)
+        return plan.subRequests.map { sub in
+            var q = ShardQuery(requestID: String(id))
+            q.deadlineUnixMicros = deadline
+            q.modelVersion = model.version
+            q.clusterIDs = sub.clusters.map(UInt32.init)
+            q.clusterWeights = sub.weights
+            q.excludeItems = exclude
+            return .toShard(sub.shard, CoordinatorMessage.query(q).serializedBytes())
+        }
+    }
+
+    /// The model's attribute values from the request's parallel arrays (names matched without case).
+    func attributes(of r: RecommendRequest) -> [Int] {
+        let columns = model.attributes.columnNames
+        guard !columns.isEmpty else { return [] }
+        var raw = [String](repeating: "", count: columns.count)
+        for (name, value) in zip(r.attributeNames, r.attributeValues) {
+            if let c = columns.firstIndex(where: { $0 == name.lowercased() }) {
+                raw[c] = UserAttributeTable.normalizedValue(column: columns[c], raw: value)
+            }
+        }
+        return model.attributes.encode(raw)
+    }
+
+    private mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
+        guard let p = pending[id] else { return [] }
+        let unsettled = p.merge.pendingShards.filter { p.failures[$0] == nil }
+        return unsettled.isEmpty ? finish(id, now: now) : []
+    }
+
+    private mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
+        guard var p = pending.removeValue(forKey: id) else { return [] }
+        let mergeStarted = WallClock.nowMicros()
+        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction)
+        let rec = model.complete(p.prepared, voted: result.items, k: p.k)
+        var response = RecommendResponse(requestID: p.clientRequestID)
+        response.itemIDs = rec.items.map { model.items[$0.index] }
+        response.scores = rec.items.map(\.score)
+        response.clusterIDs = rec.clusters.map { UInt32($0.index) }
+        response.clusterWeights = rec.clusters.map(\.score)
+        response.modelVersion = model.version
+        response.coverage = result.coverage
+        response.degradedReasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
+        response.unknownItems = UInt32(p.unknownItems)
+        response.truncatedInteractions = UInt32(rec.truncatedInteractions)
+        response.filledFromPopularity = UInt32(rec.filledFromPopularity)
+        response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
+        response.timings.mergeMicros = UInt32(min(WallClockElapsed.since(mergeStarted), UInt64(UInt32.max)))
+        let total = now >= p.started ? now - p.started : 0
+        response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))
+        response.timings.fanoutMicros = response.timings.totalMicros
+        p.failures.removeAll()
+        if result.coverage < 1 { statistics.degraded += 1 }
+        statistics.record(latencyMicros: total)
+        return [.toClient(routing: p.routing, payload: ServerMessage.recommend(response).serializedBytes())]
+    }
+
+    private mutating func reject(_ routing: [UInt8], requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
+        statistics.errors += 1
+        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: code, message: message)).serializedBytes())
+    }
+
+    func status(requestID: String) -> StatusResponse {
+        var s = StatusResponse(requestID: requestID)
+        s.modelVersion = model.version
+        s.requests = statistics.requests
+        s.errors = statistics.errors
+        s.degraded = statistics.degraded
+        let p = statistics.percentiles([0.5, 0.9, 0.99])
+        s.p50Micros = p[0]; s.p90Micros = p[1]; s.p99Micros = p[2]
+        s.ready = true
+        s.shards = (0..<shardMap.shardCount).map { shard in
+            var st = ShardStatus()
+            st.shard = UInt32(shard)
+            st.modelVersion = model.version
+            st.clusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters).map(UInt32.init)
+            return st
+        }
+        return s
+    }
+}
+
+enum WallClockElapsed {
+    static func since(_ start: UInt64) -> UInt64 {
+        let now = WallClock.nowMicros()
+        return now >= start ? now - start : 0
+    }
+}

@@ -1,0 +1,74 @@
+import RecCluster
+import RecModel
+import RecTransport
+import RecWire
+
+/// The coordinator process's shell: a ROUTER for clients, one DEALER per shard worker, all owned by
+/// the calling thread's poll loop; `CoordinatorCore` makes every decision. Many requests are in
+/// flight at once: the loop never waits for a shard, it only reacts to frames and deadlines.
+public final class CoordinatorServer {
+    public private(set) var core: CoordinatorCore
+    private let context: ZMQContext
+    private let frontend: ZMQSocket
+    private let workers: [ZMQSocket]
+    public let endpoint: String
+    public private(set) var droppedToShards = 0
+
+    /// `workerEndpoints[i]` serves shard i of `workerEndpoints.count`.
+    public init(model: RecommenderModel, workerEndpoints: [String], bind: String,
+                configuration: CoordinatorCore.Configuration = .init()) throws {
+        let map = try ShardMap(shardCount: workerEndpoints.count)
+        core = CoordinatorCore(model: model, shardMap: map, configuration: configuration)
+        let context = try ZMQContext()
+        self.context = context
+        frontend = try ZMQSocket(context: context, kind: .router)
+        try frontend.bind(bind)
+        endpoint = try frontend.lastEndpoint()
+        workers = try workerEndpoints.map { e in
+            let s = try ZMQSocket(context: context, kind: .dealer)
+            try s.connect(e)
+            return s
+        }
+    }
+
+    public func run(until stop: StopFlag) throws(TransportError) {
+        let poller = Poller()
+        let sockets = [frontend] + workers
+        while !stop.isStopped {
+            var timeout = 100
+            if let next = core.nextDeadline {
+                let now = WallClock.nowMicros()
+                timeout = next <= now ? 0 : min(timeout, Int((next - now + 999) / 1_000))
+            }
+            let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
+            if ready.sockets[0] {
+                while let frames = try frontend.receive() {
+                    guard frames.count >= 2, let payload = frames.last else { continue }
+                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+                }
+            }
+            for (shard, socket) in workers.enumerated() where ready.sockets[shard + 1] {
+                while let frames = try socket.receive() {
+                    guard let payload = frames.last else { continue }
+                    try perform(core.onWorker(shard: shard, payload: payload, now: WallClock.nowMicros()))
+                }
+            }
+            try perform(core.onTick(now: WallClock.nowMicros()))
+        }
+        for s in sockets { s.close() }
+    }
+
+    private func perform(_ actions: [CoordinatorCore.Action]) throws(TransportError) {
+        for action in actions {
+            switch action {
+            case let .toShard(shard, payload):
+                // A full queue drops the sub-request; the request then ends at its deadline with coverage < 1.
+                if !(try workers[shard].send([payload])) { droppedToShards += 1 }
+            case let .toClient(routing, payload):
+                do { try frontend.send([routing, payload]) } catch where error.isHostUnreachable {
+                    continue // the client disconnected
+                }
+            }
+        }
+    }
+}

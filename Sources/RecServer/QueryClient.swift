@@ -1,0 +1,89 @@
+import Foundation
+import RecTransport
+import RecWire
+
+/// A client of the coordinator: one DEALER socket, requests pipelined up to a window, replies
+/// matched by request ID. Used by `efficientrec query` and the tests.
+public final class QueryClient {
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+
+    public init(coordinator: String) throws(TransportError) {
+        context = try ZMQContext()
+        socket = try ZMQSocket(context: context, kind: .dealer)
+        try socket.connect(coordinator)
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case timedOut(pending: Int)
+        case transport(TransportError)
+        public var description: String {
+            switch self {
+            case let .timedOut(n): return "no reply from the coordinator for \(n) request(s) before the timeout"
+            case let .transport(e): return e.description
+            }
+        }
+    }
+
+    /// Sends every message (at most `window` outstanding) and returns the replies keyed by request ID.
+    public func exchange(_ messages: [(id: String, bytes: [UInt8])], window: Int = 64,
+                         timeoutSeconds: Double = 30) throws(Failure) -> [String: ServerMessage] {
+        var replies: [String: ServerMessage] = [:]
+        var next = 0, outstanding = 0
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        let poller = Poller()
+        do {
+            while replies.count < messages.count {
+                while outstanding < window && next < messages.count {
+                    if try socket.send([messages[next].bytes]) { next += 1; outstanding += 1 } else { break }
+                }
+                guard Date() < deadline else { throw Failure.timedOut(pending: messages.count - replies.count) }
+                _ = try poller.wait(sockets: [socket], timeoutMilliseconds: 50)
+                while let frames = try socket.receive() {
+                    guard let payload = frames.last, let reply = try? ServerMessage(serializedBytes: payload) else { continue }
+                    let id: String
+                    switch reply {
+                    case let .recommend(r): id = r.requestID
+                    case let .error(e): id = e.requestID
+                    case let .status(s): id = s.requestID
+                    }
+                    if replies[id] == nil { outstanding -= 1 }
+                    replies[id] = reply
+                }
+            }
+        } catch let e as TransportError {
+            throw .transport(e)
+        } catch let e as Failure {
+            throw e
+        } catch {
+            throw .timedOut(pending: messages.count - replies.count)
+        }
+        return replies
+    }
+
+    /// One request, one reply.
+    public func send(_ message: ClientMessage, id: String, timeoutSeconds: Double = 10) throws(Failure) -> ServerMessage {
+        guard let reply = try exchange([(id, message.serializedBytes())], window: 1, timeoutSeconds: timeoutSeconds)[id] else {
+            throw .timedOut(pending: 1)
+        }
+        return reply
+    }
+
+    /// Sends raw bytes (for tests of malformed input) and waits for any reply.
+    public func sendRaw(_ bytes: [UInt8], timeoutSeconds: Double = 5) throws(Failure) -> ServerMessage? {
+        do {
+            _ = try socket.send([bytes])
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            let poller = Poller()
+            while Date() < deadline {
+                _ = try poller.wait(sockets: [socket], timeoutMilliseconds: 50)
+                if let frames = try socket.receive(), let payload = frames.last {
+                    return try? ServerMessage(serializedBytes: payload)
+                }
+            }
+            return nil
+        } catch {
+            throw .transport(error)
+        }
+    }
+}

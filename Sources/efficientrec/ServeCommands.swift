@@ -1,0 +1,75 @@
+import ArgumentParser
+import RecApp
+
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the shortlists of one shard over ZeroMQ (ROUTER).")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "This worker's shard index (0-based).") var shard: Int
+    @Option(help: "Number of shards.") var shards: Int
+    @Option(help: "Endpoint to bind, e.g. tcp://127.0.0.1:5601 (port * lets the kernel choose).") var bind: String
+
+    func validate() throws {
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard (0..<shards).contains(shard) else { throw ValidationError("--shard must be between 0 and \(shards - 1)") }
+    }
+
+    func run() throws {
+        let job = WorkerJob(model: model, shard: shard, shards: shards, bind: bind)
+        try runJob { try job.run() }
+    }
+}
+
+struct Coordinator: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Encode users, fan out to shard workers, merge their votes.")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Comma-separated worker endpoints; the i-th serves shard i.") var workers: String
+    @Option(help: "Endpoint to bind for clients (ROUTER).") var bind: String
+    @Option(help: "Deadline in milliseconds for requests that carry none.") var defaultDeadlineMs = 500
+
+    func validate() throws {
+        guard !workers.split(separator: ",").isEmpty else { throw ValidationError("--workers needs at least one endpoint") }
+        guard defaultDeadlineMs >= 1 else { throw ValidationError("--default-deadline-ms must be positive") }
+    }
+
+    func run() throws {
+        var job = CoordinatorJob(model: model, workers: workers.split(separator: ",").map(String.init), bind: bind)
+        job.configuration.defaultDeadlineMicros = UInt64(defaultDeadlineMs) * 1_000
+        try runJob { try job.run() }
+    }
+}
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a coordinator for recommendations; with --histories, writes the TSV of `recommend`.")
+    @Option(help: "Coordinator endpoint, e.g. tcp://127.0.0.1:5600.") var coordinator: String
+    @Option(help: "One history as item:rating,item:rating,…") var history: String?
+    @Option(help: "A histories file (same formats as --interactions).") var histories: String?
+    @Option(help: "Optional users file with attributes.") var users: String?
+    @Option(name: .short, help: "Items per user.") var k = 50
+    @Option(help: "Output file (default: standard output).") var output: String?
+    @Option(help: "Seconds to wait for all replies.") var timeout: Double = 30
+
+    func validate() throws {
+        guard (history == nil) != (histories == nil) else { throw ValidationError("give exactly one of --history and --histories") }
+        guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
+    }
+
+    func run() throws {
+        var job = QueryJob(coordinator: coordinator, history: history, histories: histories, users: users, k: k, output: output)
+        job.timeoutSeconds = timeout
+        try runJob { try job.run() }
+    }
+}
+
+struct Cluster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start shard workers and a coordinator on loopback; Ctrl-C or SIGTERM stops them all.")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Number of shard workers.") var shards = 3
+    @Option(help: "Coordinator port (workers take the next ones); 0 lets the kernel choose.") var port = 5600
+
+    func run() throws {
+        let job = ClusterJob(model: model, shards: shards, port: port)
+        try runJob { try job.run() }
+    }
+}
