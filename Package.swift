@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
         .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecWire", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -4,33 +4,10 @@ import RecTestSupport
 
 /// Drives the real `efficientrec` executable as a separate process on a small generated data set.
 final class CommandLineTests: XCTestCase {
-    static var binary: String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidate = dir
-        for _ in 0..<3 {
-            let path = candidate.appendingPathComponent("efficientrec").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-            candidate = candidate.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("efficientrec").path
-    }
-
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    static var binary: String { CLI.binary }
 
     @discardableResult
-    func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> CLI.Run { try CLI.run(arguments) }
 
     let small = ["--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
                  "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"]

@@ -1,0 +1,130 @@
+import Foundation
+import XCTest
+import RecApp
+import RecCluster
+import RecServer
+import RecTestSupport
+import RecWire
+
+/// Real processes and real ZeroMQ sockets on 127.0.0.1 (ports chosen by the kernel).
+final class ServingTests: XCTestCase {
+    static let fixture: (dir: String, model: String) = {
+        let dir = TestFixtures.temporaryDirectory("serve")
+        let bin = CLI.binary
+        func run(_ args: [String]) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = args
+            p.standardError = FileHandle.nullDevice
+            p.standardOutput = FileHandle.nullDevice
+            try! p.run()
+            p.waitUntilExit()
+            precondition(p.terminationStatus == 0, "fixture command failed: \(args)")
+        }
+        run(["generate", "--users", "300", "--items", "90", "--groups", "3", "--out", dir, "--seed", "9"])
+        run(["train", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv", "--users", dir + "/users.tsv",
+             "--out", dir + "/model.efr", "--clusters", "24", "--top-clusters", "5", "--shortlist-length", "30", "--epochs", "4",
+             "--sparse-epochs", "1", "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"])
+        // Histories: known users' histories plus a brand-new user and one with unknown items only.
+        var text = (try? String(contentsOfFile: dir + "/interactions.tsv", encoding: .utf8)) ?? ""
+        text = text.split(separator: "\n").prefix(400).joined(separator: "\n") + "\n"
+        text += "newbie\ti3\t5\t1\nnewbie\ti6\t4\t2\nghost\tnot-an-item\t5\t3\n"
+        FileManager.default.createFile(atPath: dir + "/histories.tsv", contents: Data(text.utf8))
+        return (dir, dir + "/model.efr")
+    }()
+
+    func launch(_ args: [String]) throws -> LocalProcess {
+        try LocalProcess.launch(CLI.binary, args)
+    }
+
+    func startCluster(shards: Int) throws -> (LocalProcess, String) {
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "\(shards)", "--port", "0"])
+        let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
+        return (cluster, String(line.split(separator: " ")[1]))
+    }
+
+    func testClusterAnswersEqualOfflineRecommendForOneTwoThreeAndSevenShards() throws {
+        let dir = Self.fixture.dir
+        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+                                                  "-k", "10", "--output", dir + "/offline.tsv"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let expected = try String(contentsOfFile: dir + "/offline.tsv", encoding: .utf8)
+        for shards in [1, 2, 3, 7] {
+            let (cluster, endpoint) = try startCluster(shards: shards)
+            defer { cluster.terminate() }
+            let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
+                                                    "-k", "10", "--output", dir + "/online-\(shards).tsv"])
+            XCTAssertEqual(query.status, 0, query.stderr)
+            let online = try String(contentsOfFile: dir + "/online-\(shards).tsv", encoding: .utf8)
+            XCTAssertEqual(online, expected, "\(shards) shards: the cluster's answer differs from recommend")
+        }
+    }
+
+    func testClusterStopsCleanlyOnSIGTERMWithNoOrphans() throws {
+        let (cluster, endpoint) = try startCluster(shards: 2)
+        let client = try QueryClient(coordinator: endpoint)
+        guard case .status(let s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail() }
+        XCTAssertEqual(s.shards.count, 2)
+        let children = Self.childPIDs(of: cluster.pid)
+        XCTAssertEqual(children.count, 3, "two workers and a coordinator")
+        kill(cluster.pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while cluster.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(cluster.isRunning)
+        XCTAssertEqual(cluster.status, 0)
+        for pid in children { XCTAssertNotEqual(kill(pid, 0), 0, "process \(pid) outlived the cluster") }
+    }
+
+    func testAKilledWorkerGivesCoverageBelowOneByTheDeadline() throws {
+        let model = Self.fixture.model
+        var workers: [LocalProcess] = []
+        var endpoints: [String] = []
+        for shard in 0..<3 {
+            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+        }
+        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.joined(separator: ","),
+                                      "--bind", "tcp://127.0.0.1:*", "--default-deadline-ms", "300"])
+        defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        let history = (1...30).map { "i\($0)" }
+        let request = RecommendRequest(requestID: "before", itemIDs: history, ratings: Array(repeating: 5, count: 30), k: 10)
+        guard case let .recommend(full) = try client.send(.recommend(request), id: "before") else { return XCTFail() }
+        XCTAssertEqual(full.coverage, 1)
+        kill(workers[1].pid, SIGKILL)
+        usleep(200_000)
+        var after = request
+        after.requestID = "after"
+        let started = Date()
+        guard case let .recommend(partial) = try client.send(.recommend(after), id: "after") else { return XCTFail() }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertLessThan(elapsed, 2.0, "answered by the deadline, not a hang")
+        let usedShard1 = full.clusterIDs.contains { UInt32(1) == UInt32(Self.owner(Int($0), shards: 3)) }
+        if usedShard1 {
+            XCTAssertLessThan(partial.coverage, 1)
+            XCTAssertTrue(partial.degradedReasons.contains { $0.contains("shard 1") }, "\(partial.degradedReasons)")
+        }
+        XCTAssertEqual(partial.itemIDs.count, 10)
+    }
+
+    func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {
+        let (cluster, endpoint) = try startCluster(shards: 1)
+        defer { cluster.terminate() }
+        let client = try QueryClient(coordinator: endpoint)
+        guard case let .error(e)? = try client.sendRaw([0xDE, 0xAD, 0xBE, 0xEF]) else { return XCTFail("no error reply") }
+        XCTAssertEqual(e.code, .malformed)
+        guard case .recommend = try client.send(.recommend(RecommendRequest(requestID: "ok", itemIDs: ["i1"], ratings: [5], k: 3)), id: "ok")
+        else { return XCTFail("the coordinator stopped serving") }
+    }
+
+    static func owner(_ cluster: Int, shards: Int) -> Int {
+        (try? ShardMap(shardCount: shards).owner(of: cluster)) ?? -1
+    }
+
+    static func childPIDs(of pid: Int32) -> [Int32] {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}

@@ -1,0 +1,200 @@
+import XCTest
+import RecCluster
+import RecData
+import RecModel
+import RecTestSupport
+import RecWire
+@testable import RecServer
+
+/// The coordinator and worker state machines wired together in memory: no sockets, time passed in.
+final class CoordinatorCoreTests: XCTestCase {
+    static let dataset = TestFixtures.generatedDataset(users: 200, items: 80, groups: 4, seed: 21)
+    static let model: RecommenderModel = {
+        var c = TestFixtures.smallConfiguration
+        c.epochs = 4; c.sparseEpochs = 1
+        let built = try! ModelBuilder.build(dataset: dataset, configuration: c).model
+        return try! ModelFile.decode(ModelFile.encode(built).bytes) // gives it its version
+    }()
+    let now: UInt64 = 1_700_000_000_000_000
+
+    struct Harness {
+        var coordinator: CoordinatorCore
+        var workers: [ShardWorkerCore]
+
+        init(model: RecommenderModel, shards: Int) throws {
+            let map = try ShardMap(shardCount: shards)
+            coordinator = CoordinatorCore(model: model, shardMap: map)
+            workers = (0..<shards).map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+        }
+
+        /// Delivers everything until the client gets its reply; `drop` shards never answer.
+        mutating func request(_ message: ClientMessage, now: UInt64, drop: Set<Int> = []) -> ServerMessage? {
+            var queue = coordinator.onClient(routing: [7], payload: message.serializedBytes(), now: now)
+            while !queue.isEmpty {
+                let action = queue.removeFirst()
+                switch action {
+                case let .toClient(routing, payload):
+                    XCTAssertEqual(routing, [7])
+                    return try? ServerMessage(serializedBytes: payload)
+                case let .toShard(shard, payload):
+                    if drop.contains(shard) { continue }
+                    let reply = workers[shard].handle(bytes: payload, now: now)
+                    queue += coordinator.onWorker(shard: shard, payload: reply.serializedBytes(), now: now)
+                }
+            }
+            return nil
+        }
+    }
+
+    func offline(_ items: [String], _ ratings: [Float], k: Int) -> [(String, Float)] {
+        let (h, _) = Self.model.mapHistory(itemIDs: items, ratings: ratings)
+        var vote = Self.model.makeVote()
+        return Self.model.recommend(history: h, attributes: Self.model.attributes.encode(nil), k: k, vote: &vote)
+            .items.map { (Self.model.items[$0.index], $0.score) }
+    }
+
+    func testAnswersEqualTheOfflineRecommenderForAnyShardCount() throws {
+        for shards in [1, 2, 3, 7] {
+            var harness = try Harness(model: Self.model, shards: shards)
+            for u in stride(from: 0, to: 200, by: 23) {
+                let h = Self.dataset.log.history(of: u)
+                let ids = h.items.map { Self.dataset.log.items[$0] }
+                let request = RecommendRequest(requestID: "r\(u)", itemIDs: ids, ratings: h.ratings, k: 15)
+                guard case let .recommend(r)? = harness.request(.recommend(request), now: now) else {
+                    return XCTFail("no recommendation for user \(u) with \(shards) shards")
+                }
+                let expected = offline(ids, h.ratings, k: 15)
+                XCTAssertEqual(r.itemIDs, expected.map(\.0), "\(shards) shards, user \(u)")
+                XCTAssertEqual(r.scores, expected.map(\.1), "\(shards) shards, user \(u)")
+                XCTAssertEqual(r.coverage, 1)
+                XCTAssertEqual(r.requestID, "r\(u)")
+                XCTAssertEqual(r.modelVersion, Self.model.version)
+                XCTAssertTrue(r.degradedReasons.isEmpty)
+            }
+        }
+    }
+
+    func testOnlyOwningShardsAreAsked() throws {
+        var harness = try Harness(model: Self.model, shards: 7)
+        let actions = harness.coordinator.onClient(
+            routing: [1], payload: ClientMessage.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i5"], ratings: [5, 5], k: 5)).serializedBytes(),
+            now: now)
+        let asked = actions.compactMap { if case let .toShard(s, _) = $0 { return s } else { return nil } }
+        XCTAssertLessThanOrEqual(asked.count, Self.model.configuration.topClusters)
+        XCTAssertEqual(Set(asked).count, asked.count, "one sub-request per shard")
+    }
+
+    func testASilentShardGivesCoverageBelowOneAtTheDeadline() throws {
+        var harness = try Harness(model: Self.model, shards: 3)
+        let request = RecommendRequest(requestID: "slow", itemIDs: ["i1", "i2", "i3", "i9"], ratings: [5, 5, 4, 5], k: 10,
+                                       deadlineUnixMicros: now + 50_000)
+        let asked = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
+            .compactMap { a -> Int? in if case let .toShard(s, _) = a { return s } else { return nil } }
+        XCTAssertNil(harness.request(.recommend(request), now: now, drop: Set(asked)), "no reply before the deadline")
+        XCTAssertTrue(harness.coordinator.onTick(now: now + 10_000).isEmpty)
+        let late = harness.coordinator.onTick(now: now + 50_001)
+        XCTAssertEqual(late.count, 2, "both requests in flight are answered at their deadline")
+        guard case let .toClient(_, payload) = late[0], case let .recommend(r) = try ServerMessage(serializedBytes: payload) else {
+            return XCTFail("expected a recommendation")
+        }
+        XCTAssertLessThan(r.coverage, 1)
+        XCTAssertFalse(r.degradedReasons.isEmpty)
+        XCTAssertTrue(r.degradedReasons[0].contains("did not answer by the deadline"), r.degradedReasons[0])
+        XCTAssertEqual(r.itemIDs.count, 10, "never a silently shorter list: filled and flagged")
+        XCTAssertEqual(harness.coordinator.inFlight, 0)
+        XCTAssertEqual(harness.coordinator.statistics.degraded, 2)
+    }
+
+    func testPartialCoverageWhenOneShardIsDown() throws {
+        var harness = try Harness(model: Self.model, shards: 3)
+        let request = RecommendRequest(requestID: "p", itemIDs: (1...12).map { "i\($0)" }, ratings: Array(repeating: 5, count: 12), k: 10,
+                                       deadlineUnixMicros: now + 1_000)
+        let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
+        let shardsAsked = plan.compactMap { a -> Int? in if case let .toShard(s, _) = a { return s } else { return nil } }
+        guard shardsAsked.count >= 2 else { return } // this history hit a single shard: nothing to test
+        var replies: [CoordinatorCore.Action] = []
+        for case let .toShard(shard, payload) in plan where shard != shardsAsked[0] {
+            replies += harness.coordinator.onWorker(shard: shard, payload: harness.workers[shard].handle(bytes: payload, now: now).serializedBytes(), now: now)
+        }
+        XCTAssertTrue(replies.isEmpty)
+        guard case let .toClient(_, payload)? = harness.coordinator.onTick(now: now + 2_000).first,
+              case let .recommend(r) = try ServerMessage(serializedBytes: payload) else { return XCTFail("expected a reply") }
+        XCTAssertGreaterThan(r.coverage, 0)
+        XCTAssertLessThan(r.coverage, 1)
+        XCTAssertEqual(r.degradedReasons, ["shard \(shardsAsked[0]) did not answer by the deadline"])
+    }
+
+    func error(_ reply: ServerMessage?) -> ErrorReply? {
+        if case let .error(e)? = reply { return e }
+        return nil
+    }
+
+    func testBadInputGetsAClearErrorAndTheCoordinatorKeepsServing() throws {
+        var harness = try Harness(model: Self.model, shards: 2)
+        var raw = harness.coordinator.onClient(routing: [7], payload: [0xFF, 0x00, 0x13], now: now)
+        guard case let .toClient(_, payload) = raw[0] else { return XCTFail() }
+        XCTAssertEqual(error(try? ServerMessage(serializedBytes: payload))?.code, .malformed)
+        raw = harness.coordinator.onClient(routing: [7], payload: [0x08, 0x09, 0x1A, 0x00], now: now) // protocol 9
+        guard case let .toClient(_, p2) = raw[0] else { return XCTFail() }
+        XCTAssertEqual(error(try? ServerMessage(serializedBytes: p2))?.code, .unsupportedProtocol)
+
+        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "k0", itemIDs: ["i1"], ratings: [5], k: 0)), now: now))?.code,
+                       .invalidArgument)
+        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "kbig", itemIDs: ["i1"], ratings: [5], k: 1_000_000)), now: now))?.code,
+                       .invalidArgument)
+        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "v", itemIDs: ["i1"], ratings: [5], k: 5, modelVersion: "nope")), now: now))?.code,
+                       .modelVersionUnavailable)
+        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "late", itemIDs: ["i1"], ratings: [5], k: 5, deadlineUnixMicros: now - 1)), now: now))?.code,
+                       .deadlineExceeded)
+        let huge = RecommendRequest(requestID: "huge", itemIDs: (0..<100_000).map { "i\($0)" }, ratings: Array(repeating: 4, count: 100_000), k: 5)
+        let hugeError = error(harness.request(.recommend(huge), now: now))
+        XCTAssertEqual(hugeError?.code, .invalidArgument)
+        XCTAssertTrue(hugeError?.message.contains("limit") ?? false)
+        let nan = RecommendRequest(requestID: "nan", itemIDs: ["i1", "i2"], ratings: [5, .nan], k: 5)
+        XCTAssertEqual(error(harness.request(.recommend(nan), now: now))?.code, .invalidArgument)
+
+        // Documented behaviours rather than errors: unknown items are counted, an empty history gets popularity.
+        guard case let .recommend(unknown)? = harness.request(.recommend(RecommendRequest(requestID: "u", itemIDs: ["i1", "ghost"], ratings: [5, 5], k: 5)), now: now)
+        else { return XCTFail() }
+        XCTAssertEqual(unknown.unknownItems, 1)
+        guard case let .recommend(empty)? = harness.request(.recommend(RecommendRequest(requestID: "e", k: 5)), now: now) else { return XCTFail() }
+        XCTAssertEqual(empty.itemIDs, Self.model.popularity.prefix(5).map { Self.model.items[$0] })
+        XCTAssertEqual(empty.filledFromPopularity, 5)
+        XCTAssertTrue(empty.clusterIDs.isEmpty)
+        XCTAssertEqual(empty.coverage, 1)
+
+        // Still serving.
+        guard case .recommend? = harness.request(.recommend(RecommendRequest(requestID: "ok", itemIDs: ["i1"], ratings: [5], k: 5)), now: now)
+        else { return XCTFail("the coordinator stopped serving") }
+        guard case let .status(s)? = harness.request(.status(StatusRequest(requestID: "st")), now: now) else { return XCTFail() }
+        XCTAssertEqual(s.shards.count, 2)
+        XCTAssertEqual(s.shards.flatMap(\.clusters).count, Self.model.configuration.clusters)
+        XCTAssertGreaterThan(s.errors, 0)
+    }
+
+    func testWorkerRejectsExpiredStrayAndWrongVersionQueries() throws {
+        let map = try ShardMap(shardCount: 2)
+        var worker = ShardWorkerCore(model: Self.model, shard: 0, shardMap: map)
+        let owned = try XCTUnwrap(worker.ownedClusters.first)
+        let stray = try XCTUnwrap((0..<Self.model.configuration.clusters).first { map.owner(of: $0) == 1 })
+        var q = ShardQuery(requestID: "1")
+        q.clusterIDs = [UInt32(owned)]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = now - 1
+        guard case let .error(expired) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(expired.code, .deadlineExceeded)
+        XCTAssertEqual(worker.expired, 1)
+        q.deadlineUnixMicros = 0
+        q.clusterIDs = [UInt32(stray)]
+        guard case let .error(e2) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(e2.code, .invalidArgument)
+        q.clusterIDs = [UInt32(owned)]; q.modelVersion = "other"
+        guard case let .error(e3) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(e3.code, .modelVersionUnavailable)
+        guard case let .error(e4) = worker.handle(bytes: [1, 2, 3], now: now) else { return XCTFail() }
+        XCTAssertEqual(e4.code, .malformed)
+        q.modelVersion = ""
+        q.excludeItems = Self.model.shortlists.entries(owned).prefix(3).map { UInt32($0.index) }
+        guard case let .reply(r) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertTrue(Set(r.items).isDisjoint(with: q.excludeItems))
+        XCTAssertEqual(r.answeredClusters, [UInt32(owned)])
+    }
+}
