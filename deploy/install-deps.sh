@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages EfficientRec builds against, when they are missing.
 set -euo pipefail
-packages=(libopenblas-dev libprotobuf-c-dev protobuf-c-compiler libzmq3-dev)
+cd "$(dirname "$0")/.."
+packages=(libopenblas-dev libprotobuf-c-dev protobuf-c-compiler libzmq3-dev protobuf-compiler)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -12,4 +13,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The Python example client (deploy/python-client) and its test need pyzmq and protobuf.
+if ! python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; then
+  echo "installing the Python client's packages (pyzmq, protobuf)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check -r deploy/python-client/requirements.txt >&2 \
+    || echo "warning: could not install pyzmq/protobuf; the Python client test will be skipped" >&2
 fi

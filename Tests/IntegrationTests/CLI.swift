@@ -17,8 +17,15 @@ enum CLI {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> Run {
+        try CLIShell.run(binary, arguments)
+    }
+}
+
+/// Runs any program and collects its output.
+enum CLIShell {
+    static func run(_ executable: String, _ arguments: [String]) throws -> CLI.Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -31,7 +38,7 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { usleep(1_000) }
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        return CLI.Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                    stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -119,6 +119,22 @@ final class ServingTests: XCTestCase {
         else { return XCTFail("the coordinator stopped serving") }
     }
 
+    func testPythonClientGetsTheSameAnswerAsTheSwiftClient() throws {
+        let check = try CLIShell.run("/bin/sh", ["-c", "python3 -c 'import zmq, google.protobuf' && command -v protoc"])
+        guard check.status == 0 else { throw XCTSkip("python3 with pyzmq and protobuf, or protoc, is missing (deploy/install-deps.sh installs them)") }
+        let (cluster, endpoint) = try startCluster(shards: 3)
+        defer { cluster.terminate() }
+        let history = "i1:5,i4:5,i7:4,i10:2"
+        let swift = try CLI.run(["query", "--coordinator", endpoint, "--history", history, "-k", "12"])
+        XCTAssertEqual(swift.status, 0, swift.stderr)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy/python-client/efficientrec_client.py").path
+        let python = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", history, "-k", "12"])
+        XCTAssertEqual(python.status, 0, python.stderr)
+        XCTAssertEqual(python.stdout, swift.stdout)
+        XCTAssertEqual(python.stdout.split(separator: "\n").count, 13)
+    }
+
     static func owner(_ cluster: Int, shards: Int) -> Int {
         (try? ShardMap(shardCount: shards).owner(of: cluster)) ?? -1
     }

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A minimal EfficientRec client in Python: pyzmq + protobuf + code that protoc generates from
+protocols/efficientrec/v1/*.proto. Nothing else of the project is used.
+
+    python3 deploy/python-client/efficientrec_client.py --coordinator tcp://127.0.0.1:5600 \
+        --history "50:5,172:5,181:4" -k 10
+
+Prints the same TSV as `efficientrec query --history` (user, item, rank, score).
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTOCOLS = os.path.join(HERE, "..", "..", "protocols")
+
+
+def load_generated():
+    """Generates the Python protobuf modules with protoc (once per process) and imports them."""
+    out = tempfile.mkdtemp(prefix="efficientrec-pb-")
+    protos = [os.path.join("efficientrec", "v1", f) for f in sorted(os.listdir(os.path.join(PROTOCOLS, "efficientrec", "v1")))
+              if f.endswith(".proto")]
+    subprocess.run(["protoc", "-I", PROTOCOLS, "--python_out", out] + protos, check=True)
+    sys.path.insert(0, out)
+    from efficientrec.v1 import client_pb2  # noqa: E402
+    return client_pb2
+
+
+def parse_history(text):
+    items, ratings = [], []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        pieces = part.split(":")
+        items.append(pieces[0].strip())
+        ratings.append(float(pieces[1]) if len(pieces) > 1 else 5.0)
+    return items, ratings
+
+
+def recommend(coordinator, items, ratings, k, timeout_ms=10000):
+    import zmq
+    client_pb2 = load_generated()
+    request_id = uuid.uuid4().hex
+    message = client_pb2.ClientMessage(protocol_version=1)
+    message.recommend.request_id = request_id
+    message.recommend.item_ids.extend(items)
+    message.recommend.ratings.extend(ratings)
+    message.recommend.k = k
+    context = zmq.Context()
+    socket = context.socket(zmq.DEALER)  # never REQ: a timed-out client must be able to go on
+    socket.setsockopt(zmq.LINGER, 100)
+    socket.connect(coordinator)
+    try:
+        socket.send(message.SerializeToString())
+        if not socket.poll(timeout_ms):
+            raise TimeoutError("no reply from %s within %d ms" % (coordinator, timeout_ms))
+        reply = client_pb2.ServerMessage()
+        reply.ParseFromString(socket.recv_multipart()[-1])
+    finally:
+        socket.close()
+        context.term()
+    body = reply.WhichOneof("body")
+    if body == "error":
+        raise RuntimeError("error %d: %s" % (reply.error.code, reply.error.message))
+    if body != "recommend" or reply.recommend.request_id != request_id:
+        raise RuntimeError("unexpected reply: %s" % body)
+    return reply.recommend
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coordinator", required=True)
+    parser.add_argument("--history", required=True, help="item:rating,item:rating,...")
+    parser.add_argument("-k", type=int, default=50)
+    parser.add_argument("--user", default="query", help="label for the user column")
+    args = parser.parse_args()
+    items, ratings = parse_history(args.history)
+    response = recommend(args.coordinator, items, ratings, args.k)
+    print("user\titem\trank\tscore")
+    for rank, (item, score) in enumerate(zip(response.item_ids, response.scores), start=1):
+        # repr of a float32 widened to a double differs from Swift's shortest float32 text, so print
+        # the shortest text that round-trips the float32 value.
+        print("%s\t%s\t%d\t%s" % (args.user, item, rank, shortest_float32(score)))
+    print("model %s, coverage %s, clusters %s" % (response.model_version, response.coverage,
+                                                  " ".join(str(c) for c in response.cluster_ids)), file=sys.stderr)
+
+
+def shortest_float32(value):
+    import struct
+    target = struct.pack("<f", value)
+    for digits in range(1, 18):
+        text = "%.*g" % (digits, value)
+        if struct.pack("<f", float(text)) == target:
+            if "e" not in text and "." not in text:
+                text += ".0"
+            return text
+    return repr(value)
+
+
+if __name__ == "__main__":
+    main()
