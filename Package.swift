@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C fenced in: one system-library target, imported only by RecMath.
@@ -32,7 +33,10 @@ let package = Package(
         // Pure serving logic (shard map, fan-out plan, merge): values in, decisions out, no I/O.
         .target(name: "RecCluster", dependencies: ["RecMath"]),
         // The shells: worker, coordinator, client, local cluster.
-        .target(name: "RecServer", dependencies: ["RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster"]),
+        .target(name: "RecServer", dependencies: [
+            "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire"]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",

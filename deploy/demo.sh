@@ -1,45 +1,69 @@
 #!/usr/bin/env bash
 # The main job: fetch MovieLens-100K (or generate data when it cannot be fetched), train a model,
-# evaluate it against the baselines on a strong-generalisation split, and recommend for brand-new
-# users who were never seen in training.
+# evaluate it against the baselines, start a local cluster (1 coordinator, 3 shard workers, real
+# processes talking ZeroMQ on loopback), ask it for recommendations for brand-new users — showing
+# the titles and the clusters that voted — and stop the cluster.
+#   deploy/demo.sh            everything
+#   deploy/demo.sh --quick    skip the evaluation against the baselines
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
 bash deploy/install-deps.sh
 swift build -c release --product efficientrec >&2
 bin=.build/release/efficientrec
 work=data/demo
 mkdir -p "$work"
 
+declare -A users
 if bash deploy/fetch-movielens.sh; then
-  inter=data/ml-100k/ml-100k.inter; items=data/ml-100k/ml-100k.item; users=data/ml-100k/ml-100k.user
-  # Three brand-new users, described only by what they liked, and one with only attributes.
-  printf 'user\titem\trating\n' > "$work/new-users.tsv"
-  for i in 50 172 181 174 183 195; do printf 'sci-fi-fan\t%s\t5\n' "$i"; done >> "$work/new-users.tsv"
-  for i in 1 71 95 588; do printf 'family-films-fan\t%s\t5\n' "$i"; done >> "$work/new-users.tsv"
-  for i in 64 127 318 357 483; do printf 'classics-fan\t%s\t5\n' "$i"; done >> "$work/new-users.tsv"
-  printf 'attributes-only\tno-such-movie\t5\n' >> "$work/new-users.tsv"
-  printf 'user_id:token\tage:token\tgender:token\toccupation:token\nattributes-only\t23\tF\tstudent\n' > "$work/new-users-attributes.tsv"
+  inter=data/ml-100k/ml-100k.inter; items=data/ml-100k/ml-100k.item; userfile=data/ml-100k/ml-100k.user
+  users[sci-fi-fan]="50:5,172:5,181:5,174:5,183:5,195:5"
+  users[family-films-fan]="1:5,71:5,95:5,588:5"
+  users[classics-fan]="64:5,127:5,318:5,357:5,483:5"
+  users[horror-fan]="185:5,288:5,183:4"
 else
   echo "MovieLens-100K could not be fetched: using a generated data set instead" >&2
   "$bin" generate --users 3000 --items 600 --groups 8 --out "$work/generated" --seed 1
-  inter=$work/generated/interactions.tsv; items=$work/generated/items.tsv; users=$work/generated/users.tsv
-  printf 'user\titem\trating\n' > "$work/new-users.tsv"
-  for i in i1 i9 i17 i25 i33; do printf 'group-0-fan\t%s\t5\n' "$i"; done >> "$work/new-users.tsv"
-  for i in i4 i12 i20 i28; do printf 'group-3-fan\t%s\t5\n' "$i"; done >> "$work/new-users.tsv"
-  printf 'attributes-only\tno-such-item\t5\n' >> "$work/new-users.tsv"
-  printf 'user\tage\tgender\toccupation\nattributes-only\t25-34\tF\tocc-5\n' > "$work/new-users-attributes.tsv"
+  inter=$work/generated/interactions.tsv; items=$work/generated/items.tsv; userfile=$work/generated/users.tsv
+  users[group-0-fan]="i1:5,i9:5,i17:5,i25:5,i33:5"
+  users[group-3-fan]="i4:5,i12:5,i20:5,i28:4"
 fi
 
 echo "== training on $inter" >&2
-"$bin" train --interactions "$inter" --items "$items" --users "$users" --out "$work/model.efr"
+"$bin" train --interactions "$inter" --items "$items" --users "$userfile" --out "$work/model.efr"
 
-echo "== evaluating (strong generalisation, 20% test users, against the baselines)" >&2
-"$bin" evaluate --interactions "$inter" --items "$items" --users "$users"
+if [ "$quick" = 0 ]; then
+  echo "== evaluating (strong generalisation, 20% test users, against the baselines)" >&2
+  "$bin" evaluate --interactions "$inter" --items "$items" --users "$userfile"
+fi
 
-echo "== recommending for brand-new users (no retraining)" >&2
-"$bin" recommend --model "$work/model.efr" --histories "$work/new-users.tsv" --users "$work/new-users-attributes.tsv" \
-  -k 10 --output "$work/recommendations.tsv"
-awk -F'\t' 'NR == FNR { if (FNR > 1) title[$1] = $2; next }
-            FNR == 1 { next }
-            $1 != last { printf "\n%s:\n", $1; last = $1 }
-            { printf "  %2d. %s (score %.4f)\n", $3, ($2 in title ? title[$2] : $2), $4 }' "$items" "$work/recommendations.tsv"
+echo "== starting a local cluster: 1 coordinator, 3 shard workers" >&2
+"$bin" cluster --model "$work/model.efr" --shards 3 --port 0 > "$work/cluster.log" 2> "$work/cluster.err" &
+cluster=$!
+trap 'kill -TERM $cluster 2>/dev/null; wait $cluster 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+  grep -q "^coordinator: tcp" "$work/cluster.log" 2>/dev/null && break
+  kill -0 $cluster 2>/dev/null || { cat "$work/cluster.err" >&2; exit 1; }
+  sleep 0.1
+done
+cat "$work/cluster.log"
+endpoint=$(grep "^coordinator: tcp" "$work/cluster.log" | awk '{print $2}')
+
+title() { awk -F'\t' -v id="$1" 'NR > 1 && $1 == id { print $2; exit }' "$items"; }
+for user in "${!users[@]}"; do
+  history=${users[$user]}
+  echo
+  echo "$user liked: $(for pair in ${history//,/ }; do printf '%s; ' "$(title "${pair%%:*}")"; done)"
+  "$bin" query --coordinator "$endpoint" --history "$history" -k 10 > "$work/answer.tsv" 2> "$work/answer.err"
+  echo "  served by $(cat "$work/answer.err")"
+  tail -n +2 "$work/answer.tsv" | while IFS=$'\t' read -r _ item rank score; do
+    printf '  %2d. %s (score %.4f)\n' "$rank" "$(title "$item")" "$score"
+  done
+done
+echo
+echo "== stopping the cluster" >&2
+kill -TERM $cluster
+wait $cluster || true
+trap - EXIT
+echo "stopped; $(grep -c . "$work/cluster.log") lines of cluster output in $work/cluster.log" >&2

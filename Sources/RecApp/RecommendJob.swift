@@ -1,5 +1,6 @@
 import Foundation
 import RecData
+import RecMath
 import RecModel
 
 /// `efficientrec recommend`: for every user of a histories file, a profile from that history alone,
@@ -34,6 +35,7 @@ public struct RecommendJob {
     public func run() throws(AppError) -> Outcome {
         guard k >= 1, k <= Self.maxK else { throw AppError("-k must be between 1 and \(Self.maxK)") }
         let model = try AppError.wrap { try ModelFile.load(path: self.model) }
+        BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let attributeTable = try users.map { path throws(AppError) in
             try AppError.wrap { try UserAttributeTable.read(path: path, columns: model.attributes.columnNames) }

@@ -1,5 +1,6 @@
 import Foundation
 import RecCluster
+import RecMath
 import RecModel
 import RecServer
 import RecTransport
@@ -20,6 +21,7 @@ public struct WorkerJob {
 
     public func run() throws(AppError) {
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
+        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
         let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind) }
@@ -49,6 +51,7 @@ public struct CoordinatorJob {
     public func run() throws(AppError) {
         guard !workers.isEmpty else { throw AppError("--workers needs at least one endpoint") }
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
+        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration) }
         let (stop, sources) = SignalStop.install()
         announce("coordinator listening on \(server.endpoint)")

@@ -9,11 +9,29 @@ public enum TopK {
     /// The top `k` of `scores` (skipping indices where `include` is false), best first.
     public static func select(_ scores: UnsafeBufferPointer<Float>, k: Int,
                               include: (Int) -> Bool = { _ in true }) -> [(index: Int, score: Float)] {
-        guard k > 0 else { return [] }
-        // A bounded min-heap of size k keyed by `better`.
+        var heap = BoundedHeap(k: k)
+        for i in 0..<scores.count where include(i) { heap.offer((i, scores[i])) }
+        return heap.sorted()
+    }
+
+    /// A bounded min-heap keeping the k best (index, score) pairs seen; NaN scores are ignored.
+    struct BoundedHeap {
+        let k: Int
         var heap: [(index: Int, score: Float)] = []
-        heap.reserveCapacity(k)
-        func siftDown(_ start: Int) {
+        init(k: Int) { self.k = max(0, k); heap.reserveCapacity(self.k) }
+
+        mutating func offer(_ candidate: (index: Int, score: Float)) {
+            guard k > 0, !candidate.score.isNaN else { return }
+            if heap.count < k {
+                heap.append(candidate); siftUp(heap.count - 1)
+            } else if better(candidate, heap[0]) {
+                heap[0] = candidate; siftDown(0)
+            }
+        }
+
+        func sorted() -> [(index: Int, score: Float)] { heap.sorted(by: TopK.better) }
+
+        mutating func siftDown(_ start: Int) {
             var i = start
             while true {
                 let l = 2 * i + 1, r = l + 1
@@ -24,31 +42,24 @@ public enum TopK {
                 heap.swapAt(i, worst); i = worst
             }
         }
-        func siftUp(_ start: Int) {
+
+        mutating func siftUp(_ start: Int) {
             var i = start
             while i > 0 {
                 let p = (i - 1) / 2
                 if better(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { return }
             }
         }
-        for i in 0..<scores.count where include(i) {
-            let s = scores[i]
-            guard !s.isNaN else { continue }
-            if heap.count < k {
-                heap.append((i, s)); siftUp(heap.count - 1)
-            } else if better((i, s), heap[0]) {
-                heap[0] = (i, s); siftDown(0)
-            }
-        }
-        return heap.sorted(by: better)
     }
 
     public static func select(_ scores: [Float], k: Int, include: (Int) -> Bool = { _ in true }) -> [(index: Int, score: Float)] {
         scores.withUnsafeBufferPointer { select($0, k: k, include: include) }
     }
 
-    /// Sorts arbitrary (index, score) pairs best first.
+    /// The k best of arbitrary (index, score) pairs, best first (a heap: O(n log k)).
     public static func sorted(_ pairs: [(index: Int, score: Float)], k: Int) -> [(index: Int, score: Float)] {
-        Array(pairs.filter { !$0.score.isNaN }.sorted(by: better).prefix(max(0, k)))
+        var heap = BoundedHeap(k: k)
+        for p in pairs { heap.offer(p) }
+        return heap.sorted()
     }
 }

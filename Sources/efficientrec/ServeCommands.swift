@@ -73,3 +73,33 @@ struct Cluster: ParsableCommand {
         try runJob { try job.run() }
     }
 }
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load-test a coordinator: throughput, p50/p90/p99/max latency, errors and degraded replies.")
+    @Option(help: "Coordinator endpoint.") var coordinator: String
+    @Option(help: "Histories file; requests cycle through its users.") var histories: String
+    @Option(help: "Requests kept in flight.") var concurrency = 1
+    @Option(help: "Seconds to run.") var duration: Double = 10
+    @Option(name: .short, help: "Items per request.") var k = 50
+
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
+        guard duration > 0, duration <= 3_600 else { throw ValidationError("--duration must be between 0 and 3600") }
+        guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
+    }
+
+    func run() throws {
+        let job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency, duration: duration, k: k)
+        try runJob { try job.run() }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a coordinator's shards, model version, counters and latency.")
+    @Option(help: "Coordinator endpoint.") var coordinator: String
+
+    func run() throws {
+        try runJob { try StatusJob(coordinator: coordinator).run() }
+    }
+}

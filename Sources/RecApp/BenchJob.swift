@@ -1,0 +1,54 @@
+import RecData
+import RecServer
+import RecWire
+
+/// `efficientrec bench`: closed-loop load against a coordinator; prints throughput and latency percentiles.
+public struct BenchJob {
+    public var coordinator: String
+    public var histories: String
+    public var concurrency: Int
+    public var duration: Double
+    public var k: Int
+
+    public init(coordinator: String, histories: String, concurrency: Int, duration: Double, k: Int) {
+        self.coordinator = coordinator
+        self.histories = histories
+        self.concurrency = concurrency
+        self.duration = duration
+        self.k = k
+    }
+
+    @discardableResult
+    public func run() throws(AppError) -> LoadGenerator.Report {
+        guard concurrency >= 1, concurrency <= 10_000 else { throw AppError("--concurrency must be between 1 and 10000") }
+        guard duration > 0, duration <= 3_600 else { throw AppError("--duration must be between 0 and 3600 seconds") }
+        let log = try AppError.wrap { try InteractionLog.read(path: histories) }
+        let requests = (0..<log.users.count).map { u -> RecommendRequest in
+            let h = log.history(of: u)
+            return RecommendRequest(requestID: "", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: UInt32(k))
+        }
+        let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator) }
+        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration) }
+        print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")
+        print(report.description)
+        for sample in report.errorSamples { print("  error: \(sample)") }
+        return report
+    }
+}
+
+/// `efficientrec status`: the coordinator's counters, latency percentiles and shards.
+public struct StatusJob {
+    public var coordinator: String
+    public init(coordinator: String) { self.coordinator = coordinator }
+
+    public func run() throws(AppError) {
+        let client = try AppError.wrap { try QueryClient(coordinator: coordinator) }
+        let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
+        guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
+        print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)")
+        print("requests \(s.requests), errors \(s.errors), degraded \(s.degraded); latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
+        for shard in s.shards {
+            print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion)")
+        }
+    }
+}

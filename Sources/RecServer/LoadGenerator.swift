@@ -1,0 +1,89 @@
+import Foundation
+import Histogram
+import RecTransport
+import RecWire
+
+/// A closed-loop load generator: keeps `concurrency` requests in flight on one DEALER socket for
+/// `duration` seconds, cycling through the given requests, and records every latency.
+public final class LoadGenerator {
+    public struct Report: Sendable, CustomStringConvertible {
+        public var sent = 0
+        public var completed = 0
+        public var errors = 0
+        public var degraded = 0
+        public var timedOut = 0
+        public var seconds = 0.0
+        public var p50 = 0, p90 = 0, p99 = 0, max = 0
+        public var errorSamples: [String] = []
+
+        public var throughput: Double { seconds > 0 ? Double(completed) / seconds : 0 }
+
+        public var description: String {
+            String(format: "%d requests in %.1f s: %.0f requests/s; latency p50 %d us, p90 %d us, p99 %d us, max %d us; ",
+                   completed, seconds, throughput, p50, p90, p99, max)
+                + "\(errors) errors, \(degraded) degraded (coverage < 1), \(timedOut) without reply"
+        }
+    }
+
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+
+    public init(coordinator: String) throws(TransportError) {
+        context = try ZMQContext()
+        var options = ZMQSocket.Options()
+        options.sendHighWaterMark = 100_000
+        options.receiveHighWaterMark = 100_000
+        socket = try ZMQSocket(context: context, kind: .dealer, options: options)
+        try socket.connect(coordinator)
+    }
+
+    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double) throws(TransportError) -> Report {
+        precondition(!requests.isEmpty && concurrency >= 1) // checked by the caller's validation
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var report = Report()
+        var inFlight: [String: UInt64] = [:] // request ID → send time (µs)
+        var sequence = 0
+        let start = WallClock.nowMicros()
+        let end = start + UInt64(duration * 1_000_000)
+        let poller = Poller()
+        func sendNext() throws(TransportError) {
+            var r = requests[sequence % requests.count]
+            r.requestID = "b\(sequence)"
+            sequence += 1
+            let now = WallClock.nowMicros()
+            if try socket.send([ClientMessage.recommend(r).serializedBytes()]) {
+                inFlight[r.requestID] = now
+                report.sent += 1
+            }
+        }
+        while WallClock.nowMicros() < end || (!inFlight.isEmpty && WallClock.nowMicros() < end + 2_000_000) {
+            while WallClock.nowMicros() < end && inFlight.count < concurrency { try sendNext() }
+            _ = try poller.wait(sockets: [socket], timeoutMilliseconds: 10)
+            while let frames = try socket.receive() {
+                let now = WallClock.nowMicros()
+                guard let payload = frames.last, let reply = try? ServerMessage(serializedBytes: payload) else { report.errors += 1; continue }
+                let id: String
+                switch reply {
+                case let .recommend(r):
+                    id = r.requestID
+                    if r.coverage < 1 { report.degraded += 1 }
+                case let .error(e):
+                    id = e.requestID
+                    report.errors += 1
+                    if report.errorSamples.count < 5 { report.errorSamples.append("\(e.code): \(e.message)") }
+                case let .status(s): id = s.requestID
+                }
+                guard let sent = inFlight.removeValue(forKey: id) else { continue }
+                _ = histogram.record(now > sent ? now - sent : 0)
+                report.completed += 1
+            }
+        }
+        report.timedOut = inFlight.count
+        report.seconds = Double(min(WallClock.nowMicros(), end) - start) / 1_000_000
+        report.p50 = Int(histogram.valueAtPercentile(50))
+        report.p90 = Int(histogram.valueAtPercentile(90))
+        report.p99 = Int(histogram.valueAtPercentile(99))
+        report.max = Int(histogram.max)
+        return report
+    }
+}
