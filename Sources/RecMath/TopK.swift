@@ -15,12 +15,12 @@ public enum TopK {
     }
 
     /// A bounded min-heap keeping the k best (index, score) pairs seen; NaN scores are ignored.
-    struct BoundedHeap {
+    public struct BoundedHeap {
         let k: Int
         var heap: [(index: Int, score: Float)] = []
-        init(k: Int) { self.k = max(0, k); heap.reserveCapacity(self.k) }
+        public init(k: Int) { self.k = max(0, k); heap.reserveCapacity(self.k) }
 
-        mutating func offer(_ candidate: (index: Int, score: Float)) {
+        public mutating func offer(_ candidate: (index: Int, score: Float)) {
             guard k > 0, !candidate.score.isNaN else { return }
             if heap.count < k {
                 heap.append(candidate); siftUp(heap.count - 1)
@@ -29,7 +29,7 @@ public enum TopK {
             }
         }
 
-        func sorted() -> [(index: Int, score: Float)] { heap.sorted(by: TopK.better) }
+        public func sorted() -> [(index: Int, score: Float)] { heap.sorted(by: TopK.better) }
 
         mutating func siftDown(_ start: Int) {
             var i = start

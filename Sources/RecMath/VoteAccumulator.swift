@@ -16,10 +16,13 @@ public struct VoteAccumulator: Sendable {
     private var sums: [Int64]
     private var counts: [Int32]
     private var touched: [Int32] = []
+    /// Scratch marks for exclusions (always all false between calls): no hashing on the hot path.
+    private var excludedMask: [Bool]
 
     public init(itemCount: Int) {
         sums = [Int64](repeating: 0, count: itemCount)
         counts = [Int32](repeating: 0, count: itemCount)
+        excludedMask = [Bool](repeating: false, count: itemCount)
     }
 
     public var itemCount: Int { sums.count }
@@ -29,7 +32,7 @@ public struct VoteAccumulator: Sendable {
     public static func fixedPoint(weight: Float, score: Float) -> Int64 {
         let v = Double(weight) * Double(score)
         guard v.isFinite else { return 0 }
-        return Int64((min(max(v, -contributionLimit), contributionLimit) * fixedPointScale).rounded())
+        return Int64((min(max(v, -contributionLimit), contributionLimit) * fixedPointScale).rounded(.toNearestOrEven))
     }
 
     /// Adds a contribution (or a partial vote computed elsewhere) for one item.
@@ -40,9 +43,10 @@ public struct VoteAccumulator: Sendable {
         counts[item] &+= count
     }
 
-    /// The accumulated partial votes in item order (what a shard worker sends back).
+    /// The accumulated partial votes in the order items were first touched (what a shard worker
+    /// sends back; merging is order-independent, so no sort is needed).
     public func partials() -> [(item: Int, sum: Int64, count: Int32)] {
-        touched.sorted().map { (Int($0), sums[Int($0)], counts[Int($0)]) }
+        touched.map { (Int($0), sums[Int($0)], counts[Int($0)]) }
     }
 
     public static func score(sum: Int64, count: Int32, reduction: VoteReduction) -> Float {
@@ -54,17 +58,18 @@ public struct VoteAccumulator: Sendable {
     }
 
     /// The top k items not excluded, best first (ties: lower item index); resets the accumulator.
-    public mutating func top(k: Int, excluding: Set<Int>, reduction: VoteReduction) -> [(index: Int, score: Float)] {
-        var candidates: [(index: Int, score: Float)] = []
-        candidates.reserveCapacity(touched.count)
+    public mutating func top(k: Int, excluding: some Sequence<Int>, reduction: VoteReduction) -> [(index: Int, score: Float)] {
+        for i in excluding where i >= 0 && i < excludedMask.count { excludedMask[i] = true }
+        var heap = TopK.BoundedHeap(k: k)
         for t in touched {
             let i = Int(t)
-            if !excluding.contains(i) { candidates.append((i, Self.score(sum: sums[i], count: counts[i], reduction: reduction))) }
+            if !excludedMask[i] { heap.offer((i, Self.score(sum: sums[i], count: counts[i], reduction: reduction))) }
             sums[i] = 0
             counts[i] = 0
         }
+        for i in excluding where i >= 0 && i < excludedMask.count { excludedMask[i] = false }
         touched.removeAll(keepingCapacity: true)
-        return TopK.sorted(candidates, k: k)
+        return heap.sorted()
     }
 
     /// Forgets everything accumulated so far.

@@ -13,6 +13,7 @@ public struct ShardWorkerCore {
     private let owned: Set<Int>
     private let shortlists: Shortlists
     private var accumulator: VoteAccumulator
+    private var excludedMask: [Bool]
     public private(set) var answered = 0
     public private(set) var expired = 0
 
@@ -27,6 +28,7 @@ public struct ShardWorkerCore {
         let lists = (0..<model.configuration.clusters).map { c in ownedSet.contains(c) ? model.shortlists.entries(c) : [] }
         shortlists = Shortlists(lists: lists)
         accumulator = VoteAccumulator(itemCount: model.items.count)
+        excludedMask = [Bool](repeating: false, count: model.items.count)
     }
 
     /// Entries of shortlists this worker holds (a worker holds about 1/N of them).
@@ -47,14 +49,17 @@ public struct ShardWorkerCore {
             return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
                                      message: "shard \(shard) does not own cluster \(stray)"))
         }
-        let excluded = Set(query.excludeItems.map(Int.init))
+        let itemCount = excludedMask.count
+        let exclude = query.excludeItems.map(Int.init).filter { $0 < itemCount }
+        for i in exclude { excludedMask[i] = true }
         for (c, w) in zip(query.clusterIDs, query.clusterWeights) {
             for k in shortlists.list(Int(c)) {
                 let item = Int(shortlists.items[k])
-                if excluded.contains(item) { continue }
+                if excludedMask[item] { continue }
                 accumulator.add(item: item, sum: VoteAccumulator.fixedPoint(weight: w, score: shortlists.scores[k]), count: 1)
             }
         }
+        for i in exclude { excludedMask[i] = false }
         let partials = accumulator.partials()
         accumulator.reset()
         var reply = ShardReply(requestID: query.requestID)
