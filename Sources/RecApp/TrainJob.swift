@@ -23,7 +23,6 @@ public struct TrainJob {
         public var version: String
         public var bytes: Int
         public var summary: TrainingSummary
-        public var model: RecommenderModel
     }
 
     @discardableResult
@@ -46,8 +45,6 @@ public struct TrainJob {
             Terminal.log("wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
                          + "\(built.model.shortlists.items.count) shortlist entries")
         }
-        var model = built.model
-        model = try AppError.wrap { try ModelFile.decode(try ModelFile.encode(model).bytes) }
-        return Outcome(version: version, bytes: size, summary: built.training, model: model)
+        return Outcome(version: version, bytes: size, summary: built.training)
     }
 }
