@@ -43,16 +43,29 @@ public final class LoadGenerator {
         var report = Report()
         var inFlight: [String: UInt64] = [:] // request ID → send time (µs)
         var sequence = 0
+        // Serialize each request once with a fixed-width placeholder ID, then patch the ID in place
+        // per send: the load generator should spend its CPU on sending, not on encoding.
+        let placeholder = String(repeating: "#", count: 16)
+        var templates: [(bytes: [UInt8], idOffset: Int)] = []
+        for var r in requests {
+            r.requestID = placeholder
+            let bytes = ClientMessage.recommend(r).serializedBytes()
+            let needle = Array(placeholder.utf8)
+            guard let offset = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) else { continue }
+            templates.append((bytes, offset))
+        }
         let start = WallClock.nowMicros()
         let end = start + UInt64(duration * 1_000_000)
         let poller = Poller()
         func sendNext() throws(TransportError) {
-            var r = requests[sequence % requests.count]
-            r.requestID = "b\(sequence)"
+            var (bytes, offset) = templates[sequence % templates.count]
+            let hex = String(sequence, radix: 16)
+            let id = String(repeating: "0", count: 16 - hex.count) + hex
+            bytes.replaceSubrange(offset..<(offset + 16), with: Array(id.utf8))
             sequence += 1
             let now = WallClock.nowMicros()
-            if try socket.send([ClientMessage.recommend(r).serializedBytes()]) {
-                inFlight[r.requestID] = now
+            if try socket.send([bytes]) {
+                inFlight[id] = now
                 report.sent += 1
             }
         }
