@@ -29,14 +29,17 @@ public struct VoteMerge: Sendable {
     /// Fraction of the requested cluster weight answered so far (1 when nothing was requested).
     public var coverage: Double { plan.totalWeight > 0 ? min(1, answeredWeight / plan.totalWeight) : 1 }
 
-    public mutating func accept(shard: Int, items: [Int], sums: [Int64], counts: [Int32]) -> Acceptance {
+    public mutating func accept<I: BinaryInteger, C: BinaryInteger>(shard: Int, items: [I], sums: [Int64], counts: [C]) -> Acceptance {
         guard plan.shards.contains(shard) else { return .unexpected }
         guard !answered.contains(shard) else { return .duplicate }
         guard items.count == sums.count, items.count == counts.count else { return .invalid("parallel arrays differ in length") }
-        if let bad = items.first(where: { $0 < 0 || $0 >= accumulator.itemCount }) {
-            return .invalid("item index \(bad) is outside the catalogue of \(accumulator.itemCount)")
+        let itemCount = accumulator.itemCount
+        if let bad = items.first(where: { $0 < 0 || $0 >= itemCount }) {
+            return .invalid("item index \(bad) is outside the catalogue of \(itemCount)")
         }
-        for k in items.indices { accumulator.add(item: items[k], sum: sums[k], count: counts[k]) }
+        for k in items.indices {
+            accumulator.add(item: Int(items[k]), sum: sums[k], count: Int32(truncatingIfNeeded: counts[k]))
+        }
         answered.insert(shard)
         answeredWeight += plan.weight(ofShard: shard)
         return .accepted

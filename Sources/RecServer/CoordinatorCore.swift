@@ -77,8 +77,7 @@ public struct CoordinatorCore {
             return []
         case let .reply(r):
             guard let id = UInt64(r.requestID), var p = pending[id] else { statistics.lateReplies += 1; return [] }
-            let acceptance = p.merge.accept(shard: Int(r.shard), items: r.items.map(Int.init), sums: r.sums,
-                                            counts: r.counts.map { Int32(truncatingIfNeeded: $0) })
+            let acceptance = p.merge.accept(shard: Int(r.shard), items: r.items, sums: r.sums, counts: r.counts)
             if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
             pending[id] = p
             return finishIfSettled(id, now: now)

@@ -93,7 +93,7 @@ final class FanoutAndMergeTests: XCTestCase {
         XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .accepted)
         XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .duplicate)
         let stranger = (0..<3).first { !plan.shards.contains($0) }
-        if let stranger { XCTAssertEqual(merge.accept(shard: stranger, items: [], sums: [], counts: []), .unexpected) }
+        if let stranger { XCTAssertEqual(merge.accept(shard: stranger, items: [Int](), sums: [], counts: [Int32]()), .unexpected) }
         if plan.subRequests.count > 1 {
             let second = plan.subRequests[1].shard
             XCTAssertEqual(merge.accept(shard: second, items: [99], sums: [1], counts: [1]),
