@@ -48,7 +48,8 @@ public struct StatusJob {
         print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)")
         print("requests \(s.requests), errors \(s.errors), degraded \(s.degraded); latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
         for shard in s.shards {
-            print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion)")
+            print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
+                  + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us\(shard.alive ? "" : ", NOT ANSWERING")")
         }
     }
 }

@@ -37,7 +37,7 @@ public struct CoordinatorCore {
     public let model: RecommenderModel
     public let shardMap: ShardMap
     public let configuration: Configuration
-    public private(set) var statistics = CoordinatorStatistics()
+    public private(set) var statistics: CoordinatorStatistics
     private var pending: [UInt64: Pending] = [:]
     private var sequence: UInt64 = 0
 
@@ -45,6 +45,7 @@ public struct CoordinatorCore {
         self.model = model
         self.shardMap = shardMap
         self.configuration = configuration
+        statistics = CoordinatorStatistics(shardCount: shardMap.shardCount)
     }
 
     public var inFlight: Int { pending.count }
@@ -77,11 +78,16 @@ public struct CoordinatorCore {
             return []
         case let .reply(r):
             guard let id = UInt64(r.requestID), var p = pending[id] else { statistics.lateReplies += 1; return [] }
+            if statistics.shards.indices.contains(shard) {
+                statistics.shards[shard].replies += 1
+                statistics.shards[shard].latency.record(now >= p.started ? now - p.started : 0)
+            }
             let acceptance = p.merge.accept(shard: Int(r.shard), items: r.items, sums: r.sums, counts: r.counts)
             if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
             pending[id] = p
             return finishIfSettled(id, now: now)
         case let .error(e):
+            if statistics.shards.indices.contains(shard) { statistics.shards[shard].errors += 1 }
             guard let id = UInt64(e.requestID), var p = pending[id] else { return [] }
             p.failures[shard] = "shard \(shard): \(e.message)"
             pending[id] = p
@@ -122,6 +128,7 @@ public struct CoordinatorCore {
         pending[id] = p
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         let exclude = prepared.excluded.sorted().map(UInt32.init)
+        for sub in plan.subRequests { statistics.shards[sub.shard].sent += 1 }
         return plan.subRequests.map { sub in
             var q = ShardQuery(requestID: String(id))
             q.deadlineUnixMicros = deadline
@@ -198,6 +205,12 @@ public struct CoordinatorCore {
             st.shard = UInt32(shard)
             st.modelVersion = model.version
             st.clusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters).map(UInt32.init)
+            let counters = statistics.shards[shard]
+            st.requests = counters.sent
+            let p = counters.latency.percentiles([0.5, 0.99])
+            st.p50Micros = p[0]; st.p99Micros = p[1]
+            // Alive as far as the coordinator can tell: it answered (or was never asked).
+            st.alive = counters.sent == 0 || counters.replies + counters.errors > 0
             return st
         }
         return s

@@ -5,19 +5,45 @@ public struct CoordinatorStatistics: Sendable {
     public var degraded: UInt64 = 0
     public var lateReplies: UInt64 = 0
     public var malformedWorkerFrames: UInt64 = 0
-    private var recent: [UInt32] = []
-    private var cursor = 0
-    static let window = 8_192
-
-    public mutating func record(latencyMicros: UInt64) {
-        let v = UInt32(min(latencyMicros, UInt64(UInt32.max)))
-        if recent.count < Self.window { recent.append(v) } else { recent[cursor] = v; cursor = (cursor + 1) % Self.window }
+    /// Per shard: sub-requests sent, replies and errors received, and their latency window.
+    public var shards: [ShardCounters] = []
+    public struct ShardCounters: Sendable {
+        public var sent: UInt64 = 0
+        public var replies: UInt64 = 0
+        public var errors: UInt64 = 0
+        public var latency = LatencyWindow()
     }
 
-    /// Percentiles (0…1) of the recent window; zeros when empty.
+    public init(shardCount: Int = 0) {
+        shards = Array(repeating: ShardCounters(), count: shardCount)
+    }
+
+    public var latency = LatencyWindow()
+
+    public mutating func record(latencyMicros: UInt64) { latency.record(latencyMicros) }
+
+    public func percentiles(_ qs: [Double]) -> [UInt32] { latency.percentiles(qs) }
+}
+
+/// The most recent latencies (a ring of 8,192), for percentiles in `status`.
+public struct LatencyWindow: Sendable {
+    private var recent: [UInt32] = []
+    private var cursor = 0
+    static let size = 8_192
+
+    public init() {}
+
+    public mutating func record(_ micros: UInt64) {
+        let v = UInt32(min(micros, UInt64(UInt32.max)))
+        if recent.count < Self.size { recent.append(v) } else { recent[cursor] = v; cursor = (cursor + 1) % Self.size }
+    }
+
+    public var count: Int { recent.count }
+
+    /// Nearest-rank percentiles (q in 0…1) of the window; zeros when empty.
     public func percentiles(_ qs: [Double]) -> [UInt32] {
         guard !recent.isEmpty else { return qs.map { _ in 0 } }
         let sorted = recent.sorted()
-        return qs.map { sorted[min(sorted.count - 1, Int(($0 * Double(sorted.count)).rounded(.up)) - 1 < 0 ? 0 : Int(($0 * Double(sorted.count)).rounded(.up)) - 1)] }
+        return qs.map { q in sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
     }
 }

@@ -169,6 +169,9 @@ final class CoordinatorCoreTests: XCTestCase {
         guard case let .status(s)? = harness.request(.status(StatusRequest(requestID: "st")), now: now) else { return XCTFail() }
         XCTAssertEqual(s.shards.count, 2)
         XCTAssertEqual(s.shards.flatMap(\.clusters).count, Self.model.configuration.clusters)
+        XCTAssertGreaterThan(s.shards.map(\.requests).reduce(0, +), 0, "sub-requests are counted per shard")
+        XCTAssertTrue(s.shards.allSatisfy(\.alive))
+        XCTAssertGreaterThan(s.requests, 0)
         XCTAssertGreaterThan(s.errors, 0)
     }
 
