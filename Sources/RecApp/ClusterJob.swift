@@ -1,11 +1,12 @@
 import Foundation
 import RecServer
 
-/// `efficientrec cluster`: starts N shard workers and a coordinator as processes on loopback,
+/// `efficientrec cluster`: starts N shards × R replica workers and a coordinator as processes on loopback,
 /// prints their endpoints, and stops them all on SIGINT/SIGTERM.
 public struct ClusterJob {
     public var model: String
     public var shards: Int
+    public var replicas = 1
     /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
     public var port: Int
     /// Runs until this returns true (the CLI waits for a signal; tests can stop it).
@@ -20,6 +21,7 @@ public struct ClusterJob {
 
     public func run() throws(AppError) {
         guard shards >= 1, shards <= 64 else { throw AppError("--shards must be between 1 and 64") }
+        guard replicas >= 1, replicas <= 8 else { throw AppError("--replicas must be between 1 and 8") }
         guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
         guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
         let (stop, sources) = SignalStop.install()
@@ -29,17 +31,22 @@ public struct ClusterJob {
             _ = sources
         }
         func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
-        var workerEndpoints: [String] = []
+        var groups: [[String]] = []
         for shard in 0..<shards {
-            let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
-                                                             "--bind", endpoint(1 + shard)])
-            children.append(child)
-            let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
-            workerEndpoints.append(String(line.split(separator: " ").last!))
-            announce("worker \(shard): \(workerEndpoints.last!) (pid \(child.pid))")
+            var group: [String] = []
+            for replica in 0..<replicas {
+                let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
+                                                                 "--bind", endpoint(1 + shard * replicas + replica)])
+                children.append(child)
+                let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
+                group.append(String(line.split(separator: " ").last!))
+                announce("worker \(shard).\(replica): \(group.last!) (pid \(child.pid))")
+            }
+            groups.append(group)
         }
         let coordinator = try LocalProcess.launch(executable, ["coordinator", "--model", model, "--workers",
-                                                               workerEndpoints.joined(separator: ","), "--bind", endpoint(0)])
+                                                               groups.map { $0.joined(separator: "|") }.joined(separator: ","),
+                                                               "--bind", endpoint(0)])
         children.append(coordinator)
         let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)
         announce("coordinator: \(line.split(separator: " ").last!) (pid \(coordinator.pid))")

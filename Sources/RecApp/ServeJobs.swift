@@ -38,24 +38,28 @@ public struct WorkerJob {
 /// `efficientrec coordinator`: encode users, fan out to the shard workers, merge, reply.
 public struct CoordinatorJob {
     public var model: String
-    public var workers: [String]
+    /// workers[s] = the replicas of shard s.
+    public var workers: [[String]]
     public var bind: String
     public var configuration = CoordinatorCore.Configuration()
 
-    public init(model: String, workers: [String], bind: String) {
+    public init(model: String, workers: [[String]], bind: String) {
         self.model = model
         self.workers = workers
         self.bind = bind
     }
 
     public func run() throws(AppError) {
-        guard !workers.isEmpty else { throw AppError("--workers needs at least one endpoint") }
+        guard !workers.isEmpty, workers.allSatisfy({ !$0.isEmpty }) else {
+            throw AppError("--workers needs at least one endpoint per shard")
+        }
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration) }
         let (stop, sources) = SignalStop.install()
         announce("coordinator listening on \(server.endpoint)")
-        Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: \(workers.joined(separator: ", "))")
+        Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: "
+                     + workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))
         try AppError.wrap { try server.run(until: stop) }
         let s = server.core.statistics
         Terminal.log("coordinator: stopped after \(s.requests) requests (\(s.errors) errors, \(s.degraded) degraded)")

@@ -17,7 +17,8 @@ public struct CoordinatorCore {
     }
 
     public enum Action: Equatable, Sendable {
-        case toShard(Int, [UInt8])
+        /// Send to a worker (a replica of some shard; see `replicas`).
+        case toWorker(Int, [UInt8])
         case toClient(routing: [UInt8], payload: [UInt8])
     }
 
@@ -32,18 +33,25 @@ public struct CoordinatorCore {
         var encodeMicros: UInt64
         var unknownItems: Int
         var failures: [Int: String] = [:]
+        /// shard → the worker asked now, the query bytes, and the workers already tried.
+        var assigned: [Int: Int] = [:]
+        var queries: [Int: [UInt8]] = [:]
+        var tried: [Int: Set<Int>] = [:]
     }
 
     public let model: RecommenderModel
     public let shardMap: ShardMap
+    public private(set) var replicas: ReplicaSet
     public let configuration: Configuration
     public private(set) var statistics: CoordinatorStatistics
     private var pending: [UInt64: Pending] = [:]
     private var sequence: UInt64 = 0
 
-    public init(model: RecommenderModel, shardMap: ShardMap, configuration: Configuration = Configuration()) {
+    /// `replicas[s]` workers serve shard s (default: one each).
+    public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil, configuration: Configuration = Configuration()) {
         self.model = model
         self.shardMap = shardMap
+        self.replicas = ReplicaSet(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount))
         self.configuration = configuration
         statistics = CoordinatorStatistics(shardCount: shardMap.shardCount)
     }
@@ -68,7 +76,9 @@ public struct CoordinatorCore {
         }
     }
 
-    public mutating func onWorker(shard: Int, payload: [UInt8], now: UInt64) -> [Action] {
+    public mutating func onWorker(_ worker: Int, payload: [UInt8], now: UInt64) -> [Action] {
+        guard replicas.shardOfWorker.indices.contains(worker) else { return [] }
+        let shard = replicas.shardOfWorker[worker]
         guard let message = try? WorkerMessage(serializedBytes: payload, limits: configuration.limits) else {
             statistics.malformedWorkerFrames += 1
             return []
@@ -77,18 +87,35 @@ public struct CoordinatorCore {
         case .heartbeat:
             return []
         case let .reply(r):
-            guard let id = UInt64(r.requestID), var p = pending[id] else { statistics.lateReplies += 1; return [] }
+            guard let id = UInt64(r.requestID), var p = pending[id], p.assigned[shard] == worker else {
+                statistics.lateReplies += 1
+                return []
+            }
+            replicas.finished(worker)
+            p.assigned[shard] = nil
             if statistics.shards.indices.contains(shard) {
                 statistics.shards[shard].replies += 1
                 statistics.shards[shard].latency.record(now >= p.started ? now - p.started : 0)
             }
-            let acceptance = p.merge.accept(shard: Int(r.shard), items: r.items, sums: r.sums, counts: r.counts)
+            let acceptance = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts)
             if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
             pending[id] = p
             return finishIfSettled(id, now: now)
         case let .error(e):
             if statistics.shards.indices.contains(shard) { statistics.shards[shard].errors += 1 }
-            guard let id = UInt64(e.requestID), var p = pending[id] else { return [] }
+            guard let id = UInt64(e.requestID), var p = pending[id], p.assigned[shard] == worker else { return [] }
+            replicas.finished(worker)
+            p.assigned[shard] = nil
+            // Fail over to a sibling replica that has not been tried, while the deadline allows.
+            if now < p.deadline, let query = p.queries[shard],
+               let sibling = replicas.choose(shard: shard, excluding: p.tried[shard, default: []]) {
+                p.assigned[shard] = sibling
+                p.tried[shard, default: []].insert(sibling)
+                statistics.retries += 1
+                statistics.shards[shard].sent += 1
+                pending[id] = p
+                return [.toWorker(sibling, query)]
+            }
             p.failures[shard] = "shard \(shard): \(e.message)"
             pending[id] = p
             return finishIfSettled(id, now: now)
@@ -128,16 +155,23 @@ public struct CoordinatorCore {
         pending[id] = p
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         let exclude = prepared.excluded.sorted().map(UInt32.init)
-        for sub in plan.subRequests { statistics.shards[sub.shard].sent += 1 }
-        return plan.subRequests.map { sub in
+        var actions: [Action] = []
+        for sub in plan.subRequests {
             var q = ShardQuery(requestID: String(id))
             q.deadlineUnixMicros = deadline
             q.modelVersion = model.version
             q.clusterIDs = sub.clusters.map(UInt32.init)
             q.clusterWeights = sub.weights
             q.excludeItems = exclude
-            return .toShard(sub.shard, CoordinatorMessage.query(q).serializedBytes())
+            let bytes = CoordinatorMessage.query(q).serializedBytes()
+            guard let worker = replicas.choose(shard: sub.shard) else { continue }
+            statistics.shards[sub.shard].sent += 1
+            pending[id]!.assigned[sub.shard] = worker
+            pending[id]!.tried[sub.shard] = [worker]
+            pending[id]!.queries[sub.shard] = bytes
+            actions.append(.toWorker(worker, bytes))
         }
+        return actions
     }
 
     /// The model's attribute values from the request's parallel arrays (names matched without case).
@@ -161,6 +195,7 @@ public struct CoordinatorCore {
 
     private mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
         guard var p = pending.removeValue(forKey: id) else { return [] }
+        for worker in p.assigned.values { replicas.finished(worker) } // unanswered at the deadline
         let mergeStarted = WallClock.nowMicros()
         let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction)
         let rec = model.complete(p.prepared, voted: result.items, k: p.k)

@@ -14,17 +14,17 @@ public final class CoordinatorServer {
     public let endpoint: String
     public private(set) var droppedToShards = 0
 
-    /// `workerEndpoints[i]` serves shard i of `workerEndpoints.count`.
-    public init(model: RecommenderModel, workerEndpoints: [String], bind: String,
+    /// `workerEndpoints[s]` are the replicas serving shard s of `workerEndpoints.count`.
+    public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
                 configuration: CoordinatorCore.Configuration = .init()) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
-        core = CoordinatorCore(model: model, shardMap: map, configuration: configuration)
+        core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration)
         let context = try ZMQContext()
         self.context = context
         frontend = try ZMQSocket(context: context, kind: .router)
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
-        workers = try workerEndpoints.map { e in
+        workers = try workerEndpoints.flatMap { $0 }.map { e in
             let s = try ZMQSocket(context: context, kind: .dealer)
             try s.connect(e)
             return s
@@ -47,10 +47,10 @@ public final class CoordinatorServer {
                     try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
                 }
             }
-            for (shard, socket) in workers.enumerated() where ready.sockets[shard + 1] {
+            for (worker, socket) in workers.enumerated() where ready.sockets[worker + 1] {
                 while let frames = try socket.receive() {
                     guard let payload = frames.last else { continue }
-                    try perform(core.onWorker(shard: shard, payload: payload, now: WallClock.nowMicros()))
+                    try perform(core.onWorker(worker, payload: payload, now: WallClock.nowMicros()))
                 }
             }
             try perform(core.onTick(now: WallClock.nowMicros()))
@@ -61,9 +61,9 @@ public final class CoordinatorServer {
     private func perform(_ actions: [CoordinatorCore.Action]) throws(TransportError) {
         for action in actions {
             switch action {
-            case let .toShard(shard, payload):
+            case let .toWorker(worker, payload):
                 // A full queue drops the sub-request; the request then ends at its deadline with coverage < 1.
-                if !(try workers[shard].send([payload])) { droppedToShards += 1 }
+                if !(try workers[worker].send([payload])) { droppedToShards += 1 }
             case let .toClient(routing, payload):
                 do { try frontend.send([routing, payload]) } catch where error.isHostUnreachable {
                     continue // the client disconnected

@@ -5,6 +5,8 @@ public struct CoordinatorStatistics: Sendable {
     public var degraded: UInt64 = 0
     public var lateReplies: UInt64 = 0
     public var malformedWorkerFrames: UInt64 = 0
+    /// Sub-requests re-sent to a sibling replica after an error reply.
+    public var retries: UInt64 = 0
     /// Per shard: sub-requests sent, replies and errors received, and their latency window.
     public var shards: [ShardCounters] = []
     public struct ShardCounters: Sendable {

@@ -22,7 +22,8 @@ struct Worker: ParsableCommand {
 struct Coordinator: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Encode users, fan out to shard workers, merge their votes.")
     @Option(help: "Model file.") var model: String
-    @Option(help: "Comma-separated worker endpoints; the i-th serves shard i.") var workers: String
+    @Option(help: "Worker endpoints: shards separated by commas, replicas of one shard by '|' (the i-th group serves shard i).")
+    var workers: String
     @Option(help: "Endpoint to bind for clients (ROUTER).") var bind: String
     @Option(help: "Deadline in milliseconds for requests that carry none.") var defaultDeadlineMs = 500
 
@@ -32,7 +33,8 @@ struct Coordinator: ParsableCommand {
     }
 
     func run() throws {
-        var job = CoordinatorJob(model: model, workers: workers.split(separator: ",").map(String.init), bind: bind)
+        let groups = workers.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
+        var job = CoordinatorJob(model: model, workers: groups, bind: bind)
         job.configuration.defaultDeadlineMicros = UInt64(defaultDeadlineMs) * 1_000
         try runJob { try job.run() }
     }
@@ -65,11 +67,13 @@ struct Cluster: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start shard workers and a coordinator on loopback; Ctrl-C or SIGTERM stops them all.")
     @Option(help: "Model file.") var model: String
-    @Option(help: "Number of shard workers.") var shards = 3
+    @Option(help: "Number of shards.") var shards = 3
+    @Option(help: "Worker processes per shard.") var replicas = 1
     @Option(help: "Coordinator port (workers take the next ones); 0 lets the kernel choose.") var port = 5600
 
     func run() throws {
-        let job = ClusterJob(model: model, shards: shards, port: port)
+        var job = ClusterJob(model: model, shards: shards, port: port)
+        job.replicas = replicas
         try runJob { try job.run() }
     }
 }

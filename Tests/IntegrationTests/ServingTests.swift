@@ -37,26 +37,26 @@ final class ServingTests: XCTestCase {
         try LocalProcess.launch(CLI.binary, args)
     }
 
-    func startCluster(shards: Int) throws -> (LocalProcess, String) {
-        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "\(shards)", "--port", "0"])
+    func startCluster(shards: Int, replicas: Int = 1) throws -> (LocalProcess, String) {
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "\(shards)", "--replicas", "\(replicas)", "--port", "0"])
         let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
         return (cluster, String(line.split(separator: " ")[1]))
     }
 
-    func testClusterAnswersEqualOfflineRecommendForOneTwoThreeAndSevenShards() throws {
+    func testClusterAnswersEqualOfflineRecommendForOneTwoThreeAndSevenShardsAndReplicas() throws {
         let dir = Self.fixture.dir
         let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
                                                   "-k", "10", "--output", dir + "/offline.tsv"])
         XCTAssertEqual(offline.status, 0, offline.stderr)
         let expected = try String(contentsOfFile: dir + "/offline.tsv", encoding: .utf8)
-        for shards in [1, 2, 3, 7] {
-            let (cluster, endpoint) = try startCluster(shards: shards)
+        for (shards, replicas) in [(1, 1), (2, 1), (3, 1), (7, 1), (2, 2)] {
+            let (cluster, endpoint) = try startCluster(shards: shards, replicas: replicas)
             defer { cluster.terminate() }
             let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
-                                                    "-k", "10", "--output", dir + "/online-\(shards).tsv"])
+                                                    "-k", "10", "--output", dir + "/online-\(shards)x\(replicas).tsv"])
             XCTAssertEqual(query.status, 0, query.stderr)
-            let online = try String(contentsOfFile: dir + "/online-\(shards).tsv", encoding: .utf8)
-            XCTAssertEqual(online, expected, "\(shards) shards: the cluster's answer differs from recommend")
+            let online = try String(contentsOfFile: dir + "/online-\(shards)x\(replicas).tsv", encoding: .utf8)
+            XCTAssertEqual(online, expected, "\(shards) shards × \(replicas) replicas: the cluster's answer differs from recommend")
         }
     }
 

@@ -111,3 +111,26 @@ final class FanoutAndMergeTests: XCTestCase {
         XCTAssertTrue(empty.isComplete)
     }
 }
+
+final class ReplicaSetTests: XCTestCase {
+    func testLeastInFlightThenRoundRobin() {
+        var set = ReplicaSet(replicas: [2, 1, 3])
+        XCTAssertEqual(set.workers, [[0, 1], [2], [3, 4, 5]])
+        XCTAssertEqual(set.shardOfWorker, [0, 0, 1, 2, 2, 2])
+        XCTAssertEqual(set.choose(shard: 0), 0)
+        XCTAssertEqual(set.choose(shard: 0), 1, "the idle sibling")
+        set.finished(0)
+        XCTAssertEqual(set.choose(shard: 0), 0, "the least loaded")
+        XCTAssertEqual(set.choose(shard: 1), 2)
+        XCTAssertEqual(set.choose(shard: 1), 2, "a single replica takes everything")
+        XCTAssertEqual(set.choose(shard: 2, excluding: [3, 4]), 5)
+        XCTAssertNil(set.choose(shard: 1, excluding: [2]))
+        XCTAssertEqual(set.inFlight, [1, 1, 2, 0, 0, 1])
+        set.finished(3) // nothing in flight there: stays at zero
+        XCTAssertEqual(set.inFlight[3], 0)
+        var spread = ReplicaSet(replicas: [3])
+        var counts = [0, 0, 0]
+        for _ in 0..<30 { let w = spread.choose(shard: 0)!; counts[w] += 1; spread.finished(w) }
+        XCTAssertEqual(counts, [10, 10, 10], "idle replicas share the load round-robin")
+    }
+}

@@ -21,14 +21,15 @@ final class CoordinatorCoreTests: XCTestCase {
         var coordinator: CoordinatorCore
         var workers: [ShardWorkerCore]
 
-        init(model: RecommenderModel, shards: Int) throws {
+        init(model: RecommenderModel, shards: Int, replicas: Int = 1) throws {
             let map = try ShardMap(shardCount: shards)
-            coordinator = CoordinatorCore(model: model, shardMap: map)
-            workers = (0..<shards).map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+            coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards))
+            workers = coordinator.replicas.shardOfWorker.map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
         }
 
-        /// Delivers everything until the client gets its reply; `drop` shards never answer.
-        mutating func request(_ message: ClientMessage, now: UInt64, drop: Set<Int> = []) -> ServerMessage? {
+        /// Delivers everything until the client gets its reply; `drop` workers never answer and
+        /// `fail` workers answer with an error.
+        mutating func request(_ message: ClientMessage, now: UInt64, drop: Set<Int> = [], fail: Set<Int> = []) -> ServerMessage? {
             var queue = coordinator.onClient(routing: [7], payload: message.serializedBytes(), now: now)
             while !queue.isEmpty {
                 let action = queue.removeFirst()
@@ -36,10 +37,13 @@ final class CoordinatorCoreTests: XCTestCase {
                 case let .toClient(routing, payload):
                     XCTAssertEqual(routing, [7])
                     return try? ServerMessage(serializedBytes: payload)
-                case let .toShard(shard, payload):
-                    if drop.contains(shard) { continue }
-                    let reply = workers[shard].handle(bytes: payload, now: now)
-                    queue += coordinator.onWorker(shard: shard, payload: reply.serializedBytes(), now: now)
+                case let .toWorker(worker, payload):
+                    if drop.contains(worker) { continue }
+                    var reply = workers[worker].handle(bytes: payload, now: now)
+                    if fail.contains(worker), case let .reply(r) = reply {
+                        reply = .error(ErrorReply(requestID: r.requestID, code: .internalError, message: "injected failure"))
+                    }
+                    queue += coordinator.onWorker(worker, payload: reply.serializedBytes(), now: now)
                 }
             }
             return nil
@@ -79,7 +83,7 @@ final class CoordinatorCoreTests: XCTestCase {
         let actions = harness.coordinator.onClient(
             routing: [1], payload: ClientMessage.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i5"], ratings: [5, 5], k: 5)).serializedBytes(),
             now: now)
-        let asked = actions.compactMap { if case let .toShard(s, _) = $0 { return s } else { return nil } }
+        let asked = actions.compactMap { if case let .toWorker(s, _) = $0 { return s } else { return nil } }
         XCTAssertLessThanOrEqual(asked.count, Self.model.configuration.topClusters)
         XCTAssertEqual(Set(asked).count, asked.count, "one sub-request per shard")
     }
@@ -89,7 +93,7 @@ final class CoordinatorCoreTests: XCTestCase {
         let request = RecommendRequest(requestID: "slow", itemIDs: ["i1", "i2", "i3", "i9"], ratings: [5, 5, 4, 5], k: 10,
                                        deadlineUnixMicros: now + 50_000)
         let asked = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
-            .compactMap { a -> Int? in if case let .toShard(s, _) = a { return s } else { return nil } }
+            .compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertNil(harness.request(.recommend(request), now: now, drop: Set(asked)), "no reply before the deadline")
         XCTAssertTrue(harness.coordinator.onTick(now: now + 10_000).isEmpty)
         let late = harness.coordinator.onTick(now: now + 50_001)
@@ -110,11 +114,11 @@ final class CoordinatorCoreTests: XCTestCase {
         let request = RecommendRequest(requestID: "p", itemIDs: (1...12).map { "i\($0)" }, ratings: Array(repeating: 5, count: 12), k: 10,
                                        deadlineUnixMicros: now + 1_000)
         let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
-        let shardsAsked = plan.compactMap { a -> Int? in if case let .toShard(s, _) = a { return s } else { return nil } }
+        let shardsAsked = plan.compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         guard shardsAsked.count >= 2 else { return } // this history hit a single shard: nothing to test
         var replies: [CoordinatorCore.Action] = []
-        for case let .toShard(shard, payload) in plan where shard != shardsAsked[0] {
-            replies += harness.coordinator.onWorker(shard: shard, payload: harness.workers[shard].handle(bytes: payload, now: now).serializedBytes(), now: now)
+        for case let .toWorker(worker, payload) in plan where worker != shardsAsked[0] {
+            replies += harness.coordinator.onWorker(worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
         }
         XCTAssertTrue(replies.isEmpty)
         guard case let .toClient(_, payload)? = harness.coordinator.onTick(now: now + 2_000).first,
@@ -122,6 +126,31 @@ final class CoordinatorCoreTests: XCTestCase {
         XCTAssertGreaterThan(r.coverage, 0)
         XCTAssertLessThan(r.coverage, 1)
         XCTAssertEqual(r.degradedReasons, ["shard \(shardsAsked[0]) did not answer by the deadline"])
+    }
+
+    func testReplicasGiveTheSameAnswerAndAnErrorFailsOverToASibling() throws {
+        var plain = try Harness(model: Self.model, shards: 2)
+        var replicated = try Harness(model: Self.model, shards: 2, replicas: 2)
+        XCTAssertEqual(replicated.coordinator.replicas.workers, [[0, 1], [2, 3]])
+        for u in stride(from: 0, to: 200, by: 31) {
+            let h = Self.dataset.log.history(of: u)
+            let request = RecommendRequest(requestID: "r\(u)", itemIDs: h.items.map { Self.dataset.log.items[$0] }, ratings: h.ratings, k: 10)
+            guard case let .recommend(a)? = plain.request(.recommend(request), now: now),
+                  case let .recommend(b)? = replicated.request(.recommend(request), now: now, fail: [0, 2]) else {
+                return XCTFail("no answer for user \(u)")
+            }
+            XCTAssertEqual(a.itemIDs, b.itemIDs)
+            XCTAssertEqual(a.scores, b.scores)
+            XCTAssertEqual(b.coverage, 1, "the failing replica's work was redone by its sibling")
+        }
+        XCTAssertGreaterThan(replicated.coordinator.statistics.retries, 0)
+        XCTAssertEqual(replicated.coordinator.replicas.inFlight, [0, 0, 0, 0], "every sub-request was accounted for")
+        // With every replica of a shard failing, the answer is partial and says why.
+        var broken = try Harness(model: Self.model, shards: 1, replicas: 2)
+        guard case let .recommend(r)? = broken.request(.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i2"], ratings: [5, 5], k: 5)),
+                                                        now: now, fail: [0, 1]) else { return XCTFail() }
+        XCTAssertEqual(r.coverage, 0)
+        XCTAssertTrue(r.degradedReasons[0].contains("injected failure"), "\(r.degradedReasons)")
     }
 
     func error(_ reply: ServerMessage?) -> ErrorReply? {
