@@ -29,12 +29,13 @@ public struct VoteMerge: Sendable {
     /// Fraction of the requested cluster weight answered so far (1 when nothing was requested).
     public var coverage: Double { plan.totalWeight > 0 ? min(1, answeredWeight / plan.totalWeight) : 1 }
 
-    public mutating func accept<I: BinaryInteger, C: BinaryInteger>(shard: Int, items: [I], sums: [Int64], counts: [C]) -> Acceptance {
+    /// Accepts one shard's partial vote (the wire's arrays: item indices, fixed-point sums, counts).
+    public mutating func accept(shard: Int, items: [UInt32], sums: [Int64], counts: [UInt32]) -> Acceptance {
         guard plan.shards.contains(shard) else { return .unexpected }
         guard !answered.contains(shard) else { return .duplicate }
         guard items.count == sums.count, items.count == counts.count else { return .invalid("parallel arrays differ in length") }
         let itemCount = accumulator.itemCount
-        if let bad = items.first(where: { $0 < 0 || $0 >= itemCount }) {
+        if let bad = items.first(where: { Int($0) >= itemCount }) {
             return .invalid("item index \(bad) is outside the catalogue of \(itemCount)")
         }
         for k in items.indices {

@@ -11,11 +11,12 @@ public enum VoteReduction: String, Codable, CaseIterable, Sendable {
 /// from several shard workers merge to exactly the single-process answer.
 public struct VoteAccumulator: Sendable {
     public static let fixedPointScale: Double = 4_294_967_296 // 2^32
-    static let contributionLimit: Double = 16_777_216 // 2^24
+    public static let contributionLimit: Double = 16_777_216 // 2^24
 
-    private var sums: [Int64]
-    private var counts: [Int32]
-    private var touched: [Int32] = []
+    // Internal but inlinable: `add` runs for every shortlist entry on the serving path.
+    @usableFromInline var sums: [Int64]
+    @usableFromInline var counts: [Int32]
+    @usableFromInline var touched: [Int32] = []
     /// Scratch marks for exclusions (always all false between calls): no hashing on the hot path.
     private var excludedMask: [Bool]
 
@@ -28,7 +29,7 @@ public struct VoteAccumulator: Sendable {
     public var itemCount: Int { sums.count }
 
     /// The fixed-point value of one contribution weight × score (non-finite values count as 0).
-    @inline(__always)
+    @inlinable
     public static func fixedPoint(weight: Float, score: Float) -> Int64 {
         let v = Double(weight) * Double(score)
         guard v.isFinite else { return 0 }
@@ -36,7 +37,7 @@ public struct VoteAccumulator: Sendable {
     }
 
     /// Adds a contribution (or a partial vote computed elsewhere) for one item.
-    @inline(__always)
+    @inlinable
     public mutating func add(item: Int, sum: Int64, count: Int32) {
         if counts[item] == 0 { touched.append(Int32(item)) }
         sums[item] &+= sum

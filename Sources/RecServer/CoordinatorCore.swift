@@ -87,7 +87,9 @@ public struct CoordinatorCore {
         case .heartbeat:
             return []
         case let .reply(r):
-            guard let id = UInt64(r.requestID), var p = pending[id], p.assigned[shard] == worker else {
+            // Take the state out of the dictionary while mutating it: a copy left behind would make
+            // every reply copy the request's vote arrays (copy-on-write).
+            guard let id = UInt64(r.requestID), pending[id]?.assigned[shard] == worker, var p = pending.removeValue(forKey: id) else {
                 statistics.lateReplies += 1
                 return []
             }
@@ -103,7 +105,9 @@ public struct CoordinatorCore {
             return finishIfSettled(id, now: now)
         case let .error(e):
             if statistics.shards.indices.contains(shard) { statistics.shards[shard].errors += 1 }
-            guard let id = UInt64(e.requestID), var p = pending[id], p.assigned[shard] == worker else { return [] }
+            guard let id = UInt64(e.requestID), pending[id]?.assigned[shard] == worker, var p = pending.removeValue(forKey: id) else {
+                return []
+            }
             replicas.finished(worker)
             p.assigned[shard] = nil
             // Fail over to a sibling replica that has not been tried, while the deadline allows.

@@ -107,3 +107,25 @@ struct Status: ParsableCommand {
         try runJob { try StatusJob(coordinator: coordinator).run() }
     }
 }
+
+struct BenchCore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-core",
+        abstract: "CPU per request of the coordinator and worker state machines, in one process without sockets.")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Histories file.") var histories: String
+    @Option(help: "Number of shards.") var shards = 3
+    @Option(help: "Requests to run.") var requests = 20_000
+    @Option(name: .short, help: "Items per request.") var k = 50
+
+    func validate() throws {
+        guard shards >= 1, shards <= 64 else { throw ValidationError("--shards must be between 1 and 64") }
+        guard requests >= 1 else { throw ValidationError("--requests must be positive") }
+        guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
+    }
+
+    func run() throws {
+        let job = ServingCoreBenchmark(model: model, histories: histories, shards: shards, requests: requests, k: k)
+        try runJob { try job.run() }
+    }
+}

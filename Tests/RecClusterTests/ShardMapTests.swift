@@ -75,7 +75,8 @@ final class FanoutAndMergeTests: XCTestCase {
                     for (i, s) in lists[c] { partial.add(item: i, sum: VoteAccumulator.fixedPoint(weight: w, score: s), count: 1) }
                 }
                 let p = partial.partials()
-                XCTAssertEqual(merge.accept(shard: sub.shard, items: p.map(\.item), sums: p.map(\.sum), counts: p.map(\.count)), .accepted)
+                XCTAssertEqual(merge.accept(shard: sub.shard, items: p.map { UInt32($0.item) }, sums: p.map(\.sum),
+                                            counts: p.map { UInt32($0.count) }), .accepted)
             }
             XCTAssertTrue(merge.isComplete)
             let result = merge.finish(k: 50, excluding: [5], reduction: .sum)
@@ -93,7 +94,7 @@ final class FanoutAndMergeTests: XCTestCase {
         XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .accepted)
         XCTAssertEqual(merge.accept(shard: first.shard, items: [1], sums: [5], counts: [1]), .duplicate)
         let stranger = (0..<3).first { !plan.shards.contains($0) }
-        if let stranger { XCTAssertEqual(merge.accept(shard: stranger, items: [Int](), sums: [], counts: [Int32]()), .unexpected) }
+        if let stranger { XCTAssertEqual(merge.accept(shard: stranger, items: [], sums: [], counts: []), .unexpected) }
         if plan.subRequests.count > 1 {
             let second = plan.subRequests[1].shard
             XCTAssertEqual(merge.accept(shard: second, items: [99], sums: [1], counts: [1]),
