@@ -2,41 +2,81 @@ import ArgumentParser
 import RecApp
 
 struct Worker: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the shortlists of one shard over ZeroMQ (ROUTER).")
-    @Option(help: "Model file.") var model: String
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the shortlists of one shard over ZeroMQ (ROUTER).",
+        discussion: "Either --shards and --bind, or --config with this worker's --shard and --replica.")
+    @Option(help: "Model file (default: the config's).") var model: String?
     @Option(help: "This worker's shard index (0-based).") var shard: Int
-    @Option(help: "Number of shards.") var shards: Int
-    @Option(help: "Endpoint to bind, e.g. tcp://127.0.0.1:5601 (port * lets the kernel choose).") var bind: String
+    @Option(help: "Number of shards.") var shards: Int?
+    @Option(help: "Endpoint to bind, e.g. tcp://127.0.0.1:5601 (port * lets the kernel choose).") var bind: String?
+    @Option(help: "Cluster config file (JSON); gives the shard count and this worker's endpoint.") var config: String?
+    @Option(help: "With --config: which replica of the shard this worker is.") var replica = 0
 
     func validate() throws {
-        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
-        guard (0..<shards).contains(shard) else { throw ValidationError("--shard must be between 0 and \(shards - 1)") }
+        if config == nil {
+            guard let shards, bind != nil, model != nil else { throw ValidationError("give --model, --shards and --bind, or --config") }
+            guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+            guard (0..<shards).contains(shard) else { throw ValidationError("--shard must be between 0 and \(shards - 1)") }
+        }
     }
 
     func run() throws {
-        let job = WorkerJob(model: model, shard: shard, shards: shards, bind: bind)
-        try runJob { try job.run() }
+        try runJob {
+            var job: WorkerJob
+            if let config {
+                let c = try ClusterConfig.load(path: config)
+                guard c.shards.indices.contains(shard) else { throw AppError("--shard must be between 0 and \(c.shards.count - 1)") }
+                guard c.shards[shard].replicas.indices.contains(replica) else {
+                    throw AppError("shard \(shard) has \(c.shards[shard].replicas.count) replica(s); --replica \(replica) is not one")
+                }
+                guard let modelPath = model ?? c.model else { throw AppError("no model: give --model or set \"model\" in the config") }
+                job = WorkerJob(model: modelPath, shard: shard, shards: c.shards.count, bind: bind ?? c.shards[shard].replicas[replica])
+            } else {
+                job = WorkerJob(model: model!, shard: shard, shards: shards!, bind: bind!)
+            }
+            try job.run()
+        }
     }
 }
 
 struct Coordinator: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Encode users, fan out to shard workers, merge their votes.")
-    @Option(help: "Model file.") var model: String
+    static let configuration = CommandConfiguration(
+        abstract: "Encode users, fan out to shard workers, merge their votes.",
+        discussion: "Workers come from --workers or from --config (a JSON cluster config; see deploy/cluster.example.json).")
+    @Option(help: "Model file (default: the config's).") var model: String?
     @Option(help: "Worker endpoints: shards separated by commas, replicas of one shard by '|' (the i-th group serves shard i).")
-    var workers: String
-    @Option(help: "Endpoint to bind for clients (ROUTER).") var bind: String
-    @Option(help: "Deadline in milliseconds for requests that carry none.") var defaultDeadlineMs = 500
+    var workers: String?
+    @Option(help: "Cluster config file (JSON).") var config: String?
+    @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
+    @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
 
     func validate() throws {
-        guard !workers.split(separator: ",").isEmpty else { throw ValidationError("--workers needs at least one endpoint") }
-        guard defaultDeadlineMs >= 1 else { throw ValidationError("--default-deadline-ms must be positive") }
+        guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
+        if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
+        if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
+        if let d = defaultDeadlineMs, d < 1 { throw ValidationError("--default-deadline-ms must be positive") }
     }
 
     func run() throws {
-        let groups = workers.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
-        var job = CoordinatorJob(model: model, workers: groups, bind: bind)
-        job.configuration.defaultDeadlineMicros = UInt64(defaultDeadlineMs) * 1_000
-        try runJob { try job.run() }
+        try runJob {
+            var groups: [[String]], modelPath: String?, endpoint: String?, deadline = defaultDeadlineMs
+            if let config {
+                let c = try ClusterConfig.load(path: config)
+                groups = c.shards.map(\.replicas)
+                modelPath = model ?? c.model
+                endpoint = bind ?? c.coordinator?.bind
+                deadline = deadline ?? c.coordinator?.defaultDeadlineMs
+            } else {
+                groups = workers!.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
+                modelPath = model
+                endpoint = bind
+            }
+            guard let modelPath else { throw AppError("no model: give --model or set \"model\" in the config") }
+            guard let endpoint else { throw AppError("no endpoint to bind: give --bind or set \"coordinator.bind\" in the config") }
+            var job = CoordinatorJob(model: modelPath, workers: groups, bind: endpoint)
+            job.configuration.defaultDeadlineMicros = UInt64(deadline ?? 500) * 1_000
+            try job.run()
+        }
     }
 }
 

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A cluster described in one JSON file, shared by the coordinator and every worker:
+///
+///     { "model": "model.efr",
+///       "coordinator": { "bind": "tcp://0.0.0.0:5600", "defaultDeadlineMs": 500 },
+///       "shards": [ { "replicas": ["tcp://10.0.0.1:5601", "tcp://10.0.0.2:5601"] },
+///                   { "replicas": ["tcp://10.0.0.3:5602"] } ] }
+///
+/// Shard i is `shards[i]`; a worker started with `--config F --shard i --replica r` binds
+/// `shards[i].replicas[r]` (a `tcp://host:port` it can bind; the coordinator connects to the same string).
+public struct ClusterConfig: Codable, Equatable, Sendable {
+    public struct Coordinator: Codable, Equatable, Sendable {
+        public var bind: String
+        public var defaultDeadlineMs: Int?
+    }
+
+    public struct Shard: Codable, Equatable, Sendable {
+        public var replicas: [String]
+    }
+
+    public var model: String?
+    public var coordinator: Coordinator?
+    public var shards: [Shard]
+
+    public static func load(path: String) throws(AppError) -> ClusterConfig {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AppError("cannot read cluster config '\(path)'") }
+        let config: ClusterConfig
+        do { config = try JSONDecoder().decode(ClusterConfig.self, from: data) } catch {
+            throw AppError("cluster config '\(path)' is not valid: \(Self.describe(error))")
+        }
+        if let problem = config.validationError() { throw AppError("cluster config '\(path)': \(problem)") }
+        return config
+    }
+
+    public func validationError() -> String? {
+        if shards.isEmpty { return "no shards" }
+        if shards.count > 4096 { return "\(shards.count) shards is more than the supported 4096" }
+        for (i, shard) in shards.enumerated() {
+            if shard.replicas.isEmpty { return "shard \(i) has no replicas" }
+            if let bad = shard.replicas.first(where: { !$0.contains("://") }) { return "shard \(i): '\(bad)' is not an endpoint like tcp://host:port" }
+        }
+        let all = shards.flatMap(\.replicas)
+        if Set(all).count != all.count { return "an endpoint is listed twice" }
+        if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
+        return nil
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let DecodingError.keyNotFound(key, context):
+            return "missing \"\(key.stringValue)\" at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
+            return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        case let DecodingError.dataCorrupted(context):
+            return context.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+}

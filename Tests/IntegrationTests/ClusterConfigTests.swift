@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import RecApp
+import RecServer
+import RecTestSupport
+import RecWire
+
+final class ClusterConfigTests: XCTestCase {
+    var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    func testTheDeployExampleParsesAndAgreesWithTheCLI() throws {
+        let config = try ClusterConfig.load(path: repository.appendingPathComponent("deploy/cluster.example.json").path)
+        XCTAssertEqual(config.shards.count, 3)
+        XCTAssertTrue(config.shards.allSatisfy { $0.replicas.count == 2 })
+        XCTAssertEqual(config.coordinator?.bind, "tcp://127.0.0.1:5600")
+        XCTAssertNil(config.validationError())
+    }
+
+    func testBadConfigsGiveClearErrors() throws {
+        let dir = TestFixtures.temporaryDirectory("config")
+        func check(_ text: String, _ expected: String, line: UInt = #line) {
+            let path = dir + "/c.json"
+            TestFixtures.write(text, to: path)
+            XCTAssertThrowsError(try ClusterConfig.load(path: path), line: line) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)", line: line)
+            }
+        }
+        check("{", "not valid")
+        check(#"{"model": "m"}"#, "missing \"shards\"")
+        check(#"{"shards": []}"#, "no shards")
+        check(#"{"shards": [{"replicas": []}]}"#, "shard 0 has no replicas")
+        check(#"{"shards": [{"replicas": ["localhost:1"]}]}"#, "is not an endpoint")
+        check(#"{"shards": [{"replicas": ["tcp://a:1"]}, {"replicas": ["tcp://a:1"]}]}"#, "listed twice")
+        check(#"{"shards": [{"replicas": [5]}]}"#, "wrong type")
+        XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
+    }
+
+    func testCoordinatorAndWorkersStartFromAConfig() throws {
+        let dir = TestFixtures.temporaryDirectory("config-run")
+        let model = ServingTests.fixture.model
+        // Workers take the shard count from the config; their endpoints are chosen by the kernel here.
+        TestFixtures.write(#"{"model": "\#(model)", "shards": [{"replicas": ["tcp://127.0.0.1:1"]}, {"replicas": ["tcp://127.0.0.1:2"]}]}"#,
+                           to: dir + "/workers.json")
+        var workers: [LocalProcess] = []
+        var endpoints: [String] = []
+        defer { workers.forEach { $0.terminate() } }
+        for shard in 0..<2 {
+            let w = try LocalProcess.launch(CLI.binary, ["worker", "--config", dir + "/workers.json", "--shard", "\(shard)",
+                                                         "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            let line = try w.firstLine(containing: "listening on", timeoutSeconds: 30)
+            XCTAssertTrue(line.contains("shard \(shard)/2"), line)
+            endpoints.append(String(line.split(separator: " ").last!))
+        }
+        TestFixtures.write(#"{"model": "\#(model)", "coordinator": {"bind": "tcp://127.0.0.1:*", "defaultDeadlineMs": 1000}, "#
+                           + #""shards": [{"replicas": ["\#(endpoints[0])"]}, {"replicas": ["\#(endpoints[1])"]}]}"#, to: dir + "/cluster.json")
+        let coordinator = try LocalProcess.launch(CLI.binary, ["coordinator", "--config", dir + "/cluster.json"])
+        workers.append(coordinator)
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        guard case let .recommend(r) = try client.send(.recommend(RecommendRequest(requestID: "c", itemIDs: ["i1", "i2"], ratings: [5, 4], k: 5)),
+                                                       id: "c") else { return XCTFail("no recommendation") }
+        XCTAssertEqual(r.itemIDs.count, 5)
+        XCTAssertEqual(r.coverage, 1)
+        let missing = try CLI.run(["coordinator", "--model", model])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("exactly one of --workers and --config"), missing.stderr)
+    }
+}
