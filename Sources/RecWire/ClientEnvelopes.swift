@@ -19,29 +19,27 @@ public enum ClientMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_STATUS
             m.status = arena.object(s.makeC(arena))
         }
-        var out = [UInt8](repeating: 0, count: efficientrec__v1__client_message__get_packed_size(&m))
-        _ = efficientrec__v1__client_message__pack(&m, &out)
-        return out
+        return CEnvelope.encode(&m, size: { efficientrec__v1__client_message__get_packed_size($0) },
+                                pack: { efficientrec__v1__client_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        guard bytes.count <= limits.maxMessageBytes else {
-            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage",
+                                    unpack: { efficientrec__v1__client_message__unpack(nil, $0, $1) },
+                                    free: { efficientrec__v1__client_message__free_unpacked($0, nil) },
+                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ClientMessage in
+            try Self.body(of: m, limits: limits)
         }
-        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__client_message__unpack(nil, $0.count, $0.baseAddress) }
-        guard let decoded else { throw .malformed(message: "ClientMessage") }
-        defer { efficientrec__v1__client_message__free_unpacked(decoded, nil) }
-        let m = decoded.pointee
-        guard m.protocol_version == WireProtocol.version else {
-            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
-        }
+    }
+
+    private static func body(of m: Efficientrec__V1__ClientMessage, limits: WireLimits) throws(WireError) -> ClientMessage {
         switch m.body_case {
         case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_RECOMMEND:
             guard let r = m.recommend?.pointee else { throw .missingBody(message: "ClientMessage") }
-            self = .recommend(try RecommendRequest(r, limits: limits))
+            return .recommend(try RecommendRequest(r, limits: limits))
         case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_STATUS:
             guard let s = m.status?.pointee else { throw .missingBody(message: "ClientMessage") }
-            self = .status(try StatusRequest(s, limits: limits))
+            return .status(try StatusRequest(s, limits: limits))
         default:
             throw .missingBody(message: "ClientMessage")
         }
@@ -70,32 +68,30 @@ public enum ServerMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__SERVER_MESSAGE__BODY_STATUS
             m.status = arena.object(s.makeC(arena))
         }
-        var out = [UInt8](repeating: 0, count: efficientrec__v1__server_message__get_packed_size(&m))
-        _ = efficientrec__v1__server_message__pack(&m, &out)
-        return out
+        return CEnvelope.encode(&m, size: { efficientrec__v1__server_message__get_packed_size($0) },
+                                pack: { efficientrec__v1__server_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        guard bytes.count <= limits.maxMessageBytes else {
-            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        self = try CEnvelope.decode(bytes, limits: limits, name: "ServerMessage",
+                                    unpack: { efficientrec__v1__server_message__unpack(nil, $0, $1) },
+                                    free: { efficientrec__v1__server_message__free_unpacked($0, nil) },
+                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ServerMessage in
+            try Self.body(of: m, limits: limits)
         }
-        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__server_message__unpack(nil, $0.count, $0.baseAddress) }
-        guard let decoded else { throw .malformed(message: "ServerMessage") }
-        defer { efficientrec__v1__server_message__free_unpacked(decoded, nil) }
-        let m = decoded.pointee
-        guard m.protocol_version == WireProtocol.version else {
-            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
-        }
+    }
+
+    private static func body(of m: Efficientrec__V1__ServerMessage, limits: WireLimits) throws(WireError) -> ServerMessage {
         switch m.body_case {
         case EFFICIENTREC__V1__SERVER_MESSAGE__BODY_RECOMMEND:
             guard let r = m.recommend?.pointee else { throw .missingBody(message: "ServerMessage") }
-            self = .recommend(try RecommendResponse(r, limits: limits))
+            return .recommend(try RecommendResponse(r, limits: limits))
         case EFFICIENTREC__V1__SERVER_MESSAGE__BODY_ERROR:
             guard let e = m.error?.pointee else { throw .missingBody(message: "ServerMessage") }
-            self = .error(try ErrorReply(e, limits: limits))
+            return .error(try ErrorReply(e, limits: limits))
         case EFFICIENTREC__V1__SERVER_MESSAGE__BODY_STATUS:
             guard let s = m.status?.pointee else { throw .missingBody(message: "ServerMessage") }
-            self = .status(try StatusResponse(s, limits: limits))
+            return .status(try StatusResponse(s, limits: limits))
         default:
             throw .missingBody(message: "ServerMessage")
         }

@@ -19,29 +19,27 @@ public enum CoordinatorMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_HEARTBEAT
             m.heartbeat = arena.object(h.makeC(arena))
         }
-        var out = [UInt8](repeating: 0, count: efficientrec__v1__coordinator_message__get_packed_size(&m))
-        _ = efficientrec__v1__coordinator_message__pack(&m, &out)
-        return out
+        return CEnvelope.encode(&m, size: { efficientrec__v1__coordinator_message__get_packed_size($0) },
+                                pack: { efficientrec__v1__coordinator_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        guard bytes.count <= limits.maxMessageBytes else {
-            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        self = try CEnvelope.decode(bytes, limits: limits, name: "CoordinatorMessage",
+                                    unpack: { efficientrec__v1__coordinator_message__unpack(nil, $0, $1) },
+                                    free: { efficientrec__v1__coordinator_message__free_unpacked($0, nil) },
+                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> CoordinatorMessage in
+            try Self.body(of: m, limits: limits)
         }
-        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__coordinator_message__unpack(nil, $0.count, $0.baseAddress) }
-        guard let decoded else { throw .malformed(message: "CoordinatorMessage") }
-        defer { efficientrec__v1__coordinator_message__free_unpacked(decoded, nil) }
-        let m = decoded.pointee
-        guard m.protocol_version == WireProtocol.version else {
-            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
-        }
+    }
+
+    private static func body(of m: Efficientrec__V1__CoordinatorMessage, limits: WireLimits) throws(WireError) -> CoordinatorMessage {
         switch m.body_case {
         case EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_QUERY:
             guard let q = m.query?.pointee else { throw .missingBody(message: "CoordinatorMessage") }
-            self = .query(try ShardQuery(q, limits: limits))
+            return .query(try ShardQuery(q, limits: limits))
         case EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_HEARTBEAT:
             guard let h = m.heartbeat?.pointee else { throw .missingBody(message: "CoordinatorMessage") }
-            self = .heartbeat(try Heartbeat(h, limits: limits))
+            return .heartbeat(try Heartbeat(h, limits: limits))
         default:
             throw .missingBody(message: "CoordinatorMessage")
         }
@@ -70,32 +68,30 @@ public enum WorkerMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__WORKER_MESSAGE__BODY_HEARTBEAT
             m.heartbeat = arena.object(h.makeC(arena))
         }
-        var out = [UInt8](repeating: 0, count: efficientrec__v1__worker_message__get_packed_size(&m))
-        _ = efficientrec__v1__worker_message__pack(&m, &out)
-        return out
+        return CEnvelope.encode(&m, size: { efficientrec__v1__worker_message__get_packed_size($0) },
+                                pack: { efficientrec__v1__worker_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        guard bytes.count <= limits.maxMessageBytes else {
-            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        self = try CEnvelope.decode(bytes, limits: limits, name: "WorkerMessage",
+                                    unpack: { efficientrec__v1__worker_message__unpack(nil, $0, $1) },
+                                    free: { efficientrec__v1__worker_message__free_unpacked($0, nil) },
+                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> WorkerMessage in
+            try Self.body(of: m, limits: limits)
         }
-        let decoded = bytes.withUnsafeBufferPointer { efficientrec__v1__worker_message__unpack(nil, $0.count, $0.baseAddress) }
-        guard let decoded else { throw .malformed(message: "WorkerMessage") }
-        defer { efficientrec__v1__worker_message__free_unpacked(decoded, nil) }
-        let m = decoded.pointee
-        guard m.protocol_version == WireProtocol.version else {
-            throw .unsupportedProtocol(found: m.protocol_version, supported: WireProtocol.version)
-        }
+    }
+
+    private static func body(of m: Efficientrec__V1__WorkerMessage, limits: WireLimits) throws(WireError) -> WorkerMessage {
         switch m.body_case {
         case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_REPLY:
             guard let r = m.reply?.pointee else { throw .missingBody(message: "WorkerMessage") }
-            self = .reply(try ShardReply(r, limits: limits))
+            return .reply(try ShardReply(r, limits: limits))
         case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_ERROR:
             guard let e = m.error?.pointee else { throw .missingBody(message: "WorkerMessage") }
-            self = .error(try ErrorReply(e, limits: limits))
+            return .error(try ErrorReply(e, limits: limits))
         case EFFICIENTREC__V1__WORKER_MESSAGE__BODY_HEARTBEAT:
             guard let h = m.heartbeat?.pointee else { throw .missingBody(message: "WorkerMessage") }
-            self = .heartbeat(try Heartbeat(h, limits: limits))
+            return .heartbeat(try Heartbeat(h, limits: limits))
         default:
             throw .missingBody(message: "WorkerMessage")
         }

@@ -1,0 +1,37 @@
+import CProtobufC
+import CRecProtocol
+
+/// What every envelope (ClientMessage, ServerMessage, CoordinatorMessage, WorkerMessage) does the
+/// same way around its generated protobuf-c functions: the size limit, unpacking, freeing the
+/// unpacked message, the protocol version check, and packing.
+enum CEnvelope {
+    static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String,
+                             unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
+                             free: (UnsafeMutablePointer<C>) -> Void,
+                             protocolVersion: (C) -> UInt32,
+                             body: (C) throws(WireError) -> T) throws(WireError) -> T {
+        guard bytes.count <= limits.maxMessageBytes else {
+            throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        }
+        let decoded = bytes.withUnsafeBufferPointer { unpack($0.count, $0.baseAddress) }
+        guard let decoded else { throw .malformed(message: name) }
+        defer { free(decoded) }
+        let message = decoded.pointee
+        let version = protocolVersion(message)
+        guard version == WireProtocol.version else {
+            throw .unsupportedProtocol(found: version, supported: WireProtocol.version)
+        }
+        return try body(message)
+    }
+
+    static func encode<C>(_ message: inout C, size: (UnsafePointer<C>) -> Int,
+                          pack: (UnsafePointer<C>, UnsafeMutablePointer<UInt8>) -> Int) -> [UInt8] {
+        withUnsafePointer(to: &message) { m in
+            var out = [UInt8](repeating: 0, count: size(m))
+            out.withUnsafeMutableBufferPointer { buffer in
+                if let base = buffer.baseAddress { _ = pack(m, base) }
+            }
+            return out
+        }
+    }
+}
