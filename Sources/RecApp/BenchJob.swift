@@ -27,6 +27,7 @@ public struct BenchJob {
             let h = log.history(of: u)
             return RecommendRequest(requestID: "", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: UInt32(k))
         }
+        guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
         let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator) }
         let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration) }
         print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")

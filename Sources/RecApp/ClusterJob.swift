@@ -9,7 +9,7 @@ public struct ClusterJob {
     public var replicas = 1
     /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
     public var port: Int
-    /// Runs until this returns true (the CLI waits for a signal; tests can stop it).
+    /// The `efficientrec` binary the worker and coordinator processes run (default: this one).
     public var executable: String
 
     public init(model: String, shards: Int, port: Int, executable: String = LocalProcess.currentExecutable) {

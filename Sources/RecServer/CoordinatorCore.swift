@@ -155,7 +155,6 @@ public struct CoordinatorCore {
         var p = Pending(routing: routing, clientRequestID: r.requestID, prepared: prepared,
                         merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
                         started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
-        p.encodeMicros = WallClockElapsed.since(now)
         pending[id] = p
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         let exclude = prepared.excluded.sorted().map(UInt32.init)
@@ -218,7 +217,9 @@ public struct CoordinatorCore {
         response.timings.mergeMicros = UInt32(min(WallClockElapsed.since(mergeStarted), UInt64(UInt32.max)))
         let total = now >= p.started ? now - p.started : 0
         response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))
-        response.timings.fanoutMicros = response.timings.totalMicros
+        // Fan-out: from the sub-requests leaving to the last reply (or the deadline).
+        let t = response.timings
+        response.timings.fanoutMicros = t.totalMicros &- min(t.totalMicros, t.encodeMicros &+ t.mergeMicros)
         p.failures.removeAll()
         if result.coverage < 1 { statistics.degraded += 1 }
         statistics.record(latencyMicros: total)

@@ -37,8 +37,9 @@ public final class LoadGenerator {
         try socket.connect(coordinator)
     }
 
+    /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).
     public func run(requests: [RecommendRequest], concurrency: Int, duration: Double) throws(TransportError) -> Report {
-        precondition(!requests.isEmpty && concurrency >= 1) // checked by the caller's validation
+        guard !requests.isEmpty, concurrency >= 1 else { return Report() }
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var report = Report()
         var inFlight: [String: UInt64] = [:] // request ID → send time (µs)
@@ -54,6 +55,7 @@ public final class LoadGenerator {
             guard let offset = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) else { continue }
             templates.append((bytes, offset))
         }
+        guard !templates.isEmpty else { return report }
         let start = WallClock.nowMicros()
         let end = start + UInt64(duration * 1_000_000)
         let poller = Poller()

@@ -69,6 +69,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(badData.status, 0)
         XCTAssertTrue(badData.stderr.contains("broken.tsv:2:"), badData.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.efr"), "nothing is written on failure")
+        TestFixtures.write("user\titem\trating\n", to: dir + "/no-users.tsv")
+        let emptyBench = try run(["bench", "--coordinator", "tcp://127.0.0.1:1", "--histories", dir + "/no-users.tsv", "--duration", "1"])
+        XCTAssertNotEqual(emptyBench.status, 0)
+        XCTAssertTrue(emptyBench.stderr.contains("has no users"), emptyBench.stderr)
         let help = try run(["--help"])
         for sub in ["train", "recommend", "evaluate", "generate"] { XCTAssertTrue(help.stdout.contains(sub), sub) }
     }
