@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
-        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTestSupport"]),
+        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecTestSupport"]),
     ]
 )

@@ -38,17 +38,24 @@ public struct ServingCoreBenchmark {
                                                             ratings: h.ratings, k: UInt32(k))).serializedBytes()
         }
         var clientTime = 0.0, workerTime = 0.0, replyTime = 0.0
+        var workerDecode = 0.0, workerVote = 0.0, workerEncode = 0.0
         let now = WallClock.nowMicros()
         for n in 0..<requests {
             var t = Date()
             var actions = coordinator.onClient(routing: [1], payload: messages[n % messages.count], now: now)
             clientTime += Date().timeIntervalSince(t)
             var replies: [(Int, [UInt8])] = []
-            t = Date()
             for case let .toWorker(w, bytes) in actions {
-                replies.append((w, workers[w].handle(bytes: bytes, now: now).serializedBytes()))
+                t = Date()
+                guard case let .query(q) = try AppError.wrap({ try CoordinatorMessage(serializedBytes: bytes) }) else { continue }
+                let t1 = Date()
+                let answer = workers[w].handle(q, now: now)
+                let t2 = Date()
+                replies.append((w, answer.serializedBytes()))
+                let t3 = Date()
+                workerDecode += t1.timeIntervalSince(t); workerVote += t2.timeIntervalSince(t1); workerEncode += t3.timeIntervalSince(t2)
+                workerTime += t3.timeIntervalSince(t)
             }
-            workerTime += Date().timeIntervalSince(t)
             t = Date()
             actions = []
             for (w, bytes) in replies { actions += coordinator.onWorker(w, payload: bytes, now: now) }
@@ -64,13 +71,49 @@ public struct ServingCoreBenchmark {
             _ = loaded.recommend(history: mapped[n % mapped.count], attributes: loaded.attributes.encode(nil), k: k, vote: &vote)
         }
         let offline = Date().timeIntervalSince(t0)
+        let stages = try stageTimes(loaded, messages: messages, map: map)
         func us(_ seconds: Double) -> String { String(format: "%.1f us", seconds / Double(requests) * 1e6) }
         print("bench-core: \(requests) requests, \(shards) shards, k \(k), histories from \(histories)")
         print("coordinator, client frame (decode, map IDs, encode user, plan, encode sub-requests): \(us(clientTime))")
         print("workers (decode, partial vote, encode reply), all shards together:                 \(us(workerTime))")
+        print("  of the workers: decode \(us(workerDecode)), vote \(us(workerVote)), encode reply \(us(workerEncode))")
         print("coordinator, worker frames (decode, merge, top k, encode response):                \(us(replyTime))")
+        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top-C %.1f us, plan + encode sub-requests %.1f us",
+                     stages.decode, stages.map, stages.prepare, stages.fanout))
         let total = clientTime + workerTime + replyTime
         print("total CPU per request: \(us(total)); reference, offline recommend in the same process: \(us(offline)) "
               + String(format: "(x%.1f)", total / max(offline, 1e-12)))
+    }
+
+    /// The client-frame steps timed one by one (µs per request), for "where the time goes".
+    private func stageTimes(_ model: RecommenderModel, messages: [[UInt8]], map: ShardMap) throws(AppError)
+        -> (decode: Double, map: Double, prepare: Double, fanout: Double) {
+        var decode = 0.0, mapping = 0.0, prepare = 0.0, fanout = 0.0
+        for n in 0..<requests {
+            var t = Date()
+            guard case let .recommend(r) = try AppError.wrap({ try ClientMessage(serializedBytes: messages[n % messages.count]) }) else {
+                throw AppError("bench-core: a request did not decode as a recommend request")
+            }
+            decode += Date().timeIntervalSince(t)
+            t = Date()
+            let (history, _) = model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings)
+            mapping += Date().timeIntervalSince(t)
+            t = Date()
+            let prepared = model.prepare(history: history, attributes: model.attributes.encode(nil))
+            prepare += Date().timeIntervalSince(t)
+            t = Date()
+            let plan = FanoutPlan(clusters: prepared.clusters, map: map)
+            let exclude = prepared.excluded.map(UInt32.init)
+            for sub in plan.subRequests {
+                var q = ShardQuery(requestID: String(n))
+                q.clusterIDs = sub.clusters.map(UInt32.init)
+                q.clusterWeights = sub.weights
+                q.excludeItems = exclude
+                _ = CoordinatorMessage.query(q).serializedBytes()
+            }
+            fanout += Date().timeIntervalSince(t)
+        }
+        let scale = 1e6 / Double(requests)
+        return (decode * scale, mapping * scale, prepare * scale, fanout * scale)
     }
 }

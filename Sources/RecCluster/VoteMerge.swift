@@ -2,6 +2,9 @@ import RecMath
 
 /// The coordinator's per-request merge state: which shards answered, the coverage so far, and the
 /// merged partial votes. A pure value: replies go in, a ranked answer with its coverage comes out.
+/// Accepted replies are kept as they arrived (a few kB) and summed only at `finish`, into a
+/// `VoteAccumulator` the caller reuses across requests, so a request in flight does not hold
+/// catalogue-sized arrays.
 public struct VoteMerge: Sendable {
     public enum Acceptance: Equatable, Sendable {
         case accepted
@@ -14,13 +17,14 @@ public struct VoteMerge: Sendable {
     }
 
     public let plan: FanoutPlan
-    private var accumulator: VoteAccumulator
+    public let itemCount: Int
+    private var replies: [(items: [UInt32], sums: [Int64], counts: [UInt32])] = []
     private var answered: Set<Int> = []
     private var answeredWeight = 0.0
 
     public init(plan: FanoutPlan, itemCount: Int) {
         self.plan = plan
-        accumulator = VoteAccumulator(itemCount: itemCount)
+        self.itemCount = itemCount
     }
 
     public var pendingShards: [Int] { plan.shards.filter { !answered.contains($0) } }
@@ -34,13 +38,10 @@ public struct VoteMerge: Sendable {
         guard plan.shards.contains(shard) else { return .unexpected }
         guard !answered.contains(shard) else { return .duplicate }
         guard items.count == sums.count, items.count == counts.count else { return .invalid("parallel arrays differ in length") }
-        let itemCount = accumulator.itemCount
         if let bad = items.first(where: { Int($0) >= itemCount }) {
             return .invalid("item index \(bad) is outside the catalogue of \(itemCount)")
         }
-        for k in items.indices {
-            accumulator.add(item: Int(items[k]), sum: sums[k], count: Int32(truncatingIfNeeded: counts[k]))
-        }
+        replies.append((items, sums, counts))
         answered.insert(shard)
         answeredWeight += plan.weight(ofShard: shard)
         return .accepted
@@ -53,11 +54,23 @@ public struct VoteMerge: Sendable {
         public var missingShards: [Int]
     }
 
-    /// The ranked answer from what has arrived (call at completion or at the deadline).
-    public mutating func finish(k: Int, excluding: Set<Int>, reduction: VoteReduction) -> Result {
-        let missing = pendingShards
-        let coverage = self.coverage
+    /// The ranked answer from what has arrived (call at completion or at the deadline), summed in
+    /// `accumulator` (which must be empty, have `itemCount` items, and is left empty).
+    public func finish(k: Int, excluding: [Int], reduction: VoteReduction, using accumulator: inout VoteAccumulator) -> Result {
+        for r in replies {
+            r.items.withUnsafeBufferPointer { items in
+                r.sums.withUnsafeBufferPointer { sums in
+                    r.counts.withUnsafeBufferPointer { counts in accumulator.addPartials(items: items, sums: sums, counts: counts) }
+                }
+            }
+        }
         let items = accumulator.top(k: k, excluding: excluding, reduction: reduction)
-        return Result(items: items, coverage: coverage, missingShards: missing)
+        return Result(items: items, coverage: coverage, missingShards: pendingShards)
+    }
+
+    /// `finish` with a fresh accumulator (tests, one-off use).
+    public func finish(k: Int, excluding: [Int], reduction: VoteReduction) -> Result {
+        var accumulator = VoteAccumulator(itemCount: itemCount)
+        return finish(k: k, excluding: excluding, reduction: reduction, using: &accumulator)
     }
 }

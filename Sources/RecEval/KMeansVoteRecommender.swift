@@ -64,6 +64,6 @@ public final class KMeansVoteRecommender: EvaluatedRecommender {
         for (c, s) in TopK.select(sims, k: topClusters) where s > 0 {
             vote.add(cluster: c, weight: s, shortlists: shortlists)
         }
-        return vote.top(k: k, excluding: Set(history.items), reduction: .sum).map(\.index)
+        return vote.top(k: k, excluding: history.items, reduction: .sum).map(\.index)
     }
 }

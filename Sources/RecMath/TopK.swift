@@ -1,7 +1,7 @@
 /// Selection of the k best entries with a total, deterministic order:
 /// higher score first, then lower index.
 public enum TopK {
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func better(_ a: (index: Int, score: Float), _ b: (index: Int, score: Float)) -> Bool {
         a.score > b.score || (a.score == b.score && a.index < b.index)
     }
@@ -16,10 +16,11 @@ public enum TopK {
 
     /// A bounded min-heap keeping the k best (index, score) pairs seen; NaN scores are ignored.
     public struct BoundedHeap {
-        let k: Int
-        var heap: [(index: Int, score: Float)] = []
+        @usableFromInline let k: Int
+        @usableFromInline var heap: [(index: Int, score: Float)] = []
         public init(k: Int) { self.k = max(0, k); heap.reserveCapacity(self.k) }
 
+        @inlinable
         public mutating func offer(_ candidate: (index: Int, score: Float)) {
             guard k > 0, !candidate.score.isNaN else { return }
             if heap.count < k {
@@ -29,20 +30,33 @@ public enum TopK {
             }
         }
 
-        public func sorted() -> [(index: Int, score: Float)] { heap.sorted(by: TopK.better) }
+        /// The kept entries, best first (a heap sort: the root is always the worst kept entry).
+        public func sorted() -> [(index: Int, score: Float)] {
+            var copy = self
+            var end = copy.heap.count
+            while end > 1 {
+                end -= 1
+                copy.heap.swapAt(0, end)
+                copy.siftDown(0, count: end)
+            }
+            return copy.heap
+        }
 
-        mutating func siftDown(_ start: Int) {
+        @usableFromInline
+        mutating func siftDown(_ start: Int, count: Int? = nil) {
+            let n = count ?? heap.count
             var i = start
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var worst = i
-                if l < heap.count && better(heap[worst], heap[l]) { worst = l }
-                if r < heap.count && better(heap[worst], heap[r]) { worst = r }
+                if l < n && better(heap[worst], heap[l]) { worst = l }
+                if r < n && better(heap[worst], heap[r]) { worst = r }
                 if worst == i { return }
                 heap.swapAt(i, worst); i = worst
             }
         }
 
+        @usableFromInline
         mutating func siftUp(_ start: Int) {
             var i = start
             while i > 0 {

@@ -9,6 +9,9 @@ public enum VoteReduction: String, Codable, CaseIterable, Sendable {
 /// Per-item vote totals in 64-bit fixed point (2⁻³² resolution). Integer addition is associative,
 /// so the total for an item does not depend on the order contributions arrive in: partial votes
 /// from several shard workers merge to exactly the single-process answer.
+///
+/// Built for reuse on the serving path: all storage is allocated once (`itemCount` entries each),
+/// `touched` remembers which items to clear, and the bulk `add` methods run over raw buffers.
 public struct VoteAccumulator: Sendable {
     public static let fixedPointScale: Double = 4_294_967_296 // 2^32
     public static let contributionLimit: Double = 16_777_216 // 2^24
@@ -16,66 +19,149 @@ public struct VoteAccumulator: Sendable {
     // Internal but inlinable: `add` runs for every shortlist entry on the serving path.
     @usableFromInline var sums: [Int64]
     @usableFromInline var counts: [Int32]
-    @usableFromInline var touched: [Int32] = []
+    /// The first `touchedCount` entries are the items with a contribution, in first-touch order.
+    @usableFromInline var touched: [Int32]
+    @usableFromInline var touchedCount = 0
+    /// `marked[i]` ⇔ i is among the touched items (so `touched` never holds an item twice).
+    @usableFromInline var marked: [Bool]
     /// Scratch marks for exclusions (always all false between calls): no hashing on the hot path.
-    private var excludedMask: [Bool]
+    @usableFromInline var excludedMask: [Bool]
 
     public init(itemCount: Int) {
         sums = [Int64](repeating: 0, count: itemCount)
         counts = [Int32](repeating: 0, count: itemCount)
+        touched = [Int32](repeating: 0, count: itemCount)
+        marked = [Bool](repeating: false, count: itemCount)
         excludedMask = [Bool](repeating: false, count: itemCount)
     }
 
     public var itemCount: Int { sums.count }
+    /// Items with a contribution so far.
+    public var touchedItems: Int { touchedCount }
 
     /// The fixed-point value of one contribution weight × score (non-finite values count as 0).
     @inlinable
     public static func fixedPoint(weight: Float, score: Float) -> Int64 {
         let v = Double(weight) * Double(score)
         guard v.isFinite else { return 0 }
-        return Int64((min(max(v, -contributionLimit), contributionLimit) * fixedPointScale).rounded(.toNearestOrEven))
+        let scaled = min(max(v, -contributionLimit), contributionLimit) * fixedPointScale
+        // Round half to even without a libm call (x86-64's baseline has no rounding instruction):
+        // adding and removing 1.5·2⁵² leaves exactly rint(x) for |x| < 2⁵¹ in the default rounding
+        // mode. Larger values (clamped contributions only) take the library path.
+        let magic = 6_755_399_441_055_744.0 // 1.5 · 2^52
+        let rounded = abs(scaled) < 2_251_799_813_685_248.0 ? (scaled + magic) - magic : scaled.rounded(.toNearestOrEven)
+        return Int64(rounded)
     }
 
-    /// Adds a contribution (or a partial vote computed elsewhere) for one item.
+    /// Adds a contribution (or a partial vote computed elsewhere) for one item (0 ≤ item < itemCount).
     @inlinable
     public mutating func add(item: Int, sum: Int64, count: Int32) {
-        if counts[item] == 0 { touched.append(Int32(item)) }
+        if !marked[item] { marked[item] = true; touched[touchedCount] = Int32(item); touchedCount += 1 }
         sums[item] &+= sum
         counts[item] &+= count
+    }
+
+    /// Adds `weight` × score for every entry of one shortlist (parallel `items` / `scores`), skipping
+    /// items whose `skip` mark is set. The same arithmetic as `add(item:sum:count:)` per entry.
+    @inlinable
+    public mutating func addShortlist(items: UnsafeBufferPointer<Int32>, scores: UnsafeBufferPointer<Float>,
+                                      weight: Float, skip: UnsafeBufferPointer<Bool>) {
+        let n = Swift.min(items.count, scores.count)
+        let itemCount = sums.count
+        var touchedCount = self.touchedCount
+        sums.withUnsafeMutableBufferPointer { sums in
+            counts.withUnsafeMutableBufferPointer { counts in
+                touched.withUnsafeMutableBufferPointer { touched in marked.withUnsafeMutableBufferPointer { marked in
+                    for e in 0..<n {
+                        let item = Int(items[e])
+                        guard item >= 0 && item < itemCount && !(item < skip.count && skip[item]) else { continue }
+                        if !marked[item] { marked[item] = true; touched[touchedCount] = Int32(item); touchedCount += 1 }
+                        sums[item] &+= Self.fixedPoint(weight: weight, score: scores[e])
+                        counts[item] &+= 1
+                    }
+                } }
+            }
+        }
+        self.touchedCount = touchedCount
+    }
+
+    /// Adds partial votes received from elsewhere (the wire's parallel arrays). Items must already
+    /// be checked against `itemCount`; out-of-range entries are skipped.
+    @inlinable
+    public mutating func addPartials(items: UnsafeBufferPointer<UInt32>, sums partialSums: UnsafeBufferPointer<Int64>,
+                                     counts partialCounts: UnsafeBufferPointer<UInt32>) {
+        let n = Swift.min(items.count, partialSums.count, partialCounts.count)
+        let itemCount = sums.count
+        var touchedCount = self.touchedCount
+        sums.withUnsafeMutableBufferPointer { sums in
+            counts.withUnsafeMutableBufferPointer { counts in
+                touched.withUnsafeMutableBufferPointer { touched in marked.withUnsafeMutableBufferPointer { marked in
+                    for e in 0..<n {
+                        let item = Int(items[e])
+                        guard item < itemCount else { continue }
+                        if !marked[item] { marked[item] = true; touched[touchedCount] = Int32(item); touchedCount += 1 }
+                        sums[item] &+= partialSums[e]
+                        counts[item] &+= Int32(truncatingIfNeeded: partialCounts[e])
+                    }
+                } }
+            }
+        }
+        self.touchedCount = touchedCount
     }
 
     /// The accumulated partial votes in the order items were first touched (what a shard worker
     /// sends back; merging is order-independent, so no sort is needed).
     public func partials() -> [(item: Int, sum: Int64, count: Int32)] {
-        touched.map { (Int($0), sums[Int($0)], counts[Int($0)]) }
+        touched[0..<touchedCount].map { (Int($0), sums[Int($0)], counts[Int($0)]) }
     }
 
+    /// The partial votes as the wire's parallel arrays; resets the accumulator.
+    public mutating func takePartials() -> (items: [UInt32], sums: [Int64], counts: [UInt32]) {
+        var items = [UInt32](), outSums = [Int64](), outCounts = [UInt32]()
+        items.reserveCapacity(touchedCount); outSums.reserveCapacity(touchedCount); outCounts.reserveCapacity(touchedCount)
+        for t in touched[0..<touchedCount] {
+            let i = Int(t)
+            items.append(UInt32(i)); outSums.append(sums[i]); outCounts.append(UInt32(bitPattern: counts[i]))
+            sums[i] = 0; counts[i] = 0; marked[i] = false
+        }
+        touchedCount = 0
+        return (items, outSums, outCounts)
+    }
+
+    @inlinable
     public static func score(sum: Int64, count: Int32, reduction: VoteReduction) -> Float {
         let total = Double(sum) / fixedPointScale
         switch reduction {
         case .sum: return Float(total)
-        case .mean: return Float(total / Double(max(1, count)))
+        case .mean: return Float(total / Double(Swift.max(1, count)))
         }
     }
 
     /// The top k items not excluded, best first (ties: lower item index); resets the accumulator.
-    public mutating func top(k: Int, excluding: some Sequence<Int>, reduction: VoteReduction) -> [(index: Int, score: Float)] {
+    public mutating func top(k: Int, excluding: [Int], reduction: VoteReduction) -> [(index: Int, score: Float)] {
         for i in excluding where i >= 0 && i < excludedMask.count { excludedMask[i] = true }
         var heap = TopK.BoundedHeap(k: k)
-        for t in touched {
-            let i = Int(t)
-            if !excludedMask[i] { heap.offer((i, Self.score(sum: sums[i], count: counts[i], reduction: reduction))) }
-            sums[i] = 0
-            counts[i] = 0
+        sums.withUnsafeMutableBufferPointer { sums in
+            counts.withUnsafeMutableBufferPointer { counts in
+                excludedMask.withUnsafeBufferPointer { excluded in
+                    for t in touched[0..<touchedCount] {
+                        let i = Int(t)
+                        if !excluded[i] { heap.offer((i, Self.score(sum: sums[i], count: counts[i], reduction: reduction))) }
+                        sums[i] = 0
+                        counts[i] = 0
+                        marked[i] = false
+                    }
+                }
+            }
         }
         for i in excluding where i >= 0 && i < excludedMask.count { excludedMask[i] = false }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount = 0
         return heap.sorted()
     }
 
     /// Forgets everything accumulated so far.
     public mutating func reset() {
-        for t in touched { sums[Int(t)] = 0; counts[Int(t)] = 0 }
-        touched.removeAll(keepingCapacity: true)
+        for t in touched[0..<touchedCount] { sums[Int(t)] = 0; counts[Int(t)] = 0; marked[Int(t)] = false }
+        touchedCount = 0
     }
 }

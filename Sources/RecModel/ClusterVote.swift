@@ -17,9 +17,7 @@ public struct ClusterVote: Sendable {
 
     /// Adds one cluster's shortlist with the user's activation `weight`.
     public mutating func add(cluster: Int, weight: Float, shortlists: Shortlists) {
-        for k in shortlists.list(cluster) {
-            accumulator.add(item: Int(shortlists.items[k]), sum: VoteAccumulator.fixedPoint(weight: weight, score: shortlists.scores[k]), count: 1)
-        }
+        accumulator.add(cluster: cluster, weight: weight, shortlists: shortlists, skip: [])
     }
 
     /// Adds a partial vote computed elsewhere (e.g. by a shard worker).
@@ -29,7 +27,24 @@ public struct ClusterVote: Sendable {
 
     public func partials() -> [(item: Int, sum: Int64, count: Int32)] { accumulator.partials() }
 
-    public mutating func top(k: Int, excluding: Set<Int>, reduction: VoteReduction) -> [(index: Int, score: Float)] {
+    public mutating func top(k: Int, excluding: [Int], reduction: VoteReduction) -> [(index: Int, score: Float)] {
         accumulator.top(k: k, excluding: excluding, reduction: reduction)
+    }
+}
+
+extension VoteAccumulator {
+    /// Adds one cluster's shortlist with weight `weight`, skipping items marked in `skip` (indexed
+    /// by item; shorter than the catalogue means "not marked").
+    public mutating func add(cluster: Int, weight: Float, shortlists: Shortlists, skip: [Bool]) {
+        guard cluster >= 0 && cluster < shortlists.clusterCount else { return }
+        let range = shortlists.list(cluster)
+        shortlists.items.withUnsafeBufferPointer { items in
+            shortlists.scores.withUnsafeBufferPointer { scores in
+                skip.withUnsafeBufferPointer { skip in
+                    addShortlist(items: UnsafeBufferPointer(rebasing: items[range]), scores: UnsafeBufferPointer(rebasing: scores[range]),
+                                 weight: weight, skip: skip)
+                }
+            }
+        }
     }
 }

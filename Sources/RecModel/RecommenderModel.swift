@@ -70,9 +70,14 @@ public struct RecommenderModel: Sendable {
     public func aggregate(_ input: ProfileInput) -> [Float] {
         let d = configuration.embeddingDim
         var q = [Float](repeating: 0, count: d)
+        // Item by item, element by element: the same additions in the same order as the training
+        // code, over raw pointers so the inner loop vectorises.
         itemVectors.values.withUnsafeBufferPointer { f in
-            for (i, w) in zip(input.items, input.weights) {
-                for c in 0..<d { q[c] += w * f[i * d + c] }
+            q.withUnsafeMutableBufferPointer { q in
+                for (i, w) in zip(input.items, input.weights) {
+                    let row = UnsafeBufferPointer(rebasing: f[(i * d)..<((i + 1) * d)])
+                    for c in 0..<d { q[c] += w * row[c] }
+                }
             }
         }
         return q
@@ -90,7 +95,8 @@ public struct RecommenderModel: Sendable {
     /// elsewhere, then `complete`.
     public struct PreparedRequest: Sendable {
         public var clusters: [(index: Int, score: Float)]
-        public var excluded: Set<Int>
+        /// The history's items, sorted, without duplicates (never recommended back).
+        public var excluded: [Int]
         public var fallback: Recommendation.Fallback
         public var truncatedInteractions: Int
     }
@@ -98,7 +104,10 @@ public struct RecommenderModel: Sendable {
     public func prepare(history: UserHistory, attributes: [Int]) -> PreparedRequest {
         let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration)
         let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
-        return PreparedRequest(clusters: clusters, excluded: Set(history.items), fallback: input.isEmpty ? .popularity : .none,
+        var excluded: [Int] = []
+        excluded.reserveCapacity(history.count)
+        for i in history.items.sorted() where excluded.last != i { excluded.append(i) }
+        return PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
                                truncatedInteractions: max(0, history.count - configuration.window))
     }
 
@@ -111,7 +120,8 @@ public struct RecommenderModel: Sendable {
         result.items = voted
         if result.items.count < k {
             var present = Set(result.items.map(\.index))
-            for i in popularity where result.items.count < k && !prepared.excluded.contains(i) && present.insert(i).inserted {
+            let excluded = Set(prepared.excluded)
+            for i in popularity where result.items.count < k && !excluded.contains(i) && present.insert(i).inserted {
                 result.items.append((i, 0))
                 result.filledFromPopularity += 1
             }

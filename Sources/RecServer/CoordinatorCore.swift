@@ -45,6 +45,8 @@ public struct CoordinatorCore {
     public let configuration: Configuration
     public private(set) var statistics: CoordinatorStatistics
     private var pending: [UInt64: Pending] = [:]
+    /// Scratch for merging a finished request's partial votes (empty between requests).
+    private var mergeScratch: VoteAccumulator
     private var sequence: UInt64 = 0
 
     /// `replicas[s]` workers serve shard s (default: one each).
@@ -54,12 +56,17 @@ public struct CoordinatorCore {
         self.replicas = ReplicaSet(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount))
         self.configuration = configuration
         statistics = CoordinatorStatistics(shardCount: shardMap.shardCount)
+        mergeScratch = VoteAccumulator(itemCount: model.items.count)
     }
 
     public var inFlight: Int { pending.count }
 
     /// The earliest deadline of a request in flight.
-    public var nextDeadline: UInt64? { pending.values.map(\.deadline).min() }
+    public var nextDeadline: UInt64? {
+        var earliest: UInt64?
+        for p in pending.values where earliest == nil || p.deadline < earliest! { earliest = p.deadline }
+        return earliest
+    }
 
     // MARK: Events
 
@@ -128,6 +135,8 @@ public struct CoordinatorCore {
 
     /// Answers every request whose deadline has passed with what it has (coverage < 1).
     public mutating func onTick(now: UInt64) -> [Action] {
+        // Called on every turn of the poll loop: nothing to allocate unless something expired.
+        guard let next = nextDeadline, next <= now else { return [] }
         let expired = pending.filter { $0.value.deadline <= now }.keys.sorted()
         return expired.flatMap { finish($0, now: now) }
     }
@@ -152,12 +161,12 @@ public struct CoordinatorCore {
         sequence += 1
         let id = sequence
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
-        var p = Pending(routing: routing, clientRequestID: r.requestID, prepared: prepared,
+        let p = Pending(routing: routing, clientRequestID: r.requestID, prepared: prepared,
                         merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
                         started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
         pending[id] = p
         if plan.subRequests.isEmpty { return finish(id, now: now) }
-        let exclude = prepared.excluded.sorted().map(UInt32.init)
+        let exclude = prepared.excluded.map(UInt32.init)
         var actions: [Action] = []
         for sub in plan.subRequests {
             var q = ShardQuery(requestID: String(id))
@@ -200,7 +209,7 @@ public struct CoordinatorCore {
         guard var p = pending.removeValue(forKey: id) else { return [] }
         for worker in p.assigned.values { replicas.finished(worker) } // unanswered at the deadline
         let mergeStarted = WallClock.nowMicros()
-        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction)
+        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction, using: &mergeScratch)
         let rec = model.complete(p.prepared, voted: result.items, k: p.k)
         var response = RecommendResponse(requestID: p.clientRequestID)
         response.itemIDs = rec.items.map { model.items[$0.index] }

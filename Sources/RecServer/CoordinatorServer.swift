@@ -13,6 +13,11 @@ public final class CoordinatorServer {
     private let workers: [ZMQSocket]
     public let endpoint: String
     public private(set) var droppedToShards = 0
+    /// Sub-requests waiting to leave, per worker: sent as one multipart message per worker once the
+    /// frames read so far are handled (see "Batching" in protocols/README.md).
+    private var outbox: [[[UInt8]]]
+    /// The most frames read from one socket before the outbox is flushed (bounds the added latency).
+    public static let batchLimit = 64
 
     /// `workerEndpoints[s]` are the replicas serving shard s of `workerEndpoints.count`.
     public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
@@ -29,6 +34,7 @@ public final class CoordinatorServer {
             try s.connect(e)
             return s
         }
+        outbox = Array(repeating: [], count: workers.count)
     }
 
     public func run(until stop: StopFlag) throws(TransportError) {
@@ -42,28 +48,46 @@ public final class CoordinatorServer {
             }
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
             if ready.sockets[0] {
+                var read = 0
                 while let frames = try frontend.receive() {
-                    guard frames.count >= 2, let payload = frames.last else { continue }
-                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+                    if frames.count >= 2, let payload = frames.last {
+                        try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+                    }
+                    read += 1
+                    if read % Self.batchLimit == 0 { try flush() }
                 }
             }
             for (worker, socket) in workers.enumerated() where ready.sockets[worker + 1] {
                 while let frames = try socket.receive() {
-                    guard let payload = frames.last else { continue }
-                    try perform(core.onWorker(worker, payload: payload, now: WallClock.nowMicros()))
+                    // A multipart message from a worker is a batch of replies, one per frame.
+                    for payload in frames {
+                        try perform(core.onWorker(worker, payload: payload, now: WallClock.nowMicros()))
+                    }
                 }
             }
             try perform(core.onTick(now: WallClock.nowMicros()))
+            try flush()
         }
         for s in sockets { s.close() }
+    }
+
+    private func flush() throws(TransportError) {
+        for worker in outbox.indices where !outbox[worker].isEmpty { try flush(worker) }
+    }
+
+    private func flush(_ worker: Int) throws(TransportError) {
+        let batch = outbox[worker]
+        outbox[worker].removeAll(keepingCapacity: true)
+        // A full queue drops the batch; those requests end at their deadline with coverage < 1.
+        if !(try workers[worker].send(batch)) { droppedToShards += batch.count }
     }
 
     private func perform(_ actions: [CoordinatorCore.Action]) throws(TransportError) {
         for action in actions {
             switch action {
             case let .toWorker(worker, payload):
-                // A full queue drops the sub-request; the request then ends at its deadline with coverage < 1.
-                if !(try workers[worker].send([payload])) { droppedToShards += 1 }
+                outbox[worker].append(payload)
+                if outbox[worker].count >= Self.batchLimit { try flush(worker) }
             case let .toClient(routing, payload):
                 do { try frontend.send([routing, payload]) } catch where error.isHostUnreachable {
                     continue // the client disconnected

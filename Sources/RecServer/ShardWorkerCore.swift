@@ -53,22 +53,17 @@ public struct ShardWorkerCore {
         let exclude = query.excludeItems.map(Int.init).filter { $0 < itemCount }
         for i in exclude { excludedMask[i] = true }
         for (c, w) in zip(query.clusterIDs, query.clusterWeights) {
-            for k in shortlists.list(Int(c)) {
-                let item = Int(shortlists.items[k])
-                if excludedMask[item] { continue }
-                accumulator.add(item: item, sum: VoteAccumulator.fixedPoint(weight: w, score: shortlists.scores[k]), count: 1)
-            }
+            accumulator.add(cluster: Int(c), weight: w, shortlists: shortlists, skip: excludedMask)
         }
         for i in exclude { excludedMask[i] = false }
-        let partials = accumulator.partials()
-        accumulator.reset()
+        let partials = accumulator.takePartials()
         var reply = ShardReply(requestID: query.requestID)
         reply.modelVersion = modelVersion
         reply.shard = UInt32(shard)
         reply.answeredClusters = query.clusterIDs
-        reply.items = partials.map { UInt32($0.item) }
-        reply.sums = partials.map(\.sum)
-        reply.counts = partials.map { UInt32($0.count) }
+        reply.items = partials.items
+        reply.sums = partials.sums
+        reply.counts = partials.counts
         answered += 1
         return .reply(reply)
     }

@@ -29,9 +29,13 @@ public final class ShardWorkerServer {
             guard ready.sockets[0] else { continue }
             // Drain everything waiting before polling again.
             while let frames = try socket.receive() {
-                guard frames.count >= 2, let payload = frames.last else { continue }
-                let reply = core.handle(bytes: payload, now: WallClock.nowMicros())
-                do { try socket.send([frames[0], reply.serializedBytes()]) } catch where error.isHostUnreachable {
+                guard frames.count >= 2 else { continue }
+                // [peer, query, query, ...]: a batch (protocols/README.md); one reply frame per query, in order.
+                var replies = [frames[0]]
+                replies.reserveCapacity(frames.count)
+                let now = WallClock.nowMicros()
+                for payload in frames.dropFirst() { replies.append(core.handle(bytes: payload, now: now).serializedBytes()) }
+                do { try socket.send(replies) } catch where error.isHostUnreachable {
                     continue // the coordinator went away; nothing to deliver to
                 }
             }

@@ -40,10 +40,13 @@ final class CArena {
 enum CRead {
     static func text(_ p: UnsafeMutablePointer<CChar>?, field: String, limits: WireLimits) throws(WireError) -> String {
         guard let p else { return "" }
-        guard strlen(p) <= limits.maxStringBytes else {
-            throw .tooLarge(field: field, count: strlen(p), limit: limits.maxStringBytes)
+        let length = strlen(p)
+        guard length <= limits.maxStringBytes else {
+            throw .tooLarge(field: field, count: length, limit: limits.maxStringBytes)
         }
-        guard let s = String(validatingCString: p) else { throw .invalidUTF8(field: field) }
+        // Validate-and-copy in one pass (the C-string initialiser takes a slower repairing path).
+        let bytes = UnsafeRawBufferPointer(start: p, count: length).bindMemory(to: UInt8.self)
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(field: field) }
         return s
     }
 

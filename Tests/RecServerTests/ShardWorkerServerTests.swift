@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+import RecCluster
+import RecModel
+import RecTransport
+import RecWire
+@testable import RecServer
+
+/// A real worker on a loopback socket: batches (several query frames in one multipart message)
+/// get one reply frame per query, in order, and a bad frame in a batch spoils only itself.
+final class ShardWorkerServerTests: XCTestCase {
+    func testABatchGetsOneReplyPerFrameInOrder() throws {
+        let model = CoordinatorCoreTests.model
+        let map = try ShardMap(shardCount: 2)
+        // The worker is created on its own thread, which owns its socket (as in the real process).
+        let stop = StopFlag()
+        let handoff = Handoff()
+        let thread = Thread {
+            do {
+                let server = try ShardWorkerServer(model: model, shard: 0, shardMap: map, bind: "tcp://127.0.0.1:*")
+                handoff.endpoint = server.endpoint
+                handoff.ready.signal()
+                try server.run(until: stop)
+            } catch {
+                handoff.ready.signal()
+            }
+            handoff.finished.signal()
+        }
+        thread.start()
+        handoff.ready.wait()
+        defer { stop.stop(); handoff.finished.wait() }
+        let endpoint = try XCTUnwrap(handoff.endpoint)
+
+        let owned = map.clusters(ownedBy: 0, clusterCount: model.configuration.clusters)
+        func query(_ id: String, clusters: [Int]) -> [UInt8] {
+            var q = ShardQuery(requestID: id)
+            q.clusterIDs = clusters.map(UInt32.init)
+            q.clusterWeights = clusters.map { _ in 0.5 }
+            return CoordinatorMessage.query(q).serializedBytes()
+        }
+        let context = try ZMQContext()
+        let client = try ZMQSocket(context: context, kind: .dealer)
+        defer { client.close() }
+        try client.connect(endpoint)
+        XCTAssertTrue(try client.send([query("a", clusters: Array(owned.prefix(2))), [0xFF, 0x01, 0x02],
+                                       query("b", clusters: [owned.last!]), query("c", clusters: [owned.count < model.configuration.clusters
+                                           ? (0..<model.configuration.clusters).first { !owned.contains($0) }! : owned[0]])]))
+        var frames: [[UInt8]]?
+        let poller = Poller()
+        for _ in 0..<50 where frames == nil {
+            _ = try poller.wait(sockets: [client], timeoutMilliseconds: 100)
+            frames = try client.receive()
+        }
+        let replies = try XCTUnwrap(frames).map { try WorkerMessage(serializedBytes: $0) }
+        XCTAssertEqual(replies.count, 4)
+        guard replies.count == 4 else { return }
+        guard case let .reply(a) = replies[0], case let .error(bad) = replies[1], case let .reply(b) = replies[2],
+              case let .error(stray) = replies[3] else { return XCTFail("unexpected replies \(replies)") }
+        XCTAssertEqual(a.requestID, "a")
+        XCTAssertFalse(a.items.isEmpty)
+        XCTAssertEqual(bad.code, .malformed)
+        XCTAssertEqual(b.requestID, "b")
+        XCTAssertEqual(stray.requestID, "c")
+        XCTAssertEqual(stray.code, .invalidArgument) // a cluster shard 0 does not own
+    }
+}
+
+/// Passes the bound endpoint from the worker's thread (written before `ready` is signalled, read after).
+private final class Handoff: @unchecked Sendable {
+    var endpoint: String?
+    let ready = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+}
