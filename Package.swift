@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C fenced in: one system-library target, imported only by RecMath.
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "RecServer", dependencies: [
             "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire"]),
         .executableTarget(name: "efficientrec", dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import RecServer
 
 /// A cluster described in one JSON file, shared by the coordinator and every worker:
 ///
@@ -13,6 +14,34 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
     public struct Coordinator: Codable, Equatable, Sendable {
         public var bind: String
         public var defaultDeadlineMs: Int?
+        public var maxInFlight: Int?
+        public var minCoverage: Double?
+        public var heartbeatMs: Int?
+        public var heartbeatTimeoutMs: Int?
+        public var attemptTimeoutMs: Int?
+        /// Hedging is on when a budget is given (backups per primary sub-request, e.g. 0.05).
+        public var hedgeBudget: Double?
+        public var hedgePercentile: Double?
+
+        public init(bind: String) { self.bind = bind }
+
+        /// These settings over `base` (unset keys keep base's values).
+        public func applied(to base: CoordinatorCore.Configuration) -> CoordinatorCore.Configuration {
+            var c = base
+            if let v = defaultDeadlineMs { c.defaultDeadlineMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = maxInFlight { c.maxInFlight = v }
+            if let v = minCoverage { c.minCoverage = v }
+            if let v = heartbeatMs { c.heartbeatIntervalMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = attemptTimeoutMs { c.attemptTimeoutMicros = UInt64(max(0, v)) * 1_000 }
+            if hedgeBudget != nil || hedgePercentile != nil {
+                var h = c.hedging ?? CoordinatorCore.Configuration.Hedging()
+                if let v = hedgeBudget { h.budgetRatio = v }
+                if let v = hedgePercentile { h.percentile = v }
+                c.hedging = h
+            }
+            return c
+        }
     }
 
     public struct Shard: Codable, Equatable, Sendable {
@@ -43,6 +72,11 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }
         if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
+        for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("heartbeatMs", coordinator?.heartbeatMs),
+                             ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs), ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {
+            if let value, value < 1 { return "coordinator.\(key) must be positive" }
+        }
+        if let c = coordinator, let problem = c.applied(to: .init()).validationError() { return "coordinator: \(problem)" }
         return nil
     }
 
@@ -59,3 +93,6 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         }
     }
 }
+
+/// The coordinator's tunables (deadline, overload limit, minimum coverage, heartbeats, failover, hedging).
+public typealias CoordinatorSettings = CoordinatorCore.Configuration

@@ -1,16 +1,30 @@
-/// The workers that serve each shard, and which one gets the next sub-request: the replica with
-/// the fewest sub-requests in flight, ties broken round-robin. Worker indices are global (all
-/// replicas of shard 0 first, then shard 1, …).
+/// The workers that serve each shard, what the coordinator knows about their health, and which
+/// one gets the next sub-request. Worker indices are global (all replicas of shard 0 first, then
+/// shard 1, …). A pure value: the coordinator reports what it saw (frames heard, replies and their
+/// latency, silence) with the time, and asks for a replica.
+///
+/// Choice: among replicas believed alive, the lowest expected wait — recent latency (an
+/// exponentially weighted mean) × (1 + sub-requests in flight) — ties broken round-robin. When no
+/// replica of a shard is believed alive, the one heard from most recently is tried anyway (a
+/// heartbeat may be late; asking costs at most an attempt timeout).
 public struct ReplicaSet: Sendable {
     /// workers[shard] = the worker indices serving that shard.
     public let workers: [[Int]]
     /// shardOfWorker[worker] = the shard that worker serves.
     public let shardOfWorker: [Int]
     public private(set) var inFlight: [Int]
+    /// Believed alive: heard from within the heartbeat timeout (all start alive).
+    public private(set) var alive: [Bool]
+    /// When each worker was last heard from (any frame), µs.
+    public private(set) var lastHeard: [UInt64]
+    /// Exponentially weighted mean reply latency per worker, µs (0 until the first reply).
+    public private(set) var latency: [Double]
     private var cursor: [Int]
+    /// Weight of the newest sample in the latency mean.
+    public static let latencySmoothing = 0.2
 
-    /// `replicas[s]` workers serve shard s (at least one each).
-    public init(replicas: [Int]) {
+    /// `replicas[s]` workers serve shard s (at least one each); `now` starts every worker's clock.
+    public init(replicas: [Int], now: UInt64 = 0) {
         var workers: [[Int]] = []
         var shardOf: [Int] = []
         for (shard, count) in replicas.enumerated() {
@@ -20,6 +34,9 @@ public struct ReplicaSet: Sendable {
         self.workers = workers
         shardOfWorker = shardOf
         inFlight = Array(repeating: 0, count: shardOf.count)
+        alive = Array(repeating: true, count: shardOf.count)
+        lastHeard = Array(repeating: now, count: shardOf.count)
+        latency = Array(repeating: 0, count: shardOf.count)
         cursor = Array(repeating: 0, count: workers.count)
     }
 
@@ -27,21 +44,61 @@ public struct ReplicaSet: Sendable {
 
     /// The replica of `shard` to ask next, skipping `excluded` ones; nil when none is left.
     public mutating func choose(shard: Int, excluding excluded: Set<Int> = []) -> Int? {
+        guard workers.indices.contains(shard) else { return nil }
         let candidates = workers[shard].filter { !excluded.contains($0) }
         guard !candidates.isEmpty else { return nil }
-        let start = cursor[shard] % candidates.count
-        var best = candidates[start]
-        for offset in 1..<candidates.count {
-            let w = candidates[(start + offset) % candidates.count]
-            if inFlight[w] < inFlight[best] { best = w }
+        let living = candidates.filter { alive[$0] }
+        let best: Int
+        if living.isEmpty {
+            best = candidates.max { lastHeard[$0] < lastHeard[$1] }!
+        } else {
+            let start = cursor[shard] % living.count
+            var pick = living[start]
+            for offset in 1..<living.count {
+                let w = living[(start + offset) % living.count]
+                if expectedWait(w) < expectedWait(pick) { pick = w }
+            }
+            best = pick
         }
-        cursor[shard] += 1
+        cursor[shard] &+= 1
         inFlight[best] += 1
         return best
     }
 
-    /// A sub-request to `worker` ended (reply, error or deadline).
+    /// Expected wait at `worker`: its latency mean (1 µs before any sample) × (1 + in flight).
+    func expectedWait(_ worker: Int) -> Double { max(1, latency[worker]) * Double(1 + inFlight[worker]) }
+
+    /// A sub-request to `worker` ended (reply, error, deadline, or given up on).
     public mutating func finished(_ worker: Int) {
         if inFlight.indices.contains(worker), inFlight[worker] > 0 { inFlight[worker] -= 1 }
+    }
+
+    /// Any frame from `worker` at `now`: it is alive.
+    public mutating func heard(_ worker: Int, now: UInt64) {
+        guard alive.indices.contains(worker) else { return }
+        alive[worker] = true
+        lastHeard[worker] = max(lastHeard[worker], now)
+    }
+
+    /// A reply from `worker` that took `micros`.
+    public mutating func replied(_ worker: Int, micros: UInt64) {
+        guard latency.indices.contains(worker) else { return }
+        let sample = Double(micros)
+        latency[worker] = latency[worker] == 0 ? sample : latency[worker] + Self.latencySmoothing * (sample - latency[worker])
+    }
+
+    /// Declares dead every live worker not heard from for `timeout` µs; returns them.
+    public mutating func expireSilent(now: UInt64, timeout: UInt64) -> [Int] {
+        var died: [Int] = []
+        for w in alive.indices where alive[w] && now > lastHeard[w] && now - lastHeard[w] > timeout {
+            alive[w] = false
+            died.append(w)
+        }
+        return died
+    }
+
+    /// Declares `worker` dead now (e.g. it cannot be sent to).
+    public mutating func markDead(_ worker: Int) {
+        if alive.indices.contains(worker) { alive[worker] = false }
     }
 }

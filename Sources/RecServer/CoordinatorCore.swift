@@ -1,3 +1,4 @@
+import HeapModule
 import RecCluster
 import RecData
 import RecMath
@@ -5,67 +6,55 @@ import RecModel
 import RecWire
 
 /// The coordinator's request state machine without sockets or clocks: events (a client frame, a
-/// worker frame, the time) go in; frames to send come out. Time is passed in, so deadlines are
-/// tested without sleeping.
+/// worker frame, the time) go in; frames to send come out. Time is passed in, so deadlines,
+/// heartbeats, failover and hedging are tested without sleeping.
+///
+/// Reliability, in the ZeroMQ guide's terms: heartbeats both ways on the data sockets (any frame
+/// counts as a sign of life), a worker silent for the heartbeat timeout is declared dead and its
+/// outstanding sub-requests go to a sibling replica at once; a sub-request unanswered for the
+/// attempt timeout is also sent to a sibling (first answer wins); optional hedging sends a budgeted
+/// backup after the shard's recent p95. Every request is answered by its deadline.
 public struct CoordinatorCore {
-    public struct Configuration: Sendable {
-        /// Deadline for requests that do not carry one.
-        public var defaultDeadlineMicros: UInt64 = 500_000
-        public var maxK = 1_000
-        public var limits = WireLimits.standard
-        public init() {}
-    }
-
     public enum Action: Equatable, Sendable {
         /// Send to a worker (a replica of some shard; see `replicas`).
         case toWorker(Int, [UInt8])
         case toClient(routing: [UInt8], payload: [UInt8])
     }
 
-    struct Pending {
-        var routing: [UInt8]
-        var clientRequestID: String
-        var prepared: RecommenderModel.PreparedRequest
-        var merge: VoteMerge
-        var k: Int
-        var deadline: UInt64
-        var started: UInt64
-        var encodeMicros: UInt64
-        var unknownItems: Int
-        var failures: [Int: String] = [:]
-        /// shard → the worker asked now, the query bytes, and the workers already tried.
-        var assigned: [Int: Int] = [:]
-        var queries: [Int: [UInt8]] = [:]
-        var tried: [Int: Set<Int>] = [:]
-    }
-
     public let model: RecommenderModel
     public let shardMap: ShardMap
-    public private(set) var replicas: ReplicaSet
+    public internal(set) var replicas: ReplicaSet
     public let configuration: Configuration
-    public private(set) var statistics: CoordinatorStatistics
-    private var pending: [UInt64: Pending] = [:]
+    public internal(set) var statistics: CoordinatorStatistics
+    var pending: [UInt64: PendingRequest] = [:]
+    var timers = Heap<RequestTimer>()
+    var sequence: UInt64 = 0
+    var nextHeartbeat: UInt64
+    var hedgeBudget: HedgeBudget
+    /// Per shard, the current hedge delay (recomputed from recent latencies every heartbeat).
+    var hedgeDelay: [UInt64]
     /// Scratch for merging a finished request's partial votes (empty between requests).
-    private var mergeScratch: VoteAccumulator
-    private var sequence: UInt64 = 0
+    var mergeScratch: VoteAccumulator
 
-    /// `replicas[s]` workers serve shard s (default: one each).
-    public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil, configuration: Configuration = Configuration()) {
+    /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
+    public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
+                configuration: Configuration = Configuration(), now: UInt64 = 0) {
         self.model = model
         self.shardMap = shardMap
-        self.replicas = ReplicaSet(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount))
+        self.replicas = ReplicaSet(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount), now: now)
         self.configuration = configuration
         statistics = CoordinatorStatistics(shardCount: shardMap.shardCount)
+        nextHeartbeat = now
+        hedgeBudget = HedgeBudget(ratio: configuration.hedging?.budgetRatio ?? 0)
+        hedgeDelay = Array(repeating: configuration.hedging?.maxDelayMicros ?? 0, count: shardMap.shardCount)
         mergeScratch = VoteAccumulator(itemCount: model.items.count)
     }
 
     public var inFlight: Int { pending.count }
 
-    /// The earliest deadline of a request in flight.
-    public var nextDeadline: UInt64? {
-        var earliest: UInt64?
-        for p in pending.values where earliest == nil || p.deadline < earliest! { earliest = p.deadline }
-        return earliest
+    /// When `onTick` next has work: the earliest timer or heartbeat.
+    public var nextWakeup: UInt64 {
+        min(timers.min?.time ?? UInt64.max, nextHeartbeat)
     }
 
     // MARK: Events
@@ -90,60 +79,68 @@ public struct CoordinatorCore {
             statistics.malformedWorkerFrames += 1
             return []
         }
+        replicas.heard(worker, now: now)
         switch message {
-        case .heartbeat:
+        case let .heartbeat(h):
+            if Int(h.shard) != shard || h.modelVersion != model.version {
+                // A worker serving another shard or model must not get this shard's traffic.
+                statistics.misconfiguredWorkers += 1
+                replicas.markDead(worker)
+            }
             return []
         case let .reply(r):
-            // Take the state out of the dictionary while mutating it: a copy left behind would make
-            // every reply copy the request's vote arrays (copy-on-write).
-            guard let id = UInt64(r.requestID), pending[id]?.assigned[shard] == worker, var p = pending.removeValue(forKey: id) else {
+            guard let id = UInt64(r.requestID), var p = pending.removeValue(forKey: id), let attempt = p.attempts[shard],
+                  attempt.outstanding.contains(worker) else {
                 statistics.lateReplies += 1
                 return []
             }
-            replicas.finished(worker)
-            p.assigned[shard] = nil
-            if statistics.shards.indices.contains(shard) {
-                statistics.shards[shard].replies += 1
-                statistics.shards[shard].latency.record(now >= p.started ? now - p.started : 0)
+            // The first answer wins: every other attempt at this shard is abandoned.
+            for w in attempt.outstanding { replicas.finished(w) }
+            if let sent = attempt.sentAt(worker) { replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
+            p.attempts[shard] = nil
+            statistics.shards[shard].replies += 1
+            statistics.shards[shard].latency.record(now >= attempt.lastSent ? now - attempt.lastSent : 0)
+            if case let .invalid(reason) = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts) {
+                p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)"
             }
-            let acceptance = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts)
-            if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
             pending[id] = p
             return finishIfSettled(id, now: now)
         case let .error(e):
-            if statistics.shards.indices.contains(shard) { statistics.shards[shard].errors += 1 }
-            guard let id = UInt64(e.requestID), pending[id]?.assigned[shard] == worker, var p = pending.removeValue(forKey: id) else {
-                return []
-            }
-            replicas.finished(worker)
-            p.assigned[shard] = nil
-            // Fail over to a sibling replica that has not been tried, while the deadline allows.
-            if now < p.deadline, let query = p.queries[shard],
-               let sibling = replicas.choose(shard: shard, excluding: p.tried[shard, default: []]) {
-                p.assigned[shard] = sibling
-                p.tried[shard, default: []].insert(sibling)
-                statistics.retries += 1
-                statistics.shards[shard].sent += 1
-                pending[id] = p
-                return [.toWorker(sibling, query)]
-            }
-            p.failures[shard] = "shard \(shard): \(e.message)"
-            pending[id] = p
-            return finishIfSettled(id, now: now)
+            statistics.shards[shard].errors += 1
+            guard let id = UInt64(e.requestID), pending[id]?.attempts[shard]?.outstanding.contains(worker) == true else { return [] }
+            return abandon(worker: worker, request: id, shard: shard, reason: "shard \(shard): \(e.message)", now: now)
         }
     }
 
-    /// Answers every request whose deadline has passed with what it has (coverage < 1).
+    /// Heartbeats, silent workers, failover and hedge checks, and deadlines that have come.
     public mutating func onTick(now: UInt64) -> [Action] {
-        // Called on every turn of the poll loop: nothing to allocate unless something expired.
-        guard let next = nextDeadline, next <= now else { return [] }
-        let expired = pending.filter { $0.value.deadline <= now }.keys.sorted()
-        return expired.flatMap { finish($0, now: now) }
+        var actions: [Action] = []
+        if now >= nextHeartbeat {
+            actions += heartbeat(now: now)
+        }
+        while let timer = timers.min, timer.time <= now {
+            _ = timers.popMin()
+            actions += fire(timer, now: now)
+        }
+        return actions
+    }
+
+    /// The worker could not be sent to (its queue is full or it is gone): treat as dead now.
+    public mutating func onUndeliverable(_ worker: Int, now: UInt64) -> [Action] {
+        guard replicas.alive.indices.contains(worker) else { return [] }
+        statistics.undeliverable += 1
+        replicas.markDead(worker)
+        return failOver(from: worker, now: now)
     }
 
     // MARK: Steps
 
     private mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
+        guard pending.count < configuration.maxInFlight else {
+            statistics.overloaded += 1
+            return [reject(routing, requestID: r.requestID, code: .overloaded,
+                           "the coordinator has \(pending.count) requests in flight (its limit); retry later or elsewhere")]
+        }
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
             return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
         }
@@ -161,11 +158,11 @@ public struct CoordinatorCore {
         sequence += 1
         let id = sequence
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
-        let p = Pending(routing: routing, clientRequestID: r.requestID, prepared: prepared,
-                        merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
-                        started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
-        pending[id] = p
+        pending[id] = PendingRequest(routing: routing, clientRequestID: r.requestID, prepared: prepared,
+                                     merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
+                                     started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
         if plan.subRequests.isEmpty { return finish(id, now: now) }
+        timers.insert(RequestTimer(time: deadline, request: id, shard: nil, serial: 0))
         let exclude = prepared.excluded.map(UInt32.init)
         var actions: [Action] = []
         for sub in plan.subRequests {
@@ -175,13 +172,112 @@ public struct CoordinatorCore {
             q.clusterIDs = sub.clusters.map(UInt32.init)
             q.clusterWeights = sub.weights
             q.excludeItems = exclude
-            let bytes = CoordinatorMessage.query(q).serializedBytes()
-            guard let worker = replicas.choose(shard: sub.shard) else { continue }
-            statistics.shards[sub.shard].sent += 1
-            pending[id]!.assigned[sub.shard] = worker
-            pending[id]!.tried[sub.shard] = [worker]
-            pending[id]!.queries[sub.shard] = bytes
-            actions.append(.toWorker(worker, bytes))
+            pending[id]!.attempts[sub.shard] = ShardAttempts(query: CoordinatorMessage.query(q).serializedBytes())
+            hedgeBudget.earn()
+            actions += send(request: id, shard: sub.shard, now: now)
+        }
+        return actions
+    }
+
+    /// Sends the shard's query to the best replica not asked yet; records the shard as failed when
+    /// none is left or the deadline has come.
+    private mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
+        guard var p = pending[id], var attempt = p.attempts[shard] else { return [] }
+        guard now < p.deadline, let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers) else {
+            if attempt.outstanding.isEmpty {
+                p.attempts[shard] = nil
+                p.failures[shard] = p.failures[shard] ?? "shard \(shard): no replica left to ask"
+                pending[id] = p
+            }
+            return []
+        }
+        attempt.asked.append((worker, now))
+        attempt.outstanding.append(worker)
+        attempt.serial += 1
+        statistics.shards[shard].sent += 1
+        timers.insert(RequestTimer(time: now + checkDelay(shard: shard, attempt: attempt), request: id, shard: shard, serial: attempt.serial))
+        p.attempts[shard] = attempt
+        pending[id] = p
+        return [.toWorker(worker, attempt.query)]
+    }
+
+    /// How long after the latest send to look at this shard's sub-request again.
+    private func checkDelay(shard: Int, attempt: ShardAttempts) -> UInt64 {
+        if configuration.hedging != nil && !attempt.hedged { return min(hedgeDelay[shard], configuration.attemptTimeoutMicros) }
+        return configuration.attemptTimeoutMicros
+    }
+
+    /// A timer came due: a deadline answers the request; an attempt check hedges or fails over.
+    private mutating func fire(_ timer: RequestTimer, now: UInt64) -> [Action] {
+        guard let p = pending[timer.request] else { return [] }
+        guard let shard = timer.shard else { return now >= p.deadline ? finish(timer.request, now: now) : [] }
+        guard var attempt = p.attempts[shard], attempt.serial == timer.serial else { return [] }
+        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
+        if waited >= configuration.attemptTimeoutMicros {
+            statistics.retries += 1
+            return send(request: timer.request, shard: shard, now: now)
+        }
+        if configuration.hedging != nil && !attempt.hedged {
+            attempt.hedged = true
+            pending[timer.request]!.attempts[shard] = attempt
+            if hedgeBudget.spend() {
+                statistics.hedges += 1
+                return send(request: timer.request, shard: shard, now: now)
+            }
+            statistics.hedgesDenied += 1
+        }
+        // Not yet (or no budget): look again when the attempt times out.
+        timers.insert(RequestTimer(time: attempt.lastSent + configuration.attemptTimeoutMicros, request: timer.request,
+                                   shard: shard, serial: attempt.serial))
+        return []
+    }
+
+    /// `worker` will not answer this request's shard: ask a sibling if nobody else is on it.
+    private mutating func abandon(worker: Int, request id: UInt64, shard: Int, reason: String, now: UInt64) -> [Action] {
+        guard var p = pending[id], var attempt = p.attempts[shard], let k = attempt.outstanding.firstIndex(of: worker) else { return [] }
+        attempt.outstanding.remove(at: k)
+        replicas.finished(worker)
+        p.attempts[shard] = attempt
+        p.failures[shard] = reason
+        pending[id] = p
+        guard attempt.outstanding.isEmpty else { return [] }
+        var actions: [Action] = []
+        if pending[id]?.attempts[shard] != nil {
+            statistics.retries += 1
+            actions = send(request: id, shard: shard, now: now)
+        }
+        if pending[id]?.attempts[shard]?.outstanding.isEmpty == false { pending[id]?.failures[shard] = nil }
+        return actions + finishIfSettled(id, now: now)
+    }
+
+    /// Moves everything outstanding at a dead worker to siblings.
+    private mutating func failOver(from worker: Int, now: UInt64) -> [Action] {
+        let shard = replicas.shardOfWorker[worker]
+        let affected = pending.filter { $0.value.attempts[shard]?.outstanding.contains(worker) == true }.keys.sorted()
+        var actions: [Action] = []
+        for id in affected {
+            statistics.failovers += 1
+            actions += abandon(worker: worker, request: id, shard: shard, reason: "shard \(shard): its replica stopped answering", now: now)
+        }
+        return actions
+    }
+
+    private mutating func heartbeat(now: UInt64) -> [Action] {
+        nextHeartbeat = now + configuration.heartbeatIntervalMicros
+        var actions: [Action] = []
+        for dead in replicas.expireSilent(now: now, timeout: configuration.heartbeatTimeoutMicros) {
+            statistics.heartbeatMisses += 1
+            actions += failOver(from: dead, now: now)
+        }
+        if let h = configuration.hedging {
+            for shard in hedgeDelay.indices {
+                let p = statistics.shards[shard].latency.percentiles([h.percentile])[0]
+                hedgeDelay[shard] = min(h.maxDelayMicros, max(h.minDelayMicros, UInt64(p)))
+            }
+        }
+        for worker in 0..<replicas.workerCount {
+            let beat = Heartbeat(shard: UInt32(replicas.shardOfWorker[worker]), modelVersion: model.version, sentUnixMicros: now)
+            actions.append(.toWorker(worker, CoordinatorMessage.heartbeat(beat).serializedBytes()))
         }
         return actions
     }
@@ -200,69 +296,13 @@ public struct CoordinatorCore {
     }
 
     private mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
-        guard let p = pending[id] else { return [] }
-        let unsettled = p.merge.pendingShards.filter { p.failures[$0] == nil }
-        return unsettled.isEmpty ? finish(id, now: now) : []
+        guard let p = pending[id], p.isSettled else { return [] }
+        return finish(id, now: now)
     }
 
-    private mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
-        guard var p = pending.removeValue(forKey: id) else { return [] }
-        for worker in p.assigned.values { replicas.finished(worker) } // unanswered at the deadline
-        let mergeStarted = WallClock.nowMicros()
-        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction, using: &mergeScratch)
-        let rec = model.complete(p.prepared, voted: result.items, k: p.k)
-        var response = RecommendResponse(requestID: p.clientRequestID)
-        response.itemIDs = rec.items.map { model.items[$0.index] }
-        response.scores = rec.items.map(\.score)
-        response.clusterIDs = rec.clusters.map { UInt32($0.index) }
-        response.clusterWeights = rec.clusters.map(\.score)
-        response.modelVersion = model.version
-        response.coverage = result.coverage
-        response.degradedReasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
-        response.unknownItems = UInt32(p.unknownItems)
-        response.truncatedInteractions = UInt32(rec.truncatedInteractions)
-        response.filledFromPopularity = UInt32(rec.filledFromPopularity)
-        response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
-        response.timings.mergeMicros = UInt32(min(WallClockElapsed.since(mergeStarted), UInt64(UInt32.max)))
-        let total = now >= p.started ? now - p.started : 0
-        response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))
-        // Fan-out: from the sub-requests leaving to the last reply (or the deadline).
-        let t = response.timings
-        response.timings.fanoutMicros = t.totalMicros &- min(t.totalMicros, t.encodeMicros &+ t.mergeMicros)
-        p.failures.removeAll()
-        if result.coverage < 1 { statistics.degraded += 1 }
-        statistics.record(latencyMicros: total)
-        return [.toClient(routing: p.routing, payload: ServerMessage.recommend(response).serializedBytes())]
-    }
-
-    private mutating func reject(_ routing: [UInt8], requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
+    mutating func reject(_ routing: [UInt8], requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
         statistics.errors += 1
         return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: code, message: message)).serializedBytes())
-    }
-
-    func status(requestID: String) -> StatusResponse {
-        var s = StatusResponse(requestID: requestID)
-        s.modelVersion = model.version
-        s.requests = statistics.requests
-        s.errors = statistics.errors
-        s.degraded = statistics.degraded
-        let p = statistics.percentiles([0.5, 0.9, 0.99])
-        s.p50Micros = p[0]; s.p90Micros = p[1]; s.p99Micros = p[2]
-        s.ready = true
-        s.shards = (0..<shardMap.shardCount).map { shard in
-            var st = ShardStatus()
-            st.shard = UInt32(shard)
-            st.modelVersion = model.version
-            st.clusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters).map(UInt32.init)
-            let counters = statistics.shards[shard]
-            st.requests = counters.sent
-            let p = counters.latency.percentiles([0.5, 0.99])
-            st.p50Micros = p[0]; st.p99Micros = p[1]
-            // Alive as far as the coordinator can tell: it answered (or was never asked).
-            st.alive = counters.sent == 0 || counters.replies + counters.errors > 0
-            return st
-        }
-        return s
     }
 }
 

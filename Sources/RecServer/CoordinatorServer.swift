@@ -23,7 +23,8 @@ public final class CoordinatorServer {
     public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
                 configuration: CoordinatorCore.Configuration = .init()) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
-        core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration)
+        core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
+                               now: WallClock.nowMicros())
         let context = try ZMQContext()
         self.context = context
         frontend = try ZMQSocket(context: context, kind: .router)
@@ -41,11 +42,8 @@ public final class CoordinatorServer {
         let poller = Poller()
         let sockets = [frontend] + workers
         while !stop.isStopped {
-            var timeout = 100
-            if let next = core.nextDeadline {
-                let now = WallClock.nowMicros()
-                timeout = next <= now ? 0 : min(timeout, Int((next - now + 999) / 1_000))
-            }
+            let now = WallClock.nowMicros(), next = core.nextWakeup
+            let timeout = next <= now ? 0 : min(100, Int((next - now + 999) / 1_000))
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
             if ready.sockets[0] {
                 var read = 0
@@ -72,14 +70,19 @@ public final class CoordinatorServer {
     }
 
     private func flush() throws(TransportError) {
-        for worker in outbox.indices where !outbox[worker].isEmpty { try flush(worker) }
+        // Failing over from an undeliverable worker can queue frames for others: go round until empty.
+        while let worker = outbox.indices.first(where: { !outbox[$0].isEmpty }) { try flush(worker) }
     }
 
     private func flush(_ worker: Int) throws(TransportError) {
         let batch = outbox[worker]
         outbox[worker].removeAll(keepingCapacity: true)
-        // A full queue drops the batch; those requests end at their deadline with coverage < 1.
-        if !(try workers[worker].send(batch)) { droppedToShards += batch.count }
+        // A full queue means the worker is not reading: the batch is dropped and the core moves
+        // its sub-requests to siblings (or the requests end at their deadline with coverage < 1).
+        if !(try workers[worker].send(batch)) {
+            droppedToShards += batch.count
+            try perform(core.onUndeliverable(worker, now: WallClock.nowMicros()))
+        }
     }
 
     private func perform(_ actions: [CoordinatorCore.Action]) throws(TransportError) {

@@ -5,8 +5,23 @@ public struct CoordinatorStatistics: Sendable {
     public var degraded: UInt64 = 0
     public var lateReplies: UInt64 = 0
     public var malformedWorkerFrames: UInt64 = 0
-    /// Sub-requests re-sent to a sibling replica after an error reply.
+    /// Sub-requests re-sent to a sibling replica (after an error reply, a missed reply or a dead worker).
     public var retries: UInt64 = 0
+    /// Speculative backup sub-requests sent, and those the budget refused.
+    public var hedges: UInt64 = 0
+    public var hedgesDenied: UInt64 = 0
+    /// Sub-requests moved off a worker declared dead; workers declared dead by heartbeat silence;
+    /// sends that could not be queued; heartbeats naming another shard or model.
+    public var failovers: UInt64 = 0
+    public var heartbeatMisses: UInt64 = 0
+    public var undeliverable: UInt64 = 0
+    public var misconfiguredWorkers: UInt64 = 0
+    /// Requests refused because too many were in flight; answers refused for low coverage.
+    public var overloaded: UInt64 = 0
+    public var lowCoverage: UInt64 = 0
+    /// Replies by coverage: complete (1) and partial (< 1), and the sum of coverage over all.
+    public var completeReplies: UInt64 = 0
+    public var coverageSum = 0.0
     /// Per shard: sub-requests sent, replies and errors received, and their latency window.
     public var shards: [ShardCounters] = []
     public struct ShardCounters: Sendable {
@@ -23,6 +38,11 @@ public struct CoordinatorStatistics: Sendable {
     public var latency = LatencyWindow()
 
     public mutating func record(latencyMicros: UInt64) { latency.record(latencyMicros) }
+
+    public mutating func recordCoverage(_ coverage: Double) {
+        if coverage >= 1 { completeReplies += 1 }
+        coverageSum += coverage
+    }
 
     public func percentiles(_ qs: [Double]) -> [UInt32] { latency.percentiles(qs) }
 }

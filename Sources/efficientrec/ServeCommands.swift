@@ -49,23 +49,50 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Cluster config file (JSON).") var config: String?
     @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
+    @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
+    @Option(help: "Answer with an error instead when less than this share of the cluster weight answered (0-1, default 0).")
+    var minCoverage: Double?
+    @Option(help: "Heartbeat period per worker in ms (default 100).") var heartbeatMs: Int?
+    @Option(help: "Silence in ms after which a worker is declared dead (default 350).") var heartbeatTimeoutMs: Int?
+    @Option(help: "Re-send an unanswered sub-request to a sibling replica after this many ms (default 50).") var attemptTimeoutMs: Int?
+    @Option(help: "Hedge: backup sub-requests allowed per primary one (e.g. 0.05); hedging is off unless set.") var hedgeBudget: Double?
+    @Option(help: "Hedge once a shard's latency passes this percentile (0.5-1, default 0.95).") var hedgePercentile: Double?
 
     func validate() throws {
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
         if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
         if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
-        if let d = defaultDeadlineMs, d < 1 { throw ValidationError("--default-deadline-ms must be positive") }
+        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-in-flight", maxInFlight), ("--heartbeat-ms", heartbeatMs),
+                              ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
+        }
+        if let problem = overrides.applied(to: .init()).validationError() { throw ValidationError(problem) }
+    }
+
+    /// The command-line settings, in the config file's shape (they override the file's).
+    var overrides: ClusterConfig.Coordinator {
+        var c = ClusterConfig.Coordinator(bind: bind ?? "")
+        c.defaultDeadlineMs = defaultDeadlineMs
+        c.maxInFlight = maxInFlight
+        c.minCoverage = minCoverage
+        c.heartbeatMs = heartbeatMs
+        c.heartbeatTimeoutMs = heartbeatTimeoutMs
+        c.attemptTimeoutMs = attemptTimeoutMs
+        c.hedgeBudget = hedgeBudget
+        c.hedgePercentile = hedgePercentile
+        return c
     }
 
     func run() throws {
         try runJob {
-            var groups: [[String]], modelPath: String?, endpoint: String?, deadline = defaultDeadlineMs
+            var groups: [[String]], modelPath: String?, endpoint: String?
+            var settings = CoordinatorSettings()
             if let config {
                 let c = try ClusterConfig.load(path: config)
                 groups = c.shards.map(\.replicas)
                 modelPath = model ?? c.model
                 endpoint = bind ?? c.coordinator?.bind
-                deadline = deadline ?? c.coordinator?.defaultDeadlineMs
+                if let fromFile = c.coordinator { settings = fromFile.applied(to: settings) }
             } else {
                 groups = workers!.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
                 modelPath = model
@@ -74,7 +101,8 @@ struct Coordinator: ParsableCommand {
             guard let modelPath else { throw AppError("no model: give --model or set \"model\" in the config") }
             guard let endpoint else { throw AppError("no endpoint to bind: give --bind or set \"coordinator.bind\" in the config") }
             var job = CoordinatorJob(model: modelPath, workers: groups, bind: endpoint)
-            job.configuration.defaultDeadlineMicros = UInt64(deadline ?? 500) * 1_000
+            job.configuration = overrides.applied(to: settings)
+            if let problem = job.configuration.validationError() { throw AppError(problem) }
             try job.run()
         }
     }

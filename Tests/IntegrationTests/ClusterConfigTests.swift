@@ -16,6 +16,16 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertTrue(config.shards.allSatisfy { $0.replicas.count == 2 })
         XCTAssertEqual(config.coordinator?.bind, "tcp://127.0.0.1:5600")
         XCTAssertNil(config.validationError())
+        let settings = try XCTUnwrap(config.coordinator).applied(to: CoordinatorSettings())
+        XCTAssertEqual(settings.defaultDeadlineMicros, 500_000)
+        XCTAssertEqual(settings.maxInFlight, 4_096)
+        XCTAssertEqual(settings.minCoverage, 0.5)
+        XCTAssertEqual(settings.heartbeatIntervalMicros, 100_000)
+        XCTAssertEqual(settings.heartbeatTimeoutMicros, 350_000)
+        XCTAssertEqual(settings.attemptTimeoutMicros, 50_000)
+        XCTAssertEqual(settings.hedging?.budgetRatio, 0.05)
+        XCTAssertEqual(settings.hedging?.percentile, 0.95)
+        XCTAssertNil(CoordinatorSettings().hedging, "hedging is off unless configured")
     }
 
     func testBadConfigsGiveClearErrors() throws {
@@ -34,6 +44,12 @@ final class ClusterConfigTests: XCTestCase {
         check(#"{"shards": [{"replicas": ["localhost:1"]}]}"#, "is not an endpoint")
         check(#"{"shards": [{"replicas": ["tcp://a:1"]}, {"replicas": ["tcp://a:1"]}]}"#, "listed twice")
         check(#"{"shards": [{"replicas": [5]}]}"#, "wrong type")
+        let shards = #""shards": [{"replicas": ["tcp://a:1"]}]"#
+        check(#"{"coordinator": {"bind": "tcp://a:2", "minCoverage": 1.5}, "# + shards + "}", "min coverage must be between 0 and 1")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "attemptTimeoutMs": 0}, "# + shards + "}", "attemptTimeoutMs must be positive")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "heartbeatMs": 500, "heartbeatTimeoutMs": 300}, "# + shards + "}",
+              "heartbeat timeout must be longer than the interval")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "hedgeBudget": 2}, "# + shards + "}", "hedging budget must be between 0 and 1")
         XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
     }
 

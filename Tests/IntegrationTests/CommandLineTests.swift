@@ -73,6 +73,15 @@ final class CommandLineTests: XCTestCase {
         let emptyBench = try run(["bench", "--coordinator", "tcp://127.0.0.1:1", "--histories", dir + "/no-users.tsv", "--duration", "1"])
         XCTAssertNotEqual(emptyBench.status, 0)
         XCTAssertTrue(emptyBench.stderr.contains("has no users"), emptyBench.stderr)
+        let coordinator = ["coordinator", "--model", dir + "/bad.efr", "--workers", "tcp://127.0.0.1:1", "--bind", "tcp://127.0.0.1:*"]
+        for (flags, expected) in [(["--min-coverage", "2"], "min coverage must be between 0 and 1"),
+                                  (["--attempt-timeout-ms", "0"], "--attempt-timeout-ms must be positive"),
+                                  (["--hedge-budget=1.5"], "hedging budget must be between 0 and 1"),
+                                  (["--heartbeat-ms", "400", "--heartbeat-timeout-ms", "100"], "heartbeat timeout must be longer")] {
+            let bad = try run(coordinator + flags)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains(expected), "\(flags): \(bad.stderr)")
+        }
         let help = try run(["--help"])
         for sub in ["train", "recommend", "evaluate", "generate"] { XCTAssertTrue(help.stdout.contains(sub), sub) }
     }

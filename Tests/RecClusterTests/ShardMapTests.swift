@@ -135,3 +135,58 @@ final class ReplicaSetTests: XCTestCase {
         XCTAssertEqual(counts, [10, 10, 10], "idle replicas share the load round-robin")
     }
 }
+
+final class ReplicaHealthTests: XCTestCase {
+    func testSilenceDeclaresDeadAndAnyFrameRevives() {
+        var set = ReplicaSet(replicas: [2], now: 1_000)
+        XCTAssertEqual(set.expireSilent(now: 1_300, timeout: 350), [])
+        set.heard(0, now: 1_300)
+        XCTAssertEqual(set.expireSilent(now: 1_400, timeout: 350), [1])
+        XCTAssertEqual(set.alive, [true, false])
+        XCTAssertEqual(set.expireSilent(now: 2_000, timeout: 350), [0], "each death is reported once")
+        set.heard(1, now: 2_000)
+        XCTAssertEqual(set.alive, [false, true])
+    }
+
+    func testChoiceAvoidsTheDeadPrefersLowLatencyAndFallsBackWhenAllAreDead() {
+        var set = ReplicaSet(replicas: [3], now: 0)
+        set.replied(0, micros: 900)
+        set.replied(1, micros: 100)
+        set.replied(2, micros: 300)
+        XCTAssertEqual(set.choose(shard: 0), 1, "the fastest")
+        XCTAssertEqual(set.choose(shard: 0), 1, "still the best while busy: 100 µs × (1 + 1) = 200 < 300 µs")
+        XCTAssertEqual(set.choose(shard: 0), 2, "now 100 × 3 = 300 ties with 300 and the round-robin cursor decides")
+        set.finished(1); set.finished(1); set.finished(2)
+        set.markDead(1)
+        XCTAssertEqual(set.choose(shard: 0), 2, "the dead one is skipped; 300 < 900")
+        set.finished(2)
+        set.markDead(0); set.markDead(2)
+        set.heard(2, now: 50)
+        set.markDead(2)
+        XCTAssertEqual(set.choose(shard: 0), 2, "all dead: the one heard from last is tried")
+        XCTAssertNil(set.choose(shard: 7), "an unknown shard has no replica")
+    }
+
+    func testLatencyIsAnExponentiallyWeightedMean() {
+        var set = ReplicaSet(replicas: [1])
+        set.replied(0, micros: 1_000)
+        XCTAssertEqual(set.latency[0], 1_000)
+        set.replied(0, micros: 2_000)
+        XCTAssertEqual(set.latency[0], 1_000 + ReplicaSet.latencySmoothing * 1_000, accuracy: 1e-9)
+    }
+
+    func testHedgeBudgetStartsFullEarnsARatioAndNeverExceedsTheBurst() {
+        var budget = HedgeBudget(ratio: 0.5, burst: 2)
+        XCTAssertTrue(budget.spend()); XCTAssertTrue(budget.spend()); XCTAssertFalse(budget.spend())
+        budget.earn()
+        XCTAssertFalse(budget.spend())
+        budget.earn()
+        XCTAssertTrue(budget.spend())
+        for _ in 0..<100 { budget.earn() }
+        XCTAssertEqual(budget.tokens, 2)
+        var none = HedgeBudget(ratio: 0, burst: 1)
+        XCTAssertTrue(none.spend())
+        for _ in 0..<100 { none.earn() }
+        XCTAssertFalse(none.spend())
+    }
+}

@@ -21,9 +21,11 @@ final class CoordinatorCoreTests: XCTestCase {
         var coordinator: CoordinatorCore
         var workers: [ShardWorkerCore]
 
-        init(model: RecommenderModel, shards: Int, replicas: Int = 1) throws {
+        init(model: RecommenderModel, shards: Int, replicas: Int = 1, configuration: CoordinatorCore.Configuration = .init(),
+             now: UInt64 = 1_700_000_000_000_000) throws {
             let map = try ShardMap(shardCount: shards)
-            coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards))
+            coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
+                                          configuration: configuration, now: now)
             workers = coordinator.replicas.shardOfWorker.map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
         }
 
@@ -95,10 +97,10 @@ final class CoordinatorCoreTests: XCTestCase {
         let asked = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
             .compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertNil(harness.request(.recommend(request), now: now, drop: Set(asked)), "no reply before the deadline")
-        XCTAssertTrue(harness.coordinator.onTick(now: now + 10_000).isEmpty)
-        let late = harness.coordinator.onTick(now: now + 50_001)
+        XCTAssertTrue(clientFrames(harness.coordinator.onTick(now: now + 10_000)).isEmpty)
+        let late = clientFrames(harness.coordinator.onTick(now: now + 50_001))
         XCTAssertEqual(late.count, 2, "both requests in flight are answered at their deadline")
-        guard case let .toClient(_, payload) = late[0], case let .recommend(r) = try ServerMessage(serializedBytes: payload) else {
+        guard let payload = late.first, case let .recommend(r) = try ServerMessage(serializedBytes: payload) else {
             return XCTFail("expected a recommendation")
         }
         XCTAssertLessThan(r.coverage, 1)
@@ -122,7 +124,7 @@ final class CoordinatorCoreTests: XCTestCase {
             replies += harness.coordinator.onWorker(worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
         }
         XCTAssertTrue(replies.isEmpty)
-        guard case let .toClient(_, payload)? = harness.coordinator.onTick(now: now + 2_000).first,
+        guard let payload = clientFrames(harness.coordinator.onTick(now: now + 2_000)).first,
               case let .recommend(r) = try ServerMessage(serializedBytes: payload) else { return XCTFail("expected a reply") }
         XCTAssertGreaterThan(r.coverage, 0)
         XCTAssertLessThan(r.coverage, 1)
@@ -152,6 +154,11 @@ final class CoordinatorCoreTests: XCTestCase {
                                                         now: now, fail: [0, 1]) else { return XCTFail() }
         XCTAssertEqual(r.coverage, 0)
         XCTAssertTrue(r.degradedReasons[0].contains("injected failure"), "\(r.degradedReasons)")
+    }
+
+    /// The payloads of the actions addressed to clients (heartbeats to workers left out).
+    func clientFrames(_ actions: [CoordinatorCore.Action]) -> [[UInt8]] {
+        actions.compactMap { if case let .toClient(_, payload) = $0 { return payload } else { return nil } }
     }
 
     func error(_ reply: ServerMessage?) -> ErrorReply? {

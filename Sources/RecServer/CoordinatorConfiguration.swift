@@ -1,0 +1,54 @@
+import RecWire
+
+extension CoordinatorCore {
+    /// Everything an operator tunes about the coordinator's request handling. Times in µs.
+    public struct Configuration: Sendable, Equatable {
+        /// Deadline for requests that do not carry one.
+        public var defaultDeadlineMicros: UInt64 = 500_000
+        public var maxK = 1_000
+        public var limits = WireLimits.standard
+        /// Requests in flight beyond which a new one gets a fast `overloaded` error.
+        public var maxInFlight = 4_096
+        /// A reply whose coverage would be below this becomes a `low coverage` error (0: always
+        /// answer with what arrived).
+        public var minCoverage = 0.0
+        /// How often each worker gets a heartbeat, and the silence after which it is declared dead.
+        public var heartbeatIntervalMicros: UInt64 = 100_000
+        public var heartbeatTimeoutMicros: UInt64 = 350_000
+        /// A sub-request unanswered this long is also sent to a sibling replica (failover on a
+        /// missed reply; the first answer wins). Not budgeted: it is how a dead replica is survived.
+        public var attemptTimeoutMicros: UInt64 = 50_000
+        /// Speculative backup sub-requests (off unless set).
+        public var hedging: Hedging?
+
+        public struct Hedging: Sendable, Equatable {
+            /// Send the backup once the shard's latency percentile has passed (e.g. 0.95) …
+            public var percentile = 0.95
+            /// … but never sooner or later than these.
+            public var minDelayMicros: UInt64 = 1_000
+            public var maxDelayMicros: UInt64 = 50_000
+            /// Hedges allowed per primary sub-request, over time (a token bucket).
+            public var budgetRatio = 0.05
+            public init() {}
+        }
+
+        public init() {}
+
+        /// A description of the first setting out of range, or nil.
+        public func validationError() -> String? {
+            if defaultDeadlineMicros == 0 { return "the default deadline must be positive" }
+            if maxK < 1 { return "the largest k must be at least 1" }
+            if maxInFlight < 1 { return "max in flight must be at least 1" }
+            if !(0...1).contains(minCoverage) { return "min coverage must be between 0 and 1" }
+            if heartbeatIntervalMicros == 0 { return "the heartbeat interval must be positive" }
+            if heartbeatTimeoutMicros <= heartbeatIntervalMicros { return "the heartbeat timeout must be longer than the interval" }
+            if attemptTimeoutMicros == 0 { return "the attempt timeout must be positive" }
+            if let h = hedging {
+                if !(0.5...1).contains(h.percentile) { return "the hedging percentile must be between 0.5 and 1" }
+                if h.minDelayMicros > h.maxDelayMicros { return "the hedging min delay exceeds its max delay" }
+                if !(0...1).contains(h.budgetRatio) { return "the hedging budget must be between 0 and 1" }
+            }
+            return nil
+        }
+    }
+}

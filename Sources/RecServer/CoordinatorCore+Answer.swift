@@ -1,0 +1,71 @@
+import RecCluster
+import RecModel
+import RecWire
+
+extension CoordinatorCore {
+    /// Answers a request with what has arrived: the merged vote, its coverage and, per missing
+    /// shard, why — or a `low coverage` error below the configured minimum.
+    mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
+        guard var p = pending.removeValue(forKey: id) else { return [] }
+        for attempt in p.attempts.values {
+            for worker in attempt.outstanding { replicas.finished(worker) } // unanswered at the deadline
+        }
+        let mergeStarted = WallClock.nowMicros()
+        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction, using: &mergeScratch)
+        let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
+        let total = now >= p.started ? now - p.started : 0
+        statistics.record(latencyMicros: total)
+        statistics.recordCoverage(result.coverage)
+        if result.coverage < 1 { statistics.degraded += 1 }
+        if result.coverage < configuration.minCoverage {
+            statistics.lowCoverage += 1
+            return [reject(p.routing, requestID: p.clientRequestID, code: .lowCoverage,
+                           "coverage \(result.coverage) is below the minimum \(configuration.minCoverage): " + reasons.joined(separator: "; "))]
+        }
+        let rec = model.complete(p.prepared, voted: result.items, k: p.k)
+        var response = RecommendResponse(requestID: p.clientRequestID)
+        response.itemIDs = rec.items.map { model.items[$0.index] }
+        response.scores = rec.items.map(\.score)
+        response.clusterIDs = rec.clusters.map { UInt32($0.index) }
+        response.clusterWeights = rec.clusters.map(\.score)
+        response.modelVersion = model.version
+        response.coverage = result.coverage
+        response.degradedReasons = reasons
+        response.unknownItems = UInt32(p.unknownItems)
+        response.truncatedInteractions = UInt32(rec.truncatedInteractions)
+        response.filledFromPopularity = UInt32(rec.filledFromPopularity)
+        response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
+        response.timings.mergeMicros = UInt32(min(WallClockElapsed.since(mergeStarted), UInt64(UInt32.max)))
+        response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))
+        // Fan-out: from the sub-requests leaving to the last reply (or the deadline).
+        let t = response.timings
+        response.timings.fanoutMicros = t.totalMicros &- min(t.totalMicros, t.encodeMicros &+ t.mergeMicros)
+        p.failures.removeAll()
+        return [.toClient(routing: p.routing, payload: ServerMessage.recommend(response).serializedBytes())]
+    }
+
+    func status(requestID: String) -> StatusResponse {
+        var s = StatusResponse(requestID: requestID)
+        s.modelVersion = model.version
+        s.requests = statistics.requests
+        s.errors = statistics.errors
+        s.degraded = statistics.degraded
+        let p = statistics.percentiles([0.5, 0.9, 0.99])
+        s.p50Micros = p[0]; s.p90Micros = p[1]; s.p99Micros = p[2]
+        s.ready = true
+        s.shards = (0..<shardMap.shardCount).map { shard in
+            var st = ShardStatus()
+            st.shard = UInt32(shard)
+            st.modelVersion = model.version
+            st.clusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters).map(UInt32.init)
+            let counters = statistics.shards[shard]
+            st.requests = counters.sent
+            let p = counters.latency.percentiles([0.5, 0.99])
+            st.p50Micros = p[0]; st.p99Micros = p[1]
+            // Alive as far as the coordinator can tell: some replica answers heartbeats.
+            st.alive = replicas.workers[shard].contains { replicas.alive[$0] }
+            return st
+        }
+        return s
+    }
+}

@@ -1,0 +1,52 @@
+import RecCluster
+import RecModel
+
+/// A client request in flight at the coordinator: what to answer with, and per shard the
+/// sub-request's attempts.
+struct PendingRequest {
+    var routing: [UInt8]
+    var clientRequestID: String
+    var prepared: RecommenderModel.PreparedRequest
+    var merge: VoteMerge
+    var k: Int
+    var deadline: UInt64
+    var started: UInt64
+    var encodeMicros: UInt64
+    var unknownItems: Int
+    /// Unanswered shards still being tried.
+    var attempts: [Int: ShardAttempts] = [:]
+    /// Shards given up on, with the reason (reported as degraded reasons).
+    var failures: [Int: String] = [:]
+
+    /// All asked shards answered or given up on.
+    var isSettled: Bool { attempts.isEmpty }
+}
+
+/// One shard's sub-request of one client request: the encoded query and who was asked when.
+struct ShardAttempts {
+    var query: [UInt8]
+    /// Every worker asked so far, in order, with the time it was asked.
+    var asked: [(worker: Int, at: UInt64)] = []
+    /// Workers asked that have neither answered nor failed.
+    var outstanding: [Int] = []
+    /// Bumped on every send, so a timer set for an earlier attempt is recognised as stale.
+    var serial = 0
+    var hedged = false
+
+    var lastSent: UInt64 { asked.last?.at ?? 0 }
+    var triedWorkers: Set<Int> { Set(asked.map(\.worker)) }
+    func sentAt(_ worker: Int) -> UInt64? { asked.last { $0.worker == worker }?.at }
+}
+
+/// A moment at which the coordinator must look at a request again: its deadline (shard nil) or
+/// the next failover/hedge check of one shard's sub-request.
+struct RequestTimer: Comparable {
+    var time: UInt64
+    var request: UInt64
+    var shard: Int?
+    var serial: Int
+
+    static func < (a: RequestTimer, b: RequestTimer) -> Bool {
+        (a.time, a.request, a.shard ?? -1, a.serial) < (b.time, b.request, b.shard ?? -1, b.serial)
+    }
+}

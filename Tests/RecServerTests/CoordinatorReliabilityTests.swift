@@ -1,0 +1,239 @@
+import XCTest
+import RecCluster
+import RecModel
+import RecWire
+@testable import RecServer
+
+/// Heartbeats, failover, hedging, overload and minimum coverage in the coordinator's state
+/// machine, driven in memory with time passed in: workers can be silent, drop queries, or be slow.
+final class CoordinatorReliabilityTests: XCTestCase {
+    let start: UInt64 = 1_700_000_000_000_000
+
+    /// The coordinator and its workers with a queue of frames in between.
+    struct Driver {
+        enum Behaviour { case normal, silent, dropsQueries }
+        var core: CoordinatorCore
+        var workers: [ShardWorkerCore]
+        var behaviour: [Behaviour]
+        var now: UInt64
+        var toClients: [ServerMessage] = []
+        var toWorkers: [(worker: Int, bytes: [UInt8])] = []
+
+        init(shards: Int, replicas: Int, configuration: CoordinatorCore.Configuration = .init(), now: UInt64) throws {
+            let map = try ShardMap(shardCount: shards)
+            let model = CoordinatorCoreTests.model
+            core = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
+                                   configuration: configuration, now: now)
+            workers = core.replicas.shardOfWorker.map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+            behaviour = Array(repeating: .normal, count: workers.count)
+            self.now = now
+        }
+
+        mutating func apply(_ actions: [CoordinatorCore.Action]) {
+            for action in actions {
+                switch action {
+                case let .toClient(_, payload): toClients.append(try! ServerMessage(serializedBytes: payload))
+                case let .toWorker(w, bytes): toWorkers.append((w, bytes))
+                }
+            }
+        }
+
+        mutating func send(_ request: RecommendRequest) {
+            apply(core.onClient(routing: [1], payload: ClientMessage.recommend(request).serializedBytes(), now: now))
+        }
+
+        /// Delivers queued frames to the workers (as their behaviour allows) and their answers back.
+        mutating func deliver(only selected: Set<Int>? = nil) {
+            var keep: [(worker: Int, bytes: [UInt8])] = []
+            let frames = toWorkers
+            toWorkers = []
+            for (w, bytes) in frames {
+                if let selected, !selected.contains(w) { keep.append((w, bytes)); continue }
+                let isQuery: Bool
+                if case .query? = try? CoordinatorMessage(serializedBytes: bytes) { isQuery = true } else { isQuery = false }
+                switch behaviour[w] {
+                case .silent: continue
+                case .dropsQueries where isQuery: continue
+                default: break
+                }
+                let answer = workers[w].handle(bytes: bytes, now: now).serializedBytes()
+                apply(core.onWorker(w, payload: answer, now: now))
+            }
+            toWorkers = keep + toWorkers
+        }
+
+        /// Moves the clock, firing timers and heartbeats, delivering everything each step.
+        mutating func advance(by micros: UInt64, step: UInt64 = 1_000) {
+            let end = now + micros
+            while now < end {
+                now = min(end, now + step)
+                apply(core.onTick(now: now))
+                deliver()
+            }
+        }
+
+        var recommendations: [RecommendResponse] {
+            toClients.compactMap { if case let .recommend(r) = $0 { return r } else { return nil } }
+        }
+
+        var errors: [ErrorReply] {
+            toClients.compactMap { if case let .error(e) = $0 { return e } else { return nil } }
+        }
+    }
+
+    func request(_ id: String, deadline: UInt64 = 0) -> RecommendRequest {
+        let log = CoordinatorCoreTests.dataset.log
+        let h = log.history(of: 17)
+        return RecommendRequest(requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline)
+    }
+
+    func offlineItems() -> [String] {
+        let model = CoordinatorCoreTests.model
+        let log = CoordinatorCoreTests.dataset.log
+        let h = log.history(of: 17)
+        let (history, _) = model.mapHistory(itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings)
+        var vote = model.makeVote()
+        return model.recommend(history: history, attributes: model.attributes.encode(nil), k: 10, vote: &vote).items.map { model.items[$0.index] }
+    }
+
+    func testHeartbeatsKeepWorkersAliveAndSilenceDeclaresOneDead() throws {
+        var d = try Driver(shards: 2, replicas: 2, now: start)
+        d.apply(d.core.onTick(now: d.now))
+        XCTAssertEqual(d.toWorkers.count, 4, "one heartbeat per worker")
+        d.behaviour[1] = .silent
+        d.advance(by: 300_000)
+        XCTAssertEqual(d.core.replicas.alive, [true, true, true, true], "300 ms of silence is within the 350 ms timeout")
+        d.advance(by: 200_000)
+        XCTAssertEqual(d.core.replicas.alive, [true, false, true, true])
+        XCTAssertEqual(d.core.statistics.heartbeatMisses, 1)
+        // Back to life: the next heartbeat answer revives it.
+        d.behaviour[1] = .normal
+        d.advance(by: 150_000)
+        XCTAssertEqual(d.core.replicas.alive, [true, true, true, true])
+    }
+
+    func testADeadReplicasOutstandingWorkMovesToItsSiblingAndTheAnswerIsComplete() throws {
+        var d = try Driver(shards: 1, replicas: 2, now: start)
+        d.apply(d.core.onTick(now: d.now))
+        d.deliver()
+        d.behaviour = [.silent, .silent] // both stop; worker 0 gets the query and dies with it
+        d.send(request("a"))
+        XCTAssertEqual(d.toWorkers.count, 1, "one query")
+        d.deliver()
+        d.behaviour[1] = .normal
+        // Declared dead by silence before the 50 ms attempt timeout only if the timeout were shorter; either
+        // way the sibling answers well before the 500 ms deadline.
+        d.advance(by: 100_000)
+        XCTAssertEqual(d.recommendations.count, 1)
+        XCTAssertEqual(d.recommendations.first?.coverage, 1)
+        XCTAssertEqual(d.recommendations.first?.itemIDs, offlineItems())
+        XCTAssertGreaterThanOrEqual(d.core.statistics.retries, 1)
+        XCTAssertEqual(d.core.replicas.inFlight, [0, 0])
+    }
+
+    func testAMissedReplyIsRetriedOnASiblingAtTheAttemptTimeout() throws {
+        var configuration = CoordinatorCore.Configuration()
+        configuration.attemptTimeoutMicros = 20_000
+        var d = try Driver(shards: 1, replicas: 2, configuration: configuration, now: start)
+        d.behaviour = [.dropsQueries, .dropsQueries]
+        d.send(request("a"))
+        let first = d.toWorkers.last!.worker
+        d.behaviour[1 - first] = .normal
+        d.advance(by: 19_000)
+        XCTAssertTrue(d.recommendations.isEmpty, "nothing before the attempt timeout")
+        d.advance(by: 2_000)
+        XCTAssertEqual(d.recommendations.map(\.itemIDs), [offlineItems()])
+        XCTAssertEqual(d.recommendations.first?.coverage, 1)
+        XCTAssertEqual(d.core.statistics.retries, 1)
+        XCTAssertTrue(d.core.replicas.alive.allSatisfy { $0 }, "it answers heartbeats, so it is not declared dead")
+        XCTAssertEqual(d.core.replicas.inFlight, [0, 0])
+    }
+
+    func testHedgesGoOutAfterTheDelayAndStayWithinTheBudget() throws {
+        var configuration = CoordinatorCore.Configuration()
+        var hedging = CoordinatorCore.Configuration.Hedging()
+        hedging.minDelayMicros = 2_000
+        hedging.maxDelayMicros = 2_000
+        hedging.budgetRatio = 0.25
+        configuration.hedging = hedging
+        // A replica that swallows queries: the backup to its sibling answers after the hedge delay,
+        // long before the 50 ms attempt timeout.
+        var rescue = try Driver(shards: 1, replicas: 2, configuration: configuration, now: start)
+        rescue.behaviour = [.dropsQueries, .normal]
+        rescue.send(request("a"))
+        XCTAssertEqual(rescue.toWorkers.last?.worker, 0, "idle replicas start round-robin at the first")
+        rescue.advance(by: 1_000)
+        XCTAssertTrue(rescue.recommendations.isEmpty)
+        rescue.advance(by: 2_000)
+        XCTAssertEqual(rescue.recommendations.map(\.itemIDs), [offlineItems()])
+        XCTAssertEqual(rescue.core.statistics.hedges, 1)
+        XCTAssertEqual(rescue.core.statistics.retries, 0)
+        // When every replica is slow, the budget bounds the hedges: a partial outage cannot double the load.
+        var slow = try Driver(shards: 1, replicas: 2, configuration: configuration, now: start)
+        slow.behaviour = [.dropsQueries, .dropsQueries]
+        for n in 0..<40 {
+            slow.send(request("s\(n)"))
+            slow.advance(by: 3_000)
+        }
+        XCTAssertGreaterThan(slow.core.statistics.hedges, 0)
+        XCTAssertGreaterThan(slow.core.statistics.hedgesDenied, 0)
+        XCTAssertLessThanOrEqual(Double(slow.core.statistics.hedges), 10 + 0.25 * 40, "the burst plus the earned share")
+        slow.advance(by: 600_000)
+        XCTAssertEqual(slow.recommendations.count, 40, "answered by the deadline")
+        XCTAssertTrue(slow.recommendations.allSatisfy { $0.coverage == 0 })
+        XCTAssertEqual(slow.core.replicas.inFlight, [0, 0])
+    }
+
+    func testOverloadIsAFastErrorAndCapacityComesBack() throws {
+        var configuration = CoordinatorCore.Configuration()
+        configuration.maxInFlight = 2
+        var d = try Driver(shards: 1, replicas: 1, configuration: configuration, now: start)
+        d.send(request("a")); d.send(request("b")); d.send(request("c"))
+        XCTAssertEqual(d.errors.map(\.code), [.overloaded])
+        XCTAssertEqual(d.errors.first?.requestID, "c")
+        XCTAssertEqual(d.core.statistics.overloaded, 1)
+        d.deliver()
+        XCTAssertEqual(d.recommendations.count, 2)
+        d.send(request("d"))
+        d.deliver()
+        XCTAssertEqual(d.recommendations.count, 3)
+    }
+
+    func testBelowTheMinimumCoverageTheClientGetsAnErrorNamingTheMissingShards() throws {
+        var configuration = CoordinatorCore.Configuration()
+        configuration.minCoverage = 1
+        var d = try Driver(shards: 3, replicas: 1, configuration: configuration, now: start)
+        d.send(request("a", deadline: start + 30_000))
+        guard let silent = d.toWorkers.first?.worker else { return XCTFail("no sub-request") }
+        d.behaviour[silent] = .silent
+        d.advance(by: 31_000)
+        XCTAssertTrue(d.recommendations.isEmpty)
+        XCTAssertEqual(d.errors.map(\.code), [.lowCoverage])
+        XCTAssertTrue(d.errors.first?.message.contains("shard \(d.core.replicas.shardOfWorker[silent])") == true, d.errors.first?.message ?? "")
+        XCTAssertEqual(d.core.inFlight, 0)
+    }
+
+    func testAWorkerThatNamesAnotherShardGetsNoTraffic() throws {
+        var d = try Driver(shards: 2, replicas: 2, now: start)
+        let impostor = Heartbeat(shard: 1, modelVersion: CoordinatorCoreTests.model.version, sentUnixMicros: start)
+        _ = d.core.onWorker(0, payload: WorkerMessage.heartbeat(impostor).serializedBytes(), now: start)
+        XCTAssertFalse(d.core.replicas.alive[0])
+        XCTAssertEqual(d.core.statistics.misconfiguredWorkers, 1)
+        for n in 0..<6 {
+            d.send(request("r\(n)"))
+            d.deliver(only: [1, 2, 3])
+        }
+        XCTAssertFalse(d.toWorkers.contains { $0.worker == 0 }, "shard 0's traffic went to its other replica")
+    }
+
+    func testAnUndeliverableWorkersWorkGoesToItsSibling() throws {
+        var d = try Driver(shards: 1, replicas: 2, now: start)
+        d.send(request("a"))
+        let first = d.toWorkers.removeLast().worker
+        d.apply(d.core.onUndeliverable(first, now: d.now))
+        XCTAssertEqual(d.toWorkers.map(\.worker), [1 - first])
+        d.deliver()
+        XCTAssertEqual(d.recommendations.map(\.itemIDs), [offlineItems()])
+        XCTAssertEqual(d.core.statistics.failovers, 1)
+    }
+}
