@@ -180,7 +180,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_request__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[8] =
+static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[10] =
 {
   {
     "shard",
@@ -278,6 +278,30 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replicas",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardStatus, replicas),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replicas_alive",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardStatus, replicas_alive),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__shard_status__field_indices_by_name[] = {
   4,   /* field[4] = alive */
@@ -286,13 +310,15 @@ static const unsigned efficientrec__v1__shard_status__field_indices_by_name[] = 
   2,   /* field[2] = model_version */
   6,   /* field[6] = p50_micros */
   7,   /* field[7] = p99_micros */
+  8,   /* field[8] = replicas */
+  9,   /* field[9] = replicas_alive */
   5,   /* field[5] = requests */
   0,   /* field[0] = shard */
 };
 static const ProtobufCIntRange efficientrec__v1__shard_status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
 {
@@ -302,14 +328,14 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
   "Efficientrec__V1__ShardStatus",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ShardStatus),
-  8,
+  10,
   efficientrec__v1__shard_status__field_descriptors,
   efficientrec__v1__shard_status__field_indices_by_name,
   1,  efficientrec__v1__shard_status__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[10] =
+static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[19] =
 {
   {
     "request_id",
@@ -431,23 +457,140 @@ static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "retries",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, retries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hedges",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, hedges),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failovers",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, failovers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heartbeat_misses",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, heartbeat_misses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overloaded",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, overloaded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "low_coverage",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, low_coverage),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "late_replies",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, late_replies),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complete_replies",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, complete_replies),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "in_flight",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, in_flight),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__status_response__field_indices_by_name[] = {
+  17,   /* field[17] = complete_replies */
   4,   /* field[4] = degraded */
   3,   /* field[3] = errors */
+  12,   /* field[12] = failovers */
+  13,   /* field[13] = heartbeat_misses */
+  11,   /* field[11] = hedges */
+  18,   /* field[18] = in_flight */
+  16,   /* field[16] = late_replies */
+  15,   /* field[15] = low_coverage */
   1,   /* field[1] = model_version */
+  14,   /* field[14] = overloaded */
   5,   /* field[5] = p50_micros */
   6,   /* field[6] = p90_micros */
   7,   /* field[7] = p99_micros */
   9,   /* field[9] = ready */
   0,   /* field[0] = request_id */
   2,   /* field[2] = requests */
+  10,   /* field[10] = retries */
   8,   /* field[8] = shards */
 };
 static const ProtobufCIntRange efficientrec__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
 {
@@ -457,7 +600,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
   "Efficientrec__V1__StatusResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__StatusResponse),
-  10,
+  19,
   efficientrec__v1__status_response__field_descriptors,
   efficientrec__v1__status_response__field_indices_by_name,
   1,  efficientrec__v1__status_response__number_ranges,

@@ -53,6 +53,10 @@ extension CoordinatorCore {
         let p = statistics.percentiles([0.5, 0.9, 0.99])
         s.p50Micros = p[0]; s.p90Micros = p[1]; s.p99Micros = p[2]
         s.ready = true
+        let t = statistics
+        s.retries = t.retries; s.hedges = t.hedges; s.failovers = t.failovers; s.heartbeatMisses = t.heartbeatMisses
+        s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies
+        s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(pending.count, Int(UInt32.max)))
         s.shards = (0..<shardMap.shardCount).map { shard in
             var st = ShardStatus()
             st.shard = UInt32(shard)
@@ -63,7 +67,9 @@ extension CoordinatorCore {
             let p = counters.latency.percentiles([0.5, 0.99])
             st.p50Micros = p[0]; st.p99Micros = p[1]
             // Alive as far as the coordinator can tell: some replica answers heartbeats.
-            st.alive = replicas.workers[shard].contains { replicas.alive[$0] }
+            st.replicas = UInt32(replicas.workers[shard].count)
+            st.replicasAlive = UInt32(replicas.workers[shard].filter { replicas.alive[$0] }.count)
+            st.alive = st.replicasAlive > 0
             return st
         }
         return s

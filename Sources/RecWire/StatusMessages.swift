@@ -25,6 +25,8 @@ public struct ShardStatus: Equatable, Sendable {
     public var requests: UInt64 = 0
     public var p50Micros: UInt32 = 0
     public var p99Micros: UInt32 = 0
+    public var replicas: UInt32 = 0
+    public var replicasAlive: UInt32 = 0
     public init() {}
 }
 
@@ -40,6 +42,15 @@ public struct StatusResponse: Equatable, Sendable {
     public var p99Micros: UInt32 = 0
     public var shards: [ShardStatus] = []
     public var ready = false
+    public var retries: UInt64 = 0
+    public var hedges: UInt64 = 0
+    public var failovers: UInt64 = 0
+    public var heartbeatMisses: UInt64 = 0
+    public var overloaded: UInt64 = 0
+    public var lowCoverage: UInt64 = 0
+    public var lateReplies: UInt64 = 0
+    public var completeReplies: UInt64 = 0
+    public var inFlight: UInt32 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -51,6 +62,9 @@ public struct StatusResponse: Equatable, Sendable {
         m.requests = requests; m.errors = errors; m.degraded = degraded
         m.p50_micros = p50Micros; m.p90_micros = p90Micros; m.p99_micros = p99Micros
         m.ready = ready ? 1 : 0
+        m.retries = retries; m.hedges = hedges; m.failovers = failovers; m.heartbeat_misses = heartbeatMisses
+        m.overloaded = overloaded; m.low_coverage = lowCoverage; m.late_replies = lateReplies
+        m.complete_replies = completeReplies; m.in_flight = inFlight
         let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
             var c = Efficientrec__V1__ShardStatus()
             efficientrec__v1__shard_status__init(&c)
@@ -60,6 +74,7 @@ public struct StatusResponse: Equatable, Sendable {
             c.n_clusters = s.clusters.count; c.clusters = arena.array(s.clusters)
             c.alive = s.alive ? 1 : 0
             c.requests = s.requests; c.p50_micros = s.p50Micros; c.p99_micros = s.p99Micros
+            c.replicas = s.replicas; c.replicas_alive = s.replicasAlive
             return arena.object(c)
         }
         m.n_shards = shards.count
@@ -73,6 +88,9 @@ public struct StatusResponse: Equatable, Sendable {
         requests = c.requests; errors = c.errors; degraded = c.degraded
         p50Micros = c.p50_micros; p90Micros = c.p90_micros; p99Micros = c.p99_micros
         ready = c.ready != 0
+        retries = c.retries; hedges = c.hedges; failovers = c.failovers; heartbeatMisses = c.heartbeat_misses
+        overloaded = c.overloaded; lowCoverage = c.low_coverage; lateReplies = c.late_replies
+        completeReplies = c.complete_replies; inFlight = c.in_flight
         guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
         for k in 0..<c.n_shards {
             guard let p = c.shards?[k]?.pointee else { continue }
@@ -83,6 +101,7 @@ public struct StatusResponse: Equatable, Sendable {
             s.clusters = try CRead.values(p.n_clusters, p.clusters, field: "shards.clusters", limit: limits.maxClusters)
             s.alive = p.alive != 0
             s.requests = p.requests; s.p50Micros = p.p50_micros; s.p99Micros = p.p99_micros
+            s.replicas = p.replicas; s.replicasAlive = p.replicas_alive
             shards.append(s)
         }
     }

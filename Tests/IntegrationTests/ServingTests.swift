@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import RecApp
 import RecCluster
+import RecData
+import RecModel
 import RecServer
 import RecTestSupport
 import RecWire
@@ -107,6 +109,65 @@ final class ServingTests: XCTestCase {
         XCTAssertGreaterThan(partial.coverage, 0)
         XCTAssertTrue(partial.degradedReasons.contains { $0.contains("shard 1") }, "\(partial.degradedReasons)")
         XCTAssertEqual(partial.itemIDs.count, 10)
+    }
+
+    func testAKilledReplicaIsSurvivedWithFullCoverageAndExactAnswers() throws {
+        let model = Self.fixture.model
+        var workers: [LocalProcess] = []
+        var endpoints: [[String]] = [[], []]
+        for shard in 0..<2 {
+            for _ in 0..<2 {
+                let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "2", "--bind", "tcp://127.0.0.1:*"])
+                workers.append(w)
+                endpoints[shard].append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+            }
+        }
+        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.map { $0.joined(separator: "|") }.joined(separator: ","),
+                                      "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "30", "--default-deadline-ms", "2000"])
+        defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        // Offline answers for 60 users' histories, from the same model file.
+        let loaded = try ModelFile.load(path: model)
+        let log = try InteractionLog.read(path: Self.fixture.dir + "/interactions.tsv")
+        var expected: [String: [String]] = [:]
+        var messages: [(id: String, bytes: [UInt8])] = []
+        var vote = loaded.makeVote()
+        for u in 0..<60 {
+            let h = log.history(of: u)
+            let ids = h.items.map { log.items[$0] }
+            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
+            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
+                .map { loaded.items[$0.index] }
+            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
+                .serializedBytes()))
+        }
+        let client = try QueryClient(coordinator: endpoint)
+        func check(_ replies: [String: ServerMessage], _ phase: String) {
+            XCTAssertEqual(replies.count, messages.count, phase)
+            for (id, reply) in replies {
+                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
+                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
+                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
+            }
+        }
+        check(try client.exchange(messages, window: 8), "before")
+        // Kill one replica of shard 1 with SIGKILL, then ask again at once: sub-requests sent to it
+        // before the heartbeat notices are retried on its sibling after the attempt timeout.
+        kill(workers[2].pid, SIGKILL)
+        check(try client.exchange(messages.map { ($0.id, $0.bytes) }, window: 8), "after the kill")
+        // Within the heartbeat timeout (350 ms) the silent replica is declared dead.
+        var status = StatusResponse(requestID: "")
+        for n in 0..<30 {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(n)")), id: "s\(n)") else { return XCTFail("no status") }
+            status = s
+            if s.shards[1].replicasAlive == 1 { break }
+            usleep(100_000)
+        }
+        XCTAssertGreaterThan(status.retries + status.failovers, 0, "some work was moved off the dead replica")
+        XCTAssertEqual(status.shards[1].replicasAlive, 1, "the dead replica is out of rotation")
+        XCTAssertEqual(status.shards[0].replicasAlive, 2)
+        XCTAssertGreaterThanOrEqual(status.heartbeatMisses, 1)
+        check(try client.exchange(messages, window: 8), "with the replica gone")
     }
 
     func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {

@@ -47,10 +47,15 @@ struct  Efficientrec__V1__ShardStatus
   uint64_t requests;
   uint32_t p50_micros;
   uint32_t p99_micros;
+  /*
+   * Workers configured for this shard, and those answering heartbeats.
+   */
+  uint32_t replicas;
+  uint32_t replicas_alive;
 };
 #define EFFICIENTREC__V1__SHARD_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__shard_status__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Efficientrec__V1__StatusResponse
@@ -67,10 +72,25 @@ struct  Efficientrec__V1__StatusResponse
   size_t n_shards;
   Efficientrec__V1__ShardStatus **shards;
   protobuf_c_boolean ready;
+  /*
+   * Reliability counters since start: sub-requests re-sent to a sibling replica; speculative
+   * backups sent; sub-requests moved off a worker declared dead; workers declared dead by
+   * heartbeat silence; requests refused as overloaded; answers refused for low coverage; replies
+   * that came after their request was settled; replies with coverage 1; requests in flight now.
+   */
+  uint64_t retries;
+  uint64_t hedges;
+  uint64_t failovers;
+  uint64_t heartbeat_misses;
+  uint64_t overloaded;
+  uint64_t low_coverage;
+  uint64_t late_replies;
+  uint64_t complete_replies;
+  uint32_t in_flight;
 };
 #define EFFICIENTREC__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Efficientrec__V1__StatusRequest methods */
