@@ -24,12 +24,9 @@ public struct ClusterJob {
         guard replicas >= 1, replicas <= 8 else { throw AppError("--replicas must be between 1 and 8") }
         guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
         guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
-        let (stop, sources) = SignalStop.install()
+        let stop = SignalStop.install()
         var children: [LocalProcess] = []
-        defer {
-            for c in children.reversed() { c.terminate() }
-            _ = sources
-        }
+        defer { for c in children.reversed() { c.terminate() } }
         func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
         var groups: [[String]] = []
         for shard in 0..<shards {
@@ -58,6 +55,13 @@ public struct ClusterJob {
             usleep(100_000)
         }
         Terminal.log("stopping \(children.count) processes")
+        // Coordinator first (it drains), then the workers; each must exit 0 on SIGTERM by itself.
+        let stubborn = children.reversed().filter { !$0.terminate() }
+        children = []
+        if !stubborn.isEmpty {
+            throw AppError("\(stubborn.count) process(es) did not exit cleanly on SIGTERM: "
+                           + stubborn.map { "pid \($0.pid) (status \($0.status))" }.joined(separator: ", "))
+        }
     }
 }
 
@@ -103,12 +107,20 @@ public final class LocalProcess {
     }
 
     /// SIGTERM, then SIGKILL after two seconds; waits for the exit, so nothing is left behind.
-    public func terminate() {
-        guard process.isRunning else { return }
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(pid, SIGKILL) }
+    /// True when the process exited by itself with status 0.
+    @discardableResult
+    public func terminate() -> Bool {
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            let deadline = Date().addingTimeInterval(2)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                kill(pid, SIGKILL)
+                process.waitUntilExit()
+                return false
+            }
+        }
         process.waitUntilExit()
+        return process.terminationReason == .exit && process.terminationStatus == 0
     }
 }

@@ -25,13 +25,12 @@ public struct WorkerJob {
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
         let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind) }
-        let (stop, sources) = SignalStop.install()
+        let stop = SignalStop.install()
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         Terminal.log("worker shard \(shard)/\(shards): model \(loaded.version), \(server.core.ownedClusters.count) clusters, "
                      + "\(server.core.heldEntries) shortlist entries")
         try AppError.wrap { try server.run(until: stop) }
         Terminal.log("worker shard \(shard): stopped after \(server.core.answered) queries")
-        _ = sources
     }
 }
 
@@ -56,13 +55,12 @@ public struct CoordinatorJob {
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration) }
-        let (stop, sources) = SignalStop.install()
+        let stop = SignalStop.install()
         announce("coordinator listening on \(server.endpoint)")
         Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: "
                      + workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))
         try AppError.wrap { try server.run(until: stop) }
         let s = server.core.statistics
         Terminal.log("coordinator: stopped after \(s.requests) requests (\(s.errors) errors, \(s.degraded) degraded)")
-        _ = sources
     }
 }

@@ -4,16 +4,21 @@ import RecServer
 
 /// SIGINT and SIGTERM set a stop flag (the I/O loops notice within their poll timeout).
 enum SignalStop {
-    static func install() -> (StopFlag, [DispatchSourceSignal]) {
+    /// The signal sources live as long as the process: an optimised build may release a local
+    /// after its last use, and a released source stops delivering (SIGTERM was then ignored).
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Call once per process, from the main thread, before serving.
+    static func install() -> StopFlag {
         let flag = StopFlag()
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+        sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { flag.stop() }
             source.resume()
             return source
         }
-        return (flag, sources)
+        return flag
     }
 }
 

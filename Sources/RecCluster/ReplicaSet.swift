@@ -17,6 +17,8 @@ public struct ReplicaSet: Sendable {
     public private(set) var alive: [Bool]
     /// When each worker was last heard from (any frame), µs.
     public private(set) var lastHeard: [UInt64]
+    /// Announced it is shutting down: gets no new work even while it still answers.
+    public private(set) var draining: [Bool]
     /// Exponentially weighted mean reply latency per worker, µs (0 until the first reply).
     public private(set) var latency: [Double]
     private var cursor: [Int]
@@ -35,6 +37,7 @@ public struct ReplicaSet: Sendable {
         shardOfWorker = shardOf
         inFlight = Array(repeating: 0, count: shardOf.count)
         alive = Array(repeating: true, count: shardOf.count)
+        draining = Array(repeating: false, count: shardOf.count)
         lastHeard = Array(repeating: now, count: shardOf.count)
         latency = Array(repeating: 0, count: shardOf.count)
         cursor = Array(repeating: 0, count: workers.count)
@@ -73,11 +76,18 @@ public struct ReplicaSet: Sendable {
         if inFlight.indices.contains(worker), inFlight[worker] > 0 { inFlight[worker] -= 1 }
     }
 
-    /// Any frame from `worker` at `now`: it is alive.
+    /// Any frame from `worker` at `now`: it is alive (unless it announced it is draining).
     public mutating func heard(_ worker: Int, now: UInt64) {
         guard alive.indices.contains(worker) else { return }
-        alive[worker] = true
+        if !draining[worker] { alive[worker] = true }
         lastHeard[worker] = max(lastHeard[worker], now)
+    }
+
+    /// A heartbeat from `worker` said whether it is shutting down (a restarted process says not).
+    public mutating func setDraining(_ worker: Int, _ value: Bool) {
+        guard draining.indices.contains(worker) else { return }
+        draining[worker] = value
+        alive[worker] = !value
     }
 
     /// A reply from `worker` that took `micros`.

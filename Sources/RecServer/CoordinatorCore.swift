@@ -35,6 +35,8 @@ public struct CoordinatorCore {
     var hedgeDelay: [UInt64]
     /// Scratch for merging a finished request's partial votes (empty between requests).
     var mergeScratch: VoteAccumulator
+    /// Set by `beginDrain`.
+    public private(set) var draining = false
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
@@ -82,6 +84,10 @@ public struct CoordinatorCore {
         replicas.heard(worker, now: now)
         switch message {
         case let .heartbeat(h):
+            if h.draining != replicas.draining[worker] {
+                if h.draining { statistics.drainingWorkers += 1 }
+                replicas.setDraining(worker, h.draining)
+            }
             if Int(h.shard) != shard || h.modelVersion != model.version {
                 // A worker serving another shard or model must not get this shard's traffic.
                 statistics.misconfiguredWorkers += 1
@@ -135,7 +141,14 @@ public struct CoordinatorCore {
 
     // MARK: Steps
 
+    /// Shutting down: requests in flight finish; new ones are refused as `overloaded`.
+    public mutating func beginDrain() { draining = true }
+
     private mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
+        guard !draining else {
+            statistics.overloaded += 1
+            return [reject(routing, requestID: r.requestID, code: .overloaded, "the coordinator is shutting down; retry elsewhere")]
+        }
         guard pending.count < configuration.maxInFlight else {
             statistics.overloaded += 1
             return [reject(routing, requestID: r.requestID, code: .overloaded,

@@ -38,10 +38,18 @@ public final class CoordinatorServer {
         outbox = Array(repeating: [], count: workers.count)
     }
 
+    /// Serves until `stop` is set, then drains: requests in flight are answered (by their deadline
+    /// at the latest) while new ones get a fast `overloaded` error, and only then do the sockets close.
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
         let sockets = [frontend] + workers
-        while !stop.isStopped {
+        var drainUntil: UInt64?
+        while true {
+            if stop.isStopped && drainUntil == nil {
+                core.beginDrain()
+                drainUntil = WallClock.nowMicros() + core.configuration.defaultDeadlineMicros + 100_000
+            }
+            if let limit = drainUntil, core.inFlight == 0 || WallClock.nowMicros() > limit { break }
             let now = WallClock.nowMicros(), next = core.nextWakeup
             let timeout = next <= now ? 0 : min(100, Int((next - now + 999) / 1_000))
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)

@@ -16,6 +16,8 @@ public struct CoordinatorStatistics: Sendable {
     public var heartbeatMisses: UInt64 = 0
     public var undeliverable: UInt64 = 0
     public var misconfiguredWorkers: UInt64 = 0
+    /// Workers that announced they are shutting down (taken out of rotation).
+    public var drainingWorkers: UInt64 = 0
     /// Requests refused because too many were in flight; answers refused for low coverage.
     public var overloaded: UInt64 = 0
     public var lowCoverage: UInt64 = 0

@@ -14,6 +14,8 @@ public struct ShardWorkerCore {
     private let shortlists: Shortlists
     private var accumulator: VoteAccumulator
     private var excludedMask: [Bool]
+    /// Shutting down: heartbeats say so, so coordinators send no new work.
+    public var draining = false
     public private(set) var answered = 0
     public private(set) var expired = 0
 
@@ -68,12 +70,17 @@ public struct ShardWorkerCore {
         return .reply(reply)
     }
 
+    /// This worker's heartbeat (saying whether it is draining).
+    public func heartbeat(now: UInt64) -> WorkerMessage {
+        .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining))
+    }
+
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.
     public mutating func handle(bytes: [UInt8], now: UInt64) -> WorkerMessage {
         do {
             switch try CoordinatorMessage(serializedBytes: bytes) {
             case let .query(q): return handle(q, now: now)
-            case .heartbeat: return .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now))
+            case .heartbeat: return heartbeat(now: now)
             }
         } catch {
             return .error(ErrorReply(requestID: "", code: error.replyCode, message: error.description))

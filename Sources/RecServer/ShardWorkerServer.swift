@@ -21,20 +21,44 @@ public final class ShardWorkerServer {
         endpoint = try socket.lastEndpoint()
     }
 
-    /// Serves until `stop` is set; returns after closing the socket.
+    /// How long a stopping worker keeps answering after announcing it is draining: until no frame
+    /// has come for `drainQuiet`, at most `drainLimit` (µs).
+    public var drainQuiet: UInt64 = 200_000
+    public var drainLimit: UInt64 = 1_500_000
+
+    /// Serves until `stop` is set, then drains: tells every coordinator it has heard from that it is
+    /// shutting down (a heartbeat with `draining`), answers what still arrives until it goes quiet,
+    /// and returns after closing the socket.
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
-        while !stop.isStopped {
-            let ready = try poller.wait(sockets: [socket], timeoutMilliseconds: 100)
+        var peers = Set<[UInt8]>()
+        var drainStarted: UInt64?
+        var lastFrame = WallClock.nowMicros()
+        while true {
+            let now = WallClock.nowMicros()
+            if stop.isStopped && drainStarted == nil {
+                drainStarted = now
+                lastFrame = now
+                core.draining = true
+                let beat = core.heartbeat(now: now).serializedBytes()
+                for peer in peers { _ = try? socket.send([peer, beat]) }
+            }
+            if let started = drainStarted, now - lastFrame > drainQuiet || now - started > drainLimit { break }
+            let ready = try poller.wait(sockets: [socket], timeoutMilliseconds: drainStarted == nil ? 100 : 20)
             guard ready.sockets[0] else { continue }
             // Drain everything waiting before polling again.
             while let frames = try socket.receive() {
                 guard frames.count >= 2 else { continue }
+                peers.insert(frames[0])
                 // [peer, query, query, ...]: a batch (protocols/README.md); one reply frame per query, in order.
                 var replies = [frames[0]]
                 replies.reserveCapacity(frames.count)
                 let now = WallClock.nowMicros()
-                for payload in frames.dropFirst() { replies.append(core.handle(bytes: payload, now: now).serializedBytes()) }
+                for payload in frames.dropFirst() {
+                    let answer = core.handle(bytes: payload, now: now)
+                    if case .heartbeat = answer {} else { lastFrame = now } // heartbeats do not keep a drain going
+                    replies.append(answer.serializedBytes())
+                }
                 do { try socket.send(replies) } catch where error.isHostUnreachable {
                     continue // the coordinator went away; nothing to deliver to
                 }

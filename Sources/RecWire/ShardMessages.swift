@@ -81,11 +81,14 @@ public struct Heartbeat: Equatable, Sendable {
     public var shard: UInt32
     public var modelVersion: String
     public var sentUnixMicros: UInt64
+    /// Sent by a worker that is shutting down.
+    public var draining: Bool
 
-    public init(shard: UInt32, modelVersion: String, sentUnixMicros: UInt64) {
+    public init(shard: UInt32, modelVersion: String, sentUnixMicros: UInt64, draining: Bool = false) {
         self.shard = shard
         self.modelVersion = modelVersion
         self.sentUnixMicros = sentUnixMicros
+        self.draining = draining
     }
 
     func makeC(_ arena: CArena) -> Efficientrec__V1__Heartbeat {
@@ -94,6 +97,7 @@ public struct Heartbeat: Equatable, Sendable {
         m.shard = shard
         m.model_version = arena.string(modelVersion)
         m.sent_unix_micros = sentUnixMicros
+        m.draining = draining ? 1 : 0
         return m
     }
 
@@ -101,5 +105,6 @@ public struct Heartbeat: Equatable, Sendable {
         shard = c.shard
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
         sentUnixMicros = c.sent_unix_micros
+        draining = c.draining != 0
     }
 }

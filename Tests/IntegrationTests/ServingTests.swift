@@ -73,7 +73,7 @@ final class ServingTests: XCTestCase {
         let deadline = Date().addingTimeInterval(10)
         while cluster.isRunning && Date() < deadline { usleep(20_000) }
         XCTAssertFalse(cluster.isRunning)
-        XCTAssertEqual(cluster.status, 0)
+        XCTAssertEqual(cluster.status, 0, "every child exited 0 on SIGTERM by itself (cluster fails otherwise)")
         for pid in children { XCTAssertNotEqual(kill(pid, 0), 0, "process \(pid) outlived the cluster") }
     }
 
@@ -168,6 +168,46 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(status.shards[0].replicasAlive, 2)
         XCTAssertGreaterThanOrEqual(status.heartbeatMisses, 1)
         check(try client.exchange(messages, window: 8), "with the replica gone")
+    }
+
+    func testASIGTERMedReplicaDrainsWithoutAFailedOrRedoneRequest() throws {
+        let model = Self.fixture.model
+        var workers: [LocalProcess] = []
+        var endpoints: [String] = []
+        for _ in 0..<2 {
+            let w = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+        }
+        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.joined(separator: "|"),
+                                      "--bind", "tcp://127.0.0.1:*"])
+        defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        let messages = (0..<400).map { n -> (id: String, bytes: [UInt8]) in
+            let items = (0..<8).map { "i\(1 + (n * 7 + $0 * 3) % 90)" }
+            return ("q\(n)", ClientMessage.recommend(RecommendRequest(requestID: "q\(n)", itemIDs: items, ratings: Array(repeating: 5, count: 8), k: 10))
+                .serializedBytes())
+        }
+        // SIGTERM one replica while requests are pipelined through the pair.
+        let victim = workers[0].pid
+        let stopper = Thread { usleep(150_000); kill(victim, SIGTERM) }
+        stopper.start()
+        var replies: [String: ServerMessage] = [:]
+        for chunk in stride(from: 0, to: messages.count, by: 50) {
+            replies.merge(try client.exchange(Array(messages[chunk..<min(messages.count, chunk + 50)]), window: 4)) { $1 }
+            usleep(50_000)
+        }
+        XCTAssertEqual(replies.count, messages.count)
+        XCTAssertTrue(replies.values.allSatisfy { if case let .recommend(r) = $0 { return r.coverage == 1 } else { return false } },
+                      "every reply complete")
+        let deadline = Date().addingTimeInterval(5)
+        while workers[0].isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(workers[0].isRunning)
+        XCTAssertTrue(workers[0].terminate(), "the drained worker exited 0 by itself")
+        guard case let .status(status) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
+        XCTAssertEqual(status.shards[0].replicasAlive, 1)
+        XCTAssertEqual(status.retries + status.failovers, 0, "the drain moved traffic before the worker left: nothing was redone")
     }
 
     func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {

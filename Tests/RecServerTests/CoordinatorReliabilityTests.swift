@@ -199,6 +199,44 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(d.recommendations.count, 3)
     }
 
+    func testDrainingFinishesWhatIsInFlightAndRefusesNewWork() throws {
+        var d = try Driver(shards: 2, replicas: 1, now: start)
+        d.send(request("in-flight"))
+        d.core.beginDrain()
+        d.send(request("late"))
+        XCTAssertEqual(d.errors.map(\.code), [.overloaded])
+        XCTAssertTrue(d.errors.first?.message.contains("shutting down") == true)
+        d.deliver()
+        XCTAssertEqual(d.recommendations.map(\.requestID), ["in-flight"])
+        XCTAssertEqual(d.recommendations.first?.coverage, 1)
+        XCTAssertEqual(d.core.inFlight, 0)
+    }
+
+    func testADrainingWorkerGetsNoNewWorkButItsAnswersCount() throws {
+        var d = try Driver(shards: 1, replicas: 2, now: start)
+        d.send(request("a"))
+        let first = d.toWorkers.last!.worker
+        d.workers[first].draining = true
+        // Its answer to the heartbeat announces the drain; the query it already has is still answered.
+        d.apply(d.core.onTick(now: d.now))
+        d.deliver()
+        XCTAssertTrue(d.core.replicas.draining[first])
+        XCTAssertFalse(d.core.replicas.alive[first])
+        XCTAssertEqual(d.recommendations.map(\.requestID), ["a"])
+        XCTAssertEqual(d.core.statistics.drainingWorkers, 1)
+        for n in 0..<5 {
+            d.send(request("b\(n)"))
+            XCTAssertEqual(d.toWorkers.last?.worker, 1 - first, "new work goes to the sibling")
+            d.deliver()
+        }
+        XCTAssertEqual(d.core.statistics.retries + d.core.statistics.failovers, 0, "nothing had to be redone")
+        // A restarted process on that endpoint says it is not draining: back in rotation.
+        d.workers[first].draining = false
+        d.advance(by: 100_000)
+        XCTAssertTrue(d.core.replicas.alive[first])
+        XCTAssertFalse(d.core.replicas.draining[first])
+    }
+
     func testBelowTheMinimumCoverageTheClientGetsAnErrorNamingTheMissingShards() throws {
         var configuration = CoordinatorCore.Configuration()
         configuration.minCoverage = 1

@@ -83,10 +83,15 @@ struct  Efficientrec__V1__Heartbeat
   uint32_t shard;
   char *model_version;
   uint64_t sent_unix_micros;
+  /*
+   * Worker -> coordinator: this worker is shutting down; send it no new work (it still answers
+   * what it has for a grace period).
+   */
+  protobuf_c_boolean draining;
 };
 #define EFFICIENTREC__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__heartbeat__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 typedef enum {
