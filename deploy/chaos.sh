@@ -6,7 +6,8 @@
 #   coordinator's resident memory grew by less than 20 % after warm-up.
 #
 #   deploy/chaos.sh [MODEL] [HISTORIES]
-#   environment: SECONDS_TOTAL (60), KILL_EVERY (10), DOWNTIME (1), CONCURRENCY (16), DEADLINE_MS (500)
+#   environment: SECONDS_TOTAL (60), KILL_EVERY (10), DOWNTIME (1), CONCURRENCY (16), DEADLINE_MS (500),
+#                COORDINATOR_FLAGS (extra coordinator flags, e.g. "--hedge-budget 0.05")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-60}
@@ -55,7 +56,7 @@ start_worker() {
 
 for k in 0 1 2 3; do start_worker "$k"; done
 "$bin" coordinator --model "$model" --bind "tcp://127.0.0.1:$base" --default-deadline-ms "$deadline_ms" \
-  --workers "${endpoints[0]}|${endpoints[1]},${endpoints[2]}|${endpoints[3]}" > "$work/coordinator.out" 2> "$work/coordinator.err" &
+  --workers "${endpoints[0]}|${endpoints[1]},${endpoints[2]}|${endpoints[3]}" ${COORDINATOR_FLAGS:-} > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
 for _ in $(seq 1 300); do grep -q "listening on" "$work/coordinator.out" 2>/dev/null && break; sleep 0.05; done
 endpoint="tcp://127.0.0.1:$base"
@@ -95,8 +96,8 @@ p99=$(echo "$line" | sed -E 's/.*p99 ([0-9]+) us.*/\1/')
 errors=$(echo "$line" | sed -E 's/.*; ([0-9]+) errors.*/\1/')
 degraded=$(echo "$line" | sed -E 's/.* ([0-9]+) degraded.*/\1/')
 unanswered=$(echo "$line" | sed -E 's/.* ([0-9]+) without reply.*/\1/')
-complete=$(awk -v c="$completed" -v d="$degraded" 'BEGIN { printf "%.4f", c > 0 ? (c - d) / c : 0 }')
-growth=$(awk -v a="$rss_warm" -v b="$rss_end" 'BEGIN { printf "%.1f", a > 0 ? 100 * (b - a) / a : 0 }')
+complete=$(awk -v c="$completed" -v d="$degraded" 'BEGIN { printf "%.4f", (c > 0 ? (c - d) / c : 0) }')
+growth=$(awk -v a="$rss_warm" -v b="$rss_end" 'BEGIN { printf "%.1f", (a > 0 ? 100 * (b - a) / a : 0) }')
 echo "chaos: $kills workers killed; $completed replies, $errors errors, $unanswered without reply, $degraded degraded;" \
      "coverage 1 in $(awk -v x="$complete" 'BEGIN { printf "%.2f", 100 * x }') %; p99 $p99 us (deadline $((deadline_ms * 1000)) us);" \
      "coordinator RSS ${rss_warm} kB after warm-up -> ${rss_end} kB at the end (${growth} %)"
