@@ -95,8 +95,9 @@ public struct CoordinatorCore {
             }
             return []
         case let .reply(r):
-            guard let id = UInt64(r.requestID), var p = pending.removeValue(forKey: id), let attempt = p.attempts[shard],
-                  attempt.outstanding.contains(worker) else {
+            // Look before taking the state out: a duplicate (hedged) answer must not lose the request.
+            guard let id = UInt64(r.requestID), let attempt = pending[id]?.attempts[shard], attempt.outstanding.contains(worker),
+                  var p = pending.removeValue(forKey: id) else {
                 statistics.lateReplies += 1
                 return []
             }

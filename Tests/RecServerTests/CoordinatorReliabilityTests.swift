@@ -81,16 +81,16 @@ final class CoordinatorReliabilityTests: XCTestCase {
         }
     }
 
-    func request(_ id: String, deadline: UInt64 = 0) -> RecommendRequest {
+    func request(_ id: String, deadline: UInt64 = 0, user: Int = 17) -> RecommendRequest {
         let log = CoordinatorCoreTests.dataset.log
-        let h = log.history(of: 17)
+        let h = log.history(of: user)
         return RecommendRequest(requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline)
     }
 
-    func offlineItems() -> [String] {
+    func offlineItems(user: Int = 17) -> [String] {
         let model = CoordinatorCoreTests.model
         let log = CoordinatorCoreTests.dataset.log
-        let h = log.history(of: 17)
+        let h = log.history(of: user)
         let (history, _) = model.mapHistory(itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings)
         var vote = model.makeVote()
         return model.recommend(history: history, attributes: model.attributes.encode(nil), k: 10, vote: &vote).items.map { model.items[$0.index] }
@@ -182,6 +182,39 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(slow.recommendations.count, 40, "answered by the deadline")
         XCTAssertTrue(slow.recommendations.allSatisfy { $0.coverage == 0 })
         XCTAssertEqual(slow.core.replicas.inFlight, [0, 0])
+    }
+
+    func testADuplicateAnswerFromAHedgeDoesNotLoseTheRequest() throws {
+        var configuration = CoordinatorCore.Configuration()
+        var hedging = CoordinatorCore.Configuration.Hedging()
+        hedging.minDelayMicros = 2_000
+        hedging.maxDelayMicros = 2_000
+        configuration.hedging = hedging
+        var d = try Driver(shards: 2, replicas: 2, configuration: configuration, now: start)
+        d.apply(d.core.onTick(now: d.now))
+        d.deliver()
+        // A user whose top clusters live on both shards.
+        let map = try ShardMap(shardCount: 2)
+        let model = CoordinatorCoreTests.model
+        let log = CoordinatorCoreTests.dataset.log
+        let user = try XCTUnwrap((0..<log.users.count).first { u in
+            let h = log.history(of: u)
+            let prepared = model.prepare(history: h, attributes: model.attributes.encode(nil))
+            return FanoutPlan(clusters: prepared.clusters, map: map).subRequests.count == 2
+        })
+        d.send(request("a", user: user))
+        XCTAssertEqual(Set(d.toWorkers.map { d.core.replicas.shardOfWorker[$0.worker] }).count, 2)
+        // Nothing is delivered until both hedges are out; then shard 0's two answers arrive first.
+        d.now += 3_000
+        d.apply(d.core.onTick(now: d.now))
+        XCTAssertEqual(d.core.statistics.hedges, 2)
+        d.deliver(only: Set(d.core.replicas.workers[0]))
+        XCTAssertEqual(d.core.statistics.lateReplies, 1, "the second answer from shard 0 is a duplicate")
+        XCTAssertEqual(d.core.inFlight, 1, "the request is still waiting for shard 1")
+        d.deliver()
+        XCTAssertEqual(d.recommendations.map(\.itemIDs), [offlineItems(user: user)])
+        XCTAssertEqual(d.recommendations.first?.coverage, 1)
+        XCTAssertEqual(d.core.replicas.inFlight, [0, 0, 0, 0])
     }
 
     func testOverloadIsAFastErrorAndCapacityComesBack() throws {
