@@ -5,7 +5,15 @@ import CZeroMQ
 public final class ZMQSocket {
     public enum Kind: Sendable {
         case router, dealer
-        var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+        /// Only for inproc side channels (socket monitors).
+        case pair
+        var raw: Int32 {
+            switch self {
+            case .router: return ZMQ_ROUTER
+            case .dealer: return ZMQ_DEALER
+            case .pair: return ZMQ_PAIR
+            }
+        }
     }
 
     public struct Options: Sendable {
@@ -19,8 +27,22 @@ public final class ZMQSocket {
         public var immediate = false
         /// DEALER: a fixed routing identity (empty: libzmq assigns one).
         public var routingID: [UInt8] = []
+        /// CURVE: this socket's role, if any (set before bind/connect).
+        public var curve: CurveRole?
         public init() {}
     }
+
+    /// CURVE security for one socket.
+    public enum CurveRole: Sendable, Equatable {
+        /// The binding side: proves it holds `keys.secretKey`; clients are vetted by the context's
+        /// ZAP handler (`SecurityGuard`) under the domain `zapDomain`.
+        case server(keys: CurveKeyPair)
+        /// The connecting side: presents `keys` and trusts only `serverKey`.
+        case client(keys: CurveKeyPair, serverKey: String)
+    }
+
+    /// The ZAP domain of every CURVE server socket (enforced, so a missing handler fails closed).
+    public static let zapDomain = "efficientrec"
 
     public let kind: Kind
     let handle: UnsafeMutableRawPointer
@@ -39,6 +61,19 @@ public final class ZMQSocket {
         try set(ZMQ_RCVHWM, options.receiveHighWaterMark, "ZMQ_RCVHWM")
         if kind == .router && options.routerMandatory { try set(ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") }
         if kind == .dealer && options.immediate { try set(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
+        switch options.curve {
+        case let .server(keys)?:
+            try set(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
+            try setText(ZMQ_CURVE_SECRETKEY, keys.secretKey, "ZMQ_CURVE_SECRETKEY")
+            try setText(ZMQ_ZAP_DOMAIN, Self.zapDomain, "ZMQ_ZAP_DOMAIN")
+            try set(ZMQ_ZAP_ENFORCE_DOMAIN, 1, "ZMQ_ZAP_ENFORCE_DOMAIN")
+        case let .client(keys, serverKey)?:
+            try setText(ZMQ_CURVE_SERVERKEY, serverKey, "ZMQ_CURVE_SERVERKEY")
+            try setText(ZMQ_CURVE_PUBLICKEY, keys.publicKey, "ZMQ_CURVE_PUBLICKEY")
+            try setText(ZMQ_CURVE_SECRETKEY, keys.secretKey, "ZMQ_CURVE_SECRETKEY")
+        case nil:
+            break
+        }
         if !options.routingID.isEmpty {
             let rc = options.routingID.withUnsafeBytes { zmq_setsockopt(h, ZMQ_ROUTING_ID, $0.baseAddress, $0.count) }
             if rc != 0 { throw .last("zmq_setsockopt(ZMQ_ROUTING_ID)") }
@@ -50,6 +85,19 @@ public final class ZMQSocket {
     private func set(_ option: Int32, _ value: Int32, _ name: String) throws(TransportError) {
         var v = value
         if zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) != 0 { throw .last("zmq_setsockopt(\(name))") }
+    }
+
+    private func setText(_ option: Int32, _ value: String, _ name: String) throws(TransportError) {
+        let bytes = Array(value.utf8)
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        if rc != 0 { throw .last("zmq_setsockopt(\(name))") }
+    }
+
+    /// Publishes this socket's handshake events on `endpoint` (an inproc PAIR; see `SecurityGuard`).
+    public func monitorHandshakes(on endpoint: String) throws(TransportError) {
+        let events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        if zmq_socket_monitor(handle, endpoint, events) != 0 { throw .last("zmq_socket_monitor(\(endpoint))") }
     }
 
     public func bind(_ endpoint: String) throws(TransportError) {
