@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
-        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire"]),
+        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire", "RecTransport"]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

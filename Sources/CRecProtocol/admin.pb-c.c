@@ -335,7 +335,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[19] =
+static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[21] =
 {
   {
     "request_id",
@@ -565,12 +565,38 @@ static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "auth_refused",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, auth_refused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handshake_failures",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, handshake_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__status_response__field_indices_by_name[] = {
+  19,   /* field[19] = auth_refused */
   17,   /* field[17] = complete_replies */
   4,   /* field[4] = degraded */
   3,   /* field[3] = errors */
   12,   /* field[12] = failovers */
+  20,   /* field[20] = handshake_failures */
   13,   /* field[13] = heartbeat_misses */
   11,   /* field[11] = hedges */
   18,   /* field[18] = in_flight */
@@ -590,7 +616,7 @@ static const unsigned efficientrec__v1__status_response__field_indices_by_name[]
 static const ProtobufCIntRange efficientrec__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
 {
@@ -600,7 +626,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
   "Efficientrec__V1__StatusResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__StatusResponse),
-  19,
+  21,
   efficientrec__v1__status_response__field_descriptors,
   efficientrec__v1__status_response__field_indices_by_name,
   1,  efficientrec__v1__status_response__number_ranges,

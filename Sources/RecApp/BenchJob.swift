@@ -9,6 +9,7 @@ public struct BenchJob {
     public var concurrency: Int
     public var duration: Double
     public var k: Int
+    public var security: CurveSettings?
 
     public init(coordinator: String, histories: String, concurrency: Int, duration: Double, k: Int) {
         self.coordinator = coordinator
@@ -28,7 +29,7 @@ public struct BenchJob {
             return RecommendRequest(requestID: "", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: UInt32(k))
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
-        let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator) }
+        let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator, security: security) }
         let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration) }
         print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")
         print(report.description)
@@ -40,17 +41,19 @@ public struct BenchJob {
 /// `efficientrec status`: the coordinator's counters, latency percentiles and shards.
 public struct StatusJob {
     public var coordinator: String
+    public var security: CurveSettings?
     public init(coordinator: String) { self.coordinator = coordinator }
 
     public func run() throws(AppError) {
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator) }
+        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
         let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
         guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
         print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)")
         print("requests \(s.requests) (\(s.inFlight) in flight), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
               + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
         print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
-              + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies)")
+              + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
+              + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures)")
         for shard in s.shards {
             print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
                   + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"

@@ -96,3 +96,6 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
 
 /// The coordinator's tunables (deadline, overload limit, minimum coverage, heartbeats, failover, hedging).
 public typealias CoordinatorSettings = CoordinatorCore.Configuration
+
+/// CURVE material of one process (see `CurveKeyFiles.settings`).
+public typealias SecuritySettings = CurveSettings

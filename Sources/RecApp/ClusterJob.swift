@@ -7,6 +7,8 @@ public struct ClusterJob {
     public var model: String
     public var shards: Int
     public var replicas = 1
+    /// CURVE key directory (see `CurveKeyFiles.clusterKeys`); nil runs in plaintext.
+    public var keys: String?
     /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
     public var port: Int
     /// The `efficientrec` binary the worker and coordinator processes run (default: this one).
@@ -24,6 +26,13 @@ public struct ClusterJob {
         guard replicas >= 1, replicas <= 8 else { throw AppError("--replicas must be between 1 and 8") }
         guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
         guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
+        var workerSecurity: [String] = [], coordinatorSecurity: [String] = []
+        if let keys {
+            let k = try CurveKeyFiles.clusterKeys(in: keys)
+            workerSecurity = ["--curve-secret", k.worker + ".key", "--curve-clients", k.coordinator + ".pub"]
+            coordinatorSecurity = ["--curve-secret", k.coordinator + ".key", "--curve-clients", k.clients, "--curve-worker-key", k.worker + ".pub"]
+            announce("secured with CURVE: clients use --curve-secret \(k.client).key --curve-server-key \(k.coordinator).pub")
+        }
         let stop = SignalStop.install()
         var children: [LocalProcess] = []
         defer { for c in children.reversed() { c.terminate() } }
@@ -33,7 +42,7 @@ public struct ClusterJob {
             var group: [String] = []
             for replica in 0..<replicas {
                 let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
-                                                                 "--bind", endpoint(1 + shard * replicas + replica)])
+                                                                 "--bind", endpoint(1 + shard * replicas + replica)] + workerSecurity)
                 children.append(child)
                 let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
                 group.append(String(line.split(separator: " ").last!))
@@ -43,7 +52,7 @@ public struct ClusterJob {
         }
         let coordinator = try LocalProcess.launch(executable, ["coordinator", "--model", model, "--workers",
                                                                groups.map { $0.joined(separator: "|") }.joined(separator: ","),
-                                                               "--bind", endpoint(0)])
+                                                               "--bind", endpoint(0)] + coordinatorSecurity)
         children.append(coordinator)
         let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)
         announce("coordinator: \(line.split(separator: " ").last!) (pid \(coordinator.pid))")

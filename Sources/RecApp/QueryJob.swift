@@ -13,6 +13,7 @@ public struct QueryJob {
     public var k: Int
     public var output: String?
     public var timeoutSeconds: Double = 30
+    public var security: CurveSettings?
 
     public init(coordinator: String, history: String?, histories: String?, users: String?, k: Int, output: String?) {
         self.coordinator = coordinator
@@ -44,7 +45,7 @@ public struct QueryJob {
 
     public func run() throws(AppError) {
         guard (history == nil) != (histories == nil) else { throw AppError("give exactly one of --history and --histories") }
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator) }
+        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
         var requests: [(user: String, request: RecommendRequest)] = []
         if let history {
             let (items, ratings) = try Self.parseHistory(history)

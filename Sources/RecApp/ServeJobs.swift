@@ -11,6 +11,8 @@ public struct WorkerJob {
     public var shard: Int
     public var shards: Int
     public var bind: String
+    /// CURVE: this worker's keys and the coordinator keys it admits.
+    public var security: CurveSettings?
 
     public init(model: String, shard: Int, shards: Int, bind: String) {
         self.model = model
@@ -24,7 +26,7 @@ public struct WorkerJob {
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
-        let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind) }
+        let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security) }
         let stop = SignalStop.install()
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         Terminal.log("worker shard \(shard)/\(shards): model \(loaded.version), \(server.core.ownedClusters.count) clusters, "
@@ -41,6 +43,8 @@ public struct CoordinatorJob {
     public var workers: [[String]]
     public var bind: String
     public var configuration = CoordinatorCore.Configuration()
+    /// CURVE: the coordinator's keys, the client keys it admits, and the workers' public key.
+    public var security: CurveSettings?
 
     public init(model: String, workers: [[String]], bind: String) {
         self.model = model
@@ -54,7 +58,7 @@ public struct CoordinatorJob {
         }
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
-        let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration) }
+        let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security) }
         let stop = SignalStop.install()
         announce("coordinator listening on \(server.endpoint)")
         Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: "

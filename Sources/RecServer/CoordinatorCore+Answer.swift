@@ -57,6 +57,7 @@ extension CoordinatorCore {
         s.retries = t.retries; s.hedges = t.hedges; s.failovers = t.failovers; s.heartbeatMisses = t.heartbeatMisses
         s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies
         s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(pending.count, Int(UInt32.max)))
+        s.authRefused = t.authRefused; s.handshakeFailures = t.handshakeFailures
         s.shards = (0..<shardMap.shardCount).map { shard in
             var st = ShardStatus()
             st.shard = UInt32(shard)

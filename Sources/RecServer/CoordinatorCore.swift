@@ -54,6 +54,12 @@ public struct CoordinatorCore {
 
     public var inFlight: Int { pending.count }
 
+    /// The socket layer reports its CURVE counters (shown by `status`).
+    public mutating func noteSecurity(refused: Int, handshakeFailures: Int) {
+        statistics.authRefused = UInt64(max(0, refused))
+        statistics.handshakeFailures = UInt64(max(0, handshakeFailures))
+    }
+
     /// When `onTick` next has work: the earliest timer or heartbeat.
     public var nextWakeup: UInt64 {
         min(timers.min?.time ?? UInt64.max, nextHeartbeat)

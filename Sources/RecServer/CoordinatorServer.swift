@@ -13,6 +13,8 @@ public final class CoordinatorServer {
     private let workers: [ZMQSocket]
     public let endpoint: String
     public private(set) var droppedToShards = 0
+    /// The ZAP handler when clients must authenticate (CURVE).
+    public private(set) var securityGuard: SecurityGuard?
     /// Sub-requests waiting to leave, per worker: sent as one multipart message per worker once the
     /// frames read so far are handled (see "Batching" in protocols/README.md).
     private var outbox: [[[UInt8]]]
@@ -20,18 +22,27 @@ public final class CoordinatorServer {
     public static let batchLimit = 64
 
     /// `workerEndpoints[s]` are the replicas serving shard s of `workerEndpoints.count`.
+    /// With `security`, clients must present a listed CURVE key and workers are reached over CURVE
+    /// with `security.serverKey`.
     public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
-                configuration: CoordinatorCore.Configuration = .init()) throws {
+                configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
                                now: WallClock.nowMicros())
         let context = try ZMQContext()
         self.context = context
-        frontend = try ZMQSocket(context: context, kind: .router)
+        if let security {
+            securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients)
+            frontend = try ZMQSocket(context: context, kind: .router, options: security.serverOptions)
+            try securityGuard!.guardSocket(frontend)
+        } else {
+            frontend = try ZMQSocket(context: context, kind: .router)
+        }
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
+        let workerOptions = try security?.clientOptions() ?? ZMQSocket.Options()
         workers = try workerEndpoints.flatMap { $0 }.map { e in
-            let s = try ZMQSocket(context: context, kind: .dealer)
+            let s = try ZMQSocket(context: context, kind: .dealer, options: workerOptions)
             try s.connect(e)
             return s
         }
@@ -54,6 +65,7 @@ public final class CoordinatorServer {
             let timeout = next <= now ? 0 : min(100, Int((next - now + 999) / 1_000))
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
             if ready.sockets[0] {
+                if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
                 var read = 0
                 while let frames = try frontend.receive() {
                     if frames.count >= 2, let payload = frames.last {
@@ -75,6 +87,7 @@ public final class CoordinatorServer {
             try flush()
         }
         for s in sockets { s.close() }
+        securityGuard?.stop()
     }
 
     private func flush() throws(TransportError) {

@@ -24,6 +24,9 @@ public struct CoordinatorStatistics: Sendable {
     /// Replies by coverage: complete (1) and partial (< 1), and the sum of coverage over all.
     public var completeReplies: UInt64 = 0
     public var coverageSum = 0.0
+    /// Copied from the socket layer's security guard (CURVE), when there is one.
+    public var authRefused: UInt64 = 0
+    public var handshakeFailures: UInt64 = 0
     /// Per shard: sub-requests sent, replies and errors received, and their latency window.
     public var shards: [ShardCounters] = []
     public struct ShardCounters: Sendable {

@@ -28,11 +28,12 @@ public final class LoadGenerator {
     private let context: ZMQContext
     private let socket: ZMQSocket
 
-    public init(coordinator: String) throws(TransportError) {
+    public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
         var options = ZMQSocket.Options()
         options.sendHighWaterMark = 100_000
         options.receiveHighWaterMark = 100_000
+        if let security { options = try security.clientOptions(options) }
         socket = try ZMQSocket(context: context, kind: .dealer, options: options)
         try socket.connect(coordinator)
     }

@@ -8,9 +8,11 @@ public final class QueryClient {
     private let context: ZMQContext
     private let socket: ZMQSocket
 
-    public init(coordinator: String) throws(TransportError) {
+    /// With `security`, the coordinator must prove it holds `security.serverKey`, and this client
+    /// presents `security.keys`.
+    public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, kind: .dealer)
+        socket = try ZMQSocket(context: context, kind: .dealer, options: try security?.clientOptions() ?? .init())
         try socket.connect(coordinator)
     }
 

@@ -13,10 +13,22 @@ public final class ShardWorkerServer {
     /// The bound endpoint (with the real port when bound to `:*`).
     public let endpoint: String
 
-    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String) throws(TransportError) {
+    /// The ZAP handler when coordinators must authenticate (CURVE).
+    public private(set) var securityGuard: SecurityGuard?
+
+    /// With `security`, only coordinators presenting a listed CURVE key are served.
+    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String,
+                security: CurveSettings? = nil) throws(TransportError) {
         core = ShardWorkerCore(model: model, shard: shard, shardMap: shardMap)
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, kind: .router)
+        if let security {
+            let guardian = try SecurityGuard(context: context, allowedClients: security.allowedClients)
+            securityGuard = guardian
+            socket = try ZMQSocket(context: context, kind: .router, options: security.serverOptions)
+            try guardian.guardSocket(socket)
+        } else {
+            socket = try ZMQSocket(context: context, kind: .router)
+        }
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
     }
@@ -65,5 +77,6 @@ public final class ShardWorkerServer {
             }
         }
         socket.close()
+        securityGuard?.stop()
     }
 }

@@ -51,6 +51,8 @@ public struct StatusResponse: Equatable, Sendable {
     public var lateReplies: UInt64 = 0
     public var completeReplies: UInt64 = 0
     public var inFlight: UInt32 = 0
+    public var authRefused: UInt64 = 0
+    public var handshakeFailures: UInt64 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -65,6 +67,7 @@ public struct StatusResponse: Equatable, Sendable {
         m.retries = retries; m.hedges = hedges; m.failovers = failovers; m.heartbeat_misses = heartbeatMisses
         m.overloaded = overloaded; m.low_coverage = lowCoverage; m.late_replies = lateReplies
         m.complete_replies = completeReplies; m.in_flight = inFlight
+        m.auth_refused = authRefused; m.handshake_failures = handshakeFailures
         let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
             var c = Efficientrec__V1__ShardStatus()
             efficientrec__v1__shard_status__init(&c)
@@ -91,6 +94,7 @@ public struct StatusResponse: Equatable, Sendable {
         retries = c.retries; hedges = c.hedges; failovers = c.failovers; heartbeatMisses = c.heartbeat_misses
         overloaded = c.overloaded; lowCoverage = c.low_coverage; lateReplies = c.late_replies
         completeReplies = c.complete_replies; inFlight = c.in_flight
+        authRefused = c.auth_refused; handshakeFailures = c.handshake_failures
         guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
         for k in 0..<c.n_shards {
             guard let p = c.shards?[k]?.pointee else { continue }

@@ -11,6 +11,7 @@ struct Worker: ParsableCommand {
     @Option(help: "Endpoint to bind, e.g. tcp://127.0.0.1:5601 (port * lets the kernel choose).") var bind: String?
     @Option(help: "Cluster config file (JSON); gives the shard count and this worker's endpoint.") var config: String?
     @Option(help: "With --config: which replica of the shard this worker is.") var replica = 0
+    @OptionGroup var curve: ServerCurveOptions
 
     func validate() throws {
         if config == nil {
@@ -33,6 +34,9 @@ struct Worker: ParsableCommand {
                 job = WorkerJob(model: modelPath, shard: shard, shards: c.shards.count, bind: bind ?? c.shards[shard].replicas[replica])
             } else {
                 job = WorkerJob(model: model!, shard: shard, shards: shards!, bind: bind!)
+            }
+            if let secret = curve.curveSecret {
+                job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: nil)
             }
             try job.run()
         }
@@ -57,6 +61,8 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Re-send an unanswered sub-request to a sibling replica after this many ms (default 50).") var attemptTimeoutMs: Int?
     @Option(help: "Hedge: backup sub-requests allowed per primary one (e.g. 0.05); hedging is off unless set.") var hedgeBudget: Double?
     @Option(help: "Hedge once a shard's latency passes this percentile (0.5-1, default 0.95).") var hedgePercentile: Double?
+    @OptionGroup var curve: ServerCurveOptions
+    @Option(help: "CURVE: the workers' public key file (required with --curve-secret).") var curveWorkerKey: String?
 
     func validate() throws {
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
@@ -67,6 +73,7 @@ struct Coordinator: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
         }
         if let problem = overrides.applied(to: .init()).validationError() { throw ValidationError(problem) }
+        if (curve.curveSecret == nil) != (curveWorkerKey == nil) { throw ValidationError("--curve-secret and --curve-worker-key go together") }
     }
 
     /// The command-line settings, in the config file's shape (they override the file's).
@@ -103,6 +110,9 @@ struct Coordinator: ParsableCommand {
             var job = CoordinatorJob(model: modelPath, workers: groups, bind: endpoint)
             job.configuration = overrides.applied(to: settings)
             if let problem = job.configuration.validationError() { throw AppError(problem) }
+            if let secret = curve.curveSecret {
+                job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: curveWorkerKey)
+            }
             try job.run()
         }
     }
@@ -118,6 +128,7 @@ struct Query: ParsableCommand {
     @Option(name: .short, help: "Items per user.") var k = 50
     @Option(help: "Output file (default: standard output).") var output: String?
     @Option(help: "Seconds to wait for all replies.") var timeout: Double = 30
+    @OptionGroup var curve: ClientCurveOptions
 
     func validate() throws {
         guard (history == nil) != (histories == nil) else { throw ValidationError("give exactly one of --history and --histories") }
@@ -127,7 +138,10 @@ struct Query: ParsableCommand {
     func run() throws {
         var job = QueryJob(coordinator: coordinator, history: history, histories: histories, users: users, k: k, output: output)
         job.timeoutSeconds = timeout
-        try runJob { try job.run() }
+        try runJob {
+            job.security = try curve.settings()
+            try job.run()
+        }
     }
 }
 
@@ -138,10 +152,12 @@ struct Cluster: ParsableCommand {
     @Option(help: "Number of shards.") var shards = 3
     @Option(help: "Worker processes per shard.") var replicas = 1
     @Option(help: "Coordinator port (workers take the next ones); 0 lets the kernel choose.") var port = 5600
+    @Option(help: "CURVE: run secured with the key material in this directory (generated when missing).") var keys: String?
 
     func run() throws {
         var job = ClusterJob(model: model, shards: shards, port: port)
         job.replicas = replicas
+        job.keys = keys
         try runJob { try job.run() }
     }
 }
@@ -154,6 +170,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Requests kept in flight.") var concurrency = 1
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(name: .short, help: "Items per request.") var k = 50
+    @OptionGroup var curve: ClientCurveOptions
 
     func validate() throws {
         guard concurrency >= 1, concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
@@ -162,17 +179,25 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency, duration: duration, k: k)
-        try runJob { try job.run() }
+        var job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency, duration: duration, k: k)
+        try runJob {
+            job.security = try curve.settings()
+            try job.run()
+        }
     }
 }
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a coordinator's shards, model version, counters and latency.")
     @Option(help: "Coordinator endpoint.") var coordinator: String
+    @OptionGroup var curve: ClientCurveOptions
 
     func run() throws {
-        try runJob { try StatusJob(coordinator: coordinator).run() }
+        try runJob {
+            var job = StatusJob(coordinator: coordinator)
+            job.security = try curve.settings()
+            try job.run()
+        }
     }
 }
 

@@ -82,6 +82,19 @@ final class CommandLineTests: XCTestCase {
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.stderr.contains(expected), "\(flags): \(bad.stderr)")
         }
+        // CURVE key files: wrong file kinds, mismatched or malformed keys, and flags that go together.
+        XCTAssertEqual(try run(["keys", "generate", "--out", dir + "/k"]).status, 0)
+        TestFixtures.write("public-key = \"tooshort\"\n", to: dir + "/bad.pub")
+        TestFixtures.write("secret-key = oops\n", to: dir + "/bad.key")
+        let worker = ["worker", "--model", dir + "/bad.efr", "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"]
+        for (flags, expected) in [(["--curve-secret", dir + "/k.pub", "--curve-clients", dir + "/k.pub"], "holds no secret-key"),
+                                  (["--curve-secret", dir + "/bad.key", "--curve-clients", dir + "/k.pub"], "expected name = \"value\""),
+                                  (["--curve-secret", dir + "/k.key", "--curve-clients", dir + "/bad.pub"], "not a 40-character Z85 public key"),
+                                  (["--curve-secret", dir + "/k.key"], "--curve-secret and --curve-clients go together")] {
+            let bad = try run(worker + flags)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains(expected), "\(flags): \(bad.stderr)")
+        }
         let help = try run(["--help"])
         for sub in ["train", "recommend", "evaluate", "generate"] { XCTAssertTrue(help.stdout.contains(sub), sub) }
     }

@@ -210,6 +210,44 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(status.retries + status.failovers, 0, "the drain moved traffic before the worker left: nothing was redone")
     }
 
+    func testACURVESecuredClusterIsExactAndRefusesStrangers() throws {
+        let dir = Self.fixture.dir
+        let keys = TestFixtures.temporaryDirectory("keys")
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "2", "--port", "0", "--keys", keys])
+        defer { cluster.terminate() }
+        let endpoint = String(try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60).split(separator: " ")[1])
+        let client = ["--curve-secret", keys + "/clients/client.key", "--curve-server-key", keys + "/coordinator.pub"]
+        XCTAssertTrue(try String(contentsOfFile: keys + "/worker.key", encoding: .utf8).contains("secret-key"))
+        // Exactness holds over encrypted sockets.
+        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+                                   "--output", dir + "/offline-secure.tsv"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "10",
+                                 "--output", dir + "/online-secure.tsv"] + client)
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/online-secure.tsv", encoding: .utf8),
+                       try String(contentsOfFile: dir + "/offline-secure.tsv", encoding: .utf8))
+        // A plaintext client, an unlisted key and a wrong server key get nothing.
+        let stranger = try CLI.run(["keys", "generate", "--out", keys + "/stranger"])
+        XCTAssertEqual(stranger.status, 0, stranger.stderr)
+        let attempts: [(String, [String])] = [
+            ("plaintext", []),
+            ("unlisted key", ["--curve-secret", keys + "/stranger.key", "--curve-server-key", keys + "/coordinator.pub"]),
+            ("wrong server key", ["--curve-secret", keys + "/clients/client.key", "--curve-server-key", keys + "/worker.pub"]),
+        ]
+        for (name, flags) in attempts {
+            let refused = try CLI.run(["query", "--coordinator", endpoint, "--history", "i1:5,i2:4", "--timeout", "1"] + flags)
+            XCTAssertNotEqual(refused.status, 0, "\(name) was answered: \(refused.stdout)")
+            XCTAssertTrue(refused.stderr.contains("no reply"), "\(name): \(refused.stderr)")
+        }
+        let status = try CLI.run(["status", "--coordinator", endpoint] + client)
+        XCTAssertEqual(status.status, 0, status.stderr)
+        let counters = try XCTUnwrap(status.stdout.split(separator: "\n").first { $0.contains("CURVE refused") })
+        let numbers = counters.split(separator: ";").last!.split(separator: ",").map { Int($0.split(separator: " ").last!)! }
+        XCTAssertGreaterThanOrEqual(numbers[0], 1, "the unlisted key was refused and counted: \(counters)")
+        XCTAssertGreaterThanOrEqual(numbers[1], 3, "every failed handshake was counted: \(counters)")
+    }
+
     func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {
         let (cluster, endpoint) = try startCluster(shards: 1)
         defer { cluster.terminate() }

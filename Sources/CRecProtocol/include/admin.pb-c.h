@@ -87,10 +87,16 @@ struct  Efficientrec__V1__StatusResponse
   uint64_t late_replies;
   uint64_t complete_replies;
   uint32_t in_flight;
+  /*
+   * CURVE (when on): clients refused by the ZAP handler (key not listed), and failed handshakes on
+   * the client socket (wrong server key, plaintext peers, refusals).
+   */
+  uint64_t auth_refused;
+  uint64_t handshake_failures;
 };
 #define EFFICIENTREC__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Efficientrec__V1__StatusRequest methods */
