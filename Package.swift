@@ -44,6 +44,12 @@ let package = Package(
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer targets, one per decoder of network input: build with
+        // `swift build --product FuzzClientMessage --sanitize=fuzzer` (deploy/fuzz.sh runs them all).
+        .executableTarget(name: "FuzzClientMessage", dependencies: ["RecWire"]),
+        .executableTarget(name: "FuzzServerMessage", dependencies: ["RecWire"]),
+        .executableTarget(name: "FuzzCoordinatorMessage", dependencies: ["RecWire"]),
+        .executableTarget(name: "FuzzWorkerMessage", dependencies: ["RecWire"]),
         .target(name: "RecTestSupport", dependencies: ["RecData", "RecModel", "RecMath"], path: "Tests/RecTestSupport"),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),

@@ -6,6 +6,8 @@ bash deploy/install-deps.sh
 bash protocols/generate.sh --check
 bash deploy/fetch-movielens.sh || echo "MovieLens-100K could not be fetched; its tests will be skipped" >&2
 swift build --build-tests
+# Every decoder of network input under libFuzzer (+ AddressSanitizer) for a bounded time.
+bash deploy/fuzz.sh "${FUZZ_SECONDS:-10}"
 # The suite is XCTest only; without the flag an empty Swift Testing run prints the last line.
 log=$(mktemp)
 status=0

@@ -68,5 +68,15 @@ public struct RecommendResponse: Equatable, Sendable {
         guard clusterWeights.count == clusterIDs.count else {
             throw .lengthMismatch(field: "cluster_weights", expected: clusterIDs.count, found: clusterWeights.count)
         }
+        // A server never sends non-finite numbers: such a frame is damaged (found by the fuzzer).
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidValue(field: "scores", reason: "score \(bad) is \(scores[bad])")
+        }
+        if let bad = clusterWeights.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidValue(field: "cluster_weights", reason: "weight \(bad) is \(clusterWeights[bad])")
+        }
+        guard coverage.isFinite, (0...1).contains(coverage) else {
+            throw .invalidValue(field: "coverage", reason: "\(coverage) is not between 0 and 1")
+        }
     }
 }
