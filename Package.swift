@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C fenced in: one system-library target, imported only by RecMath.
@@ -59,6 +60,9 @@ let package = Package(
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
         .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecTestSupport",
+            .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )
