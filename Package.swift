@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C fenced in: one system-library target, imported only by RecMath.
@@ -39,8 +44,17 @@ let package = Package(
             "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "RecApp", dependencies: ["RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire", "RecTransport"]),
+        .target(name: "RecApp", dependencies: [
+            "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire", "RecTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .executableTarget(name: "efficientrec", dependencies: [
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -22,6 +22,8 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         /// Hedging is on when a budget is given (backups per primary sub-request, e.g. 0.05).
         public var hedgeBudget: Double?
         public var hedgePercentile: Double?
+        /// host:port for the coordinator's Prometheus /metrics endpoint.
+        public var metricsBind: String?
 
         public init(bind: String) { self.bind = bind }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RecCluster
 import RecMath
 import RecModel
@@ -13,6 +14,8 @@ public struct WorkerJob {
     public var bind: String
     /// CURVE: this worker's keys and the coordinator keys it admits.
     public var security: CurveSettings?
+    /// host:port of the Prometheus /metrics endpoint (none when nil).
+    public var metricsBind: String?
 
     public init(model: String, shard: Int, shards: Int, bind: String) {
         self.model = model
@@ -26,13 +29,19 @@ public struct WorkerJob {
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
-        let server = try AppError.wrap { try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security) }
-        let stop = SignalStop.install()
+        Observability.bootstrap()
+        let logger = Logger(label: "efficientrec.worker")
+        let server = try AppError.wrap {
+            try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security, logger: logger)
+        }
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
-        Terminal.log("worker shard \(shard)/\(shards): model \(loaded.version), \(server.core.ownedClusters.count) clusters, "
-                     + "\(server.core.heldEntries) shortlist entries")
-        try AppError.wrap { try server.run(until: stop) }
-        Terminal.log("worker shard \(shard): stopped after \(server.core.answered) queries")
+        logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
+                                         "clusters": "\(server.core.ownedClusters.count)", "shortlist_entries": "\(server.core.heldEntries)",
+                                         "curve": "\(security != nil)"])
+        let handoff = ThreadHandoff(server)
+        try ServingLifecycle.run(loop: .init(name: "worker-\(shard)", body: { stop in try handoff.value.run(until: stop) }),
+                                 metricsBind: metricsBind, logger: logger)
+        logger.info("stopped", metadata: ["shard": "\(shard)", "queries": "\(server.core.answered)"])
     }
 }
 
@@ -45,6 +54,8 @@ public struct CoordinatorJob {
     public var configuration = CoordinatorCore.Configuration()
     /// CURVE: the coordinator's keys, the client keys it admits, and the workers' public key.
     public var security: CurveSettings?
+    /// host:port of the Prometheus /metrics endpoint (none when nil).
+    public var metricsBind: String?
 
     public init(model: String, workers: [[String]], bind: String) {
         self.model = model
@@ -58,13 +69,21 @@ public struct CoordinatorJob {
         }
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
-        let server = try AppError.wrap { try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security) }
-        let stop = SignalStop.install()
+        Observability.bootstrap()
+        let logger = Logger(label: "efficientrec.coordinator")
+        let server = try AppError.wrap {
+            try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security,
+                                  logger: logger)
+        }
         announce("coordinator listening on \(server.endpoint)")
-        Terminal.log("coordinator: model \(loaded.version), \(workers.count) shards: "
-                     + workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))
-        try AppError.wrap { try server.run(until: stop) }
+        logger.info("serving", metadata: [
+            "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)",
+            "workers": "\(workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))",
+        ])
+        let handoff = ThreadHandoff(server)
+        try ServingLifecycle.run(loop: .init(name: "coordinator", body: { stop in try handoff.value.run(until: stop) }),
+                                 metricsBind: metricsBind, logger: logger)
         let s = server.core.statistics
-        Terminal.log("coordinator: stopped after \(s.requests) requests (\(s.errors) errors, \(s.degraded) degraded)")
+        logger.info("stopped", metadata: ["requests": "\(s.requests)", "errors": "\(s.errors)", "degraded": "\(s.degraded)"])
     }
 }

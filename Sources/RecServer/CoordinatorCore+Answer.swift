@@ -16,7 +16,11 @@ extension CoordinatorCore {
         let total = now >= p.started ? now - p.started : 0
         statistics.record(latencyMicros: total)
         statistics.recordCoverage(result.coverage)
-        if result.coverage < 1 { statistics.degraded += 1 }
+        events.append(CoordinatorEvents.Completed(micros: total, coverage: result.coverage))
+        if result.coverage < 1 {
+            statistics.degraded += 1
+            events.append(.degraded(requestID: p.clientRequestID, coverage: result.coverage, reasons: reasons))
+        }
         if result.coverage < configuration.minCoverage {
             statistics.lowCoverage += 1
             return [reject(p.routing, requestID: p.clientRequestID, code: .lowCoverage,

@@ -37,6 +37,8 @@ public struct CoordinatorCore {
     var mergeScratch: VoteAccumulator
     /// Set by `beginDrain`.
     public private(set) var draining = false
+    /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
+    var events = CoordinatorEvents()
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
@@ -53,6 +55,12 @@ public struct CoordinatorCore {
     }
 
     public var inFlight: Int { pending.count }
+
+    /// Everything measured since the last call (the shell turns it into metrics and log lines).
+    public mutating func takeEvents() -> CoordinatorEvents {
+        defer { events = CoordinatorEvents() }
+        return events
+    }
 
     /// The socket layer reports its CURVE counters (shown by `status`).
     public mutating func noteSecurity(refused: Int, handshakeFailures: Int) {
@@ -87,17 +95,24 @@ public struct CoordinatorCore {
             statistics.malformedWorkerFrames += 1
             return []
         }
+        if case let .heartbeat(h) = message, Int(h.shard) != shard || h.modelVersion != model.version {
+            // A worker serving another shard or model must not get this shard's traffic.
+            statistics.misconfiguredWorkers += 1
+            if replicas.alive[worker] {
+                events.append(.workerDown(worker: worker, shard: shard,
+                                          reason: "it serves shard \(h.shard) of model \(h.modelVersion), not shard \(shard) of \(model.version)"))
+            }
+            replicas.markDead(worker)
+            return []
+        }
+        if !replicas.alive[worker] && !replicas.draining[worker] { events.append(.workerUp(worker: worker, shard: shard)) }
         replicas.heard(worker, now: now)
         switch message {
         case let .heartbeat(h):
             if h.draining != replicas.draining[worker] {
                 if h.draining { statistics.drainingWorkers += 1 }
                 replicas.setDraining(worker, h.draining)
-            }
-            if Int(h.shard) != shard || h.modelVersion != model.version {
-                // A worker serving another shard or model must not get this shard's traffic.
-                statistics.misconfiguredWorkers += 1
-                replicas.markDead(worker)
+                events.append(h.draining ? .workerDown(worker: worker, shard: shard, reason: "draining") : .workerUp(worker: worker, shard: shard))
             }
             return []
         case let .reply(r):
@@ -113,6 +128,7 @@ public struct CoordinatorCore {
             p.attempts[shard] = nil
             statistics.shards[shard].replies += 1
             statistics.shards[shard].latency.record(now >= attempt.lastSent ? now - attempt.lastSent : 0)
+            events.append(shard: shard, micros: now >= attempt.lastSent ? now - attempt.lastSent : 0)
             if case let .invalid(reason) = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts) {
                 p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)"
             }
@@ -142,6 +158,9 @@ public struct CoordinatorCore {
     public mutating func onUndeliverable(_ worker: Int, now: UInt64) -> [Action] {
         guard replicas.alive.indices.contains(worker) else { return [] }
         statistics.undeliverable += 1
+        if replicas.alive[worker] {
+            events.append(.workerDown(worker: worker, shard: replicas.shardOfWorker[worker], reason: "its queue is full or it is gone"))
+        }
         replicas.markDead(worker)
         return failOver(from: worker, now: now)
     }
@@ -287,6 +306,8 @@ public struct CoordinatorCore {
         var actions: [Action] = []
         for dead in replicas.expireSilent(now: now, timeout: configuration.heartbeatTimeoutMicros) {
             statistics.heartbeatMisses += 1
+            events.append(.workerDown(worker: dead, shard: replicas.shardOfWorker[dead],
+                                      reason: "silent for more than \(configuration.heartbeatTimeoutMicros / 1_000) ms"))
             actions += failOver(from: dead, now: now)
         }
         if let h = configuration.hedging {
@@ -322,6 +343,7 @@ public struct CoordinatorCore {
 
     mutating func reject(_ routing: [UInt8], requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
         statistics.errors += 1
+        events.append(.rejected(requestID: requestID, code: "\(code)", message: message))
         return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: code, message: message)).serializedBytes())
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import RecCluster
 import RecModel
 import RecTransport
@@ -15,6 +16,7 @@ public final class CoordinatorServer {
     public private(set) var droppedToShards = 0
     /// The ZAP handler when clients must authenticate (CURVE).
     public private(set) var securityGuard: SecurityGuard?
+    private let telemetry: CoordinatorTelemetry
     /// Sub-requests waiting to leave, per worker: sent as one multipart message per worker once the
     /// frames read so far are handled (see "Batching" in protocols/README.md).
     private var outbox: [[[UInt8]]]
@@ -25,7 +27,8 @@ public final class CoordinatorServer {
     /// With `security`, clients must present a listed CURVE key and workers are reached over CURVE
     /// with `security.serverKey`.
     public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
-                configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil) throws {
+                configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
+                logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
                                now: WallClock.nowMicros())
@@ -47,6 +50,7 @@ public final class CoordinatorServer {
             return s
         }
         outbox = Array(repeating: [], count: workers.count)
+        telemetry = CoordinatorTelemetry(core: core, logger: logger)
     }
 
     /// Serves until `stop` is set, then drains: requests in flight are answered (by their deadline
@@ -85,6 +89,7 @@ public final class CoordinatorServer {
             }
             try perform(core.onTick(now: WallClock.nowMicros()))
             try flush()
+            telemetry.update(&core, droppedToShards: droppedToShards)
         }
         for s in sockets { s.close() }
         securityGuard?.stop()

@@ -1,3 +1,5 @@
+import Logging
+import Metrics
 import RecCluster
 import RecModel
 import RecTransport
@@ -16,9 +18,22 @@ public final class ShardWorkerServer {
     /// The ZAP handler when coordinators must authenticate (CURVE).
     public private(set) var securityGuard: SecurityGuard?
 
+    private let logger: Logger
+    private let answeredCounter: Counter
+    private let expiredCounter: Counter
+    private let batchSize: Recorder
+    private let queryDuration: Metrics.Timer
+
     /// With `security`, only coordinators presenting a listed CURVE key are served.
     public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String,
-                security: CurveSettings? = nil) throws(TransportError) {
+                security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
+        self.logger = logger
+        let dimensions = [("shard", "\(shard)")]
+        answeredCounter = Counter(label: "efficientrec_worker_queries_total", dimensions: dimensions)
+        expiredCounter = Counter(label: "efficientrec_worker_expired_total", dimensions: dimensions)
+        batchSize = Recorder(label: "efficientrec_worker_batch_size", dimensions: dimensions, aggregate: true)
+        queryDuration = Metrics.Timer(label: "efficientrec_worker_query_duration", dimensions: dimensions)
+        Gauge(label: "efficientrec_model_info", dimensions: [("model_version", model.version), ("shard", "\(shard)")]).record(1)
         core = ShardWorkerCore(model: model, shard: shard, shardMap: shardMap)
         context = try ZMQContext()
         if let security {
@@ -54,6 +69,7 @@ public final class ShardWorkerServer {
                 core.draining = true
                 let beat = core.heartbeat(now: now).serializedBytes()
                 for peer in peers { _ = try? socket.send([peer, beat]) }
+                logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
             }
             if let started = drainStarted, now - lastFrame > drainQuiet || now - started > drainLimit { break }
             let ready = try poller.wait(sockets: [socket], timeoutMilliseconds: drainStarted == nil ? 100 : 20)
@@ -66,11 +82,19 @@ public final class ShardWorkerServer {
                 var replies = [frames[0]]
                 replies.reserveCapacity(frames.count)
                 let now = WallClock.nowMicros()
+                let (answeredBefore, expiredBefore) = (core.answered, core.expired)
                 for payload in frames.dropFirst() {
                     let answer = core.handle(bytes: payload, now: now)
                     if case .heartbeat = answer {} else { lastFrame = now } // heartbeats do not keep a drain going
                     replies.append(answer.serializedBytes())
                 }
+                let answered = core.answered - answeredBefore
+                if answered > 0 {
+                    answeredCounter.increment(by: answered)
+                    batchSize.record(answered)
+                    queryDuration.recordMicroseconds(Int64(WallClock.nowMicros() - now) / Int64(answered))
+                }
+                if core.expired > expiredBefore { expiredCounter.increment(by: core.expired - expiredBefore) }
                 do { try socket.send(replies) } catch where error.isHostUnreachable {
                     continue // the coordinator went away; nothing to deliver to
                 }

@@ -12,6 +12,7 @@ struct Worker: ParsableCommand {
     @Option(help: "Cluster config file (JSON); gives the shard count and this worker's endpoint.") var config: String?
     @Option(help: "With --config: which replica of the shard this worker is.") var replica = 0
     @OptionGroup var curve: ServerCurveOptions
+    @Option(help: "Serve Prometheus metrics and /healthz over HTTP on host:port (off the data path).") var metricsBind: String?
 
     func validate() throws {
         if config == nil {
@@ -38,6 +39,7 @@ struct Worker: ParsableCommand {
             if let secret = curve.curveSecret {
                 job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: nil)
             }
+            job.metricsBind = metricsBind
             try job.run()
         }
     }
@@ -63,6 +65,7 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Hedge once a shard's latency passes this percentile (0.5-1, default 0.95).") var hedgePercentile: Double?
     @OptionGroup var curve: ServerCurveOptions
     @Option(help: "CURVE: the workers' public key file (required with --curve-secret).") var curveWorkerKey: String?
+    @Option(help: "Serve Prometheus metrics and /healthz over HTTP on host:port (off the data path).") var metricsBind: String?
 
     func validate() throws {
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
@@ -94,12 +97,14 @@ struct Coordinator: ParsableCommand {
         try runJob {
             var groups: [[String]], modelPath: String?, endpoint: String?
             var settings = CoordinatorSettings()
+            var fileMetricsBind: String?
             if let config {
                 let c = try ClusterConfig.load(path: config)
                 groups = c.shards.map(\.replicas)
                 modelPath = model ?? c.model
                 endpoint = bind ?? c.coordinator?.bind
                 if let fromFile = c.coordinator { settings = fromFile.applied(to: settings) }
+                fileMetricsBind = c.coordinator?.metricsBind
             } else {
                 groups = workers!.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
                 modelPath = model
@@ -113,6 +118,7 @@ struct Coordinator: ParsableCommand {
             if let secret = curve.curveSecret {
                 job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: curveWorkerKey)
             }
+            job.metricsBind = metricsBind ?? fileMetricsBind
             try job.run()
         }
     }

@@ -248,6 +248,50 @@ final class ServingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(numbers[1], 3, "every failed handshake was counted: \(counters)")
     }
 
+    func testPrometheusMetricsAndHealthAreServedOverHTTPAndSIGTERMExitsZero() throws {
+        let model = Self.fixture.model
+        let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
+                                 "--metrics-bind", "127.0.0.1:0"])
+        defer { worker.terminate() }
+        let workerEndpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let workerMetrics = String(try worker.firstLine(containing: "metrics on", timeoutSeconds: 30).split(separator: " ").last!)
+        let coordinator = try launch(["coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
+                                      "--metrics-bind", "127.0.0.1:0"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let metrics = String(try coordinator.firstLine(containing: "metrics on", timeoutSeconds: 30).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        for n in 0..<3 {
+            guard case .recommend = try client.send(.recommend(RecommendRequest(requestID: "m\(n)", itemIDs: ["i1", "i2"], ratings: [5, 4], k: 5)),
+                                                    id: "m\(n)") else { return XCTFail("no recommendation") }
+        }
+        _ = try client.send(.recommend(RecommendRequest(requestID: "bad", itemIDs: ["i1"], ratings: [5], k: 0)), id: "bad")
+        func fetch(_ url: String) throws -> String {
+            let r = try CLIShell.run("/usr/bin/env", ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", url])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.stdout
+        }
+        // Counters reach the scrape after the loop's next turn.
+        var text = ""
+        for _ in 0..<20 {
+            text = try fetch(metrics)
+            if text.contains("efficientrec_requests_total 3") { break }
+            usleep(100_000)
+        }
+        XCTAssertTrue(text.contains("efficientrec_requests_total 3"), text)
+        XCTAssertTrue(text.contains("efficientrec_errors_total 1"), "the k = 0 request")
+        XCTAssertTrue(text.contains("efficientrec_request_duration_count 3"), "a latency histogram")
+        XCTAssertTrue(text.contains("efficientrec_shard_reply_duration_count{shard=\"0\"} 3"), "per-shard latency")
+        XCTAssertTrue(text.contains("efficientrec_reply_coverage_count 3"))
+        XCTAssertTrue(text.contains("efficientrec_model_info{model_version="), "the model version")
+        XCTAssertTrue(text.contains("efficientrec_shard_replicas_alive{shard=\"0\"} 1"))
+        let workerText = try fetch(workerMetrics)
+        XCTAssertTrue(workerText.contains("efficientrec_worker_queries_total{shard=\"0\"} 3"), workerText)
+        XCTAssertEqual(try fetch(metrics.replacingOccurrences(of: "/metrics", with: "/healthz")), "ok\n")
+        XCTAssertTrue(coordinator.terminate(), "SIGTERM: drained and exited 0")
+        XCTAssertTrue(worker.terminate(), "SIGTERM: drained and exited 0")
+    }
+
     func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {
         let (cluster, endpoint) = try startCluster(shards: 1)
         defer { cluster.terminate() }

@@ -1,0 +1,61 @@
+import Dispatch
+import Foundation
+import Logging
+import RecServer
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a serving process under swift-service-lifecycle: the ZeroMQ poll loop on its own thread
+/// (blocking calls stay off Swift's cooperative pool), the optional metrics HTTP server beside it,
+/// and SIGTERM/SIGINT as graceful shutdown — the loop drains, then every service stops and the
+/// process exits 0.
+enum ServingLifecycle {
+    /// A blocking poll loop as a Service: graceful shutdown sets its stop flag.
+    struct PollLoop: Service {
+        let name: String
+        let body: @Sendable (StopFlag) throws -> Void
+
+        func run() async throws {
+            let stop = StopFlag()
+            try await withGracefulShutdownHandler {
+                try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+                    let thread = Thread {
+                        do { try body(stop); done.resume() } catch { done.resume(throwing: error) }
+                    }
+                    thread.name = name
+                    thread.start()
+                }
+            } onGracefulShutdown: {
+                stop.stop()
+            }
+        }
+    }
+
+    /// Serves until SIGTERM/SIGINT (or until the loop ends); throws what the loop threw.
+    static func run(loop: PollLoop, metricsBind: String?, logger: Logger) throws(AppError) {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let metricsBind {
+            let server = try Observability.metricsServer(bind: metricsBind, logger: logger)
+            services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let failure = Mutex<String?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Task {
+            do { try await group.run() } catch { failure.withLock { $0 = "\(error)" } }
+            finished.signal()
+        }
+        finished.wait()
+        if let failure = failure.withLock({ $0 }) { throw AppError(failure) }
+    }
+}
+
+/// Hands a socket-owning server to the poll-loop thread: it is used by exactly one thread at a
+/// time (created on the caller's, then only on the loop's; starting a thread is a full fence).
+final class ThreadHandoff<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
