@@ -69,6 +69,7 @@ final class DeployManifestTests: XCTestCase {
             }
             let containerPort = (container["ports"] as? [[String: Any]])?.first?["containerPort"] as? Int
             XCTAssertEqual(containerPort, bindPort)
+            try assertMetricsPortAgrees(args: args, container: container, context: name(set))
             // Its headless Service exposes that port.
             let service = try XCTUnwrap(kind("Service").first { name($0) == name(set) }, "no Service \(name(set))")
             let serviceSpec = try XCTUnwrap(service["spec"] as? [String: Any])
@@ -88,6 +89,17 @@ final class DeployManifestTests: XCTestCase {
         let service = try XCTUnwrap(kind("Service").first { name($0) == "efficientrec" })
         XCTAssertEqual(((service["spec"] as? [String: Any])?["ports"] as? [[String: Any]])?.first?["port"] as? Int, bindPort)
         try assertMountedFilesExist(args: args, pod: pod, container: container, secretKeys: secretKeys, context: "coordinator")
+        try assertMetricsPortAgrees(args: args, container: container, context: "coordinator")
+    }
+
+    /// --metrics-bind's port is the container's `metrics` port and the readiness probe's /healthz.
+    func assertMetricsPortAgrees(args: [String], container: [String: Any], context: String) throws {
+        let metricsPort = port(try XCTUnwrap(value(after: "--metrics-bind", in: args), "\(context): no --metrics-bind"))
+        let declared = (container["ports"] as? [[String: Any]])?.first { $0["name"] as? String == "metrics" }?["containerPort"] as? Int
+        XCTAssertEqual(declared, metricsPort, "\(context): the metrics port")
+        let probe = (container["readinessProbe"] as? [String: Any])?["httpGet"] as? [String: Any]
+        XCTAssertEqual(probe?["path"] as? String, "/healthz", context)
+        XCTAssertEqual(probe?["port"] as? Int, metricsPort, context)
     }
 
     /// Key files named in the arguments live under a mount of a Secret that has that key.
