@@ -6,8 +6,16 @@ import RecWire
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClientMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let peeked = ClientMessage.peekRequestID(bytes) // the overload path's cheap reader: never crashes either
     guard let message = try? ClientMessage(serializedBytes: bytes) else { return 0 }
     let again = try? ClientMessage(serializedBytes: message.serializedBytes())
     if again != message { fatalError("ClientMessage did not survive a round trip") }
+    let id: String
+    switch message {
+    case let .recommend(r): id = r.requestID
+    case let .status(s): id = s.requestID
+    }
+    // The cheap reader may give up (nil) but must never name a different request.
+    if let peeked, peeked != id { fatalError("peekRequestID read \(peeked), the decoder \(id)") }
     return 0
 }

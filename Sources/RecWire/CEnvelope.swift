@@ -5,13 +5,16 @@ import CRecProtocol
 /// same way around its generated protobuf-c functions: the size limit, unpacking, freeing the
 /// unpacked message, the protocol version check, and packing.
 enum CEnvelope {
-    static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String,
+    static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String, strings: EmbeddedNULCheck.Schema,
                              unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
                              free: (UnsafeMutablePointer<C>) -> Void,
                              protocolVersion: (C) -> UInt32,
                              body: (C) throws(WireError) -> T) throws(WireError) -> T {
         guard bytes.count <= limits.maxMessageBytes else {
             throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
+        }
+        if let field = EmbeddedNULCheck.firstNUL(in: bytes, schema: strings) {
+            throw .invalidValue(field: "\(name) field \(field)", reason: "a string holds a NUL byte")
         }
         let decoded = bytes.withUnsafeBufferPointer { unpack($0.count, $0.baseAddress) }
         guard let decoded else { throw .malformed(message: name) }

@@ -24,7 +24,7 @@ public enum ClientMessage: Equatable, Sendable {
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage",
+        self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
                                     unpack: { efficientrec__v1__client_message__unpack(nil, $0, $1) },
                                     free: { efficientrec__v1__client_message__free_unpacked($0, nil) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ClientMessage in
@@ -73,7 +73,7 @@ public enum ServerMessage: Equatable, Sendable {
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "ServerMessage",
+        self = try CEnvelope.decode(bytes, limits: limits, name: "ServerMessage", strings: EmbeddedNULCheck.serverMessage,
                                     unpack: { efficientrec__v1__server_message__unpack(nil, $0, $1) },
                                     free: { efficientrec__v1__server_message__free_unpacked($0, nil) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ServerMessage in

@@ -69,6 +69,69 @@ final class WirePropertyTests: XCTestCase {
               name: "WorkerMessage")
     }
 
+    func testPeekedRequestIDsEqualTheDecodedOnes() throws {
+        var g = Generator(state: 7)
+        let request = RecommendRequest(requestID: "req-é-42", itemIDs: ["1", "2"], ratings: [5, 4], k: 10)
+        let seeds = [ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s1")).serializedBytes(),
+                     ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes()]
+        XCTAssertEqual(ClientMessage.peekRequestID(seeds[0]), "req-é-42")
+        XCTAssertEqual(ClientMessage.peekRequestID(seeds[1]), "s1")
+        XCTAssertEqual(ClientMessage.peekRequestID(seeds[2]), "")
+        XCTAssertNil(ClientMessage.peekRequestID([0xFF, 0xFF, 0xFF]))
+        XCTAssertNil(ClientMessage.peekRequestID([]))
+        var agreed = 0
+        for _ in 0..<20_000 {
+            let input = g.mutate(seeds[g.below(seeds.count)])
+            let peeked = ClientMessage.peekRequestID(input)
+            guard let message = try? ClientMessage(serializedBytes: input) else { continue }
+            switch message {
+            case let .recommend(r): if let peeked { XCTAssertEqual(peeked, r.requestID, "\(input)") }
+            case let .status(s): if let peeked { XCTAssertEqual(peeked, s.requestID, "\(input)") }
+            }
+            agreed += 1
+        }
+        XCTAssertGreaterThan(agreed, 100)
+    }
+
+    /// A length-delimited protobuf field (for frames our encoder would not produce).
+    func field(_ number: UInt8, _ payload: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(payload.count)] + payload }
+
+    func testEmbeddedNULBytesAreRejectedNotTruncated() throws {
+        // Found by comparing the cheap request-ID reader with the decoder: protobuf-c reads strings
+        // as C strings, so an item ID "50\0x" would have been served as item "50".
+        let ratings: [UInt8] = [0x1A, 8, 0, 0, 0xA0, 0x40, 0, 0, 0x80, 0x40] // packed floats 5, 4
+        let request = field(1, Array("r".utf8)) + field(2, Array("50".utf8) + [0] + Array("x".utf8)) + field(2, Array("7".utf8))
+            + ratings + [0x38, 3]
+        let frame = [0x08, 1] + field(2, request)
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: frame)) { error in
+            guard case .invalidValue? = error as? WireError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("NUL"), "\(error)")
+        }
+        let clean = [0x08, 1] + field(2, field(1, Array("r".utf8)) + field(2, Array("50".utf8)) + field(2, Array("7".utf8)) + ratings + [0x38, 3])
+        guard case let .recommend(r) = try ClientMessage(serializedBytes: clean) else { return XCTFail("not a recommend request") }
+        XCTAssertEqual(r.itemIDs, ["50", "7"])
+        let badID = [0x08, 1] + field(3, field(1, [0x61, 0, 0x62]))
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: badID))
+        XCTAssertNil(ClientMessage.peekRequestID(badID))
+        let badReply = [0x08, 1] + field(2, field(1, [0x39, 0, 0x39]))
+        XCTAssertThrowsError(try WorkerMessage(serializedBytes: badReply))
+    }
+
+    func testPeekFollowsProtobufMergeRules() {
+        // Found by FuzzClientMessage: with two status bodies, the last one's request_id counts.
+        let twice = [0x08, 1] + field(3, field(1, Array("s".utf8))) + field(3, field(1, [0x02]))
+        XCTAssertEqual(ClientMessage.peekRequestID(twice), "\u{02}")
+        guard case let .status(s)? = try? ClientMessage(serializedBytes: twice) else { return XCTFail("did not decode") }
+        XCTAssertEqual(s.requestID, "\u{02}")
+        let switched = [0x08, 1] + field(2, field(1, Array("r".utf8))) + field(3, [])
+        XCTAssertEqual(ClientMessage.peekRequestID(switched), "", "the last oneof member wins")
+        // protobuf-c replaces a repeated oneof body instead of merging it (found by the fuzzer too).
+        let replaced = [0x08, 1] + field(3, field(1, Array("s".utf8))) + field(3, field(9, Array("s".utf8)))
+        XCTAssertEqual(ClientMessage.peekRequestID(replaced), "")
+        guard case let .status(t)? = try? ClientMessage(serializedBytes: replaced) else { return XCTFail("did not decode") }
+        XCTAssertEqual(t.requestID, "")
+    }
+
     func testAResponseWithNonFiniteNumbersIsRejected() throws {
         // Found by FuzzServerMessage: a NaN score decoded, and so did not compare equal after a round trip.
         var response = RecommendResponse(requestID: "r")

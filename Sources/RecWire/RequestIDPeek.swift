@@ -1,0 +1,114 @@
+extension ClientMessage {
+    /// The request ID of a client frame read without decoding the rest — what an overloaded
+    /// coordinator needs to refuse a request for a few hundred nanoseconds instead of a full
+    /// decode. Nil when it cannot tell (the caller then refuses without an ID); otherwise exactly
+    /// the ID the full decoder would read (fuzzed against it); "" when the request carries none.
+    public static func peekRequestID(_ bytes: [UInt8], limits: WireLimits = .standard) -> String? {
+        // As protobuf-c decodes a oneof: every occurrence of a member replaces the body entirely
+        // (no merge), and within a body the last request_id wins.
+        var envelope = WireScanner(bytes[...])
+        var body: UInt64?
+        var id: String? = ""
+        while let (field, wireType) = envelope.key() {
+            guard (field == 2 || field == 3) && wireType == 2 else { // recommend, status
+                guard envelope.skip(wireType: wireType) else { return nil }
+                continue
+            }
+            guard let bytes = envelope.lengthDelimited() else { return nil }
+            body = field
+            id = ""
+            var request = WireScanner(bytes)
+            while let (f, t) = request.key() {
+                if f == 1 && t == 2 {
+                    guard let text = request.lengthDelimited() else { return nil }
+                    // An unusable ID only matters if no later body replaces this one.
+                    let valid = text.count <= limits.maxStringBytes && !text.contains(0)
+                    id = valid ? String(validating: text, as: UTF8.self) : nil
+                } else if !request.skip(wireType: t) {
+                    return nil
+                }
+            }
+            guard request.data.isEmpty else { return nil }
+        }
+        guard envelope.data.isEmpty, body != nil else { return nil }
+        return id
+    }
+}
+
+/// A bounds-checked reader of the protobuf wire format (varints, keys, length-delimited fields).
+struct WireScanner {
+    var data: ArraySlice<UInt8>
+
+    init(_ data: ArraySlice<UInt8>) { self.data = data }
+
+    mutating func varint() -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while let byte = data.first, shift < 64 {
+            data = data.dropFirst()
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// The next field number and wire type, or nil at the end (or on garbage). Field 0 is passed
+    /// through as an unknown field, as protobuf-c does.
+    mutating func key() -> (field: UInt64, wireType: UInt64)? {
+        guard !data.isEmpty, let k = varint() else { return nil }
+        return (k >> 3, k & 7)
+    }
+
+    mutating func lengthDelimited() -> ArraySlice<UInt8>? {
+        guard let n = varint(), n <= UInt64(data.count) else { return nil }
+        let body = data.prefix(Int(n))
+        data = data.dropFirst(Int(n))
+        return body
+    }
+
+    /// Skips one value of `wireType`; false when it cannot (unknown type, truncated).
+    mutating func skip(wireType: UInt64) -> Bool {
+        switch wireType {
+        case 0: return varint() != nil
+        case 1: guard data.count >= 8 else { return false }; data = data.dropFirst(8); return true
+        case 2: return lengthDelimited() != nil
+        case 5: guard data.count >= 4 else { return false }; data = data.dropFirst(4); return true
+        default: return false
+        }
+    }
+}
+
+/// protobuf-c keeps `string` fields as NUL-terminated C strings, so an embedded NUL byte would
+/// silently cut a string short ("50\0x" read as item "50"). Before unpacking, the string fields of
+/// each envelope's body are checked for NUL bytes, and such frames are rejected as malformed.
+enum EmbeddedNULCheck {
+    /// envelope field number of a body → that body's string field numbers.
+    typealias Schema = [UInt64: Set<UInt64>]
+    static let clientMessage: Schema = [2: [1, 2, 5, 6, 9], 3: [1]]
+    static let serverMessage: Schema = [2: [1, 2, 6, 8], 3: [1, 3], 4: [1, 2]]
+    static let coordinatorMessage: Schema = [2: [1, 3], 3: [2]]
+    static let workerMessage: Schema = [2: [1, 2], 3: [1, 3], 4: [2]]
+
+    /// The first string field holding a NUL byte, as "body field.string field", or nil.
+    static func firstNUL(in bytes: [UInt8], schema: Schema) -> String? {
+        var envelope = WireScanner(bytes[...])
+        while let (field, wireType) = envelope.key() {
+            guard wireType == 2, let strings = schema[field] else {
+                guard envelope.skip(wireType: wireType) else { return nil }
+                continue
+            }
+            guard let body = envelope.lengthDelimited() else { return nil }
+            var inner = WireScanner(body)
+            while let (f, t) = inner.key() {
+                if t == 2 && strings.contains(f) {
+                    guard let text = inner.lengthDelimited() else { return nil }
+                    if text.contains(0) { return "\(field).\(f)" }
+                } else if !inner.skip(wireType: t) {
+                    return nil
+                }
+            }
+        }
+        return nil
+    }
+}
