@@ -10,6 +10,8 @@ public struct BenchJob {
     public var duration: Double
     public var k: Int
     public var security: CurveSettings?
+    /// Open loop: requests per second, sent whatever the replies (`concurrency` caps the outstanding ones).
+    public var rate: Double?
 
     public init(coordinator: String, histories: String, concurrency: Int, duration: Double, k: Int) {
         self.coordinator = coordinator
@@ -21,7 +23,8 @@ public struct BenchJob {
 
     @discardableResult
     public func run() throws(AppError) -> LoadGenerator.Report {
-        guard concurrency >= 1, concurrency <= 10_000 else { throw AppError("--concurrency must be between 1 and 10000") }
+        guard concurrency >= 1, concurrency <= 100_000 else { throw AppError("--concurrency must be between 1 and 100000") }
+        if let rate, !(rate > 0 && rate <= 1_000_000) { throw AppError("--rate must be between 0 and 1000000 requests/s") }
         guard duration > 0, duration <= 3_600 else { throw AppError("--duration must be between 0 and 3600 seconds") }
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let requests = (0..<log.users.count).map { u -> RecommendRequest in
@@ -30,8 +33,12 @@ public struct BenchJob {
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
         let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator, security: security) }
-        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration) }
-        print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")
+        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration, rate: rate) }
+        if let rate {
+            print("bench: open loop at \(Int(rate)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories")
+        } else {
+            print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")
+        }
         print(report.description)
         for sample in report.errorSamples { print("  error: \(sample)") }
         return report

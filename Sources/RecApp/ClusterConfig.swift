@@ -15,6 +15,7 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         public var bind: String
         public var defaultDeadlineMs: Int?
         public var maxInFlight: Int?
+        public var queueTargetMs: Int?
         public var minCoverage: Double?
         public var heartbeatMs: Int?
         public var heartbeatTimeoutMs: Int?
@@ -32,6 +33,7 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
             var c = base
             if let v = defaultDeadlineMs { c.defaultDeadlineMicros = UInt64(max(0, v)) * 1_000 }
             if let v = maxInFlight { c.maxInFlight = v }
+            if let v = queueTargetMs { c.queueTargetMicros = UInt64(max(0, v)) * 1_000 }
             if let v = minCoverage { c.minCoverage = v }
             if let v = heartbeatMs { c.heartbeatIntervalMicros = UInt64(max(0, v)) * 1_000 }
             if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = UInt64(max(0, v)) * 1_000 }
@@ -74,7 +76,8 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }
         if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
-        for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("heartbeatMs", coordinator?.heartbeatMs),
+        for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("queueTargetMs", coordinator?.queueTargetMs),
+                             ("heartbeatMs", coordinator?.heartbeatMs),
                              ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs), ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {
             if let value, value < 1 { return "coordinator.\(key) must be positive" }
         }

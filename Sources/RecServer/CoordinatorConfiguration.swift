@@ -9,6 +9,10 @@ extension CoordinatorCore {
         public var limits = WireLimits.standard
         /// Requests in flight beyond which a new one gets a fast `overloaded` error.
         public var maxInFlight = 4_096
+        /// Queueing delay target: when the client queue has not been empty for this long, what is
+        /// queued is refused as `overloaded` (cheaply, without decoding), so admitted requests do
+        /// not wait behind a standing queue (CoDel's idea).
+        public var queueTargetMicros: UInt64 = 10_000
         /// A reply whose coverage would be below this becomes a `low coverage` error (0: always
         /// answer with what arrived).
         public var minCoverage = 0.0
@@ -39,6 +43,7 @@ extension CoordinatorCore {
             if defaultDeadlineMicros == 0 { return "the default deadline must be positive" }
             if maxK < 1 { return "the largest k must be at least 1" }
             if maxInFlight < 1 { return "max in flight must be at least 1" }
+            if queueTargetMicros == 0 { return "the queue target must be positive" }
             if !(0...1).contains(minCoverage) { return "min coverage must be between 0 and 1" }
             if heartbeatIntervalMicros == 0 { return "the heartbeat interval must be positive" }
             if heartbeatTimeoutMicros <= heartbeatIntervalMicros { return "the heartbeat timeout must be longer than the interval" }

@@ -167,6 +167,17 @@ public struct CoordinatorCore {
 
     // MARK: Steps
 
+    /// Refuses a client frame as `overloaded` without decoding it (the request ID is read cheaply):
+    /// the shell's answer to a standing queue.
+    public mutating func shed(routing: [UInt8], payload: [UInt8]) -> Action {
+        statistics.overloaded += 1
+        statistics.shed += 1
+        statistics.errors += 1
+        let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
+        let message = "the coordinator is overloaded (requests queued for more than \(configuration.queueTargetMicros / 1_000) ms); retry later or elsewhere"
+        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: id, code: .overloaded, message: message)).serializedBytes())
+    }
+
     /// Shutting down: requests in flight finish; new ones are refused as `overloaded`.
     public mutating func beginDrain() { draining = true }
 

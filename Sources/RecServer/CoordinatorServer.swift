@@ -22,6 +22,9 @@ public final class CoordinatorServer {
     private var outbox: [[[UInt8]]]
     /// The most frames read from one socket before the outbox is flushed (bounds the added latency).
     public static let batchLimit = 64
+    /// Client frames libzmq queues per client connection before it stops reading that connection
+    /// (bounds the coordinator's memory under overload; clients then see their own queue fill).
+    public static let clientQueueLimit: Int32 = 2_000
 
     /// `workerEndpoints[s]` are the replicas serving shard s of `workerEndpoints.count`.
     /// With `security`, clients must present a listed CURVE key and workers are reached over CURVE
@@ -36,10 +39,14 @@ public final class CoordinatorServer {
         self.context = context
         if let security {
             securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients)
-            frontend = try ZMQSocket(context: context, kind: .router, options: security.serverOptions)
+            var options = security.serverOptions
+            options.receiveHighWaterMark = Self.clientQueueLimit
+            frontend = try ZMQSocket(context: context, kind: .router, options: options)
             try securityGuard!.guardSocket(frontend)
         } else {
-            frontend = try ZMQSocket(context: context, kind: .router)
+            var options = ZMQSocket.Options()
+            options.receiveHighWaterMark = Self.clientQueueLimit
+            frontend = try ZMQSocket(context: context, kind: .router, options: options)
         }
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
@@ -68,17 +75,7 @@ public final class CoordinatorServer {
             let now = WallClock.nowMicros(), next = core.nextWakeup
             let timeout = next <= now ? 0 : min(100, Int((next - now + 999) / 1_000))
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
-            if ready.sockets[0] {
-                if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
-                var read = 0
-                while let frames = try frontend.receive() {
-                    if frames.count >= 2, let payload = frames.last {
-                        try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
-                    }
-                    read += 1
-                    if read % Self.batchLimit == 0 { try flush() }
-                }
-            }
+            // Worker replies first: they finish admitted requests, which must not wait behind new ones.
             for (worker, socket) in workers.enumerated() where ready.sockets[worker + 1] {
                 while let frames = try socket.receive() {
                     // A multipart message from a worker is a batch of replies, one per frame.
@@ -87,12 +84,35 @@ public final class CoordinatorServer {
                     }
                 }
             }
+            if ready.sockets[0] {
+                if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
+                try readClients()
+            }
             try perform(core.onTick(now: WallClock.nowMicros()))
             try flush()
             telemetry.update(&core, droppedToShards: droppedToShards)
         }
         for s in sockets { s.close() }
         securityGuard?.stop()
+    }
+
+    private lazy var shedder = QueueShedder(target: core.configuration.queueTargetMicros)
+
+    /// Reads at most a batch of client frames per turn (worker replies must not starve); refuses
+    /// them undecoded while the queue stands too long (`QueueShedder`).
+    private func readClients() throws(TransportError) {
+        let shedding = shedder.beginTurn(now: WallClock.nowMicros())
+        var read = 0
+        while read < (shedding ? 4 * Self.batchLimit : Self.batchLimit), let frames = try frontend.receive() {
+            read += 1
+            guard frames.count >= 2, let payload = frames.last else { continue }
+            if shedding {
+                try perform([core.shed(routing: frames[0], payload: payload)])
+            } else {
+                try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+            }
+        }
+        shedder.endTurn(now: WallClock.nowMicros(), stillQueued: frontend.hasInput)
     }
 
     private func flush() throws(TransportError) {

@@ -20,6 +20,8 @@ public struct CoordinatorStatistics: Sendable {
     public var drainingWorkers: UInt64 = 0
     /// Requests refused because too many were in flight; answers refused for low coverage.
     public var overloaded: UInt64 = 0
+    /// Of those, refused undecoded because the client queue stood too long.
+    public var shed: UInt64 = 0
     public var lowCoverage: UInt64 = 0
     /// Replies by coverage: complete (1) and partial (< 1), and the sum of coverage over all.
     public var completeReplies: UInt64 = 0

@@ -3,8 +3,10 @@ import Histogram
 import RecTransport
 import RecWire
 
-/// A closed-loop load generator: keeps `concurrency` requests in flight on one DEALER socket for
-/// `duration` seconds, cycling through the given requests, and records every latency.
+/// A load generator on one DEALER socket, cycling through the given requests for `duration`
+/// seconds: closed loop (keep `concurrency` requests in flight) or open loop (send at a fixed
+/// `rate` whatever the replies, at most `concurrency` outstanding). Latencies are recorded for
+/// answered recommendations; error replies are counted (overload refusals separately).
 public final class LoadGenerator {
     public struct Report: Sendable, CustomStringConvertible {
         public var sent = 0
@@ -12,6 +14,8 @@ public final class LoadGenerator {
         public var errors = 0
         public var degraded = 0
         public var timedOut = 0
+        /// Error replies that were `overloaded` refusals (included in `errors`).
+        public var overloaded = 0
         public var seconds = 0.0
         public var p50 = 0, p90 = 0, p99 = 0, max = 0
         public var errorSamples: [String] = []
@@ -22,6 +26,7 @@ public final class LoadGenerator {
             String(format: "%d requests in %.1f s: %.0f requests/s; latency p50 %d us, p90 %d us, p99 %d us, max %d us; ",
                    completed, seconds, throughput, p50, p90, p99, max)
                 + "\(errors) errors, \(degraded) degraded (coverage < 1), \(timedOut) without reply"
+                + (overloaded > 0 ? "; \(overloaded) of the errors were overload refusals; \(sent) sent" : "")
         }
     }
 
@@ -39,7 +44,7 @@ public final class LoadGenerator {
     }
 
     /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).
-    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double) throws(TransportError) -> Report {
+    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil) throws(TransportError) -> Report {
         guard !requests.isEmpty, concurrency >= 1 else { return Report() }
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var report = Report()
@@ -72,24 +77,43 @@ public final class LoadGenerator {
                 report.sent += 1
             }
         }
+        // Open loop: the n-th request is due at start + n / rate, whether or not replies came.
+        let interval = rate.map { 1_000_000 / max($0, 1e-6) }
+        var due = Double(start)
         while WallClock.nowMicros() < end || (!inFlight.isEmpty && WallClock.nowMicros() < end + 2_000_000) {
-            while WallClock.nowMicros() < end && inFlight.count < concurrency { try sendNext() }
-            _ = try poller.wait(sockets: [socket], timeoutMilliseconds: 10)
+            var timeout = 10
+            if let interval {
+                var now = WallClock.nowMicros()
+                while now < end && Double(now) >= due && inFlight.count < concurrency {
+                    try sendNext()
+                    due += interval
+                    now = WallClock.nowMicros()
+                }
+                if Double(now) >= due { due = Double(now) } // cannot keep up (or at the cap): do not burst later
+                timeout = now < end ? max(0, min(10, Int((due - Double(now)) / 1_000))) : 10
+            } else {
+                while WallClock.nowMicros() < end && inFlight.count < concurrency { try sendNext() }
+            }
+            _ = try poller.wait(sockets: [socket], timeoutMilliseconds: timeout)
             while let frames = try socket.receive() {
                 let now = WallClock.nowMicros()
                 guard let payload = frames.last, let reply = try? ServerMessage(serializedBytes: payload) else { report.errors += 1; continue }
                 let id: String
+                var answered = false
                 switch reply {
                 case let .recommend(r):
                     id = r.requestID
+                    answered = true
                     if r.coverage < 1 { report.degraded += 1 }
                 case let .error(e):
                     id = e.requestID
                     report.errors += 1
+                    if e.code == .overloaded { report.overloaded += 1 }
                     if report.errorSamples.count < 5 { report.errorSamples.append("\(e.code): \(e.message)") }
                 case let .status(s): id = s.requestID
                 }
                 guard let sent = inFlight.removeValue(forKey: id) else { continue }
+                guard answered else { continue }
                 _ = histogram.record(now > sent ? now - sent : 0)
                 report.completed += 1
             }

@@ -156,6 +156,14 @@ public final class ZMQSocket {
         }
     }
 
+    /// A message is waiting to be received (ZMQ_EVENTS has POLLIN).
+    public var hasInput: Bool {
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        guard zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) == 0 else { return false }
+        return events & Int32(ZMQ_POLLIN) != 0
+    }
+
     public func close() {
         guard !closed else { return }
         closed = true

@@ -56,6 +56,8 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
     @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
+    @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
+    var queueTargetMs: Int?
     @Option(help: "Answer with an error instead when less than this share of the cluster weight answered (0-1, default 0).")
     var minCoverage: Double?
     @Option(help: "Heartbeat period per worker in ms (default 100).") var heartbeatMs: Int?
@@ -71,7 +73,8 @@ struct Coordinator: ParsableCommand {
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
         if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
         if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
-        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-in-flight", maxInFlight), ("--heartbeat-ms", heartbeatMs),
+        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-in-flight", maxInFlight),
+                              ("--queue-target-ms", queueTargetMs), ("--heartbeat-ms", heartbeatMs),
                               ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
         }
@@ -84,6 +87,7 @@ struct Coordinator: ParsableCommand {
         var c = ClusterConfig.Coordinator(bind: bind ?? "")
         c.defaultDeadlineMs = defaultDeadlineMs
         c.maxInFlight = maxInFlight
+        c.queueTargetMs = queueTargetMs
         c.minCoverage = minCoverage
         c.heartbeatMs = heartbeatMs
         c.heartbeatTimeoutMs = heartbeatTimeoutMs
@@ -173,19 +177,23 @@ struct Bench: ParsableCommand {
         abstract: "Load-test a coordinator: throughput, p50/p90/p99/max latency, errors and degraded replies.")
     @Option(help: "Coordinator endpoint.") var coordinator: String
     @Option(help: "Histories file; requests cycle through its users.") var histories: String
-    @Option(help: "Requests kept in flight.") var concurrency = 1
+    @Option(help: "Requests kept in flight (closed loop), or the most outstanding with --rate.") var concurrency: Int?
+    @Option(help: "Open loop: send this many requests per second whatever the replies.") var rate: Double?
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(name: .short, help: "Items per request.") var k = 50
     @OptionGroup var curve: ClientCurveOptions
 
     func validate() throws {
-        guard concurrency >= 1, concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
+        guard (1...100_000).contains(concurrency ?? 1) else { throw ValidationError("--concurrency must be between 1 and 100000") }
+        if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be between 0 and 1000000 requests/s") }
         guard duration > 0, duration <= 3_600 else { throw ValidationError("--duration must be between 0 and 3600") }
         guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
     }
 
     func run() throws {
-        var job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency, duration: duration, k: k)
+        var job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency ?? (rate == nil ? 1 : 20_000),
+                           duration: duration, k: k)
+        job.rate = rate
         try runJob {
             job.security = try curve.settings()
             try job.run()

@@ -292,6 +292,32 @@ final class ServingTests: XCTestCase {
         XCTAssertTrue(worker.terminate(), "SIGTERM: drained and exited 0")
     }
 
+    func testBeyondMaxInFlightRequestsGetAFastOverloadedErrorAndNothingHangs() throws {
+        let model = Self.fixture.model
+        let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])
+        defer { worker.terminate() }
+        let workerEndpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let coordinator = try launch(["coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
+                                      "--max-in-flight", "1"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        let burst = (0..<200).map { n in
+            ("b\(n)", ClientMessage.recommend(RecommendRequest(requestID: "b\(n)", itemIDs: ["i\(1 + n % 80)", "i2"], ratings: [5, 4], k: 5))
+                .serializedBytes())
+        }
+        let replies = try client.exchange(burst, window: 200, timeoutSeconds: 20)
+        XCTAssertEqual(replies.count, 200, "every request got an answer")
+        let refused = replies.values.filter { if case let .error(e) = $0 { return e.code == .overloaded } else { return false } }.count
+        let answered = replies.values.filter { if case let .recommend(r) = $0 { return r.coverage == 1 && r.itemIDs.count == 5 } else { return false } }.count
+        XCTAssertGreaterThan(refused, 0, "a pipelined burst exceeds one request in flight")
+        XCTAssertGreaterThan(answered, 0)
+        XCTAssertEqual(refused + answered, 200)
+        guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
+        XCTAssertEqual(s.overloaded, UInt64(refused))
+        XCTAssertEqual(s.inFlight, 0)
+    }
+
     func testMalformedBytesGetAnErrorAndTheCoordinatorKeepsServing() throws {
         let (cluster, endpoint) = try startCluster(shards: 1)
         defer { cluster.terminate() }

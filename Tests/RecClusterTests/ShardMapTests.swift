@@ -190,3 +190,32 @@ final class ReplicaHealthTests: XCTestCase {
         XCTAssertFalse(none.spend())
     }
 }
+
+final class QueueShedderTests: XCTestCase {
+    func testAStandingQueueIsShedUntilEmpty() {
+        var s = QueueShedder(target: 10_000)
+        XCTAssertFalse(s.beginTurn(now: 0))
+        s.endTurn(now: 100, stillQueued: true)            // a backlog starts
+        XCTAssertFalse(s.beginTurn(now: 5_000))
+        s.endTurn(now: 5_100, stillQueued: true)
+        XCTAssertFalse(s.beginTurn(now: 10_100), "exactly the target: not yet")
+        s.endTurn(now: 10_100, stillQueued: true)
+        XCTAssertTrue(s.beginTurn(now: 10_101), "stood longer than the target")
+        s.endTurn(now: 10_200, stillQueued: true)
+        XCTAssertTrue(s.beginTurn(now: 10_300), "keeps refusing until the queue is empty")
+        s.endTurn(now: 10_400, stillQueued: false)
+        XCTAssertFalse(s.beginTurn(now: 10_500), "empty: admitting again")
+        XCTAssertNil(s.backlogSince)
+    }
+
+    func testABusyQueueThatEmptiesInTimeIsNeverShed() {
+        var s = QueueShedder(target: 10_000)
+        var now: UInt64 = 0
+        for turn in 0..<1_000 {
+            XCTAssertFalse(s.beginTurn(now: now))
+            // Frames keep arriving, but the queue is seen empty every third turn.
+            s.endTurn(now: now + 50, stillQueued: turn % 3 != 2)
+            now += 3_000
+        }
+    }
+}

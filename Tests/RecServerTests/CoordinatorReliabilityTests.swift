@@ -217,6 +217,18 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(d.core.replicas.inFlight, [0, 0, 0, 0])
     }
 
+    func testShedRefusesWithTheRequestIDWithoutDecoding() throws {
+        var d = try Driver(shards: 1, replicas: 1, now: start)
+        let action = d.core.shed(routing: [9], payload: ClientMessage.recommend(request("shed-me")).serializedBytes())
+        d.apply([action])
+        XCTAssertEqual(d.errors.map(\.code), [.overloaded])
+        XCTAssertEqual(d.errors.first?.requestID, "shed-me")
+        XCTAssertEqual(d.core.statistics.shed, 1)
+        XCTAssertEqual(d.core.inFlight, 0)
+        d.apply([d.core.shed(routing: [9], payload: [0xFF, 0x00])])
+        XCTAssertEqual(d.errors.last?.requestID, "", "garbage is refused too, without an ID")
+    }
+
     func testOverloadIsAFastErrorAndCapacityComesBack() throws {
         var configuration = CoordinatorCore.Configuration()
         configuration.maxInFlight = 2
