@@ -229,111 +229,6 @@ public struct CoordinatorCore {
         return actions
     }
 
-    /// Sends the shard's query to the best replica not asked yet; records the shard as failed when
-    /// none is left or the deadline has come.
-    private mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
-        guard var p = pending[id], var attempt = p.attempts[shard] else { return [] }
-        guard now < p.deadline, let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers) else {
-            if attempt.outstanding.isEmpty {
-                p.attempts[shard] = nil
-                p.failures[shard] = p.failures[shard] ?? "shard \(shard): no replica left to ask"
-                pending[id] = p
-            }
-            return []
-        }
-        attempt.asked.append((worker, now))
-        attempt.outstanding.append(worker)
-        attempt.serial += 1
-        statistics.shards[shard].sent += 1
-        timers.insert(RequestTimer(time: now + checkDelay(shard: shard, attempt: attempt), request: id, shard: shard, serial: attempt.serial))
-        p.attempts[shard] = attempt
-        pending[id] = p
-        return [.toWorker(worker, attempt.query)]
-    }
-
-    /// How long after the latest send to look at this shard's sub-request again.
-    private func checkDelay(shard: Int, attempt: ShardAttempts) -> UInt64 {
-        if configuration.hedging != nil && !attempt.hedged { return min(hedgeDelay[shard], configuration.attemptTimeoutMicros) }
-        return configuration.attemptTimeoutMicros
-    }
-
-    /// A timer came due: a deadline answers the request; an attempt check hedges or fails over.
-    private mutating func fire(_ timer: RequestTimer, now: UInt64) -> [Action] {
-        guard let p = pending[timer.request] else { return [] }
-        guard let shard = timer.shard else { return now >= p.deadline ? finish(timer.request, now: now) : [] }
-        guard var attempt = p.attempts[shard], attempt.serial == timer.serial else { return [] }
-        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
-        if waited >= configuration.attemptTimeoutMicros {
-            statistics.retries += 1
-            return send(request: timer.request, shard: shard, now: now)
-        }
-        if configuration.hedging != nil && !attempt.hedged {
-            attempt.hedged = true
-            pending[timer.request]!.attempts[shard] = attempt
-            if hedgeBudget.spend() {
-                statistics.hedges += 1
-                return send(request: timer.request, shard: shard, now: now)
-            }
-            statistics.hedgesDenied += 1
-        }
-        // Not yet (or no budget): look again when the attempt times out.
-        timers.insert(RequestTimer(time: attempt.lastSent + configuration.attemptTimeoutMicros, request: timer.request,
-                                   shard: shard, serial: attempt.serial))
-        return []
-    }
-
-    /// `worker` will not answer this request's shard: ask a sibling if nobody else is on it.
-    private mutating func abandon(worker: Int, request id: UInt64, shard: Int, reason: String, now: UInt64) -> [Action] {
-        guard var p = pending[id], var attempt = p.attempts[shard], let k = attempt.outstanding.firstIndex(of: worker) else { return [] }
-        attempt.outstanding.remove(at: k)
-        replicas.finished(worker)
-        p.attempts[shard] = attempt
-        p.failures[shard] = reason
-        pending[id] = p
-        guard attempt.outstanding.isEmpty else { return [] }
-        var actions: [Action] = []
-        if pending[id]?.attempts[shard] != nil {
-            statistics.retries += 1
-            actions = send(request: id, shard: shard, now: now)
-        }
-        if pending[id]?.attempts[shard]?.outstanding.isEmpty == false { pending[id]?.failures[shard] = nil }
-        return actions + finishIfSettled(id, now: now)
-    }
-
-    /// Moves everything outstanding at a dead worker to siblings.
-    private mutating func failOver(from worker: Int, now: UInt64) -> [Action] {
-        let shard = replicas.shardOfWorker[worker]
-        let affected = pending.filter { $0.value.attempts[shard]?.outstanding.contains(worker) == true }.keys.sorted()
-        var actions: [Action] = []
-        for id in affected {
-            statistics.failovers += 1
-            actions += abandon(worker: worker, request: id, shard: shard, reason: "shard \(shard): its replica stopped answering", now: now)
-        }
-        return actions
-    }
-
-    private mutating func heartbeat(now: UInt64) -> [Action] {
-        nextHeartbeat = now + configuration.heartbeatIntervalMicros
-        var actions: [Action] = []
-        for dead in replicas.expireSilent(now: now, timeout: configuration.heartbeatTimeoutMicros) {
-            statistics.heartbeatMisses += 1
-            events.append(.workerDown(worker: dead, shard: replicas.shardOfWorker[dead],
-                                      reason: "silent for more than \(configuration.heartbeatTimeoutMicros / 1_000) ms"))
-            actions += failOver(from: dead, now: now)
-        }
-        if let h = configuration.hedging {
-            for shard in hedgeDelay.indices {
-                let p = statistics.shards[shard].latency.percentiles([h.percentile])[0]
-                hedgeDelay[shard] = min(h.maxDelayMicros, max(h.minDelayMicros, UInt64(p)))
-            }
-        }
-        for worker in 0..<replicas.workerCount {
-            let beat = Heartbeat(shard: UInt32(replicas.shardOfWorker[worker]), modelVersion: model.version, sentUnixMicros: now)
-            actions.append(.toWorker(worker, CoordinatorMessage.heartbeat(beat).serializedBytes()))
-        }
-        return actions
-    }
-
     /// The model's attribute values from the request's parallel arrays (names matched without case).
     func attributes(of r: RecommendRequest) -> [Int] {
         let columns = model.attributes.columnNames
@@ -347,7 +242,7 @@ public struct CoordinatorCore {
         return model.attributes.encode(raw)
     }
 
-    private mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
+    mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
         guard let p = pending[id], p.isSettled else { return [] }
         return finish(id, now: now)
     }
