@@ -144,6 +144,16 @@ final class ServingReliabilityTests: XCTestCase {
             XCTAssertNotEqual(refused.status, 0, "\(name) was answered: \(refused.stdout)")
             XCTAssertTrue(refused.stderr.contains("no reply"), "\(name): \(refused.stderr)")
         }
+        // The Python example client speaks CURVE too, and gets the Swift client's answer.
+        let check = try CLIShell.run("/bin/sh", ["-c", "python3 -c 'import zmq, google.protobuf' && command -v protoc"])
+        if check.status == 0 {
+            let swift = try CLI.run(["query", "--coordinator", endpoint, "--history", "i1:5,i4:5", "-k", "7"] + client)
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("deploy/python-client/efficientrec_client.py").path
+            let python = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", "i1:5,i4:5", "-k", "7"] + client)
+            XCTAssertEqual(python.status, 0, python.stderr)
+            XCTAssertEqual(python.stdout, swift.stdout)
+        }
         let status = try CLI.run(["status", "--coordinator", endpoint] + client)
         XCTAssertEqual(status.status, 0, status.stderr)
         let counters = try XCTUnwrap(status.stdout.split(separator: "\n").first { $0.contains("CURVE refused") })

@@ -5,7 +5,9 @@ protocols/efficientrec/v1/*.proto. Nothing else of the project is used.
     python3 deploy/python-client/efficientrec_client.py --coordinator tcp://127.0.0.1:5600 \
         --history "50:5,172:5,181:4" -k 10
 
-Prints the same TSV as `efficientrec query --history` (user, item, rank, score).
+Prints the same TSV as `efficientrec query --history` (user, item, rank, score). Against a CURVE-secured
+coordinator add --curve-secret client.key --curve-server-key coordinator.pub (files from
+`efficientrec keys generate`).
 """
 import argparse
 import os
@@ -40,7 +42,17 @@ def parse_history(text):
     return items, ratings
 
 
-def recommend(coordinator, items, ratings, k, timeout_ms=10000):
+def read_key_file(path, name):
+    """The value of `name = "..."` in a key file written by `efficientrec keys generate`."""
+    with open(path) as f:
+        for line in f:
+            parts = line.strip().split("=", 1)
+            if len(parts) == 2 and parts[0].strip() == name:
+                return parts[1].strip().strip('"')
+    raise ValueError("%s holds no %s" % (path, name))
+
+
+def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None):
     import zmq
     client_pb2 = load_generated()
     request_id = uuid.uuid4().hex
@@ -52,6 +64,10 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000):
     context = zmq.Context()
     socket = context.socket(zmq.DEALER)  # never REQ: a timed-out client must be able to go on
     socket.setsockopt(zmq.LINGER, 100)
+    if curve:  # (secret key file, coordinator public key file)
+        socket.curve_secretkey = read_key_file(curve[0], "secret-key").encode()
+        socket.curve_publickey = read_key_file(curve[0], "public-key").encode()
+        socket.curve_serverkey = read_key_file(curve[1], "public-key").encode()
     socket.connect(coordinator)
     try:
         socket.send(message.SerializeToString())
@@ -76,9 +92,14 @@ def main():
     parser.add_argument("--history", required=True, help="item:rating,item:rating,...")
     parser.add_argument("-k", type=int, default=50)
     parser.add_argument("--user", default="query", help="label for the user column")
+    parser.add_argument("--curve-secret", help="CURVE: this client's .key file")
+    parser.add_argument("--curve-server-key", help="CURVE: the coordinator's .pub file")
     args = parser.parse_args()
+    if (args.curve_secret is None) != (args.curve_server_key is None):
+        parser.error("--curve-secret and --curve-server-key go together")
     items, ratings = parse_history(args.history)
-    response = recommend(args.coordinator, items, ratings, args.k)
+    curve = (args.curve_secret, args.curve_server_key) if args.curve_secret else None
+    response = recommend(args.coordinator, items, ratings, args.k, curve=curve)
     print("user\titem\trank\tscore")
     for rank, (item, score) in enumerate(zip(response.item_ids, response.scores), start=1):
         # repr of a float32 widened to a double differs from Swift's shortest float32 text, so print
