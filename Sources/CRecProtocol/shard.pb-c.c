@@ -451,7 +451,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_reply__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__shard_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descriptors[4] =
+static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descriptors[5] =
 {
   {
     "shard",
@@ -501,17 +501,30 @@ static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "shard_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__Heartbeat, shard_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__heartbeat__field_indices_by_name[] = {
   3,   /* field[3] = draining */
   1,   /* field[1] = model_version */
   2,   /* field[2] = sent_unix_micros */
   0,   /* field[0] = shard */
+  4,   /* field[4] = shard_count */
 };
 static const ProtobufCIntRange efficientrec__v1__heartbeat__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__heartbeat__descriptor =
 {
@@ -521,7 +534,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__heartbeat__descriptor =
   "Efficientrec__V1__Heartbeat",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__Heartbeat),
-  4,
+  5,
   efficientrec__v1__heartbeat__field_descriptors,
   efficientrec__v1__heartbeat__field_indices_by_name,
   1,  efficientrec__v1__heartbeat__number_ranges,

@@ -56,6 +56,8 @@ public struct CoordinatorJob {
     public var security: CurveSettings?
     /// host:port of the Prometheus /metrics endpoint (none when nil).
     public var metricsBind: String?
+    /// The cluster config the workers came from: SIGHUP re-reads it and adds new shards live.
+    public var configPath: String?
 
     public init(model: String, workers: [[String]], bind: String) {
         self.model = model
@@ -74,6 +76,11 @@ public struct CoordinatorJob {
         let server = try AppError.wrap {
             try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security,
                                   logger: logger)
+        }
+        if let configPath {
+            server.topologySource = { try ClusterConfig.load(path: configPath).shards.map(\.replicas) }
+            let reload = server.reloadRequested
+            SignalStop.on(SIGHUP) { reload.trigger() }
         }
         announce("coordinator listening on \(server.endpoint)")
         logger.info("serving", metadata: [

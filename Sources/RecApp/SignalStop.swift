@@ -8,6 +8,15 @@ enum SignalStop {
     /// after its last use, and a released source stops delivering (SIGTERM was then ignored).
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
+    /// Runs `action` (on a global queue) whenever `sig` arrives, for the life of the process.
+    static func on(_ sig: Int32, _ action: @escaping @Sendable () -> Void) {
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler(handler: action)
+        source.resume()
+        sources.append(source)
+    }
+
     /// Call once per process, from the main thread, before serving.
     static func install() -> StopFlag {
         let flag = StopFlag()

@@ -9,9 +9,9 @@
 /// heartbeat may be late; asking costs at most an attempt timeout).
 public struct ReplicaSet: Sendable {
     /// workers[shard] = the worker indices serving that shard.
-    public let workers: [[Int]]
+    public private(set) var workers: [[Int]]
     /// shardOfWorker[worker] = the shard that worker serves.
-    public let shardOfWorker: [Int]
+    public private(set) var shardOfWorker: [Int]
     public private(set) var inFlight: [Int]
     /// Believed alive: heard from within the heartbeat timeout (all start alive).
     public private(set) var alive: [Bool]
@@ -66,6 +66,24 @@ public struct ReplicaSet: Sendable {
         cursor[shard] &+= 1
         inFlight[best] += 1
         return best
+    }
+
+    /// Adds `count` workers for a new shard (appended, so existing indices keep their meaning);
+    /// they get traffic only once `admit(shard:)` puts them in rotation. Returns their indices.
+    public mutating func addWorkers(forShard shard: Int, count: Int, now: UInt64) -> [Int] {
+        let added = Array(shardOfWorker.count..<(shardOfWorker.count + max(1, count)))
+        for _ in added {
+            shardOfWorker.append(shard)
+            inFlight.append(0); alive.append(true); draining.append(false); lastHeard.append(now); latency.append(0)
+        }
+        while cursor.count <= shard { cursor.append(0) }
+        return added
+    }
+
+    /// Puts a new shard's workers in rotation (`workers[shard]`).
+    public mutating func admit(shard: Int, workers added: [Int]) {
+        while workers.count <= shard { workers.append([]) }
+        workers[shard] = added
     }
 
     /// Expected wait at `worker`: its latency mean (1 µs before any sample) × (1 + in flight).

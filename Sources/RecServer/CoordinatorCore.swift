@@ -22,7 +22,7 @@ public struct CoordinatorCore {
     }
 
     public let model: RecommenderModel
-    public let shardMap: ShardMap
+    public internal(set) var shardMap: ShardMap
     public internal(set) var replicas: ReplicaSet
     public let configuration: Configuration
     public internal(set) var statistics: CoordinatorStatistics
@@ -39,6 +39,9 @@ public struct CoordinatorCore {
     public private(set) var draining = false
     /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
     var events = CoordinatorEvents()
+    /// A scale-out waiting for its workers, and the shard count each worker says it loaded.
+    var growth: Growth?
+    var heldShardCount: [Int]
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
@@ -52,6 +55,7 @@ public struct CoordinatorCore {
         hedgeBudget = HedgeBudget(ratio: configuration.hedging?.budgetRatio ?? 0)
         hedgeDelay = Array(repeating: configuration.hedging?.maxDelayMicros ?? 0, count: shardMap.shardCount)
         mergeScratch = VoteAccumulator(itemCount: model.items.count)
+        heldShardCount = Array(repeating: 0, count: self.replicas.workerCount)
     }
 
     public var inFlight: Int { pending.count }
@@ -109,6 +113,8 @@ public struct CoordinatorCore {
         replicas.heard(worker, now: now)
         switch message {
         case let .heartbeat(h):
+            heldShardCount[worker] = Int(h.shardCount)
+            completeGrowthIfReady()
             if h.draining != replicas.draining[worker] {
                 if h.draining { statistics.drainingWorkers += 1 }
                 replicas.setDraining(worker, h.draining)

@@ -15,6 +15,9 @@ public struct CoordinatorEvents: Sendable {
         /// A worker declared dead (silence, undeliverable) or draining, or back in rotation.
         case workerDown(worker: Int, shard: Int, reason: String)
         case workerUp(worker: Int, shard: Int)
+        /// A scale-out started, and completed (new requests use the grown shard map).
+        case growing(from: Int, to: Int)
+        case resharded(from: Int, to: Int)
     }
 
     public static let capacity = 16_384

@@ -11,7 +11,16 @@ public final class CoordinatorServer {
     public private(set) var core: CoordinatorCore
     private let context: ZMQContext
     private let frontend: ZMQSocket
-    private let workers: [ZMQSocket]
+    private var workers: [ZMQSocket]
+    /// Per shard, the replica endpoints connected (including shards still being added).
+    private var endpoints: [[String]]
+    private let workerOptions: ZMQSocket.Options
+    private let logger: Logger
+    /// Set (e.g. by SIGHUP) to re-read the topology from `topologySource` on the next loop turn.
+    public let reloadRequested = TriggerFlag()
+    /// Where a reload gets the shard → replica endpoints (a cluster config file). Only growth is
+    /// applied: new shards appended at the end, existing shards unchanged.
+    public var topologySource: (@Sendable () throws -> [[String]])?
     public let endpoint: String
     public private(set) var droppedToShards = 0
     /// The ZAP handler when clients must authenticate (CURVE).
@@ -51,6 +60,9 @@ public final class CoordinatorServer {
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
         let workerOptions = try security?.clientOptions() ?? ZMQSocket.Options()
+        self.workerOptions = workerOptions
+        self.logger = logger
+        endpoints = workerEndpoints
         workers = try workerEndpoints.flatMap { $0 }.map { e in
             let s = try ZMQSocket(context: context, kind: .dealer, options: workerOptions)
             try s.connect(e)
@@ -64,9 +76,10 @@ public final class CoordinatorServer {
     /// at the latest) while new ones get a fast `overloaded` error, and only then do the sockets close.
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
-        let sockets = [frontend] + workers
         var drainUntil: UInt64?
         while true {
+            if reloadRequested.take() { reload() }
+            let sockets = [frontend] + workers
             if stop.isStopped && drainUntil == nil {
                 core.beginDrain()
                 drainUntil = WallClock.nowMicros() + core.configuration.defaultDeadlineMicros + 100_000
@@ -92,7 +105,8 @@ public final class CoordinatorServer {
             try flush()
             telemetry.update(&core, droppedToShards: droppedToShards)
         }
-        for s in sockets { s.close() }
+        frontend.close()
+        for s in workers { s.close() }
         securityGuard?.stop()
     }
 
@@ -113,6 +127,42 @@ public final class CoordinatorServer {
             }
         }
         shedder.endTurn(now: WallClock.nowMicros(), stillQueued: frontend.hasInput)
+    }
+
+    /// Re-reads the topology; new shards at the end are connected and added once their workers
+    /// report the grown map (`CoordinatorCore.beginGrowth`). Anything else is refused with a log line.
+    private func reload() {
+        guard let topologySource else {
+            logger.warning("reload requested, but the topology has no source (start the coordinator with --config)")
+            return
+        }
+        do {
+            let wanted = try topologySource()
+            guard wanted.count >= endpoints.count, Array(wanted.prefix(endpoints.count)) == endpoints else {
+                logger.error("reload refused: only adding shards at the end is supported; existing shards must keep their endpoints")
+                return
+            }
+            let added = Array(wanted.dropFirst(endpoints.count))
+            guard !added.isEmpty else {
+                logger.info("reload: topology unchanged")
+                return
+            }
+            let indices = try core.beginGrowth(replicaCounts: added.map(\.count), now: WallClock.nowMicros())
+            for (index, endpoint) in zip(indices, added.flatMap { $0 }) {
+                guard index == workers.count else {
+                    logger.critical("reload: worker numbering diverged (\(index) vs \(workers.count)); not connecting \(endpoint)")
+                    return
+                }
+                let socket = try ZMQSocket(context: context, kind: .dealer, options: workerOptions)
+                try socket.connect(endpoint)
+                workers.append(socket)
+                outbox.append([])
+            }
+            endpoints += added
+            logger.notice("reload: connecting new shards", metadata: ["endpoints": "\(added)"])
+        } catch {
+            logger.error("reload failed: \(error)")
+        }
     }
 
     private func flush() throws(TransportError) {

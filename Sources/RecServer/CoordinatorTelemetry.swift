@@ -9,8 +9,8 @@ final class CoordinatorTelemetry {
     private let requestDuration = Metrics.Timer(label: "efficientrec_request_duration")
     private let coverage = Recorder(label: "efficientrec_reply_coverage", aggregate: true)
     private let inFlight = Gauge(label: "efficientrec_requests_in_flight")
-    private let shardDuration: [Metrics.Timer]
-    private let replicasAlive: [Gauge]
+    private var shardDuration: [Metrics.Timer]
+    private var replicasAlive: [Gauge]
     private var counters: [(Counter, KeyPath<CoordinatorStatistics, UInt64>)] = []
     private var last: [UInt64]
     private var droppedReported = 0
@@ -43,6 +43,11 @@ final class CoordinatorTelemetry {
             requestDuration.recordMicroseconds(Int64(min(c.micros, UInt64(Int64.max))))
             coverage.record(c.coverage)
         }
+        while shardDuration.count < core.replicas.workers.count || shardDuration.count < core.statistics.shards.count {
+            let shard = shardDuration.count
+            shardDuration.append(Metrics.Timer(label: "efficientrec_shard_reply_duration", dimensions: [("shard", "\(shard)")]))
+            replicasAlive.append(Gauge(label: "efficientrec_shard_replicas_alive", dimensions: [("shard", "\(shard)")]))
+        }
         for r in events.shardReplies where shardDuration.indices.contains(r.shard) {
             shardDuration[r.shard].recordMicroseconds(Int64(min(r.micros, UInt64(Int64.max))))
         }
@@ -58,7 +63,7 @@ final class CoordinatorTelemetry {
             droppedReported = droppedToShards
         }
         inFlight.record(core.inFlight)
-        for (shard, gauge) in replicasAlive.enumerated() {
+        for (shard, gauge) in replicasAlive.enumerated() where core.replicas.workers.indices.contains(shard) {
             gauge.record(core.replicas.workers[shard].filter { core.replicas.alive[$0] }.count)
         }
     }
@@ -73,6 +78,10 @@ final class CoordinatorTelemetry {
             logger.warning("worker out of rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)", "reason": "\(reason)"])
         case let .workerUp(worker, shard):
             logger.info("worker back in rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)"])
+        case let .growing(from, to):
+            logger.notice("adding shards: waiting for the new workers", metadata: ["from": "\(from)", "to": "\(to)"])
+        case let .resharded(from, to):
+            logger.notice("resharded: new requests use the grown shard map", metadata: ["from": "\(from)", "to": "\(to)"])
         }
     }
 }

@@ -72,7 +72,8 @@ public struct ShardWorkerCore {
 
     /// This worker's heartbeat (saying whether it is draining).
     public func heartbeat(now: UInt64) -> WorkerMessage {
-        .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining))
+        .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
+                             shardCount: UInt32(shardMap.shardCount)))
     }
 
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.

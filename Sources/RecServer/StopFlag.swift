@@ -7,3 +7,12 @@ public final class StopFlag: Sendable {
     public func stop() { value.store(true, ordering: .releasing) }
     public var isStopped: Bool { value.load(ordering: .acquiring) }
 }
+
+/// A request from another thread (a signal handler) that a loop picks up once (e.g. reload).
+public final class TriggerFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    public init() {}
+    public func trigger() { value.store(true, ordering: .releasing) }
+    /// True once per trigger.
+    public func take() -> Bool { value.exchange(false, ordering: .acquiringAndReleasing) }
+}

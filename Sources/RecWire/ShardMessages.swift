@@ -83,12 +83,15 @@ public struct Heartbeat: Equatable, Sendable {
     public var sentUnixMicros: UInt64
     /// Sent by a worker that is shutting down.
     public var draining: Bool
+    /// The shard count of the sender's shard map (0: not stated).
+    public var shardCount: UInt32
 
-    public init(shard: UInt32, modelVersion: String, sentUnixMicros: UInt64, draining: Bool = false) {
+    public init(shard: UInt32, modelVersion: String, sentUnixMicros: UInt64, draining: Bool = false, shardCount: UInt32 = 0) {
         self.shard = shard
         self.modelVersion = modelVersion
         self.sentUnixMicros = sentUnixMicros
         self.draining = draining
+        self.shardCount = shardCount
     }
 
     func makeC(_ arena: CArena) -> Efficientrec__V1__Heartbeat {
@@ -98,6 +101,7 @@ public struct Heartbeat: Equatable, Sendable {
         m.model_version = arena.string(modelVersion)
         m.sent_unix_micros = sentUnixMicros
         m.draining = draining ? 1 : 0
+        m.shard_count = shardCount
         return m
     }
 
@@ -106,5 +110,6 @@ public struct Heartbeat: Equatable, Sendable {
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
         sentUnixMicros = c.sent_unix_micros
         draining = c.draining != 0
+        shardCount = c.shard_count
     }
 }

@@ -123,6 +123,7 @@ struct Coordinator: ParsableCommand {
                 job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: curveWorkerKey)
             }
             job.metricsBind = metricsBind ?? fileMetricsBind
+            job.configPath = config
             try job.run()
         }
     }

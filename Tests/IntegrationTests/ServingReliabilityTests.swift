@@ -206,6 +206,75 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertTrue(worker.terminate(), "SIGTERM: drained and exited 0")
     }
 
+    func testAShardAddedLiveBySIGHUPServesWithoutAFailedOrPartialReply() throws {
+        let model = ServingTests.fixture.model
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        func startWorker(shard: Int, shards: Int) throws -> String {
+            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            return String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        }
+        let dir = TestFixtures.temporaryDirectory("reshard")
+        func writeConfig(_ shards: [String]) {
+            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
+        }
+        var shardEndpoints = [try startWorker(shard: 0, shards: 2), try startWorker(shard: 1, shards: 2)]
+        writeConfig(shardEndpoints)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        // Offline answers for 60 users, and their requests.
+        let loaded = try ModelFile.load(path: model)
+        let log = try InteractionLog.read(path: ServingTests.fixture.dir + "/interactions.tsv")
+        var expected: [String: [String]] = [:]
+        var messages: [(id: String, bytes: [UInt8])] = []
+        var vote = loaded.makeVote()
+        for u in 0..<60 {
+            let h = log.history(of: u)
+            let ids = h.items.map { log.items[$0] }
+            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
+            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
+                .map { loaded.items[$0.index] }
+            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
+                .serializedBytes()))
+        }
+        let client = try QueryClient(coordinator: endpoint)
+        var rounds = 0
+        func round(_ phase: String) throws {
+            rounds += 1
+            let replies = try client.exchange(messages, window: 8)
+            XCTAssertEqual(replies.count, messages.count, phase)
+            for (id, reply) in replies {
+                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
+                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
+                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
+            }
+        }
+        func shardCount() throws -> Int {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return -1 }
+            return s.shards.count
+        }
+        try round("before")
+        XCTAssertEqual(try shardCount(), 2)
+        // Add shard 2: start its worker with the grown map, extend the config, SIGHUP the coordinator.
+        shardEndpoints.append(try startWorker(shard: 2, shards: 3))
+        writeConfig(shardEndpoints)
+        kill(coordinator.pid, SIGHUP)
+        var grown = false
+        for _ in 0..<40 where !grown {
+            try round("while growing")
+            grown = try shardCount() == 3
+        }
+        XCTAssertTrue(grown, "the coordinator switched to 3 shards")
+        try round("after")
+        guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "final")), id: "final") else { return XCTFail("no status") }
+        XCTAssertGreaterThan(s.shards[2].requests, 0, "the new shard gets traffic")
+        XCTAssertEqual(s.errors, 0)
+        XCTAssertEqual(s.degraded, 0)
+    }
+
     func testBeyondMaxInFlightRequestsGetAFastOverloadedErrorAndNothingHangs() throws {
         let model = ServingTests.fixture.model
         let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])

@@ -282,6 +282,45 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertFalse(d.core.replicas.draining[first])
     }
 
+    func testAddingAShardSwitchesOnlyOnceItsWorkersAreReadyAndAnswersStayExact() throws {
+        var d = try Driver(shards: 2, replicas: 1, now: start)
+        d.apply(d.core.onTick(now: d.now))
+        d.deliver()
+        let users = Array(stride(from: 0, to: 200, by: 7))
+        func askAll(_ tag: String) {
+            for u in users { d.send(request("\(tag)\(u)", user: u)) }
+            d.deliver()
+        }
+        askAll("before-")
+        // A request in flight when the topology changes keeps its plan.
+        d.send(request("in-flight", user: 3))
+        let inFlightFrames = d.toWorkers
+        d.toWorkers = []
+        let added = try d.core.beginGrowth(replicaCounts: [1], now: d.now)
+        XCTAssertEqual(added, [2])
+        XCTAssertThrowsError(try d.core.beginGrowth(replicaCounts: [1], now: d.now), "one change at a time")
+        d.workers.append(ShardWorkerCore(model: CoordinatorCoreTests.model, shard: 2, shardMap: try ShardMap(shardCount: 3)))
+        d.behaviour.append(.normal)
+        askAll("growing-")
+        XCTAssertEqual(d.core.shardMap.shardCount, 2, "not before the new worker reported the grown map")
+        XCTAssertEqual(d.core.statistics.shards[2].sent, 0, "no traffic to the new shard yet")
+        // The next heartbeat reaches the new worker; its answer (3 shards loaded) completes the change.
+        d.advance(by: 100_000)
+        XCTAssertEqual(d.core.shardMap.shardCount, 3)
+        d.toWorkers += inFlightFrames
+        d.deliver()
+        askAll("after-")
+        XCTAssertGreaterThan(d.core.statistics.shards[2].sent, 0, "the new shard serves its clusters")
+        for r in d.recommendations {
+            let user = r.requestID == "in-flight" ? 3 : Int(r.requestID.split(separator: "-").last ?? "") ?? -1
+            XCTAssertEqual(r.itemIDs, offlineItems(user: user), r.requestID)
+            XCTAssertEqual(r.coverage, 1, r.requestID)
+        }
+        XCTAssertEqual(d.recommendations.count, 3 * users.count + 1)
+        XCTAssertTrue(d.errors.isEmpty)
+        XCTAssertEqual(d.core.inFlight, 0)
+    }
+
     func testBelowTheMinimumCoverageTheClientGetsAnErrorNamingTheMissingShards() throws {
         var configuration = CoordinatorCore.Configuration()
         configuration.minCoverage = 1

@@ -88,10 +88,15 @@ struct  Efficientrec__V1__Heartbeat
    * what it has for a grace period).
    */
   protobuf_c_boolean draining;
+  /*
+   * The number of shards in the shard map whose clusters the sender uses: the worker's loaded map
+   * (a coordinator adds a shard only once the new shard's workers report the grown map).
+   */
+  uint32_t shard_count;
 };
 #define EFFICIENTREC__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__heartbeat__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 typedef enum {
