@@ -35,7 +35,7 @@ public struct ClusterJob {
         }
         let stop = SignalStop.install()
         var children: [LocalProcess] = []
-        defer { for c in children.reversed() { c.terminate() } }
+        defer { LocalProcess.terminateAll(children) }
         func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
         var groups: [[String]] = []
         for shard in 0..<shards {
@@ -64,8 +64,8 @@ public struct ClusterJob {
             usleep(100_000)
         }
         Terminal.log("stopping \(children.count) processes")
-        // Coordinator first (it drains), then the workers; each must exit 0 on SIGTERM by itself.
-        let stubborn = children.reversed().filter { !$0.terminate() }
+        // All at once (each drains in parallel); each must exit 0 on SIGTERM by itself.
+        let stubborn = LocalProcess.terminateAll(children)
         children = []
         if !stubborn.isEmpty {
             throw AppError("\(stubborn.count) process(es) did not exit cleanly on SIGTERM: "
@@ -115,13 +115,35 @@ public final class LocalProcess {
         throw AppError("process \(pid) did not print '\(text)' within \(Int(timeoutSeconds)) s")
     }
 
-    /// SIGTERM, then SIGKILL after two seconds; waits for the exit, so nothing is left behind.
-    /// True when the process exited by itself with status 0.
+    /// SIGTERM to every process at once, SIGKILL to those still running after `grace` seconds;
+    /// waits for every exit. Returns the processes that did not exit 0 by themselves.
     @discardableResult
-    public func terminate() -> Bool {
+    public static func terminateAll(_ processes: [LocalProcess], grace: Double = 2) -> [LocalProcess] {
+        for p in processes where p.process.isRunning { kill(p.pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        while processes.contains(where: { $0.process.isRunning }) && Date() < deadline { usleep(10_000) }
+        var failed: [LocalProcess] = []
+        for p in processes {
+            if p.process.isRunning {
+                kill(p.pid, SIGKILL)
+                p.process.waitUntilExit()
+                failed.append(p)
+            } else {
+                p.process.waitUntilExit()
+                if !(p.process.terminationReason == .exit && p.process.terminationStatus == 0) { failed.append(p) }
+            }
+        }
+        return failed
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds (longer than a cluster needs to stop its own
+    /// children); waits for the exit, so nothing is left behind. True when the process exited by
+    /// itself with status 0.
+    @discardableResult
+    public func terminate(grace: Double = 5) -> Bool {
         if process.isRunning {
             kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(2)
+            let deadline = Date().addingTimeInterval(grace)
             while process.isRunning && Date() < deadline { usleep(10_000) }
             if process.isRunning {
                 kill(pid, SIGKILL)

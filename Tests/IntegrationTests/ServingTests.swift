@@ -53,7 +53,11 @@ final class ServingTests: XCTestCase {
         let expected = try String(contentsOfFile: dir + "/offline.tsv", encoding: .utf8)
         for (shards, replicas) in [(1, 1), (2, 1), (3, 1), (7, 1), (2, 2)] {
             let (cluster, endpoint) = try startCluster(shards: shards, replicas: replicas)
-            defer { cluster.terminate() }
+            let children = Self.childPIDs(of: cluster.pid)
+            defer {
+                XCTAssertTrue(cluster.terminate(), "\(shards) x \(replicas): the cluster stopped cleanly")
+                for pid in children { XCTAssertNotEqual(kill(pid, 0), 0, "process \(pid) outlived the cluster") }
+            }
             let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
                                                     "-k", "10", "--output", dir + "/online-\(shards)x\(replicas).tsv"])
             XCTAssertEqual(query.status, 0, query.stderr)
