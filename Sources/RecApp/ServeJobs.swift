@@ -34,6 +34,8 @@ public struct WorkerJob {
         let server = try AppError.wrap {
             try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security, logger: logger)
         }
+        let modelPath = model
+        server.modelLoader = { try ModelFile.load(path: modelPath) } // for shard maps whose clusters it lacks
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
                                          "clusters": "\(server.core.ownedClusters.count)", "shortlist_entries": "\(server.core.heldEntries)",

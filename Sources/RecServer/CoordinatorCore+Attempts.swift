@@ -104,7 +104,7 @@ extension CoordinatorCore {
         }
         for worker in 0..<replicas.workerCount {
             let beat = Heartbeat(shard: UInt32(replicas.shardOfWorker[worker]), modelVersion: model.version, sentUnixMicros: now,
-                                 shardCount: UInt32(growth?.target.shardCount ?? shardMap.shardCount))
+                                 shardCount: UInt32(announcedShardCount(for: worker)))
             actions.append(.toWorker(worker, CoordinatorMessage.heartbeat(beat).serializedBytes()))
         }
         return actions

@@ -1,18 +1,23 @@
 import RecCluster
 
-/// Live scale-out: adding shards while serving. Rendezvous hashing means that growing from N to
-/// N + k shards only moves clusters to the new shards, so the existing workers already hold every
-/// cluster they keep; the new shards' workers load theirs, report the grown map in their
-/// heartbeats, and only then does the coordinator switch new requests to the grown map. Requests
-/// in flight keep the plan they started with.
+/// Live resharding. The coordinator announces the target shard map in its heartbeats; a worker
+/// that does not hold its shard's clusters under that map loads them (keeping the old ones, so it
+/// serves both plans) and reports the map in its heartbeat. Only when every shard of the target has
+/// a live worker reporting it do new requests switch to the target map; requests in flight keep
+/// the plan they started with. Growing from N to N + k moves clusters only to the new shards
+/// (rendezvous hashing), so existing workers already hold what they keep; shrinking removes the
+/// last shards, whose clusters the others load first, and the removed workers then only finish
+/// old-plan work (stop them once `status` no longer lists their shard).
 extension CoordinatorCore {
     public enum GrowthError: Error, Equatable, CustomStringConvertible {
         case inProgress(target: Int)
         case noNewShards
+        case invalidTarget(Int)
         public var description: String {
             switch self {
             case let .inProgress(target): return "a change to \(target) shards is still waiting for its workers"
             case .noNewShards: return "the new topology adds no shard"
+            case let .invalidTarget(n): return "cannot shrink to \(n) shards"
             }
         }
     }
@@ -39,12 +44,29 @@ extension CoordinatorCore {
         return added
     }
 
-    /// After a heartbeat: switches to the grown map once every new shard has a live worker that
-    /// loaded it.
+    /// Starts shrinking to the first `shardCount` shards (the last ones are removed).
+    public mutating func beginShrink(to shardCount: Int, now: UInt64) throws(GrowthError) {
+        if let g = growth { throw .inProgress(target: g.target.shardCount) }
+        guard shardCount >= 1, shardCount < shardMap.shardCount, let target = try? ShardMap(shardCount: shardCount) else {
+            throw .invalidTarget(shardCount)
+        }
+        growth = Growth(target: target, incoming: [:])
+        events.append(.growing(from: shardMap.shardCount, to: shardCount))
+    }
+
+    /// The shard count a worker's heartbeat asks it to hold (0 for workers of removed shards).
+    func announcedShardCount(for worker: Int) -> Int {
+        let target = growth?.target.shardCount ?? shardMap.shardCount
+        return replicas.shardOfWorker[worker] < target ? target : 0
+    }
+
+    /// After a heartbeat: switches to the target map once every shard of it has a live worker that
+    /// reports it.
     mutating func completeGrowthIfReady() {
         guard let g = growth else { return }
-        let ready = g.incoming.values.allSatisfy { workers in
-            workers.contains { replicas.alive[$0] && heldShardCount[$0] == g.target.shardCount }
+        let ready = (0..<g.target.shardCount).allSatisfy { shard in
+            let workers = g.incoming[shard] ?? (replicas.workers.indices.contains(shard) ? replicas.workers[shard] : [])
+            return workers.contains { replicas.alive[$0] && heldShardCount[$0] == g.target.shardCount }
         }
         guard ready else { return }
         let from = shardMap.shardCount

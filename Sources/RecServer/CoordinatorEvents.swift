@@ -15,7 +15,7 @@ public struct CoordinatorEvents: Sendable {
         /// A worker declared dead (silence, undeliverable) or draining, or back in rotation.
         case workerDown(worker: Int, shard: Int, reason: String)
         case workerUp(worker: Int, shard: Int)
-        /// A scale-out started, and completed (new requests use the grown shard map).
+        /// A resharding started, and completed (new requests use the target shard map).
         case growing(from: Int, to: Int)
         case resharded(from: Int, to: Int)
     }

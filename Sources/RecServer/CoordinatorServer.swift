@@ -18,8 +18,8 @@ public final class CoordinatorServer {
     private let logger: Logger
     /// Set (e.g. by SIGHUP) to re-read the topology from `topologySource` on the next loop turn.
     public let reloadRequested = TriggerFlag()
-    /// Where a reload gets the shard → replica endpoints (a cluster config file). Only growth is
-    /// applied: new shards appended at the end, existing shards unchanged.
+    /// Where a reload gets the shard → replica endpoints (a cluster config file). Shards are added
+    /// or removed at the end; the others must keep their endpoints.
     public var topologySource: (@Sendable () throws -> [[String]])?
     public let endpoint: String
     public private(set) var droppedToShards = 0
@@ -129,8 +129,8 @@ public final class CoordinatorServer {
         shedder.endTurn(now: WallClock.nowMicros(), stillQueued: frontend.hasInput)
     }
 
-    /// Re-reads the topology; new shards at the end are connected and added once their workers
-    /// report the grown map (`CoordinatorCore.beginGrowth`). Anything else is refused with a log line.
+    /// Re-reads the topology: shards added or removed at the end are resharded live
+    /// (`CoordinatorCore+Growth`); anything else is refused with a log line.
     private func reload() {
         guard let topologySource else {
             logger.warning("reload requested, but the topology has no source (start the coordinator with --config)")
@@ -138,8 +138,15 @@ public final class CoordinatorServer {
         }
         do {
             let wanted = try topologySource()
+            if wanted.count < endpoints.count, Array(endpoints.prefix(wanted.count)) == wanted {
+                try core.beginShrink(to: wanted.count, now: WallClock.nowMicros())
+                endpoints = wanted
+                logger.notice("reload: removing the last shards once the others hold their clusters",
+                              metadata: ["shards": "\(wanted.count)"])
+                return
+            }
             guard wanted.count >= endpoints.count, Array(wanted.prefix(endpoints.count)) == endpoints else {
-                logger.error("reload refused: only adding shards at the end is supported; existing shards must keep their endpoints")
+                logger.error("reload refused: shards can only be added or removed at the end; the others must keep their endpoints")
                 return
             }
             let added = Array(wanted.dropFirst(endpoints.count))

@@ -79,9 +79,9 @@ final class CoordinatorTelemetry {
         case let .workerUp(worker, shard):
             logger.info("worker back in rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)"])
         case let .growing(from, to):
-            logger.notice("adding shards: waiting for the new workers", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice("resharding: waiting until every shard has a worker holding the target map", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .resharded(from, to):
-            logger.notice("resharded: new requests use the grown shard map", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice("resharded: new requests use the target shard map", metadata: ["from": "\(from)", "to": "\(to)"])
         }
     }
 }

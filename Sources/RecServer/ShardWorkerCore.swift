@@ -4,10 +4,15 @@ import RecModel
 import RecWire
 
 /// A shard worker's logic without sockets: it owns the shortlists of the clusters the shard map
-/// gives it and answers shard queries with partial votes.
-public struct ShardWorkerCore {
+/// gives it and answers shard queries with partial votes. While the cluster is resharded it can
+/// hold its shard's clusters under several maps (their union), so it answers plans made under any.
+public struct ShardWorkerCore: Sendable {
     public let shard: Int
+    /// The map it was started with; `heldShardCounts` lists every map it holds, latest last.
     public let shardMap: ShardMap
+    public private(set) var heldShardCounts: [Int]
+    /// Set when a coordinator's heartbeat asks for a map this worker does not hold yet.
+    public private(set) var requestedShardCount: Int?
     public let modelVersion: String
     public let ownedClusters: [Int]
     private let owned: Set<Int>
@@ -19,11 +24,13 @@ public struct ShardWorkerCore {
     public private(set) var answered = 0
     public private(set) var expired = 0
 
-    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap) {
+    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, alsoHolding others: [ShardMap] = []) {
         self.shard = shard
         self.shardMap = shardMap
+        heldShardCounts = [shardMap.shardCount] + others.map(\.shardCount).filter { $0 != shardMap.shardCount }
         modelVersion = model.version
-        ownedClusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters)
+        let clusterCount = model.configuration.clusters
+        ownedClusters = Array(Set(([shardMap] + others).flatMap { $0.clusters(ownedBy: shard, clusterCount: clusterCount) })).sorted()
         let ownedSet = Set(ownedClusters)
         owned = ownedSet
         // Keep only the owned shortlists; the others are empty.
@@ -32,6 +39,29 @@ public struct ShardWorkerCore {
         accumulator = VoteAccumulator(itemCount: model.items.count)
         excludedMask = [Bool](repeating: false, count: model.items.count)
     }
+
+    /// Records that this worker can serve `shardCount`'s map (it holds all its clusters already).
+    public mutating func markHeld(_ shardCount: Int) {
+        if !heldShardCounts.contains(shardCount) { heldShardCounts.append(shardCount) }
+        if requestedShardCount == shardCount { requestedShardCount = nil }
+    }
+
+    /// Forgets a request for a map that cannot be loaded (it is asked again by the next heartbeat).
+    public mutating func dropRequest() { requestedShardCount = nil }
+
+    /// Takes over the counters and drain state of the core this one replaces.
+    public mutating func continueFrom(_ previous: ShardWorkerCore) {
+        answered = previous.answered
+        expired = previous.expired
+        draining = previous.draining
+    }
+
+    /// Whether this worker already holds every cluster its shard owns under `map`.
+    public func holdsAll(of map: ShardMap) -> Bool {
+        map.clusters(ownedBy: shard, clusterCount: shortlistsClusterCount).allSatisfy { owned.contains($0) }
+    }
+
+    private var shortlistsClusterCount: Int { shortlists.clusterCount }
 
     /// Entries of shortlists this worker holds (a worker holds about 1/N of them).
     public var heldEntries: Int { shortlists.items.count }
@@ -73,7 +103,7 @@ public struct ShardWorkerCore {
     /// This worker's heartbeat (saying whether it is draining).
     public func heartbeat(now: UInt64) -> WorkerMessage {
         .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
-                             shardCount: UInt32(shardMap.shardCount)))
+                             shardCount: UInt32(heldShardCounts.last ?? shardMap.shardCount)))
     }
 
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.
@@ -81,7 +111,14 @@ public struct ShardWorkerCore {
         do {
             switch try CoordinatorMessage(serializedBytes: bytes) {
             case let .query(q): return handle(q, now: now)
-            case .heartbeat: return heartbeat(now: now)
+            case let .heartbeat(h):
+                // A coordinator moving to another shard map: note it (the server loads the clusters).
+                let wanted = Int(h.shardCount)
+                if wanted > shard && !heldShardCounts.contains(wanted) {
+                    // Already holding every cluster of that map (growth): serve it at once.
+                    if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) { markHeld(wanted) } else { requestedShardCount = wanted }
+                }
+                return heartbeat(now: now)
             }
         } catch {
             return .error(ErrorReply(requestID: "", code: error.replyCode, message: error.description))

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import Synchronization
 import Metrics
 import RecCluster
 import RecModel
@@ -19,6 +21,11 @@ public final class ShardWorkerServer {
     public private(set) var securityGuard: SecurityGuard?
 
     private let logger: Logger
+    /// Loads the model again when a coordinator asks for a shard map whose clusters this worker
+    /// does not hold (removing a shard moves clusters to the others). Nil: such requests are refused.
+    public var modelLoader: (@Sendable () throws -> RecommenderModel)?
+    private let adopted = AdoptionSlot()
+    private var adopting: Int?
     private let answeredCounter: Counter
     private let expiredCounter: Counter
     private let batchSize: Recorder
@@ -72,6 +79,7 @@ public final class ShardWorkerServer {
                 logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
             }
             if let started = drainStarted, now - lastFrame > drainQuiet || now - started > drainLimit { break }
+            adoptIfAsked()
             let ready = try poller.wait(sockets: [socket], timeoutMilliseconds: drainStarted == nil ? 100 : 20)
             guard ready.sockets[0] else { continue }
             // Drain everything waiting before polling again.
@@ -103,4 +111,64 @@ public final class ShardWorkerServer {
         socket.close()
         securityGuard?.stop()
     }
+
+    /// Serves another shard map when a coordinator asks for one: at once when this worker already
+    /// holds its clusters, else after loading them on a background thread (the loop keeps serving
+    /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
+    private func adoptIfAsked() {
+        switch adopted.take() {
+        case let .ready(ready)?:
+            var next = ready
+            next.continueFrom(core)
+            core = next
+            adopting = nil
+            logger.notice("now serving shard maps \(core.heldShardCounts)", metadata: ["shard": "\(core.shard)",
+                                                                                   "shortlist_entries": "\(core.heldEntries)"])
+        case .failed?:
+            adopting = nil
+            core.dropRequest() // the next heartbeat asks again
+        case nil:
+            break
+        }
+        guard adopting == nil, let wanted = core.requestedShardCount else { return }
+        guard let map = try? ShardMap(shardCount: wanted), core.shard < wanted else {
+            logger.error("asked for \(wanted) shards, which cannot include shard \(core.shard)")
+            core.dropRequest()
+            return
+        }
+        if core.holdsAll(of: map) {
+            core.markHeld(wanted)
+            logger.info("already holds the clusters of \(wanted) shards", metadata: ["shard": "\(core.shard)"])
+            return
+        }
+        guard let modelLoader else {
+            logger.error("asked for \(wanted) shards but cannot load the model again")
+            core.dropRequest()
+            return
+        }
+        adopting = wanted
+        let (shard, current, held) = (core.shard, core.shardMap, core.heldShardCounts)
+        let slot = adopted, log = logger
+        let thread = Thread {
+            do {
+                let model = try modelLoader()
+                let others = try (held + [wanted]).filter { $0 != current.shardCount }.map { try ShardMap(shardCount: $0) }
+                let next = ShardWorkerCore(model: model, shard: shard, shardMap: current, alsoHolding: others)
+                slot.put(.ready(next))
+            } catch {
+                log.error("could not load the clusters of \(wanted) shards: \(error)")
+                slot.put(.failed)
+            }
+        }
+        thread.name = "adopt-\(wanted)"
+        thread.start()
+    }
+}
+
+/// Hands a core built on a loading thread to the poll loop.
+final class AdoptionSlot: Sendable {
+    enum Outcome: Sendable { case ready(ShardWorkerCore), failed }
+    private let value = Mutex<Outcome?>(nil)
+    func put(_ outcome: Outcome) { value.withLock { $0 = outcome } }
+    func take() -> Outcome? { value.withLock { v in defer { v = nil }; return v } }
 }

@@ -275,6 +275,75 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertEqual(s.degraded, 0)
     }
 
+    func testTheLastShardRemovedLiveBySIGHUPIsDrainedWithoutAFailedOrPartialReply() throws {
+        let model = ServingTests.fixture.model
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        var endpoints: [String] = []
+        for shard in 0..<3 {
+            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+        }
+        let dir = TestFixtures.temporaryDirectory("shrink")
+        func writeConfig(_ shards: [String]) {
+            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
+        }
+        writeConfig(endpoints)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let loaded = try ModelFile.load(path: model)
+        let log = try InteractionLog.read(path: ServingTests.fixture.dir + "/interactions.tsv")
+        var expected: [String: [String]] = [:]
+        var messages: [(id: String, bytes: [UInt8])] = []
+        var vote = loaded.makeVote()
+        for u in 0..<60 {
+            let h = log.history(of: u)
+            let ids = h.items.map { log.items[$0] }
+            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
+            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
+                .map { loaded.items[$0.index] }
+            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
+                .serializedBytes()))
+        }
+        let client = try QueryClient(coordinator: endpoint)
+        var rounds = 0
+        func round(_ phase: String) throws {
+            rounds += 1
+            let replies = try client.exchange(messages, window: 8)
+            XCTAssertEqual(replies.count, messages.count, phase)
+            for (id, reply) in replies {
+                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
+                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
+                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
+            }
+        }
+        func status() throws -> StatusResponse? {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return nil }
+            return s
+        }
+        try round("before")
+        // Remove shard 2: shards 0 and 1 load its clusters (the model file again), then traffic moves.
+        writeConfig(Array(endpoints.prefix(2)))
+        kill(coordinator.pid, SIGHUP)
+        var shrunk = false
+        for _ in 0..<60 where !shrunk {
+            try round("while shrinking")
+            shrunk = try status()?.shards.count == 2
+        }
+        XCTAssertTrue(shrunk, "the coordinator switched to 2 shards")
+        let sentBefore = try XCTUnwrap(try status()).shards.count
+        XCTAssertEqual(sentBefore, 2)
+        // The removed worker is stopped; nothing is lost.
+        XCTAssertTrue(workers[2].terminate(), "the removed worker exits 0")
+        try round("after")
+        let final = try XCTUnwrap(try status())
+        XCTAssertEqual(final.errors, 0)
+        XCTAssertEqual(final.degraded, 0)
+    }
+
     func testBeyondMaxInFlightRequestsGetAFastOverloadedErrorAndNothingHangs() throws {
         let model = ServingTests.fixture.model
         let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])

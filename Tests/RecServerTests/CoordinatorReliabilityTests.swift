@@ -321,6 +321,80 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(d.core.inFlight, 0)
     }
 
+    func testRemovingTheLastShardWaitsForTheOthersToHoldItsClusters() throws {
+        var d = try Driver(shards: 3, replicas: 1, now: start)
+        let model = CoordinatorCoreTests.model
+        d.apply(d.core.onTick(now: d.now))
+        d.deliver()
+        let users = Array(stride(from: 0, to: 200, by: 7))
+        func askAll(_ tag: String) {
+            for u in users { d.send(request("\(tag)\(u)", user: u)) }
+            d.deliver()
+        }
+        d.send(request("in-flight", user: 3))
+        let inFlightFrames = d.toWorkers
+        d.toWorkers = []
+        try d.core.beginShrink(to: 2, now: d.now)
+        d.advance(by: 100_000)
+        XCTAssertEqual(d.core.shardMap.shardCount, 3, "shards 0 and 1 do not hold shard 2's clusters yet")
+        XCTAssertEqual(d.workers[0].requestedShardCount, 2, "the heartbeat asked them to load the 2-shard map")
+        askAll("shrinking-")
+        // They load the clusters (the server does this on a thread) and report the 2-shard map.
+        let twoShards = try ShardMap(shardCount: 2)
+        for w in 0..<2 {
+            var next = ShardWorkerCore(model: model, shard: w, shardMap: try ShardMap(shardCount: 3), alsoHolding: [twoShards])
+            next.continueFrom(d.workers[w])
+            XCTAssertTrue(next.holdsAll(of: twoShards))
+            d.workers[w] = next
+        }
+        d.advance(by: 100_000)
+        XCTAssertEqual(d.core.shardMap.shardCount, 2)
+        let sentToRemoved = d.core.statistics.shards[2].sent
+        d.toWorkers += inFlightFrames // planned under 3 shards: shard 2 still answers it
+        d.deliver()
+        askAll("after-")
+        XCTAssertEqual(d.core.statistics.shards[2].sent, sentToRemoved, "no new work for the removed shard")
+        for r in d.recommendations {
+            let user = r.requestID == "in-flight" ? 3 : Int(r.requestID.split(separator: "-").last ?? "") ?? -1
+            XCTAssertEqual(r.itemIDs, offlineItems(user: user), r.requestID)
+            XCTAssertEqual(r.coverage, 1, r.requestID)
+        }
+        XCTAssertEqual(d.recommendations.count, 2 * users.count + 1)
+        guard case let .status(status) = try ServerMessage(serializedBytes: ({ () -> [UInt8] in
+            if case let .toClient(_, p) = d.core.onClient(routing: [1], payload: ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes(),
+                                                         now: d.now)[0] { return p }
+            return []
+        })()) else { return XCTFail("no status") }
+        XCTAssertEqual(status.shards.count, 2)
+    }
+
+    func testAWorkerHoldingSeveralMapsAnswersPlansOfEither() throws {
+        let model = CoordinatorCoreTests.model
+        let three = try ShardMap(shardCount: 3), two = try ShardMap(shardCount: 2)
+        var both = ShardWorkerCore(model: model, shard: 0, shardMap: three, alsoHolding: [two])
+        XCTAssertEqual(both.heldShardCounts, [3, 2])
+        XCTAssertTrue(both.holdsAll(of: two) && both.holdsAll(of: three))
+        let union = Set(three.clusters(ownedBy: 0, clusterCount: model.configuration.clusters) + two.clusters(ownedBy: 0, clusterCount: model.configuration.clusters))
+        XCTAssertEqual(Set(both.ownedClusters), union)
+        for map in [three, two] {
+            var q = ShardQuery(requestID: "q")
+            q.clusterIDs = map.clusters(ownedBy: 0, clusterCount: model.configuration.clusters).prefix(3).map(UInt32.init)
+            q.clusterWeights = q.clusterIDs.map { _ in 0.5 }
+            guard case .reply = both.handle(q, now: start) else { return XCTFail("a \(map.shardCount)-shard plan was refused") }
+        }
+        // A worker of 2 shards asked for 3 already holds what it keeps: it serves the map at once.
+        var grown = ShardWorkerCore(model: model, shard: 1, shardMap: two)
+        _ = grown.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 3))
+            .serializedBytes(), now: start)
+        XCTAssertEqual(grown.heldShardCounts, [2, 3])
+        XCTAssertNil(grown.requestedShardCount)
+        // Asked for 2 shards, a worker of 3 lacks clusters: it records the request (the server loads).
+        var small = ShardWorkerCore(model: model, shard: 1, shardMap: three)
+        _ = small.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 2))
+            .serializedBytes(), now: start)
+        XCTAssertEqual(small.requestedShardCount, 2)
+    }
+
     func testBelowTheMinimumCoverageTheClientGetsAnErrorNamingTheMissingShards() throws {
         var configuration = CoordinatorCore.Configuration()
         configuration.minCoverage = 1
