@@ -40,9 +40,11 @@ public struct ShardWorkerCore: Sendable {
         excludedMask = [Bool](repeating: false, count: model.items.count)
     }
 
-    /// Records that this worker can serve `shardCount`'s map (it holds all its clusters already).
+    /// Records that this worker can serve `shardCount`'s map (it holds all its clusters already);
+    /// that map becomes the one its heartbeats report (the last held).
     public mutating func markHeld(_ shardCount: Int) {
-        if !heldShardCounts.contains(shardCount) { heldShardCounts.append(shardCount) }
+        heldShardCounts.removeAll { $0 == shardCount }
+        heldShardCounts.append(shardCount)
         if requestedShardCount == shardCount { requestedShardCount = nil }
     }
 
@@ -114,9 +116,15 @@ public struct ShardWorkerCore: Sendable {
             case let .heartbeat(h):
                 // A coordinator moving to another shard map: note it (the server loads the clusters).
                 let wanted = Int(h.shardCount)
-                if wanted > shard && !heldShardCounts.contains(wanted) {
-                    // Already holding every cluster of that map (growth): serve it at once.
-                    if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) { markHeld(wanted) } else { requestedShardCount = wanted }
+                if wanted > shard {
+                    // Holding every cluster of that map (always after growth): report it at once.
+                    if heldShardCounts.contains(wanted) {
+                        markHeld(wanted)
+                    } else if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) {
+                        markHeld(wanted)
+                    } else {
+                        requestedShardCount = wanted
+                    }
                 }
                 return heartbeat(now: now)
             }

@@ -388,6 +388,12 @@ final class CoordinatorReliabilityTests: XCTestCase {
             .serializedBytes(), now: start)
         XCTAssertEqual(grown.heldShardCounts, [2, 3])
         XCTAssertNil(grown.requestedShardCount)
+        // Shrinking back to 2 shards: it holds that map too, and reports it again (found by deploy/reshard.sh).
+        _ = grown.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 2, shardCount: 2))
+            .serializedBytes(), now: start)
+        XCTAssertEqual(grown.heldShardCounts, [3, 2])
+        guard case let .heartbeat(beat) = grown.heartbeat(now: start) else { return XCTFail("no heartbeat") }
+        XCTAssertEqual(beat.shardCount, 2)
         // Asked for 2 shards, a worker of 3 lacks clusters: it records the request (the server loads).
         var small = ShardWorkerCore(model: model, shard: 1, shardMap: three)
         _ = small.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 2))
