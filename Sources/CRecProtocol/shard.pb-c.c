@@ -451,7 +451,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_reply__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__shard_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descriptors[5] =
+static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descriptors[6] =
 {
   {
     "shard",
@@ -513,10 +513,23 @@ static const ProtobufCFieldDescriptor efficientrec__v1__heartbeat__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "model_versions",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__Heartbeat, n_model_versions),
+    offsetof(Efficientrec__V1__Heartbeat, model_versions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__heartbeat__field_indices_by_name[] = {
   3,   /* field[3] = draining */
   1,   /* field[1] = model_version */
+  5,   /* field[5] = model_versions */
   2,   /* field[2] = sent_unix_micros */
   0,   /* field[0] = shard */
   4,   /* field[4] = shard_count */
@@ -524,7 +537,7 @@ static const unsigned efficientrec__v1__heartbeat__field_indices_by_name[] = {
 static const ProtobufCIntRange efficientrec__v1__heartbeat__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__heartbeat__descriptor =
 {
@@ -534,7 +547,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__heartbeat__descriptor =
   "Efficientrec__V1__Heartbeat",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__Heartbeat),
-  5,
+  6,
   efficientrec__v1__heartbeat__field_descriptors,
   efficientrec__v1__heartbeat__field_indices_by_name,
   1,  efficientrec__v1__heartbeat__number_ranges,

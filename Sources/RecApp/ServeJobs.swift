@@ -14,6 +14,8 @@ public struct WorkerJob {
     public var bind: String
     /// CURVE: this worker's keys and the coordinator keys it admits.
     public var security: CurveSettings?
+    /// The cluster config it was started from (SIGHUP re-reads its model path).
+    public var configPath: String?
     /// host:port of the Prometheus /metrics endpoint (none when nil).
     public var metricsBind: String?
 
@@ -34,8 +36,12 @@ public struct WorkerJob {
         let server = try AppError.wrap {
             try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security, logger: logger)
         }
-        let modelPath = model
-        server.modelLoader = { try ModelFile.load(path: modelPath) } // for shard maps whose clusters it lacks
+        // The model file again: for shard maps whose clusters it lacks, and on SIGHUP for a new
+        // version (the config's "model" when started from a config, else --model).
+        let (modelPath, config) = (model, configPath)
+        server.modelLoader = { try ModelFile.load(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath) }
+        let reload = server.reloadRequested
+        SignalStop.on(SIGHUP) { reload.trigger() }
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
                                          "clusters": "\(server.core.ownedClusters.count)", "shortlist_entries": "\(server.core.heldEntries)",
@@ -81,6 +87,8 @@ public struct CoordinatorJob {
         }
         if let configPath {
             server.topologySource = { try ClusterConfig.load(path: configPath).shards.map(\.replicas) }
+            let fallback = model
+            server.modelSource = { try ModelFile.load(path: ClusterConfig.load(path: configPath).model ?? fallback) }
             let reload = server.reloadRequested
             SignalStop.on(SIGHUP) { reload.trigger() }
         }

@@ -1,4 +1,5 @@
 import RecCluster
+import RecMath
 import RecModel
 import RecWire
 
@@ -10,6 +11,8 @@ extension CoordinatorCore {
         for attempt in p.attempts.values {
             for worker in attempt.outstanding { replicas.finished(worker) } // unanswered at the deadline
         }
+        let model = p.model
+        if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
         let mergeStarted = WallClock.nowMicros()
         let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction, using: &mergeScratch)
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }

@@ -8,7 +8,13 @@ extension CoordinatorCore {
     /// none is left or the deadline has come.
     mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
         guard var p = pending[id], var attempt = p.attempts[shard] else { return [] }
-        guard now < p.deadline, let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers) else {
+        // Only replicas known to hold the request's model version (a worker not heard from yet is
+        // assumed to hold the current one).
+        let version = p.model.version, current = model.version
+        let lacking = replicas.workers.indices.contains(shard)
+            ? replicas.workers[shard].filter { w in workerVersions[w].isEmpty ? version != current : !workerVersions[w].contains(version) }
+            : []
+        guard now < p.deadline, let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers.union(lacking)) else {
             if attempt.outstanding.isEmpty {
                 p.attempts[shard] = nil
                 p.failures[shard] = p.failures[shard] ?? "shard \(shard): no replica left to ask"

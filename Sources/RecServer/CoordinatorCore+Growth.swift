@@ -39,6 +39,7 @@ extension CoordinatorCore {
             hedgeDelay.append(configuration.hedging?.maxDelayMicros ?? 0)
         }
         heldShardCount += Array(repeating: 0, count: added.count)
+        workerVersions += Array(repeating: [], count: added.count)
         growth = Growth(target: target, incoming: incoming)
         events.append(.growing(from: shardMap.shardCount, to: target.shardCount))
         return added

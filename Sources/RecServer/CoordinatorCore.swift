@@ -21,7 +21,11 @@ public struct CoordinatorCore {
         case toClient(routing: [UInt8], payload: [UInt8])
     }
 
-    public let model: RecommenderModel
+    /// The model new requests use; `previousModel` still answers requests that started on it (and
+    /// a rollback); `stagedModel` waits for every shard to have a worker holding it.
+    public internal(set) var model: RecommenderModel
+    public internal(set) var previousModel: RecommenderModel?
+    public internal(set) var stagedModel: RecommenderModel?
     public internal(set) var shardMap: ShardMap
     public internal(set) var replicas: ReplicaSet
     public let configuration: Configuration
@@ -42,6 +46,8 @@ public struct CoordinatorCore {
     /// A scale-out waiting for its workers, and the shard count each worker says it loaded.
     var growth: Growth?
     var heldShardCount: [Int]
+    /// The model versions each worker's heartbeat says it holds (empty until its first heartbeat).
+    var workerVersions: [Set<String>]
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
@@ -56,6 +62,7 @@ public struct CoordinatorCore {
         hedgeDelay = Array(repeating: configuration.hedging?.maxDelayMicros ?? 0, count: shardMap.shardCount)
         mergeScratch = VoteAccumulator(itemCount: model.items.count)
         heldShardCount = Array(repeating: 0, count: self.replicas.workerCount)
+        workerVersions = Array(repeating: [], count: self.replicas.workerCount)
     }
 
     public var inFlight: Int { pending.count }
@@ -99,12 +106,11 @@ public struct CoordinatorCore {
             statistics.malformedWorkerFrames += 1
             return []
         }
-        if case let .heartbeat(h) = message, Int(h.shard) != shard || h.modelVersion != model.version {
-            // A worker serving another shard or model must not get this shard's traffic.
+        if case let .heartbeat(h) = message, Int(h.shard) != shard {
+            // A worker serving another shard must not get this shard's traffic.
             statistics.misconfiguredWorkers += 1
             if replicas.alive[worker] {
-                events.append(.workerDown(worker: worker, shard: shard,
-                                          reason: "it serves shard \(h.shard) of model \(h.modelVersion), not shard \(shard) of \(model.version)"))
+                events.append(.workerDown(worker: worker, shard: shard, reason: "it serves shard \(h.shard), not shard \(shard)"))
             }
             replicas.markDead(worker)
             return []
@@ -114,7 +120,9 @@ public struct CoordinatorCore {
         switch message {
         case let .heartbeat(h):
             heldShardCount[worker] = Int(h.shardCount)
+            workerVersions[worker] = Set(h.modelVersions + [h.modelVersion])
             completeGrowthIfReady()
+            completeRolloutIfReady()
             if h.draining != replicas.draining[worker] {
                 if h.draining { statistics.drainingWorkers += 1 }
                 replicas.setDraining(worker, h.draining)
@@ -124,10 +132,15 @@ public struct CoordinatorCore {
         case let .reply(r):
             // Look before taking the state out: a duplicate (hedged) answer must not lose the request.
             guard let id = UInt64(r.requestID), let attempt = pending[id]?.attempts[shard], attempt.outstanding.contains(worker),
-                  var p = pending.removeValue(forKey: id) else {
+                  let version = pending[id]?.model.version else {
                 statistics.lateReplies += 1
                 return []
             }
+            guard r.modelVersion == version else { // never merge votes of two model versions
+                return abandon(worker: worker, request: id, shard: shard,
+                               reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
+            }
+            guard var p = pending.removeValue(forKey: id) else { return [] }
             // The first answer wins: every other attempt at this shard is abandoned.
             for w in attempt.outstanding { replicas.finished(w) }
             if let sent = attempt.sentAt(worker) { replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
@@ -200,7 +213,13 @@ public struct CoordinatorCore {
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
             return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
         }
-        guard r.modelVersion.isEmpty || r.modelVersion == model.version else {
+        // The request's model: the current one, or the previous one when asked for by version.
+        let m: RecommenderModel
+        if r.modelVersion.isEmpty || r.modelVersion == model.version {
+            m = model
+        } else if let previous = previousModel, r.modelVersion == previous.version {
+            m = previous
+        } else {
             return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
                            "model \(r.modelVersion) is not loaded (serving \(model.version))")]
         }
@@ -208,14 +227,14 @@ public struct CoordinatorCore {
         guard deadline > now else {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }
-        let (history, unknown) = model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
-        let prepared = model.prepare(history: history, attributes: attributes(of: r))
+        let (history, unknown) = m.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
+        let prepared = m.prepare(history: history, attributes: attributes(of: r, model: m))
         statistics.requests += 1
         sequence += 1
         let id = sequence
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
-        pending[id] = PendingRequest(routing: routing, clientRequestID: r.requestID, prepared: prepared,
-                                     merge: VoteMerge(plan: plan, itemCount: model.items.count), k: Int(r.k), deadline: deadline,
+        pending[id] = PendingRequest(routing: routing, clientRequestID: r.requestID, model: m, prepared: prepared,
+                                     merge: VoteMerge(plan: plan, itemCount: m.items.count), k: Int(r.k), deadline: deadline,
                                      started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         timers.insert(RequestTimer(time: deadline, request: id, shard: nil, serial: 0))
@@ -224,7 +243,7 @@ public struct CoordinatorCore {
         for sub in plan.subRequests {
             var q = ShardQuery(requestID: String(id))
             q.deadlineUnixMicros = deadline
-            q.modelVersion = model.version
+            q.modelVersion = m.version
             q.clusterIDs = sub.clusters.map(UInt32.init)
             q.clusterWeights = sub.weights
             q.excludeItems = exclude
@@ -236,7 +255,7 @@ public struct CoordinatorCore {
     }
 
     /// The model's attribute values from the request's parallel arrays (names matched without case).
-    func attributes(of r: RecommendRequest) -> [Int] {
+    func attributes(of r: RecommendRequest, model: RecommenderModel) -> [Int] {
         let columns = model.attributes.columnNames
         guard !columns.isEmpty else { return [] }
         var raw = [String](repeating: "", count: columns.count)

@@ -18,6 +18,9 @@ public struct CoordinatorEvents: Sendable {
         /// A resharding started, and completed (new requests use the target shard map).
         case growing(from: Int, to: Int)
         case resharded(from: Int, to: Int)
+        /// A model version staged, and the switch of new requests to it.
+        case staging(version: String)
+        case modelSwitched(from: String, to: String)
     }
 
     public static let capacity = 16_384

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import Synchronization
 import RecCluster
 import RecModel
 import RecTransport
@@ -21,6 +23,10 @@ public final class CoordinatorServer {
     /// Where a reload gets the shard → replica endpoints (a cluster config file). Shards are added
     /// or removed at the end; the others must keep their endpoints.
     public var topologySource: (@Sendable () throws -> [[String]])?
+    /// Where a reload gets the model (the config's model file): a new version is staged and
+    /// switched to once every shard has a worker holding it (`CoordinatorCore+Rollout`).
+    public var modelSource: (@Sendable () throws -> RecommenderModel)?
+    private let loadedModel = ModelSlot()
     public let endpoint: String
     public private(set) var droppedToShards = 0
     /// The ZAP handler when clients must authenticate (CURVE).
@@ -79,6 +85,7 @@ public final class CoordinatorServer {
         var drainUntil: UInt64?
         while true {
             if reloadRequested.take() { reload() }
+            if let next = loadedModel.take() { core.stage(next) }
             let sockets = [frontend] + workers
             if stop.isStopped && drainUntil == nil {
                 core.beginDrain()
@@ -132,6 +139,14 @@ public final class CoordinatorServer {
     /// Re-reads the topology: shards added or removed at the end are resharded live
     /// (`CoordinatorCore+Growth`); anything else is refused with a log line.
     private func reload() {
+        if let modelSource {
+            let slot = loadedModel, log = logger
+            let thread = Thread {
+                do { slot.put(try modelSource()) } catch { log.error("reload: could not load the model: \(error)") }
+            }
+            thread.name = "reload-model"
+            thread.start()
+        }
         guard let topologySource else {
             logger.warning("reload requested, but the topology has no source (start the coordinator with --config)")
             return
@@ -201,4 +216,11 @@ public final class CoordinatorServer {
             }
         }
     }
+}
+
+/// Hands a model loaded on a thread to the poll loop.
+final class ModelSlot: Sendable {
+    private let value = Mutex<RecommenderModel?>(nil)
+    func put(_ model: RecommenderModel) { value.withLock { $0 = model } }
+    func take() -> RecommenderModel? { value.withLock { v in defer { v = nil }; return v } }
 }

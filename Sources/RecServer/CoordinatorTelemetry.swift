@@ -80,6 +80,12 @@ final class CoordinatorTelemetry {
             logger.info("worker back in rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)"])
         case let .growing(from, to):
             logger.notice("resharding: waiting until every shard has a worker holding the target map", metadata: ["from": "\(from)", "to": "\(to)"])
+        case let .staging(version):
+            logger.notice("model staged: waiting until every shard has a worker holding it", metadata: ["model_version": "\(version)"])
+        case let .modelSwitched(from, to):
+            Gauge(label: "efficientrec_model_info", dimensions: [("model_version", from)]).record(0)
+            Gauge(label: "efficientrec_model_info", dimensions: [("model_version", to)]).record(1)
+            logger.notice("model switched: new requests use the new version", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .resharded(from, to):
             logger.notice("resharded: new requests use the target shard map", metadata: ["from": "\(from)", "to": "\(to)"])
         }

@@ -21,6 +21,8 @@ public struct ShardWorkerCore: Sendable {
     private var excludedMask: [Bool]
     /// Shutting down: heartbeats say so, so coordinators send no new work.
     public var draining = false
+    /// Other model versions this worker process also serves (set by the server; listed in heartbeats).
+    public var otherVersions: [String] = []
     public private(set) var answered = 0
     public private(set) var expired = 0
 
@@ -56,6 +58,7 @@ public struct ShardWorkerCore: Sendable {
         answered = previous.answered
         expired = previous.expired
         draining = previous.draining
+        otherVersions = previous.otherVersions
     }
 
     /// Whether this worker already holds every cluster its shard owns under `map`.
@@ -104,8 +107,10 @@ public struct ShardWorkerCore: Sendable {
 
     /// This worker's heartbeat (saying whether it is draining).
     public func heartbeat(now: UInt64) -> WorkerMessage {
-        .heartbeat(Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
-                             shardCount: UInt32(heldShardCounts.last ?? shardMap.shardCount)))
+        var beat = Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
+                             shardCount: UInt32(heldShardCounts.last ?? shardMap.shardCount))
+        beat.modelVersions = [modelVersion] + otherVersions
+        return .heartbeat(beat)
     }
 
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.

@@ -26,6 +26,11 @@ public final class ShardWorkerServer {
     public var modelLoader: (@Sendable () throws -> RecommenderModel)?
     private let adopted = AdoptionSlot()
     private var adopting: Int?
+    /// The previous model version, still answering queries that name it (at most one).
+    public private(set) var previousCore: ShardWorkerCore?
+    /// Set (e.g. by SIGHUP) to load the model again: a new version is served beside the current one.
+    public let reloadRequested = TriggerFlag()
+    private var reloading = false
     private let answeredCounter: Counter
     private let expiredCounter: Counter
     private let batchSize: Recorder
@@ -80,6 +85,7 @@ public final class ShardWorkerServer {
             }
             if let started = drainStarted, now - lastFrame > drainQuiet || now - started > drainLimit { break }
             adoptIfAsked()
+            reloadIfAsked()
             let ready = try poller.wait(sockets: [socket], timeoutMilliseconds: drainStarted == nil ? 100 : 20)
             guard ready.sockets[0] else { continue }
             // Drain everything waiting before polling again.
@@ -92,7 +98,7 @@ public final class ShardWorkerServer {
                 let now = WallClock.nowMicros()
                 let (answeredBefore, expiredBefore) = (core.answered, core.expired)
                 for payload in frames.dropFirst() {
-                    let answer = core.handle(bytes: payload, now: now)
+                    let answer = answer(payload, now: now)
                     if case .heartbeat = answer {} else { lastFrame = now } // heartbeats do not keep a drain going
                     replies.append(answer.serializedBytes())
                 }
@@ -112,11 +118,59 @@ public final class ShardWorkerServer {
         securityGuard?.stop()
     }
 
+    /// A query naming the previous model version goes to it; everything else to the current core.
+    private func answer(_ payload: [UInt8], now: UInt64) -> WorkerMessage {
+        if previousCore != nil, case let .query(q)? = try? CoordinatorMessage(serializedBytes: payload),
+           q.modelVersion == previousCore?.modelVersion {
+            return previousCore!.handle(q, now: now)
+        }
+        return core.handle(bytes: payload, now: now)
+    }
+
+    /// Loads the model file again on a thread; a new version becomes current and the old one
+    /// stays as `previousCore`, so coordinators can switch atomically and roll back.
+    private func reloadIfAsked() {
+        guard reloadRequested.take(), !reloading, let modelLoader else { return }
+        reloading = true
+        let (shard, map, held) = (core.shard, core.shardMap, core.heldShardCounts)
+        let slot = adopted, log = logger
+        let thread = Thread {
+            do {
+                let model = try modelLoader()
+                let others = try held.filter { $0 != map.shardCount }.map { try ShardMap(shardCount: $0) }
+                slot.put(.newVersion(ShardWorkerCore(model: model, shard: shard, shardMap: map, alsoHolding: others)))
+            } catch {
+                log.error("reload: could not load the model: \(error)")
+                slot.put(.failed)
+            }
+        }
+        thread.name = "reload-model"
+        thread.start()
+    }
+
     /// Serves another shard map when a coordinator asks for one: at once when this worker already
     /// holds its clusters, else after loading them on a background thread (the loop keeps serving
     /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
     private func adoptIfAsked() {
         switch adopted.take() {
+        case let .newVersion(next)?:
+            reloading = false
+            if next.modelVersion == core.modelVersion {
+                logger.info("reload: the model file holds the version already served", metadata: ["model_version": "\(next.modelVersion)"])
+            } else if next.modelVersion == previousCore?.modelVersion, let previous = previousCore {
+                previousCore = core
+                core = previous
+                core.otherVersions = [previousCore!.modelVersion]
+                logger.notice("reload: back to the previous model version", metadata: ["model_version": "\(core.modelVersion)"])
+            } else {
+                var fresh = next
+                fresh.continueFrom(core)
+                fresh.otherVersions = [core.modelVersion]
+                previousCore = core
+                core = fresh
+                logger.notice("reload: serving a new model version beside the previous one",
+                              metadata: ["model_version": "\(core.modelVersion)", "previous": "\(previousCore!.modelVersion)"])
+            }
         case let .ready(ready)?:
             var next = ready
             next.continueFrom(core)
@@ -126,6 +180,7 @@ public final class ShardWorkerServer {
                                                                                    "shortlist_entries": "\(core.heldEntries)"])
         case .failed?:
             adopting = nil
+            reloading = false
             core.dropRequest() // the next heartbeat asks again
         case nil:
             break
@@ -167,7 +222,7 @@ public final class ShardWorkerServer {
 
 /// Hands a core built on a loading thread to the poll loop.
 final class AdoptionSlot: Sendable {
-    enum Outcome: Sendable { case ready(ShardWorkerCore), failed }
+    enum Outcome: Sendable { case ready(ShardWorkerCore), newVersion(ShardWorkerCore), failed }
     private let value = Mutex<Outcome?>(nil)
     func put(_ outcome: Outcome) { value.withLock { $0 = outcome } }
     func take() -> Outcome? { value.withLock { v in defer { v = nil }; return v } }

@@ -87,8 +87,8 @@ enum EmbeddedNULCheck {
     typealias Schema = [UInt64: Set<UInt64>]
     static let clientMessage: Schema = [2: [1, 2, 5, 6, 9], 3: [1]]
     static let serverMessage: Schema = [2: [1, 2, 6, 8], 3: [1, 3], 4: [1, 2]]
-    static let coordinatorMessage: Schema = [2: [1, 3], 3: [2]]
-    static let workerMessage: Schema = [2: [1, 2], 3: [1, 3], 4: [2]]
+    static let coordinatorMessage: Schema = [2: [1, 3], 3: [2, 6]]
+    static let workerMessage: Schema = [2: [1, 2], 3: [1, 3], 4: [2, 6]]
 
     /// The first string field holding a NUL byte, as "body field.string field", or nil.
     static func firstNUL(in bytes: [UInt8], schema: Schema) -> String? {

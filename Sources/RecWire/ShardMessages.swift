@@ -85,6 +85,8 @@ public struct Heartbeat: Equatable, Sendable {
     public var draining: Bool
     /// The shard count of the sender's shard map (0: not stated).
     public var shardCount: UInt32
+    /// Worker → coordinator: every model version it holds.
+    public var modelVersions: [String] = []
 
     public init(shard: UInt32, modelVersion: String, sentUnixMicros: UInt64, draining: Bool = false, shardCount: UInt32 = 0) {
         self.shard = shard
@@ -102,6 +104,8 @@ public struct Heartbeat: Equatable, Sendable {
         m.sent_unix_micros = sentUnixMicros
         m.draining = draining ? 1 : 0
         m.shard_count = shardCount
+        m.n_model_versions = modelVersions.count
+        m.model_versions = arena.strings(modelVersions)
         return m
     }
 
@@ -111,5 +115,6 @@ public struct Heartbeat: Equatable, Sendable {
         sentUnixMicros = c.sent_unix_micros
         draining = c.draining != 0
         shardCount = c.shard_count
+        modelVersions = try CRead.texts(c.n_model_versions, c.model_versions, field: "model_versions", limit: 16, limits: limits)
     }
 }

@@ -33,6 +33,7 @@ struct Worker: ParsableCommand {
                 }
                 guard let modelPath = model ?? c.model else { throw AppError("no model: give --model or set \"model\" in the config") }
                 job = WorkerJob(model: modelPath, shard: shard, shards: c.shards.count, bind: bind ?? c.shards[shard].replicas[replica])
+                job.configPath = config
             } else {
                 job = WorkerJob(model: model!, shard: shard, shards: shards!, bind: bind!)
             }

@@ -93,10 +93,16 @@ struct  Efficientrec__V1__Heartbeat
    * (a coordinator adds a shard only once the new shard's workers report the grown map).
    */
   uint32_t shard_count;
+  /*
+   * Worker -> coordinator: every model version it can answer for (model_version is its newest);
+   * a coordinator switches to a new version once every shard has a worker holding it.
+   */
+  size_t n_model_versions;
+  char **model_versions;
 };
 #define EFFICIENTREC__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__heartbeat__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL }
 
 
 typedef enum {
