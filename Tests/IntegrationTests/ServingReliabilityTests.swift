@@ -344,6 +344,95 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertEqual(final.degraded, 0)
     }
 
+    func testAModelRolloutUnderLoadSwitchesAtomicallyAndRollsBack() throws {
+        let fixture = ServingTests.fixture
+        let dir = TestFixtures.temporaryDirectory("rollout")
+        let modelA = fixture.model, modelB = dir + "/model-b.efr"
+        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
+                                 "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
+                                 "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
+                                 "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
+        XCTAssertNotEqual(a.version, b.version)
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        // Workers read the model path from the config (SIGHUP re-reads it); they bind ports the
+        // kernel picks, so the config lists placeholders until their endpoints are known.
+        var endpoints = ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]
+        writeConfig(model: modelA)
+        for shard in 0..<2 {
+            let w = try launch(["worker", "--config", dir + "/cluster.json", "--shard", "\(shard)", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints[shard] = String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        }
+        func writeConfig(model: String) {
+            let list = endpoints.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}",
+                               to: dir + "/cluster.json")
+        }
+        writeConfig(model: modelA)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        // Expected answers under each version.
+        let log = try InteractionLog.read(path: fixture.dir + "/interactions.tsv")
+        var expected: [String: [String: [String]]] = [a.version: [:], b.version: [:]]
+        var messages: [(id: String, bytes: [UInt8])] = []
+        for u in 0..<40 {
+            let h = log.history(of: u)
+            let ids = h.items.map { log.items[$0] }
+            for m in [a, b] {
+                var vote = m.makeVote()
+                let (mapped, _) = m.mapHistory(itemIDs: ids, ratings: h.ratings)
+                expected[m.version]!["u\(u)"] = m.recommend(history: mapped, attributes: m.attributes.encode(nil), k: 10, vote: &vote).items
+                    .map { m.items[$0.index] }
+            }
+            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
+                .serializedBytes()))
+        }
+        let client = try QueryClient(coordinator: endpoint)
+        var seen: [String: Int] = [:]
+        func round(_ phase: String) throws {
+            for (id, reply) in try client.exchange(messages, window: 8) {
+                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
+                XCTAssertEqual(r.coverage, 1, "\(phase) \(id)")
+                XCTAssertEqual(r.itemIDs, expected[r.modelVersion]?[id], "\(phase) \(id): the answer is exactly version \(r.modelVersion)'s")
+                seen[r.modelVersion, default: 0] += 1
+            }
+        }
+        func serving() throws -> String {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return "" }
+            return s.modelVersion
+        }
+        try round("before")
+        XCTAssertEqual(try serving(), a.version)
+        // Roll out B: the config names it; workers load it beside A (SIGHUP); then the coordinator.
+        writeConfig(model: modelB)
+        for w in workers { kill(w.pid, SIGHUP) }
+        kill(coordinator.pid, SIGHUP)
+        var switched = false
+        for _ in 0..<60 where !switched {
+            try round("rolling out")
+            switched = try serving() == b.version
+        }
+        XCTAssertTrue(switched, "the coordinator switched to B")
+        try round("after")
+        XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
+        // Roll back: the config names A again; the workers still hold it, so one SIGHUP suffices.
+        writeConfig(model: modelA)
+        kill(coordinator.pid, SIGHUP)
+        var back = false
+        for _ in 0..<60 where !back {
+            try round("rolling back")
+            back = try serving() == a.version
+        }
+        XCTAssertTrue(back, "rolled back to A")
+        let before = seen[b.version] ?? 0
+        try round("after the rollback")
+        XCTAssertEqual(seen[b.version] ?? 0, before, "no B answers after the rollback")
+    }
+
     func testBeyondMaxInFlightRequestsGetAFastOverloadedErrorAndNothingHangs() throws {
         let model = ServingTests.fixture.model
         let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])
