@@ -52,6 +52,51 @@ void   efficientrec__v1__status_request__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__status_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   efficientrec__v1__rollback_request__init
+                     (Efficientrec__V1__RollbackRequest         *message)
+{
+  static const Efficientrec__V1__RollbackRequest init_value = EFFICIENTREC__V1__ROLLBACK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t efficientrec__v1__rollback_request__get_packed_size
+                     (const Efficientrec__V1__RollbackRequest *message)
+{
+  assert(message->base.descriptor == &efficientrec__v1__rollback_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t efficientrec__v1__rollback_request__pack
+                     (const Efficientrec__V1__RollbackRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &efficientrec__v1__rollback_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t efficientrec__v1__rollback_request__pack_to_buffer
+                     (const Efficientrec__V1__RollbackRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &efficientrec__v1__rollback_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Efficientrec__V1__RollbackRequest *
+       efficientrec__v1__rollback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Efficientrec__V1__RollbackRequest *)
+     protobuf_c_message_unpack (&efficientrec__v1__rollback_request__descriptor,
+                                allocator, len, data);
+}
+void   efficientrec__v1__rollback_request__free_unpacked
+                     (Efficientrec__V1__RollbackRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &efficientrec__v1__rollback_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   efficientrec__v1__shard_status__init
                      (Efficientrec__V1__ShardStatus         *message)
 {
@@ -178,6 +223,44 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_request__descriptor =
   efficientrec__v1__status_request__field_indices_by_name,
   1,  efficientrec__v1__status_request__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor efficientrec__v1__rollback_request__field_descriptors[1] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__RollbackRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned efficientrec__v1__rollback_request__field_indices_by_name[] = {
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange efficientrec__v1__rollback_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor efficientrec__v1__rollback_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "efficientrec.v1.RollbackRequest",
+  "RollbackRequest",
+  "Efficientrec__V1__RollbackRequest",
+  "efficientrec.v1",
+  sizeof(Efficientrec__V1__RollbackRequest),
+  1,
+  efficientrec__v1__rollback_request__field_descriptors,
+  efficientrec__v1__rollback_request__field_indices_by_name,
+  1,  efficientrec__v1__rollback_request__number_ranges,
+  (ProtobufCMessageInit) efficientrec__v1__rollback_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[10] =

@@ -632,7 +632,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descripto
   (ProtobufCMessageInit) efficientrec__v1__recommend_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_descriptors[3] =
+static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_descriptors[4] =
 {
   {
     "protocol_version",
@@ -670,16 +670,29 @@ static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_de
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rollback",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Efficientrec__V1__ClientMessage, body_case),
+    offsetof(Efficientrec__V1__ClientMessage, rollback),
+    &efficientrec__v1__rollback_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__client_message__field_indices_by_name[] = {
   0,   /* field[0] = protocol_version */
   1,   /* field[1] = recommend */
+  3,   /* field[3] = rollback */
   2,   /* field[2] = status */
 };
 static const ProtobufCIntRange efficientrec__v1__client_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__client_message__descriptor =
 {
@@ -689,7 +702,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__client_message__descriptor =
   "Efficientrec__V1__ClientMessage",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ClientMessage),
-  3,
+  4,
   efficientrec__v1__client_message__field_descriptors,
   efficientrec__v1__client_message__field_indices_by_name,
   1,  efficientrec__v1__client_message__number_ranges,

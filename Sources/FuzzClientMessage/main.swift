@@ -13,7 +13,7 @@ public func fuzzClientMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     let id: String
     switch message {
     case let .recommend(r): id = r.requestID
-    case let .status(s): id = s.requestID
+    case let .status(s), let .rollback(s): id = s.requestID
     }
     // The cheap reader may give up (nil) but must never name a different request.
     if let peeked, peeked != id { fatalError("peekRequestID read \(peeked), the decoder \(id)") }

@@ -96,6 +96,12 @@ public struct CoordinatorCore {
             return [.toClient(routing: routing, payload: ServerMessage.status(status(requestID: s.requestID)).serializedBytes())]
         case let .recommend(r):
             return recommend(r, routing: routing, now: now)
+        case let .rollback(r):
+            guard let previous = previousModel else {
+                return [reject(routing, requestID: r.requestID, code: .invalidArgument, "no previous model version is loaded")]
+            }
+            stage(previous)
+            return [.toClient(routing: routing, payload: ServerMessage.status(status(requestID: r.requestID)).serializedBytes())]
         }
     }
 

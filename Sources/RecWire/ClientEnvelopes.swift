@@ -5,6 +5,8 @@ import CRecProtocol
 public enum ClientMessage: Equatable, Sendable {
     case recommend(RecommendRequest)
     case status(StatusRequest)
+    /// Back to the previous model version (the request ID is all it carries).
+    case rollback(StatusRequest)
 
     public func serializedBytes() -> [UInt8] {
         let arena = CArena()
@@ -18,6 +20,12 @@ public enum ClientMessage: Equatable, Sendable {
         case let .status(s):
             m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_STATUS
             m.status = arena.object(s.makeC(arena))
+        case let .rollback(r):
+            var c = Efficientrec__V1__RollbackRequest()
+            efficientrec__v1__rollback_request__init(&c)
+            c.request_id = arena.string(r.requestID)
+            m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK
+            m.rollback = arena.object(c)
         }
         return CEnvelope.encode(&m, size: { efficientrec__v1__client_message__get_packed_size($0) },
                                 pack: { efficientrec__v1__client_message__pack($0, $1) })
@@ -40,6 +48,9 @@ public enum ClientMessage: Equatable, Sendable {
         case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_STATUS:
             guard let s = m.status?.pointee else { throw .missingBody(message: "ClientMessage") }
             return .status(try StatusRequest(s, limits: limits))
+        case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK:
+            guard let r = m.rollback?.pointee else { throw .missingBody(message: "ClientMessage") }
+            return .rollback(StatusRequest(requestID: try CRead.text(r.request_id, field: "request_id", limits: limits)))
         default:
             throw .missingBody(message: "ClientMessage")
         }

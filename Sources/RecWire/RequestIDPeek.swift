@@ -10,7 +10,7 @@ extension ClientMessage {
         var body: UInt64?
         var id: String? = ""
         while let (field, wireType) = envelope.key() {
-            guard (field == 2 || field == 3) && wireType == 2 else { // recommend, status
+            guard (2...4).contains(field) && wireType == 2 else { // recommend, status, rollback
                 guard envelope.skip(wireType: wireType) else { return nil }
                 continue
             }
@@ -85,7 +85,7 @@ struct WireScanner {
 enum EmbeddedNULCheck {
     /// envelope field number of a body → that body's string field numbers.
     typealias Schema = [UInt64: Set<UInt64>]
-    static let clientMessage: Schema = [2: [1, 2, 5, 6, 9], 3: [1]]
+    static let clientMessage: Schema = [2: [1, 2, 5, 6, 9], 3: [1], 4: [1]]
     static let serverMessage: Schema = [2: [1, 2, 6, 8], 3: [1, 3], 4: [1, 2]]
     static let coordinatorMessage: Schema = [2: [1, 3], 3: [2, 6]]
     static let workerMessage: Schema = [2: [1, 2], 3: [1, 3], 4: [2, 6]]

@@ -217,6 +217,22 @@ struct Status: ParsableCommand {
     }
 }
 
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Switch a coordinator back to the model version it served before the last rollout.",
+        discussion: "The coordinator and its workers keep the previous version loaded after a rollout. Set the cluster config's model back too.")
+    @Option(help: "Coordinator endpoint.") var coordinator: String
+    @OptionGroup var curve: ClientCurveOptions
+
+    func run() throws {
+        try runJob {
+            var job = RollbackJob(coordinator: coordinator)
+            job.security = try curve.settings()
+            try job.run()
+        }
+    }
+}
+
 struct BenchCore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-core",

@@ -419,15 +419,12 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertTrue(switched, "the coordinator switched to B")
         try round("after")
         XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
-        // Roll back: the config names A again; the workers still hold it, so one SIGHUP suffices.
-        writeConfig(model: modelA)
-        kill(coordinator.pid, SIGHUP)
-        var back = false
-        for _ in 0..<60 where !back {
-            try round("rolling back")
-            back = try serving() == a.version
-        }
-        XCTAssertTrue(back, "rolled back to A")
+        // Roll back with one command: coordinator and workers still hold A.
+        let rollback = try CLI.run(["rollback", "--coordinator", endpoint])
+        XCTAssertEqual(rollback.status, 0, rollback.stderr)
+        XCTAssertTrue(rollback.stdout.contains("serves model \(a.version)"), rollback.stdout)
+        XCTAssertEqual(try serving(), a.version, "rolled back at once")
+        writeConfig(model: modelA) // so that a later reload does not roll forward again
         let before = seen[b.version] ?? 0
         try round("after the rollback")
         XCTAssertEqual(seen[b.version] ?? 0, before, "no B answers after the rollback")

@@ -116,12 +116,24 @@ final class ModelRolloutTests: XCTestCase {
             XCTAssertEqual(pinned.modelVersion, a.version)
             XCTAssertEqual(pinned.itemIDs, offline(a, user: u))
         }
-        // Rollback: stage A again; the workers still hold it, so the switch is immediate.
-        c.core.stage(a)
+        // Rollback (the admin message): back to A at once, as the workers still hold it.
+        c.replies = []
+        c.run(c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now))
+        guard case let .status(afterRollback)? = c.replies.last else { return XCTFail("no status reply") }
+        XCTAssertEqual(afterRollback.modelVersion, a.version)
         XCTAssertEqual(c.core.model.version, a.version)
         let back = try XCTUnwrap(answer(c.ask("r", user: 5)))
         XCTAssertEqual(back.modelVersion, a.version)
         XCTAssertEqual(back.itemIDs, offline(a, user: 5))
+    }
+
+    func testRollbackWithoutAPreviousVersionIsAClearError() throws {
+        var c = try Cluster(shards: 1, model: CoordinatorCoreTests.model, now: start)
+        c.run(c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now))
+        guard case let .error(e)? = c.replies.last else { return XCTFail("expected an error") }
+        XCTAssertEqual(e.code, .invalidArgument)
+        XCTAssertEqual(e.requestID, "rb")
+        XCTAssertTrue(e.message.contains("no previous model version"))
     }
 
     func testARequestKeepsItsVersionAcrossTheSwitchAndAForeignReplyIsRefused() throws {

@@ -86,7 +86,7 @@ final class WirePropertyTests: XCTestCase {
             guard let message = try? ClientMessage(serializedBytes: input) else { continue }
             switch message {
             case let .recommend(r): if let peeked { XCTAssertEqual(peeked, r.requestID, "\(input)") }
-            case let .status(s): if let peeked { XCTAssertEqual(peeked, s.requestID, "\(input)") }
+            case let .status(s), let .rollback(s): if let peeked { XCTAssertEqual(peeked, s.requestID, "\(input)") }
             }
             agreed += 1
         }

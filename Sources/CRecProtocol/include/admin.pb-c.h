@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Efficientrec__V1__StatusRequest Efficientrec__V1__StatusRequest;
+typedef struct Efficientrec__V1__RollbackRequest Efficientrec__V1__RollbackRequest;
 typedef struct Efficientrec__V1__ShardStatus Efficientrec__V1__ShardStatus;
 typedef struct Efficientrec__V1__StatusResponse Efficientrec__V1__StatusResponse;
 
@@ -32,6 +33,20 @@ struct  Efficientrec__V1__StatusRequest
 };
 #define EFFICIENTREC__V1__STATUS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Switch new requests back to the previous model version (which the coordinator and the workers
+ * keep loaded after a rollout). Answered with a StatusResponse naming the version now served.
+ */
+struct  Efficientrec__V1__RollbackRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+};
+#define EFFICIENTREC__V1__ROLLBACK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__rollback_request__descriptor) \
     , (char *)protobuf_c_empty_string }
 
 
@@ -118,6 +133,25 @@ Efficientrec__V1__StatusRequest *
 void   efficientrec__v1__status_request__free_unpacked
                      (Efficientrec__V1__StatusRequest *message,
                       ProtobufCAllocator *allocator);
+/* Efficientrec__V1__RollbackRequest methods */
+void   efficientrec__v1__rollback_request__init
+                     (Efficientrec__V1__RollbackRequest         *message);
+size_t efficientrec__v1__rollback_request__get_packed_size
+                     (const Efficientrec__V1__RollbackRequest   *message);
+size_t efficientrec__v1__rollback_request__pack
+                     (const Efficientrec__V1__RollbackRequest   *message,
+                      uint8_t             *out);
+size_t efficientrec__v1__rollback_request__pack_to_buffer
+                     (const Efficientrec__V1__RollbackRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Efficientrec__V1__RollbackRequest *
+       efficientrec__v1__rollback_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   efficientrec__v1__rollback_request__free_unpacked
+                     (Efficientrec__V1__RollbackRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Efficientrec__V1__ShardStatus methods */
 void   efficientrec__v1__shard_status__init
                      (Efficientrec__V1__ShardStatus         *message);
@@ -161,6 +195,9 @@ void   efficientrec__v1__status_response__free_unpacked
 typedef void (*Efficientrec__V1__StatusRequest_Closure)
                  (const Efficientrec__V1__StatusRequest *message,
                   void *closure_data);
+typedef void (*Efficientrec__V1__RollbackRequest_Closure)
+                 (const Efficientrec__V1__RollbackRequest *message,
+                  void *closure_data);
 typedef void (*Efficientrec__V1__ShardStatus_Closure)
                  (const Efficientrec__V1__ShardStatus *message,
                   void *closure_data);
@@ -174,6 +211,7 @@ typedef void (*Efficientrec__V1__StatusResponse_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor efficientrec__v1__status_request__descriptor;
+extern const ProtobufCMessageDescriptor efficientrec__v1__rollback_request__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor;
 
