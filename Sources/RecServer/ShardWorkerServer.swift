@@ -151,6 +151,8 @@ public final class ShardWorkerServer {
     /// Serves another shard map when a coordinator asks for one: at once when this worker already
     /// holds its clusters, else after loading them on a background thread (the loop keeps serving
     /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
+    /// Only the current model version is resharded: a previous version kept for a rollout keeps
+    /// the maps it had (finish a rollout before resharding).
     private func adoptIfAsked() {
         switch adopted.take() {
         case let .newVersion(next)?:
