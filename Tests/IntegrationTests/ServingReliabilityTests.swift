@@ -30,35 +30,13 @@ final class ServingReliabilityTests: XCTestCase {
                                       "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "30", "--default-deadline-ms", "2000"])
         defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        // Offline answers for 60 users' histories, from the same model file.
-        let loaded = try ModelFile.load(path: model)
-        let log = try InteractionLog.read(path: ServingTests.fixture.dir + "/interactions.tsv")
-        var expected: [String: [String]] = [:]
-        var messages: [(id: String, bytes: [UInt8])] = []
-        var vote = loaded.makeVote()
-        for u in 0..<60 {
-            let h = log.history(of: u)
-            let ids = h.items.map { log.items[$0] }
-            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
-            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
-                .map { loaded.items[$0.index] }
-            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
-                .serializedBytes()))
-        }
+        let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
         let client = try QueryClient(coordinator: endpoint)
-        func check(_ replies: [String: ServerMessage], _ phase: String) {
-            XCTAssertEqual(replies.count, messages.count, phase)
-            for (id, reply) in replies {
-                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
-                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
-                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
-            }
-        }
-        check(try client.exchange(messages, window: 8), "before")
+        try workload.round(client, "before")
         // Kill one replica of shard 1 with SIGKILL, then ask again at once: sub-requests sent to it
         // before the heartbeat notices are retried on its sibling after the attempt timeout.
         kill(workers[2].pid, SIGKILL)
-        check(try client.exchange(messages.map { ($0.id, $0.bytes) }, window: 8), "after the kill")
+        try workload.round(client, "after the kill")
         // Within the heartbeat timeout (350 ms) the silent replica is declared dead.
         var status = StatusResponse(requestID: "")
         for n in 0..<30 {
@@ -71,7 +49,7 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertEqual(status.shards[1].replicasAlive, 1, "the dead replica is out of rotation")
         XCTAssertEqual(status.shards[0].replicasAlive, 2)
         XCTAssertGreaterThanOrEqual(status.heartbeatMisses, 1)
-        check(try client.exchange(messages, window: 8), "with the replica gone")
+        try workload.round(client, "with the replica gone")
     }
 
     func testASIGTERMedReplicaDrainsWithoutAFailedOrRedoneRequest() throws {
@@ -204,230 +182,6 @@ final class ServingReliabilityTests: XCTestCase {
         XCTAssertEqual(try fetch(metrics.replacingOccurrences(of: "/metrics", with: "/healthz")), "ok\n")
         XCTAssertTrue(coordinator.terminate(), "SIGTERM: drained and exited 0")
         XCTAssertTrue(worker.terminate(), "SIGTERM: drained and exited 0")
-    }
-
-    func testAShardAddedLiveBySIGHUPServesWithoutAFailedOrPartialReply() throws {
-        let model = ServingTests.fixture.model
-        var workers: [LocalProcess] = []
-        defer { workers.forEach { $0.terminate() } }
-        func startWorker(shard: Int, shards: Int) throws -> String {
-            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)", "--bind", "tcp://127.0.0.1:*"])
-            workers.append(w)
-            return String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        }
-        let dir = TestFixtures.temporaryDirectory("reshard")
-        func writeConfig(_ shards: [String]) {
-            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
-        }
-        var shardEndpoints = [try startWorker(shard: 0, shards: 2), try startWorker(shard: 1, shards: 2)]
-        writeConfig(shardEndpoints)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
-        defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        // Offline answers for 60 users, and their requests.
-        let loaded = try ModelFile.load(path: model)
-        let log = try InteractionLog.read(path: ServingTests.fixture.dir + "/interactions.tsv")
-        var expected: [String: [String]] = [:]
-        var messages: [(id: String, bytes: [UInt8])] = []
-        var vote = loaded.makeVote()
-        for u in 0..<60 {
-            let h = log.history(of: u)
-            let ids = h.items.map { log.items[$0] }
-            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
-            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
-                .map { loaded.items[$0.index] }
-            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
-                .serializedBytes()))
-        }
-        let client = try QueryClient(coordinator: endpoint)
-        var rounds = 0
-        func round(_ phase: String) throws {
-            rounds += 1
-            let replies = try client.exchange(messages, window: 8)
-            XCTAssertEqual(replies.count, messages.count, phase)
-            for (id, reply) in replies {
-                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
-                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
-                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
-            }
-        }
-        func shardCount() throws -> Int {
-            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return -1 }
-            return s.shards.count
-        }
-        try round("before")
-        XCTAssertEqual(try shardCount(), 2)
-        // Add shard 2: start its worker with the grown map, extend the config, SIGHUP the coordinator.
-        shardEndpoints.append(try startWorker(shard: 2, shards: 3))
-        writeConfig(shardEndpoints)
-        kill(coordinator.pid, SIGHUP)
-        var grown = false
-        for _ in 0..<40 where !grown {
-            try round("while growing")
-            grown = try shardCount() == 3
-        }
-        XCTAssertTrue(grown, "the coordinator switched to 3 shards")
-        try round("after")
-        guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "final")), id: "final") else { return XCTFail("no status") }
-        XCTAssertGreaterThan(s.shards[2].requests, 0, "the new shard gets traffic")
-        XCTAssertEqual(s.errors, 0)
-        XCTAssertEqual(s.degraded, 0)
-    }
-
-    func testTheLastShardRemovedLiveBySIGHUPIsDrainedWithoutAFailedOrPartialReply() throws {
-        let model = ServingTests.fixture.model
-        var workers: [LocalProcess] = []
-        defer { workers.forEach { $0.terminate() } }
-        var endpoints: [String] = []
-        for shard in 0..<3 {
-            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
-            workers.append(w)
-            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
-        }
-        let dir = TestFixtures.temporaryDirectory("shrink")
-        func writeConfig(_ shards: [String]) {
-            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
-        }
-        writeConfig(endpoints)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
-        defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        let loaded = try ModelFile.load(path: model)
-        let log = try InteractionLog.read(path: ServingTests.fixture.dir + "/interactions.tsv")
-        var expected: [String: [String]] = [:]
-        var messages: [(id: String, bytes: [UInt8])] = []
-        var vote = loaded.makeVote()
-        for u in 0..<60 {
-            let h = log.history(of: u)
-            let ids = h.items.map { log.items[$0] }
-            let (mapped, _) = loaded.mapHistory(itemIDs: ids, ratings: h.ratings)
-            expected["u\(u)"] = loaded.recommend(history: mapped, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote).items
-                .map { loaded.items[$0.index] }
-            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
-                .serializedBytes()))
-        }
-        let client = try QueryClient(coordinator: endpoint)
-        var rounds = 0
-        func round(_ phase: String) throws {
-            rounds += 1
-            let replies = try client.exchange(messages, window: 8)
-            XCTAssertEqual(replies.count, messages.count, phase)
-            for (id, reply) in replies {
-                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
-                XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)")
-                XCTAssertEqual(r.itemIDs, expected[id], "\(phase) \(id)")
-            }
-        }
-        func status() throws -> StatusResponse? {
-            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return nil }
-            return s
-        }
-        try round("before")
-        // Remove shard 2: shards 0 and 1 load its clusters (the model file again), then traffic moves.
-        writeConfig(Array(endpoints.prefix(2)))
-        kill(coordinator.pid, SIGHUP)
-        var shrunk = false
-        for _ in 0..<60 where !shrunk {
-            try round("while shrinking")
-            shrunk = try status()?.shards.count == 2
-        }
-        XCTAssertTrue(shrunk, "the coordinator switched to 2 shards")
-        let sentBefore = try XCTUnwrap(try status()).shards.count
-        XCTAssertEqual(sentBefore, 2)
-        // The removed worker is stopped; nothing is lost.
-        XCTAssertTrue(workers[2].terminate(), "the removed worker exits 0")
-        try round("after")
-        let final = try XCTUnwrap(try status())
-        XCTAssertEqual(final.errors, 0)
-        XCTAssertEqual(final.degraded, 0)
-    }
-
-    func testAModelRolloutUnderLoadSwitchesAtomicallyAndRollsBack() throws {
-        let fixture = ServingTests.fixture
-        let dir = TestFixtures.temporaryDirectory("rollout")
-        let modelA = fixture.model, modelB = dir + "/model-b.efr"
-        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
-                                 "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
-                                 "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
-                                 "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
-        XCTAssertEqual(train.status, 0, train.stderr)
-        let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
-        XCTAssertNotEqual(a.version, b.version)
-        var workers: [LocalProcess] = []
-        defer { workers.forEach { $0.terminate() } }
-        // Workers read the model path from the config (SIGHUP re-reads it); they bind ports the
-        // kernel picks, so the config lists placeholders until their endpoints are known.
-        var endpoints = ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]
-        writeConfig(model: modelA)
-        for shard in 0..<2 {
-            let w = try launch(["worker", "--config", dir + "/cluster.json", "--shard", "\(shard)", "--bind", "tcp://127.0.0.1:*"])
-            workers.append(w)
-            endpoints[shard] = String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        }
-        func writeConfig(model: String) {
-            let list = endpoints.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}",
-                               to: dir + "/cluster.json")
-        }
-        writeConfig(model: modelA)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
-        defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        // Expected answers under each version.
-        let log = try InteractionLog.read(path: fixture.dir + "/interactions.tsv")
-        var expected: [String: [String: [String]]] = [a.version: [:], b.version: [:]]
-        var messages: [(id: String, bytes: [UInt8])] = []
-        for u in 0..<40 {
-            let h = log.history(of: u)
-            let ids = h.items.map { log.items[$0] }
-            for m in [a, b] {
-                var vote = m.makeVote()
-                let (mapped, _) = m.mapHistory(itemIDs: ids, ratings: h.ratings)
-                expected[m.version]!["u\(u)"] = m.recommend(history: mapped, attributes: m.attributes.encode(nil), k: 10, vote: &vote).items
-                    .map { m.items[$0.index] }
-            }
-            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
-                .serializedBytes()))
-        }
-        let client = try QueryClient(coordinator: endpoint)
-        var seen: [String: Int] = [:]
-        func round(_ phase: String) throws {
-            for (id, reply) in try client.exchange(messages, window: 8) {
-                guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)"); continue }
-                XCTAssertEqual(r.coverage, 1, "\(phase) \(id)")
-                XCTAssertEqual(r.itemIDs, expected[r.modelVersion]?[id], "\(phase) \(id): the answer is exactly version \(r.modelVersion)'s")
-                seen[r.modelVersion, default: 0] += 1
-            }
-        }
-        func serving() throws -> String {
-            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return "" }
-            return s.modelVersion
-        }
-        try round("before")
-        XCTAssertEqual(try serving(), a.version)
-        // Roll out B: the config names it; workers load it beside A (SIGHUP); then the coordinator.
-        writeConfig(model: modelB)
-        for w in workers { kill(w.pid, SIGHUP) }
-        kill(coordinator.pid, SIGHUP)
-        var switched = false
-        for _ in 0..<60 where !switched {
-            try round("rolling out")
-            switched = try serving() == b.version
-        }
-        XCTAssertTrue(switched, "the coordinator switched to B")
-        try round("after")
-        XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
-        // Roll back with one command: coordinator and workers still hold A.
-        let rollback = try CLI.run(["rollback", "--coordinator", endpoint])
-        XCTAssertEqual(rollback.status, 0, rollback.stderr)
-        XCTAssertTrue(rollback.stdout.contains("serves model \(a.version)"), rollback.stdout)
-        XCTAssertEqual(try serving(), a.version, "rolled back at once")
-        writeConfig(model: modelA) // so that a later reload does not roll forward again
-        let before = seen[b.version] ?? 0
-        try round("after the rollback")
-        XCTAssertEqual(seen[b.version] ?? 0, before, "no B answers after the rollback")
     }
 
     func testBeyondMaxInFlightRequestsGetAFastOverloadedErrorAndNothingHangs() throws {

@@ -1,0 +1,181 @@
+import Foundation
+import XCTest
+import RecApp
+import RecData
+import RecModel
+import RecServer
+import RecTestSupport
+import RecWire
+
+/// Changing a running cluster with real processes under pipelined load: adding and removing a
+/// shard (SIGHUP after a config edit) and rolling a model version out and back.
+final class LiveChangeTests: XCTestCase {
+    func launch(_ args: [String]) throws -> LocalProcess {
+        try LocalProcess.launch(CLI.binary, args)
+    }
+
+    func testAShardAddedLiveBySIGHUPServesWithoutAFailedOrPartialReply() throws {
+        let model = ServingTests.fixture.model
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        func startWorker(shard: Int, shards: Int) throws -> String {
+            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            return String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        }
+        let dir = TestFixtures.temporaryDirectory("reshard")
+        func writeConfig(_ shards: [String]) {
+            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
+        }
+        var shardEndpoints = [try startWorker(shard: 0, shards: 2), try startWorker(shard: 1, shards: 2)]
+        writeConfig(shardEndpoints)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
+        let client = try QueryClient(coordinator: endpoint)
+        var rounds = 0
+        func round(_ phase: String) throws {
+            rounds += 1
+            try workload.round(client, phase)
+        }
+        func shardCount() throws -> Int {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return -1 }
+            return s.shards.count
+        }
+        try round("before")
+        XCTAssertEqual(try shardCount(), 2)
+        // Add shard 2: start its worker with the grown map, extend the config, SIGHUP the coordinator.
+        shardEndpoints.append(try startWorker(shard: 2, shards: 3))
+        writeConfig(shardEndpoints)
+        kill(coordinator.pid, SIGHUP)
+        var grown = false
+        for _ in 0..<40 where !grown {
+            try round("while growing")
+            grown = try shardCount() == 3
+        }
+        XCTAssertTrue(grown, "the coordinator switched to 3 shards")
+        try round("after")
+        guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "final")), id: "final") else { return XCTFail("no status") }
+        XCTAssertGreaterThan(s.shards[2].requests, 0, "the new shard gets traffic")
+        XCTAssertEqual(s.errors, 0)
+        XCTAssertEqual(s.degraded, 0)
+    }
+
+    func testTheLastShardRemovedLiveBySIGHUPIsDrainedWithoutAFailedOrPartialReply() throws {
+        let model = ServingTests.fixture.model
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        var endpoints: [String] = []
+        for shard in 0..<3 {
+            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+        }
+        let dir = TestFixtures.temporaryDirectory("shrink")
+        func writeConfig(_ shards: [String]) {
+            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
+        }
+        writeConfig(endpoints)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
+        let client = try QueryClient(coordinator: endpoint)
+        var rounds = 0
+        func round(_ phase: String) throws {
+            rounds += 1
+            try workload.round(client, phase)
+        }
+        func status() throws -> StatusResponse? {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s\(rounds)")), id: "s\(rounds)") else { return nil }
+            return s
+        }
+        try round("before")
+        // Remove shard 2: shards 0 and 1 load its clusters (the model file again), then traffic moves.
+        writeConfig(Array(endpoints.prefix(2)))
+        kill(coordinator.pid, SIGHUP)
+        var shrunk = false
+        for _ in 0..<60 where !shrunk {
+            try round("while shrinking")
+            shrunk = try status()?.shards.count == 2
+        }
+        XCTAssertTrue(shrunk, "the coordinator switched to 2 shards")
+        let sentBefore = try XCTUnwrap(try status()).shards.count
+        XCTAssertEqual(sentBefore, 2)
+        // The removed worker is stopped; nothing is lost.
+        XCTAssertTrue(workers[2].terminate(), "the removed worker exits 0")
+        try round("after")
+        let final = try XCTUnwrap(try status())
+        XCTAssertEqual(final.errors, 0)
+        XCTAssertEqual(final.degraded, 0)
+    }
+
+    func testAModelRolloutUnderLoadSwitchesAtomicallyAndRollsBack() throws {
+        let fixture = ServingTests.fixture
+        let dir = TestFixtures.temporaryDirectory("rollout")
+        let modelA = fixture.model, modelB = dir + "/model-b.efr"
+        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
+                                 "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
+                                 "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
+                                 "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
+        XCTAssertNotEqual(a.version, b.version)
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        // Workers read the model path from the config (SIGHUP re-reads it); they bind ports the
+        // kernel picks, so the config lists placeholders until their endpoints are known.
+        var endpoints = ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]
+        writeConfig(model: modelA)
+        for shard in 0..<2 {
+            let w = try launch(["worker", "--config", dir + "/cluster.json", "--shard", "\(shard)", "--bind", "tcp://127.0.0.1:*"])
+            workers.append(w)
+            endpoints[shard] = String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        }
+        func writeConfig(model: String) {
+            let list = endpoints.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}",
+                               to: dir + "/cluster.json")
+        }
+        writeConfig(model: modelA)
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        defer { coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        let workload = try ExactWorkload(models: [a, b], users: 40)
+        let client = try QueryClient(coordinator: endpoint)
+        var seen: [String: Int] = [:]
+        func round(_ phase: String) throws {
+            seen.merge(try workload.round(client, phase)) { $0 + $1 }
+        }
+        func serving() throws -> String {
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return "" }
+            return s.modelVersion
+        }
+        try round("before")
+        XCTAssertEqual(try serving(), a.version)
+        // Roll out B: the config names it; workers load it beside A (SIGHUP); then the coordinator.
+        writeConfig(model: modelB)
+        for w in workers { kill(w.pid, SIGHUP) }
+        kill(coordinator.pid, SIGHUP)
+        var switched = false
+        for _ in 0..<60 where !switched {
+            try round("rolling out")
+            switched = try serving() == b.version
+        }
+        XCTAssertTrue(switched, "the coordinator switched to B")
+        try round("after")
+        XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
+        // Roll back with one command: coordinator and workers still hold A.
+        let rollback = try CLI.run(["rollback", "--coordinator", endpoint])
+        XCTAssertEqual(rollback.status, 0, rollback.stderr)
+        XCTAssertTrue(rollback.stdout.contains("serves model \(a.version)"), rollback.stdout)
+        XCTAssertEqual(try serving(), a.version, "rolled back at once")
+        writeConfig(model: modelA) // so that a later reload does not roll forward again
+        let before = seen[b.version] ?? 0
+        try round("after the rollback")
+        XCTAssertEqual(seen[b.version] ?? 0, before, "no B answers after the rollback")
+    }
+}
