@@ -116,25 +116,30 @@ public struct ShardWorkerCore: Sendable {
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.
     public mutating func handle(bytes: [UInt8], now: UInt64) -> WorkerMessage {
         do {
-            switch try CoordinatorMessage(serializedBytes: bytes) {
-            case let .query(q): return handle(q, now: now)
-            case let .heartbeat(h):
-                // A coordinator moving to another shard map: note it (the server loads the clusters).
-                let wanted = Int(h.shardCount)
-                if wanted > shard {
-                    // Holding every cluster of that map (always after growth): report it at once.
-                    if heldShardCounts.contains(wanted) {
-                        markHeld(wanted)
-                    } else if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) {
-                        markHeld(wanted)
-                    } else {
-                        requestedShardCount = wanted
-                    }
-                }
-                return heartbeat(now: now)
-            }
+            return handle(try CoordinatorMessage(serializedBytes: bytes), now: now)
         } catch {
             return .error(ErrorReply(requestID: "", code: error.replyCode, message: error.description))
+        }
+    }
+
+    /// Answers a decoded frame: a query with a partial vote, a heartbeat with this worker's own.
+    public mutating func handle(_ message: CoordinatorMessage, now: UInt64) -> WorkerMessage {
+        switch message {
+        case let .query(q): return handle(q, now: now)
+        case let .heartbeat(h):
+            // A coordinator moving to another shard map: note it (the server loads the clusters).
+            let wanted = Int(h.shardCount)
+            if wanted > shard {
+                // Holding every cluster of that map (always after growth): report it at once.
+                if heldShardCounts.contains(wanted) {
+                    markHeld(wanted)
+                } else if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) {
+                    markHeld(wanted)
+                } else {
+                    requestedShardCount = wanted
+                }
+            }
+            return heartbeat(now: now)
         }
     }
 }

@@ -24,7 +24,8 @@ public final class ShardWorkerServer {
     /// Loads the model again when a coordinator asks for a shard map whose clusters this worker
     /// does not hold (removing a shard moves clusters to the others). Nil: such requests are refused.
     public var modelLoader: (@Sendable () throws -> RecommenderModel)?
-    private let adopted = AdoptionSlot()
+    private let adopted = CoreSlot()
+    private let reloaded = CoreSlot()
     private var adopting: Int?
     /// The previous model version, still answering queries that name it (at most one).
     public private(set) var previousCore: ShardWorkerCore?
@@ -119,43 +120,44 @@ public final class ShardWorkerServer {
     }
 
     /// A query naming the previous model version goes to it; everything else to the current core.
+    /// Each frame is decoded once.
     private func answer(_ payload: [UInt8], now: UInt64) -> WorkerMessage {
-        if previousCore != nil, case let .query(q)? = try? CoordinatorMessage(serializedBytes: payload),
-           q.modelVersion == previousCore?.modelVersion {
+        guard previousCore != nil else { return core.handle(bytes: payload, now: now) }
+        let message: CoordinatorMessage
+        do { message = try CoordinatorMessage(serializedBytes: payload) } catch {
+            return .error(ErrorReply(requestID: "", code: error.replyCode, message: error.description))
+        }
+        if case let .query(q) = message, q.modelVersion == previousCore?.modelVersion {
             return previousCore!.handle(q, now: now)
         }
-        return core.handle(bytes: payload, now: now)
+        return core.handle(message, now: now)
     }
 
-    /// Loads the model file again on a thread; a new version becomes current and the old one
-    /// stays as `previousCore`, so coordinators can switch atomically and roll back.
-    private func reloadIfAsked() {
-        guard reloadRequested.take(), !reloading, let modelLoader else { return }
-        reloading = true
-        let (shard, map, held) = (core.shard, core.shardMap, core.heldShardCounts)
-        let slot = adopted, log = logger
+    /// Builds a core from the model file on a thread — this shard under the current map plus
+    /// `extraMaps` — and leaves it in `slot` for the poll loop (which keeps serving meanwhile).
+    private func loadCore(into slot: CoreSlot, extraMaps: [Int], purpose: String) {
+        guard let modelLoader else { return slot.put(.failed) }
+        let (shard, map) = (core.shard, core.shardMap)
+        let log = logger
         let thread = Thread {
             do {
                 let model = try modelLoader()
-                let others = try held.filter { $0 != map.shardCount }.map { try ShardMap(shardCount: $0) }
-                slot.put(.newVersion(ShardWorkerCore(model: model, shard: shard, shardMap: map, alsoHolding: others)))
+                let others = try extraMaps.filter { $0 != map.shardCount }.map { try ShardMap(shardCount: $0) }
+                slot.put(.ready(ShardWorkerCore(model: model, shard: shard, shardMap: map, alsoHolding: others)))
             } catch {
-                log.error("reload: could not load the model: \(error)")
+                log.error("\(purpose): could not load the model: \(error)")
                 slot.put(.failed)
             }
         }
-        thread.name = "reload-model"
+        thread.name = purpose
         thread.start()
     }
 
-    /// Serves another shard map when a coordinator asks for one: at once when this worker already
-    /// holds its clusters, else after loading them on a background thread (the loop keeps serving
-    /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
-    /// Only the current model version is resharded: a previous version kept for a rollout keeps
-    /// the maps it had (finish a rollout before resharding).
-    private func adoptIfAsked() {
-        switch adopted.take() {
-        case let .newVersion(next)?:
+    /// Loads the model file again (SIGHUP); a new version becomes current and the old one stays as
+    /// `previousCore`, so coordinators can switch atomically and roll back.
+    private func reloadIfAsked() {
+        switch reloaded.take() {
+        case let .ready(next)?:
             reloading = false
             if next.modelVersion == core.modelVersion {
                 logger.info("reload: the model file holds the version already served", metadata: ["model_version": "\(next.modelVersion)"])
@@ -173,6 +175,23 @@ public final class ShardWorkerServer {
                 logger.notice("reload: serving a new model version beside the previous one",
                               metadata: ["model_version": "\(core.modelVersion)", "previous": "\(previousCore!.modelVersion)"])
             }
+        case .failed?:
+            reloading = false
+        case nil:
+            break
+        }
+        guard reloadRequested.take(), !reloading else { return }
+        reloading = true
+        loadCore(into: reloaded, extraMaps: core.heldShardCounts, purpose: "reload-model")
+    }
+
+    /// Serves another shard map when a coordinator asks for one: at once when this worker already
+    /// holds its clusters, else after loading them on a background thread (the loop keeps serving
+    /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
+    /// Only the current model version is resharded: a previous version kept for a rollout keeps
+    /// the maps it had (finish a rollout before resharding).
+    private func adoptIfAsked() {
+        switch adopted.take() {
         case let .ready(ready)?:
             var next = ready
             next.continueFrom(core)
@@ -182,7 +201,6 @@ public final class ShardWorkerServer {
                                                                                    "shortlist_entries": "\(core.heldEntries)"])
         case .failed?:
             adopting = nil
-            reloading = false
             core.dropRequest() // the next heartbeat asks again
         case nil:
             break
@@ -198,33 +216,20 @@ public final class ShardWorkerServer {
             logger.info("already holds the clusters of \(wanted) shards", metadata: ["shard": "\(core.shard)"])
             return
         }
-        guard let modelLoader else {
+        guard modelLoader != nil else {
             logger.error("asked for \(wanted) shards but cannot load the model again")
             core.dropRequest()
             return
         }
         adopting = wanted
-        let (shard, current, held) = (core.shard, core.shardMap, core.heldShardCounts)
-        let slot = adopted, log = logger
-        let thread = Thread {
-            do {
-                let model = try modelLoader()
-                let others = try (held + [wanted]).filter { $0 != current.shardCount }.map { try ShardMap(shardCount: $0) }
-                let next = ShardWorkerCore(model: model, shard: shard, shardMap: current, alsoHolding: others)
-                slot.put(.ready(next))
-            } catch {
-                log.error("could not load the clusters of \(wanted) shards: \(error)")
-                slot.put(.failed)
-            }
-        }
-        thread.name = "adopt-\(wanted)"
-        thread.start()
+        loadCore(into: adopted, extraMaps: core.heldShardCounts + [wanted], purpose: "adopt-\(wanted)")
     }
 }
 
-/// Hands a core built on a loading thread to the poll loop.
-final class AdoptionSlot: Sendable {
-    enum Outcome: Sendable { case ready(ShardWorkerCore), newVersion(ShardWorkerCore), failed }
+/// Hands a core built on a loading thread to the poll loop (one slot per purpose, so a reload and
+/// a reshard finishing together do not overwrite each other).
+final class CoreSlot: Sendable {
+    enum Outcome: Sendable { case ready(ShardWorkerCore), failed }
     private let value = Mutex<Outcome?>(nil)
     func put(_ outcome: Outcome) { value.withLock { $0 = outcome } }
     func take() -> Outcome? { value.withLock { v in defer { v = nil }; return v } }
