@@ -14,25 +14,33 @@ final class LiveChangeTests: XCTestCase {
         try LocalProcess.launch(CLI.binary, args)
     }
 
+    /// A cluster config naming `model` and one replica per shard at `shards`.
+    func writeConfig(to path: String, model: String, shards: [String]) {
+        let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
+        TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: path)
+    }
+
+    /// Starts `args` and returns the process with the endpoint it announces.
+    func start(_ args: [String]) throws -> (LocalProcess, String) {
+        let process = try launch(args)
+        return (process, String(try process.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+    }
+
     func testAShardAddedLiveBySIGHUPServesWithoutAFailedOrPartialReply() throws {
         let model = ServingTests.fixture.model
         var workers: [LocalProcess] = []
         defer { workers.forEach { $0.terminate() } }
         func startWorker(shard: Int, shards: Int) throws -> String {
-            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)", "--bind", "tcp://127.0.0.1:*"])
+            let (w, endpoint) = try start(["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)", "--bind", "tcp://127.0.0.1:*"])
             workers.append(w)
-            return String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+            return endpoint
         }
-        let dir = TestFixtures.temporaryDirectory("reshard")
-        func writeConfig(_ shards: [String]) {
-            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
-        }
+        let config = TestFixtures.temporaryDirectory("reshard") + "/cluster.json"
+        func writeConfig(_ shards: [String]) { self.writeConfig(to: config, model: model, shards: shards) }
         var shardEndpoints = [try startWorker(shard: 0, shards: 2), try startWorker(shard: 1, shards: 2)]
         writeConfig(shardEndpoints)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        let (coordinator, endpoint) = try start(["coordinator", "--config", config])
         defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
         let client = try QueryClient(coordinator: endpoint)
         var rounds = 0
@@ -69,19 +77,15 @@ final class LiveChangeTests: XCTestCase {
         defer { workers.forEach { $0.terminate() } }
         var endpoints: [String] = []
         for shard in 0..<3 {
-            let w = try launch(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
+            let (w, endpoint) = try start(["worker", "--model", model, "--shard", "\(shard)", "--shards", "3", "--bind", "tcp://127.0.0.1:*"])
             workers.append(w)
-            endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
+            endpoints.append(endpoint)
         }
-        let dir = TestFixtures.temporaryDirectory("shrink")
-        func writeConfig(_ shards: [String]) {
-            let list = shards.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}", to: dir + "/cluster.json")
-        }
+        let config = TestFixtures.temporaryDirectory("shrink") + "/cluster.json"
+        func writeConfig(_ shards: [String]) { self.writeConfig(to: config, model: model, shards: shards) }
         writeConfig(endpoints)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        let (coordinator, endpoint) = try start(["coordinator", "--config", config])
         defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
         let client = try QueryClient(coordinator: endpoint)
         var rounds = 0
@@ -135,15 +139,10 @@ final class LiveChangeTests: XCTestCase {
             workers.append(w)
             endpoints[shard] = String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         }
-        func writeConfig(model: String) {
-            let list = endpoints.map { "{\"replicas\": [\"\($0)\"]}" }.joined(separator: ", ")
-            TestFixtures.write("{\"model\": \"\(model)\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:*\"}, \"shards\": [\(list)]}",
-                               to: dir + "/cluster.json")
-        }
+        func writeConfig(model: String) { self.writeConfig(to: dir + "/cluster.json", model: model, shards: endpoints) }
         writeConfig(model: modelA)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        let (coordinator, endpoint) = try start(["coordinator", "--config", dir + "/cluster.json"])
         defer { coordinator.terminate() }
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let workload = try ExactWorkload(models: [a, b], users: 40)
         let client = try QueryClient(coordinator: endpoint)
         var seen: [String: Int] = [:]
