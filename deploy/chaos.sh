@@ -15,18 +15,16 @@ every=${KILL_EVERY:-10}
 downtime=${DOWNTIME:-1}
 concurrency=${CONCURRENCY:-16}
 deadline_ms=${DEADLINE_MS:-500}
-bin=${EFFICIENTREC_BIN:-.build/release/efficientrec}
+. deploy/lib/common.sh
+er_binary
 work=$(mktemp -d /tmp/efficientrec-chaos.XXXXXX)
-[ -x "$bin" ] || swift build -c release --product efficientrec >&2
 
 model=${1:-}
 histories=${2:-}
 if [ -z "$model" ]; then
-  echo "chaos: no model given; generating data and training a small model in $work" >&2
-  "$bin" generate --users 2000 --items 400 --groups 6 --out "$work/data" --seed 3 >&2
-  "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/model.efr" --epochs 20 --sparse-epochs 5 >&2
-  model=$work/model.efr
-  histories=$work/data/interactions.tsv
+  er_fallback_models "$work" 1
+  model=$work/model-1.efr
+  histories=$fallback_histories
 fi
 [ -n "$histories" ] || { echo "chaos: give HISTORIES with MODEL" >&2; exit 2; }
 
@@ -47,18 +45,14 @@ start_worker() {
   "$bin" worker --model "$model" --shard "${shard_of[$k]}" --shards 2 --bind "${endpoints[$k]}" \
     > "$work/worker-$k.out" 2>> "$work/worker-$k.err" &
   pids[$k]=$!
-  for _ in $(seq 1 300); do
-    grep -q "listening on" "$work/worker-$k.out" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "chaos: worker $k did not start" >&2; cat "$work/worker-$k.err" >&2; exit 1
+  er_wait_listening "$work/worker-$k.out" || { cat "$work/worker-$k.err" >&2; exit 1; }
 }
 
 for k in 0 1 2 3; do start_worker "$k"; done
 "$bin" coordinator --model "$model" --bind "tcp://127.0.0.1:$base" --default-deadline-ms "$deadline_ms" \
   --workers "${endpoints[0]}|${endpoints[1]},${endpoints[2]}|${endpoints[3]}" ${COORDINATOR_FLAGS:-} > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
-for _ in $(seq 1 300); do grep -q "listening on" "$work/coordinator.out" 2>/dev/null && break; sleep 0.05; done
+er_wait_listening "$work/coordinator.out" || { cat "$work/coordinator.err" >&2; exit 1; }
 endpoint="tcp://127.0.0.1:$base"
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 

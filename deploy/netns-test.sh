@@ -11,17 +11,16 @@ cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-20}
 cut_at=${CUT_AT:-5}
 restore_at=${RESTORE_AT:-12}
-bin=$(pwd)/${EFFICIENTREC_BIN:-.build/release/efficientrec}
-[ -x "$bin" ] || swift build -c release --product efficientrec >&2
+. deploy/lib/common.sh
+er_binary
 [ "$(id -u)" = 0 ] || { echo "netns-test: needs root (ip netns)" >&2; exit 2; }
 work=$(mktemp -d /tmp/efficientrec-netns.XXXXXX)
 model=${1:-}
 histories=${2:-}
 if [ -z "$model" ]; then
-  "$bin" generate --users 2000 --items 400 --groups 6 --out "$work/data" --seed 3 >&2
-  "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/model.efr" --epochs 20 --sparse-epochs 5 >&2
-  model=$work/model.efr
-  histories=$work/data/interactions.tsv
+  er_fallback_models "$work" 1
+  model=$work/model-1.efr
+  histories=$fallback_histories
 fi
 
 tag=er$$
@@ -58,8 +57,7 @@ run_in() { # host, log name, command...
   ip netns exec "$tag-$h" "$@" > "$work/$log.out" 2> "$work/$log.err" &
   pids+=($!)
 }
-wait_for() { for _ in $(seq 1 200); do grep -q "listening on" "$work/$1.out" 2>/dev/null && return 0; sleep 0.05; done
-             echo "netns-test: $1 did not start" >&2; cat "$work/$1.err" >&2; exit 1; }
+wait_for() { er_wait_listening "$work/$1.out" || { cat "$work/$1.err" >&2; exit 1; }; }
 shard_of=([0]=0 [1]=0 [2]=1 [3]=1)
 workers=(w0a w0b w1a w1b)
 for k in 0 1 2 3; do

@@ -8,16 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-24}
 concurrency=${CONCURRENCY:-16}
-bin=${EFFICIENTREC_BIN:-.build/release/efficientrec}
-[ -x "$bin" ] || swift build -c release --product efficientrec >&2
+. deploy/lib/common.sh
+er_binary
 work=$(mktemp -d /tmp/efficientrec-reshard.XXXXXX)
 model=${1:-}
 histories=${2:-}
 if [ -z "$model" ]; then
-  "$bin" generate --users 2000 --items 400 --groups 6 --out "$work/data" --seed 3 >&2
-  "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/model.efr" --epochs 20 --sparse-epochs 5 >&2
-  model=$work/model.efr
-  histories=$work/data/interactions.tsv
+  er_fallback_models "$work" 1
+  model=$work/model-1.efr
+  histories=$fallback_histories
 fi
 base=$((20000 + RANDOM % 20000))
 pids=()
@@ -29,8 +28,7 @@ start_worker() { # shard, shards
   "$bin" worker --model "$model" --shard "$1" --shards "$2" --bind "tcp://127.0.0.1:$((base + 1 + $1))" \
     > "$work/worker-$1.out" 2> "$work/worker-$1.err" &
   pids[$1]=$!
-  for _ in $(seq 1 300); do grep -q "listening on" "$work/worker-$1.out" 2>/dev/null && return 0; sleep 0.05; done
-  echo "reshard: worker $1 did not start" >&2; exit 1
+  er_wait_listening "$work/worker-$1.out" || exit 1
 }
 config() { # shard count
   local list=""
@@ -43,7 +41,7 @@ start_worker 0 2; start_worker 1 2
 config 2
 "$bin" coordinator --config "$work/cluster.json" > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
-for _ in $(seq 1 300); do grep -q "listening on" "$work/coordinator.out" 2>/dev/null && break; sleep 0.05; done
+er_wait_listening "$work/coordinator.out" || exit 1
 
 "$bin" bench --coordinator "tcp://127.0.0.1:$base" --histories "$histories" --concurrency "$concurrency" --duration "$total" \
   > "$work/bench.out" 2>&1 &

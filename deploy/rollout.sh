@@ -8,15 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-24}
 concurrency=${CONCURRENCY:-16}
-bin=${EFFICIENTREC_BIN:-.build/release/efficientrec}
-[ -x "$bin" ] || swift build -c release --product efficientrec >&2
+. deploy/lib/common.sh
+er_binary
 work=$(mktemp -d /tmp/efficientrec-rollout.XXXXXX)
 model_a=${1:-}; model_b=${2:-}; histories=${3:-}
 if [ -z "$model_a" ]; then
-  "$bin" generate --users 2000 --items 400 --groups 6 --out "$work/data" --seed 3 >&2
-  "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/a.efr" --epochs 20 --sparse-epochs 5 --seed 1 >&2
-  "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/b.efr" --epochs 20 --sparse-epochs 5 --seed 2 >&2
-  model_a=$work/a.efr; model_b=$work/b.efr; histories=$work/data/interactions.tsv
+  er_fallback_models "$work" 1 2
+  model_a=$work/model-1.efr; model_b=$work/model-2.efr; histories=$fallback_histories
 fi
 base=$((20000 + RANDOM % 20000))
 pids=()
@@ -35,9 +33,7 @@ for s in 0 1; do
 done
 "$bin" coordinator --config "$work/cluster.json" > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
-for f in worker-0 worker-1 coordinator; do
-  for _ in $(seq 1 300); do grep -q "listening on" "$work/$f.out" 2>/dev/null && break; sleep 0.05; done
-done
+for f in worker-0 worker-1 coordinator; do er_wait_listening "$work/$f.out" || exit 1; done
 version_a=$(serving)
 "$bin" bench --coordinator "tcp://127.0.0.1:$base" --histories "$histories" --concurrency "$concurrency" --duration "$total" \
   > "$work/bench.out" 2>&1 &

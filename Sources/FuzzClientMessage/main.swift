@@ -6,16 +6,19 @@ import RecWire
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClientMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let peeked = ClientMessage.peekRequestID(bytes) // the overload path's cheap reader: never crashes either
+    let peeked = ClientMessage.peek(bytes) // the overload path's cheap reader: never crashes either
     guard let message = try? ClientMessage(serializedBytes: bytes) else { return 0 }
     let again = try? ClientMessage(serializedBytes: message.serializedBytes())
     if again != message { fatalError("ClientMessage did not survive a round trip") }
-    let id: String
+    let id: String, kind: ClientMessage.Peek.Kind
     switch message {
-    case let .recommend(r): id = r.requestID
-    case let .status(s), let .rollback(s): id = s.requestID
+    case let .recommend(r): (id, kind) = (r.requestID, .recommend)
+    case let .status(s): (id, kind) = (s.requestID, .status)
+    case let .rollback(s): (id, kind) = (s.requestID, .rollback)
     }
-    // The cheap reader may give up (nil) but must never name a different request.
-    if let peeked, peeked != id { fatalError("peekRequestID read \(peeked), the decoder \(id)") }
+    // The cheap reader may give up (nil) but must never name a different request or kind.
+    guard let peeked else { return 0 }
+    if peeked.kind != kind { fatalError("peek read a \(peeked.kind), the decoder a \(kind)") }
+    if let peekedID = peeked.requestID, peekedID != id { fatalError("peek read \(peekedID), the decoder \(id)") }
     return 0
 }

@@ -16,6 +16,9 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         public var defaultDeadlineMs: Int?
         public var maxInFlight: Int?
         public var queueTargetMs: Int?
+        /// The latency admitted requests keep under overload (the adaptive admission limit's
+        /// target); 0 turns adaptation off.
+        public var latencyTargetMs: Int?
         public var minCoverage: Double?
         public var heartbeatMs: Int?
         public var heartbeatTimeoutMs: Int?
@@ -34,6 +37,7 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
             if let v = defaultDeadlineMs { c.defaultDeadlineMicros = UInt64(max(0, v)) * 1_000 }
             if let v = maxInFlight { c.maxInFlight = v }
             if let v = queueTargetMs { c.queueTargetMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = latencyTargetMs { c.latencyTargetMicros = v > 0 ? UInt64(v) * 1_000 : nil }
             if let v = minCoverage { c.minCoverage = v }
             if let v = heartbeatMs { c.heartbeatIntervalMicros = UInt64(max(0, v)) * 1_000 }
             if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = UInt64(max(0, v)) * 1_000 }
@@ -76,6 +80,7 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }
         if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
+        if let t = coordinator?.latencyTargetMs, t < 0 { return "coordinator.latencyTargetMs must be 0 (off) or positive" }
         for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("queueTargetMs", coordinator?.queueTargetMs),
                              ("heartbeatMs", coordinator?.heartbeatMs),
                              ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs), ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {

@@ -1,3 +1,4 @@
+import RecCluster
 import RecWire
 
 extension CoordinatorCore {
@@ -7,8 +8,13 @@ extension CoordinatorCore {
         public var defaultDeadlineMicros: UInt64 = 500_000
         public var maxK = 1_000
         public var limits = WireLimits.standard
-        /// Requests in flight beyond which a new one gets a fast `overloaded` error.
+        /// Requests in flight beyond which a new one gets a fast `overloaded` error (the hard cap;
+        /// the adaptive limit below stays under it).
         public var maxInFlight = 4_096
+        /// The latency admitted requests should keep under overload: the admission limit adapts so
+        /// that at most 1 % of them take longer (`ConcurrencyLimit`); nil turns adaptation off and
+        /// only `maxInFlight` bounds the requests in flight.
+        public var latencyTargetMicros: UInt64? = 25_000
         /// Queueing delay target: when the client queue has not been empty for this long, what is
         /// queued is refused as `overloaded` (cheaply, without decoding), so admitted requests do
         /// not wait behind a standing queue (CoDel's idea).
@@ -38,11 +44,20 @@ extension CoordinatorCore {
 
         public init() {}
 
+        /// The adaptive admission limit's settings, when adaptation is on.
+        public var admissionSettings: ConcurrencyLimit.Settings? {
+            guard let target = latencyTargetMicros else { return nil }
+            var settings = ConcurrencyLimit.Settings(target: target, maximum: maxInFlight)
+            settings.minimum = min(settings.minimum, maxInFlight)
+            return settings
+        }
+
         /// A description of the first setting out of range, or nil.
         public func validationError() -> String? {
             if defaultDeadlineMicros == 0 { return "the default deadline must be positive" }
             if maxK < 1 { return "the largest k must be at least 1" }
             if maxInFlight < 1 { return "max in flight must be at least 1" }
+            if latencyTargetMicros == 0 { return "the latency target must be positive" }
             if queueTargetMicros == 0 { return "the queue target must be positive" }
             if !(0...1).contains(minCoverage) { return "min coverage must be between 0 and 1" }
             if heartbeatIntervalMicros == 0 { return "the heartbeat interval must be positive" }

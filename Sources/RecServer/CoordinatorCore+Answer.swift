@@ -18,6 +18,7 @@ extension CoordinatorCore {
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
         let total = now >= p.started ? now - p.started : 0
         statistics.record(latencyMicros: total)
+        admission?.record(started: p.started, now: now)
         statistics.recordCoverage(result.coverage)
         events.append(CoordinatorEvents.Completed(micros: total, coverage: result.coverage))
         if result.coverage < 1 {
@@ -64,6 +65,7 @@ extension CoordinatorCore {
         s.retries = t.retries; s.hedges = t.hedges; s.failovers = t.failovers; s.heartbeatMisses = t.heartbeatMisses
         s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies
         s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(pending.count, Int(UInt32.max)))
+        s.admissionLimit = UInt32(min(admissionLimit, Int(UInt32.max)))
         s.authRefused = t.authRefused; s.handshakeFailures = t.handshakeFailures
         s.shards = (0..<shardMap.shardCount).map { shard in
             var st = ShardStatus()

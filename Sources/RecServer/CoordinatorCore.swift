@@ -39,6 +39,8 @@ public struct CoordinatorCore {
     var hedgeDelay: [UInt64]
     /// Scratch for merging a finished request's partial votes (empty between requests).
     var mergeScratch: VoteAccumulator
+    /// The adaptive admission limit (nil: only `configuration.maxInFlight`).
+    public internal(set) var admission: ConcurrencyLimit?
     /// Set by `beginDrain`.
     public private(set) var draining = false
     /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
@@ -63,9 +65,13 @@ public struct CoordinatorCore {
         mergeScratch = VoteAccumulator(itemCount: model.items.count)
         heldShardCount = Array(repeating: 0, count: self.replicas.workerCount)
         workerVersions = Array(repeating: [], count: self.replicas.workerCount)
+        admission = configuration.admissionSettings.map { ConcurrencyLimit(settings: $0, now: now) }
     }
 
     public var inFlight: Int { pending.count }
+
+    /// Requests in flight beyond which new recommendations are refused as `overloaded`.
+    public var admissionLimit: Int { min(configuration.maxInFlight, admission?.limit ?? .max) }
 
     /// Everything measured since the last call (the shell turns it into metrics and log lines).
     public mutating func takeEvents() -> CoordinatorEvents {
@@ -87,6 +93,13 @@ public struct CoordinatorCore {
     // MARK: Events
 
     public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64) -> [Action] {
+        // Beyond the admission limit a recommendation is refused before it is decoded: under
+        // overload most frames take this path, so it must cost next to nothing. Status and
+        // rollback requests are still answered.
+        if draining || pending.count >= admissionLimit,
+           let peek = ClientMessage.peek(payload, limits: configuration.limits), peek.kind == .recommend {
+            return [refuseOverloaded(routing, requestID: peek.requestID ?? "")]
+        }
         let message: ClientMessage
         do { message = try ClientMessage(serializedBytes: payload, limits: configuration.limits) } catch {
             return [reject(routing, requestID: "", code: error.replyCode, error.description)]
@@ -195,27 +208,29 @@ public struct CoordinatorCore {
     /// Refuses a client frame as `overloaded` without decoding it (the request ID is read cheaply):
     /// the shell's answer to a standing queue.
     public mutating func shed(routing: [UInt8], payload: [UInt8]) -> Action {
-        statistics.overloaded += 1
         statistics.shed += 1
-        statistics.errors += 1
         let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
-        let message = "the coordinator is overloaded (requests queued for more than \(configuration.queueTargetMicros / 1_000) ms); retry later or elsewhere"
-        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: id, code: .overloaded, message: message)).serializedBytes())
+        return refuseOverloaded(routing, requestID: id, because: "requests queued for more than \(configuration.queueTargetMicros / 1_000) ms")
+    }
+
+    /// The cheap `overloaded` answer: no event or log line per refusal (under overload there are
+    /// thousands a second; the counters show them).
+    mutating func refuseOverloaded(_ routing: [UInt8], requestID: String, because reason: String? = nil) -> Action {
+        statistics.overloaded += 1
+        statistics.errors += 1
+        if !draining { admission?.noteRefusal() }
+        let why = reason ?? (draining ? "it is shutting down" : "\(pending.count) requests are in flight, its limit")
+        let message = "the coordinator is overloaded (\(why)); retry later or elsewhere"
+        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: .overloaded, message: message)).serializedBytes())
     }
 
     /// Shutting down: requests in flight finish; new ones are refused as `overloaded`.
     public mutating func beginDrain() { draining = true }
 
     private mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
-        guard !draining else {
-            statistics.overloaded += 1
-            return [reject(routing, requestID: r.requestID, code: .overloaded, "the coordinator is shutting down; retry elsewhere")]
-        }
-        guard pending.count < configuration.maxInFlight else {
-            statistics.overloaded += 1
-            return [reject(routing, requestID: r.requestID, code: .overloaded,
-                           "the coordinator has \(pending.count) requests in flight (its limit); retry later or elsewhere")]
-        }
+        // Normally caught by the cheap check in `onClient`; here for frames it could not peek into.
+        guard !draining, pending.count < admissionLimit else { return [refuseOverloaded(routing, requestID: r.requestID)] }
+        admission?.admitted(inFlight: pending.count + 1)
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
             return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
         }

@@ -9,6 +9,7 @@ final class CoordinatorTelemetry {
     private let requestDuration = Metrics.Timer(label: "efficientrec_request_duration")
     private let coverage = Recorder(label: "efficientrec_reply_coverage", aggregate: true)
     private let inFlight = Gauge(label: "efficientrec_requests_in_flight")
+    private let admissionLimit = Gauge(label: "efficientrec_admission_limit")
     private var shardDuration: [Metrics.Timer]
     private var replicasAlive: [Gauge]
     private var counters: [(Counter, KeyPath<CoordinatorStatistics, UInt64>)] = []
@@ -63,6 +64,7 @@ final class CoordinatorTelemetry {
             droppedReported = droppedToShards
         }
         inFlight.record(core.inFlight)
+        admissionLimit.record(core.admissionLimit)
         for (shard, gauge) in replicasAlive.enumerated() where core.replicas.workers.indices.contains(shard) {
             gauge.record(core.replicas.workers[shard].filter { core.replicas.alive[$0] }.count)
         }

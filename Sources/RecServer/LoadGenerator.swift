@@ -90,7 +90,10 @@ public final class LoadGenerator {
                     now = WallClock.nowMicros()
                 }
                 if Double(now) >= due { due = Double(now) } // cannot keep up (or at the cap): do not burst later
-                timeout = now < end ? max(0, min(10, Int((due - Double(now)) / 1_000))) : 10
+                // Sleep at least 1 ms (poll's unit) and send what fell due in one burst: rounding
+                // down to 0 would spin this thread, starving libzmq's I/O thread on the same core
+                // and adding the generator's own delay to every latency it measures.
+                timeout = now < end ? max(1, min(10, Int((due - Double(now) + 999) / 1_000))) : 10
             } else {
                 while WallClock.nowMicros() < end && inFlight.count < concurrency { try sendNext() }
             }

@@ -1,9 +1,19 @@
 extension ClientMessage {
-    /// The request ID of a client frame read without decoding the rest — what an overloaded
-    /// coordinator needs to refuse a request for a few hundred nanoseconds instead of a full
-    /// decode. Nil when it cannot tell (the caller then refuses without an ID); otherwise exactly
-    /// the ID the full decoder would read (fuzzed against it); "" when the request carries none.
-    public static func peekRequestID(_ bytes: [UInt8], limits: WireLimits = .standard) -> String? {
+    /// What an overloaded coordinator needs from a client frame without decoding it: which kind of
+    /// message it is (a recommendation can be refused cheaply, a status request should still be
+    /// answered) and its request ID.
+    public struct Peek: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable { case recommend, status, rollback }
+        public var kind: Kind
+        /// Exactly the ID the full decoder would read; "" when the request carries none; nil when
+        /// it is unusable (too long, not UTF-8, NUL bytes).
+        public var requestID: String?
+    }
+
+    /// Reads the kind and request ID of a client frame for a few hundred nanoseconds instead of a
+    /// full decode. Nil when the frame is not well-formed enough to tell (fuzzed against the decoder:
+    /// when both succeed they agree).
+    public static func peek(_ bytes: [UInt8], limits: WireLimits = .standard) -> Peek? {
         // As protobuf-c decodes a oneof: every occurrence of a member replaces the body entirely
         // (no merge), and within a body the last request_id wins.
         var envelope = WireScanner(bytes[...])
@@ -30,8 +40,14 @@ extension ClientMessage {
             }
             guard request.data.isEmpty else { return nil }
         }
-        guard envelope.data.isEmpty, body != nil else { return nil }
-        return id
+        guard envelope.data.isEmpty, let body else { return nil }
+        let kind: Peek.Kind = body == 2 ? .recommend : body == 3 ? .status : .rollback
+        return Peek(kind: kind, requestID: id)
+    }
+
+    /// The request ID alone (see `peek`): nil when the frame or its ID cannot be read cheaply.
+    public static func peekRequestID(_ bytes: [UInt8], limits: WireLimits = .standard) -> String? {
+        peek(bytes, limits: limits)?.requestID
     }
 }
 

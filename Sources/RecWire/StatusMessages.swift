@@ -51,6 +51,7 @@ public struct StatusResponse: Equatable, Sendable {
     public var lateReplies: UInt64 = 0
     public var completeReplies: UInt64 = 0
     public var inFlight: UInt32 = 0
+    public var admissionLimit: UInt32 = 0
     public var authRefused: UInt64 = 0
     public var handshakeFailures: UInt64 = 0
 
@@ -66,7 +67,7 @@ public struct StatusResponse: Equatable, Sendable {
         m.ready = ready ? 1 : 0
         m.retries = retries; m.hedges = hedges; m.failovers = failovers; m.heartbeat_misses = heartbeatMisses
         m.overloaded = overloaded; m.low_coverage = lowCoverage; m.late_replies = lateReplies
-        m.complete_replies = completeReplies; m.in_flight = inFlight
+        m.complete_replies = completeReplies; m.in_flight = inFlight; m.admission_limit = admissionLimit
         m.auth_refused = authRefused; m.handshake_failures = handshakeFailures
         let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
             var c = Efficientrec__V1__ShardStatus()
@@ -93,7 +94,7 @@ public struct StatusResponse: Equatable, Sendable {
         ready = c.ready != 0
         retries = c.retries; hedges = c.hedges; failovers = c.failovers; heartbeatMisses = c.heartbeat_misses
         overloaded = c.overloaded; lowCoverage = c.low_coverage; lateReplies = c.late_replies
-        completeReplies = c.complete_replies; inFlight = c.in_flight
+        completeReplies = c.complete_replies; inFlight = c.in_flight; admissionLimit = c.admission_limit
         authRefused = c.auth_refused; handshakeFailures = c.handshake_failures
         guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
         for k in 0..<c.n_shards {

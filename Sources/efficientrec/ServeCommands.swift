@@ -59,6 +59,8 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
     @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
     var queueTargetMs: Int?
+    @Option(help: "Adapt the in-flight limit so that admitted requests stay under this latency in ms at the 99th percentile (default 25; 0: off, only --max-in-flight).")
+    var latencyTargetMs: Int?
     @Option(help: "Answer with an error instead when less than this share of the cluster weight answered (0-1, default 0).")
     var minCoverage: Double?
     @Option(help: "Heartbeat period per worker in ms (default 100).") var heartbeatMs: Int?
@@ -79,6 +81,7 @@ struct Coordinator: ParsableCommand {
                               ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
         }
+        if let t = latencyTargetMs, t < 0 { throw ValidationError("--latency-target-ms must be 0 (off) or positive") }
         if let problem = overrides.applied(to: .init()).validationError() { throw ValidationError(problem) }
         if (curve.curveSecret == nil) != (curveWorkerKey == nil) { throw ValidationError("--curve-secret and --curve-worker-key go together") }
     }
@@ -89,6 +92,7 @@ struct Coordinator: ParsableCommand {
         c.defaultDeadlineMs = defaultDeadlineMs
         c.maxInFlight = maxInFlight
         c.queueTargetMs = queueTargetMs
+        c.latencyTargetMs = latencyTargetMs
         c.minCoverage = minCoverage
         c.heartbeatMs = heartbeatMs
         c.heartbeatTimeoutMs = heartbeatTimeoutMs

@@ -76,17 +76,27 @@ final class WirePropertyTests: XCTestCase {
                      ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes()]
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[0]), "req-é-42")
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[1]), "s1")
+        XCTAssertEqual(ClientMessage.peek(seeds[0])?.kind, .recommend)
+        XCTAssertEqual(ClientMessage.peek(seeds[1])?.kind, .status)
+        XCTAssertEqual(ClientMessage.peek(ClientMessage.rollback(StatusRequest(requestID: "r")).serializedBytes()), .init(kind: .rollback, requestID: "r"))
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[2]), "")
         XCTAssertNil(ClientMessage.peekRequestID([0xFF, 0xFF, 0xFF]))
         XCTAssertNil(ClientMessage.peekRequestID([]))
         var agreed = 0
         for _ in 0..<20_000 {
             let input = g.mutate(seeds[g.below(seeds.count)])
-            let peeked = ClientMessage.peekRequestID(input)
+            let peeked = ClientMessage.peek(input)
             guard let message = try? ClientMessage(serializedBytes: input) else { continue }
             switch message {
-            case let .recommend(r): if let peeked { XCTAssertEqual(peeked, r.requestID, "\(input)") }
-            case let .status(s), let .rollback(s): if let peeked { XCTAssertEqual(peeked, s.requestID, "\(input)") }
+            case let .recommend(r):
+                if let peeked { XCTAssertEqual(peeked.kind, .recommend, "\(input)") }
+                if let id = peeked?.requestID { XCTAssertEqual(id, r.requestID, "\(input)") }
+            case let .status(s):
+                if let peeked { XCTAssertEqual(peeked.kind, .status, "\(input)") }
+                if let id = peeked?.requestID { XCTAssertEqual(id, s.requestID, "\(input)") }
+            case let .rollback(s):
+                if let peeked { XCTAssertEqual(peeked.kind, .rollback, "\(input)") }
+                if let id = peeked?.requestID { XCTAssertEqual(id, s.requestID, "\(input)") }
             }
             agreed += 1
         }

@@ -108,10 +108,15 @@ struct  Efficientrec__V1__StatusResponse
    */
   uint64_t auth_refused;
   uint64_t handshake_failures;
+  /*
+   * Requests in flight beyond which new recommendations are refused as overloaded now (the
+   * adaptive limit, or the configured maximum when adaptation is off).
+   */
+  uint32_t admission_limit;
 };
 #define EFFICIENTREC__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Efficientrec__V1__StatusRequest methods */

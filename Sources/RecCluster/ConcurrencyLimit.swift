@@ -1,0 +1,86 @@
+/// An adaptive limit on requests in flight that keeps admitted requests' latency under a target
+/// (TCP's AIMD, as in Netflix's concurrency-limits and Envoy's adaptive concurrency, with an explicit
+/// latency target as in Milvus's quotas). Time is cut into windows; at the end of each:
+/// - more than `tolerance` of the requests finished in the window were slower than `target`: the
+///   limit shrinks by `decrease` (multiplicative), and requests admitted before that change no
+///   longer count (they were admitted under the old limit; one decrease per round trip);
+/// - otherwise, if the limit was reached in the window: it grows by `increase` (additive).
+/// Beyond the limit a request is refused at once, so under overload latency stays bounded while
+/// throughput settles near what the servers can do within the target. A pure value: the caller
+/// passes the time.
+public struct ConcurrencyLimit: Sendable, Equatable {
+    public struct Settings: Sendable, Equatable {
+        /// The latency admitted requests should keep (µs).
+        public var target: UInt64
+        /// The share of a window's requests allowed above `target` (0.01: keep the p99).
+        public var tolerance = 0.01
+        public var minimum = 4
+        public var maximum: Int
+        public var windowMicros: UInt64 = 50_000
+        /// A window with fewer finished requests is extended (too few to judge a percentile).
+        public var minimumSamples = 20
+        public var decrease = 0.8
+        public var increase = 1
+
+        public init(target: UInt64, maximum: Int) {
+            self.target = target
+            self.maximum = maximum
+        }
+
+        public func validationError() -> String? {
+            if target == 0 { return "the latency target must be positive" }
+            if minimum < 1 || minimum > maximum { return "the concurrency limit's range is empty (\(minimum)...\(maximum))" }
+            if !(0..<1).contains(tolerance) { return "the latency tolerance must be in [0, 1)" }
+            if !(0.1..<1).contains(decrease) { return "the decrease factor must be in [0.1, 1)" }
+            if windowMicros == 0 { return "the window must be positive" }
+            if increase < 1 { return "the increase must be at least 1" }
+            return nil
+        }
+    }
+
+    public let settings: Settings
+    public private(set) var limit: Int
+    private var windowStart: UInt64
+    /// Requests admitted before this time were admitted under an older, larger limit.
+    private var changedAt: UInt64
+    private var samples = 0
+    private var slow = 0
+    private var reached = false
+
+    /// Starts at `initial` (clamped to the range): high enough for a normal load, low enough that a
+    /// sudden overload is corrected within a few windows.
+    public init(settings: Settings, initial: Int = 64, now: UInt64) {
+        self.settings = settings
+        limit = min(max(initial, settings.minimum), settings.maximum)
+        windowStart = now
+        changedAt = now
+    }
+
+    /// A request was admitted and `inFlight` are now in flight (the caller checks `limit` first).
+    public mutating func admitted(inFlight: Int) {
+        if inFlight >= limit { reached = true }
+    }
+
+    /// A request was refused because `limit` were in flight.
+    public mutating func noteRefusal() { reached = true }
+
+    /// A request admitted at `started` finished at `now`.
+    public mutating func record(started: UInt64, now: UInt64) {
+        if started >= changedAt {
+            samples += 1
+            if now > started && now - started > settings.target { slow += 1 }
+        }
+        guard now >= windowStart + settings.windowMicros, samples >= settings.minimumSamples || reached else { return }
+        if samples > 0 && Double(slow) > settings.tolerance * Double(samples) {
+            let shrunk = Int((Double(limit) * settings.decrease).rounded(.down))
+            limit = max(settings.minimum, min(shrunk, limit - 1))
+            changedAt = now
+        } else if reached && samples >= settings.minimumSamples {
+            limit = min(settings.maximum, limit + settings.increase)
+        }
+        windowStart = now
+        samples = 0
+        slow = 0
+        reached = false
+    }
+}

@@ -1,0 +1,34 @@
+# Shared by the deploy/ test scripts (sourced from the repository root, not run):
+# the binary, a fallback model when none is given, and waiting for a process to listen.
+
+# Sets $bin to the efficientrec binary (absolute path), building the release binary when missing.
+er_binary() {
+  bin=${EFFICIENTREC_BIN:-.build/release/efficientrec}
+  case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+  [ -x "$bin" ] || swift build -c release --product efficientrec >&2
+}
+
+# er_fallback_models WORK SEED...: generates a small dataset in WORK/data and trains one model per
+# seed (WORK/model-SEED.efr); sets $fallback_histories.
+er_fallback_models() {
+  local work=$1; shift
+  echo "$(basename "$0"): no model given; generating data and training in $work" >&2
+  "$bin" generate --users 2000 --items 400 --groups 6 --out "$work/data" --seed 3 >&2
+  local seed
+  for seed in "$@"; do
+    "$bin" train --interactions "$work/data/interactions.tsv" --out "$work/model-$seed.efr" \
+      --epochs 20 --sparse-epochs 5 --seed "$seed" >&2
+  done
+  fallback_histories=$work/data/interactions.tsv
+}
+
+# er_wait_listening FILE: waits up to 15 s for a worker's or coordinator's "listening on" line.
+er_wait_listening() {
+  local _
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "$(basename "$0"): no 'listening on' in $1 after 15 s" >&2
+  return 1
+}
