@@ -1,10 +1,14 @@
 /// An adaptive limit on requests in flight that keeps admitted requests' latency under a target
 /// (TCP's AIMD, as in Netflix's concurrency-limits and Envoy's adaptive concurrency, with an explicit
-/// latency target as in Milvus's quotas). Time is cut into windows; at the end of each:
+/// latency target as in Milvus's quotas). Time is cut into windows; at the end of a window in which
+/// the limit was reached (a request was refused, or an admission filled it):
 /// - more than `tolerance` of the requests finished in the window were slower than `target`: the
 ///   limit shrinks by `decrease` (multiplicative), and requests admitted before that change no
 ///   longer count (they were admitted under the old limit; one decrease per round trip);
-/// - otherwise, if the limit was reached in the window: it grows by `increase` (additive).
+/// - otherwise it grows by `increase` (additive).
+/// A window in which the limit was not reached changes nothing: the limit is not what bounds the
+/// load then, and slow requests have another cause (a replica that died and is being failed over
+/// must not make the coordinator refuse work it has room for).
 /// Beyond the limit a request is refused at once, so under overload latency stays bounded while
 /// throughput settles near what the servers can do within the target. A pure value: the caller
 /// passes the time.
@@ -71,7 +75,8 @@ public struct ConcurrencyLimit: Sendable, Equatable {
             if now > started && now - started > settings.target { slow += 1 }
         }
         guard now >= windowStart + settings.windowMicros, samples >= settings.minimumSamples || reached else { return }
-        if samples > 0 && Double(slow) > settings.tolerance * Double(samples) {
+        let tooSlow = samples > 0 && Double(slow) > settings.tolerance * Double(samples)
+        if reached && tooSlow {
             let shrunk = Int((Double(limit) * settings.decrease).rounded(.down))
             limit = max(settings.minimum, min(shrunk, limit - 1))
             changedAt = now

@@ -25,7 +25,9 @@ final class ConcurrencyLimitTests: XCTestCase {
 
     func testSlowRequestsShrinkTheLimitOncePerRoundTrip() {
         var limit = ConcurrencyLimit(settings: settings(), initial: 100, now: 0)
-        // 5 % of the window's requests above the target: the limit shrinks by the factor (0.8).
+        // The limit is reached and 5 % of the window's requests are above the target: it shrinks
+        // by the factor (0.8).
+        limit.noteRefusal()
         for _ in 0..<95 { limit.record(started: 10_000, now: 15_000) }
         for _ in 0..<5 { limit.record(started: 10_000, now: 30_000) }
         XCTAssertEqual(limit.limit, 100, "no decision before the window ends")
@@ -33,17 +35,21 @@ final class ConcurrencyLimitTests: XCTestCase {
         XCTAssertEqual(limit.limit, 80)
         // The next window's slow requests were admitted before the change: not counted again
         // (and one fast request is too few to decide on).
+        limit.noteRefusal()
         finish(&limit, count: 50, latency: 40_000, start: 60_000, windowEnd: 200_000)
         XCTAssertEqual(limit.limit, 80)
         // Requests admitted after the change and still slow shrink it again.
+        limit.noteRefusal()
         finish(&limit, count: 50, latency: 40_000, start: 210_000, windowEnd: 300_000)
         XCTAssertEqual(limit.limit, 64)
     }
 
     func testTheLimitNeverGoesBelowTheMinimumAndAlwaysMovesWhenSlow() {
         var limit = ConcurrencyLimit(settings: settings(), initial: 5, now: 0)
+        limit.noteRefusal()
         finish(&limit, count: 20, latency: 50_000, start: 1, windowEnd: 100_000)
         XCTAssertEqual(limit.limit, 4, "5 × 0.8 rounds to 4; at least one less")
+        limit.noteRefusal()
         finish(&limit, count: 20, latency: 50_000, start: 100_001, windowEnd: 200_000)
         XCTAssertEqual(limit.limit, 4)
     }
@@ -71,14 +77,26 @@ final class ConcurrencyLimitTests: XCTestCase {
         XCTAssertEqual(capped.limit, 12)
     }
 
-    func testAWindowWithTooFewRequestsIsExtended() {
+    func testSlowRequestsWhileTheLimitIsNotReachedChangeNothing() {
+        // E.g. a replica died and its sub-requests wait for the attempt timeout: slow answers, but
+        // the coordinator has room; shrinking the limit would refuse work for no reason.
+        var limit = ConcurrencyLimit(settings: settings(), initial: 64, now: 0)
+        finish(&limit, count: 50, latency: 60_000, start: 1, windowEnd: 100_000)
+        XCTAssertEqual(limit.limit, 64)
+        // Once it is reached, they count.
+        limit.admitted(inFlight: 64)
+        finish(&limit, count: 50, latency: 60_000, start: 100_001, windowEnd: 200_000)
+        XCTAssertEqual(limit.limit, 51)
+    }
+
+    func testTooFewRequestsDoNotGrowTheLimit() {
         var limit = ConcurrencyLimit(settings: settings(), initial: 50, now: 0)
-        // 3 slow requests in 100 ms, limit not reached: too few to judge a percentile.
-        finish(&limit, count: 2, latency: 50_000, start: 1, windowEnd: 100_000)
-        XCTAssertEqual(limit.limit, 50)
-        // The window goes on until it has enough: 3 + 10 with 3 slow is 23 % slow.
-        finish(&limit, count: 9, latency: 1_000, start: 100_001, windowEnd: 150_000)
-        XCTAssertEqual(limit.limit, 40)
+        limit.noteRefusal()
+        finish(&limit, count: 2, latency: 1_000, start: 1, windowEnd: 100_000)
+        XCTAssertEqual(limit.limit, 50, "3 fast requests are too few to judge a percentile")
+        limit.noteRefusal()
+        finish(&limit, count: 20, latency: 1_000, start: 100_001, windowEnd: 200_000)
+        XCTAssertEqual(limit.limit, 51)
     }
 
     /// A server whose latency grows with the requests in flight (base + n × service time), offered
