@@ -12,14 +12,14 @@
 # to the second.
 #
 #   deploy/overload.sh [MODEL HISTORIES]
-#   environment: SECONDS_RUN (8), TARGET_MS (5: the coordinator's --latency-target-ms),
+#   environment: SECONDS_RUN (8), TARGET_MS (3: the coordinator's --latency-target-ms),
 #                COORDINATOR_FLAGS (extra coordinator flags), PIN (1; 0: no taskset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/lib/common.sh
 er_binary
 seconds=${SECONDS_RUN:-8}
-target_ms=${TARGET_MS:-5}
+target_ms=${TARGET_MS:-3}
 work=$(mktemp -d /tmp/efficientrec-overload.XXXXXX)
 model=${1:-}
 histories=${2:-}

@@ -3,9 +3,12 @@
 /// latency target as in Milvus's quotas). Time is cut into windows; at the end of a window in which
 /// the limit was reached (a request was refused, or an admission filled it):
 /// - more than `tolerance` of the requests finished in the window were slower than `target`: the
-///   limit shrinks by `decrease` (multiplicative), and requests admitted before that change no
-///   longer count (they were admitted under the old limit; one decrease per round trip);
+///   limit shrinks (multiplicative) by `target / mean latency`, kept between `strongestDecrease`
+///   and `decrease` — a sudden overload is corrected in a window or two, a slight one gently —
+///   and requests admitted before that change no longer count (they were admitted under the old
+///   limit; one decrease per round trip);
 /// - otherwise it grows by `increase` (additive).
+/// When most of at least `minimumSamples` requests are already too slow, the window ends early.
 /// A window in which the limit was not reached changes nothing: the limit is not what bounds the
 /// load then, and slow requests have another cause (a replica that died and is being failed over
 /// must not make the coordinator refuse work it has room for).
@@ -23,7 +26,9 @@ public struct ConcurrencyLimit: Sendable, Equatable {
         public var windowMicros: UInt64 = 50_000
         /// A window with fewer finished requests is extended (too few to judge a percentile).
         public var minimumSamples = 20
+        /// The mildest and the strongest multiplicative decrease.
         public var decrease = 0.8
+        public var strongestDecrease = 0.5
         public var increase = 1
 
         public init(target: UInt64, maximum: Int) {
@@ -36,6 +41,7 @@ public struct ConcurrencyLimit: Sendable, Equatable {
             if minimum < 1 || minimum > maximum { return "the concurrency limit's range is empty (\(minimum)...\(maximum))" }
             if !(0..<1).contains(tolerance) { return "the latency tolerance must be in [0, 1)" }
             if !(0.1..<1).contains(decrease) { return "the decrease factor must be in [0.1, 1)" }
+            if !(0.1...decrease).contains(strongestDecrease) { return "the strongest decrease must be in [0.1, decrease]" }
             if windowMicros == 0 { return "the window must be positive" }
             if increase < 1 { return "the increase must be at least 1" }
             return nil
@@ -49,6 +55,7 @@ public struct ConcurrencyLimit: Sendable, Equatable {
     private var changedAt: UInt64
     private var samples = 0
     private var slow = 0
+    private var latencySum: UInt64 = 0
     private var reached = false
 
     /// Starts at `initial` (clamped to the range): high enough for a normal load, low enough that a
@@ -71,13 +78,21 @@ public struct ConcurrencyLimit: Sendable, Equatable {
     /// A request admitted at `started` finished at `now`.
     public mutating func record(started: UInt64, now: UInt64) {
         if started >= changedAt {
+            let latency = now > started ? now - started : 0
             samples += 1
-            if now > started && now - started > settings.target { slow += 1 }
+            latencySum &+= latency
+            if latency > settings.target { slow += 1 }
         }
-        guard now >= windowStart + settings.windowMicros, samples >= settings.minimumSamples || reached else { return }
+        // A window ends after `windowMicros` — or at once when most of it is already too slow
+        // (a sudden overload is cut within a round trip instead of a window).
+        let windowOver = now >= windowStart + settings.windowMicros && (samples >= settings.minimumSamples || reached)
+        let clearlyTooSlow = reached && slow >= settings.minimumSamples && 2 * slow > samples
+        guard windowOver || clearlyTooSlow else { return }
         let tooSlow = samples > 0 && Double(slow) > settings.tolerance * Double(samples)
         if reached && tooSlow {
-            let shrunk = Int((Double(limit) * settings.decrease).rounded(.down))
+            let mean = Double(latencySum) / Double(samples)
+            let factor = min(settings.decrease, max(settings.strongestDecrease, Double(settings.target) / mean))
+            let shrunk = Int((Double(limit) * factor).rounded(.down))
             limit = max(settings.minimum, min(shrunk, limit - 1))
             changedAt = now
         } else if reached && samples >= settings.minimumSamples {
@@ -86,6 +101,7 @@ public struct ConcurrencyLimit: Sendable, Equatable {
         windowStart = now
         samples = 0
         slow = 0
+        latencySum = 0
         reached = false
     }
 }

@@ -38,10 +38,40 @@ final class ConcurrencyLimitTests: XCTestCase {
         limit.noteRefusal()
         finish(&limit, count: 50, latency: 40_000, start: 60_000, windowEnd: 200_000)
         XCTAssertEqual(limit.limit, 80)
-        // Requests admitted after the change and still slow shrink it again.
+        // Requests admitted after the change and still slow shrink it again — four times the
+        // target on average: by the strongest factor (0.5) rather than the mildest (0.8).
         limit.noteRefusal()
         finish(&limit, count: 50, latency: 40_000, start: 210_000, windowEnd: 300_000)
+        XCTAssertEqual(limit.limit, 40)
+    }
+
+    func testTheDecreaseFollowsHowFarTheMeanIsAboveTheTarget() {
+        for (latency, expected) in [(11_000, 80), (14_000, 71), (20_000, 50), (80_000, 50)] as [(UInt64, Int)] {
+            var limit = ConcurrencyLimit(settings: settings(), initial: 100, now: 0)
+            limit.noteRefusal()
+            for _ in 0..<40 { limit.record(started: 1, now: 1 + latency) }
+            limit.record(started: 100_000 - latency, now: 100_000)
+            XCTAssertEqual(limit.limit, expected, "mean latency \(latency) µs")
+        }
+    }
+
+    func testASuddenOverloadIsCutWithoutWaitingForTheWindow() {
+        var limit = ConcurrencyLimit(settings: settings(), initial: 64, now: 0)
+        limit.noteRefusal()
+        // 9 slow requests 45 ms into the 100 ms window: not yet enough evidence (minimumSamples 10).
+        for _ in 0..<9 { limit.record(started: 1_000, now: 45_000) }
         XCTAssertEqual(limit.limit, 64)
+        // The 10th (most of the window too slow): cut at once, by the strongest factor.
+        limit.record(started: 1_000, now: 45_000)
+        XCTAssertEqual(limit.limit, 32)
+        // A mostly fast window with 20 slow requests waits for its end (the tolerance decides then).
+        var mixed = ConcurrencyLimit(settings: settings(), initial: 64, now: 0)
+        mixed.noteRefusal()
+        for _ in 0..<30 { mixed.record(started: 1_000, now: 2_000) }
+        for _ in 0..<20 { mixed.record(started: 1_000, now: 30_000) }
+        XCTAssertEqual(mixed.limit, 64)
+        mixed.record(started: 99_000, now: 100_000)
+        XCTAssertEqual(mixed.limit, 51, "40 % slow, mean 12 ms: the mildest cut")
     }
 
     func testTheLimitNeverGoesBelowTheMinimumAndAlwaysMovesWhenSlow() {
@@ -86,7 +116,7 @@ final class ConcurrencyLimitTests: XCTestCase {
         // Once it is reached, they count.
         limit.admitted(inFlight: 64)
         finish(&limit, count: 50, latency: 60_000, start: 100_001, windowEnd: 200_000)
-        XCTAssertEqual(limit.limit, 51)
+        XCTAssertEqual(limit.limit, 32)
     }
 
     func testTooFewRequestsDoNotGrowTheLimit() {

@@ -54,12 +54,12 @@ final class AdmissionTests: XCTestCase {
         d.behaviour[0] = .silent
         for i in 0..<65 { d.send(request("slow-\(i)")) }
         XCTAssertEqual(d.errors.map(\.requestID), ["slow-64"])
-        // They all end at their deadline (500 ms, far above the 10 ms target): one decrease (× 0.8),
-        // not one per request (they were all admitted under the old limit).
+        // They all end at their deadline (500 ms, far above the 10 ms target): one decrease, by the
+        // strongest factor (× 0.5), not one per request (they were all admitted under the old limit).
         d.advance(by: 600_000, step: 10_000)
         XCTAssertEqual(d.recommendations.count, 64)
-        XCTAssertEqual(d.core.admissionLimit, 51)
-        XCTAssertEqual(try status(&d).admissionLimit, 51)
+        XCTAssertEqual(d.core.admissionLimit, 32)
+        XCTAssertEqual(try status(&d).admissionLimit, 32)
         // Fast answers while the limit is reached: it grows by one per window (50 ms).
         d.behaviour[0] = .normal
         for round in 0..<4 {
@@ -67,7 +67,7 @@ final class AdmissionTests: XCTestCase {
             d.deliver()
             d.advance(by: 50_000, step: 50_000)
         }
-        XCTAssertEqual(d.core.admissionLimit, 54, "grown by one in each of the three windows that closed")
+        XCTAssertEqual(d.core.admissionLimit, 35, "grown by one in each of the three windows that closed")
         XCTAssertEqual(d.core.inFlight, 0)
     }
 
