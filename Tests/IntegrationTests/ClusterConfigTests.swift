@@ -19,6 +19,8 @@ final class ClusterConfigTests: XCTestCase {
         let settings = try XCTUnwrap(config.coordinator).applied(to: CoordinatorSettings())
         XCTAssertEqual(settings.defaultDeadlineMicros, 500_000)
         XCTAssertEqual(settings.maxInFlight, 4_096)
+        XCTAssertEqual(settings.latencyTargetMicros, 25_000)
+        XCTAssertEqual(settings.admissionSettings?.maximum, 4_096)
         XCTAssertEqual(settings.minCoverage, 0.5)
         XCTAssertEqual(settings.heartbeatIntervalMicros, 100_000)
         XCTAssertEqual(settings.heartbeatTimeoutMicros, 350_000)
@@ -26,6 +28,10 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(settings.hedging?.budgetRatio, 0.05)
         XCTAssertEqual(settings.hedging?.percentile, 0.95)
         XCTAssertNil(CoordinatorSettings().hedging, "hedging is off unless configured")
+        var off = ClusterConfig.Coordinator(bind: "tcp://127.0.0.1:5600")
+        off.latencyTargetMs = 0
+        XCTAssertNil(off.applied(to: CoordinatorSettings()).latencyTargetMicros, "0 turns the adaptive limit off")
+        XCTAssertNil(off.applied(to: CoordinatorSettings()).admissionSettings)
     }
 
     func testBadConfigsGiveClearErrors() throws {
@@ -50,6 +56,7 @@ final class ClusterConfigTests: XCTestCase {
         check(#"{"coordinator": {"bind": "tcp://a:2", "heartbeatMs": 500, "heartbeatTimeoutMs": 300}, "# + shards + "}",
               "heartbeat timeout must be longer than the interval")
         check(#"{"coordinator": {"bind": "tcp://a:2", "hedgeBudget": 2}, "# + shards + "}", "hedging budget must be between 0 and 1")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "latencyTargetMs": -1}, "# + shards + "}", "latencyTargetMs must be 0 (off) or positive")
         XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
     }
 

@@ -77,6 +77,7 @@ final class CommandLineTests: XCTestCase {
         for (flags, expected) in [(["--min-coverage", "2"], "min coverage must be between 0 and 1"),
                                   (["--attempt-timeout-ms", "0"], "--attempt-timeout-ms must be positive"),
                                   (["--hedge-budget=1.5"], "hedging budget must be between 0 and 1"),
+                                  (["--latency-target-ms=-5"], "--latency-target-ms must be 0 (off) or positive"),
                                   (["--heartbeat-ms", "400", "--heartbeat-timeout-ms", "100"], "heartbeat timeout must be longer")] {
             let bad = try run(coordinator + flags)
             XCTAssertNotEqual(bad.status, 0)
