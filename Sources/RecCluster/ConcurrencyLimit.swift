@@ -24,7 +24,8 @@ public struct ConcurrencyLimit: Sendable, Equatable {
         public var minimum = 4
         public var maximum: Int
         public var windowMicros: UInt64 = 50_000
-        /// A window with fewer finished requests is extended (too few to judge a percentile).
+        /// Fewer finished requests are too few to judge a percentile: such a window does not grow
+        /// the limit (and, unless the limit was reached, goes on until it has that many).
         public var minimumSamples = 20
         /// The mildest and the strongest multiplicative decrease.
         public var decrease = 0.8

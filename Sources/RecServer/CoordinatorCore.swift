@@ -219,7 +219,7 @@ public struct CoordinatorCore {
         statistics.overloaded += 1
         statistics.errors += 1
         if !draining { admission?.noteRefusal() }
-        let why = reason ?? (draining ? "it is shutting down" : "\(pending.count) requests are in flight, its limit")
+        let why = reason ?? (draining ? "it is shutting down" : "its limit of \(admissionLimit) requests in flight is reached")
         let message = "the coordinator is overloaded (\(why)); retry later or elsewhere"
         return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: .overloaded, message: message)).serializedBytes())
     }

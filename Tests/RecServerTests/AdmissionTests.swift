@@ -34,7 +34,7 @@ final class AdmissionTests: XCTestCase {
         d.apply(d.core.onClient(routing: [1], payload: undecodable, now: d.now))
         XCTAssertEqual(d.errors.map(\.code), [.overloaded])
         XCTAssertEqual(d.errors.first?.requestID, "over")
-        XCTAssertTrue(d.errors.first?.message.contains("1 requests are in flight") == true, d.errors.first?.message ?? "")
+        XCTAssertTrue(d.errors.first?.message.contains("its limit of 1 requests in flight is reached") == true, d.errors.first?.message ?? "")
         let s = try status(&d)
         XCTAssertEqual(s.inFlight, 1)
         XCTAssertEqual(s.admissionLimit, 1)
