@@ -84,7 +84,17 @@ final class WireRejectionTests: XCTestCase {
 
     func testInvalidUTF8IsRejected() {
         // ClientMessage{protocol_version: 1, recommend: {request_id: 0xFF 0xFE}}
-        assertRejects(try ClientMessage(serializedBytes: [0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0xFF, 0xFE]))
+        assertRejects(try ClientMessage(serializedBytes: [0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0xFF, 0xFE]), .invalidUTF8(field: "request_id"))
+        // Item IDs: an overlong "/", a UTF-16 surrogate, a truncated sequence — and valid "é" passes.
+        for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x61, 0xE2, 0x82]] {
+            let body: [UInt8] = [0x0A, 0x01, 0x72, 0x12, UInt8(bad.count)] + bad + [0x1A, 0x04, 0, 0, 0xA0, 0x40, 0x38, 0x01]
+            assertRejects(try ClientMessage(serializedBytes: [0x08, 0x01, 0x12, UInt8(body.count)] + body), .invalidUTF8(field: "item_ids"))
+        }
+        let valid: [UInt8] = [0x0A, 0x01, 0x72, 0x12, 0x02, 0xC3, 0xA9, 0x1A, 0x04, 0, 0, 0xA0, 0x40, 0x38, 0x01]
+        guard case let .recommend(r)? = try? ClientMessage(serializedBytes: [0x08, 0x01, 0x12, UInt8(valid.count)] + valid) else {
+            return XCTFail("a valid request did not decode")
+        }
+        XCTAssertEqual(r.itemIDs, ["é"])
     }
 
     func testParallelArraysMustAgree() {
