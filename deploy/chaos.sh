@@ -83,7 +83,7 @@ rss_end=$(rss "$coordinator")
 
 cat "$work/bench.out"
 grep -E "^retries" "$work/status.out" || true
-line=$(grep "requests in" "$work/bench.out" || true)
+line=$(er_bench_line "$work/bench.out" || true)
 [ -n "$line" ] || { echo "chaos: bench printed no result" >&2; exit 1; }
 completed=$(echo "$line" | sed -E 's/^([0-9]+) requests in.*/\1/')
 p99=$(echo "$line" | sed -E 's/.*p99 ([0-9]+) us.*/\1/')

@@ -88,7 +88,7 @@ cat "$work/bench.out"
 grep -E "^shard 1" "$work/status-cut.out" | sed 's/^/while cut:  /'
 grep -E "^retries" "$work/status-end.out" | sed 's/^/at the end: /'
 grep -E "^shard 1" "$work/status-end.out" | sed 's/^/at the end: /'
-line=$(grep "requests in" "$work/bench.out")
+line=$(er_bench_line "$work/bench.out")
 completed=$(echo "$line" | sed -E 's/^([0-9]+) requests in.*/\1/')
 errors=$(echo "$line" | sed -E 's/.*; ([0-9]+) errors.*/\1/')
 degraded=$(echo "$line" | sed -E 's/.* ([0-9]+) degraded.*/\1/')

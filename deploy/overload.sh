@@ -67,7 +67,7 @@ bench() {
   "${bench_cpu[@]}" "$bin" bench --coordinator "$endpoint" --histories "$histories" --duration "$seconds" "$@" \
     > "$work/$name.out" 2>&1 || { cat "$work/$name.out" >&2; exit 1; }
   local line
-  line=$(grep "requests in" "$work/$name.out")
+  line=$(er_bench_line "$work/$name.out")
   rate=$(sed -E 's/.*: ([0-9]+) requests\/s.*/\1/' <<< "$line")
   p99=$(sed -E 's/.*p99 ([0-9]+) us.*/\1/' <<< "$line")
   errors=$(sed -E 's/.*; ([0-9]+) errors.*/\1/' <<< "$line")

@@ -67,7 +67,7 @@ wait "$bench" || true
 
 cat "$work/bench.out"
 grep -E "resharded|now serving" "$work/coordinator.err" "$work"/worker-*.err | sed 's/^[^:]*://' >&2 || true
-line=$(grep "requests in" "$work/bench.out")
+line=$(er_bench_line "$work/bench.out")
 errors=$(echo "$line" | sed -E 's/.*; ([0-9]+) errors.*/\1/')
 degraded=$(echo "$line" | sed -E 's/.* ([0-9]+) degraded.*/\1/')
 unanswered=$(echo "$line" | sed -E 's/.* ([0-9]+) without reply.*/\1/')

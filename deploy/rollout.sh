@@ -53,7 +53,7 @@ config "$model_a"
 echo "rollout: t=$(( $(date +%s) - t0 ))s rolled back to $version_a" >&2
 wait "$bench" || true
 cat "$work/bench.out"
-line=$(grep "requests in" "$work/bench.out")
+line=$(er_bench_line "$work/bench.out")
 errors=$(echo "$line" | sed -E 's/.*; ([0-9]+) errors.*/\1/')
 degraded=$(echo "$line" | sed -E 's/.* ([0-9]+) degraded.*/\1/')
 unanswered=$(echo "$line" | sed -E 's/.* ([0-9]+) without reply.*/\1/')

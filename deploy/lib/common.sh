@@ -32,3 +32,9 @@ er_wait_listening() {
   echo "$(basename "$0"): no 'listening on' in $1 after 15 s" >&2
   return 1
 }
+
+# er_bench_line FILE: bench's report line ("N requests in T s: ...") from its output, which may
+# also quote error messages.
+er_bench_line() {
+  grep -E '^[0-9]+ requests in [0-9.]+ s:' "$1"
+}
