@@ -19,14 +19,7 @@ deadline_ms=${DEADLINE_MS:-500}
 er_binary
 work=$(mktemp -d /tmp/efficientrec-chaos.XXXXXX)
 
-model=${1:-}
-histories=${2:-}
-if [ -z "$model" ]; then
-  er_fallback_models "$work" 1
-  model=$work/model-1.efr
-  histories=$fallback_histories
-fi
-[ -n "$histories" ] || { echo "chaos: give HISTORIES with MODEL" >&2; exit 2; }
+er_model_and_histories "$work" "$@"
 
 base=$((20000 + RANDOM % 20000))
 endpoints=()

@@ -15,13 +15,7 @@ restore_at=${RESTORE_AT:-12}
 er_binary
 [ "$(id -u)" = 0 ] || { echo "netns-test: needs root (ip netns)" >&2; exit 2; }
 work=$(mktemp -d /tmp/efficientrec-netns.XXXXXX)
-model=${1:-}
-histories=${2:-}
-if [ -z "$model" ]; then
-  er_fallback_models "$work" 1
-  model=$work/model-1.efr
-  histories=$fallback_histories
-fi
+er_model_and_histories "$work" "$@"
 
 tag=er$$
 bridge=${tag}br

@@ -21,14 +21,7 @@ er_binary
 seconds=${SECONDS_RUN:-8}
 target_ms=${TARGET_MS:-3}
 work=$(mktemp -d /tmp/efficientrec-overload.XXXXXX)
-model=${1:-}
-histories=${2:-}
-if [ -z "$model" ]; then
-  er_fallback_models "$work" 1
-  model=$work/model-1.efr
-  histories=$fallback_histories
-fi
-[ -n "$histories" ] || { echo "overload: give HISTORIES with MODEL" >&2; exit 2; }
+er_model_and_histories "$work" "$@"
 
 cluster_cpu=(); bench_cpu=()
 if [ "${PIN:-1}" = 1 ] && command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then

@@ -11,13 +11,7 @@ concurrency=${CONCURRENCY:-16}
 . deploy/lib/common.sh
 er_binary
 work=$(mktemp -d /tmp/efficientrec-reshard.XXXXXX)
-model=${1:-}
-histories=${2:-}
-if [ -z "$model" ]; then
-  er_fallback_models "$work" 1
-  model=$work/model-1.efr
-  histories=$fallback_histories
-fi
+er_model_and_histories "$work" "$@"
 base=$((20000 + RANDOM % 20000))
 pids=()
 coordinator=0

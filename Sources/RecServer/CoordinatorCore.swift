@@ -230,7 +230,6 @@ public struct CoordinatorCore {
     private mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
         // Normally caught by the cheap check in `onClient`; here for frames it could not peek into.
         guard !draining, pending.count < admissionLimit else { return [refuseOverloaded(routing, requestID: r.requestID)] }
-        admission?.admitted(inFlight: pending.count + 1)
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
             return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
         }
@@ -251,6 +250,7 @@ public struct CoordinatorCore {
         let (history, unknown) = m.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
         let prepared = m.prepare(history: history, attributes: attributes(of: r, model: m))
         statistics.requests += 1
+        admission?.admitted(inFlight: pending.count + 1)
         sequence += 1
         let id = sequence
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)

@@ -22,6 +22,20 @@ er_fallback_models() {
   fallback_histories=$work/data/interactions.tsv
 }
 
+# er_model_and_histories WORK [MODEL HISTORIES]: sets $model and $histories to the files given, or
+# (none given) to a generated dataset in WORK and a model trained on it.
+er_model_and_histories() {
+  local work=$1
+  model=${2:-}
+  histories=${3:-}
+  if [ -z "$model" ]; then
+    er_fallback_models "$work" 1
+    model=$work/model-1.efr
+    histories=$fallback_histories
+  fi
+  [ -n "$histories" ] || { echo "$(basename "$0"): give HISTORIES with MODEL" >&2; exit 2; }
+}
+
 # er_wait_listening FILE: waits up to 15 s for a worker's or coordinator's "listening on" line.
 er_wait_listening() {
   local _
