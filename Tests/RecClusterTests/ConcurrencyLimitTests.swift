@@ -78,7 +78,7 @@ final class ConcurrencyLimitTests: XCTestCase {
         var limit = ConcurrencyLimit(settings: settings(), initial: 5, now: 0)
         limit.noteRefusal()
         finish(&limit, count: 20, latency: 50_000, start: 1, windowEnd: 100_000)
-        XCTAssertEqual(limit.limit, 4, "5 × 0.8 rounds to 4; at least one less")
+        XCTAssertEqual(limit.limit, 4, "10 times the target: 5 × 0.5 would be 2, below the minimum")
         limit.noteRefusal()
         finish(&limit, count: 20, latency: 50_000, start: 100_001, windowEnd: 200_000)
         XCTAssertEqual(limit.limit, 4)
