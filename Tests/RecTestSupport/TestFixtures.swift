@@ -29,6 +29,12 @@ public enum TestFixtures {
         return try! Dataset.load(interactions: dir + "/interactions.tsv", items: dir + "/items.tsv", users: dir + "/users.tsv")
     }
 
+    /// Training threads in tests: `OPENBLAS_NUM_THREADS` when set (so the suite can be run with 1 and
+    /// 2 threads, each summing in its own order), else 1.
+    public static var testThreads: Int {
+        ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init).map { min(max($0, 1), 8) } ?? 1
+    }
+
     /// A small, fast configuration for tests.
     public static var smallConfiguration: ModelConfiguration {
         var c = ModelConfiguration()
@@ -45,7 +51,7 @@ public enum TestFixtures {
         c.sparseEpochs = 2
         c.batchSize = 32
         c.learningRate = 3e-3
-        c.threads = 1
+        c.threads = testThreads
         return c
     }
 }
