@@ -9,12 +9,10 @@ import RecWire
 /// The coordinator and worker state machines wired together in memory: no sockets, time passed in.
 final class CoordinatorCoreTests: XCTestCase {
     static let dataset = TestFixtures.generatedDataset(users: 200, items: 80, groups: 4, seed: 21)
-    static let model: RecommenderModel = {
-        var c = TestFixtures.smallConfiguration
-        c.epochs = 4; c.sparseEpochs = 1
-        let built = try! ModelBuilder.build(dataset: dataset, configuration: c).model
-        return try! ModelFile.decode(ModelFile.encode(built).bytes) // gives it its version
-    }()
+    /// A hand-built model over the same items (i1…i80 in four groups): which clusters, and so which
+    /// shards, a history reaches does not depend on a training run or the CPU's BLAS kernels.
+    /// Encoding and decoding gives it its version.
+    static let model: RecommenderModel = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
     let now: UInt64 = 1_700_000_000_000_000
 
     struct Harness {
@@ -113,7 +111,15 @@ final class CoordinatorCoreTests: XCTestCase {
 
     func testPartialCoverageWhenOneShardIsDown() throws {
         var harness = try Harness(model: Self.model, shards: 3)
-        let request = RecommendRequest(requestID: "p", itemIDs: (1...12).map { "i\($0)" }, ratings: Array(repeating: 5, count: 12), k: 10,
+        // A history of one group's items whose top clusters live on two shards or more (the model is
+        // hand-built, so this is the same group on every machine).
+        let map = try ShardMap(shardCount: 3)
+        let spread = (0..<4).map { g in (1...20).filter { ($0 - 1) % 4 == g }.map { "i\($0)" } }.first { ids in
+            let (history, _) = Self.model.mapHistory(itemIDs: ids, ratings: Array(repeating: 5, count: ids.count))
+            return Set(Self.model.prepare(history: history, attributes: []).clusters.map { map.owner(of: $0.index) }).count >= 2
+        }
+        let ids = try XCTUnwrap(spread, "no group's clusters span two shards")
+        let request = RecommendRequest(requestID: "p", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 10,
                                        deadlineUnixMicros: now + 1_000)
         let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
         let shardsAsked = plan.compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }

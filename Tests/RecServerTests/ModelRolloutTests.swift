@@ -8,12 +8,8 @@ import RecWire
 /// Model rollout in the coordinator's state machine: workers hold versions A and B; the switch to B
 /// waits for every shard; no answer mixes versions; rolling back is staging A again.
 final class ModelRolloutTests: XCTestCase {
-    static let modelB: RecommenderModel = {
-        var c = TestFixtures.smallConfiguration
-        c.epochs = 4; c.sparseEpochs = 1; c.seed = 99
-        let built = try! ModelBuilder.build(dataset: CoordinatorCoreTests.dataset, configuration: c).model
-        return try! ModelFile.decode(ModelFile.encode(built).bytes)
-    }()
+    /// Version B: the same shape as A with other shortlists and popularity.
+    static let modelB: RecommenderModel = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving(seed: 99)).bytes)
     let start: UInt64 = 1_700_000_000_000_000
 
     /// Workers as the server runs them: a current core and, optionally, the previous version's.

@@ -95,11 +95,12 @@ public enum HandBuiltModel {
     /// The item index of the j-th item (0-based) of group g.
     public static func item(group g: Int, rank j: Int, groups: Int) -> Int { g + groups * j }
 
-    /// A larger serving fixture: `clustersPerGroup` clusters per group with decreasing strength, each
+    /// A serving fixture: `clustersPerGroup` clusters per group with decreasing strength, each
     /// listing `shortlistLength` items, mostly of its group (seeded scores), and a few of others, so
     /// shortlists overlap and votes from several clusters add up. Popularity: a seeded permutation.
-    public static func serving(groups: Int = 4, itemsPerGroup: Int = 20, clustersPerGroup: Int = 3, shortlistLength: Int = 12,
-                               topClusters: Int = 4, seed: UInt64 = 1) -> RecommenderModel {
+    /// The defaults have the shape of `TestFixtures.smallConfiguration` (K = 16, C = 3, L = 30).
+    public static func serving(groups: Int = 4, itemsPerGroup: Int = 20, clustersPerGroup: Int = 4, shortlistLength: Int = 30,
+                               topClusters: Int = 3, seed: UInt64 = 1) -> RecommenderModel {
         var rng = SeededRandom(seed: seed)
         var clusters: [Cluster] = []
         for r in 0..<clustersPerGroup {
@@ -112,9 +113,12 @@ public enum HandBuiltModel {
                     entries[item(group: group, rank: j, groups: groups), default: 0] = Float(rng.uniform(0.05, 1))
                 }
                 let list = entries.map { (index: $0.key, score: $0.value) }.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
-                clusters.append(Cluster(group: g, strength: 2 - 0.4 * Float(r), bias: -0.05 * Float(g), shortlist: list))
+                // Distinct biases: even a history with no dominant group has no tied activations.
+                clusters.append(Cluster(group: g, strength: 2 - 0.4 * Float(r), bias: -0.05 * Float(g) - 0.01 * Float(r), shortlist: list))
             }
         }
+        // Shuffled, so each group's strongest clusters land on several shards of any shard map.
+        rng.shuffle(&clusters)
         var popularity = Array(0..<(groups * itemsPerGroup))
         for k in stride(from: popularity.count - 1, to: 0, by: -1) { popularity.swapAt(k, rng.below(k + 1)) }
         return make(groups: groups, itemsPerGroup: itemsPerGroup, clusters: clusters, topClusters: topClusters, popularity: popularity)
