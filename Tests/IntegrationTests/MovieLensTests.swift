@@ -13,9 +13,8 @@ final class MovieLensTests: XCTestCase {
 
     func testDefaultModelBeatsPopularityItemKNNAndKMeansOnMovieLens() throws {
         let d = Self.directory
-        guard FileManager.default.fileExists(atPath: d + "/ml-100k.inter") else {
-            throw XCTSkip("MovieLens-100K not fetched (run deploy/fetch-movielens.sh)")
-        }
+        try Prerequisite.require(FileManager.default.fileExists(atPath: d + "/ml-100k.inter"),
+                                 "MovieLens-100K is not in data/ml-100k (deploy/fetch-movielens.sh fetches it)")
         var job = EvaluateJob(interactions: d + "/ml-100k.inter", items: d + "/ml-100k.item", users: d + "/ml-100k.user",
                               configuration: ModelConfiguration())
         job.baselines = [.pop, .itemknn, .kmeans]
