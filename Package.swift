@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),
         .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
-        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecTestSupport"]),
+        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecMath", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),

@@ -19,5 +19,5 @@ fi
 if ! python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; then
   echo "installing the Python client's packages (pyzmq, protobuf)" >&2
   python3 -m pip install --quiet --disable-pip-version-check -r deploy/python-client/requirements.txt >&2 \
-    || echo "warning: could not install pyzmq/protobuf; the Python client test will be skipped" >&2
+    || echo "warning: could not install pyzmq/protobuf; the Python client tests will fail (EFFICIENTREC_OFFLINE=1 skips them)" >&2
 fi

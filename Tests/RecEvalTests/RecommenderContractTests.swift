@@ -1,15 +1,17 @@
 import XCTest
 import RecData
+import RecMath
 import RecModel
 import RecTestSupport
 @testable import RecEval
 
 /// One contract for every model (as in benfred/implicit): at most k distinct items, none from the
-/// history, deterministic, and better than chance on planted groups.
+/// history, deterministic, and better than chance on planted groups (scored on unseen users
+/// against a seeded random ranking of the same split).
 final class RecommenderContractTests: XCTestCase {
     static let dataset = TestFixtures.generatedDataset(users: 300, items: 100, groups: 4, seed: 11)
 
-    static func models() throws -> [EvaluatedRecommender] {
+    static func models(trainedOn dataset: Dataset = dataset) throws -> [EvaluatedRecommender] {
         var c = TestFixtures.smallConfiguration
         c.epochs = 10; c.sparseEpochs = 3
         let model = try ModelBuilder.build(dataset: dataset, configuration: c).model
@@ -36,6 +38,30 @@ final class RecommenderContractTests: XCTestCase {
                 XCTAssertTrue(a.allSatisfy { $0 >= 0 && $0 < Self.dataset.log.items.count })
             }
             _ = model.recommend(history: UserHistory(items: [], ratings: []), attributes: [0, 0, 0], k: 5)
+        }
+    }
+
+    /// Chance: every item outside the history in a random order (seeded by the history).
+    struct ChanceRecommender: EvaluatedRecommender {
+        let name = "chance"
+        let itemCount: Int
+        func recommend(history: UserHistory, attributes: [Int], k: Int) -> [Int] {
+            var rng = SeededRandom(seed: history.items.reduce(UInt64(17)) { $0 &* 31 &+ UInt64($1) })
+            var items = Array(Set(0..<itemCount).subtracting(history.items)).sorted()
+            rng.shuffle(&items)
+            return Array(items.prefix(k))
+        }
+    }
+
+    func testEveryModelBeatsChanceOnUnseenUsers() throws {
+        let run = StrongGeneralization(dataset: Self.dataset, testFraction: 0.2, seed: 3)
+        let chance = run.score(ChanceRecommender(itemCount: Self.dataset.log.items.count), trainSeconds: 0)[0]
+        XCTAssertGreaterThan(chance.ndcg[10]!, 0, "the split has relevant items")
+        for model in try Self.models(trainedOn: run.trainingData) {
+            let s = run.score(model, trainSeconds: 0)[0]
+            print("contract: \(model.name) NDCG@10 \(s.ndcg[10]!), P@10 \(s.precision[10]!) (chance \(chance.ndcg[10]!), \(chance.precision[10]!))")
+            XCTAssertGreaterThan(s.ndcg[10]!, 1.5 * chance.ndcg[10]!, "\(model.name) is not better than chance")
+            XCTAssertGreaterThan(s.precision[10]!, 1.5 * chance.precision[10]!, "\(model.name) is not better than chance")
         }
     }
 
