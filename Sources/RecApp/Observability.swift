@@ -3,11 +3,13 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import RecServer
 import Synchronization
 
 /// Process-wide logging (swift-log to standard error, level from `EFFICIENTREC_LOG_LEVEL`, default
 /// info) and metrics (swift-metrics into a Prometheus registry), and the HTTP endpoint that serves
-/// them off the data path: `GET /metrics` (Prometheus text format) and `GET /healthz`.
+/// them off the data path: `GET /metrics` (Prometheus text format), `GET /healthz` (liveness: the
+/// process answers) and `GET /readyz` (readiness: 200 "ready", or 503 with the reason).
 public enum Observability {
     public static let registry = PrometheusCollectorRegistry()
     private static let bootstrapped = Mutex(false)
@@ -35,7 +37,7 @@ public enum Observability {
 
     /// The metrics HTTP server for `bind` ("host:port"; port 0 lets the kernel choose). It announces
     /// "metrics on http://host:port/metrics" on standard output once listening.
-    public static func metricsServer(bind: String, logger: Logger) throws(AppError) -> some ApplicationProtocol {
+    public static func metricsServer(bind: String, readiness: Readiness, logger: Logger) throws(AppError) -> some ApplicationProtocol {
         let parts = bind.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port), !parts[0].isEmpty else {
             throw AppError("--metrics-bind must be host:port, e.g. 127.0.0.1:9100 (got '\(bind)')")
@@ -47,6 +49,11 @@ public enum Observability {
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            let (ready, reason) = readiness.current
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: (ready ? "ready" : "not ready: \(reason)") + "\n")))
+        }
         let host = String(parts[0])
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "efficientrec"),
                            onServerRunning: { channel in

@@ -48,7 +48,7 @@ public struct WorkerJob {
                                          "curve": "\(security != nil)"])
         let handoff = ThreadHandoff(server)
         try ServingLifecycle.run(loop: .init(name: "worker-\(shard)", body: { stop in try handoff.value.run(until: stop) }),
-                                 metricsBind: metricsBind, logger: logger)
+                                 metricsBind: metricsBind, readiness: server.readiness, logger: logger)
         logger.info("stopped", metadata: ["shard": "\(shard)", "queries": "\(server.core.answered)"])
     }
 }
@@ -99,7 +99,7 @@ public struct CoordinatorJob {
         ])
         let handoff = ThreadHandoff(server)
         try ServingLifecycle.run(loop: .init(name: "coordinator", body: { stop in try handoff.value.run(until: stop) }),
-                                 metricsBind: metricsBind, logger: logger)
+                                 metricsBind: metricsBind, readiness: server.readiness, logger: logger)
         let s = server.core.statistics
         logger.info("stopped", metadata: ["requests": "\(s.requests)", "errors": "\(s.errors)", "degraded": "\(s.degraded)"])
     }

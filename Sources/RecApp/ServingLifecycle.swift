@@ -32,15 +32,17 @@ enum ServingLifecycle {
     }
 
     /// Serves until SIGTERM/SIGINT (or until the loop ends); throws what the loop threw.
-    static func run(loop: PollLoop, metricsBind: String?, logger: Logger) throws(AppError) {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+    /// The group shuts services down in reverse order: the poll loop first (it drains), the metrics
+    /// server after it, so `/readyz` answers "not ready: draining" for the whole drain.
+    static func run(loop: PollLoop, metricsBind: String?, readiness: Readiness, logger: Logger) throws(AppError) {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsBind {
-            let server = try Observability.metricsServer(bind: metricsBind, logger: logger)
+            let server = try Observability.metricsServer(bind: metricsBind, readiness: readiness, logger: logger)
             services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
+        services.append(.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let failure = Mutex<String?>(nil)
         let finished = DispatchSemaphore(value: 0)

@@ -52,6 +52,19 @@ extension CoordinatorCore {
         return [.toClient(routing: p.routing, payload: ServerMessage.recommend(response).serializedBytes())]
     }
 
+    /// Why the coordinator should not get traffic now, or nil when it should: it is draining, or some
+    /// shard has no live, non-draining replica whose heartbeat says it holds the current model.
+    public var readinessProblem: String? {
+        if draining { return "draining" }
+        for shard in 0..<shardMap.shardCount {
+            let holding = replicas.workers[shard].contains { w in
+                replicas.alive[w] && !replicas.draining[w] && w < workerVersions.count && workerVersions[w].contains(model.version)
+            }
+            if !holding { return "shard \(shard) has no live replica holding model version \(model.version)" }
+        }
+        return nil
+    }
+
     func status(requestID: String) -> StatusResponse {
         var s = StatusResponse(requestID: requestID)
         s.modelVersion = model.version
@@ -60,7 +73,7 @@ extension CoordinatorCore {
         s.degraded = statistics.degraded
         let p = statistics.percentiles([0.5, 0.9, 0.99])
         s.p50Micros = p[0]; s.p90Micros = p[1]; s.p99Micros = p[2]
-        s.ready = true
+        s.ready = readinessProblem == nil
         let t = statistics
         s.retries = t.retries; s.hedges = t.hedges; s.failovers = t.failovers; s.heartbeatMisses = t.heartbeatMisses
         s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies

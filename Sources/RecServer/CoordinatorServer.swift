@@ -32,6 +32,8 @@ public final class CoordinatorServer {
     /// The ZAP handler when clients must authenticate (CURVE).
     public private(set) var securityGuard: SecurityGuard?
     private let telemetry: CoordinatorTelemetry
+    /// Ready when every shard has a live replica holding the current model (`GET /readyz`).
+    public let readiness = Readiness()
     /// Sub-requests waiting to leave, per worker: sent as one multipart message per worker once the
     /// frames read so far are handled (see "Batching" in protocols/README.md).
     private var outbox: [[[UInt8]]]
@@ -111,7 +113,9 @@ public final class CoordinatorServer {
             try perform(core.onTick(now: WallClock.nowMicros()))
             try flush()
             telemetry.update(&core, droppedToShards: droppedToShards)
+            readiness.set(problem: core.readinessProblem)
         }
+        readiness.set(ready: false, reason: "stopped")
         frontend.close()
         for s in workers { s.close() }
         securityGuard?.stop()

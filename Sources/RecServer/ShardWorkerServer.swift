@@ -59,7 +59,12 @@ public final class ShardWorkerServer {
         }
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
+        readiness.set(ready: true, reason: "model \(model.version) loaded")
     }
+
+    /// Ready from the moment the model is loaded and the socket bound until draining starts
+    /// (`GET /readyz`).
+    public let readiness = Readiness()
 
     /// How long a stopping worker keeps answering after announcing it is draining: until no frame
     /// has come for `drainQuiet`, at most `drainLimit` (µs).
@@ -80,6 +85,7 @@ public final class ShardWorkerServer {
                 drainStarted = now
                 lastFrame = now
                 core.draining = true
+                readiness.set(ready: false, reason: "draining")
                 let beat = core.heartbeat(now: now).serializedBytes()
                 for peer in peers { _ = try? socket.send([peer, beat]) }
                 logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
@@ -115,6 +121,7 @@ public final class ShardWorkerServer {
                 }
             }
         }
+        readiness.set(ready: false, reason: "stopped")
         socket.close()
         securityGuard?.stop()
     }

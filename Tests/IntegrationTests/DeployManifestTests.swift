@@ -92,13 +92,16 @@ final class DeployManifestTests: XCTestCase {
         try assertMetricsPortAgrees(args: args, container: container, context: "coordinator")
     }
 
-    /// --metrics-bind's port is the container's `metrics` port and the readiness probe's /healthz.
+    /// --metrics-bind's port is the container's `metrics` port, the readiness probe's /readyz and the
+    /// liveness probe's /healthz.
     func assertMetricsPortAgrees(args: [String], container: [String: Any], context: String) throws {
         let metricsPort = port(try XCTUnwrap(value(after: "--metrics-bind", in: args), "\(context): no --metrics-bind"))
         let declared = (container["ports"] as? [[String: Any]])?.first { $0["name"] as? String == "metrics" }?["containerPort"] as? Int
         XCTAssertEqual(declared, metricsPort, "\(context): the metrics port")
         let probe = (container["readinessProbe"] as? [String: Any])?["httpGet"] as? [String: Any]
-        XCTAssertEqual(probe?["path"] as? String, "/healthz", context)
+        XCTAssertEqual(probe?["path"] as? String, "/readyz", context)
+        let liveness = (container["livenessProbe"] as? [String: Any])?["httpGet"] as? [String: Any]
+        XCTAssertEqual(liveness?["path"] as? String, "/healthz", context)
         XCTAssertEqual(probe?["port"] as? Int, metricsPort, context)
     }
 
