@@ -28,7 +28,13 @@ public struct TrainJob {
     @discardableResult
     public func run() throws(AppError) -> Outcome {
         if let problem = configuration.validationError() { throw AppError(problem) }
+        // Fail before loading and training, not after: the output must be writable...
+        try AppError.wrap { try ModelFile.checkWritable(output) }
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
+        // ...and the configuration the model will carry (with the data's rating scale) must encode.
+        var stored = configuration
+        stored.ratingScale = dataset.ratingScale
+        try AppError.wrap { try ModelFile.checkSavable(configuration: stored, to: output) }
         if !quiet {
             Terminal.log("loaded \(dataset.log.users.count) users, \(dataset.log.items.count) items, \(dataset.log.interactionCount) interactions; "
                          + "attributes: \(dataset.attributes.columnNames.isEmpty ? "none" : dataset.attributes.columnNames.joined(separator: ", ")); "

@@ -14,7 +14,10 @@ public struct RatingScale: Codable, Equatable, Sendable {
         self.implicit = implicit
     }
 
-    public static let implicitFeedback = RatingScale(neutral: 0, halfRange: 1, likeThreshold: -Float.infinity, implicit: true)
+    /// Implicit feedback (clicks, plays, purchases): every interaction is a like with y = 1, whatever
+    /// its value. All fields are finite, so the scale is stored in the model file's JSON like any
+    /// other; `likeThreshold` is only informative here (`isLiked` is always true).
+    public static let implicitFeedback = RatingScale(neutral: 0, halfRange: 1, likeThreshold: 0, implicit: true)
 
     /// The documented default: implicit when all ratings are equal, otherwise neutral = the middle of
     /// the observed range, halfRange = half its width, liked = above neutral by half a halfRange
@@ -31,6 +34,9 @@ public struct RatingScale: Codable, Equatable, Sendable {
         if implicit { return 1 }
         return min(1, max(-1, (rating - neutral) / halfRange))
     }
+
+    /// Every field finite (a JSON encoder refuses NaN and ±∞).
+    public var isFinite: Bool { neutral.isFinite && halfRange.isFinite && likeThreshold.isFinite }
 
     @inline(__always)
     public func isLiked(_ rating: Float) -> Bool { implicit || rating >= likeThreshold }

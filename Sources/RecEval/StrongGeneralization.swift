@@ -47,7 +47,8 @@ public struct StrongGeneralization: Sendable {
 
     public var trainingData: Dataset { dataset.subset(users: trainUsers) }
 
-    /// Relevance thresholds: the liked threshold (≥ 4 stars) and the neutral one (the paper's ≥ 3).
+    /// Relevance thresholds: the liked threshold (≥ 4 stars) and the neutral one (the paper's ≥ 3);
+    /// one table for implicit feedback, where every held-out interaction is relevant.
     public var thresholds: [Float] {
         let scale = dataset.ratingScale
         return scale.implicit ? [scale.likeThreshold] : [scale.likeThreshold, scale.neutral]
@@ -62,7 +63,9 @@ public struct StrongGeneralization: Sendable {
             var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
             var users = 0
             for (t, ranked) in zip(testCases, rankings) {
-                let relevant = Set(t.heldOut.items.indices.filter { t.heldOut.ratings[$0] >= threshold }.map { t.heldOut.items[$0] })
+                // Implicit feedback: every held-out interaction is relevant.
+                let implicit = dataset.ratingScale.implicit
+                let relevant = Set(t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold }.map { t.heldOut.items[$0] })
                 for k in cutoffs { cov[k, default: []].formUnion(ranked.prefix(k)) }
                 guard !relevant.isEmpty else { continue }
                 users += 1

@@ -10,7 +10,9 @@ public enum BLAS {
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
     /// C = alpha * op(A) * op(B) + beta * C, with op = transpose when the flag is set.
-    /// Shapes are checked by the caller's types; a mismatch is a programming error.
+    /// Shapes come from code, never from input (input is validated before it reaches a product), so a
+    /// mismatch is a programming error: `precondition`, which `-O` keeps (an `assert` would vanish and
+    /// let OpenBLAS read out of bounds).
     public static func gemm(
         _ a: Matrix, transposeA: Bool = false,
         _ b: Matrix, transposeB: Bool = false,
@@ -19,8 +21,10 @@ public enum BLAS {
         let m = transposeA ? a.cols : a.rows
         let k = transposeA ? a.rows : a.cols
         let n = transposeB ? b.rows : b.cols
-        assert((transposeB ? b.cols : b.rows) == k, "gemm inner dimensions differ")
-        assert(c.rows == m && c.cols == n, "gemm output shape differs")
+        precondition((transposeB ? b.cols : b.rows) == k, "gemm inner dimensions differ")
+        precondition(c.rows == m && c.cols == n, "gemm output shape differs")
+        precondition(a.values.count == a.rows * a.cols && b.values.count == b.rows * b.cols && c.values.count == c.rows * c.cols,
+                     "gemm operand storage differs from its shape")
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if beta == 0 { c.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
@@ -53,6 +57,8 @@ public enum BLAS {
     /// y = A x for a row-major matrix and a dense vector.
     public static func gemv(_ a: Matrix, transpose: Bool = false, _ x: [Float]) -> [Float] {
         let outCount = transpose ? a.cols : a.rows
+        precondition(x.count == (transpose ? a.rows : a.cols), "gemv vector length differs from the matrix")
+        precondition(a.values.count == a.rows * a.cols, "gemv matrix storage differs from its shape")
         var y = [Float](repeating: 0, count: outCount)
         guard a.rows > 0, a.cols > 0 else { return y }
         a.values.withUnsafeBufferPointer { pa in
@@ -69,6 +75,7 @@ public enum BLAS {
 
     /// y += alpha * x
     public static func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
+        precondition(x.count == y.count, "axpy vectors differ in length")
         guard !x.isEmpty else { return }
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in

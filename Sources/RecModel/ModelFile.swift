@@ -24,13 +24,7 @@ public enum ModelFile {
     /// Serialises a model; returns the bytes and the model version they carry.
     public static func encode(_ model: RecommenderModel) throws(ModelFileError) -> (bytes: [UInt8], version: String) {
         var sections: [(String, [UInt8])] = []
-        let json: Data
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys] // byte-stable, so equal content gives an equal version
-        do { json = try encoder.encode(model.configuration) } catch {
-            throw .unwritable(path: "", reason: "configuration does not encode: \(error)")
-        }
-        sections.append(("CONF", [UInt8](json)))
+        sections.append(("CONF", try encodedConfiguration(model.configuration)))
         var w = ByteWriter()
         w.count(model.items.count)
         for id in model.items.ids { w.string(id) }
@@ -81,8 +75,44 @@ public enum ModelFile {
         return (out.bytes, formatVersionID(hash))
     }
 
+    /// The CONF section: the configuration as JSON with sorted keys (byte-stable, so equal content
+    /// gives an equal version). Fails on non-finite numbers, which JSON cannot carry.
+    static func encodedConfiguration(_ configuration: ModelConfiguration, path: String = "") throws(ModelFileError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do { return [UInt8](try encoder.encode(configuration)) } catch {
+            throw .unwritable(path: path, reason: "configuration does not encode: \(error)")
+        }
+    }
+
+    /// Checks, before hours of training, that a model with `configuration` could be saved at `path`:
+    /// the configuration encodes and a file can be created next to `path` (then removed).
+    public static func checkSavable(configuration: ModelConfiguration, to path: String) throws(ModelFileError) {
+        _ = try encodedConfiguration(configuration, path: path)
+        try checkWritable(path)
+    }
+
+    /// A file can be created in `path`'s directory (the save writes a temporary file there, then renames it).
+    public static func checkWritable(_ path: String) throws(ModelFileError) {
+        guard !path.isEmpty else { throw .unwritable(path: path, reason: "no output path") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .unwritable(path: path, reason: "it is a directory")
+        }
+        let probe = path + ".probe-\(getpid())"
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            let directory = (path as NSString).deletingLastPathComponent
+            throw .unwritable(path: path, reason: "cannot create a file in '\(directory.isEmpty ? "." : directory)'")
+        }
+        unlink(probe)
+    }
+
     public static func save(_ model: RecommenderModel, to path: String) throws(ModelFileError) -> String {
-        let (bytes, version) = try encode(model)
+        let bytes: [UInt8], version: String
+        do { (bytes, version) = try encode(model) } catch {
+            if case let .unwritable(_, reason) = error { throw .unwritable(path: path, reason: reason) }
+            throw error
+        }
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw .unwritable(path: path, reason: "cannot create the file")

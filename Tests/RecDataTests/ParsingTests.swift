@@ -42,6 +42,8 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(log.ratings, [1, 1])
         XCTAssertFalse(log.hasTimestamps)
         XCTAssertEqual(RatingScale.inferred(from: log.ratings), .implicitFeedback)
+        XCTAssertTrue(RatingScale.implicitFeedback.isFinite, "stored in the model file's JSON")
+        XCTAssertTrue(RatingScale.implicitFeedback.isLiked(0.5) && RatingScale.implicitFeedback.isLiked(7))
     }
 
     func testRecBoleAtomicFiles() throws {
