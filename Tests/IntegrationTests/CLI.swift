@@ -16,17 +16,19 @@ enum CLI {
     struct Run: Sendable { var status: Int32; var stdout: String; var stderr: String }
 
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Run {
-        try CLIShell.run(binary, arguments)
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try CLIShell.run(binary, arguments, environment: environment)
     }
 }
 
 /// Runs any program and collects its output.
 enum CLIShell {
-    static func run(_ executable: String, _ arguments: [String]) throws -> CLI.Run {
+    /// `environment` is added to this process's environment.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CLI.Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
