@@ -59,7 +59,8 @@ final class LiveChangeTests: XCTestCase {
         writeConfig(shardEndpoints)
         kill(coordinator.pid, SIGHUP)
         var grown = false
-        for _ in 0..<40 where !grown {
+        let grownDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
+        while !grown && Date() < grownDeadline {
             try round("while growing")
             grown = try shardCount() == 3
         }
@@ -102,7 +103,8 @@ final class LiveChangeTests: XCTestCase {
         writeConfig(Array(endpoints.prefix(2)))
         kill(coordinator.pid, SIGHUP)
         var shrunk = false
-        for _ in 0..<60 where !shrunk {
+        let shrunkDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
+        while !shrunk && Date() < shrunkDeadline {
             try round("while shrinking")
             shrunk = try status()?.shards.count == 2
         }
@@ -160,7 +162,8 @@ final class LiveChangeTests: XCTestCase {
         for w in workers { kill(w.pid, SIGHUP) }
         kill(coordinator.pid, SIGHUP)
         var switched = false
-        for _ in 0..<60 where !switched {
+        let switchedDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
+        while !switched && Date() < switchedDeadline {
             try round("rolling out")
             switched = try serving() == b.version
         }
