@@ -17,6 +17,9 @@ fi
 swift build --build-tests
 # Every decoder of network input under libFuzzer (+ AddressSanitizer) for a bounded time.
 bash deploy/fuzz.sh "${FUZZ_SECONDS:-10}"
+# Tests train on one BLAS thread unless OPENBLAS_NUM_THREADS says otherwise: OpenBLAS's threads
+# spin-wait for each other, and on a loaded 2-core machine that made a one-minute training take ten.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 # The suite is XCTest only; without the flag an empty Swift Testing run prints the last line.
 log=$(mktemp)
 status=0
