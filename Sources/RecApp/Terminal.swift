@@ -9,17 +9,18 @@ public enum Terminal {
 
     static let interactive = isatty(STDERR_FILENO) != 0
 
-    /// A progress printer for training: an updating line on a terminal, one line per epoch otherwise.
+    /// A progress printer for training: an updating line on a terminal; otherwise a line per epoch
+    /// and one at least every 10 s within a long epoch (`ProgressThrottle`).
     public static func trainingProgress() -> (TrainingProgress) -> Void {
-        var lastEpoch = 0
+        var throttle = ProgressThrottle(interval: 10)
+        let started = Date()
         return { p in
             let line = "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
                 + String(format: "%.4f  %.0f examples/s  ETA %.0f s", p.loss, p.examplesPerSecond, p.secondsRemaining)
             if interactive {
                 FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
                 if p.epoch == p.epochs && p.batch == p.batches { FileHandle.standardError.write(Data("\n".utf8)) }
-            } else if p.batch == p.batches && p.epoch != lastEpoch {
-                lastEpoch = p.epoch
+            } else if throttle.shouldPrint(epoch: p.epoch, batch: p.batch, batches: p.batches, now: Date().timeIntervalSince(started)) {
                 log(line)
             }
         }
