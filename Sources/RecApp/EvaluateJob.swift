@@ -57,7 +57,8 @@ public struct EvaluateJob {
     public func run() throws(AppError) -> EvaluationReport {
         guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
         if let problem = configuration.validationError() { throw AppError(problem) }
-        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
+        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
+                                                                   progress: quiet ? nil : Terminal.readingProgress(interactions)) }
         let protocolRun = StrongGeneralization(dataset: dataset, testFraction: testFraction, seed: seed,
                                                holdout: holdout, validation: validation)
         let train = protocolRun.trainingData

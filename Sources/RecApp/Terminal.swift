@@ -9,6 +9,19 @@ public enum Terminal {
 
     static let interactive = isatty(STDERR_FILENO) != 0
 
+    /// A progress printer for reading a large file: a line at most every 10 s (none for a file read
+    /// in less).
+    public static func readingProgress(_ what: String) -> (Int, Double) -> Void {
+        let started = Date()
+        var last = started
+        return { lines, fraction in
+            let now = Date()
+            guard now.timeIntervalSince(last) >= 10 else { return }
+            last = now
+            log("reading \(what): " + String(format: "%.0f %%, %d lines, %.0f s", fraction * 100, lines, now.timeIntervalSince(started)))
+        }
+    }
+
     /// A progress printer for training: an updating line on a terminal; otherwise a line per epoch
     /// and one at least every 10 s within a long epoch (`ProgressThrottle`).
     public static func trainingProgress() -> (TrainingProgress) -> Void {

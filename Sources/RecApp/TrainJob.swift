@@ -30,7 +30,8 @@ public struct TrainJob {
         if let problem = configuration.validationError() { throw AppError(problem) }
         // Fail before loading and training, not after: the output must be writable...
         try AppError.wrap { try ModelFile.checkWritable(output) }
-        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
+        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
+                                                                   progress: quiet ? nil : Terminal.readingProgress(interactions)) }
         // ...and the configuration the model will carry (with the data's rating scale) must encode.
         var stored = configuration
         stored.ratingScale = dataset.ratingScale

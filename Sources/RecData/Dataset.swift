@@ -18,9 +18,10 @@ public struct Dataset: Sendable {
 
     /// Loads the interactions and the optional features files. Catalogue items listed only in the
     /// items file are added to the item map (they can be served from their features).
+    /// `progress` reports reading the interactions (lines read, fraction of the file).
     public static func load(interactions: String, items: String? = nil, users: String? = nil,
-                            ratingScale: RatingScale? = nil) throws(DataError) -> Dataset {
-        var log = try InteractionLog.read(path: interactions)
+                            ratingScale: RatingScale? = nil, progress: ((Int, Double) -> Void)? = nil) throws(DataError) -> Dataset {
+        var log = try InteractionLog.read(path: interactions, progress: progress)
         guard log.interactionCount > 0 else {
             throw DataError(file: interactions, line: 0, message: "the file has no interactions")
         }

@@ -61,11 +61,15 @@ public struct DelimitedTable: Sendable {
 
     /// Calls `body` with the 1-based line number and the fields of every non-blank data line.
     /// A line with a different number of fields than the header is an error.
-    public func forEachRow(_ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) {
+    /// `progress`, when given, is called every 65,536 lines with the line number and the fraction of
+    /// the file's bytes read.
+    public func forEachRow(progress: ((Int, Double) -> Void)? = nil,
+                           _ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) {
         var start = bodyStart
         var line = 1
         while start < bytes.count {
             line += 1
+            if let progress, line & 0xFFFF == 0 { progress(line, Double(start) / Double(bytes.count)) }
             var end = start
             while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
             var lineEnd = end

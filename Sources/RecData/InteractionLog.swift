@@ -55,7 +55,8 @@ public struct InteractionLog: Sendable {
 
     /// Reads a CSV/TSV/RecBole interaction file with columns user, item, [rating], [timestamp].
     /// A missing rating column means implicit feedback (every rating is 1).
-    public static func read(path: String) throws(DataError) -> InteractionLog {
+    /// `progress` (lines read, fraction of the file) is called every 65,536 lines.
+    public static func read(path: String, progress: ((Int, Double) -> Void)? = nil) throws(DataError) -> InteractionLog {
         let table = try DelimitedTable(path: path)
         let userColumn = try table.requireColumn(["user", "user_id", "userid"], role: "user")
         let itemColumn = try table.requireColumn(["item", "item_id", "itemid", "movie_id"], role: "item")
@@ -63,7 +64,7 @@ public struct InteractionLog: Sendable {
         let timeColumn = table.column(["timestamp", "time", "ts"])
         var users = IDMap(), items = IDMap()
         var rows: [(user: Int, item: Int, rating: Float, time: Double)] = []
-        try table.forEachRow { (line, fields) throws(DataError) in
+        try table.forEachRow(progress: progress) { (line, fields) throws(DataError) in
             let u = users.insert(try table.identifier(fields[userColumn], line: line, column: userColumn))
             let i = items.insert(try table.identifier(fields[itemColumn], line: line, column: itemColumn))
             var rating: Float = 1

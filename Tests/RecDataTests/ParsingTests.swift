@@ -112,4 +112,16 @@ final class ParsingTests: XCTestCase {
         XCTAssertTrue(s.isLiked(4))
         XCTAssertFalse(s.isLiked(3.5))
     }
+
+    func testReadingALargeLogReportsProgress() throws {
+        var text = "user\titem\trating\n"
+        for n in 0..<200_000 { text += "u\(n % 997)\ti\(n % 89)\t\(1 + n % 5)\n" }
+        let path = file("large.tsv", text)
+        var reports: [(Int, Double)] = []
+        let log = try InteractionLog.read(path: path) { reports.append(($0, $1)) }
+        XCTAssertEqual(log.users.count, 997)
+        XCTAssertEqual(reports.map(\.0), [65_536, 131_072, 196_608], "every 65,536 lines")
+        XCTAssertTrue(zip(reports, reports.dropFirst()).allSatisfy { $0.1 < $1.1 } && reports.allSatisfy { $0.1 > 0 && $0.1 < 1 },
+                      "the fraction read grows within (0, 1): \(reports.map(\.1))")
+    }
 }
