@@ -85,6 +85,9 @@ public final class CoordinatorServer {
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
         var drainUntil: UInt64?
+        // Readiness changes with heartbeats (every 100 ms by default): re-checked every 20 ms, not
+        // on every turn of the loop (it walks every replica).
+        var readinessChecked: UInt64 = 0
         while true {
             if reloadRequested.take() { reload() }
             if let next = loadedModel.take() { core.stage(next) }
@@ -113,7 +116,11 @@ public final class CoordinatorServer {
             try perform(core.onTick(now: WallClock.nowMicros()))
             try flush()
             telemetry.update(&core, droppedToShards: droppedToShards)
-            readiness.set(problem: core.readinessProblem)
+            let turnEnd = WallClock.nowMicros()
+            if turnEnd >= readinessChecked + 20_000 || core.draining {
+                readiness.set(problem: core.readinessProblem)
+                readinessChecked = turnEnd
+            }
         }
         readiness.set(ready: false, reason: "stopped")
         frontend.close()
