@@ -2,7 +2,7 @@
 /// of every epoch, and mid-epoch whenever `interval` seconds passed since the last line, so a long
 /// epoch still shows it is alive. A pure value: the caller passes the time.
 struct ProgressThrottle {
-    var interval: Double = 10
+    let interval: Double
     private var lastLine: Double?
     private var lastEpoch = 0
 

@@ -35,7 +35,7 @@ public struct TrainJob {
         // ...and the configuration the model will carry (with the data's rating scale) must encode.
         var stored = configuration
         stored.ratingScale = dataset.ratingScale
-        try AppError.wrap { try ModelFile.checkSavable(configuration: stored, to: output) }
+        try AppError.wrap { try ModelFile.checkEncodable(stored, for: output) }
         if !quiet {
             Terminal.log("loaded \(dataset.log.users.count) users, \(dataset.log.items.count) items, \(dataset.log.interactionCount) interactions; "
                          + "attributes: \(dataset.attributes.columnNames.isEmpty ? "none" : dataset.attributes.columnNames.joined(separator: ", ")); "

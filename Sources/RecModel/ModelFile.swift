@@ -85,11 +85,10 @@ public enum ModelFile {
         }
     }
 
-    /// Checks, before hours of training, that a model with `configuration` could be saved at `path`:
-    /// the configuration encodes and a file can be created next to `path` (then removed).
-    public static func checkSavable(configuration: ModelConfiguration, to path: String) throws(ModelFileError) {
+    /// Checks, before hours of training, that a model with `configuration` could be stored in `path`
+    /// (its configuration encodes; `checkWritable` checks the file itself).
+    public static func checkEncodable(_ configuration: ModelConfiguration, for path: String) throws(ModelFileError) {
         _ = try encodedConfiguration(configuration, path: path)
-        try checkWritable(path)
     }
 
     /// A file can be created in `path`'s directory (the save writes a temporary file there, then renames it).

@@ -59,7 +59,7 @@ public final class ShardWorkerServer {
         }
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
-        readiness.set(ready: true, reason: "model \(model.version) loaded")
+        readiness.set(problem: nil) // the model is loaded and the socket bound
     }
 
     /// Ready from the moment the model is loaded and the socket bound until draining starts

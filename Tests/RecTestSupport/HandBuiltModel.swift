@@ -110,7 +110,7 @@ public enum HandBuiltModel {
                     let own = rng.unit() < 0.8
                     let group = own ? g : rng.below(groups)
                     let j = rng.below(itemsPerGroup)
-                    entries[item(group: group, rank: j, groups: groups), default: 0] = Float(rng.uniform(0.05, 1))
+                    entries[item(group: group, rank: j, groups: groups), default: 0] = rng.uniform(0.05, 1)
                 }
                 let list = entries.map { (index: $0.key, score: $0.value) }.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
                 // Distinct biases: even a history with no dominant group has no tied activations.
