@@ -30,6 +30,7 @@ public enum Terminal {
         return { p in
             let line = "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
                 + String(format: "%.4f  %.0f examples/s  ETA %.0f s", p.loss, p.examplesPerSecond, p.secondsRemaining)
+                + (p.validation.map { String(format: "  validation NDCG@20 %.4f", $0) } ?? "")
             if interactive {
                 FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
                 if p.epoch == p.epochs && p.batch == p.batches { FileHandle.standardError.write(Data("\n".utf8)) }

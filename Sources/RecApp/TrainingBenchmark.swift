@@ -37,7 +37,7 @@ public struct TrainingBenchmark {
         }
         let efficient = Date().timeIntervalSince(t0)
         print("recommend \(recommendUsers) users (k=50): " + String(format: "%.3f s, %.1f us/user", efficient, efficient / Double(recommendUsers) * 1e6))
-        if dataset.log.items.count <= Trainer.maxTeacherItems {
+        if dataset.log.items.count <= EASE.defaultMaxItems {
             let ease = try AppError.wrap { try EASERecommender(train: dataset) }
             let t1 = Date()
             for (h, a) in zip(histories, attributes) { checksum &+= ease.recommend(history: h, attributes: a, k: 50).first ?? 0 }

@@ -19,10 +19,25 @@ public struct DelimitedTable: Sendable {
     private let bodyStart: Int
 
     public init(path: String) throws(DataError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = Self.readWhole(path) else {
             throw DataError(file: path, line: 0, message: "cannot read the file (missing or unreadable)")
         }
-        try self.init(path: path, bytes: [UInt8](data))
+        try self.init(path: path, bytes: bytes)
+    }
+
+    /// The file's bytes, read straight into one array (no intermediate `Data` copy).
+    static func readWhole(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        guard fseeko(file, 0, SEEK_END) == 0 else { return nil }
+        let size = Int(ftello(file))
+        guard size >= 0, fseeko(file, 0, SEEK_SET) == 0 else { return nil }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = size == 0 ? 0 : fread(buffer.baseAddress, 1, size, file)
+            failed = count != size
+        }
+        return failed ? nil : bytes
     }
 
     public init(path: String, bytes: [UInt8]) throws(DataError) {
@@ -85,12 +100,21 @@ public struct DelimitedTable: Sendable {
         }
     }
 
-    /// A field as a string; invalid UTF-8 is an error naming the line.
+    /// A field as a string, without surrounding blanks; invalid UTF-8 is an error naming the line.
     public func text(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> String {
-        guard let s = String(validating: field, as: UTF8.self) else {
+        guard let s = String(validating: Self.trimmed(field), as: UTF8.self) else {
             throw DataError(file: path, line: line, message: "column '\(columns[column].name)' is not valid UTF-8")
         }
-        return s.trimmingCharacters(in: .whitespaces)
+        return s
+    }
+
+    /// The field without leading and trailing spaces and tabs (bytes, no copy).
+    @inline(__always)
+    static func trimmed(_ field: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var lo = field.startIndex, hi = field.endIndex
+        while lo < hi && (field[lo] == 0x20 || field[lo] == 0x09) { lo += 1 }
+        while hi > lo && (field[hi - 1] == 0x20 || field[hi - 1] == 0x09) { hi -= 1 }
+        return field[lo..<hi]
     }
 
     /// A non-empty identifier.
@@ -102,9 +126,12 @@ public struct DelimitedTable: Sendable {
         return s
     }
 
-    /// A finite number.
+    /// A finite number. Plain decimals (`5`, `-3.25`, `978300760`) are parsed from the bytes;
+    /// anything else (exponents, `inf`, junk) goes through the standard parser and its checks.
     public func number(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> Double {
-        let s = try text(field, line: line, column: column)
+        let bytes = Self.trimmed(field)
+        if let v = Self.plainDecimal(bytes) { return v }
+        let s = try text(bytes, line: line, column: column)
         guard let v = Double(s), v.isFinite else {
             throw DataError(file: path, line: line,
                             message: "column '\(columns[column].name)' must be a finite number, found '\(s.prefix(40))'")
@@ -112,10 +139,43 @@ public struct DelimitedTable: Sendable {
         return v
     }
 
-    /// The values of a multi-valued field: space-separated for RecBole `token_seq`, otherwise `|`-separated.
+    /// `[-]digits[.digits]` with at most 15 significant digits (exact in a Double), else nil.
+    static func plainDecimal(_ bytes: ArraySlice<UInt8>) -> Double? {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        var negative = false
+        if i < end && bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var mantissa: Int64 = 0, digits = 0, fraction = 0
+        var seenPoint = false
+        guard i < end else { return nil }
+        while i < end {
+            let b = bytes[i]
+            if b >= 0x30 && b <= 0x39 {
+                mantissa = mantissa * 10 + Int64(b - 0x30)
+                digits += 1
+                if seenPoint { fraction += 1 }
+                if digits > 15 { return nil }
+            } else if b == UInt8(ascii: ".") && !seenPoint {
+                seenPoint = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var value = Double(mantissa)
+        if fraction > 0 { value /= Self.powersOfTen[fraction] }
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...15).map { Foundation.pow(10, Double($0)) }
+
+    /// The values of a multi-valued field: `|`-separated, or space-separated in a RecBole file
+    /// (`token_seq`, and `token` columns without a `|` such as ML-1M's `genre:token`).
     public func values(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> [String] {
         let s = try text(field, line: line, column: column)
-        let parts: [Substring] = columns[column].isSequence ? s.split(separator: " ") : s.split(separator: "|")
+        let spaced = columns[column].isSequence || (columns[column].type != nil && !s.contains("|"))
+        let parts: [Substring] = spaced ? s.split(separator: " ") : s.split(separator: "|")
         return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

@@ -17,9 +17,15 @@ public enum MathError: Error, Equatable, CustomStringConvertible {
 public enum Cholesky {
     /// Inverse of a symmetric positive-definite matrix (LAPACK spotrf + spotri).
     public static func inverse(_ a: Matrix) throws(MathError) -> Matrix {
-        guard a.rows == a.cols else { throw .notSquare(rows: a.rows, cols: a.cols) }
-        var n = Int32(a.rows)
         var out = a
+        try invertInPlace(&out)
+        return out
+    }
+
+    /// Inverts in place: for large n the n × n storage is the cost, so callers avoid a copy.
+    public static func invertInPlace(_ out: inout Matrix) throws(MathError) {
+        guard out.rows == out.cols else { throw .notSquare(rows: out.rows, cols: out.cols) }
+        var n = Int32(out.rows)
         var info: Int32 = 0
         var uplo = CChar(UInt8(ascii: "L"))
         // Row-major storage is the transpose; for a symmetric matrix "L" in Fortran is "U" here,
@@ -30,11 +36,12 @@ public enum Cholesky {
         }
         if info > 0 { throw .notPositiveDefinite(leadingMinor: Int(info)) }
         if info < 0 { throw .lapackArgument(Int(-info)) }
-        let size = a.rows
+        let size = out.rows
         // Fortran's lower triangle is row-major's upper triangle: mirror it into the lower one.
-        for r in 0..<size {
-            for c in 0..<r { out.values[r * size + c] = out.values[c * size + r] }
+        out.values.withUnsafeMutableBufferPointer { v in
+            for r in 0..<size {
+                for c in 0..<r { v[r * size + c] = v[c * size + r] }
+            }
         }
-        return out
     }
 }

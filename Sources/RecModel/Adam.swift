@@ -1,7 +1,9 @@
 import Foundation
 import RecMath
 
-/// Adam (Kingma & Ba) with bias correction, over a whole `ParameterSet`.
+/// Adam (Kingma & Ba) with bias correction, over a whole `ParameterSet`. With a `GradientSet` the
+/// row-sparse tables are updated lazily: only the rows a batch touched move, and their moments
+/// decay only when touched (as TensorFlow's LazyAdam), so a step costs what the batch touched.
 public struct Adam: Sendable {
     public var learningRate: Float
     public var beta1: Float = 0.9
@@ -20,21 +22,71 @@ public struct Adam: Sendable {
     /// Elementwise, so large tensors are split over `threads` without changing the result.
     public var threads = 1
 
+    /// The lazy update: dense tensors as in `update(_:gradients:)`, row-sparse tables row by row.
+    public mutating func update(_ parameters: inout ParameterSet, gradients: GradientSet) {
+        step += 1
+        let rate = stepRate
+        for t in 0..<parameters.tensors.count {
+            if let sparse = gradients.rows[t] {
+                updateRows(&parameters.tensors[t], tensor: t, gradient: sparse, rate: rate)
+            } else {
+                updateDense(&parameters.tensors[t], tensor: t, gradient: gradients.dense.tensors[t], rate: rate)
+            }
+        }
+    }
+
+    /// The dense reference: every parameter moves on every step.
     public mutating func update(_ parameters: inout ParameterSet, gradients: ParameterSet) {
         step += 1
+        let rate = stepRate
+        for t in 0..<parameters.tensors.count {
+            updateDense(&parameters.tensors[t], tensor: t, gradient: gradients.tensors[t], rate: rate)
+        }
+    }
+
+    /// The learning rate with both bias corrections folded in, for the current step.
+    private var stepRate: Float {
         let c1 = 1 - Foundation.pow(beta1, Float(step))
         let c2 = 1 - Foundation.pow(beta2, Float(step))
-        let rate = learningRate * c2.squareRoot() / c1
+        return learningRate * c2.squareRoot() / c1
+    }
+
+    private mutating func updateDense(_ parameter: inout Matrix, tensor t: Int, gradient: Matrix, rate: Float) {
         let (b1, b2, eps) = (beta1, beta2, epsilon)
-        for t in 0..<parameters.tensors.count {
-            gradients.tensors[t].values.withUnsafeBufferPointer { g in
-                m.tensors[t].values.withUnsafeMutableBufferPointer { mm in
-                    v.tensors[t].values.withUnsafeMutableBufferPointer { vv in
-                        parameters.tensors[t].values.withUnsafeMutableBufferPointer { p in
-                            let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
-                            Parallel.forEachChunk(p.count, threads: threads, minimumChunk: 65_536) { range in
-                                for k in range {
-                                    let gk = gp[k]
+        gradient.values.withUnsafeBufferPointer { g in
+            m.tensors[t].values.withUnsafeMutableBufferPointer { mm in
+                v.tensors[t].values.withUnsafeMutableBufferPointer { vv in
+                    parameter.values.withUnsafeMutableBufferPointer { p in
+                        let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
+                        Parallel.forEachChunk(p.count, threads: threads, minimumChunk: 65_536) { range in
+                            for k in range {
+                                let gk = gp[k]
+                                mp[k] = b1 * mp[k] + (1 - b1) * gk
+                                vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
+                                pp[k] -= rate * mp[k] / (vp[k].squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func updateRows(_ parameter: inout Matrix, tensor t: Int, gradient: RowGradient, rate: Float) {
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let width = gradient.width
+        let rows = gradient.indices
+        gradient.values.values.withUnsafeBufferPointer { g in
+            m.tensors[t].values.withUnsafeMutableBufferPointer { mm in
+                v.tensors[t].values.withUnsafeMutableBufferPointer { vv in
+                    parameter.values.withUnsafeMutableBufferPointer { p in
+                        let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
+                        // Distinct rows: chunks write disjoint memory.
+                        Parallel.forEachChunk(rows.count, threads: threads, minimumChunk: max(1, 65_536 / max(1, width))) { range in
+                            for slot in range {
+                                let base = rows[slot] * width, from = slot * width
+                                for c in 0..<width {
+                                    let k = base + c, gk = gp[from + c]
                                     mp[k] = b1 * mp[k] + (1 - b1) * gk
                                     vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
                                     pp[k] -= rate * mp[k] / (vp[k].squareRoot() + eps)

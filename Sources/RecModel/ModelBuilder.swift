@@ -7,7 +7,7 @@ public enum ModelBuilder {
         public var model: RecommenderModel
         public var training: TrainingSummary
         public var clusterStatistics: ClusterStatistics
-        /// The learned K × items decoder (recommendation objectives), kept out of the model file.
+        /// The learned items × K decoder (recommendation objectives), kept out of the model file.
         public var decoder: Matrix?
     }
 
@@ -20,7 +20,7 @@ public enum ModelBuilder {
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
                                      attributes: dataset.attributes, parameters: trained.parameters,
                                      shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity)
-        let decoder = trained.parameters.contains("decoder.w") ? trained.parameters["decoder.w"] : nil
+        let decoder = trained.parameters.contains("decoder.items") ? trained.parameters["decoder.items"] : nil
         model = rebuildingShortlists(model, configuration: c, dataset: dataset, decoder: decoder)
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)

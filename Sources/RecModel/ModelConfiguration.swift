@@ -31,6 +31,18 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var distillWeight: Float = 0.5
     public var teacherLambda: Float = 500
     public var teacherTemperature: Float = 0.05
+    /// N: the teacher is fitted on at most this many items (the most interacted with; its inverse
+    /// costs N³ and N² floats). Larger catalogues are reported as partially covered, never skipped.
+    public var teacherItems = 10_000
+    /// M: the teacher keeps each item's M largest weights; a training example costs |input| × M.
+    public var teacherNeighbours = 512
+    /// The teacher's top items per example that join the batch's candidate items.
+    public var teacherCandidates = 20
+    /// How the decoder loss covers the catalogue.
+    public var decoderLoss: DecoderLoss = .sampled
+    /// Uniform negative draws per batch for the sampled loss; a catalogue no larger than this is
+    /// scored whole (the sampled loss is then the full softmax exactly).
+    public var negativeSamples = 2048
     public var tripletMargin: Float = 0.2
     public var tripletNormalize = true
     public var tripletSpace: TripletSpace = .clusters
@@ -41,10 +53,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var tripletWeight: Float = 0.1
 
     // MARK: Optimisation
+    /// The most epochs of the first phase; with early stopping, training stops sooner.
     public var epochs = 150
     /// Final epochs trained with only the top-C clusters active (recommendation objectives only).
     public var sparseEpochs = 50
     public var batchSize = 64
+    /// Early stopping: training users set aside for validation (recommendation objectives; used when
+    /// there are at least four times as many training users).
+    public var validationUsers = 500
+    /// Epochs without a better validation score before a phase stops (0 trains every epoch).
+    public var patience = 5
     public var learningRate: Float = 3e-3
     /// The learning rate decays linearly to this fraction of its initial value by the last step.
     public var finalLearningRateFraction: Float = 1
@@ -112,6 +130,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         public var usesDecoder: Bool { self == .recommend || self == .recommendTriplet }
     }
 
+    public enum DecoderLoss: String, Codable, CaseIterable, Sendable {
+        /// Softmax over every item for every example (cost batch × K × items).
+        case full
+        /// Softmax over the batch's targets, the teacher's picks and sampled negatives, logQ-corrected.
+        case sampled
+    }
+
     public enum TripletSpace: String, Codable, CaseIterable, Sendable {
         case clusters
         case profile
@@ -148,6 +173,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(0..<1).contains(inputDropout) { return "input dropout must be in [0, 1)" }
         if !(0...1).contains(attributeDropout) { return "attribute dropout must be in [0, 1]" }
         if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
+        if validationUsers < 0 || patience < 0 { return "validation users and patience must not be negative" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
         if !(0...1).contains(finalLearningRateFraction) { return "final learning rate fraction must be in [0, 1]" }
@@ -155,6 +181,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
         if !(0...1).contains(distillWeight) { return "distill weight must be in [0, 1]" }
         if !(teacherLambda > 0) || !(teacherTemperature > 0) { return "teacher lambda and temperature must be positive" }
+        if teacherItems < 1 || teacherNeighbours < 1 || teacherCandidates < 0 {
+            return "teacher items and neighbours must be positive, teacher candidates not negative"
+        }
+        if negativeSamples < 1 { return "negative samples must be positive" }
         if !(sparsityWeight >= 0) { return "sparsity weight must not be negative" }
         if !(tripletMargin >= 0) { return "triplet margin must not be negative" }
         if shortlistSource == .weights && !objective.usesDecoder {

@@ -25,7 +25,7 @@ public struct RecommenderModel: Sendable {
         self.items = items
         self.itemFeatures = itemFeatures
         self.attributes = attributes
-        self.parameters = parameters.removing("decoder.w")
+        self.parameters = parameters.removing("decoder.items")
         self.shortlists = shortlists
         self.popularity = popularity
         encoder = Encoder(configuration: configuration, features: itemFeatures,

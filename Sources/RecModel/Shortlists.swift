@@ -31,15 +31,19 @@ public struct Shortlists: Equatable, Sendable {
         list(cluster).map { (Int(items[$0]), scores[$0]) }
     }
 
-    /// Shortlists from the rows of a learned K × items decoder: the top-L entries of each row (always
-    /// min(L, items) of them, so the model size depends only on K, L and the catalogue).
+    /// Shortlists from a learned items × K decoder: the top-L items of each cluster's column (always
+    /// min(L, items) of them, so the model size depends only on K, L and the catalogue). One pass over
+    /// the decoder, row by row, with one bounded heap per cluster.
     public static func fromDecoder(_ decoder: Matrix, length: Int) -> Shortlists {
-        Shortlists(lists: (0..<decoder.rows).map { c in
-            decoder.values.withUnsafeBufferPointer { all in
-                let row = UnsafeBufferPointer(rebasing: all[(c * decoder.cols)..<((c + 1) * decoder.cols)])
-                return TopK.select(row, k: length)
+        let k = decoder.cols
+        var heaps = (0..<k).map { _ in TopK.BoundedHeap(k: length) }
+        decoder.values.withUnsafeBufferPointer { all in
+            for item in 0..<decoder.rows {
+                let base = item * k
+                for c in 0..<k { heaps[c].offer((item, all[base + c])) }
             }
-        })
+        }
+        return Shortlists(lists: heaps.map { $0.sorted() })
     }
 
     /// Shortlists counted over members (DESIGN §2.8): for every user u, for each of u's top clusters c

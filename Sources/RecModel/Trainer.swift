@@ -19,9 +19,6 @@ public struct Trainer {
                           attributeVocabularySizes: dataset.attributes.vocabularies.map(\.count))
     }
 
-    /// The largest catalogue for which the dense EASE teacher (items² floats) is fitted.
-    public static let maxTeacherItems = 20_000
-
     public struct Result: Sendable {
         public var parameters: ParameterSet
         public var summary: TrainingSummary
@@ -34,69 +31,111 @@ public struct Trainer {
         var parameters = encoder.initialParameters(rng: &rng)
         let itemCount = encoder.itemCount
         if c.objective.usesDecoder {
-            parameters.add("decoder.w", .gaussian(rows: c.clusters, cols: itemCount, std: 0.01, rng: &rng))
+            parameters.add("decoder.items", .gaussian(rows: itemCount, cols: c.clusters, std: 0.01, rng: &rng))
         }
-        var teacher: EASE? = nil
+        var teacher: DistillationTeacher? = nil
         var teacherSeconds = 0.0
-        if c.objective.usesDecoder && c.distillWeight > 0 && itemCount <= Self.maxTeacherItems {
+        if c.objective.usesDecoder && c.distillWeight > 0 {
             let started = Date()
-            teacher = try EASE(log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true)
+            let ease = try EASE(log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true,
+                                maxItems: c.teacherItems, threads: c.threads)
+            teacher = DistillationTeacher(ease: ease, neighbours: c.teacherNeighbours)
             teacherSeconds = Date().timeIntervalSince(started)
         }
+        let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
         let labels = c.objective == .supervised ? dominantGenres() : []
         var optimizer = Adam(parameters: parameters, learningRate: c.learningRate)
         optimizer.threads = c.threads
-        let users = (0..<dataset.log.users.count).filter { dataset.log.userOffsets[$0 + 1] - dataset.log.userOffsets[$0] >= 2 }
+        var users = (0..<dataset.log.users.count).filter { dataset.log.userOffsets[$0 + 1] - dataset.log.userOffsets[$0] >= 2 }
+        // Early stopping: a seeded sample of the training users is set aside to validate on.
+        var monitor: ValidationMonitor? = nil
+        if c.objective.usesDecoder && c.patience > 0 && users.count >= 4 * c.validationUsers && c.validationUsers > 0 {
+            var pick = SeededRandom.derived(seed: c.seed, stream: 0x686F_6C64) // "hold"
+            var shuffled = users
+            pick.shuffle(&shuffled)
+            let held = Set(shuffled.prefix(c.validationUsers))
+            monitor = ValidationMonitor(users: held.sorted(), dataset: dataset, configuration: c)
+            users = users.filter { !held.contains($0) }
+        }
         let sparseEpochs = c.objective.usesDecoder ? c.sparseEpochs : 0
-        let totalEpochs = c.epochs + sparseEpochs
+        var plannedEpochs = c.epochs + sparseEpochs
         let batches = (users.count + c.batchSize - 1) / c.batchSize
         let started = Date()
-        let totalSteps = max(1, totalEpochs * batches)
         var stepIndex = 0
         var average: ParameterSet? = c.weightAveraging > 0 ? parameters : nil
         var examples = 0
         var lastLoss = 0.0
-        for epoch in 0..<totalEpochs {
-            var order = users
-            var epochRng = SeededRandom.derived(seed: c.seed, stream: UInt64(epoch + 1))
-            epochRng.shuffle(&order)
-            var epochLoss = 0.0
-            for b in 0..<batches {
-                let batchUsers = Array(order[(b * c.batchSize)..<min(order.count, (b + 1) * c.batchSize)])
-                guard batchUsers.count >= 2 else { continue }
-                var gradients = parameters.zeros()
-                let loss = step(batchUsers, parameters: parameters, gradients: &gradients, teacher: teacher,
-                                labels: labels, sparse: epoch >= c.epochs, rng: &epochRng)
-                let progressFraction = Float(stepIndex) / Float(totalSteps)
-                optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * progressFraction)
-                optimizer.update(&parameters, gradients: gradients)
-                stepIndex += 1
-                if var avg = average {
-                    average = nil
-                    Self.blend(&avg, toward: parameters, keep: c.weightAveraging)
-                    average = avg
+        var epochsRun = 0
+        var validation = ValidationRecord()
+        // Phase 1: all clusters active; phase 2: only each user's top C (recommendation objectives).
+        for sparse in [false, true] {
+            var limit = sparse ? sparseEpochs : c.epochs
+            if sparse && monitor != nil && validation.stoppedEarly {
+                // The dense phase stopped early: the top-C phase gets a proportionate share.
+                limit = min(limit, max(1, (epochsRun * sparseEpochs + c.epochs - 1) / max(1, c.epochs)))
+                plannedEpochs = epochsRun + limit
+            }
+            validation.startPhase()
+            var phaseEpoch = 0
+            while phaseEpoch < limit {
+                var order = users
+                var epochRng = SeededRandom.derived(seed: c.seed, stream: UInt64(epochsRun + 1))
+                epochRng.shuffle(&order)
+                var epochLoss = 0.0
+                for b in 0..<batches {
+                    let batchUsers = Array(order[(b * c.batchSize)..<min(order.count, (b + 1) * c.batchSize)])
+                    guard batchUsers.count >= 2 else { continue }
+                    var gradients = GradientSet(like: parameters)
+                    let loss = step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                                    labels: labels, sparse: sparse, rng: &epochRng)
+                    let progressFraction = Float(stepIndex) / Float(max(1, plannedEpochs * batches))
+                    optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * min(1, progressFraction))
+                    optimizer.update(&parameters, gradients: gradients)
+                    stepIndex += 1
+                    if var avg = average {
+                        average = nil
+                        Self.blend(&avg, toward: parameters, keep: c.weightAveraging)
+                        average = avg
+                    }
+                    examples += batchUsers.count
+                    epochLoss += loss
+                    lastLoss = epochLoss / Double(b + 1)
+                    if let progress {
+                        let elapsed = Date().timeIntervalSince(started)
+                        let rate = Double(examples) / max(elapsed, 1e-9)
+                        let remaining = Double((plannedEpochs - epochsRun - 1) * users.count + (batches - b - 1) * c.batchSize) / max(rate, 1e-9)
+                        progress(TrainingProgress(epoch: epochsRun + 1, epochs: plannedEpochs, batch: b + 1, batches: batches,
+                                                  loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
+                                                  sparsePhase: sparse, validation: validation.last))
+                    }
                 }
-                examples += batchUsers.count
-                epochLoss += loss
-                lastLoss = epochLoss / Double(b + 1)
-                if let progress {
-                    let elapsed = Date().timeIntervalSince(started)
-                    let rate = Double(examples) / max(elapsed, 1e-9)
-                    let remaining = Double((totalEpochs - epoch - 1) * users.count + (batches - b - 1) * c.batchSize) / max(rate, 1e-9)
-                    progress(TrainingProgress(epoch: epoch + 1, epochs: totalEpochs, batch: b + 1, batches: batches,
-                                              loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
-                                              sparsePhase: epoch >= c.epochs))
+                epochsRun += 1
+                phaseEpoch += 1
+                if let monitor {
+                    let current = average ?? parameters
+                    let score = monitor.score(encoder: encoder, parameters: current, topClusters: c.topClusters, threads: c.threads)
+                    if validation.record(score, parameters: current, patience: c.patience) {
+                        break
+                    }
                 }
+            }
+            if let best = validation.bestOfPhase {
+                // Keep the best validated weights of the phase (and continue from them).
+                if average != nil { average = best } else { parameters = best }
             }
         }
         if let average { parameters = average }
-        let summary = TrainingSummary(epochs: totalEpochs, examples: examples, seconds: Date().timeIntervalSince(started),
-                                      finalLoss: lastLoss, parameterCount: parameters.scalarCount, teacherSeconds: teacherSeconds)
+        var summary = TrainingSummary(epochs: epochsRun, examples: examples, seconds: Date().timeIntervalSince(started),
+                                      finalLoss: lastLoss, parameterCount: parameters.scalarCount, teacherSeconds: teacherSeconds,
+                                      teacherItems: teacher?.fittedItems ?? 0, catalogueItems: itemCount)
+        summary.validationUsers = monitor?.users.count ?? 0
+        summary.validationScores = validation.history
+        summary.stoppedEarly = validation.stoppedEarly
         return Result(parameters: parameters, summary: summary)
     }
 
     /// One batch: builds the examples, runs forward and backward, and returns the loss.
-    func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout ParameterSet, teacher: EASE?,
+    func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
               labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
         let c = configuration
         let log = dataset.log
@@ -140,8 +179,8 @@ public struct Trainer {
             var total = 0.0
             if c.objective.usesDecoder {
                 let s = fw.clusters.gatherRows(Array(0..<n))
-                let (loss, dS) = decoderStep(s, targets: targets, masked: masked, teacherInputs: teacherInputs, teacher: teacher,
-                                             sparse: sparse, parameters: parameters, gradients: &gradients)
+                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, rng: &rng)
+                let (loss, dS) = decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss
                 dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
                 if c.sparsityWeight > 0 {
@@ -171,89 +210,12 @@ public struct Trainer {
         }
     }
 
-    private func backward(_ fw: Encoder.Forward, dSpace: Matrix, parameters: ParameterSet, gradients: inout ParameterSet) {
+    private func backward(_ fw: Encoder.Forward, dSpace: Matrix, parameters: ParameterSet, gradients: inout GradientSet) {
         if configuration.tripletSpace == .clusters {
             encoder.backward(fw, dClusters: dSpace, parameters: parameters, into: &gradients)
         } else {
             encoder.backward(fw, dClusters: Matrix(rows: fw.clusters.rows, cols: fw.clusters.cols), dProfile: dSpace,
                              parameters: parameters, into: &gradients)
-        }
-    }
-
-    /// The recommendation-aware loss: softmax over items of (s ⊙ topC-mask) · D, against the
-    /// held-out liked items, optionally mixed with the EASE teacher's tempered soft targets.
-    /// In the sparse phase only the top-C rows of D take part, so the products cost B·C·items.
-    func decoderStep(_ s: Matrix, targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]]? = nil, teacher: EASE?,
-                     sparse: Bool, parameters: ParameterSet, gradients: inout ParameterSet) -> (Double, Matrix) {
-        let c = configuration
-        let n = s.rows, items = encoder.itemCount
-        let decoder = parameters["decoder.w"]
-        let decoderIndex = gradients.index(of: "decoder.w")!
-        let top: [[(index: Int, score: Float)]] = sparse ? (0..<n).map { TopK.select(Array(s.row($0)), k: c.topClusters) } : []
-        var logits: Matrix
-        if sparse {
-            logits = Matrix(rows: n, cols: items)
-            for b in 0..<n { for (k, w) in top[b] { RowKernels.addScaled(w, row: k, of: decoder, into: &logits, row: b) } }
-        } else {
-            logits = BLAS.product(s, decoder)
-        }
-        var target = Matrix(rows: n, cols: items)
-        for b in 0..<n where !targets[b].isEmpty {
-            let share = (teacher == nil ? 1 : 1 - c.distillWeight) / Float(targets[b].count)
-            for i in targets[b] { target[b, i] += share }
-        }
-        if let teacher {
-            addTeacherTargets(teacher, inputs: teacherInputs ?? masked, masked: masked, emptyTargets: targets.map(\.isEmpty),
-                              into: &target)
-        }
-        let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: target, masked: masked)
-        var dActive = Matrix(rows: n, cols: c.clusters)
-        if sparse {
-            for b in 0..<n {
-                for (k, w) in top[b] {
-                    RowKernels.addScaled(w, row: b, of: dLogits, into: &gradients.tensors[decoderIndex], row: k)
-                    dActive[b, k] = RowKernels.dot(row: b, of: dLogits, row: k, of: decoder)
-                }
-            }
-        } else {
-            BLAS.gemm(s, transposeA: true, dLogits, beta: 1, into: &gradients.tensors[decoderIndex])
-            dActive = BLAS.product(dLogits, decoder, transposeB: true)
-        }
-        return (loss, dActive)
-    }
-
-    /// Adds the teacher's soft targets softmax(x_A B / T) over non-input items, weighted by the
-    /// distillation weight (or fully, when the held-out half has no liked item). The teacher
-    /// scores are sums of rows of B over the input items: B·|input|·items, not a dense product.
-    func addTeacherTargets(_ teacher: EASE, inputs: [[Int]], masked: [[Int]], emptyTargets: [Bool], into target: inout Matrix) {
-        let c = configuration
-        let items = encoder.itemCount
-        let rows = target.rows
-        target.values.withUnsafeMutableBufferPointer { out in
-            let targetBase = out.baseAddress!
-            teacher.weights.values.withUnsafeBufferPointer { w in
-                // Rows are independent: each chunk writes only its own rows of the target.
-                Parallel.forEachChunk(rows, threads: c.threads) { range in
-                    var row = [Float](repeating: 0, count: items)
-                    var excluded = [Bool](repeating: false, count: items)
-                    for b in range {
-                        for i in 0..<items { row[i] = 0 }
-                        for i in Set(inputs[b]).sorted() { // sorted: Set order differs between processes
-                            for j in 0..<items { row[j] += w[i * items + j] }
-                        }
-                        for i in masked[b] { excluded[i] = true }
-                        var m = -Float.infinity
-                        for i in 0..<items where !excluded[i] { row[i] /= c.teacherTemperature; m = max(m, row[i]) }
-                        if m.isFinite {
-                            var sum: Double = 0
-                            for i in 0..<items where !excluded[i] { row[i] = Foundation.exp(row[i] - m); sum += Double(row[i]) }
-                            let weight = Double(emptyTargets[b] ? 1 : c.distillWeight)
-                            for i in 0..<items where !excluded[i] { targetBase[b * items + i] += Float(weight * Double(row[i]) / sum) }
-                        }
-                        for i in masked[b] { excluded[i] = false }
-                    }
-                }
-            }
         }
     }
 

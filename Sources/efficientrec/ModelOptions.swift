@@ -13,6 +13,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Epochs with all clusters active.") var epochs: Int?
     @Option(help: "Final epochs with only the top-C clusters active (recommendation objectives).") var sparseEpochs: Int?
     @Option(help: "Mini-batch size.") var batchSize: Int?
+    @Option(help: "Training users set aside for early stopping (used with at least 4x as many training users).")
+    var validationUsers: Int?
+    @Option(help: "Epochs without a better validation score before a phase stops (0: train every epoch).") var patience: Int?
     @Option(help: "Adam learning rate.") var learningRate: Float?
     @Option(help: "Fraction of the learning rate left at the last step (linear decay).") var finalLearningRateFraction: Float?
     @Option(help: "Decay of the moving average of the weights that is kept (0 disables).") var weightAveraging: Float?
@@ -21,6 +24,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Weight of the EASE teacher's soft targets (0 disables distillation).") var distillWeight: Float?
     @Option(help: "EASE teacher regularisation lambda.") var teacherLambda: Float?
     @Option(help: "EASE teacher softmax temperature.") var teacherTemperature: Float?
+    @Option(help: "N: the EASE teacher is fitted on at most this many most-interacted items.") var teacherItems: Int?
+    @Option(help: "M: teacher weights kept per item (an example costs |input| × M).") var teacherNeighbours: Int?
+    @Option(help: "Teacher's top items per example added to the batch's candidates.") var teacherCandidates: Int?
+    @Option(help: "Decoder loss: full (softmax over every item) or sampled (batch targets + negatives, logQ-corrected).")
+    var decoderLoss: String?
+    @Option(help: "Uniform negative items drawn per batch by the sampled loss.") var negativeSamples: Int?
     @Option(help: "L1 penalty on cluster activations (recommendation objectives).") var sparsityWeight: Float?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
@@ -55,6 +64,8 @@ struct ModelOptions: ParsableArguments {
         if let epochs { c.epochs = epochs }
         if let sparseEpochs { c.sparseEpochs = sparseEpochs }
         if let batchSize { c.batchSize = batchSize }
+        if let validationUsers { c.validationUsers = validationUsers }
+        if let patience { c.patience = patience }
         if let learningRate { c.learningRate = learningRate }
         if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }
         if let weightAveraging { c.weightAveraging = weightAveraging }
@@ -62,6 +73,11 @@ struct ModelOptions: ParsableArguments {
         if let distillWeight { c.distillWeight = distillWeight }
         if let teacherLambda { c.teacherLambda = teacherLambda }
         if let teacherTemperature { c.teacherTemperature = teacherTemperature }
+        if let teacherItems { c.teacherItems = teacherItems }
+        if let teacherNeighbours { c.teacherNeighbours = teacherNeighbours }
+        if let teacherCandidates { c.teacherCandidates = teacherCandidates }
+        if let v: ModelConfiguration.DecoderLoss = try parse(decoderLoss, "decoder-loss") { c.decoderLoss = v }
+        if let negativeSamples { c.negativeSamples = negativeSamples }
         if let tripletMargin { c.tripletMargin = tripletMargin }
         if let sparsityWeight { c.sparsityWeight = sparsityWeight }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }

@@ -35,8 +35,9 @@ final class EncoderGradientTests: XCTestCase {
         }
         let fw = encoder.forward(batch, parameters: parameters)
         XCTAssertTrue(fw.profileRaw.values.allSatisfy { abs($0) < 1 })
-        var g = parameters.zeros()
-        encoder.backward(fw, dClusters: rs, dProfile: rz, parameters: parameters, into: &g)
+        var sparse = GradientSet(like: parameters)
+        encoder.backward(fw, dClusters: rs, dProfile: rz, parameters: parameters, into: &sparse)
+        let g = sparse.materialized(like: parameters)
         // A step of 1e-3: large enough for Float32, small enough not to cross ReLU kinks.
         for name in parameters.names {
             GradientCheck.compare(g[name], parameters[name], step: 1e-3, samples: 15, tolerance: 2e-2, label: name) { m in
@@ -47,35 +48,80 @@ final class EncoderGradientTests: XCTestCase {
         }
     }
 
+    /// The decoder loss, full and sampled (logQ-corrected candidates), dense and top-C phase, with
+    /// and without the teacher: its gradients w.r.t. the activations and the decoder rows.
     func testDecoderObjectiveMatchesFiniteDifferences() {
+        let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
+        for (loss, negatives, distill) in [(ModelConfiguration.DecoderLoss.full, 5, Float(0)), (.sampled, 6, 0), (.sampled, 6, 0.5)] {
+            var c = TestFixtures.smallConfiguration
+            c.clusters = 6
+            c.topClusters = 2
+            c.distillWeight = distill
+            c.decoderLoss = loss
+            c.negativeSamples = negatives
+            c.teacherCandidates = 3
+            let trainer = Trainer(configuration: c, dataset: dataset)
+            var rng = SeededRandom(seed: 5)
+            var parameters = trainer.encoder.initialParameters(rng: &rng)
+            parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+            let teacher = distill > 0
+                ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
+                : nil
+            let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: teacher)
+            let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
+            var draw = SeededRandom(seed: 9)
+            let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
+                                      teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+            XCTAssertEqual(batch.candidates.isFull, loss == .full)
+            if loss == .sampled { XCTAssertLessThan(batch.candidates.count, 30) }
+            for sparse in [false, true] {
+                let label = "\(loss) distill=\(distill) sparse=\(sparse)"
+                var g = GradientSet(like: parameters)
+                let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
+                func value(_ s: Matrix, _ p: ParameterSet) -> Double {
+                    var scratch = GradientSet(like: p)
+                    return trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: p, gradients: &scratch).0
+                }
+                GradientCheck.compare(dS, s, step: 2e-3, label: "dS " + label) { value($0, parameters) }
+                let dDecoder = g.materialized("decoder.items", like: parameters)
+                GradientCheck.compare(dDecoder, parameters["decoder.items"], step: 1e-2, label: "decoder " + label) { m in
+                    var p = parameters
+                    p["decoder.items"] = m
+                    return value(s, p)
+                }
+                // Only candidate rows receive gradient.
+                for i in 0..<30 where batch.candidates.columnOf(i) == nil {
+                    XCTAssertTrue(dDecoder.row(i).allSatisfy { $0 == 0 }, label)
+                }
+            }
+        }
+    }
+
+    /// With at least as many negatives as items the sampled loss is the full softmax, value and gradient.
+    func testSampledLossCoveringTheCatalogueIsTheFullLoss() {
         let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
         var c = TestFixtures.smallConfiguration
         c.clusters = 6
-        c.topClusters = 2
         c.distillWeight = 0
-        let trainer = Trainer(configuration: c, dataset: dataset)
-        var rng = SeededRandom(seed: 5)
-        var parameters = trainer.encoder.initialParameters(rng: &rng)
-        parameters.add("decoder.w", .gaussian(rows: 6, cols: 30, std: 0.5, rng: &rng))
-        let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
-        let targets = [[1, 4, 7], [2], [10, 11]]
-        let masked = [[0, 3], [5, 6, 7], []]
-        for sparse in [false, true] {
-            var g = parameters.zeros()
-            let (_, dS) = trainer.decoderStep(s, targets: targets, masked: masked, teacher: nil, sparse: sparse,
-                                              parameters: parameters, gradients: &g)
-            func loss(_ s: Matrix, _ p: ParameterSet) -> Double {
-                var scratch = p.zeros()
-                return trainer.decoderStep(s, targets: targets, masked: masked, teacher: nil, sparse: sparse,
-                                           parameters: p, gradients: &scratch).0
-            }
-            GradientCheck.compare(dS, s, step: 2e-3, label: "dS sparse=\(sparse)") { loss($0, parameters) }
-            GradientCheck.compare(g["decoder.w"], parameters["decoder.w"], step: 1e-2, label: "decoder sparse=\(sparse)") { m in
-                var p = parameters
-                p["decoder.w"] = m
-                return loss(s, p)
-            }
+        var results: [(Double, Matrix)] = []
+        for loss in ModelConfiguration.DecoderLoss.allCases {
+            c.decoderLoss = loss
+            c.negativeSamples = 30
+            let trainer = Trainer(configuration: c, dataset: dataset)
+            var rng = SeededRandom(seed: 5)
+            var parameters = trainer.encoder.initialParameters(rng: &rng)
+            parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+            let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: nil)
+            var draw = SeededRandom(seed: 1)
+            let batch = context.batch(targets: [[1, 4], [2]], masked: [[0], [5, 6]], teacherInputs: [[], []], rng: &draw)
+            XCTAssertTrue(batch.candidates.isFull)
+            var g = GradientSet(like: parameters)
+            let s = Matrix(rows: 2, cols: 6) { r, k in 0.2 + 0.1 * Float(r + k) }
+            let (value, dS) = trainer.decoderStep(s, batch: batch, sparse: false, parameters: parameters, gradients: &g)
+            results.append((value, dS))
         }
+        XCTAssertEqual(results[0].0, results[1].0)
+        XCTAssertEqual(results[0].1, results[1].1)
     }
 
     func testKeepTopClustersZeroesTheRest() {

@@ -1,0 +1,143 @@
+import Foundation
+import RecData
+import RecMath
+
+/// One batch of the recommendation-aware loss, ready to score: the candidate items (columns), the
+/// target distribution over them, and the columns each example must not score (its input half).
+public struct DecoderBatch: Sendable {
+    public var candidates: CandidateSet
+    /// rows × candidates: the held-out liked items' share, plus the teacher's soft targets.
+    public var targets: Matrix
+    /// Per example, the candidate columns of its input items.
+    public var maskedColumns: [[Int]]
+}
+
+/// What the decoder loss needs beyond the batch: the teacher, each item's chance to be a target
+/// (for the logQ correction) and the settings. Built once per training run.
+public struct DecoderContext: Sendable {
+    public let configuration: ModelConfiguration
+    public let itemCount: Int
+    public let teacher: DistillationTeacher?
+    /// Per item, the chance that one training example has it among its targets.
+    public let targetRate: [Float]
+
+    public init(configuration: ModelConfiguration, dataset: Dataset, teacher: DistillationTeacher?) {
+        self.configuration = configuration
+        self.teacher = teacher
+        itemCount = dataset.log.items.count
+        var likers = [Float](repeating: 0, count: itemCount)
+        for k in 0..<dataset.log.interactionCount where dataset.ratingScale.isLiked(dataset.log.ratings[k]) {
+            likers[Int(dataset.log.itemIndices[k])] += 1
+        }
+        // A target is a liked item of the held-out half (half of the history).
+        let users = Float(max(1, dataset.log.users.count))
+        targetRate = likers.map { 0.5 * $0 / users }
+    }
+
+    /// Chooses the candidate items and builds the target distribution over them.
+    /// - Parameters:
+    ///   - targets: per example, its held-out liked items.
+    ///   - masked: per example, its input items (excluded from its softmax).
+    ///   - teacherInputs: per example, the liked input items the teacher scores from.
+    public func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], rng: inout SeededRandom) -> DecoderBatch {
+        let c = configuration
+        let n = targets.count
+        var scratch = TeacherScratch(itemCount: teacher == nil ? 0 : itemCount)
+        var required = targets
+        // Each example's teacher scores (the items its inputs reach), computed once.
+        let teacherScores = teacher.map { t in teacherInputs.map { scratch.scores(t, inputs: $0) } } ?? []
+        if teacher != nil, c.teacherCandidates > 0 {
+            for b in 0..<n {
+                let scores = teacherScores[b]
+                let excluded = Set(masked[b])
+                let picks = TopK.select(scores.map(\.score), k: min(scores.count, c.teacherCandidates + excluded.count))
+                required.append(picks.map { scores[$0.index].item }.filter { !excluded.contains($0) }.prefix(c.teacherCandidates).map { $0 })
+            }
+        }
+        let candidates: CandidateSet
+        switch c.decoderLoss {
+        case .full: candidates = .full(itemCount: itemCount)
+        case .sampled:
+            candidates = .sampled(required: required, negatives: c.negativeSamples, itemCount: itemCount,
+                                  targetRate: targetRate, batchSize: n, rng: &rng)
+        }
+        let columns = candidates.count
+        let maskedColumns = masked.map { $0.compactMap { candidates.columnOf($0) } }
+        var target = Matrix(rows: n, cols: columns)
+        for b in 0..<n where !targets[b].isEmpty {
+            let share = (teacher == nil ? 1 : 1 - c.distillWeight) / Float(targets[b].count)
+            for i in targets[b] { target[b, candidates.columnOf(i)!] += share }
+        }
+        if teacher != nil {
+            var logits = [Float](repeating: 0, count: columns)
+            var excluded = [Bool](repeating: false, count: columns)
+            for b in 0..<n {
+                for j in 0..<columns { logits[j] = -candidates.logInclusion[j] }
+                for (item, score) in teacherScores[b] {
+                    if let j = candidates.columnOf(item) { logits[j] += score / c.teacherTemperature }
+                }
+                for j in maskedColumns[b] { excluded[j] = true }
+                // softmax(x_A B / T − log π) over the candidates the example may score.
+                var m = -Float.infinity
+                for j in 0..<columns where !excluded[j] { m = max(m, logits[j]) }
+                if m.isFinite {
+                    var sum: Double = 0
+                    for j in 0..<columns where !excluded[j] { logits[j] = Foundation.exp(logits[j] - m); sum += Double(logits[j]) }
+                    let weight = Double(targets[b].isEmpty ? 1 : c.distillWeight)
+                    for j in 0..<columns where !excluded[j] { target[b, j] += Float(weight * Double(logits[j]) / sum) }
+                }
+                for j in maskedColumns[b] { excluded[j] = false }
+            }
+        }
+        return DecoderBatch(candidates: candidates, targets: target, maskedColumns: maskedColumns)
+    }
+}
+
+/// A catalogue-sized accumulator for teacher scores, cleared by the entries it touched.
+struct TeacherScratch {
+    var values: [Float]
+    var seen: [Bool]
+    var touched: [Int] = []
+
+    init(itemCount: Int) {
+        values = [Float](repeating: 0, count: itemCount)
+        seen = [Bool](repeating: false, count: itemCount)
+    }
+
+    /// The example's teacher scores over the items its inputs reach (in the order first reached,
+    /// which depends only on the inputs; the sums add inputs in ascending order).
+    mutating func scores(_ teacher: DistillationTeacher, inputs: [Int]) -> [(item: Int, score: Float)] {
+        touched.removeAll(keepingCapacity: true)
+        teacher.accumulate(inputs: inputs, into: &values, touched: &touched, seen: &seen)
+        let out = touched.map { (item: $0, score: values[$0]) }
+        for i in touched { values[i] = 0; seen[i] = false }
+        return out
+    }
+}
+
+extension Trainer {
+    /// The recommendation-aware loss over the batch's candidate items: softmax over candidates of
+    /// (s ⊙ topC-mask) · D_candᵀ − log π, against the batch's target distribution. Only the
+    /// candidates' decoder rows are read and receive gradients. In the sparse phase only each
+    /// example's top-C clusters take part.
+    func decoderStep(_ s: Matrix, batch: DecoderBatch, sparse: Bool, parameters: ParameterSet,
+                     gradients: inout GradientSet) -> (Double, Matrix) {
+        let c = configuration
+        let n = s.rows
+        let decoder = batch.candidates.isFull ? parameters["decoder.items"] : parameters["decoder.items"].gatherRows(batch.candidates.items)
+        let active = sparse ? Self.keepTopClusters(s, count: c.topClusters) : s
+        var logits = BLAS.product(active, decoder, transposeB: true)
+        if !batch.candidates.isFull {
+            let columns = logits.cols
+            for b in 0..<n { for j in 0..<columns { logits.values[b * columns + j] -= batch.candidates.logInclusion[j] } }
+        }
+        let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: batch.targets, masked: batch.maskedColumns)
+        let dDecoder = BLAS.product(dLogits, transposeA: true, active)
+        gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder)
+        var dActive = BLAS.product(dLogits, decoder)
+        if sparse {
+            for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
+        }
+        return (loss, dActive)
+    }
+}
