@@ -25,6 +25,8 @@ public struct EvaluateJob {
     public var sweepShortlists = false
     public var json: String?
     public var quiet = false
+    public var readOptions = ReadOptions()
+    public var scaleRule = Dataset.ScaleRule()
 
     public init(interactions: String, items: String?, users: String?, configuration: ModelConfiguration) {
         self.interactions = interactions
@@ -58,7 +60,8 @@ public struct EvaluateJob {
         guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
         if let problem = configuration.validationError() { throw AppError(problem) }
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
-                                                                   progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+                                                                   options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+        if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
         let protocolRun = StrongGeneralization(dataset: dataset, testFraction: testFraction, seed: seed,
                                                holdout: holdout, validation: validation)
         let train = protocolRun.trainingData

@@ -10,6 +10,8 @@ public struct TrainJob {
     public var output: String
     public var configuration: ModelConfiguration
     public var quiet = false
+    public var readOptions = ReadOptions()
+    public var scaleRule = Dataset.ScaleRule()
 
     public init(interactions: String, items: String?, users: String?, output: String, configuration: ModelConfiguration) {
         self.interactions = interactions
@@ -31,7 +33,8 @@ public struct TrainJob {
         // Fail before loading and training, not after: the output must be writable...
         try AppError.wrap { try ModelFile.checkWritable(output) }
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
-                                                                   progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+                                                                   options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+        if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
         // ...and the configuration the model will carry (with the data's rating scale) must encode.
         var stored = configuration
         stored.ratingScale = dataset.ratingScale

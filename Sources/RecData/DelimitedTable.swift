@@ -1,11 +1,12 @@
 import Foundation
 
 /// A header-led CSV or TSV table (also RecBole atomic files, whose headers carry `:type` suffixes).
-/// Fields are split on tabs when the header line contains a tab, otherwise on commas
-/// (with double-quoted fields allowed in CSV).
+/// Fields are split on tabs when the header line contains a tab, else on semicolons when it has
+/// one (Book-Crossing), otherwise on commas; double-quoted fields are allowed with `,` and `;`.
 public struct DelimitedTable: Sendable {
     public struct Column: Equatable, Sendable {
-        /// Lower-cased name without the RecBole type suffix (`user_id:token` → `user_id`).
+        /// Lower-cased name without the RecBole type suffix (`user_id:token` → `user_id`), with `-`
+        /// and spaces as `_` (`User-ID` → `user_id`).
         public var name: String
         /// The RecBole type (`token`, `token_seq`, `float`, …) or nil for a plain header.
         public var type: String?
@@ -15,14 +16,15 @@ public struct DelimitedTable: Sendable {
     public let path: String
     public let columns: [Column]
     public let separator: UInt8
+    public let options: ReadOptions
     private let bytes: [UInt8]
     private let bodyStart: Int
 
-    public init(path: String) throws(DataError) {
+    public init(path: String, options: ReadOptions = ReadOptions()) throws(DataError) {
         guard let bytes = Self.readWhole(path) else {
             throw DataError(file: path, line: 0, message: "cannot read the file (missing or unreadable)")
         }
-        try self.init(path: path, bytes: bytes)
+        try self.init(path: path, bytes: bytes, options: options)
     }
 
     /// The file's bytes, read straight into one array (no intermediate `Data` copy).
@@ -40,8 +42,9 @@ public struct DelimitedTable: Sendable {
         return failed ? nil : bytes
     }
 
-    public init(path: String, bytes: [UInt8]) throws(DataError) {
+    public init(path: String, bytes: [UInt8], options: ReadOptions = ReadOptions()) throws(DataError) {
         self.path = path
+        self.options = options
         self.bytes = bytes
         var end = 0
         while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
@@ -51,13 +54,16 @@ public struct DelimitedTable: Sendable {
         guard !headerBytes.isEmpty else {
             throw DataError(file: path, line: 1, message: "the file is empty or has no header line")
         }
-        separator = headerBytes.contains(UInt8(ascii: "\t")) ? UInt8(ascii: "\t") : UInt8(ascii: ",")
+        separator = headerBytes.contains(UInt8(ascii: "\t")) ? UInt8(ascii: "\t")
+            : headerBytes.contains(UInt8(ascii: ";")) ? UInt8(ascii: ";") : UInt8(ascii: ",")
         bodyStart = min(bytes.count, end + 1)
         let names = DelimitedTable.split(headerBytes[...], separator: separator)
         columns = names.map { raw in
-            let text = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let text = String(decoding: Self.trimmed(raw), as: UTF8.self)
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-            return Column(name: (parts.first ?? "").lowercased(), type: parts.count > 1 ? parts[1].lowercased() : nil)
+            // "User-ID", "Book Rating" → "user_id", "book_rating": one spelling for the aliases.
+            let name = (parts.first ?? "").lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_")
+            return Column(name: name, type: parts.count > 1 ? parts[1].lowercased() : nil)
         }
     }
 
@@ -75,13 +81,17 @@ public struct DelimitedTable: Sendable {
     }
 
     /// Calls `body` with the 1-based line number and the fields of every non-blank data line.
-    /// A line with a different number of fields than the header is an error.
+    /// A line with a different number of fields than the header, or one `body` rejects, is an error —
+    /// or, with `MalformedRows.skip`, is skipped and counted in the returned report.
     /// `progress`, when given, is called every 65,536 lines with the line number and the fraction of
     /// the file's bytes read.
+    @discardableResult
     public func forEachRow(progress: ((Int, Double) -> Void)? = nil,
-                           _ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) {
+                           _ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) -> SkippedRows {
+        var skipped = SkippedRows(file: path)
         var start = bodyStart
         var line = 1
+        var fields: [ArraySlice<UInt8>] = []
         while start < bytes.count {
             line += 1
             if let progress, line & 0xFFFF == 0 { progress(line, Double(start) / Double(bytes.count)) }
@@ -91,19 +101,30 @@ public struct DelimitedTable: Sendable {
             if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
             defer { start = end + 1 }
             if lineEnd == start { continue }
-            let fields = DelimitedTable.split(bytes[start..<lineEnd], separator: separator)
-            guard fields.count == columns.count else {
-                throw DataError(file: path, line: line,
-                                message: "expected \(columns.count) fields, found \(fields.count)")
+            DelimitedTable.split(bytes[start..<lineEnd], separator: separator, into: &fields)
+            do throws(DataError) {
+                guard fields.count == columns.count else {
+                    throw DataError(file: path, line: line,
+                                    message: "expected \(columns.count) fields, found \(fields.count)")
+                }
+                try body(line, fields)
+            } catch {
+                guard options.malformedRows == .skip else { throw error }
+                skipped.record(error)
             }
-            try body(line, fields)
         }
+        return skipped
     }
 
     /// A field as a string, without surrounding blanks; invalid UTF-8 is an error naming the line.
     public func text(_ field: ArraySlice<UInt8>, line: Int, column: Int) throws(DataError) -> String {
-        guard let s = String(validating: Self.trimmed(field), as: UTF8.self) else {
-            throw DataError(file: path, line: line, message: "column '\(columns[column].name)' is not valid UTF-8")
+        let bytes = Self.trimmed(field)
+        if options.encoding == .latin1 {
+            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw DataError(file: path, line: line,
+                            message: "column '\(columns[column].name)' is not valid UTF-8 (a Latin-1 file needs --encoding latin1)")
         }
         return s
     }
@@ -181,10 +202,17 @@ public struct DelimitedTable: Sendable {
 
     static func split(_ line: ArraySlice<UInt8>, separator: UInt8) -> [ArraySlice<UInt8>] {
         var fields: [ArraySlice<UInt8>] = []
+        split(line, separator: separator, into: &fields)
+        return fields
+    }
+
+    /// Splits into `fields` (cleared first; its storage is reused line after line).
+    static func split(_ line: ArraySlice<UInt8>, separator: UInt8, into fields: inout [ArraySlice<UInt8>]) {
+        fields.removeAll(keepingCapacity: true)
         var i = line.startIndex
         var fieldStart = i
         let quote = UInt8(ascii: "\"")
-        let quoting = separator == UInt8(ascii: ",")
+        let quoting = separator != UInt8(ascii: "\t")
         while i < line.endIndex {
             let b = line[i]
             if quoting && b == quote && i == fieldStart {
@@ -203,8 +231,8 @@ public struct DelimitedTable: Sendable {
                 while i < line.endIndex && line[i] != separator { i += 1 }
                 i += 1
                 fieldStart = i
-                if i > line.endIndex { return fields }
-                if i == line.endIndex { fields.append(line[i..<i]); return fields }
+                if i > line.endIndex { return }
+                if i == line.endIndex { fields.append(line[i..<i]); return }
                 continue
             }
             if b == separator {
@@ -214,6 +242,5 @@ public struct DelimitedTable: Sendable {
             i += 1
         }
         fields.append(line[fieldStart..<line.endIndex])
-        return fields
     }
 }

@@ -76,17 +76,17 @@ public struct InteractionLog: Sendable {
     /// Reads a CSV/TSV/RecBole interaction file with columns user, item, [rating], [timestamp].
     /// A missing rating column means implicit feedback (every rating is 1).
     /// `progress` (lines read, fraction of the file) is called every 65,536 lines.
-    public static func read(path: String, progress: ((Int, Double) -> Void)? = nil) throws(DataError) -> InteractionLog {
-        let table = try DelimitedTable(path: path)
+    /// `skipped` receives the malformed rows skipped under `MalformedRows.skip`.
+    public static func read(path: String, options: ReadOptions = ReadOptions(), progress: ((Int, Double) -> Void)? = nil,
+                            skipped: ((SkippedRows) -> Void)? = nil) throws(DataError) -> InteractionLog {
+        let table = try DelimitedTable(path: path, options: options)
         let userColumn = try table.requireColumn(["user", "user_id", "userid"], role: "user")
-        let itemColumn = try table.requireColumn(["item", "item_id", "itemid", "movie_id"], role: "item")
-        let ratingColumn = table.column(["rating", "score", "value"])
+        let itemColumn = try table.requireColumn(["item", "item_id", "itemid", "movie_id", "isbn"], role: "item")
+        let ratingColumn = table.column(["rating", "score", "value", "book_rating"])
         let timeColumn = table.column(["timestamp", "time", "ts"])
         var users = ByteKeyedIDs(), items = ByteKeyedIDs()
         var rows = Rows()
-        try table.forEachRow(progress: progress) { (line, fields) throws(DataError) in
-            let u = try users.index(of: fields[userColumn], table: table, line: line, column: userColumn)
-            let i = try items.index(of: fields[itemColumn], table: table, line: line, column: itemColumn)
+        let report = try table.forEachRow(progress: progress) { (line, fields) throws(DataError) in
             var rating: Float = 1
             if let rc = ratingColumn {
                 let value = try table.number(fields[rc], line: line, column: rc)
@@ -96,8 +96,12 @@ public struct InteractionLog: Sendable {
                 rating = Float(value)
             }
             let time = try timeColumn.map { (tc) throws(DataError) in try table.number(fields[tc], line: line, column: tc) } ?? Double(line)
+            // IDs last: a row rejected for its rating or time adds no user or item.
+            let u = try users.index(of: fields[userColumn], table: table, line: line, column: userColumn)
+            let i = try items.index(of: fields[itemColumn], table: table, line: line, column: itemColumn)
             rows.append(user: u, item: i, rating: rating, time: time)
         }
+        if report.count > 0 { skipped?(report) }
         return InteractionLog(users: users.map, items: items.map, rows: rows, hasTimestamps: timeColumn != nil)
     }
 

@@ -1,17 +1,22 @@
 /// How raw ratings map to the normalised signal y ∈ [-1, 1] the model aggregates
 /// (DESIGN §2.1): y = (r − neutral) / halfRange, clipped; implicit feedback gives y = 1.
-/// "Liked" means a raw rating ≥ `likeThreshold`.
+/// "Liked" means a raw rating ≥ `likeThreshold`. A log that mixes explicit ratings with
+/// interactions that carry no rating (Book-Crossing's 0 next to 1–10) names that value `unrated`:
+/// such an interaction is an implicit like (y = 1), and the scale is inferred from the other values.
 public struct RatingScale: Codable, Equatable, Sendable {
     public var neutral: Float
     public var halfRange: Float
     public var likeThreshold: Float
     public var implicit: Bool
+    /// The raw value that marks an interaction without a rating, if any.
+    public var unrated: Float?
 
-    public init(neutral: Float, halfRange: Float, likeThreshold: Float, implicit: Bool = false) {
+    public init(neutral: Float, halfRange: Float, likeThreshold: Float, implicit: Bool = false, unrated: Float? = nil) {
         self.neutral = neutral
         self.halfRange = halfRange
         self.likeThreshold = likeThreshold
         self.implicit = implicit
+        self.unrated = unrated
     }
 
     /// Implicit feedback (clicks, plays, purchases): every interaction is a like with y = 1, whatever
@@ -22,22 +27,26 @@ public struct RatingScale: Codable, Equatable, Sendable {
     /// The documented default: implicit when all ratings are equal, otherwise neutral = the middle of
     /// the observed range, halfRange = half its width, liked = above neutral by half a halfRange
     /// (1–5 stars → y = (r − 3) / 2, liked ≥ 4).
-    public static func inferred(from ratings: [Float]) -> RatingScale {
-        guard let low = ratings.min(), let high = ratings.max(), high > low else { return .implicitFeedback }
+    /// With `unrated`, that value is left out of the range (and marks implicit likes); with
+    /// `likeThreshold`, it replaces the inferred one.
+    public static func inferred(from ratings: [Float], unrated: Float? = nil, likeThreshold: Float? = nil) -> RatingScale {
+        var low = Float.infinity, high = -Float.infinity
+        for r in ratings where r != unrated { low = min(low, r); high = max(high, r) }
+        guard high > low else { return .implicitFeedback }
         let neutral = (low + high) / 2
         let half = (high - low) / 2
-        return RatingScale(neutral: neutral, halfRange: half, likeThreshold: neutral + half / 2)
+        return RatingScale(neutral: neutral, halfRange: half, likeThreshold: likeThreshold ?? neutral + half / 2, unrated: unrated)
     }
 
     @inline(__always)
     public func normalized(_ rating: Float) -> Float {
-        if implicit { return 1 }
+        if implicit || rating == unrated { return 1 }
         return min(1, max(-1, (rating - neutral) / halfRange))
     }
 
     /// Every field finite (a JSON encoder refuses NaN and ±∞).
-    public var isFinite: Bool { neutral.isFinite && halfRange.isFinite && likeThreshold.isFinite }
+    public var isFinite: Bool { neutral.isFinite && halfRange.isFinite && likeThreshold.isFinite && (unrated?.isFinite ?? true) }
 
     @inline(__always)
-    public func isLiked(_ rating: Float) -> Bool { implicit || rating >= likeThreshold }
+    public func isLiked(_ rating: Float) -> Bool { implicit || rating >= likeThreshold || rating == unrated }
 }

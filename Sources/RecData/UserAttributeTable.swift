@@ -18,8 +18,9 @@ public struct UserAttributeTable: Sendable {
 
     private var rowIndex: [String: Int] = [:]
 
-    public static func read(path: String, columns requested: [String]? = nil) throws(DataError) -> UserAttributeTable {
-        let table = try DelimitedTable(path: path)
+    public static func read(path: String, columns requested: [String]? = nil, options: ReadOptions = ReadOptions(),
+                            skipped: ((SkippedRows) -> Void)? = nil) throws(DataError) -> UserAttributeTable {
+        let table = try DelimitedTable(path: path, options: options)
         let idColumn = try table.requireColumn(["user", "user_id", "userid"], role: "user")
         var candidates = table.columns.indices.filter { $0 != idColumn }
         if let requested {
@@ -34,37 +35,47 @@ public struct UserAttributeTable: Sendable {
         }
         var out = UserAttributeTable()
         var raw: [[String]] = []
-        try table.forEachRow { (line, fields) throws(DataError) in
+        let report = try table.forEachRow { (line, fields) throws(DataError) in
             let id = try table.identifier(fields[idColumn], line: line, column: idColumn)
+            var row: [String] = []
+            for c in candidates { row.append(try table.text(fields[c], line: line, column: c)) }
             guard out.rowIndex[id] == nil else {
                 throw DataError(file: path, line: line, message: "user '\(id)' is listed twice")
             }
             out.rowIndex[id] = out.ids.count
             out.ids.append(id)
-            var row: [String] = []
-            for c in candidates { row.append(try table.text(fields[c], line: line, column: c)) }
             raw.append(row)
         }
-        var kept: [Int] = []
-        for (k, c) in candidates.enumerated() {
-            let distinct = Set(raw.map { $0[k] }).count
-            if requested != nil || distinct <= maxDistinctValues { kept.append(k) }
-            _ = c
+        if report.count > 0 { skipped?(report) }
+        let normalized = raw.map { row in
+            candidates.indices.map { k in normalizedValue(column: table.columns[candidates[k]].name, raw: row[k]) }
+        }
+        // Distinct values are counted after normalisation (a location counts its countries).
+        let kept = candidates.indices.filter { k in
+            requested != nil || Set(normalized.map { $0[k] }).count <= maxDistinctValues
         }
         out.columnNames = kept.map { table.columns[candidates[$0]].name }
-        out.values = raw.map { row in
-            kept.map { k in normalizedValue(column: table.columns[candidates[k]].name, raw: row[k]) }
-        }
+        out.values = normalized.map { row in kept.map { row[$0] } }
         return out
     }
 
     /// The documented value rules, shared by files and network requests: a numeric `age` is bucketed.
+    /// Also: `NULL` and `\N` are missing; a `location` ("city, region, country") keeps its last part.
     public static func normalizedValue(column: String, raw: String) -> String {
-        column.lowercased() == "age" ? ageBucket(raw) : raw
+        if raw == "NULL" || raw == "\\N" { return "" }
+        switch column.lowercased() {
+        case "age": return ageBucket(raw)
+        case "location":
+            let last = raw.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            return last.count < 2 ? "" : last
+        default: return raw
+        }
     }
 
+    /// Age buckets; an age outside 5–110 (data-entry noise such as 0 or 244) is missing.
     public static func ageBucket(_ text: String) -> String {
         guard let age = Double(text) else { return text }
+        guard (5...110).contains(age) else { return "" }
         switch age {
         case ..<18: return "<18"
         case ..<25: return "18-24"

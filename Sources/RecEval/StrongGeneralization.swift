@@ -60,11 +60,12 @@ public struct StrongGeneralization: Sendable {
         let rankings = testCases.map { model.recommend(history: $0.given, attributes: $0.attributes, k: maxK) }
         let perUser = Date().timeIntervalSince(started) / Double(max(1, testCases.count)) * 1e6
         let implicit = dataset.ratingScale.implicit // every held-out interaction is relevant
+        let unrated = dataset.ratingScale.unrated // an interaction without a rating is an implicit like
         return thresholds.map { threshold in
             var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
             var users = 0
             for (t, ranked) in zip(testCases, rankings) {
-                let relevant = Set(t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold }.map { t.heldOut.items[$0] })
+                let relevant = Set(t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold || t.heldOut.ratings[$0] == unrated }.map { t.heldOut.items[$0] })
                 for k in cutoffs { cov[k, default: []].formUnion(ranked.prefix(k)) }
                 guard !relevant.isEmpty else { continue }
                 users += 1

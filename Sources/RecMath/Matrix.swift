@@ -65,8 +65,9 @@ public struct Matrix: Equatable, Sendable {
         var out = Matrix(rows: indices.count, cols: cols)
         values.withUnsafeBufferPointer { src in
             out.values.withUnsafeMutableBufferPointer { dst in
+                guard cols > 0 else { return }
                 for (k, r) in indices.enumerated() {
-                    for c in 0..<cols { dst[k * cols + c] = src[r * cols + c] }
+                    (dst.baseAddress! + k * cols).update(from: src.baseAddress! + r * cols, count: cols)
                 }
             }
         }

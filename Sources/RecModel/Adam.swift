@@ -59,12 +59,9 @@ public struct Adam: Sendable {
                     parameter.values.withUnsafeMutableBufferPointer { p in
                         let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
                         Parallel.forEachChunk(p.count, threads: threads, minimumChunk: 65_536) { range in
-                            for k in range {
-                                let gk = gp[k]
-                                mp[k] = b1 * mp[k] + (1 - b1) * gk
-                                vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
-                                pp[k] -= rate * mp[k] / (vp[k].squareRoot() + eps)
-                            }
+                            let o = range.lowerBound
+                            Self.step(count: range.count, parameter: pp + o, m: mp + o, v: vp + o, gradient: gp + o,
+                                      rate: rate, beta1: b1, beta2: b2, epsilon: eps)
                         }
                     }
                 }
@@ -84,18 +81,45 @@ public struct Adam: Sendable {
                         // Distinct rows: chunks write disjoint memory.
                         Parallel.forEachChunk(rows.count, threads: threads, minimumChunk: max(1, 65_536 / max(1, width))) { range in
                             for slot in range {
-                                let base = rows[slot] * width, from = slot * width
-                                for c in 0..<width {
-                                    let k = base + c, gk = gp[from + c]
-                                    mp[k] = b1 * mp[k] + (1 - b1) * gk
-                                    vp[k] = b2 * vp[k] + (1 - b2) * gk * gk
-                                    pp[k] -= rate * mp[k] / (vp[k].squareRoot() + eps)
-                                }
+                                Self.step(count: width, parameter: pp + rows[slot] * width, m: mp + rows[slot] * width,
+                                          v: vp + rows[slot] * width, gradient: gp + slot * width,
+                                          rate: rate, beta1: b1, beta2: b2, epsilon: eps)
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// One Adam step over `count` contiguous scalars, eight lanes at a time (the same arithmetic,
+    /// lane by lane, as the scalar tail, so results do not depend on alignment).
+    @inline(__always)
+    static func step(count: Int, parameter p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                     v: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                     rate: Float, beta1 b1: Float, beta2 b2: Float, epsilon eps: Float) {
+        typealias Lanes = SIMD8<Float>
+        var k = 0
+        let (rb1, rb2) = (1 - b1, 1 - b2)
+        while k + 8 <= count {
+            let gk = UnsafeRawPointer(g + k).loadUnaligned(as: Lanes.self)
+            var mk = UnsafeRawPointer(m + k).loadUnaligned(as: Lanes.self)
+            var vk = UnsafeRawPointer(v + k).loadUnaligned(as: Lanes.self)
+            var pk = UnsafeRawPointer(p + k).loadUnaligned(as: Lanes.self)
+            mk = b1 * mk + rb1 * gk
+            vk = b2 * vk + rb2 * gk * gk
+            pk -= rate * mk / (vk.squareRoot() + eps)
+            UnsafeMutableRawPointer(m + k).storeBytes(of: mk, as: Lanes.self)
+            UnsafeMutableRawPointer(v + k).storeBytes(of: vk, as: Lanes.self)
+            UnsafeMutableRawPointer(p + k).storeBytes(of: pk, as: Lanes.self)
+            k += 8
+        }
+        while k < count {
+            let gk = g[k]
+            m[k] = b1 * m[k] + rb1 * gk
+            v[k] = b2 * v[k] + rb2 * gk * gk
+            p[k] -= rate * m[k] / (v[k].squareRoot() + eps)
+            k += 1
         }
     }
 }

@@ -133,7 +133,7 @@ extension Trainer {
         }
         let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: batch.targets, masked: batch.maskedColumns)
         let dDecoder = BLAS.product(dLogits, transposeA: true, active)
-        gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder)
+        gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder, distinct: true)
         var dActive = BLAS.product(dLogits, decoder)
         if sparse {
             for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }

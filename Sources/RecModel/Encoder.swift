@@ -150,7 +150,7 @@ public struct Encoder: Sendable {
                                  gradients: &g.dense, weightName: "tower.w2", biasName: "tower.b2")
         let dX = Linear.backward(fw.towerInput, weight: p["tower.w1"], dOut: ReLU.backward(input: fw.towerHiddenPre, dOut: dH),
                                  gradients: &g.dense, weightName: "tower.w1", biasName: "tower.b1")
-        g.addRows("item.embedding", fw.uniqueItems, from: dX.columns(0..<d))
+        g.addRows("item.embedding", fw.uniqueItems, from: dX.columns(0..<d), distinct: true)
         if genreCount > 0 {
             let bag = SparseRows(indices: fw.uniqueItems.map { genreBag.indices[$0] },
                                  weights: fw.uniqueItems.map { genreBag.weights[$0] })

@@ -30,10 +30,15 @@ public struct GradientSet: Sendable {
         }
     }
 
-    /// row `r` of table `name` += source row `s` (one call per touched row).
-    public mutating func addRows(_ name: String, _ indices: [Int], from source: Matrix) {
+    /// Row `indices[k]` of table `name` += row k of `source`. With `distinct` (no index repeats) the
+    /// first call for a table takes `source` as is, without copying row by row.
+    public mutating func addRows(_ name: String, _ indices: [Int], from source: Matrix, distinct: Bool = false) {
         let t = dense.index(of: name)!
-        rows[t]!.add(indices, from: source)
+        if distinct && rows[t]!.indices.isEmpty {
+            rows[t] = RowGradient(distinct: indices, values: source)
+        } else {
+            rows[t]!.add(indices, from: source)
+        }
     }
 
     /// The gradient of `name` as a full dense tensor (for gradient checks and dense optimisers).
@@ -62,11 +67,21 @@ public struct RowGradient: Sendable {
 
     public init(width: Int) { values = Matrix(rows: 0, cols: width) }
 
+    /// Gradients of distinct rows, as given.
+    init(distinct indices: [Int], values: Matrix) {
+        self.indices = indices
+        self.values = values
+    }
+
     public var width: Int { values.cols }
 
     /// Adds source row k into the gradient row of table row `indices[k]` (repeats accumulate).
     public mutating func add(_ rowIndices: [Int], from source: Matrix) {
         let width = values.cols
+        if position.count != indices.count {
+            // Taken whole by `init(distinct:values:)`: index it now that rows are added one by one.
+            for (k, r) in indices.enumerated() { position[r] = k }
+        }
         for (k, r) in rowIndices.enumerated() {
             let slot: Int
             if let p = position[r] {

@@ -8,6 +8,27 @@ struct DataOptions: ParsableArguments {
     var interactions: String
     @Option(help: "Optional items file (item, genres, year, title; or RecBole .item).") var items: String?
     @Option(help: "Optional users file (user plus categorical columns; or RecBole .user).") var users: String?
+    @Option(help: "Text encoding of the data files: utf8 or latin1.") var encoding = "utf8"
+    @Option(help: "A malformed row: fail (stop with its line) or skip (count, report and go on).") var malformedRows = "fail"
+    @Option(help: "A rating value that marks an interaction without a rating (e.g. 0 in Book-Crossing): an implicit like.")
+    var unratedRating: Float?
+    @Option(help: "Ratings at or above this are liked (default: inferred from the ratings' range).") var likeThreshold: Float?
+
+    func validate() throws {
+        guard ReadOptions.Encoding(rawValue: encoding) != nil else { throw ValidationError("--encoding must be utf8 or latin1") }
+        guard ReadOptions.MalformedRows(rawValue: malformedRows) != nil else {
+            throw ValidationError("--malformed-rows must be fail or skip")
+        }
+        if let v = unratedRating, !v.isFinite { throw ValidationError("--unrated-rating must be a finite number") }
+        if let v = likeThreshold, !v.isFinite { throw ValidationError("--like-threshold must be a finite number") }
+    }
+
+    var readOptions: ReadOptions {
+        ReadOptions(encoding: ReadOptions.Encoding(rawValue: encoding) ?? .utf8,
+                    malformedRows: ReadOptions.MalformedRows(rawValue: malformedRows) ?? .fail)
+    }
+
+    var scaleRule: Dataset.ScaleRule { Dataset.ScaleRule(unrated: unratedRating, likeThreshold: likeThreshold) }
 }
 
 struct Train: ParsableCommand {
@@ -17,8 +38,10 @@ struct Train: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let job = TrainJob(interactions: data.interactions, items: data.items, users: data.users, output: out,
+        var job = TrainJob(interactions: data.interactions, items: data.items, users: data.users, output: out,
                            configuration: try model.configuration())
+        job.readOptions = data.readOptions
+        job.scaleRule = data.scaleRule
         try runJob { try job.run() }
     }
 }
@@ -82,6 +105,8 @@ struct Evaluate: ParsableCommand {
         var job = EvaluateJob(interactions: data.interactions, items: data.items, users: data.users,
                               configuration: try model.configuration())
         job.testFraction = testUsers
+        job.readOptions = data.readOptions
+        job.scaleRule = data.scaleRule
         job.seed = splitSeed ?? model.seed ?? 1
         job.holdout = UserSplit.HoldoutOrder(rawValue: holdout)!
         job.validation = validation
