@@ -109,12 +109,12 @@ public struct EvaluateJob {
             let (model, seconds): (EvaluatedRecommender, Double)
             switch baseline {
             case .pop: (model, seconds) = try timed("pop") { PopularityRecommender(train: train) }
-            case .itemknn: (model, seconds) = try timed("itemknn") { ItemKNNRecommender(train: train) }
-            case .ease: (model, seconds) = try timed("ease") { try EASERecommender(train: train) }
+            case .itemknn: (model, seconds) = try timed("itemknn") { ItemKNNRecommender(train: train, threads: configuration.threads) }
+            case .ease: (model, seconds) = try timed("ease") { try EASERecommender(train: train, threads: configuration.threads) }
             case .kmeans:
                 (model, seconds) = try timed("kmeans") {
                     KMeansVoteRecommender(train: train, clusters: configuration.clusters, topClusters: configuration.topClusters,
-                                          shortlistLength: configuration.shortlistLength, seed: seed)
+                                          shortlistLength: configuration.shortlistLength, seed: seed, threads: configuration.threads)
                 }
             }
             scores += protocolRun.score(model, trainSeconds: seconds)
