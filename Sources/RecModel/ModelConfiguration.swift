@@ -62,7 +62,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// there are at least four times as many training users).
     public var validationUsers = 500
     /// Epochs without a better validation score before a phase stops (0 trains every epoch).
-    public var patience = 5
+    public var patience = 10
     public var learningRate: Float = 3e-3
     /// The learning rate decays linearly to this fraction of its initial value by the last step.
     public var finalLearningRateFraction: Float = 1
