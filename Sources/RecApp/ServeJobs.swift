@@ -27,10 +27,16 @@ public struct WorkerJob {
     }
 
     public func run() throws(AppError) {
-        let loaded = try AppError.wrap { try ModelFile.load(path: model) }
-        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
+        // Only this shard's shortlists are kept: no item IDs, features or encoder weights.
+        let started = Date()
+        let shard = self.shard
+        let loaded = try AppError.wrap {
+            try ModelFile.loadShard(path: model) { ShardWorkerCore.clusters(of: shard, under: [map], clusterCount: $0.clusters) }
+        }
+        let loadSeconds = Date().timeIntervalSince(started)
+        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.worker")
         let server = try AppError.wrap {
@@ -39,13 +45,18 @@ public struct WorkerJob {
         // The model file again: for shard maps whose clusters it lacks, and on SIGHUP for a new
         // version (the config's "model" when started from a config, else --model).
         let (modelPath, config) = (model, configPath)
-        server.modelLoader = { try ModelFile.load(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath) }
+        server.modelLoader = { maps in
+            try ModelFile.loadShard(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath) {
+                ShardWorkerCore.clusters(of: shard, under: maps, clusterCount: $0.clusters)
+            }
+        }
         let reload = server.reloadRequested
         SignalStop.on(SIGHUP) { reload.trigger() }
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
                                          "clusters": "\(server.core.ownedClusters.count)", "shortlist_entries": "\(server.core.heldEntries)",
-                                         "curve": "\(security != nil)"])
+                                         "curve": "\(security != nil)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
+                                         "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)"])
         let handoff = ThreadHandoff(server)
         try ServingLifecycle.run(loop: .init(name: "worker-\(shard)", body: { stop in try handoff.value.run(until: stop) }),
                                  metricsBind: metricsBind, readiness: server.readiness, logger: logger)
@@ -77,7 +88,9 @@ public struct CoordinatorJob {
         guard !workers.isEmpty, workers.allSatisfy({ !$0.isEmpty }) else {
             throw AppError("--workers needs at least one endpoint per shard")
         }
+        let started = Date()
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
+        let loadSeconds = Date().timeIntervalSince(started)
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.coordinator")
@@ -95,6 +108,8 @@ public struct CoordinatorJob {
         announce("coordinator listening on \(server.endpoint)")
         logger.info("serving", metadata: [
             "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)",
+            "items": "\(loaded.items.count)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
+            "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)",
             "workers": "\(workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))",
         ])
         let handoff = ThreadHandoff(server)

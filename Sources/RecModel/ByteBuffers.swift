@@ -64,10 +64,18 @@ struct ByteReader {
         return s
     }
 
+    /// Little-endian IEEE floats, copied in one block (the file's byte order is the host's on
+    /// every platform this builds for; a big-endian host would decode word by word).
     mutating func floats() throws(ModelFileError) -> [Float] {
         let n = try count(elementSize: 4)
+        let raw = try take(4 * n)
         var out = [Float](repeating: 0, count: n)
-        for k in 0..<n { out[k] = Float(bitPattern: try u32()) }
+        #if _endian(little)
+        out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { src in dst.copyMemory(from: src) } }
+        #else
+        var r = ByteReader(raw, section: section)
+        for k in 0..<n { out[k] = Float(bitPattern: try r.u32()) }
+        #endif
         return out
     }
 
@@ -92,19 +100,34 @@ enum CRC32 {
     }
 
     static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
+        var c = Running()
+        c.add(bytes)
+        return c.value
+    }
+
+    /// A checksum over bytes that arrive in pieces.
+    struct Running {
+        private var c: UInt32 = 0xFFFF_FFFF
+        mutating func add(_ bytes: some Sequence<UInt8>) {
+            for b in bytes { c = CRC32.table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        }
+        var value: UInt32 { c ^ 0xFFFF_FFFF }
     }
 }
 
 /// FNV-1a 64, for the content-derived model version.
 enum FNV1a {
     static func hash(_ parts: [ArraySlice<UInt8>]) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for part in parts {
-            for b in part { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        var h = Running()
+        for part in parts { h.add(part) }
+        return h.value
+    }
+
+    /// A hash over bytes that arrive in pieces.
+    struct Running {
+        private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        mutating func add(_ bytes: some Sequence<UInt8>) {
+            for b in bytes { value = (value ^ UInt64(b)) &* 0x100_0000_01B3 }
         }
-        return h
     }
 }

@@ -71,17 +71,7 @@ struct ModelFileSections {
             throw .malformed(section: "ENCW", reason: "tensor names or shapes do not match the configuration")
         }
 
-        r = reader("SHRT")
-        let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
-        let listItems = try r.ints(below: itemCount, what: "item index")
-        let scores = try r.floats()
-        try finish(r)
-        guard offsets.count == configuration.clusters + 1, offsets.first == 0, offsets.last == listItems.count,
-              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), scores.count == listItems.count,
-              scores.allSatisfy(\.isFinite) else {
-            throw .malformed(section: "SHRT", reason: "offsets, items and scores disagree")
-        }
-        let shortlists = Shortlists(offsets: offsets, items: listItems.map(Int32.init), scores: scores)
+        let shortlists = try Self.shortlists(payloads["SHRT"]!, clusters: configuration.clusters, itemCount: itemCount)
 
         r = reader("POPL")
         let popularity = try r.ints(below: itemCount, what: "item index")
@@ -89,6 +79,21 @@ struct ModelFileSections {
 
         return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
                                 parameters: parameters, shortlists: shortlists, popularity: popularity)
+    }
+
+    /// The SHRT section, checked: K + 1 ascending offsets, item indices in the catalogue, finite scores.
+    static func shortlists(_ payload: ArraySlice<UInt8>, clusters: Int, itemCount: Int) throws(ModelFileError) -> Shortlists {
+        var r = ByteReader(payload, section: "SHRT")
+        let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
+        let listItems = try r.ints(below: itemCount, what: "item index")
+        let scores = try r.floats()
+        guard r.atEnd else { throw .malformed(section: "SHRT", reason: "\(r.remaining) trailing bytes") }
+        guard offsets.count == clusters + 1, offsets.first == 0, offsets.last == listItems.count,
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), scores.count == listItems.count,
+              scores.allSatisfy(\.isFinite) else {
+            throw .malformed(section: "SHRT", reason: "offsets, items and scores disagree")
+        }
+        return Shortlists(offsets: offsets, items: listItems.map(Int32.init), scores: scores)
     }
 
     func finish(_ r: ByteReader) throws(ModelFileError) {

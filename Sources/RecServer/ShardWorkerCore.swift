@@ -27,19 +27,28 @@ public struct ShardWorkerCore: Sendable {
     public private(set) var expired = 0
 
     public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, alsoHolding others: [ShardMap] = []) {
+        self.init(model: ShardModel(model), shard: shard, shardMap: shardMap, alsoHolding: others)
+    }
+
+    /// The clusters `shard` serves under `shardMap` and `others` (what `ModelFile.loadShard` keeps).
+    public static func clusters(of shard: Int, under maps: [ShardMap], clusterCount: Int) -> Set<Int> {
+        Set(maps.flatMap { $0.clusters(ownedBy: shard, clusterCount: clusterCount) })
+    }
+
+    public init(model: ShardModel, shard: Int, shardMap: ShardMap, alsoHolding others: [ShardMap] = []) {
         self.shard = shard
         self.shardMap = shardMap
         heldShardCounts = [shardMap.shardCount] + others.map(\.shardCount).filter { $0 != shardMap.shardCount }
         modelVersion = model.version
         let clusterCount = model.configuration.clusters
-        ownedClusters = Array(Set(([shardMap] + others).flatMap { $0.clusters(ownedBy: shard, clusterCount: clusterCount) })).sorted()
+        ownedClusters = Self.clusters(of: shard, under: [shardMap] + others, clusterCount: clusterCount).sorted()
         let ownedSet = Set(ownedClusters)
         owned = ownedSet
         // Keep only the owned shortlists; the others are empty.
         let lists = (0..<model.configuration.clusters).map { c in ownedSet.contains(c) ? model.shortlists.entries(c) : [] }
         shortlists = Shortlists(lists: lists)
-        accumulator = VoteAccumulator(itemCount: model.items.count)
-        excludedMask = [Bool](repeating: false, count: model.items.count)
+        accumulator = VoteAccumulator(itemCount: model.itemCount)
+        excludedMask = [Bool](repeating: false, count: model.itemCount)
     }
 
     /// Records that this worker can serve `shardCount`'s map (it holds all its clusters already);

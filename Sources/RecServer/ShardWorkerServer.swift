@@ -23,7 +23,8 @@ public final class ShardWorkerServer {
     private let logger: Logger
     /// Loads the model again when a coordinator asks for a shard map whose clusters this worker
     /// does not hold (removing a shard moves clusters to the others). Nil: such requests are refused.
-    public var modelLoader: (@Sendable () throws -> RecommenderModel)?
+    /// Loads the model file again for the given shard maps (only this shard's clusters are kept).
+    public var modelLoader: (@Sendable (_ maps: [ShardMap]) throws -> ShardModel)?
     private let adopted = CoreSlot()
     private let reloaded = CoreSlot()
     private var adopting: Int?
@@ -38,7 +39,12 @@ public final class ShardWorkerServer {
     private let queryDuration: Metrics.Timer
 
     /// With `security`, only coordinators presenting a listed CURVE key are served.
-    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String,
+    public convenience init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String,
+                            security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
+        try self.init(model: ShardModel(model), shard: shard, shardMap: shardMap, bind: bind, security: security, logger: logger)
+    }
+
+    public init(model: ShardModel, shard: Int, shardMap: ShardMap, bind: String,
                 security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
         self.logger = logger
         let dimensions = [("shard", "\(shard)")]
@@ -148,8 +154,8 @@ public final class ShardWorkerServer {
         let log = logger
         let thread = Thread {
             do {
-                let model = try modelLoader()
                 let others = try extraMaps.filter { $0 != map.shardCount }.map { try ShardMap(shardCount: $0) }
+                let model = try modelLoader([map] + others)
                 slot.put(.ready(ShardWorkerCore(model: model, shard: shard, shardMap: map, alsoHolding: others)))
             } catch {
                 log.error("\(purpose): could not load the model: \(error)")
