@@ -13,6 +13,28 @@ public struct ModelScores: Codable, Sendable {
     public var coverage: [Int: Double]
     public var trainSeconds: Double
     public var microsecondsPerUser: Double
+    /// Per scored user (in test-case order, the same users for every model under a threshold):
+    /// NDCG@first cutoff and P@last cutoff, for standard errors and paired comparisons.
+    public var firstNDCGPerUser: [Double] = []
+    public var lastPrecisionPerUser: [Double] = []
+
+    /// Standard error of the mean NDCG at the first cutoff.
+    public var ndcgStandardError: Double { Self.standardError(firstNDCGPerUser) }
+
+    static func standardError(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return (variance / Double(values.count)).squareRoot()
+    }
+
+    /// Mean and standard error of the per-user difference self − other (a paired comparison).
+    public func pairedDifference(_ other: ModelScores, ndcg: Bool) -> (mean: Double, standardError: Double)? {
+        let a = ndcg ? firstNDCGPerUser : lastPrecisionPerUser, b = ndcg ? other.firstNDCGPerUser : other.lastPrecisionPerUser
+        guard a.count == b.count, !a.isEmpty else { return nil }
+        let d = zip(a, b).map { $0 - $1 }
+        return (d.reduce(0, +) / Double(d.count), Self.standardError(d))
+    }
 }
 
 public struct EvaluationReport: Codable, Sendable {
@@ -44,23 +66,36 @@ public struct EvaluationReport: Codable, Sendable {
             let rows = scores.filter { $0.relevanceThreshold == threshold }
             out += "\nrelevant = held-out rating >= \(format(Double(threshold), 1)) (\(rows.first?.users ?? 0) users with at least one)\n"
             var header = "model".padding(toLength: 30, withPad: " ", startingAt: 0)
-            for k in cutoffs { header += " NDCG@\(k)".leftPad(9) }
+            for (n, k) in cutoffs.enumerated() { header += " NDCG@\(k)".leftPad(9) + (n == 0 ? " ±SE".leftPad(7) : "") }
             for k in cutoffs { header += " P@\(k)".leftPad(8) }
             for k in cutoffs { header += " R@\(k)".leftPad(8) }
             header += " Cov@\(cutoffs.first!)".leftPad(9) + " train s".leftPad(9) + " us/user".leftPad(9)
             out += header + "\n"
             for s in rows {
                 var line = s.model.padding(toLength: 30, withPad: " ", startingAt: 0)
-                for k in cutoffs { line += format(s.ndcg[k] ?? 0, 4).leftPad(9) }
+                for (n, k) in cutoffs.enumerated() {
+                    line += format(s.ndcg[k] ?? 0, 4).leftPad(9) + (n == 0 ? format(s.ndcgStandardError, 4).leftPad(7) : "")
+                }
                 for k in cutoffs { line += format(s.precision[k] ?? 0, 4).leftPad(8) }
                 for k in cutoffs { line += format(s.recall[k] ?? 0, 4).leftPad(8) }
                 line += format(s.coverage[cutoffs.first!] ?? 0, 3).leftPad(9)
                 line += format(s.trainSeconds, 1).leftPad(9) + format(s.microsecondsPerUser, 0).leftPad(9)
                 out += line + "\n"
             }
+            if let first = rows.first, rows.count > 1 {
+                out += "paired with \(first.model) (mean per-user difference ± its standard error):\n"
+                for other in rows.dropFirst() {
+                    guard let n = first.pairedDifference(other, ndcg: true), let p = first.pairedDifference(other, ndcg: false) else { continue }
+                    out += "  \(first.model) − \(other.model)".padding(toLength: 32, withPad: " ", startingAt: 0)
+                        + "NDCG@\(cutoffs.first!) " + signed(n.mean) + " ± " + format(n.standardError, 4)
+                        + "   P@\(cutoffs.last!) " + signed(p.mean) + " ± " + format(p.standardError, 4) + "\n"
+                }
+            }
         }
         return out
     }
+
+    func signed(_ v: Double) -> String { (v >= 0 ? "+" : "−") + format(abs(v), 4) }
 
     public func json() throws -> String {
         let encoder = JSONEncoder()

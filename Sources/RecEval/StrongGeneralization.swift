@@ -64,6 +64,7 @@ public struct StrongGeneralization: Sendable {
         return thresholds.map { threshold in
             var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
             var users = 0
+            var firstNDCG: [Double] = [], lastPrecision: [Double] = []
             for (t, ranked) in zip(testCases, rankings) {
                 let relevant = Set(t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold || t.heldOut.ratings[$0] == unrated }.map { t.heldOut.items[$0] })
                 for k in cutoffs { cov[k, default: []].formUnion(ranked.prefix(k)) }
@@ -72,14 +73,19 @@ public struct StrongGeneralization: Sendable {
                 for k in cutoffs {
                     let v = RankingMetrics.evaluate(ranked: ranked, relevant: relevant, k: k)
                     p[k, default: 0] += v.precision; r[k, default: 0] += v.recall; n[k, default: 0] += v.ndcg
+                    if k == cutoffs.first { firstNDCG.append(v.ndcg) }
+                    if k == cutoffs.last { lastPrecision.append(v.precision) }
                 }
             }
             let d = Double(max(1, users))
             let items = Double(max(1, dataset.log.items.count))
-            return ModelScores(model: model.name, relevanceThreshold: threshold, users: users,
-                               precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
-                               ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
-                               trainSeconds: trainSeconds, microsecondsPerUser: perUser)
+            var scores = ModelScores(model: model.name, relevanceThreshold: threshold, users: users,
+                                     precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
+                                     ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
+                                     trainSeconds: trainSeconds, microsecondsPerUser: perUser)
+            scores.firstNDCGPerUser = firstNDCG
+            scores.lastPrecisionPerUser = lastPrecision
+            return scores
         }
     }
 }
