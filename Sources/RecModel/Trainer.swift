@@ -67,17 +67,20 @@ public struct Trainer {
         var lastLoss = 0.0
         var epochsRun = 0
         var validation = ValidationRecord()
+        var denseExamples = 0
         // Phase 1: all clusters active; phase 2: only each user's top C (recommendation objectives).
         for sparse in [false, true] {
-            var limit = sparse ? sparseEpochs : c.epochs
-            if sparse && monitor != nil && validation.stoppedEarly {
-                // The dense phase stopped early: the top-C phase gets a proportionate share.
-                limit = min(limit, max(1, (epochsRun * sparseEpochs + c.epochs - 1) / max(1, c.epochs)))
-                plannedEpochs = epochsRun + limit
+            let limit = sparse ? sparseEpochs : c.epochs
+            // When the dense phase stopped early, the top-C phase gets a proportionate share of examples.
+            var exampleBudget = Int.max
+            if sparse && monitor != nil && validation.stoppedEarly && c.epochs > 0 {
+                exampleBudget = max(c.batchSize, Int((Double(denseExamples) * Double(sparseEpochs) / Double(c.epochs)).rounded(.up)))
+                plannedEpochs = epochsRun + min(limit, (exampleBudget + users.count - 1) / max(1, users.count))
             }
             validation.startPhase()
-            var phaseEpoch = 0
-            while phaseEpoch < limit {
+            var phaseEpoch = 0, phaseExamples = 0, sinceCheck = 0
+            var stop = false
+            while phaseEpoch < limit && !stop {
                 var order = users
                 var epochRng = SeededRandom.derived(seed: c.seed, stream: UInt64(epochsRun + 1))
                 epochRng.shuffle(&order)
@@ -98,6 +101,8 @@ public struct Trainer {
                         average = avg
                     }
                     examples += batchUsers.count
+                    phaseExamples += batchUsers.count
+                    sinceCheck += batchUsers.count
                     epochLoss += loss
                     lastLoss = epochLoss / Double(b + 1)
                     if let progress {
@@ -108,17 +113,21 @@ public struct Trainer {
                                                   loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
                                                   sparsePhase: sparse, validation: validation.last))
                     }
+                    // A validation check after every epoch, and within a long one every `validationInterval` examples.
+                    let endOfEpoch = b == batches - 1
+                    if let monitor, endOfEpoch || sinceCheck >= c.validationInterval {
+                        sinceCheck = 0
+                        let current = average ?? parameters
+                        let score = monitor.score(encoder: encoder, parameters: current, topClusters: c.topClusters, threads: c.threads)
+                        if validation.record(score, parameters: current, patience: c.patience) { stop = true }
+                    }
+                    if phaseExamples >= exampleBudget { stop = true }
+                    if stop { break }
                 }
                 epochsRun += 1
                 phaseEpoch += 1
-                if let monitor {
-                    let current = average ?? parameters
-                    let score = monitor.score(encoder: encoder, parameters: current, topClusters: c.topClusters, threads: c.threads)
-                    if validation.record(score, parameters: current, patience: c.patience) {
-                        break
-                    }
-                }
             }
+            if !sparse { denseExamples = phaseExamples }
             if let best = validation.bestOfPhase {
                 // Keep the best validated weights of the phase (and continue from them).
                 if average != nil { average = best } else { parameters = best }

@@ -44,6 +44,6 @@ public struct TrainingSummary: Sendable, CustomStringConvertible {
     private var validation: String {
         guard validationUsers > 0, let best = validationScores.max() else { return "" }
         return "; validation NDCG@20 on \(validationUsers) held-back training users: best " + String(format: "%.4f", best)
-            + " after epoch \(validationScores.firstIndex(of: best)! + 1)" + (stoppedEarly ? ", stopped early" : "")
+            + " at check \(validationScores.firstIndex(of: best)! + 1) of \(validationScores.count)" + (stoppedEarly ? ", stopped early" : "")
     }
 }

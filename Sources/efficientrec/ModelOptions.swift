@@ -15,7 +15,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Mini-batch size.") var batchSize: Int?
     @Option(help: "Training users set aside for early stopping (used with at least 4x as many training users).")
     var validationUsers: Int?
-    @Option(help: "Epochs without a better validation score before a phase stops (0: train every epoch).") var patience: Int?
+    @Option(help: "Validation checks without a better score before a phase stops (0: train every epoch).") var patience: Int?
+    @Option(help: "Examples between validation checks within a long epoch (a check also ends every epoch).")
+    var validationInterval: Int?
     @Option(help: "Adam learning rate.") var learningRate: Float?
     @Option(help: "Fraction of the learning rate left at the last step (linear decay).") var finalLearningRateFraction: Float?
     @Option(help: "Decay of the moving average of the weights that is kept (0 disables).") var weightAveraging: Float?
@@ -66,6 +68,7 @@ struct ModelOptions: ParsableArguments {
         if let batchSize { c.batchSize = batchSize }
         if let validationUsers { c.validationUsers = validationUsers }
         if let patience { c.patience = patience }
+        if let validationInterval { c.validationInterval = validationInterval }
         if let learningRate { c.learningRate = learningRate }
         if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }
         if let weightAveraging { c.weightAveraging = weightAveraging }

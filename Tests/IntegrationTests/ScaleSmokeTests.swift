@@ -13,7 +13,7 @@ final class ScaleSmokeTests: XCTestCase {
                            "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1",
                            "--epochs", "6", "--sparse-epochs", "2", "--negative-samples", "512",
                            "--teacher-items", "1500", "--teacher-neighbours", "64",
-                           "--validation-users", "300", "--patience", "2"]
+                           "--validation-users", "300", "--patience", "2", "--validation-interval", "2500"]
 
     func testTrainingOnAGeneratedLogOf200kInteractions() throws {
         let dir = TestFixtures.temporaryDirectory("scale")
@@ -31,6 +31,9 @@ final class ScaleSmokeTests: XCTestCase {
             XCTAssertTrue(train.stderr.contains("EASE teacher"), train.stderr)
             XCTAssertTrue(train.stderr.contains("on the top 1500 of 4000 items"), train.stderr)
             XCTAssertTrue(train.stderr.contains("validation NDCG@20 on 300 held-back training users"), train.stderr)
+            // Checks come every 2,500 examples within an epoch, not only at its end.
+            let epochs = Self.number(after: "trained ", in: train.stderr), checks = Self.number(after: " of ", in: train.stderr, following: "at check ")
+            XCTAssertGreaterThan(checks, epochs, train.stderr)
             let loaded = try ModelFile.load(path: model)
             XCTAssertEqual(loaded.items.count, 4000)
             XCTAssertEqual(loaded.configuration.decoderLoss, .sampled)
@@ -54,5 +57,13 @@ final class ScaleSmokeTests: XCTestCase {
             report.scores.first { $0.model == name && $0.relevanceThreshold == liked }?.ndcg[10] ?? -1
         }
         XCTAssertGreaterThan(ndcg("efficientrec"), ndcg("pop"), run.stdout)
+    }
+
+    /// The integer right after `marker` (after `anchor`, when given) in `text`, or -1.
+    static func number(after marker: String, in text: String, following anchor: String? = nil) -> Int {
+        var rest = Substring(text)
+        if let anchor, let r = rest.range(of: anchor) { rest = rest[r.upperBound...] }
+        guard let r = rest.range(of: marker) else { return -1 }
+        return Int(rest[r.upperBound...].prefix { $0.isNumber }) ?? -1
     }
 }
