@@ -48,22 +48,29 @@ final class EncoderGradientTests: XCTestCase {
         }
     }
 
+    /// A trainer with K = 6, C = 2 on `dataset` (30 items) and seeded parameters with a decoder.
+    func decoderFixture(_ dataset: Dataset, loss: ModelConfiguration.DecoderLoss, negatives: Int,
+                        distill: Float) -> (Trainer, ParameterSet) {
+        var c = TestFixtures.smallConfiguration
+        c.clusters = 6
+        c.topClusters = 2
+        c.distillWeight = distill
+        c.decoderLoss = loss
+        c.negativeSamples = negatives
+        c.teacherCandidates = 3
+        let trainer = Trainer(configuration: c, dataset: dataset)
+        var rng = SeededRandom(seed: 5)
+        var parameters = trainer.encoder.initialParameters(rng: &rng)
+        parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+        return (trainer, parameters)
+    }
+
     /// The decoder loss, full and sampled (logQ-corrected candidates), dense and top-C phase, with
     /// and without the teacher: its gradients w.r.t. the activations and the decoder rows.
     func testDecoderObjectiveMatchesFiniteDifferences() {
         let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
         for (loss, negatives, distill) in [(ModelConfiguration.DecoderLoss.full, 5, Float(0)), (.sampled, 6, 0), (.sampled, 6, 0.5)] {
-            var c = TestFixtures.smallConfiguration
-            c.clusters = 6
-            c.topClusters = 2
-            c.distillWeight = distill
-            c.decoderLoss = loss
-            c.negativeSamples = negatives
-            c.teacherCandidates = 3
-            let trainer = Trainer(configuration: c, dataset: dataset)
-            var rng = SeededRandom(seed: 5)
-            var parameters = trainer.encoder.initialParameters(rng: &rng)
-            parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+            let (trainer, parameters) = decoderFixture(dataset, loss: loss, negatives: negatives, distill: distill)
             let teacher = distill > 0
                 ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
                 : nil
@@ -100,17 +107,9 @@ final class EncoderGradientTests: XCTestCase {
     /// With at least as many negatives as items the sampled loss is the full softmax, value and gradient.
     func testSampledLossCoveringTheCatalogueIsTheFullLoss() {
         let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
-        var c = TestFixtures.smallConfiguration
-        c.clusters = 6
-        c.distillWeight = 0
         var results: [(Double, Matrix)] = []
         for loss in ModelConfiguration.DecoderLoss.allCases {
-            c.decoderLoss = loss
-            c.negativeSamples = 30
-            let trainer = Trainer(configuration: c, dataset: dataset)
-            var rng = SeededRandom(seed: 5)
-            var parameters = trainer.encoder.initialParameters(rng: &rng)
-            parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+            let (trainer, parameters) = decoderFixture(dataset, loss: loss, negatives: 30, distill: 0)
             let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: nil)
             var draw = SeededRandom(seed: 1)
             let batch = context.batch(targets: [[1, 4], [2]], masked: [[0], [5, 6]], teacherInputs: [[], []], rng: &draw)
