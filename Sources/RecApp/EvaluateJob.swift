@@ -92,7 +92,8 @@ public struct EvaluateJob {
         for (name, config) in variants {
             let (built, seconds) = try timed(name) {
                 try ModelBuilder.build(dataset: train, configuration: config,
-                                       progress: quiet ? nil : Terminal.trainingProgress())
+                                       progress: quiet ? nil : Terminal.trainingProgress(),
+                                       status: quiet ? nil : { Terminal.log("\(name): " + $0) })
             }
             scores += protocolRun.score(EfficientRecRecommender(name: name, model: built.model), trainSeconds: seconds)
             if sweepShortlists && name == "efficientrec" {

@@ -45,7 +45,8 @@ public struct TrainJob {
                          + "genres: \(dataset.itemFeatures.genreVocabulary.count)")
         }
         let built = try AppError.wrap {
-            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: quiet ? nil : Terminal.trainingProgress())
+            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: quiet ? nil : Terminal.trainingProgress(),
+                                   status: quiet ? nil : { Terminal.log($0) })
         }
         let version = try AppError.wrap { try ModelFile.save(built.model, to: output) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -12,9 +12,9 @@ public enum ModelBuilder {
     }
 
     public static func build(dataset: Dataset, configuration: ModelConfiguration,
-                             progress: ((TrainingProgress) -> Void)? = nil) throws(MathError) -> Result {
+                             progress: ((TrainingProgress) -> Void)? = nil, status: ((String) -> Void)? = nil) throws(MathError) -> Result {
         let trainer = Trainer(configuration: configuration, dataset: dataset)
-        let trained = try trainer.train(progress: progress)
+        let trained = try trainer.train(progress: progress, status: status)
         let c = trainer.configuration
         let popularity = Self.popularity(dataset)
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,

@@ -24,7 +24,9 @@ public struct Trainer {
         public var summary: TrainingSummary
     }
 
-    public func train(progress: ((TrainingProgress) -> Void)? = nil) throws(MathError) -> Result {
+    /// `status` receives one-line notes on the slow steps before the epochs (the teacher, the
+    /// validation split), so a long job is never silent.
+    public func train(progress: ((TrainingProgress) -> Void)? = nil, status: ((String) -> Void)? = nil) throws(MathError) -> Result {
         let c = configuration
         BLAS.setThreads(c.threads)
         var rng = SeededRandom(seed: c.seed)
@@ -37,10 +39,14 @@ public struct Trainer {
         var teacherSeconds = 0.0
         if c.objective.usesDecoder && c.distillWeight > 0 {
             let started = Date()
+            let fitted = min(itemCount, c.teacherItems)
+            status?("EASE teacher: fitting on \(fitted == itemCount ? "all \(itemCount)" : "the top \(fitted) of \(itemCount)") items "
+                    + "(a \(fitted) × \(fitted) inverse)")
             let ease = try EASE(log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true,
                                 maxItems: c.teacherItems, threads: c.threads)
             teacher = DistillationTeacher(ease: ease, neighbours: c.teacherNeighbours)
             teacherSeconds = Date().timeIntervalSince(started)
+            status?("EASE teacher: fitted in " + String(format: "%.1f s", teacherSeconds))
         }
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
         let labels = c.objective == .supervised ? dominantGenres() : []
@@ -56,6 +62,8 @@ public struct Trainer {
             let held = Set(shuffled.prefix(c.validationUsers))
             monitor = ValidationMonitor(users: held.sorted(), dataset: dataset, configuration: c)
             users = users.filter { !held.contains($0) }
+            status?("early stopping: \(monitor!.users.count) training users held back; a check every epoch and every "
+                    + "\(c.validationInterval) examples, patience \(c.patience)")
         }
         let sparseEpochs = c.objective.usesDecoder ? c.sparseEpochs : 0
         var plannedEpochs = c.epochs + sparseEpochs

@@ -37,18 +37,18 @@ final class ShardModelFileTests: XCTestCase {
         // Flip a byte in the middle of the file (inside the encoder weights, the largest section).
         var damaged = bytes
         damaged[bytes.count / 2] ^= 0x5A
-        FileManager.default.createFile(atPath: path, contents: Data(damaged))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(damaged)))
         XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] }) { error in
             guard case .checksumMismatch = error as? ModelFileError else { return XCTFail("\(error)") }
         }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count - 10)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count - 10))))
         XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] })
-        FileManager.default.createFile(atPath: path, contents: Data(bytes + [0]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes + [0])))
         XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] })
         XCTAssertThrowsError(try ModelFile.loadShard(path: path + ".missing") { _ in [0] }) { error in
             guard case .unreadable = error as? ModelFileError else { return XCTFail("\(error)") }
         }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         XCTAssertNoThrow(try ModelFile.loadShard(path: path) { _ in [0] })
     }
 }
