@@ -162,3 +162,24 @@ public enum ModelFile {
         return model
     }
 }
+
+extension ModelFile {
+    /// The CONF section as a configuration. Settings a file does not name take today's defaults, so
+    /// a model written before a setting existed still loads (new settings are added with defaults
+    /// that keep the old serving behaviour; training-only ones do not affect serving at all).
+    static func decodedConfiguration(_ payload: ArraySlice<UInt8>) throws(ModelFileError) -> ModelConfiguration {
+        do {
+            guard var stored = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+                throw ModelFileError.malformed(section: "CONF", reason: "the configuration is not a JSON object")
+            }
+            let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ModelConfiguration())) as? [String: Any] ?? [:]
+            for (key, value) in defaults where stored[key] == nil { stored[key] = value }
+            let merged = try JSONSerialization.data(withJSONObject: stored)
+            return try JSONDecoder().decode(ModelConfiguration.self, from: merged)
+        } catch let error as ModelFileError {
+            throw error
+        } catch {
+            throw .malformed(section: "CONF", reason: "configuration does not decode: \(error)")
+        }
+    }
+}

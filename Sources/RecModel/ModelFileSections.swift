@@ -12,9 +12,7 @@ struct ModelFileSections {
 
     func model() throws(ModelFileError) -> RecommenderModel {
         let configuration: ModelConfiguration
-        do { configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(payloads["CONF"]!)) } catch {
-            throw .malformed(section: "CONF", reason: "configuration does not decode: \(error)")
-        }
+        configuration = try ModelFile.decodedConfiguration(payloads["CONF"]!)
         if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
 
         var r = reader("ITEM")

@@ -74,9 +74,7 @@ extension ModelFile {
         }
         for tag in sectionOrder where !seen.contains(tag) { throw .missingSection(tag) }
         let configuration: ModelConfiguration
-        do { configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(kept["CONF"]!)) } catch {
-            throw .malformed(section: "CONF", reason: "configuration does not decode: \(error)")
-        }
+        configuration = try ModelFile.decodedConfiguration(kept["CONF"]![...])
         if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
         guard let countBytes = kept["ITEM"], countBytes.count == 4 else { throw .truncated(section: "ITEM") }
         var itemReader = ByteReader(countBytes[...], section: "ITEM")

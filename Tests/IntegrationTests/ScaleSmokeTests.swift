@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import RecApp
 import RecEval
 import RecModel
 import RecTestSupport
@@ -57,6 +58,15 @@ final class ScaleSmokeTests: XCTestCase {
             report.scores.first { $0.model == name && $0.relevanceThreshold == liked }?.ndcg[10] ?? -1
         }
         XCTAssertGreaterThan(ndcg("efficientrec"), ndcg("pop"), run.stdout)
+    }
+
+    /// Start-up logs report resident memory read from /proc (a test process holds megabytes).
+    func testResidentMemoryIsRead() {
+        let resident = ProcessMemory.resident ?? 0, peak = ProcessMemory.peakResident ?? 0
+        XCTAssertGreaterThan(resident, 1_000_000)
+        XCTAssertGreaterThanOrEqual(peak, resident)
+        XCTAssertEqual(ProcessMemory.describe(12_345_678), "12.3 MB")
+        XCTAssertEqual(ProcessMemory.describe(nil), "unknown")
     }
 
     /// The integer right after `marker` (after `anchor`, when given) in `text`, or -1.

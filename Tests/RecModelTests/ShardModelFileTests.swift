@@ -52,3 +52,22 @@ final class ShardModelFileTests: XCTestCase {
         XCTAssertNoThrow(try ModelFile.loadShard(path: path) { _ in [0] })
     }
 }
+
+/// Model files written before a setting existed still load, with that setting's default.
+final class ConfigurationCompatibilityTests: XCTestCase {
+    func testMissingSettingsTakeTheirDefaults() throws {
+        var c = ModelConfiguration()
+        c.clusters = 77
+        c.topClusters = 7
+        let json = try ModelFile.encodedConfiguration(c)
+        var object = try JSONSerialization.jsonObject(with: Data(json)) as! [String: Any]
+        for key in ["validationInterval", "patience", "validationUsers", "decoderLoss", "negativeSamples", "teacherItems"] {
+            XCTAssertNotNil(object.removeValue(forKey: key), key)
+        }
+        let old = try JSONSerialization.data(withJSONObject: object)
+        let decoded = try ModelFile.decodedConfiguration(ArraySlice([UInt8](old)))
+        XCTAssertEqual(decoded, c)
+        XCTAssertThrowsError(try ModelFile.decodedConfiguration(ArraySlice(Array("[1, 2]".utf8))))
+        XCTAssertThrowsError(try ModelFile.decodedConfiguration(ArraySlice(Array("{\"clusters\": \"many\"}".utf8))))
+    }
+}
