@@ -40,9 +40,17 @@ public struct DecoderContext: Sendable {
     ///   - masked: per example, its input items (excluded from its softmax).
     ///   - teacherInputs: per example, the liked input items the teacher scores from.
     public func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], rng: inout SeededRandom) -> DecoderBatch {
+        var scratch = makeScratch()
+        return batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, rng: &rng)
+    }
+
+    /// The catalogue-sized accumulator `batch` needs, made once per training run (not per batch).
+    func makeScratch() -> TeacherScratch { TeacherScratch(itemCount: teacher == nil ? 0 : itemCount) }
+
+    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: inout TeacherScratch,
+               rng: inout SeededRandom) -> DecoderBatch {
         let c = configuration
         let n = targets.count
-        var scratch = TeacherScratch(itemCount: teacher == nil ? 0 : itemCount)
         var required = targets
         // Each example's teacher scores (the items its inputs reach), computed once.
         let teacherScores = teacher.map { t in teacherInputs.map { scratch.scores(t, inputs: $0) } } ?? []

@@ -175,7 +175,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(0..<1).contains(inputDropout) { return "input dropout must be in [0, 1)" }
         if !(0...1).contains(attributeDropout) { return "attribute dropout must be in [0, 1]" }
         if epochs < 0 || sparseEpochs < 0 { return "epochs must not be negative" }
-        if validationUsers < 0 || patience < 0 { return "validation users and patience must not be negative" }
+        if validationUsers < 0 || validationUsers > 1_000_000 || patience < 0 {
+            return "validation users must be between 0 and 1000000 and patience not negative"
+        }
         if validationInterval < 1 { return "validation interval must be positive" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
@@ -184,8 +186,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
         if !(0...1).contains(distillWeight) { return "distill weight must be in [0, 1]" }
         if !(teacherLambda > 0) || !(teacherTemperature > 0) { return "teacher lambda and temperature must be positive" }
-        if teacherItems < 1 || teacherNeighbours < 1 || teacherCandidates < 0 {
-            return "teacher items and neighbours must be positive, teacher candidates not negative"
+        if teacherItems < 1 || teacherItems > 40_000 {
+            return "teacher items must be between 1 and 40000 (the teacher holds N² floats: 6.4 GB at 40000)"
+        }
+        if teacherNeighbours < 1 || teacherCandidates < 0 || teacherCandidates > 10_000 {
+            return "teacher neighbours must be positive and teacher candidates between 0 and 10000"
         }
         if negativeSamples < 1 { return "negative samples must be positive" }
         if !(sparsityWeight >= 0) { return "sparsity weight must not be negative" }

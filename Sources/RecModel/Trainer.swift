@@ -49,6 +49,7 @@ public struct Trainer {
             status?("EASE teacher: fitted in " + String(format: "%.1f s", teacherSeconds))
         }
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
+        var scratch = context.makeScratch()
         let labels = c.objective == .supervised ? dominantGenres() : []
         var optimizer = Adam(parameters: parameters, learningRate: c.learningRate)
         optimizer.threads = c.threads
@@ -98,7 +99,7 @@ public struct Trainer {
                     guard batchUsers.count >= 2 else { continue }
                     var gradients = GradientSet(like: parameters)
                     let loss = step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                                    labels: labels, sparse: sparse, rng: &epochRng)
+                                    scratch: &scratch, labels: labels, sparse: sparse, rng: &epochRng)
                     let progressFraction = Float(stepIndex) / Float(max(1, plannedEpochs * batches))
                     optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * min(1, progressFraction))
                     optimizer.update(&parameters, gradients: gradients)
@@ -123,13 +124,15 @@ public struct Trainer {
                     }
                     // A validation check after every epoch, and within a long one every `validationInterval` examples.
                     let endOfEpoch = b == batches - 1
-                    if let monitor, endOfEpoch || sinceCheck >= c.validationInterval {
+                    let budgetSpent = phaseExamples >= exampleBudget
+                    // ...and when the phase's example budget ends it, so a phase always ends on a check.
+                    if let monitor, endOfEpoch || sinceCheck >= c.validationInterval || budgetSpent {
                         sinceCheck = 0
                         let current = average ?? parameters
                         let score = monitor.score(encoder: encoder, parameters: current, topClusters: c.topClusters, threads: c.threads)
                         if validation.record(score, parameters: current, patience: c.patience) { stop = true }
                     }
-                    if phaseExamples >= exampleBudget { stop = true }
+                    if budgetSpent { stop = true }
                     if stop { break }
                 }
                 epochsRun += 1
@@ -153,6 +156,7 @@ public struct Trainer {
 
     /// One batch: builds the examples, runs forward and backward, and returns the loss.
     func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
+              scratch: inout TeacherScratch,
               labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
         let c = configuration
         let log = dataset.log
@@ -196,7 +200,7 @@ public struct Trainer {
             var total = 0.0
             if c.objective.usesDecoder {
                 let s = fw.clusters.gatherRows(Array(0..<n))
-                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, rng: &rng)
+                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, rng: &rng)
                 let (loss, dS) = decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss
                 dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
