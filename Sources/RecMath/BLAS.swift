@@ -47,6 +47,27 @@ public enum BLAS {
         }
     }
 
+    /// Rows `rows` of C = Aᵀ B, written into those rows of `c` (row-major, `b.cols` wide); the other
+    /// rows are not touched, so threads can split one product by output rows.
+    public static func transposedProductRows(_ a: Matrix, _ b: Matrix, rows: Range<Int>, into c: UnsafeMutablePointer<Float>) {
+        precondition(a.rows == b.rows && rows.lowerBound >= 0 && rows.upperBound <= a.cols, "transposed product shapes differ")
+        precondition(a.values.count == a.rows * a.cols && b.values.count == b.rows * b.cols, "operand storage differs from its shape")
+        guard !rows.isEmpty, b.cols > 0 else { return }
+        if a.rows == 0 {
+            (c + rows.lowerBound * b.cols).update(repeating: 0, count: rows.count * b.cols)
+            return
+        }
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                            Int32(rows.count), Int32(b.cols), Int32(a.rows), 1,
+                            pa.baseAddress! + rows.lowerBound, Int32(a.cols),
+                            pb.baseAddress, Int32(b.cols),
+                            0, c + rows.lowerBound * b.cols, Int32(b.cols))
+            }
+        }
+    }
+
     /// Returns op(A) * op(B).
     public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
         var c = Matrix(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)

@@ -86,6 +86,23 @@ public struct Matrix: Equatable, Sendable {
         }
     }
 
+    /// Appends the rows of `other` (same width).
+    public mutating func appendRows(_ other: Matrix) {
+        precondition(other.cols == cols, "appended rows differ in width")
+        values.append(contentsOf: other.values)
+        rows += other.rows
+    }
+
+    /// self += other, elementwise (same shape).
+    public mutating func add(_ other: Matrix) {
+        let count = min(values.count, other.values.count)
+        other.values.withUnsafeBufferPointer { src in
+            values.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<count { dst[k] += src[k] }
+            }
+        }
+    }
+
     /// Column sums (a row vector), used for bias gradients.
     public func columnSums() -> [Float] {
         var out = [Float](repeating: 0, count: cols)

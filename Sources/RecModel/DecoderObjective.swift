@@ -40,27 +40,48 @@ public struct DecoderContext: Sendable {
     ///   - masked: per example, its input items (excluded from its softmax).
     ///   - teacherInputs: per example, the liked input items the teacher scores from.
     public func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], rng: inout SeededRandom) -> DecoderBatch {
-        var scratch = makeScratch()
-        return batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, rng: &rng)
+        var scratch = [makeScratch()]
+        return batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, threads: 1, rng: &rng)
     }
 
-    /// The catalogue-sized accumulator `batch` needs, made once per training run (not per batch).
+    /// The catalogue-sized accumulators `batch` needs (one per thread), made once per training run.
     func makeScratch() -> TeacherScratch { TeacherScratch(itemCount: teacher == nil ? 0 : itemCount) }
 
-    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: inout TeacherScratch,
+    /// As above, with the per-example work (teacher scores, target rows) split over up to
+    /// `scratch.count` threads. Only the candidate draw uses `rng`, so the batch does not depend on
+    /// the thread count.
+    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: inout [TeacherScratch], threads: Int,
                rng: inout SeededRandom) -> DecoderBatch {
         let c = configuration
         let n = targets.count
+        let threads = max(1, min(threads, scratch.count))
         var required = targets
-        // Each example's teacher scores (the items its inputs reach), computed once.
-        let teacherScores = teacher.map { t in teacherInputs.map { scratch.scores(t, inputs: $0) } } ?? []
-        if teacher != nil, c.teacherCandidates > 0 {
-            for b in 0..<n {
-                let scores = teacherScores[b]
-                let excluded = Set(masked[b])
-                let picks = TopK.select(scores.map(\.score), k: min(scores.count, c.teacherCandidates + excluded.count))
-                required.append(picks.map { scores[$0.index].item }.filter { !excluded.contains($0) }.prefix(c.teacherCandidates).map { $0 })
+        // Each example's teacher scores (the items its inputs reach), computed once, and its
+        // teacher picks (its top items outside its inputs), which become candidates.
+        var teacherScores = [[(item: Int, score: Float)]](repeating: [], count: teacher == nil ? 0 : n)
+        var picks = [[Int]](repeating: [], count: teacher == nil ? 0 : n)
+        if let teacher {
+            let pickCount = c.teacherCandidates
+            teacherScores.withUnsafeMutableBufferPointer { out in
+                let base = out.baseAddress!
+                picks.withUnsafeMutableBufferPointer { picksOut in
+                    let picksBase = picksOut.baseAddress!
+                    scratch.withUnsafeMutableBufferPointer { scratches in
+                        let scratchBase = scratches.baseAddress!
+                        Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: 8) { chunk, range in
+                            for b in range {
+                                let scores = scratchBase[chunk].scores(teacher, inputs: teacherInputs[b])
+                                base[b] = scores
+                                guard pickCount > 0 else { continue }
+                                let excluded = Set(masked[b])
+                                let top = TopK.select(scores.map(\.score), k: min(scores.count, pickCount + excluded.count))
+                                picksBase[b] = Array(top.map { scores[$0.index].item }.filter { !excluded.contains($0) }.prefix(pickCount))
+                            }
+                        }
+                    }
+                }
             }
+            if pickCount > 0 { required.append(contentsOf: picks) }
         }
         let candidates: CandidateSet
         switch c.decoderLoss {
@@ -77,24 +98,29 @@ public struct DecoderContext: Sendable {
             for i in targets[b] { target[b, candidates.columnOf(i)!] += share }
         }
         if teacher != nil {
-            var logits = [Float](repeating: 0, count: columns)
-            var excluded = [Bool](repeating: false, count: columns)
-            for b in 0..<n {
-                for j in 0..<columns { logits[j] = -candidates.logInclusion[j] }
-                for (item, score) in teacherScores[b] {
-                    if let j = candidates.columnOf(item) { logits[j] += score / c.teacherTemperature }
+            target.values.withUnsafeMutableBufferPointer { out in
+                let base = out.baseAddress!
+                Parallel.forEachChunk(n, threads: threads, minimumChunk: 8) { range in
+                    var logits = [Float](repeating: 0, count: columns)
+                    var excluded = [Bool](repeating: false, count: columns)
+                    for b in range {
+                        for j in 0..<columns { logits[j] = -candidates.logInclusion[j] }
+                        for (item, score) in teacherScores[b] {
+                            if let j = candidates.columnOf(item) { logits[j] += score / c.teacherTemperature }
+                        }
+                        for j in maskedColumns[b] { excluded[j] = true }
+                        // softmax(x_A B / T − log π) over the candidates the example may score.
+                        var m = -Float.infinity
+                        for j in 0..<columns where !excluded[j] { m = max(m, logits[j]) }
+                        if m.isFinite {
+                            var sum: Double = 0
+                            for j in 0..<columns where !excluded[j] { logits[j] = Foundation.exp(logits[j] - m); sum += Double(logits[j]) }
+                            let weight = Double(targets[b].isEmpty ? 1 : c.distillWeight)
+                            for j in 0..<columns where !excluded[j] { base[b * columns + j] += Float(weight * Double(logits[j]) / sum) }
+                        }
+                        for j in maskedColumns[b] { excluded[j] = false }
+                    }
                 }
-                for j in maskedColumns[b] { excluded[j] = true }
-                // softmax(x_A B / T − log π) over the candidates the example may score.
-                var m = -Float.infinity
-                for j in 0..<columns where !excluded[j] { m = max(m, logits[j]) }
-                if m.isFinite {
-                    var sum: Double = 0
-                    for j in 0..<columns where !excluded[j] { logits[j] = Foundation.exp(logits[j] - m); sum += Double(logits[j]) }
-                    let weight = Double(targets[b].isEmpty ? 1 : c.distillWeight)
-                    for j in 0..<columns where !excluded[j] { target[b, j] += Float(weight * Double(logits[j]) / sum) }
-                }
-                for j in maskedColumns[b] { excluded[j] = false }
             }
         }
         return DecoderBatch(candidates: candidates, targets: target, maskedColumns: maskedColumns)
@@ -124,28 +150,15 @@ struct TeacherScratch {
 }
 
 extension Trainer {
-    /// The recommendation-aware loss over the batch's candidate items: softmax over candidates of
-    /// (s ⊙ topC-mask) · D_candᵀ − log π, against the batch's target distribution. Only the
+    /// The recommendation-aware loss over the batch's candidate items (see `decoderLoss`): only the
     /// candidates' decoder rows are read and receive gradients. In the sparse phase only each
-    /// example's top-C clusters take part.
+    /// example's top-C clusters take part. Returns the loss and its gradient w.r.t. `s`.
     func decoderStep(_ s: Matrix, batch: DecoderBatch, sparse: Bool, parameters: ParameterSet,
                      gradients: inout GradientSet) -> (Double, Matrix) {
-        let c = configuration
-        let n = s.rows
-        let decoder = batch.candidates.isFull ? parameters["decoder.items"] : parameters["decoder.items"].gatherRows(batch.candidates.items)
-        let active = sparse ? Self.keepTopClusters(s, count: c.topClusters) : s
-        var logits = BLAS.product(active, decoder, transposeB: true)
-        if !batch.candidates.isFull {
-            let columns = logits.cols
-            for b in 0..<n { for j in 0..<columns { logits.values[b * columns + j] -= batch.candidates.logInclusion[j] } }
-        }
-        let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: batch.targets, masked: batch.maskedColumns)
-        let dDecoder = BLAS.product(dLogits, transposeA: true, active)
-        gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder, distinct: true)
-        var dActive = BLAS.product(dLogits, decoder)
-        if sparse {
-            for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
-        }
-        return (loss, dActive)
+        let r = decoderForward(s, targets: batch.targets, masked: batch.maskedColumns, candidates: batch.candidates,
+                               decoder: candidateRows(batch, parameters: parameters), meanOver: nil, sparse: sparse)
+        gradients.addRows("decoder.items", batch.candidates.items, from: BLAS.product(r.dLogits, transposeA: true, r.active),
+                          distinct: true)
+        return (r.loss, r.dActive)
     }
 }

@@ -41,6 +41,18 @@ public struct GradientSet: Sendable {
         }
     }
 
+    /// self += other (gradients of the same parameters, e.g. another slice of the batch).
+    public mutating func add(_ other: GradientSet) {
+        for t in 0..<dense.tensors.count { dense.tensors[t].add(other.dense.tensors[t]) }
+        for (t, sparse) in other.rows where !sparse.indices.isEmpty {
+            if rows[t]!.indices.isEmpty {
+                rows[t] = sparse
+            } else {
+                rows[t]!.add(sparse.indices, from: sparse.values)
+            }
+        }
+    }
+
     /// The gradient of `name` as a full dense tensor (for gradient checks and dense optimisers).
     public func materialized(_ name: String, like parameters: ParameterSet) -> Matrix {
         let t = dense.index(of: name)!

@@ -63,6 +63,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var validationUsers = 500
     /// Validation checks without a better score before a phase stops (0 trains every epoch).
     public var patience = 10
+    /// The relative gain over the last counted improvement that resets the patience count: slower
+    /// creep ends a phase (the best weights are still kept), so a large data set does not train on
+    /// for a fraction of a percent.
+    public var minImprovement = 0.005
     /// Examples between validation checks within a long epoch (a check also ends every epoch).
     public var validationInterval = 100_000
     public var learningRate: Float = 3e-3
@@ -179,6 +183,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             return "validation users must be between 0 and 1000000 and patience not negative"
         }
         if validationInterval < 1 { return "validation interval must be positive" }
+        if !(minImprovement >= 0 && minImprovement < 1) { return "minimum improvement must be at least 0 and below 1" }
         if batchSize < 2 { return "batch size must be at least 2" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
         if !(0...1).contains(finalLearningRateFraction) { return "final learning rate fraction must be in [0, 1]" }

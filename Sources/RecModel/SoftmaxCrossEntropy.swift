@@ -3,9 +3,10 @@ import RecMath
 
 /// Cross-entropy between a (soft) target distribution over items and softmax(logits), row by row.
 /// Masked items (e.g. the input half of the history) are excluded from the softmax.
-/// Rows whose target is all zero are skipped; the loss is the mean over the remaining rows.
+/// Rows whose target is all zero are skipped; the loss is the mean over the remaining rows, or over
+/// `meanOver` rows when given (a slice of a larger batch is scaled as its share of the whole).
 public enum SoftmaxCrossEntropy {
-    public static func forward(logits: Matrix, targets: Matrix, masked: [[Int]]) -> (loss: Double, dLogits: Matrix) {
+    public static func forward(logits: Matrix, targets: Matrix, masked: [[Int]], meanOver: Int? = nil) -> (loss: Double, dLogits: Matrix) {
         let n = logits.cols
         var d = Matrix(rows: logits.rows, cols: n)
         var total: Double = 0
@@ -35,9 +36,17 @@ public enum SoftmaxCrossEntropy {
             }
             for i in masked[b] { excluded[i] = false }
         }
-        guard validRows > 0 else { return (0, d) }
-        let scale = 1 / Float(validRows)
+        let rows = meanOver ?? validRows
+        guard validRows > 0, rows > 0 else { return (0, d) }
+        let scale = 1 / Float(rows)
         for k in 0..<d.values.count { d.values[k] *= scale }
-        return (total / Double(validRows), d)
+        return (total / Double(rows), d)
+    }
+
+    /// The rows the loss averages over: those with some target mass.
+    public static func scoredRows(_ targets: Matrix) -> Int {
+        var rows = 0
+        for b in 0..<targets.rows where targets.row(b).contains(where: { $0 > 0 }) { rows += 1 }
+        return rows
     }
 }

@@ -49,7 +49,12 @@ public struct Trainer {
             status?("EASE teacher: fitted in " + String(format: "%.1f s", teacherSeconds))
         }
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
-        var scratch = context.makeScratch()
+        // The recommend objective splits each batch over the threads (one teacher scratch each) and
+        // runs OpenBLAS single-threaded inside them; the other objectives use OpenBLAS's threads.
+        let dataParallel = c.objective == .recommend
+        var scratch = (0..<(dataParallel ? c.threads : 1)).map { _ in context.makeScratch() }
+        if dataParallel { BLAS.setThreads(1) }
+        defer { BLAS.setThreads(c.threads) }
         let labels = c.objective == .supervised ? dominantGenres() : []
         var optimizer = Adam(parameters: parameters, learningRate: c.learningRate)
         optimizer.threads = c.threads
@@ -64,7 +69,8 @@ public struct Trainer {
             monitor = ValidationMonitor(users: held.sorted(), dataset: dataset, configuration: c)
             users = users.filter { !held.contains($0) }
             status?("early stopping: \(monitor!.users.count) training users held back; a check every epoch and every "
-                    + "\(c.validationInterval) examples, patience \(c.patience)")
+                    + "\(c.validationInterval) examples, patience \(c.patience) (a gain counts above "
+                    + String(format: "%g %%)", 100 * c.minImprovement))
         }
         let sparseEpochs = c.objective.usesDecoder ? c.sparseEpochs : 0
         var plannedEpochs = c.epochs + sparseEpochs
@@ -98,8 +104,11 @@ public struct Trainer {
                     let batchUsers = Array(order[(b * c.batchSize)..<min(order.count, (b + 1) * c.batchSize)])
                     guard batchUsers.count >= 2 else { continue }
                     var gradients = GradientSet(like: parameters)
-                    let loss = step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                                    scratch: &scratch, labels: labels, sparse: sparse, rng: &epochRng)
+                    let loss = dataParallel
+                        ? recommendStep(batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                                        scratch: &scratch, sparse: sparse, threads: c.threads, rng: &epochRng)
+                        : step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                               scratch: &scratch, labels: labels, sparse: sparse, rng: &epochRng)
                     let progressFraction = Float(stepIndex) / Float(max(1, plannedEpochs * batches))
                     optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * min(1, progressFraction))
                     optimizer.update(&parameters, gradients: gradients)
@@ -130,7 +139,9 @@ public struct Trainer {
                         sinceCheck = 0
                         let current = average ?? parameters
                         let score = monitor.score(encoder: encoder, parameters: current, topClusters: c.topClusters, threads: c.threads)
-                        if validation.record(score, parameters: current, patience: c.patience) { stop = true }
+                        if validation.record(score, parameters: current, patience: c.patience, minImprovement: c.minImprovement) {
+                            stop = true
+                        }
                     }
                     if budgetSpent { stop = true }
                     if stop { break }
@@ -156,7 +167,7 @@ public struct Trainer {
 
     /// One batch: builds the examples, runs forward and backward, and returns the loss.
     func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
-              scratch: inout TeacherScratch,
+              scratch: inout [TeacherScratch],
               labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
         let c = configuration
         let log = dataset.log
@@ -200,7 +211,8 @@ public struct Trainer {
             var total = 0.0
             if c.objective.usesDecoder {
                 let s = fw.clusters.gatherRows(Array(0..<n))
-                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, rng: &rng)
+                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch,
+                                          threads: 1, rng: &rng)
                 let (loss, dS) = decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss
                 dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)

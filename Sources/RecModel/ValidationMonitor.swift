@@ -81,27 +81,34 @@ struct ValidationRecord {
     private(set) var bestOfPhase: ParameterSet? = nil
     private(set) var stoppedEarly = false
     private var best = -Double.infinity
-    private var sinceBest = 0
+    /// The score of the last check that counted as an improvement.
+    private var anchor = -Double.infinity
+    private var sinceImprovement = 0
 
     var last: Double? { history.last }
 
     mutating func startPhase() {
         best = -.infinity
+        anchor = -.infinity
         bestOfPhase = nil
-        sinceBest = 0
+        sinceImprovement = 0
     }
 
-    /// Records a check; returns true when `patience` checks in a row have not improved on the best.
-    mutating func record(_ score: Double, parameters: ParameterSet, patience: Int) -> Bool {
+    /// Records a check; returns true when `patience` checks in a row have not improved by more than
+    /// `minImprovement` (relative) on the last improvement. The best weights are kept whatever the gain.
+    mutating func record(_ score: Double, parameters: ParameterSet, patience: Int, minImprovement: Double = 0) -> Bool {
         history.append(score)
         if score > best {
             best = score
             bestOfPhase = parameters
-            sinceBest = 0
+        }
+        if anchor == -.infinity || score > anchor + minImprovement * abs(anchor) {
+            anchor = score
+            sinceImprovement = 0
             return false
         }
-        sinceBest += 1
-        if sinceBest >= patience { stoppedEarly = true; return true }
+        sinceImprovement += 1
+        if sinceImprovement >= patience { stoppedEarly = true; return true }
         return false
     }
 }

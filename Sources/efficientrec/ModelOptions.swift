@@ -16,6 +16,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Training users set aside for early stopping (used with at least 4x as many training users).")
     var validationUsers: Int?
     @Option(help: "Validation checks without a better score before a phase stops (0: train every epoch).") var patience: Int?
+    @Option(help: "Relative validation gain that counts as an improvement for early stopping (0.005: 0.5 %).")
+    var minImprovement: Double?
     @Option(help: "Examples between validation checks within a long epoch (a check also ends every epoch).")
     var validationInterval: Int?
     @Option(help: "Adam learning rate.") var learningRate: Float?
@@ -68,6 +70,7 @@ struct ModelOptions: ParsableArguments {
         if let batchSize { c.batchSize = batchSize }
         if let validationUsers { c.validationUsers = validationUsers }
         if let patience { c.patience = patience }
+        if let minImprovement { c.minImprovement = minImprovement }
         if let validationInterval { c.validationInterval = validationInterval }
         if let learningRate { c.learningRate = learningRate }
         if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }

@@ -124,4 +124,24 @@ final class SparseTrainingTests: XCTestCase {
         record.startPhase()
         XCTAssertNil(record.bestOfPhase)
     }
+
+    /// With a minimum relative gain, a slow creep stops the phase though every check is a new best,
+    /// and the best weights are still the last (highest) ones.
+    func testValidationRecordStopsOnACreepBelowTheMinimumGain() {
+        var record = ValidationRecord()
+        var p = ParameterSet()
+        p.add("x", Matrix(rows: 1, cols: 1))
+        // +10 %, then +0.1 % per check: the creep counts against patience 3.
+        let scores = [0.3, 0.33, 0.3303, 0.3306, 0.3309, 0.3312]
+        var stoppedAt: Int? = nil
+        for (k, s) in scores.enumerated() {
+            p["x"] = Matrix(rows: 1, cols: 1, repeating: Float(k))
+            if record.record(s, parameters: p, patience: 3, minImprovement: 0.005) { stoppedAt = k; break }
+        }
+        XCTAssertEqual(stoppedAt, 4)
+        XCTAssertEqual(record.bestOfPhase?["x"].values, [4])
+        // Without the minimum, the same creep keeps going.
+        var plain = ValidationRecord()
+        XCTAssertFalse(scores.contains { plain.record($0, parameters: p, patience: 3) })
+    }
 }

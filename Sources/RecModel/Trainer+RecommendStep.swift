@@ -1,0 +1,127 @@
+import RecData
+import RecMath
+
+/// The `recommend` objective's batch, data-parallel (DESIGN §2, training cost): the examples and
+/// the candidate draw are built in order from the batch's random stream; then each slice of the
+/// batch (one per thread) runs the encoder forward, the decoder loss and the backward pass on its
+/// own, and the slices' gradients are summed in slice order. Every example's loss is scaled as its
+/// share of the whole batch, so the sum is the batch's gradient and only the order of float
+/// additions depends on the thread count. OpenBLAS runs single-threaded inside the slices: small
+/// products gain nothing from its threads, which spin (the reason `--threads 2` used to be slower).
+extension Trainer {
+    /// A slice's share of the batch's loss and gradients, and what the decoder's gradient needs.
+    struct SliceResult {
+        var loss: Double
+        var gradients: GradientSet
+        var forward: DecoderForward
+    }
+
+    /// The smallest slice worth a thread of its own.
+    static let minimumSlice = 8
+
+    func recommendStep(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
+                       context: DecoderContext, scratch: inout [TeacherScratch], sparse: Bool, threads: Int,
+                       rng: inout SeededRandom) -> Double {
+        let c = configuration
+        let log = dataset.log
+        var inputs: [ProfileInput] = [], targets: [[Int]] = [], masked: [[Int]] = [], teacherInputs: [[Int]] = []
+        inputs.reserveCapacity(batchUsers.count)
+        for u in batchUsers {
+            let (a, b) = UserSplit.holdout(log.history(of: u), fraction: 0.5, order: .random, rng: &rng)
+            inputs.append(ProfileInput.from(history: a, attributes: dataset.userAttributeValues[u], configuration: c,
+                                            training: true, rng: &rng))
+            targets.append(b.items.indices.filter { c.ratingScale.isLiked(b.ratings[$0]) }.map { b.items[$0] })
+            masked.append(a.items)
+            teacherInputs.append(a.items.indices.filter { c.ratingScale.isLiked(a.ratings[$0]) }.map { a.items[$0] })
+        }
+        let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch,
+                                  threads: threads, rng: &rng)
+        let decoder = candidateRows(batch, parameters: parameters)
+        let scored = SoftmaxCrossEntropy.scoredRows(batch.targets)
+        let n = batchUsers.count
+        // Phase 1, by examples: encoder forward, decoder loss, encoder backward.
+        let slices = Parallel.chunkCount(n, threads: threads, minimumChunk: Self.minimumSlice)
+        var results = [SliceResult?](repeating: nil, count: slices)
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: Self.minimumSlice) { k, range in
+                base[k] = slice(range, inputs: inputs, batch: batch, decoder: decoder, scoredRows: scored,
+                                batchSize: n, sparse: sparse, parameters: parameters)
+            }
+        }
+        var total = 0.0
+        var dLogits = Matrix(rows: 0, cols: decoder.rows), active = Matrix(rows: 0, cols: decoder.cols)
+        gradients = GradientSet(like: parameters)
+        for case let result? in results {
+            total += result.loss
+            gradients.add(result.gradients)
+            dLogits.appendRows(result.forward.dLogits)
+            active.appendRows(result.forward.active)
+        }
+        // Phase 2, by candidates: the decoder rows' gradient dLogitsᵀ · active.
+        var dDecoder = Matrix(rows: decoder.rows, cols: decoder.cols)
+        dDecoder.values.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.forEachChunk(decoder.rows, threads: threads, minimumChunk: 256) { rows in
+                BLAS.transposedProductRows(dLogits, active, rows: rows, into: base)
+            }
+        }
+        gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder, distinct: true)
+        return total
+    }
+
+    /// The decoder rows of the batch's candidates, in column order.
+    func candidateRows(_ batch: DecoderBatch, parameters: ParameterSet) -> Matrix {
+        batch.candidates.isFull ? parameters["decoder.items"] : parameters["decoder.items"].gatherRows(batch.candidates.items)
+    }
+
+    private func slice(_ range: Range<Int>, inputs: [ProfileInput], batch: DecoderBatch, decoder: Matrix, scoredRows: Int,
+                       batchSize: Int, sparse: Bool, parameters: ParameterSet) -> SliceResult {
+        let c = configuration
+        let fw = encoder.forward(Array(inputs[range]), parameters: parameters)
+        let rows = Array(range)
+        var r = decoderForward(fw.clusters, targets: batch.targets.gatherRows(rows), masked: Array(batch.maskedColumns[range]),
+                               candidates: batch.candidates, decoder: decoder, meanOver: scoredRows, sparse: sparse)
+        if c.sparsityWeight > 0 {
+            let w = c.sparsityWeight / Float(batchSize)
+            for k in 0..<r.dActive.values.count { r.dActive.values[k] += w }
+            r.loss += Double(c.sparsityWeight) * Double(fw.clusters.values.reduce(0, +)) / Double(batchSize)
+        }
+        var gradients = GradientSet(like: parameters)
+        encoder.backward(fw, dClusters: r.dActive, parameters: parameters, into: &gradients)
+        return SliceResult(loss: r.loss, gradients: gradients, forward: r)
+    }
+
+    /// The decoder loss of some examples and its gradients but the decoder's.
+    struct DecoderForward {
+        var loss: Double
+        /// examples × candidates
+        var dLogits: Matrix
+        /// The activations that scored (top C only in the sparse phase), examples × K.
+        var active: Matrix
+        /// The gradient w.r.t. the activations s.
+        var dActive: Matrix
+    }
+
+    /// The decoder loss of some examples against the batch's candidates: softmax over candidates of
+    /// (s ⊙ topC-mask) · D_candᵀ − log π; the mean is over `meanOver` rows (nil: the scored rows
+    /// given). The candidates' decoder rows' gradient is dLogitsᵀ · active.
+    func decoderForward(_ s: Matrix, targets: Matrix, masked: [[Int]], candidates: CandidateSet, decoder: Matrix,
+                        meanOver: Int?, sparse: Bool) -> DecoderForward {
+        let n = s.rows
+        let active = sparse ? Self.keepTopClusters(s, count: configuration.topClusters) : s
+        var logits = BLAS.product(active, decoder, transposeB: true)
+        if !candidates.isFull {
+            let columns = logits.cols
+            logits.values.withUnsafeMutableBufferPointer { l in
+                for b in 0..<n { for j in 0..<columns { l[b * columns + j] -= candidates.logInclusion[j] } }
+            }
+        }
+        let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: targets, masked: masked, meanOver: meanOver)
+        var dActive = BLAS.product(dLogits, decoder)
+        if sparse {
+            for k in 0..<dActive.values.count where active.values[k] == 0 { dActive.values[k] = 0 }
+        }
+        return DecoderForward(loss: loss, dLogits: dLogits, active: active, dActive: dActive)
+    }
+}
