@@ -29,7 +29,11 @@ public enum Terminal {
         let started = Date()
         return { p in
             let line = "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
-                + String(format: "%.4f  %.0f examples/s  ETA %.0f s", p.loss, p.examplesPerSecond, p.secondsRemaining)
+                + String(format: "%.4f  %.0f examples/s  ", p.loss, p.examplesPerSecond)
+                + (p.earlyStopping
+                    ? String(format: "%d examples  epoch ETA %.0f s (all epochs at most %.0f s)", p.examples, p.epochSecondsRemaining,
+                             p.secondsRemaining)
+                    : String(format: "ETA %.0f s", p.secondsRemaining))
                 + (p.validation.map { String(format: "  validation NDCG@20 %.4f", $0) } ?? "")
             if interactive {
                 FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))

@@ -30,6 +30,8 @@ public struct TrainJob {
     @discardableResult
     public func run() throws(AppError) -> Outcome {
         if let problem = configuration.validationError() { throw AppError(problem) }
+        let started = Date()
+        let cpuAtStart = HostCPU.sample()
         // Fail before loading and training, not after: the output must be writable...
         try AppError.wrap { try ModelFile.checkWritable(output) }
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
@@ -55,6 +57,10 @@ public struct TrainJob {
             Terminal.log(built.clusterStatistics.description)
             Terminal.log("wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
                          + "\(built.model.shortlists.items.count) shortlist entries")
+            // The figures a scale target is checked against: end to end, as a user waits for them.
+            Terminal.log("end to end (load, teacher, training, writing): " + String(format: "%.1f s", Date().timeIntervalSince(started))
+                         + ", peak resident memory " + ProcessMemory.describe(ProcessMemory.peakResident)
+                         + (cpuAtStart.flatMap { start in HostCPU.sample().map { "; " + $0.describe(since: start) } } ?? ""))
         }
         return Outcome(version: version, bytes: size, summary: built.training)
     }

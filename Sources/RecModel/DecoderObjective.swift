@@ -40,8 +40,7 @@ public struct DecoderContext: Sendable {
     ///   - masked: per example, its input items (excluded from its softmax).
     ///   - teacherInputs: per example, the liked input items the teacher scores from.
     public func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], rng: inout SeededRandom) -> DecoderBatch {
-        var scratch = [makeScratch()]
-        return batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch, threads: 1, rng: &rng)
+        batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: [makeScratch()], threads: 1, rng: &rng)
     }
 
     /// The catalogue-sized accumulators `batch` needs (one per thread), made once per training run.
@@ -50,7 +49,7 @@ public struct DecoderContext: Sendable {
     /// As above, with the per-example work (teacher scores, target rows) split over up to
     /// `scratch.count` threads. Only the candidate draw uses `rng`, so the batch does not depend on
     /// the thread count.
-    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: inout [TeacherScratch], threads: Int,
+    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: [TeacherScratch], threads: Int,
                rng: inout SeededRandom) -> DecoderBatch {
         let c = configuration
         let n = targets.count
@@ -66,11 +65,10 @@ public struct DecoderContext: Sendable {
                 let base = out.baseAddress!
                 picks.withUnsafeMutableBufferPointer { picksOut in
                     let picksBase = picksOut.baseAddress!
-                    scratch.withUnsafeMutableBufferPointer { scratches in
-                        let scratchBase = scratches.baseAddress!
+                    do {
                         Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: 8) { chunk, range in
                             for b in range {
-                                let scores = scratchBase[chunk].scores(teacher, inputs: teacherInputs[b])
+                                let scores = scratch[chunk].scores(teacher, inputs: teacherInputs[b])
                                 base[b] = scores
                                 guard pickCount > 0 else { continue }
                                 let excluded = Set(masked[b])
@@ -127,8 +125,9 @@ public struct DecoderContext: Sendable {
     }
 }
 
-/// A catalogue-sized accumulator for teacher scores, cleared by the entries it touched.
-struct TeacherScratch {
+/// A catalogue-sized accumulator for teacher scores, cleared by the entries it touched. A class:
+/// one per thread, handed to the code running there, never shared.
+final class TeacherScratch {
     var values: [Float]
     var seen: [Bool]
     var touched: [Int] = []
@@ -140,7 +139,7 @@ struct TeacherScratch {
 
     /// The example's teacher scores over the items its inputs reach (in the order first reached,
     /// which depends only on the inputs; the sums add inputs in ascending order).
-    mutating func scores(_ teacher: DistillationTeacher, inputs: [Int]) -> [(item: Int, score: Float)] {
+    func scores(_ teacher: DistillationTeacher, inputs: [Int]) -> [(item: Int, score: Float)] {
         touched.removeAll(keepingCapacity: true)
         teacher.accumulate(inputs: inputs, into: &values, touched: &touched, seen: &seen)
         let out = touched.map { (item: $0, score: values[$0]) }

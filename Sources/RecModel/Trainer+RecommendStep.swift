@@ -2,8 +2,8 @@ import RecData
 import RecMath
 
 /// The `recommend` objective's batch, data-parallel (DESIGN §2, training cost): the examples and
-/// the candidate draw are built in order from the batch's random stream; then each slice of the
-/// batch (one per thread) runs the encoder forward, the decoder loss and the backward pass on its
+/// the candidate draw depend only on the batch's own random stream, so several batches are prepared
+/// at once, one per thread; then each slice of a batch (one per thread) runs the encoder forward, the decoder loss and the backward pass on its
 /// own, and the slices' gradients are summed in slice order. Every example's loss is scaled as its
 /// share of the whole batch, so the sum is the batch's gradient and only the order of float
 /// additions depends on the thread count. OpenBLAS runs single-threaded inside the slices: small
@@ -19,9 +19,17 @@ extension Trainer {
     /// The smallest slice worth a thread of its own.
     static let minimumSlice = 8
 
-    func recommendStep(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
-                       context: DecoderContext, scratch: inout [TeacherScratch], sparse: Bool, threads: Int,
-                       rng: inout SeededRandom) -> Double {
+    /// A batch of the recommend objective, ready to score: its inputs and decoder targets. It does
+    /// not depend on the parameters, so batches are prepared ahead, several at once.
+    struct PreparedBatch {
+        var inputs: [ProfileInput]
+        var decoder: DecoderBatch
+    }
+
+    /// Splits each user's history into an input and a held-out half and builds the decoder batch,
+    /// drawing only from `rng`; teacher work is split over `scratch.count` threads.
+    func prepareRecommendBatch(_ batchUsers: [Int], context: DecoderContext, scratch: [TeacherScratch],
+                               rng: inout SeededRandom) -> PreparedBatch {
         let c = configuration
         let log = dataset.log
         var inputs: [ProfileInput] = [], targets: [[Int]] = [], masked: [[Int]] = [], teacherInputs: [[Int]] = []
@@ -34,11 +42,40 @@ extension Trainer {
             masked.append(a.items)
             teacherInputs.append(a.items.indices.filter { c.ratingScale.isLiked(a.ratings[$0]) }.map { a.items[$0] })
         }
-        let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch,
-                                  threads: threads, rng: &rng)
+        let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: scratch,
+                                  threads: scratch.count, rng: &rng)
+        return PreparedBatch(inputs: inputs, decoder: batch)
+    }
+
+    /// Prepares the batches of `users` (consecutive slices of `batchSize`) numbered `numbers`, one
+    /// per thread; batch b draws from `randomStream(b)` only, so the result does not depend on the
+    /// thread count.
+    func prepareRecommendBatches(_ numbers: Range<Int>, of users: [Int], context: DecoderContext, scratch: [TeacherScratch],
+                                 randomStream: (Int) -> SeededRandom) -> [PreparedBatch] {
+        let size = configuration.batchSize
+        var out = [PreparedBatch?](repeating: nil, count: numbers.count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            Parallel.forEachIndexedChunk(numbers.count, threads: scratch.count) { chunk, range in
+                for k in range {
+                    let b = numbers.lowerBound + k
+                    var rng = randomStream(b)
+                    let batchUsers = Array(users[(b * size)..<min(users.count, (b + 1) * size)])
+                    base[k] = prepareRecommendBatch(batchUsers, context: context, scratch: [scratch[chunk]], rng: &rng)
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+
+    /// Forward and backward over a prepared batch, split over `threads`; returns the loss.
+    func recommendStep(_ prepared: PreparedBatch, parameters: ParameterSet, gradients: inout GradientSet,
+                       sparse: Bool, threads: Int) -> Double {
+        let inputs = prepared.inputs
+        let batch = prepared.decoder
         let decoder = candidateRows(batch, parameters: parameters)
         let scored = SoftmaxCrossEntropy.scoredRows(batch.targets)
-        let n = batchUsers.count
+        let n = inputs.count
         // Phase 1, by examples: encoder forward, decoder loss, encoder backward.
         let slices = Parallel.chunkCount(n, threads: threads, minimumChunk: Self.minimumSlice)
         var results = [SliceResult?](repeating: nil, count: slices)

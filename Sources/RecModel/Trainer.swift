@@ -49,10 +49,11 @@ public struct Trainer {
             status?("EASE teacher: fitted in " + String(format: "%.1f s", teacherSeconds))
         }
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
-        // The recommend objective splits each batch over the threads (one teacher scratch each) and
-        // runs OpenBLAS single-threaded inside them; the other objectives use OpenBLAS's threads.
+        // The recommend objective prepares one batch per thread at once (one teacher scratch each),
+        // splits each batch's forward and backward over the threads, and runs OpenBLAS
+        // single-threaded inside them; the other objectives use OpenBLAS's threads.
         let dataParallel = c.objective == .recommend
-        var scratch = (0..<(dataParallel ? c.threads : 1)).map { _ in context.makeScratch() }
+        let scratch = (0..<(dataParallel ? c.threads : 1)).map { _ in context.makeScratch() }
         if dataParallel { BLAS.setThreads(1) }
         defer { BLAS.setThreads(c.threads) }
         let labels = c.objective == .supervised ? dominantGenres() : []
@@ -100,15 +101,28 @@ public struct Trainer {
                 var epochRng = SeededRandom.derived(seed: c.seed, stream: UInt64(epochsRun + 1))
                 epochRng.shuffle(&order)
                 var epochLoss = 0.0
+                var prepared: [PreparedBatch] = [], preparedFrom = 0
                 for b in 0..<batches {
                     let batchUsers = Array(order[(b * c.batchSize)..<min(order.count, (b + 1) * c.batchSize)])
                     guard batchUsers.count >= 2 else { continue }
                     var gradients = GradientSet(like: parameters)
-                    let loss = dataParallel
-                        ? recommendStep(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                                        scratch: &scratch, sparse: sparse, threads: c.threads, rng: &epochRng)
-                        : step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                               scratch: &scratch, labels: labels, sparse: sparse, rng: &epochRng)
+                    let loss: Double
+                    if dataParallel {
+                        if b >= preparedFrom + prepared.count {
+                            // Batch b of epoch e draws from its own stream (e, b).
+                            let epoch = UInt64(epochsRun + 1)
+                            prepared = prepareRecommendBatches(b..<min(batches, b + c.threads), of: order, context: context,
+                                                               scratch: scratch) {
+                                SeededRandom.derived(seed: c.seed, stream: epoch << 32 | UInt64($0))
+                            }
+                            preparedFrom = b
+                        }
+                        loss = recommendStep(prepared[b - preparedFrom], parameters: parameters, gradients: &gradients,
+                                             sparse: sparse, threads: c.threads)
+                    } else {
+                        loss = step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                                    scratch: scratch, labels: labels, sparse: sparse, rng: &epochRng)
+                    }
                     let progressFraction = Float(stepIndex) / Float(max(1, plannedEpochs * batches))
                     optimizer.learningRate = c.learningRate * (1 - (1 - c.finalLearningRateFraction) * min(1, progressFraction))
                     optimizer.update(&parameters, gradients: gradients)
@@ -129,6 +143,8 @@ public struct Trainer {
                         let remaining = Double((plannedEpochs - epochsRun - 1) * users.count + (batches - b - 1) * c.batchSize) / max(rate, 1e-9)
                         progress(TrainingProgress(epoch: epochsRun + 1, epochs: plannedEpochs, batch: b + 1, batches: batches,
                                                   loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
+                                                  epochSecondsRemaining: Double((batches - b - 1) * c.batchSize) / max(rate, 1e-9),
+                                                  examples: examples, earlyStopping: monitor != nil,
                                                   sparsePhase: sparse, validation: validation.last))
                     }
                     // A validation check after every epoch, and within a long one every `validationInterval` examples.
@@ -167,7 +183,7 @@ public struct Trainer {
 
     /// One batch: builds the examples, runs forward and backward, and returns the loss.
     func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
-              scratch: inout [TeacherScratch],
+              scratch: [TeacherScratch],
               labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
         let c = configuration
         let log = dataset.log
@@ -211,7 +227,7 @@ public struct Trainer {
             var total = 0.0
             if c.objective.usesDecoder {
                 let s = fw.clusters.gatherRows(Array(0..<n))
-                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: &scratch,
+                let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: scratch,
                                           threads: 1, rng: &rng)
                 let (loss, dS) = decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &gradients)
                 total += loss

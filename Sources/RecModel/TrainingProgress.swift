@@ -8,7 +8,14 @@ public struct TrainingProgress: Sendable {
     public var batches: Int
     public var loss: Double
     public var examplesPerSecond: Double
+    /// To the last planned epoch: an upper bound when early stopping may end training sooner.
     public var secondsRemaining: Double
+    /// To the end of the current epoch.
+    public var epochSecondsRemaining: Double = 0
+    /// Examples trained on so far.
+    public var examples = 0
+    /// Early stopping is on, so `secondsRemaining` is only an upper bound.
+    public var earlyStopping = false
     public var sparsePhase: Bool
     /// The latest validation NDCG@20 (early stopping), when there is one.
     public var validation: Double? = nil

@@ -26,12 +26,40 @@ final class DataParallelStepTests: XCTestCase {
             ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
             : nil
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
-        var scratch = (0..<threads).map { _ in context.makeScratch() }
+        let scratch = (0..<threads).map { _ in context.makeScratch() }
         var g = GradientSet(like: parameters)
         var draw = SeededRandom(seed: 11)
-        let loss = trainer.recommendStep(Array(0..<24), parameters: parameters, gradients: &g, context: context,
-                                         scratch: &scratch, sparse: sparse, threads: threads, rng: &draw)
+        let prepared = trainer.prepareRecommendBatch(Array(0..<24), context: context, scratch: scratch, rng: &draw)
+        let loss = trainer.recommendStep(prepared, parameters: parameters, gradients: &g, sparse: sparse, threads: threads)
         return (loss, g.materialized(like: parameters))
+    }
+
+    /// Batches prepared several at once, one per thread, are the batches prepared one by one.
+    func testBatchesPreparedTogetherEqualOneByOne() {
+        let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
+        var c = TestFixtures.smallConfiguration
+        c.batchSize = 8
+        c.distillWeight = 0.5
+        c.negativeSamples = 6
+        c.teacherCandidates = 3
+        let trainer = Trainer(configuration: c, dataset: dataset)
+        let teacher = DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true),
+                                          neighbours: 8)
+        let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
+        let users = Array((0..<40).reversed())
+        func stream(_ b: Int) -> SeededRandom { SeededRandom.derived(seed: 3, stream: UInt64(b)) }
+        let together = trainer.prepareRecommendBatches(1..<5, of: users, context: context,
+                                                       scratch: (0..<3).map { _ in context.makeScratch() }, randomStream: stream)
+        XCTAssertEqual(together.count, 4)
+        for (k, b) in (1..<5).enumerated() {
+            var rng = stream(b)
+            let alone = trainer.prepareRecommendBatch(Array(users[(b * 8)..<((b + 1) * 8)]), context: context,
+                                                      scratch: [context.makeScratch()], rng: &rng)
+            XCTAssertEqual(together[k].inputs, alone.inputs)
+            XCTAssertEqual(together[k].decoder.candidates, alone.decoder.candidates)
+            XCTAssertEqual(together[k].decoder.targets.values, alone.decoder.targets.values)
+            XCTAssertEqual(together[k].decoder.maskedColumns, alone.decoder.maskedColumns)
+        }
     }
 
     func testSlicesOverThreadsEqualOneSlice() {

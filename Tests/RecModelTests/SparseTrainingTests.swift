@@ -90,7 +90,7 @@ final class SparseTrainingTests: XCTestCase {
         let dataset = TestFixtures.generatedDataset(users: 100, items: 30)
         let ease = try EASE(log: dataset.log, lambda: 15, scale: dataset.ratingScale, likedOnly: true)
         let teacher = DistillationTeacher(ease: ease, neighbours: 30)
-        var scratch = TeacherScratch(itemCount: 30)
+        let scratch = TeacherScratch(itemCount: 30)
         let inputs = [3, 11, 3, 20]
         let sparse = scratch.scores(teacher, inputs: inputs)
         let dense = ease.scores(items: inputs)
