@@ -11,6 +11,10 @@ public struct ModelScores: Codable, Sendable {
     public var ndcg: [Int: Double]
     /// Fraction of the catalogue that appears in somebody's top k.
     public var coverage: [Int: Double]
+    /// At the first cutoff, over every test user's list: the mean popularity rank of the recommended
+    /// items (higher = less popular) and the intra-list genre diversity (nil without genres).
+    public var meanPopularityRank: Double?
+    public var intraListDiversity: Double?
     public var trainSeconds: Double
     public var microsecondsPerUser: Double
     /// Per scored user (in test-case order, the same users for every model under a threshold):
@@ -69,7 +73,8 @@ public struct EvaluationReport: Codable, Sendable {
             for (n, k) in cutoffs.enumerated() { header += " NDCG@\(k)".leftPad(9) + (n == 0 ? " ±SE".leftPad(7) : "") }
             for k in cutoffs { header += " P@\(k)".leftPad(8) }
             for k in cutoffs { header += " R@\(k)".leftPad(8) }
-            header += " Cov@\(cutoffs.first!)".leftPad(9) + " train s".leftPad(9) + " us/user".leftPad(9)
+            header += " Cov@\(cutoffs.first!)".leftPad(9) + " PopRank@\(cutoffs.first!)".leftPad(12)
+                + " ILD@\(cutoffs.first!)".leftPad(8) + " train s".leftPad(9) + " us/user".leftPad(9)
             out += header + "\n"
             for s in rows {
                 var line = s.model.padding(toLength: 30, withPad: " ", startingAt: 0)
@@ -79,6 +84,8 @@ public struct EvaluationReport: Codable, Sendable {
                 for k in cutoffs { line += format(s.precision[k] ?? 0, 4).leftPad(8) }
                 for k in cutoffs { line += format(s.recall[k] ?? 0, 4).leftPad(8) }
                 line += format(s.coverage[cutoffs.first!] ?? 0, 3).leftPad(9)
+                line += (s.meanPopularityRank.map { format($0, 0) } ?? "–").leftPad(12)
+                line += (s.intraListDiversity.map { format($0, 3) } ?? "–").leftPad(8)
                 line += format(s.trainSeconds, 1).leftPad(9) + format(s.microsecondsPerUser, 0).leftPad(9)
                 out += line + "\n"
             }

@@ -20,6 +20,8 @@ public struct StrongGeneralization: Sendable {
     public var testCases: [TestCase]
     public var seed: UInt64
     public var name: String
+    /// Popularity ranks (by the training users' interactions) and genres, for novelty and diversity.
+    public var beyondAccuracy: BeyondAccuracyMetrics
 
     /// `validation`: split the training users again and test on the inner split, never touching the
     /// outer test users (how defaults are chosen).
@@ -36,6 +38,7 @@ public struct StrongGeneralization: Sendable {
             name = "strong generalisation, validation split of the training users"
         }
         trainUsers = split.trainUsers
+        beyondAccuracy = BeyondAccuracyMetrics(log: dataset.log, users: split.trainUsers, genres: dataset.itemFeatures.genres)
         testCases = split.testUsers.compactMap { u in
             let history = dataset.log.history(of: u)
             guard history.count >= 2 else { return nil }
@@ -61,6 +64,7 @@ public struct StrongGeneralization: Sendable {
         let perUser = Date().timeIntervalSince(started) / Double(max(1, testCases.count)) * 1e6
         let implicit = dataset.ratingScale.implicit // every held-out interaction is relevant
         let unrated = dataset.ratingScale.unrated // an interaction without a rating is an implicit like
+        let beyond = beyondAccuracy.summarize(rankings, k: cutoffs.first ?? 10)
         return thresholds.map { threshold in
             var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
             var users = 0
@@ -83,6 +87,8 @@ public struct StrongGeneralization: Sendable {
                                      precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
                                      ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
                                      trainSeconds: trainSeconds, microsecondsPerUser: perUser)
+            scores.meanPopularityRank = beyond.popularityRank
+            scores.intraListDiversity = beyond.diversity
             scores.firstNDCGPerUser = firstNDCG
             scores.lastPrecisionPerUser = lastPrecision
             return scores
