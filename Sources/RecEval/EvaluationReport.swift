@@ -91,9 +91,10 @@ public struct EvaluationReport: Codable, Sendable {
             }
             if let first = rows.first, rows.count > 1 {
                 out += "paired with \(first.model) (mean per-user difference ± its standard error):\n"
+                let labelWidth = rows.map { first.model.count + $0.model.count + 5 }.max() ?? 32
                 for other in rows.dropFirst() {
                     guard let n = first.pairedDifference(other, ndcg: true), let p = first.pairedDifference(other, ndcg: false) else { continue }
-                    out += "  \(first.model) − \(other.model)".padding(toLength: 32, withPad: " ", startingAt: 0)
+                    out += "  \(first.model) − \(other.model)".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
                         + "NDCG@\(cutoffs.first!) " + signed(n.mean) + " ± " + format(n.standardError, 4)
                         + "   P@\(cutoffs.last!) " + signed(p.mean) + " ± " + format(p.standardError, 4) + "\n"
                 }
