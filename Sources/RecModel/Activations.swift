@@ -23,6 +23,37 @@ public enum Sigmoid {
     }
 }
 
+/// Softmax over each row (numerically stable: the row maximum is subtracted first).
+public enum RowSoftmax {
+    public static func values(_ x: [Float]) -> [Float] {
+        guard let top = x.max() else { return [] }
+        let e = x.map { Foundation.exp($0 - top) }
+        let total = e.reduce(0, +)
+        return e.map { $0 / total }
+    }
+
+    public static func forward(_ x: Matrix) -> Matrix {
+        var y = x
+        for r in 0..<x.rows {
+            let row = values(Array(x.values[(r * x.cols)..<((r + 1) * x.cols)]))
+            for c in 0..<x.cols { y.values[r * x.cols + c] = row[c] }
+        }
+        return y
+    }
+
+    /// dx_j = y_j (dy_j − Σ_k y_k dy_k), row by row.
+    public static func backward(output y: Matrix, dOut: Matrix) -> Matrix {
+        var d = dOut
+        for r in 0..<y.rows {
+            let base = r * y.cols
+            var dot: Float = 0
+            for c in 0..<y.cols { dot += y.values[base + c] * dOut.values[base + c] }
+            for c in 0..<y.cols { d.values[base + c] = y.values[base + c] * (dOut.values[base + c] - dot) }
+        }
+        return d
+    }
+}
+
 /// Elementwise clip to [-1, 1]; the gradient is zero where the input was clipped.
 public enum Clip {
     public static func forward(_ x: Matrix) -> Matrix { x.map { min(1, max(-1, $0)) } }

@@ -117,7 +117,10 @@ public struct Encoder: Sendable {
         let a = ReLU.forward(aPre)
         let zPre = Linear.forward(a, weight: p["head.w2"], bias: p["head.b2"])
         let (z, cache) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
-        let s = Sigmoid.forward(Linear.forward(z, weight: p["cluster.w"], bias: p["cluster.b"]))
+        let logits = Linear.forward(z, weight: p["cluster.w"], bias: p["cluster.b"])
+        // Softmax weights are scaled by K so that they average 1, as unsaturated sigmoids would.
+        let s = configuration.clusterActivation == .softmax
+            ? RowSoftmax.forward(logits).map { $0 * Float(configuration.clusters) } : Sigmoid.forward(logits)
         return Forward(uniqueItems: unique, towerInput: x, towerHiddenPre: hPre, towerHidden: h,
                        itemVectors: f, aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
                        headHidden: a, layerNorm: cache, profile: z, clusters: s, attributes: batch.map(\.attributes))
@@ -127,7 +130,10 @@ public struct Encoder: Sendable {
     /// activations and (optionally) `dProfile` w.r.t. the profile z.
     public func backward(_ fw: Forward, dClusters: Matrix, dProfile: Matrix? = nil,
                          parameters p: ParameterSet, into g: inout GradientSet) {
-        let dLogits = Sigmoid.backward(output: fw.clusters, dOut: dClusters)
+        let k = Float(configuration.clusters)
+        let dLogits = configuration.clusterActivation == .softmax
+            ? RowSoftmax.backward(output: fw.clusters.map { $0 / k }, dOut: dClusters.map { $0 * k })
+            : Sigmoid.backward(output: fw.clusters, dOut: dClusters)
         var dZ = Linear.backward(fw.profile, weight: p["cluster.w"], dOut: dLogits,
                                  gradients: &g.dense, weightName: "cluster.w", biasName: "cluster.b")
         if let dProfile { for k in 0..<dZ.values.count { dZ.values[k] += dProfile.values[k] } }

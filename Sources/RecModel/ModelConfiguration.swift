@@ -87,6 +87,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var shortlistAggregation: ShortlistAggregation = .membership
     public var smoothing: Float = 10
     public var voteReduction: VoteReduction = .sum
+    /// How cluster logits become soft cluster weights s_u: sigmoid (the paper's; each in (0, 1),
+    /// and they saturate) or softmax over the K clusters (they sum to 1, so a user's top clusters
+    /// keep their relative weights). Files written before the setting existed use sigmoid.
+    public var clusterActivation: ClusterActivation = .sigmoid
 
     public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
 
@@ -146,6 +150,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public enum TripletSpace: String, Codable, CaseIterable, Sendable {
         case clusters
         case profile
+    }
+
+    public enum ClusterActivation: String, Codable, CaseIterable, Sendable {
+        case sigmoid
+        case softmax
     }
 
     public enum ShortlistSource: String, Codable, CaseIterable, Sendable {

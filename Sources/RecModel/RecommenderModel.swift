@@ -63,7 +63,9 @@ public struct RecommenderModel: Sendable {
         let a = dense(q, "head.w1", "head.b1").map { max(0, $0) }
         let zPre = Matrix(rows: 1, cols: configuration.profileDim, values: dense(a, "head.w2", "head.b2"))!
         let (z, _) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
-        return dense(z.values, "cluster.w", "cluster.b").map(Sigmoid.value)
+        let logits = dense(z.values, "cluster.w", "cluster.b")
+        let k = Float(configuration.clusters)
+        return configuration.clusterActivation == .softmax ? RowSoftmax.values(logits).map { $0 * k } : logits.map(Sigmoid.value)
     }
 
     /// The unclipped aggregate Σ w_ui f_i (one hop over the user–item graph).

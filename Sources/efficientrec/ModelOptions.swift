@@ -48,6 +48,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Member shortlist aggregation: mean, sum, smoothed or membership.") var shortlistAggregation: String?
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
     @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
+    @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: String?
     @Option(help: "Item-ID embedding dimension d.") var embeddingDim: Int?
     @Option(help: "Profile (z) dimension.") var profileDim: Int?
     @Option(help: "Hidden units of the profile head.") var headHidden: Int?
@@ -100,6 +101,9 @@ struct ModelOptions: ParsableArguments {
         }
         if let smoothing { c.smoothing = smoothing }
         if let v: ModelConfiguration.VoteReduction = try parse(voteReduction, "vote-reduction") { c.voteReduction = v }
+        if let v: ModelConfiguration.ClusterActivation = try parse(clusterActivation, "cluster-activation") {
+            c.clusterActivation = v
+        }
         if let embeddingDim { c.embeddingDim = embeddingDim }
         if let profileDim { c.profileDim = profileDim }
         if let headHidden { c.headHidden = headHidden }

@@ -5,8 +5,9 @@ import RecTestSupport
 @testable import RecModel
 
 final class EncoderGradientTests: XCTestCase {
-    func makeEncoder() -> Encoder {
+    func makeEncoder(_ activation: ModelConfiguration.ClusterActivation = .sigmoid) -> Encoder {
         var c = ModelConfiguration()
+        c.clusterActivation = activation
         c.embeddingDim = 5; c.genreDim = 3; c.towerHidden = 6; c.attributeDim = 2
         c.headHidden = 7; c.profileDim = 4; c.clusters = 6
         let features = ItemFeatures(genreVocabulary: IDMap(ids: ["a", "b", "c"]),
@@ -17,7 +18,11 @@ final class EncoderGradientTests: XCTestCase {
     }
 
     func testWholeEncoderMatchesFiniteDifferences() {
-        let encoder = makeEncoder()
+        for activation in ModelConfiguration.ClusterActivation.allCases { checkWholeEncoder(activation) }
+    }
+
+    func checkWholeEncoder(_ activation: ModelConfiguration.ClusterActivation) {
+        let encoder = makeEncoder(activation)
         var rng = SeededRandom(seed: 3)
         let parameters = encoder.initialParameters(rng: &rng)
         // Small weights keep the clipped aggregate inside (−1, 1), where the clip is differentiable.
@@ -27,7 +32,10 @@ final class EncoderGradientTests: XCTestCase {
             ProfileInput(items: [], weights: [], attributes: [2, 1]),
             ProfileInput(items: [5, 1], weights: [-0.4, 0.4], attributes: [1, 0]),
         ]
-        let rs = Matrix(rows: 4, cols: 6) { _, _ in rng.uniform(-1, 1) }
+        // Softmax weights are K × softmax; weighting them by 1/K keeps the loss on the sigmoid's scale,
+        // where Float32 finite differences are accurate.
+        let weightScale: Float = activation == .softmax ? 1 / Float(encoder.configuration.clusters) : 1
+        let rs = Matrix(rows: 4, cols: 6) { _, _ in rng.uniform(-1, 1) * weightScale }
         let rz = Matrix(rows: 4, cols: 4) { _, _ in rng.uniform(-1, 1) }
         func loss(_ p: ParameterSet) -> Double {
             let fw = encoder.forward(batch, parameters: p)
@@ -40,7 +48,7 @@ final class EncoderGradientTests: XCTestCase {
         let g = sparse.materialized(like: parameters)
         // A step of 1e-3: large enough for Float32, small enough not to cross ReLU kinks.
         for name in parameters.names {
-            GradientCheck.compare(g[name], parameters[name], step: 1e-3, samples: 15, tolerance: 2e-2, label: name) { m in
+            GradientCheck.compare(g[name], parameters[name], step: 1e-3, samples: 15, tolerance: 2e-2, label: "\(activation) \(name)") { m in
                 var p = parameters
                 p[name] = m
                 return loss(p)

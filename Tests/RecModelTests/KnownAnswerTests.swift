@@ -45,6 +45,31 @@ final class KnownAnswerTests: XCTestCase {
         XCTAssertEqual(r.filledFromPopularity, 0)
     }
 
+    func testSoftmaxWeightsAreTheSoftmaxOfTheSameLogitsAndKeepTheOrder() {
+        let sigmoidModel = Self.model()
+        var c = sigmoidModel.configuration
+        c.clusterActivation = .softmax
+        let softmaxModel = RecommenderModel(configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
+                                            attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
+                                            shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
+        let history = UserHistory(items: [16], ratings: [5])
+        let input = ProfileInput.from(history: history, attributes: [], configuration: c)
+        let s = sigmoidModel.clusterActivations(input).map(Double.init)
+        let logits = s.map { log($0 / (1 - $0)) }
+        // K × softmax: the weights average 1 over the K clusters.
+        let k = Double(c.clusters)
+        let expected = logits.map(exp).map { k * $0 / logits.map(exp).reduce(0, +) }
+        let got = softmaxModel.clusterActivations(input)
+        XCTAssertEqual(got.map(Double.init).reduce(0, +), k, accuracy: 1e-4)
+        for (g, e) in zip(got, expected) { XCTAssertEqual(Double(g), e, accuracy: 1e-5) }
+        let r = recommend(softmaxModel, [16], k: 5)
+        XCTAssertEqual(r.clusters.map(\.index), [0, 1])
+        // Cluster 0 weighs e^{2√3 − √3} = e^{√3} times cluster 1; the vote's order follows.
+        let (w0, w1) = (expected[0], expected[1])
+        XCTAssertEqual(w0 / w1, exp(3.0.squareRoot()), accuracy: 1e-3)
+        assertScores(r.items, [(0, w0 * 0.9), (4, w0 * 0.8), (8, w0 * 0.5 + w1 * 0.6), (1, w0 * 0.4), (12, w1 * 0.3)])
+    }
+
     func testHistoryItemsAreNeverRecommendedBack() {
         // 12 (group 0) is in cluster 1's shortlist and in the history; 0 is in cluster 0's.
         let r = recommend(Self.model(), [12, 0], k: 10)

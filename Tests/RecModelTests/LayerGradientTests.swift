@@ -34,6 +34,20 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck.compare(Clip.backward(input: x, dOut: r), x, label: "clip") { GradientCheck.sum(Clip.forward($0), weightedBy: r) }
     }
 
+    func testRowSoftmax() {
+        let x = random(3, 5, scale: 2), r = random(3, 5)
+        let y = RowSoftmax.forward(x)
+        for row in 0..<3 {
+            XCTAssertEqual(y.values[(row * 5)..<((row + 1) * 5)].reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertEqual(Array(y.values[(row * 5)..<((row + 1) * 5)]), RowSoftmax.values(Array(x.values[(row * 5)..<((row + 1) * 5)])))
+        }
+        // Large logits do not overflow: the row maximum is subtracted first.
+        XCTAssertEqual(RowSoftmax.values([1000, 1000]), [0.5, 0.5])
+        GradientCheck.compare(RowSoftmax.backward(output: y, dOut: r), x, label: "softmax") {
+            GradientCheck.sum(RowSoftmax.forward($0), weightedBy: r)
+        }
+    }
+
     func testLayerNorm() {
         let x = random(3, 6, scale: 2), gain = random(1, 6), bias = random(1, 6), r = random(3, 6)
         var g = ParameterSet()
