@@ -120,7 +120,8 @@ public struct Encoder: Sendable {
         let logits = Linear.forward(z, weight: p["cluster.w"], bias: p["cluster.b"])
         // Softmax weights are scaled by K so that they average 1, as unsaturated sigmoids would.
         let s = configuration.clusterActivation == .softmax
-            ? RowSoftmax.forward(logits).map { $0 * Float(configuration.clusters) } : Sigmoid.forward(logits)
+            ? RowSoftmax.forward(logits.map { $0 / configuration.clusterTemperature }).map { $0 * Float(configuration.clusters) }
+            : Sigmoid.forward(logits)
         return Forward(uniqueItems: unique, towerInput: x, towerHiddenPre: hPre, towerHidden: h,
                        itemVectors: f, aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
                        headHidden: a, layerNorm: cache, profile: z, clusters: s, attributes: batch.map(\.attributes))
@@ -132,7 +133,7 @@ public struct Encoder: Sendable {
                          parameters p: ParameterSet, into g: inout GradientSet) {
         let k = Float(configuration.clusters)
         let dLogits = configuration.clusterActivation == .softmax
-            ? RowSoftmax.backward(output: fw.clusters.map { $0 / k }, dOut: dClusters.map { $0 * k })
+            ? RowSoftmax.backward(output: fw.clusters.map { $0 / k }, dOut: dClusters.map { $0 * k / configuration.clusterTemperature })
             : Sigmoid.backward(output: fw.clusters, dOut: dClusters)
         var dZ = Linear.backward(fw.profile, weight: p["cluster.w"], dOut: dLogits,
                                  gradients: &g.dense, weightName: "cluster.w", biasName: "cluster.b")

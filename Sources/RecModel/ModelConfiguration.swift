@@ -91,6 +91,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// and they saturate) or softmax over the K clusters (they sum to 1, so a user's top clusters
     /// keep their relative weights). Files written before the setting existed use sigmoid.
     public var clusterActivation: ClusterActivation = .sigmoid
+    /// T of the softmax weights, K × softmax(logits / T): above 1 flattens them.
+    public var clusterTemperature: Float = 1
 
     public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
 
@@ -207,6 +209,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             return "teacher neighbours must be positive and teacher candidates between 0 and 10000"
         }
         if negativeSamples < 1 { return "negative samples must be positive" }
+        if !(clusterTemperature > 0 && clusterTemperature.isFinite) { return "cluster temperature must be a positive number" }
         if !(sparsityWeight >= 0) { return "sparsity weight must not be negative" }
         if !(tripletMargin >= 0) { return "triplet margin must not be negative" }
         if shortlistSource == .weights && !objective.usesDecoder {

@@ -65,7 +65,7 @@ public struct RecommenderModel: Sendable {
         let (z, _) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
         let logits = dense(z.values, "cluster.w", "cluster.b")
         let k = Float(configuration.clusters)
-        return configuration.clusterActivation == .softmax ? RowSoftmax.values(logits).map { $0 * k } : logits.map(Sigmoid.value)
+        return configuration.clusterActivation == .softmax ? RowSoftmax.values(logits.map { $0 / configuration.clusterTemperature }).map { $0 * k } : logits.map(Sigmoid.value)
     }
 
     /// The unclipped aggregate Σ w_ui f_i (one hop over the user–item graph).

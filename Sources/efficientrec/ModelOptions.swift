@@ -49,6 +49,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
     @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
     @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: String?
+    @Option(help: "Temperature T of the softmax cluster weights (K x softmax(logits / T)).") var clusterTemperature: Float?
     @Option(help: "Item-ID embedding dimension d.") var embeddingDim: Int?
     @Option(help: "Profile (z) dimension.") var profileDim: Int?
     @Option(help: "Hidden units of the profile head.") var headHidden: Int?
@@ -104,6 +105,7 @@ struct ModelOptions: ParsableArguments {
         if let v: ModelConfiguration.ClusterActivation = try parse(clusterActivation, "cluster-activation") {
             c.clusterActivation = v
         }
+        if let clusterTemperature { c.clusterTemperature = clusterTemperature }
         if let embeddingDim { c.embeddingDim = embeddingDim }
         if let profileDim { c.profileDim = profileDim }
         if let headHidden { c.headHidden = headHidden }

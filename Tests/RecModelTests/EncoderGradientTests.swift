@@ -8,6 +8,7 @@ final class EncoderGradientTests: XCTestCase {
     func makeEncoder(_ activation: ModelConfiguration.ClusterActivation = .sigmoid) -> Encoder {
         var c = ModelConfiguration()
         c.clusterActivation = activation
+        c.clusterTemperature = 3 // used by softmax only; a value other than 1 checks its gradient too
         c.embeddingDim = 5; c.genreDim = 3; c.towerHidden = 6; c.attributeDim = 2
         c.headHidden = 7; c.profileDim = 4; c.clusters = 6
         let features = ItemFeatures(genreVocabulary: IDMap(ids: ["a", "b", "c"]),

@@ -70,6 +70,27 @@ final class KnownAnswerTests: XCTestCase {
         assertScores(r.items, [(0, w0 * 0.9), (4, w0 * 0.8), (8, w0 * 0.5 + w1 * 0.6), (1, w0 * 0.4), (12, w1 * 0.3)])
     }
 
+    func testASoftmaxTemperatureDividesTheLogitsAndMustBePositive() {
+        let sigmoidModel = Self.model()
+        var c = sigmoidModel.configuration
+        c.clusterActivation = .softmax
+        c.clusterTemperature = 4
+        XCTAssertNil(c.validationError())
+        let model = RecommenderModel(configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
+                                     attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
+                                     shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
+        let input = ProfileInput.from(history: UserHistory(items: [16], ratings: [5]), attributes: [], configuration: c)
+        let logits = sigmoidModel.clusterActivations(input).map(Double.init).map { log($0 / (1 - $0)) / 4 }
+        let total = logits.map(exp).reduce(0, +)
+        for (g, l) in zip(model.clusterActivations(input), logits) {
+            XCTAssertEqual(Double(g), Double(c.clusters) * exp(l) / total, accuracy: 1e-4)
+        }
+        for bad: Float in [0, -1, .nan, .infinity] {
+            c.clusterTemperature = bad
+            XCTAssertNotNil(c.validationError(), "temperature \(bad)")
+        }
+    }
+
     func testHistoryItemsAreNeverRecommendedBack() {
         // 12 (group 0) is in cluster 1's shortlist and in the history; 0 is in cluster 0's.
         let r = recommend(Self.model(), [12, 0], k: 10)
