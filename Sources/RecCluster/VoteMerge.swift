@@ -55,8 +55,11 @@ public struct VoteMerge: Sendable {
     }
 
     /// The ranked answer from what has arrived (call at completion or at the deadline), summed in
-    /// `accumulator` (which must be empty, have `itemCount` items, and is left empty).
-    public func finish(k: Int, excluding: [Int], reduction: VoteReduction, using accumulator: inout VoteAccumulator) -> Result {
+    /// `accumulator` (which must be empty, have `itemCount` items, and is left empty). A per-item
+    /// `itemBias` (the model's β, weighted by `biasWeight`) is added once to every voted item after
+    /// the shards' partial votes, as the single-process vote does.
+    public func finish(k: Int, excluding: [Int], reduction: VoteReduction, itemBias: [Float] = [], biasWeight: Float = 0,
+                       using accumulator: inout VoteAccumulator) -> Result {
         for r in replies {
             r.items.withUnsafeBufferPointer { items in
                 r.sums.withUnsafeBufferPointer { sums in
@@ -64,6 +67,7 @@ public struct VoteMerge: Sendable {
                 }
             }
         }
+        if !itemBias.isEmpty && biasWeight > 0 { accumulator.addToTouched(itemBias, weight: biasWeight) }
         let items = accumulator.top(k: k, excluding: excluding, reduction: reduction)
         return Result(items: items, coverage: coverage, missingShards: pendingShards)
     }

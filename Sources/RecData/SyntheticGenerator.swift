@@ -19,6 +19,9 @@ public struct SyntheticGenerator: Sendable {
         public var groupAffinity: Double = 0.8
         public var minInteractions: Int = 10
         public var maxInteractions: Int = 200
+        /// Users pick group g with probability ∝ 1/(g+1)^groupSkew: 0 makes every group equally
+        /// common; larger values make the last groups niche tastes next to a few mainstream ones.
+        public var groupSkew: Double = 0
 
         public init(users: Int, items: Int, groups: Int = 8, seed: UInt64 = 1) {
             self.users = users
@@ -34,12 +37,17 @@ public struct SyntheticGenerator: Sendable {
     private let groupItems: [[Int]]
     private let groupCumulative: [[Double]]
     private let globalCumulative: [Double]
+    /// Cumulative group shares of users (empty when every group is equally common).
+    private let userGroupCumulative: [Double]
 
     public init(_ configuration: Configuration) throws(DataError) {
         guard configuration.users > 0 else { throw DataError(file: "generate", line: 0, message: "--users must be positive") }
         guard configuration.items >= 2 else { throw DataError(file: "generate", line: 0, message: "--items must be at least 2") }
         guard configuration.groups >= 1, configuration.groups <= configuration.items else {
             throw DataError(file: "generate", line: 0, message: "--groups must be between 1 and the number of items")
+        }
+        guard configuration.groupSkew >= 0, configuration.groupSkew <= 10 else {
+            throw DataError(file: "generate", line: 0, message: "--group-skew must be between 0 and 10")
         }
         self.configuration = configuration
         let weights = (0..<configuration.items).map { 1 / pow(Double($0 + 1), configuration.popularityExponent) }
@@ -52,6 +60,20 @@ public struct SyntheticGenerator: Sendable {
         }
         groupCumulative = members.map(cumulative)
         globalCumulative = cumulative(Array(0..<configuration.items))
+        var share = 0.0
+        userGroupCumulative = configuration.groupSkew == 0 ? []
+            : (0..<configuration.groups).map { share += 1 / pow(Double($0 + 1), configuration.groupSkew); return share }
+    }
+
+    /// The expected share of users in group g.
+    public func userShare(ofGroup g: Int) -> Double {
+        guard let total = userGroupCumulative.last else { return 1 / Double(configuration.groups) }
+        return (userGroupCumulative[g] - (g > 0 ? userGroupCumulative[g - 1] : 0)) / total
+    }
+
+    /// A user's group: the first draw of the user's stream.
+    private func drawGroup(_ rng: inout SeededRandom) -> Int {
+        userGroupCumulative.isEmpty ? rng.below(configuration.groups) : sample(userGroupCumulative, rng: &rng)
     }
 
     public func group(ofItem item: Int) -> Int { item % configuration.groups }
@@ -59,7 +81,7 @@ public struct SyntheticGenerator: Sendable {
     /// The planted group of a user (the first draw of the user's stream).
     public func group(ofUser user: Int) -> Int {
         var rng = SeededRandom.derived(seed: configuration.seed, stream: UInt64(user))
-        return rng.below(configuration.groups)
+        return drawGroup(&rng)
     }
 
     private func sample(_ cumulative: [Double], rng: inout SeededRandom) -> Int {
@@ -75,7 +97,7 @@ public struct SyntheticGenerator: Sendable {
     /// One user's interactions: (item, rating) pairs, distinct items.
     public func interactions(ofUser user: Int) -> [(item: Int, rating: Int)] {
         var rng = SeededRandom.derived(seed: configuration.seed, stream: UInt64(user))
-        let g = rng.below(configuration.groups)
+        let g = drawGroup(&rng)
         let cap = min(configuration.maxInteractions, configuration.items / 2)
         let span = Double(max(1, cap - configuration.minInteractions))
         let pareto = Double(configuration.minInteractions) * (pow(1 - rng.unitDouble(), -1.0 / 1.5) - 1)

@@ -85,6 +85,16 @@ public struct VoteAccumulator: Sendable {
         self.touchedCount = touchedCount
     }
 
+    /// Adds `weight` × values[i] to every touched item's sum (its count unchanged): a per-item term
+    /// that belongs to the item once, whatever the number of shortlists it was voted from.
+    public mutating func addToTouched(_ values: [Float], weight: Float) {
+        let n = values.count
+        for t in touched[0..<touchedCount] {
+            let i = Int(t)
+            if i < n { sums[i] &+= Self.fixedPoint(weight: weight, score: values[i]) }
+        }
+    }
+
     /// Adds partial votes received from elsewhere (the wire's parallel arrays). Items must already
     /// be checked against `itemCount`; out-of-range entries are skipped.
     @inlinable

@@ -4,7 +4,7 @@ import RecMath
 /// s_uc · CS(c, i) for the items of its shortlist to a fixed-point `VoteAccumulator`, so the
 /// result does not depend on the order clusters are added (or on how shards split them).
 public struct ClusterVote: Sendable {
-    public private(set) var accumulator: VoteAccumulator
+    public var accumulator: VoteAccumulator
 
     public init(itemCount: Int) {
         accumulator = VoteAccumulator(itemCount: itemCount)

@@ -154,10 +154,12 @@ extension Trainer {
     /// example's top-C clusters take part. Returns the loss and its gradient w.r.t. `s`.
     func decoderStep(_ s: Matrix, batch: DecoderBatch, sparse: Bool, parameters: ParameterSet,
                      gradients: inout GradientSet) -> (Double, Matrix) {
+        let bias = candidateBias(batch, parameters: parameters)
         let r = decoderForward(s, targets: batch.targets, masked: batch.maskedColumns, candidates: batch.candidates,
-                               decoder: candidateRows(batch, parameters: parameters), meanOver: nil, sparse: sparse)
+                               decoder: candidateRows(batch, parameters: parameters), bias: bias, meanOver: nil, sparse: sparse)
         gradients.addRows("decoder.items", batch.candidates.items, from: BLAS.product(r.dLogits, transposeA: true, r.active),
                           distinct: true)
+        if bias != nil { gradients.addRows("decoder.bias", batch.candidates.items, from: Self.columnSums(r.dLogits), distinct: true) }
         return (r.loss, r.dActive)
     }
 }

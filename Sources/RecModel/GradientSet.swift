@@ -10,7 +10,7 @@ public struct GradientSet: Sendable {
     public var rows: [Int: RowGradient]
 
     /// The parameters whose gradients are kept row-sparse when present.
-    public static let rowSparseNames: Set<String> = ["item.embedding", "decoder.items"]
+    public static let rowSparseNames: Set<String> = ["item.embedding", "decoder.items", "decoder.bias"]
 
     public static func isRowSparse(_ name: String) -> Bool {
         rowSparseNames.contains(name) || name.hasPrefix("attribute.")

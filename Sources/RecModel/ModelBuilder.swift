@@ -19,7 +19,8 @@ public enum ModelBuilder {
         let popularity = Self.popularity(dataset)
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
                                      attributes: dataset.attributes, parameters: trained.parameters,
-                                     shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity)
+                                     shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity,
+                                     itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [])
         let decoder = trained.parameters.contains("decoder.items") ? trained.parameters["decoder.items"] : nil
         model = rebuildingShortlists(model, configuration: c, dataset: dataset, decoder: decoder)
         let inputs = (0..<dataset.log.users.count).map {
@@ -38,15 +39,17 @@ public enum ModelBuilder {
         if c.shortlistSource == .weights && decoder == nil { c.shortlistSource = .members }
         let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                     attributes: model.attributes, parameters: model.parameters,
-                                    shortlists: model.shortlists, popularity: model.popularity)
+                                    shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias)
         let shortlists: Shortlists
         switch c.shortlistSource {
-        case .weights: shortlists = Shortlists.fromDecoder(decoder!, length: c.shortlistLength)
+        case .weights:
+            let ranking = c.shortlistRanking == .logit && !model.itemBias.isEmpty ? model.itemBias : nil
+            shortlists = Shortlists.fromDecoder(decoder!, length: c.shortlistLength, rankingBias: ranking)
         case .members: shortlists = memberShortlists(model: base, dataset: dataset)
         }
         return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                 attributes: model.attributes, parameters: model.parameters,
-                                shortlists: shortlists, popularity: model.popularity)
+                                shortlists: shortlists, popularity: model.popularity, itemBias: model.itemBias)
     }
 
     /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's

@@ -43,6 +43,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Uniform negative draws per batch for the sampled loss; a catalogue no larger than this is
     /// scored whole (the sampled loss is then the full softmax exactly).
     public var negativeSamples = 2048
+    /// The decoder learns a per-item bias β_i next to its K cluster columns: logit = s · D_i + β_i.
+    /// β absorbs how popular an item is, so D_i holds each cluster's lift over it, and the vote adds
+    /// β once per voted item instead of once per shortlist the item sits in.
+    public var itemBias = false
     public var tripletMargin: Float = 0.2
     public var tripletNormalize = true
     public var tripletSpace: TripletSpace = .clusters
@@ -87,6 +91,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var shortlistAggregation: ShortlistAggregation = .membership
     public var smoothing: Float = 10
     public var voteReduction: VoteReduction = .sum
+    /// With `itemBias`: the weight of β_i added to every voted item's score (0 ranks by the clusters'
+    /// lift alone; 1 is the trained model's logit).
+    public var popularityWeight: Float = 1
+    /// With `itemBias`: a cluster's shortlist holds its top L items by lift D_ic, or by D_ic + β_i.
+    public var shortlistRanking: ShortlistRanking = .logit
     /// How cluster logits become soft cluster weights s_u: sigmoid (the paper's; each in (0, 1),
     /// and they saturate) or softmax over the K clusters (they sum to 1, so a user's top clusters
     /// keep their relative weights). Files written before the setting existed use sigmoid.
@@ -159,6 +168,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case softmax
     }
 
+    public enum ShortlistRanking: String, Codable, CaseIterable, Sendable {
+        /// The cluster's lift over the item's popularity, D_ic.
+        case lift
+        /// The cluster's full logit for the item, D_ic + β_i.
+        case logit
+    }
+
     public enum ShortlistSource: String, Codable, CaseIterable, Sendable {
         /// Rows of the learned K × items decoder (recommendation objectives only).
         case weights
@@ -215,6 +231,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if shortlistSource == .weights && !objective.usesDecoder {
             return "shortlists from weights need a recommendation objective (use --shortlist-source members)"
         }
+        if !(popularityWeight >= 0 && popularityWeight.isFinite) { return "popularity weight must be a number at least 0" }
+        if itemBias && !objective.usesDecoder { return "an item bias needs a recommendation objective" }
         if !(smoothing >= 0) { return "smoothing must not be negative" }
         return nil
     }

@@ -8,7 +8,8 @@ import RecMath
 ///     section: tag (4 ASCII bytes) · payload length u64 · CRC-32 of the payload u32 · payload
 ///
 /// Sections: CONF (configuration, JSON), ITEM (item ID table), FEAT (item features), ATTR (user
-/// attribute vocabularies), ENCW (encoder tensors), SHRT (shortlists), POPL (popularity fallback).
+/// attribute vocabularies), ENCW (encoder tensors), SHRT (shortlists), POPL (popularity fallback),
+/// and BIAS (the per-item bias β, present exactly when the configuration has `itemBias`).
 /// The model version is FNV-1a-64 of all section tags and payloads, so equal content ⇒ equal version.
 /// All integers are little-endian.
 public enum ModelFile {
@@ -58,6 +59,11 @@ public enum ModelFile {
         w = ByteWriter()
         w.ints(model.popularity)
         sections.append(("POPL", w.bytes))
+        if !model.itemBias.isEmpty {
+            w = ByteWriter()
+            w.floats(model.itemBias)
+            sections.append(("BIAS", w.bytes))
+        }
 
         let hash = FNV1a.hash(sections.flatMap { [ArraySlice($0.0.utf8), ArraySlice($0.1)] })
         var out = ByteWriter()

@@ -75,8 +75,23 @@ struct ModelFileSections {
         let popularity = try r.ints(below: itemCount, what: "item index")
         try finish(r)
 
+        var itemBias: [Float] = []
+        if let payload = payloads["BIAS"] {
+            r = ByteReader(payload, section: "BIAS")
+            itemBias = try r.floats()
+            try finish(r)
+            guard itemBias.count == itemCount else {
+                throw .malformed(section: "BIAS", reason: "\(itemBias.count) item biases for \(itemCount) items")
+            }
+            guard itemBias.allSatisfy(\.isFinite) else { throw .malformed(section: "BIAS", reason: "a non-finite item bias") }
+        }
+        if configuration.itemBias && itemBias.isEmpty { throw .missingSection("BIAS") }
+        if !configuration.itemBias && !itemBias.isEmpty {
+            throw .malformed(section: "BIAS", reason: "the configuration has no item bias")
+        }
+
         return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
-                                parameters: parameters, shortlists: shortlists, popularity: popularity)
+                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias)
     }
 
     /// The SHRT section, checked: K + 1 ascending offsets, item indices in the catalogue, finite scores.

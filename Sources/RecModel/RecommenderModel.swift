@@ -19,13 +19,18 @@ public struct RecommenderModel: Sendable {
     /// f_i for every item, computed once at load.
     public let itemVectors: Matrix
 
+    /// β_i, the decoder's per-item bias (`itemBias`; empty without it): added once to every voted
+    /// item's score, weighted by `popularityWeight`.
+    public let itemBias: [Float]
+
     public init(configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
-                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int]) {
+                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = []) {
         self.configuration = configuration
         self.items = items
         self.itemFeatures = itemFeatures
         self.attributes = attributes
-        self.parameters = parameters.removing("decoder.items")
+        self.parameters = parameters.removing("decoder.items").removing("decoder.bias")
+        self.itemBias = itemBias
         self.shortlists = shortlists
         self.popularity = popularity
         encoder = Encoder(configuration: configuration, features: itemFeatures,
@@ -135,8 +140,16 @@ public struct RecommenderModel: Sendable {
     public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote) -> Recommendation {
         let prepared = prepare(history: history, attributes: attributes)
         for (c, s) in prepared.clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
+        addItemBias(to: &vote.accumulator)
         let voted = prepared.clusters.isEmpty ? [] : vote.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
         return complete(prepared, voted: voted, k: k)
+    }
+
+    /// Adds β_i × `popularityWeight` once to every item the clusters voted for (a no-op without an
+    /// item bias). Run once, after all of the user's clusters (or shards' partial votes) are in.
+    public func addItemBias(to accumulator: inout VoteAccumulator) {
+        guard !itemBias.isEmpty, configuration.popularityWeight > 0 else { return }
+        accumulator.addToTouched(itemBias, weight: configuration.popularityWeight)
     }
 
     /// Maps external item IDs to indices, skipping (and counting) unknown ones.

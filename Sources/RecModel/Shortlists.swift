@@ -34,16 +34,22 @@ public struct Shortlists: Equatable, Sendable {
     /// Shortlists from a learned items × K decoder: the top-L items of each cluster's column (always
     /// min(L, items) of them, so the model size depends only on K, L and the catalogue). One pass over
     /// the decoder, row by row, with one bounded heap per cluster.
-    public static func fromDecoder(_ decoder: Matrix, length: Int) -> Shortlists {
+    /// With `rankingBias` (β, one per item) the lists hold each cluster's top items by D_ic + β_i,
+    /// still scored D_ic (the vote adds β once per item).
+    public static func fromDecoder(_ decoder: Matrix, length: Int, rankingBias: [Float]? = nil) -> Shortlists {
         let k = decoder.cols
         var heaps = (0..<k).map { _ in TopK.BoundedHeap(k: length) }
         decoder.values.withUnsafeBufferPointer { all in
             for item in 0..<decoder.rows {
                 let base = item * k
-                for c in 0..<k { heaps[c].offer((item, all[base + c])) }
+                let shift = rankingBias?[item] ?? 0
+                for c in 0..<k { heaps[c].offer((item, all[base + c] + shift)) }
             }
         }
-        return Shortlists(lists: heaps.map { $0.sorted() })
+        guard rankingBias != nil else { return Shortlists(lists: heaps.map { $0.sorted() }) }
+        return Shortlists(lists: heaps.enumerated().map { c, heap in
+            heap.sorted().map { (index: $0.index, score: decoder.values[$0.index * k + c]) }
+        })
     }
 
     /// Shortlists counted over members (DESIGN §2.8): for every user u, for each of u's top clusters c

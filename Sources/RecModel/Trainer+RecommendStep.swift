@@ -74,6 +74,7 @@ extension Trainer {
         let inputs = prepared.inputs
         let batch = prepared.decoder
         let decoder = candidateRows(batch, parameters: parameters)
+        let bias = candidateBias(batch, parameters: parameters)
         let scored = SoftmaxCrossEntropy.scoredRows(batch.targets)
         let n = inputs.count
         // Phase 1, by examples: encoder forward, decoder loss, encoder backward.
@@ -82,7 +83,7 @@ extension Trainer {
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: Self.minimumSlice) { k, range in
-                base[k] = slice(range, inputs: inputs, batch: batch, decoder: decoder, scoredRows: scored,
+                base[k] = slice(range, inputs: inputs, batch: batch, decoder: decoder, bias: bias, scoredRows: scored,
                                 batchSize: n, sparse: sparse, parameters: parameters)
             }
         }
@@ -104,7 +105,26 @@ extension Trainer {
             }
         }
         gradients.addRows("decoder.items", batch.candidates.items, from: dDecoder, distinct: true)
+        if bias != nil {
+            gradients.addRows("decoder.bias", batch.candidates.items, from: Self.columnSums(dLogits), distinct: true)
+        }
         return total
+    }
+
+    /// The per-item bias of the batch's candidates, in column order (nil without `itemBias`).
+    func candidateBias(_ batch: DecoderBatch, parameters: ParameterSet) -> [Float]? {
+        guard configuration.itemBias, parameters.contains("decoder.bias") else { return nil }
+        let all = parameters["decoder.bias"].values
+        return batch.candidates.items.map { all[$0] }
+    }
+
+    /// The bias gradient: Σ over examples of dLogits, one row per candidate.
+    static func columnSums(_ m: Matrix) -> Matrix {
+        var out = Matrix(rows: m.cols, cols: 1)
+        m.values.withUnsafeBufferPointer { v in
+            for r in 0..<m.rows { for j in 0..<m.cols { out.values[j] += v[r * m.cols + j] } }
+        }
+        return out
     }
 
     /// The decoder rows of the batch's candidates, in column order.
@@ -112,13 +132,13 @@ extension Trainer {
         batch.candidates.isFull ? parameters["decoder.items"] : parameters["decoder.items"].gatherRows(batch.candidates.items)
     }
 
-    private func slice(_ range: Range<Int>, inputs: [ProfileInput], batch: DecoderBatch, decoder: Matrix, scoredRows: Int,
+    private func slice(_ range: Range<Int>, inputs: [ProfileInput], batch: DecoderBatch, decoder: Matrix, bias: [Float]?, scoredRows: Int,
                        batchSize: Int, sparse: Bool, parameters: ParameterSet) -> SliceResult {
         let c = configuration
         let fw = encoder.forward(Array(inputs[range]), parameters: parameters)
         let rows = Array(range)
         var r = decoderForward(fw.clusters, targets: batch.targets.gatherRows(rows), masked: Array(batch.maskedColumns[range]),
-                               candidates: batch.candidates, decoder: decoder, meanOver: scoredRows, sparse: sparse)
+                               candidates: batch.candidates, decoder: decoder, bias: bias, meanOver: scoredRows, sparse: sparse)
         if c.sparsityWeight > 0 {
             let w = c.sparsityWeight / Float(batchSize)
             for k in 0..<r.dActive.values.count { r.dActive.values[k] += w }
@@ -144,14 +164,16 @@ extension Trainer {
     /// (s ⊙ topC-mask) · D_candᵀ − log π; the mean is over `meanOver` rows (nil: the scored rows
     /// given). The candidates' decoder rows' gradient is dLogitsᵀ · active.
     func decoderForward(_ s: Matrix, targets: Matrix, masked: [[Int]], candidates: CandidateSet, decoder: Matrix,
-                        meanOver: Int?, sparse: Bool) -> DecoderForward {
+                        bias: [Float]? = nil, meanOver: Int?, sparse: Bool) -> DecoderForward {
         let n = s.rows
         let active = sparse ? Self.keepTopClusters(s, count: configuration.topClusters) : s
         var logits = BLAS.product(active, decoder, transposeB: true)
-        if !candidates.isFull {
+        if !candidates.isFull || bias != nil {
             let columns = logits.cols
+            var shift = candidates.isFull ? [Float](repeating: 0, count: columns) : candidates.logInclusion.map { -$0 }
+            if let bias { for j in 0..<columns { shift[j] += bias[j] } }
             logits.values.withUnsafeMutableBufferPointer { l in
-                for b in 0..<n { for j in 0..<columns { l[b * columns + j] -= candidates.logInclusion[j] } }
+                for b in 0..<n { for j in 0..<columns { l[b * columns + j] += shift[j] } }
             }
         }
         let (loss, dLogits) = SoftmaxCrossEntropy.forward(logits: logits, targets: targets, masked: masked, meanOver: meanOver)

@@ -34,6 +34,7 @@ public struct Trainer {
         let itemCount = encoder.itemCount
         if c.objective.usesDecoder {
             parameters.add("decoder.items", .gaussian(rows: itemCount, cols: c.clusters, std: 0.01, rng: &rng))
+            if c.itemBias { parameters.add("decoder.bias", Matrix(rows: itemCount, cols: 1)) }
         }
         var teacher: DistillationTeacher? = nil
         var teacherSeconds = 0.0

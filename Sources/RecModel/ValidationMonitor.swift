@@ -34,6 +34,7 @@ public struct ValidationMonitor: Sendable {
     public func score(encoder: Encoder, parameters: ParameterSet, topClusters: Int, threads: Int) -> Double {
         guard !inputs.isEmpty, parameters.contains("decoder.items") else { return 0 }
         let decoder = parameters["decoder.items"]
+        let bias = parameters.contains("decoder.bias") ? parameters["decoder.bias"].values : nil
         let items = decoder.rows, k = decoder.cols
         var total = 0.0
         let chunk = 256
@@ -48,7 +49,7 @@ public struct ValidationMonitor: Sendable {
                     var scores = [Float](repeating: 0, count: items)
                     for r in local {
                         let u = range.lowerBound + r
-                        for i in 0..<items { scores[i] = 0 }
+                        if let bias { for i in 0..<items { scores[i] = bias[i] } } else { for i in 0..<items { scores[i] = 0 } }
                         decoder.values.withUnsafeBufferPointer { d in
                             for (c, s) in TopK.select(Array(clusters.row(r)), k: topClusters) {
                                 for i in 0..<items { scores[i] += s * d[i * k + c] }

@@ -126,16 +126,20 @@ struct Generate: ParsableCommand {
     @Option(help: "Number of planted taste groups.") var groups = 8
     @Option(help: "Output directory (interactions.tsv, items.tsv, users.tsv).") var out: String
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Users pick group g with probability proportional to 1/(g+1)^skew (0: equal groups; 1.5: a few mainstream groups and niche ones).")
+    var groupSkew: Double = 0
 
     func validate() throws {
         guard users > 0 else { throw ValidationError("--users must be positive") }
         guard items >= 2 else { throw ValidationError("--items must be at least 2") }
         guard groups >= 1, groups <= items else { throw ValidationError("--groups must be between 1 and --items") }
+        guard groupSkew >= 0, groupSkew <= 10 else { throw ValidationError("--group-skew must be between 0 and 10") }
     }
 
     func run() throws {
         var config = SyntheticGenerator.Configuration(users: users, items: items, groups: groups, seed: seed)
         config.groups = groups
+        config.groupSkew = groupSkew
         let job = GenerateJob(configuration: config, output: out)
         try runJob { try job.run() }
     }

@@ -35,6 +35,12 @@ struct ModelOptions: ParsableArguments {
     var decoderLoss: String?
     @Option(help: "Uniform negative items drawn per batch by the sampled loss.") var negativeSamples: Int?
     @Option(help: "L1 penalty on cluster activations (recommendation objectives).") var sparsityWeight: Float?
+    @Flag(help: "Learn a per-item bias (popularity) next to the decoder's cluster columns; the vote adds it once per item.")
+    var itemBias = false
+    @Option(help: "With --item-bias: weight of the item bias in the vote (0 = cluster lift only, 1 = the model's logit).")
+    var popularityWeight: Float?
+    @Option(help: "With --item-bias: shortlists hold each cluster's top items by lift or by logit (lift + bias).")
+    var shortlistRanking: String?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
     @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
@@ -88,6 +94,9 @@ struct ModelOptions: ParsableArguments {
         if let negativeSamples { c.negativeSamples = negativeSamples }
         if let tripletMargin { c.tripletMargin = tripletMargin }
         if let sparsityWeight { c.sparsityWeight = sparsityWeight }
+        if itemBias { c.itemBias = true }
+        if let popularityWeight { c.popularityWeight = popularityWeight }
+        if let v: ModelConfiguration.ShortlistRanking = try parse(shortlistRanking, "shortlist-ranking") { c.shortlistRanking = v }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }
         if let v: ModelConfiguration.TripletSpace = try parse(tripletSpace, "triplet-space") { c.tripletSpace = v }
         if let tripletWeight { c.tripletWeight = tripletWeight }

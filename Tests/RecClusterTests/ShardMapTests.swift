@@ -63,8 +63,12 @@ final class FanoutAndMergeTests: XCTestCase {
             let c = rng.below(50), w = rng.uniform(0.1, 1)
             if seen.insert(c).inserted { unique.append((c, w)) }
         }
+        // A per-item bias (the model's β) is added once per voted item, after every shard's part.
+        let bias = (0..<300).map { _ in rng.uniform(-1, 1) }
+        for (itemBias, biasWeight) in [([Float](), Float(0)), (bias, 0.7)] {
         var single = VoteAccumulator(itemCount: 300)
         for (c, w) in unique { for (i, s) in lists[c] { single.add(item: i, sum: VoteAccumulator.fixedPoint(weight: w, score: s), count: 1) } }
+        if !itemBias.isEmpty { single.addToTouched(itemBias, weight: biasWeight) }
         let expected = single.top(k: 50, excluding: [5], reduction: .sum)
         for shards in [1, 2, 3, 7] {
             let plan = FanoutPlan(clusters: unique, map: try ShardMap(shardCount: shards))
@@ -79,10 +83,12 @@ final class FanoutAndMergeTests: XCTestCase {
                                             counts: p.map { UInt32($0.count) }), .accepted)
             }
             XCTAssertTrue(merge.isComplete)
-            let result = merge.finish(k: 50, excluding: [5], reduction: .sum)
+            var scratch = VoteAccumulator(itemCount: 300)
+            let result = merge.finish(k: 50, excluding: [5], reduction: .sum, itemBias: itemBias, biasWeight: biasWeight, using: &scratch)
             XCTAssertEqual(result.coverage, 1)
-            XCTAssertEqual(result.items.map(\.index), expected.map(\.index), "\(shards) shards")
-            XCTAssertEqual(result.items.map(\.score), expected.map(\.score), "\(shards) shards")
+            XCTAssertEqual(result.items.map(\.index), expected.map(\.index), "\(shards) shards, bias \(biasWeight)")
+            XCTAssertEqual(result.items.map(\.score), expected.map(\.score), "\(shards) shards, bias \(biasWeight)")
+        }
         }
     }
 

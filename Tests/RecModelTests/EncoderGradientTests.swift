@@ -59,8 +59,9 @@ final class EncoderGradientTests: XCTestCase {
 
     /// A trainer with K = 6, C = 2 on `dataset` (30 items) and seeded parameters with a decoder.
     func decoderFixture(_ dataset: Dataset, loss: ModelConfiguration.DecoderLoss, negatives: Int,
-                        distill: Float) -> (Trainer, ParameterSet) {
+                        distill: Float, itemBias: Bool = false) -> (Trainer, ParameterSet) {
         var c = TestFixtures.smallConfiguration
+        c.itemBias = itemBias
         c.clusters = 6
         c.topClusters = 2
         c.distillWeight = distill
@@ -71,7 +72,40 @@ final class EncoderGradientTests: XCTestCase {
         var rng = SeededRandom(seed: 5)
         var parameters = trainer.encoder.initialParameters(rng: &rng)
         parameters.add("decoder.items", .gaussian(rows: 30, cols: 6, std: 0.5, rng: &rng))
+        if itemBias { parameters.add("decoder.bias", .gaussian(rows: 30, cols: 1, std: 0.5, rng: &rng)) }
         return (trainer, parameters)
+    }
+
+    /// With a per-item bias β (logit = s · D_i + β_i − log π_i): the gradients w.r.t. the
+    /// activations, the decoder rows and β, full and sampled, dense and top-C phase.
+    func testItemBiasMatchesFiniteDifferences() {
+        let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
+        for (loss, negatives) in [(ModelConfiguration.DecoderLoss.full, 5), (.sampled, 6)] {
+            let (trainer, parameters) = decoderFixture(dataset, loss: loss, negatives: negatives, distill: 0, itemBias: true)
+            let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: nil)
+            let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
+            var draw = SeededRandom(seed: 9)
+            let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
+                                      teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+            for sparse in [false, true] {
+                let label = "bias \(loss) sparse=\(sparse)"
+                var g = GradientSet(like: parameters)
+                let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
+                func value(_ s: Matrix, _ p: ParameterSet) -> Double {
+                    var scratch = GradientSet(like: p)
+                    return trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: p, gradients: &scratch).0
+                }
+                GradientCheck.compare(dS, s, step: 2e-3, label: "dS " + label) { value($0, parameters) }
+                let dBias = g.materialized("decoder.bias", like: parameters)
+                XCTAssertTrue(dBias.values.contains { $0 != 0 }, label)
+                GradientCheck.compare(dBias, parameters["decoder.bias"], step: 1e-2, label: label) { m in
+                    var p = parameters
+                    p["decoder.bias"] = m
+                    return value(s, p)
+                }
+                for i in 0..<30 where batch.candidates.columnOf(i) == nil { XCTAssertEqual(dBias[i, 0], 0, label) }
+            }
+        }
     }
 
     /// The decoder loss, full and sampled (logQ-corrected candidates), dense and top-C phase, with

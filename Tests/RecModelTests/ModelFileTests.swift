@@ -38,6 +38,53 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(try ModelFile.load(path: path).version, version)
     }
 
+    /// A model with a per-item bias stores it in a BIAS section; the section and the configuration
+    /// must agree, and the loaded model votes exactly as the trained one (β added once per item).
+    func testItemBiasRoundTripsAndMustAgreeWithTheConfiguration() throws {
+        let dataset = TestFixtures.generatedDataset(users: 120, items: 60)
+        var c = TestFixtures.smallConfiguration
+        c.epochs = 2; c.sparseEpochs = 1
+        c.itemBias = true
+        c.popularityWeight = 0.5
+        let model = try ModelBuilder.build(dataset: dataset, configuration: c).model
+        XCTAssertEqual(model.itemBias.count, model.items.count)
+        XCTAssertTrue(model.itemBias.contains { $0 != 0 })
+        let loaded = try ModelFile.decode(try ModelFile.encode(model).bytes)
+        XCTAssertEqual(loaded.itemBias, model.itemBias)
+        XCTAssertEqual(loaded.parameters, model.parameters)
+        var v1 = model.makeVote(), v2 = loaded.makeVote()
+        let history = UserHistory(items: [0, 3, 5], ratings: [5, 4, 5])
+        let a = model.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v1)
+        let b = loaded.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v2)
+        XCTAssertEqual(a.items.map(\.index), b.items.map(\.index))
+        XCTAssertEqual(a.items.map(\.score), b.items.map(\.score))
+        // The bias moves the scores: the same model without it scores differently.
+        let unbiased = RecommenderModel(configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
+                                        attributes: model.attributes, parameters: model.parameters,
+                                        shortlists: model.shortlists, popularity: model.popularity)
+        var v3 = unbiased.makeVote()
+        XCTAssertNotEqual(unbiased.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v3).items.map(\.score),
+                          a.items.map(\.score))
+        // A configuration with a bias but no BIAS section, and a BIAS section the configuration does not name.
+        let missing = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+                                       parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
+        XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(missing).bytes)) {
+            XCTAssertEqual($0 as? ModelFileError, .missingSection("BIAS"))
+        }
+        let stray = RecommenderModel(configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
+                                     attributes: model.attributes, parameters: model.parameters, shortlists: model.shortlists,
+                                     popularity: model.popularity, itemBias: model.itemBias)
+        XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(stray).bytes)) {
+            guard case .malformed(section: "BIAS", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
+        }
+    }
+
+    static func withoutBias(_ c: ModelConfiguration) -> ModelConfiguration {
+        var c = c
+        c.itemBias = false
+        return c
+    }
+
     func testEveryFlippedByteIsDetected() throws {
         let (bytes, _) = try ModelFile.encode(Self.built)
         var rng = SeededRandom(seed: 1)

@@ -38,4 +38,38 @@ final class ShardedKnownAnswerTests: XCTestCase {
             }
         }
     }
+
+    /// With a per-item bias β the coordinator adds β once per voted item after merging the shards'
+    /// parts, so the answer is bit for bit the single-process one for any shard count — and β is
+    /// not counted once per shortlist (item 8 sits in two of the history [16]'s clusters).
+    func testAnItemBiasIsAddedOnceWhateverTheShardCount() throws {
+        let base = HandBuiltModel.knownAnswer()
+        var c = base.configuration
+        c.itemBias = true
+        c.popularityWeight = 0.5
+        let bias = (0..<base.items.count).map { Float($0 % 5) * 0.2 - 0.3 }
+        let model = try ModelFile.decode(ModelFile.encode(RecommenderModel(
+            configuration: c, items: base.items, itemFeatures: base.itemFeatures, attributes: base.attributes,
+            parameters: base.parameters, shortlists: base.shortlists, popularity: base.popularity, itemBias: bias)).bytes)
+        var single = model.makeVote(), plain = Self.model.makeVote()
+        let eight = model.recommend(history: .init(items: [16], ratings: [5]), attributes: [], k: 5, vote: &single)
+        let unbiased = Self.model.recommend(history: .init(items: [16], ratings: [5]), attributes: [], k: 5, vote: &plain)
+        let withBias = Dictionary(uniqueKeysWithValues: eight.items.map { ($0.index, $0.score) })
+        let without = Dictionary(uniqueKeysWithValues: unbiased.items.map { ($0.index, $0.score) })
+        XCTAssertEqual(withBias[8]! - without[8]!, 0.5 * bias[8], accuracy: 1e-6, "β counted once for an item in two lists")
+        for shards in [1, 2, 3, 5] {
+            var harness = try CoordinatorCoreTests.Harness(model: model, shards: shards, replicas: 1, now: now)
+            for (n, h) in Self.cases.map(\.history).enumerated() {
+                let ids = h.map { model.items[$0] }
+                let request = RecommendRequest(requestID: "b\(n)", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 8)
+                guard case let .recommend(r)? = harness.request(.recommend(request), now: now) else {
+                    return XCTFail("\(shards) shards: no answer for \(h)")
+                }
+                var vote = model.makeVote()
+                let offline = model.recommend(history: .init(items: h, ratings: Array(repeating: 5, count: h.count)), attributes: [], k: 8, vote: &vote)
+                XCTAssertEqual(r.itemIDs, offline.items.map { model.items[$0.index] }, "\(shards) shards, history \(h)")
+                XCTAssertEqual(r.scores, offline.items.map(\.score), "\(shards) shards, history \(h)")
+            }
+        }
+    }
 }

@@ -16,16 +16,21 @@ public enum TestFixtures {
     }
 
     /// A generated data set on disk (interactions.tsv, items.tsv, users.tsv).
-    public static func generatedDirectory(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7) -> String {
+    public static func generatedDirectory(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
+                                          groupSkew: Double = 0, popularityExponent: Double = 0.9) -> String {
         let dir = temporaryDirectory("gen")
         var config = SyntheticGenerator.Configuration(users: users, items: items, groups: groups, seed: seed)
         config.maxInteractions = 40
+        config.groupSkew = groupSkew
+        config.popularityExponent = popularityExponent
         _ = try! SyntheticGenerator(config).write(to: dir)
         return dir
     }
 
-    public static func generatedDataset(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7) -> Dataset {
-        let dir = generatedDirectory(users: users, items: items, groups: groups, seed: seed)
+    public static func generatedDataset(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
+                                        groupSkew: Double = 0, popularityExponent: Double = 0.9) -> Dataset {
+        let dir = generatedDirectory(users: users, items: items, groups: groups, seed: seed, groupSkew: groupSkew,
+                                     popularityExponent: popularityExponent)
         return try! Dataset.load(interactions: dir + "/interactions.tsv", items: dir + "/items.tsv", users: dir + "/users.tsv")
     }
 
