@@ -60,6 +60,19 @@ for user in "${!users[@]}"; do
   tail -n +2 "$work/answer.tsv" | while IFS=$'\t' read -r _ item rank score; do
     printf '  %2d. %s (score %.4f)\n' "$rank" "$(title "$item")" "$score"
   done
+  # The same persona from EASE (full item-item scoring of the whole catalogue), and how popular
+  # each list is: a mean popularity rank (1 = the most popular item) near EASE's or above it means
+  # the cluster vote is as personal as full scoring, not a list of blockbusters.
+  if "$bin" compare --model "$work/model.efr" --interactions "$inter" --items "$items" --history "$history" -k 10 \
+      > "$work/compare.tsv" 2> "$work/compare.err"; then
+    echo "  EASE (lambda = 500) for the same history:"
+    awk -F'\t' '$1 == "ease" { print $2 "\t" $3 }' "$work/compare.tsv" | while IFS=$'\t' read -r rank item; do
+      printf '  %2d. %s\n' "$rank" "$(title "$item")"
+    done
+    echo "  $(tail -n 1 "$work/compare.err")"
+  else
+    echo "  (EASE comparison failed: $(tail -n 1 "$work/compare.err"))"
+  fi
 done
 echo
 echo "== stopping the cluster" >&2

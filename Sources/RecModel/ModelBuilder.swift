@@ -1,3 +1,4 @@
+import Foundation
 import RecData
 import RecMath
 
@@ -40,12 +41,15 @@ public enum ModelBuilder {
         let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                     attributes: model.attributes, parameters: model.parameters,
                                     shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias)
-        let shortlists: Shortlists
+        var shortlists: Shortlists
         switch c.shortlistSource {
         case .weights:
             let ranking = c.shortlistRanking == .logit && !model.itemBias.isEmpty ? model.itemBias : nil
             shortlists = Shortlists.fromDecoder(decoder!, length: c.shortlistLength, rankingBias: ranking)
         case .members: shortlists = memberShortlists(model: base, dataset: dataset)
+        }
+        if c.clusterSizeExponent > 0 {
+            shortlists = shortlists.scaled(by: clusterSizeFactors(model: base, dataset: dataset, exponent: c.clusterSizeExponent))
         }
         return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                 attributes: model.attributes, parameters: model.parameters,
@@ -64,6 +68,21 @@ public enum ModelBuilder {
         return Shortlists.fromMembers(memberships: memberships, histories: { dataset.log.history(of: $0) },
                                       itemCount: model.items.count, clusterCount: c.clusters, scale: dataset.ratingScale,
                                       aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
+    }
+
+    /// Per cluster, (mean size / size)^exponent, where a cluster's size is the number of training
+    /// users with it among their top C (an unused cluster gets the factor of a one-user cluster).
+    public static func clusterSizeFactors(model: RecommenderModel, dataset: Dataset, exponent: Float) -> [Float] {
+        let c = model.configuration
+        var sizes = [Int](repeating: 0, count: c.clusters)
+        for u in 0..<dataset.log.users.count {
+            let input = ProfileInput.from(history: dataset.log.history(of: u), attributes: dataset.userAttributeValues[u], configuration: c)
+            guard !input.isEmpty else { continue }
+            for (k, _) in model.topClusters(model.clusterActivations(input)) { sizes[k] += 1 }
+        }
+        let used = sizes.filter { $0 > 0 }
+        let mean = Double(used.reduce(0, +)) / Double(max(1, used.count))
+        return sizes.map { Float(Foundation.pow(mean / Double(max(1, $0)), Double(exponent))) }
     }
 
     /// Items by decreasing number of users who liked them (ties: lower index); at most 1,000 kept.

@@ -94,6 +94,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// With `itemBias`: the weight of β_i added to every voted item's score (0 ranks by the clusters'
     /// lift alone; 1 is the trained model's logit).
     public var popularityWeight: Float = 1
+    /// Shortlist scores of cluster c are multiplied by (mean cluster size / size of c)^exponent, the
+    /// size being the number of training users with c among their top C: 0 leaves them as learned;
+    /// larger values make clusters that almost every user votes with (whose lists are what is
+    /// popular overall) count for less than the clusters that single a user out.
+    public var clusterSizeExponent: Float = 0.25
     /// With `itemBias`: a cluster's shortlist holds its top L items by lift D_ic, or by D_ic + β_i.
     public var shortlistRanking: ShortlistRanking = .logit
     /// How cluster logits become soft cluster weights s_u: sigmoid (the paper's; each in (0, 1),
@@ -121,6 +126,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         c.shortlistSource = .members
         c.shortlistAggregation = .mean
         c.voteReduction = .mean
+        c.clusterSizeExponent = 0
         return c
     }
 
@@ -231,6 +237,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if shortlistSource == .weights && !objective.usesDecoder {
             return "shortlists from weights need a recommendation objective (use --shortlist-source members)"
         }
+        if !(clusterSizeExponent >= 0 && clusterSizeExponent <= 4) { return "cluster size exponent must be between 0 and 4" }
         if !(popularityWeight >= 0 && popularityWeight.isFinite) { return "popularity weight must be a number at least 0" }
         if itemBias && !objective.usesDecoder { return "an item bias needs a recommendation objective" }
         if !(smoothing >= 0) { return "smoothing must not be negative" }

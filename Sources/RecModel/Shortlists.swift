@@ -52,6 +52,16 @@ public struct Shortlists: Equatable, Sendable {
         })
     }
 
+    /// The same lists with cluster c's scores multiplied by `factors[c]` (order kept: a positive
+    /// factor does not reorder a list).
+    public func scaled(by factors: [Float]) -> Shortlists {
+        var out = self
+        for c in 0..<clusterCount where c < factors.count {
+            for e in list(c) { out.scores[e] = scores[e] * factors[c] }
+        }
+        return out
+    }
+
     /// Shortlists counted over members (DESIGN §2.8): for every user u, for each of u's top clusters c
     /// and each item i that u liked, accumulate s_uc · y_ui; then aggregate per (c, i) and keep the top L.
     public static func fromMembers(memberships: [[(index: Int, score: Float)]], histories: (Int) -> UserHistory,

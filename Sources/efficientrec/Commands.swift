@@ -66,6 +66,26 @@ struct Recommend: ParsableCommand {
     }
 }
 
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One new user's top k from a model next to EASE's on the same data, with each item's popularity rank.")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Interactions file EASE is fitted on and popularity is counted from (the model's training data).")
+    var interactions: String
+    @Option(help: "Optional items file.") var items: String?
+    @Option(help: "The user's history as item:rating,item:rating,…") var history: String
+    @Option(name: .short, help: "Items per list.") var k = 10
+
+    func validate() throws {
+        guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
+    }
+
+    func run() throws {
+        let job = CompareJob(model: model, interactions: interactions, items: items, history: history, k: k)
+        try runJob { try job.run() }
+    }
+}
+
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Strong-generalisation evaluation of EfficientRec against baselines on one split.",

@@ -41,6 +41,8 @@ struct ModelOptions: ParsableArguments {
     var popularityWeight: Float?
     @Option(help: "With --item-bias: shortlists hold each cluster's top items by lift or by logit (lift + bias).")
     var shortlistRanking: String?
+    @Option(help: "Scale each cluster's shortlist scores by (mean cluster size / its size)^x (0: as learned; default 0.25).")
+    var clusterSizeExponent: Float?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
     @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
@@ -95,6 +97,7 @@ struct ModelOptions: ParsableArguments {
         if let tripletMargin { c.tripletMargin = tripletMargin }
         if let sparsityWeight { c.sparsityWeight = sparsityWeight }
         if itemBias { c.itemBias = true }
+        if let clusterSizeExponent { c.clusterSizeExponent = clusterSizeExponent }
         if let popularityWeight { c.popularityWeight = popularityWeight }
         if let v: ModelConfiguration.ShortlistRanking = try parse(shortlistRanking, "shortlist-ranking") { c.shortlistRanking = v }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }

@@ -42,6 +42,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(new1.map { String($0[2]) }, ["1", "2", "3", "4", "5"])
         XCTAssertFalse(new1.contains { $0[1] == "i1" || $0[1] == "i4" }, "history items are never recommended")
 
+        // compare: the model's list (the offline answer) next to EASE's, with popularity ranks.
+        let cmp = try run(["compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
+                           "--history", "i1:5,i4:5,ghost:5", "-k", "5"])
+        XCTAssertEqual(cmp.status, 0, cmp.stderr)
+        let rows = cmp.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.first, ["model", "rank", "item", "popularity_rank"])
+        let ours = rows.dropFirst().filter { $0[0] == "efficientrec" }.map { $0[2] }
+        XCTAssertEqual(ours, Array(new1.map { String($0[1]) }), "compare shows exactly what recommend answers")
+        XCTAssertEqual(rows.dropFirst().filter { $0[0] == "ease" }.count, 5)
+        XCTAssertFalse(rows.dropFirst().contains { $0[2] == "i1" || $0[2] == "i4" })
+        XCTAssertTrue(rows.dropFirst().allSatisfy { Int($0[3]).map { $0 >= 1 && $0 <= 61 } ?? false })
+        XCTAssertTrue(cmp.stderr.contains("mean popularity rank") && cmp.stderr.contains("1 history items unknown"), cmp.stderr)
+        let badHistory = try run(["compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
+                                  "--history", "i1:lots"])
+        XCTAssertNotEqual(badHistory.status, 0)
+        XCTAssertTrue(badHistory.stderr.contains("not a rating"), badHistory.stderr)
+
         let eval = try run(["evaluate"] + data + ["--baselines", "pop,kmeans", "--json", dir + "/eval.json"] + small)
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssertTrue(eval.stdout.contains("NDCG@10"))
