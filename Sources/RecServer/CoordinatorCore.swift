@@ -102,7 +102,10 @@ public struct CoordinatorCore {
         }
         let message: ClientMessage
         do { message = try ClientMessage(serializedBytes: payload, limits: configuration.limits) } catch {
-            return [reject(routing, requestID: "", code: error.replyCode, error.description)]
+            // The ID is read from the bytes without decoding (one pass), so a client with many
+            // requests in flight can match the refusal.
+            let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
+            return [reject(routing, requestID: id, code: error.replyCode, error.description)]
         }
         switch message {
         case let .status(s):

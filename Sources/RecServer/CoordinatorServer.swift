@@ -56,18 +56,18 @@ public final class CoordinatorServer {
         self.context = context
         if let security {
             securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients)
-            var options = security.serverOptions
+            var options = security.serverOptions.cappingFrames(at: configuration.limits)
             options.receiveHighWaterMark = Self.clientQueueLimit
             frontend = try ZMQSocket(context: context, kind: .router, options: options)
             try securityGuard!.guardSocket(frontend)
         } else {
-            var options = ZMQSocket.Options()
+            var options = ZMQSocket.Options().cappingFrames(at: configuration.limits)
             options.receiveHighWaterMark = Self.clientQueueLimit
             frontend = try ZMQSocket(context: context, kind: .router, options: options)
         }
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
-        let workerOptions = try security?.clientOptions() ?? ZMQSocket.Options()
+        let workerOptions = (try security?.clientOptions() ?? ZMQSocket.Options()).cappingFrames(at: configuration.limits)
         self.workerOptions = workerOptions
         self.logger = logger
         endpoints = workerEndpoints

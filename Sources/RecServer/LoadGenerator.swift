@@ -35,7 +35,7 @@ public final class LoadGenerator {
 
     public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
-        var options = ZMQSocket.Options()
+        var options = ZMQSocket.Options().cappingFrames(at: .standard)
         options.sendHighWaterMark = 100_000
         options.receiveHighWaterMark = 100_000
         if let security { options = try security.clientOptions(options) }

@@ -12,7 +12,8 @@ public final class QueryClient {
     /// presents `security.keys`.
     public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, kind: .dealer, options: try security?.clientOptions() ?? .init())
+        socket = try ZMQSocket(context: context, kind: .dealer,
+                               options: (try security?.clientOptions() ?? .init()).cappingFrames(at: .standard))
         try socket.connect(coordinator)
     }
 

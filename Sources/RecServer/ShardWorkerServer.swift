@@ -58,10 +58,10 @@ public final class ShardWorkerServer {
         if let security {
             let guardian = try SecurityGuard(context: context, allowedClients: security.allowedClients)
             securityGuard = guardian
-            socket = try ZMQSocket(context: context, kind: .router, options: security.serverOptions)
+            socket = try ZMQSocket(context: context, kind: .router, options: security.serverOptions.cappingFrames(at: .standard))
             try guardian.guardSocket(socket)
         } else {
-            socket = try ZMQSocket(context: context, kind: .router)
+            socket = try ZMQSocket(context: context, kind: .router, options: ZMQSocket.Options().cappingFrames(at: .standard))
         }
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()

@@ -29,6 +29,9 @@ public final class ZMQSocket {
         public var routingID: [UInt8] = []
         /// CURVE: this socket's role, if any (set before bind/connect).
         public var curve: CurveRole?
+        /// ZMQ_MAXMSGSIZE: libzmq disconnects a peer that sends a larger frame, before buffering
+        /// it (−1: no limit). Servers set it from their wire limits.
+        public var maxMessageBytes: Int64 = -1
         public init() {}
     }
 
@@ -59,6 +62,10 @@ public final class ZMQSocket {
         try set(ZMQ_LINGER, options.lingerMilliseconds, "ZMQ_LINGER")
         try set(ZMQ_SNDHWM, options.sendHighWaterMark, "ZMQ_SNDHWM")
         try set(ZMQ_RCVHWM, options.receiveHighWaterMark, "ZMQ_RCVHWM")
+        if options.maxMessageBytes >= 0 {
+            var limit = options.maxMessageBytes
+            if zmq_setsockopt(h, ZMQ_MAXMSGSIZE, &limit, MemoryLayout<Int64>.size) != 0 { throw .last("zmq_setsockopt(ZMQ_MAXMSGSIZE)") }
+        }
         if kind == .router && options.routerMandatory { try set(ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") }
         if kind == .dealer && options.immediate { try set(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
         switch options.curve {

@@ -6,6 +6,7 @@ import CRecProtocol
 /// unpacked message, the protocol version check, and packing.
 enum CEnvelope {
     static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String, strings: EmbeddedNULCheck.Schema,
+                             repeated: RepeatedFieldLimits.Schema = [:],
                              unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
                              free: (UnsafeMutablePointer<C>) -> Void,
                              protocolVersion: (C) -> UInt32,
@@ -13,6 +14,8 @@ enum CEnvelope {
         guard bytes.count <= limits.maxMessageBytes else {
             throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
         }
+        // Counted before unpacking: protobuf-c would allocate for every entry first.
+        if let excess = RepeatedFieldLimits.firstExcess(in: bytes, schema: repeated, limits: limits) { throw excess }
         if let field = EmbeddedNULCheck.firstNUL(in: bytes, schema: strings) {
             throw .invalidValue(field: "\(name) field \(field)", reason: "a string holds a NUL byte")
         }

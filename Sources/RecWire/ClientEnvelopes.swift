@@ -33,6 +33,7 @@ public enum ClientMessage: Equatable, Sendable {
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
+                                    repeated: RepeatedFieldLimits.clientMessage,
                                     unpack: { efficientrec__v1__client_message__unpack(nil, $0, $1) },
                                     free: { efficientrec__v1__client_message__free_unpacked($0, nil) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ClientMessage in

@@ -96,12 +96,20 @@ struct WireScanner {
         return data[start..<position]
     }
 
+    /// Skips one length-delimited value without making a slice of it (no reference counting: a
+    /// hostile frame can hold millions of them).
+    mutating func skipLengthDelimited() -> Bool {
+        guard let n = varint(), n <= UInt64(remaining) else { return false }
+        position += Int(n)
+        return true
+    }
+
     /// Skips one value of `wireType`; false when it cannot (unknown type, truncated).
     mutating func skip(wireType: UInt64) -> Bool {
         switch wireType {
         case 0: return varint() != nil
         case 1: return advance(by: 8)
-        case 2: return lengthDelimited() != nil
+        case 2: return skipLengthDelimited()
         case 5: return advance(by: 4)
         default: return false
         }
@@ -134,9 +142,12 @@ enum EmbeddedNULCheck {
                 continue
             }
             guard let body = envelope.lengthDelimited() else { return nil }
+            // A bit per string field (all numbers are below 64): no hashing per entry, as a frame
+            // can hold millions of them.
+            let mask = strings.reduce(UInt64(0)) { $1 < 64 ? $0 | (1 << $1) : $0 }
             var inner = WireScanner(body)
             while let (f, t) = inner.key() {
-                if t == 2 && strings.contains(f) {
+                if t == 2 && f < 64 && mask & (1 << f) != 0 {
                     guard let text = inner.lengthDelimited() else { return nil }
                     if text.contains(0) { return "\(field).\(f)" }
                 } else if !inner.skip(wireType: t) {

@@ -25,6 +25,7 @@ public enum CoordinatorMessage: Equatable, Sendable {
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "CoordinatorMessage", strings: EmbeddedNULCheck.coordinatorMessage,
+                                    repeated: RepeatedFieldLimits.coordinatorMessage,
                                     unpack: { efficientrec__v1__coordinator_message__unpack(nil, $0, $1) },
                                     free: { efficientrec__v1__coordinator_message__free_unpacked($0, nil) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> CoordinatorMessage in
@@ -74,6 +75,7 @@ public enum WorkerMessage: Equatable, Sendable {
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "WorkerMessage", strings: EmbeddedNULCheck.workerMessage,
+                                    repeated: RepeatedFieldLimits.workerMessage,
                                     unpack: { efficientrec__v1__worker_message__unpack(nil, $0, $1) },
                                     free: { efficientrec__v1__worker_message__free_unpacked($0, nil) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> WorkerMessage in

@@ -135,6 +135,36 @@ final class WireRejectionTests: XCTestCase {
                                         limits: limits), .tooLarge(field: "request_id", count: 8, limit: 4))
     }
 
+    /// Repeated fields are counted from the bytes before protobuf-c unpacks them (issue 12): a frame
+    /// of millions of empty strings is refused with its full count, and ahead of any check that
+    /// needs the unpacked message (here a wrong protocol version, which unpacking would reveal).
+    func testRepeatedFieldsAreCountedBeforeUnpacking() {
+        // ClientMessage { protocol_version = 7; recommend { request_id "h"; item_ids "" × 4,000,000 } }
+        let empties = 4_000_000
+        var body: [UInt8] = [0x0A, 0x01, 0x68]
+        body.reserveCapacity(3 + 2 * empties)
+        for _ in 0..<empties { body += [0x12, 0x00] }
+        var frame: [UInt8] = [0x08, 0x07, 0x12]
+        var n = body.count
+        while n >= 0x80 { frame.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+        frame.append(UInt8(n))
+        frame += body
+        XCTAssertLessThanOrEqual(frame.count, WireLimits.standard.maxMessageBytes)
+        assertRejects(try ClientMessage(serializedBytes: frame), .tooLarge(field: "item_ids", count: empties, limit: 10_000))
+        XCTAssertEqual(ClientMessage.peekRequestID(frame), "h", "the refusal can still carry the request ID")
+
+        // Packed runs count their values: 10,001 ratings (fixed32), 10,001 excluded items (varints).
+        let r = RecommendRequest(requestID: "p", itemIDs: ["a"], ratings: Array(repeating: 4, count: 10_001))
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+                      .tooLarge(field: "ratings", count: 10_001, limit: 10_000))
+        var q = ShardQuery(requestID: "q")
+        q.excludeItems = (0..<10_001).map { UInt32($0 * 1_000) }
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()),
+                      .tooLarge(field: "exclude_items", count: 10_001, limit: 10_000))
+        q.excludeItems = (0..<10_000).map { UInt32($0 * 1_000) }
+        XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()), "at the limit")
+    }
+
     /// Property: no sequence of random bytes crashes a decoder; each either decodes or throws.
     func testRandomBytesNeverCrash() {
         var state: UInt64 = 0x1234_5678

@@ -1,0 +1,103 @@
+/// Counts the entries of each repeated field in an envelope's body *before* protobuf-c unpacks it,
+/// so a well-formed frame of millions of empty `item_ids` is refused in one pass over its bytes,
+/// without protobuf-c allocating a pointer (and a string) per entry (issue 12). The limits are the
+/// same `WireLimits` the decoders check after unpacking, and the error is the same one.
+enum RepeatedFieldLimits {
+    /// How one repeated field's entries are counted.
+    enum Encoding: Sendable {
+        /// One entry per occurrence (strings, messages, unpacked scalars).
+        case perOccurrence
+        /// A packed run of fixed-width values (float: 4, double: 8).
+        case packedFixed(width: Int)
+        /// A packed run of varints (uint32, sint64).
+        case packedVarint
+    }
+
+    /// Which of `WireLimits`' counts bounds a field.
+    enum Limit: Sendable {
+        case history, attributes, clusters, items
+
+        func value(in limits: WireLimits) -> Int {
+            switch self {
+            case .history: return limits.maxHistory
+            case .attributes: return limits.maxAttributes
+            case .clusters: return limits.maxClusters
+            case .items: return limits.maxItems
+            }
+        }
+    }
+
+    struct Field: Sendable {
+        var name: String
+        var encoding: Encoding
+        var limit: Limit
+    }
+
+    /// envelope field number of a body → repeated field number → how to count it.
+    typealias Schema = [UInt64: [UInt64: Field]]
+
+    static let clientMessage: Schema = [2: [
+        2: Field(name: "item_ids", encoding: .perOccurrence, limit: .history),
+        3: Field(name: "ratings", encoding: .packedFixed(width: 4), limit: .history),
+        4: Field(name: "timestamps", encoding: .packedFixed(width: 8), limit: .history),
+        5: Field(name: "attribute_names", encoding: .perOccurrence, limit: .attributes),
+        6: Field(name: "attribute_values", encoding: .perOccurrence, limit: .attributes),
+    ]]
+    static let coordinatorMessage: Schema = [2: [
+        4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
+        5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
+        6: Field(name: "exclude_items", encoding: .packedVarint, limit: .history),
+    ]]
+    static let workerMessage: Schema = [2: [
+        4: Field(name: "answered_clusters", encoding: .packedVarint, limit: .clusters),
+        5: Field(name: "items", encoding: .packedVarint, limit: .items),
+        6: Field(name: "sums", encoding: .packedVarint, limit: .items),
+        7: Field(name: "counts", encoding: .packedVarint, limit: .items),
+    ]]
+
+    /// The first repeated field over its limit (in field order, with its full count), as the
+    /// decoder's `tooLarge` error, or nil. Frames
+    /// too damaged to scan are left to the decoder (which refuses them as malformed). Counts are
+    /// per body occurrence, as protobuf-c keeps only the last occurrence of a oneof member.
+    static func firstExcess(in bytes: [UInt8], schema: Schema, limits: WireLimits) -> WireError? {
+        var envelope = WireScanner(bytes[...])
+        while let (field, wireType) = envelope.key() {
+            guard wireType == 2, let fields = schema[field] else {
+                guard envelope.skip(wireType: wireType) else { return nil }
+                continue
+            }
+            guard let body = envelope.lengthDelimited() else { return nil }
+            // Field numbers here are small: arrays indexed by them keep the per-entry work to a
+            // bounds check (a frame can hold millions of entries).
+            let width = Int(fields.keys.max() ?? 0) + 1
+            var specs = [Field?](repeating: nil, count: width)
+            for (f, spec) in fields { specs[Int(f)] = spec }
+            var counts = [Int](repeating: 0, count: width)
+            var inner = WireScanner(body)
+            while let (f, t) = inner.key() {
+                guard f < UInt64(width), let spec = specs[Int(f)] else {
+                    guard inner.skip(wireType: t) else { return nil }
+                    continue
+                }
+                let added: Int
+                switch (spec.encoding, t) {
+                case (.packedFixed(let width), 2):
+                    guard let run = inner.lengthDelimited() else { return nil }
+                    added = run.count / width
+                case (.packedVarint, 2):
+                    guard let run = inner.lengthDelimited() else { return nil }
+                    added = run.reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) } // one terminating byte per varint
+                default:
+                    guard inner.skip(wireType: t) else { return nil }
+                    added = 1
+                }
+                counts[Int(f)] += added
+            }
+            for (f, spec) in fields.sorted(by: { $0.key < $1.key }) {
+                let count = counts[Int(f)], limit = spec.limit.value(in: limits)
+                if count > limit { return .tooLarge(field: spec.name, count: count, limit: limit) }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+import RecApp
+import RecServer
+import RecTestSupport
+import RecWire
+
+/// Well-formed but hostile clients against a real cluster (real processes, real sockets on
+/// loopback; issue 12): what they can make the coordinator hold or do is bounded, each refusal is
+/// answered (with the request ID when its bytes can be read) and counted, and valid requests are
+/// still answered afterwards.
+final class HostileClientTests: XCTestCase {
+    /// The coordinator's process ID, from the cluster's announcement line.
+    func startCluster() throws -> (LocalProcess, endpoint: String, coordinatorPID: Int32) {
+        let cluster = try LocalProcess.launch(CLI.binary, ["cluster", "--model", ServingTests.fixture.model, "--shards", "1", "--port", "0"])
+        let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
+        let endpoint = String(line.split(separator: " ")[1])
+        guard let range = line.range(of: "(pid "), let pid = Int32(line[range.upperBound...].prefix { $0.isNumber }) else {
+            throw XCTSkip("the cluster did not announce the coordinator's pid: \(line)")
+        }
+        return (cluster, endpoint, pid)
+    }
+
+    /// VmRSS and VmHWM of a process, in MB.
+    static func memory(_ pid: Int32) -> (rss: Double, peak: Double) {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Double {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return .nan }
+            return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan) / 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
+    /// A ClientMessage whose recommend body holds `empties` empty item IDs (2 bytes each on the wire).
+    static func frameOfEmptyItemIDs(_ empties: Int, requestID: String) -> [UInt8] {
+        let id = Array(requestID.utf8)
+        var body: [UInt8] = [0x0A, UInt8(id.count)] + id
+        body.reserveCapacity(body.count + 2 * empties)
+        for _ in 0..<empties { body += [0x12, 0x00] }
+        var frame: [UInt8] = [0x08, 0x01, 0x12]
+        var n = body.count
+        while n >= 0x80 { frame.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+        frame.append(UInt8(n))
+        return frame + body
+    }
+
+    func valid(_ client: QueryClient, _ id: String) throws -> RecommendResponse? {
+        guard case let .recommend(r) = try client.send(.recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5)), id: id)
+        else { return nil }
+        return r
+    }
+
+    func testFramesOfMillionsOfEmptyEntriesAreRefusedWithTheirIDAndBoundedMemory() throws {
+        let (cluster, endpoint, pid) = try startCluster()
+        defer { _ = cluster.terminate() }
+        let client = try QueryClient(coordinator: endpoint)
+        let before = try XCTUnwrap(try valid(client, "warm-up"))
+        let baseline = Self.memory(pid)
+        // Built once; each frame differs only in the last digit of its request ID.
+        var frame = Self.frameOfEmptyItemIDs(4_000_000, requestID: "hostile-0")
+        XCTAssertLessThanOrEqual(frame.count, WireLimits.standard.maxMessageBytes)
+        let digit = try XCTUnwrap((0..<32).first { Array(frame[$0..<($0 + 9)]) == Array("hostile-0".utf8) }) + 8
+        for n in 0..<10 {
+            frame[digit] = UInt8(ascii: "0") + UInt8(n)
+            guard case let .error(e)? = try client.sendRaw(frame, timeoutSeconds: 10) else { return XCTFail("frame \(n): no error reply") }
+            XCTAssertEqual(e.requestID, "hostile-\(n)")
+            XCTAssertTrue(e.message.contains("item_ids has 4000000 entries"), e.message)
+        }
+        let after = Self.memory(pid)
+        print("hostile frames (10 × 4,000,000 empty item IDs, 8 MB each): coordinator RSS "
+              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        // Before the pre-scan each frame was unpacked into 4M C strings: peak RSS rose by ~360 MB.
+        XCTAssertLessThan(after.peak - baseline.peak, 120, "the coordinator buffered what it should have refused")
+        // A debug build spends seconds scanning these frames, long enough to miss worker heartbeats:
+        // the cluster must be whole again (coverage 1) within a few seconds, and answer as before.
+        var again = try XCTUnwrap(try valid(client, "after"))
+        let deadline = Date().addingTimeInterval(15)
+        while again.coverage < 1 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            again = try XCTUnwrap(try valid(client, "after"))
+        }
+        XCTAssertEqual(again.coverage, 1)
+        XCTAssertEqual(again.itemIDs, before.itemIDs, "valid requests are answered exactly as before")
+        guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
+        XCTAssertGreaterThanOrEqual(s.errors, 10, "each refusal is counted")
+    }
+
+    func testAFrameBeyondTheTransportCapDropsOnlyThatConnection() throws {
+        let (cluster, endpoint, pid) = try startCluster()
+        defer { _ = cluster.terminate() }
+        let good = try QueryClient(coordinator: endpoint)
+        let before = try XCTUnwrap(try valid(good, "warm-up"))
+        let baseline = Self.memory(pid)
+        let hostile = try QueryClient(coordinator: endpoint)
+        let cap = Int(FrameSizeCap.bytes(for: .standard))
+        let huge = [UInt8](repeating: 0x41, count: cap + 1_000_000)
+        XCTAssertNil(try? hostile.sendRaw(huge, timeoutSeconds: 2), "an over-cap frame gets no reply: its connection is dropped")
+        // Between the wire limit and the cap: refused with an error, not dropped.
+        let big = [UInt8](repeating: 0x41, count: WireLimits.standard.maxMessageBytes + 1_000)
+        guard case let .error(e)? = try good.sendRaw(big, timeoutSeconds: 5) else { return XCTFail("no error for a frame over the wire limit") }
+        XCTAssertTrue(e.message.contains("message bytes"), e.message)
+        let after = Self.memory(pid)
+        print("over-cap frame (\(huge.count) bytes): coordinator RSS "
+              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        XCTAssertLessThan(after.peak - baseline.peak, 3 * Double(cap) / 1_048_576, "frames are bounded by the transport cap")
+        var again = try XCTUnwrap(try valid(good, "after"))
+        let deadline = Date().addingTimeInterval(15)
+        while again.coverage < 1 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            again = try XCTUnwrap(try valid(good, "after"))
+        }
+        XCTAssertEqual(again.itemIDs, before.itemIDs)
+    }
+}
