@@ -14,6 +14,8 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
     public struct Coordinator: Codable, Equatable, Sendable {
         public var bind: String
         public var defaultDeadlineMs: Int?
+        /// The latest deadline a client may ask for, in ms from the request's arrival (default 10,000).
+        public var maxDeadlineMs: Int?
         public var maxInFlight: Int?
         public var queueTargetMs: Int?
         /// The latency admitted requests keep under overload (the adaptive admission limit's
@@ -31,17 +33,28 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
 
         public init(bind: String) { self.bind = bind }
 
+        /// The longest duration any millisecond setting may have (one day): larger values are
+        /// refused by `validationError`, and the conversion saturates, so no value traps.
+        public static let maxMilliseconds = 86_400_000
+
+        /// ms → µs, saturating (validation refuses what would not fit anyway).
+        static func micros(_ ms: Int) -> UInt64 {
+            let (v, overflow) = UInt64(max(0, ms)).multipliedReportingOverflow(by: 1_000)
+            return overflow ? UInt64.max : v
+        }
+
         /// These settings over `base` (unset keys keep base's values).
         public func applied(to base: CoordinatorCore.Configuration) -> CoordinatorCore.Configuration {
             var c = base
-            if let v = defaultDeadlineMs { c.defaultDeadlineMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = defaultDeadlineMs { c.defaultDeadlineMicros = Self.micros(v) }
+            if let v = maxDeadlineMs { c.maxDeadlineMicros = Self.micros(v) }
             if let v = maxInFlight { c.maxInFlight = v }
-            if let v = queueTargetMs { c.queueTargetMicros = UInt64(max(0, v)) * 1_000 }
-            if let v = latencyTargetMs { c.latencyTargetMicros = v > 0 ? UInt64(v) * 1_000 : nil }
+            if let v = queueTargetMs { c.queueTargetMicros = Self.micros(v) }
+            if let v = latencyTargetMs { c.latencyTargetMicros = v > 0 ? Self.micros(v) : nil }
             if let v = minCoverage { c.minCoverage = v }
-            if let v = heartbeatMs { c.heartbeatIntervalMicros = UInt64(max(0, v)) * 1_000 }
-            if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = UInt64(max(0, v)) * 1_000 }
-            if let v = attemptTimeoutMs { c.attemptTimeoutMicros = UInt64(max(0, v)) * 1_000 }
+            if let v = heartbeatMs { c.heartbeatIntervalMicros = Self.micros(v) }
+            if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = Self.micros(v) }
+            if let v = attemptTimeoutMs { c.attemptTimeoutMicros = Self.micros(v) }
             if hedgeBudget != nil || hedgePercentile != nil {
                 var h = c.hedging ?? CoordinatorCore.Configuration.Hedging()
                 if let v = hedgeBudget { h.budgetRatio = v }
@@ -80,6 +93,15 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }
         if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
+        if let d = coordinator?.maxDeadlineMs, d < 1 { return "coordinator.maxDeadlineMs must be positive" }
+        for (key, value) in [("defaultDeadlineMs", coordinator?.defaultDeadlineMs), ("maxDeadlineMs", coordinator?.maxDeadlineMs),
+                             ("queueTargetMs", coordinator?.queueTargetMs), ("latencyTargetMs", coordinator?.latencyTargetMs),
+                             ("heartbeatMs", coordinator?.heartbeatMs), ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs),
+                             ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {
+            if let value, value > Coordinator.maxMilliseconds {
+                return "coordinator.\(key) must be at most \(Coordinator.maxMilliseconds) (one day)"
+            }
+        }
         if let t = coordinator?.latencyTargetMs, t < 0 { return "coordinator.latencyTargetMs must be 0 (off) or positive" }
         for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("queueTargetMs", coordinator?.queueTargetMs),
                              ("heartbeatMs", coordinator?.heartbeatMs),

@@ -6,6 +6,10 @@ extension CoordinatorCore {
     public struct Configuration: Sendable, Equatable {
         /// Deadline for requests that do not carry one.
         public var defaultDeadlineMicros: UInt64 = 500_000
+        /// The latest deadline a client may ask for, from the request's arrival: a far-future
+        /// deadline is clamped to it, so a request whose replies are lost holds its admission slot
+        /// (and its timers) for at most this long.
+        public var maxDeadlineMicros: UInt64 = 10_000_000
         public var maxK = 1_000
         public var limits = WireLimits.standard
         /// Requests in flight beyond which a new one gets a fast `overloaded` error (the hard cap;
@@ -55,6 +59,7 @@ extension CoordinatorCore {
         /// A description of the first setting out of range, or nil.
         public func validationError() -> String? {
             if defaultDeadlineMicros == 0 { return "the default deadline must be positive" }
+            if maxDeadlineMicros < defaultDeadlineMicros { return "the longest deadline must be at least the default deadline" }
             if maxK < 1 { return "the largest k must be at least 1" }
             if maxInFlight < 1 { return "max in flight must be at least 1" }
             if latencyTargetMicros == 0 { return "the latency target must be positive" }

@@ -1,3 +1,4 @@
+import HeapModule
 import RecCluster
 import RecMath
 import RecModel
@@ -8,6 +9,7 @@ extension CoordinatorCore {
     /// shard, why — or a `low coverage` error below the configured minimum.
     mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
         guard var p = pending.removeValue(forKey: id) else { return [] }
+        compactTimersIfNeeded()
         for attempt in p.attempts.values {
             for worker in attempt.outstanding { replicas.finished(worker) } // unanswered at the deadline
         }
@@ -98,4 +100,18 @@ extension CoordinatorCore {
         }
         return s
     }
+
+    /// Timers of answered requests stay in the heap until they come due (a heap cannot remove from
+    /// its middle); when they outnumber what the requests in flight can hold, the heap is rebuilt
+    /// from the live ones. Amortised O(1) per request; the heap stays O(requests in flight).
+    mutating func compactTimersIfNeeded() {
+        guard timers.count > Self.timerSlack + 8 * pending.count else { return }
+        timers = Heap(timers.unordered.filter { pending[$0.request] != nil })
+    }
+
+    /// Timers allowed beyond eight per request in flight before the heap is compacted.
+    static let timerSlack = 1_024
+
+    /// Timers held (tests and metrics).
+    public var timerCount: Int { timers.count }
 }

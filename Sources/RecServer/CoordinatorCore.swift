@@ -246,7 +246,9 @@ public struct CoordinatorCore {
             return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
                            "model \(r.modelVersion) is not loaded (serving \(model.version))")]
         }
-        let deadline = r.deadlineUnixMicros != 0 ? r.deadlineUnixMicros : now + configuration.defaultDeadlineMicros
+        let requested = r.deadlineUnixMicros != 0 ? r.deadlineUnixMicros : now + configuration.defaultDeadlineMicros
+        let latest = now.addingReportingOverflow(configuration.maxDeadlineMicros)
+        let deadline = latest.overflow ? requested : min(requested, latest.partialValue)
         guard deadline > now else {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }

@@ -56,6 +56,8 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Cluster config file (JSON).") var config: String?
     @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
+    @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 10000).")
+    var maxDeadlineMs: Int?
     @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
     @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
     var queueTargetMs: Int?
@@ -76,10 +78,17 @@ struct Coordinator: ParsableCommand {
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
         if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
         if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
-        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-in-flight", maxInFlight),
+        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-deadline-ms", maxDeadlineMs), ("--max-in-flight", maxInFlight),
                               ("--queue-target-ms", queueTargetMs), ("--heartbeat-ms", heartbeatMs),
                               ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
+        }
+        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-deadline-ms", maxDeadlineMs),
+                              ("--queue-target-ms", queueTargetMs), ("--latency-target-ms", latencyTargetMs), ("--heartbeat-ms", heartbeatMs),
+                              ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
+            if let value, value > ClusterConfig.Coordinator.maxMilliseconds {
+                throw ValidationError("\(flag) must be at most \(ClusterConfig.Coordinator.maxMilliseconds) (one day)")
+            }
         }
         if let t = latencyTargetMs, t < 0 { throw ValidationError("--latency-target-ms must be 0 (off) or positive") }
         if let problem = overrides.applied(to: .init()).validationError() { throw ValidationError(problem) }
@@ -90,6 +99,7 @@ struct Coordinator: ParsableCommand {
     var overrides: ClusterConfig.Coordinator {
         var c = ClusterConfig.Coordinator(bind: bind ?? "")
         c.defaultDeadlineMs = defaultDeadlineMs
+        c.maxDeadlineMs = maxDeadlineMs
         c.maxInFlight = maxInFlight
         c.queueTargetMs = queueTargetMs
         c.latencyTargetMs = latencyTargetMs

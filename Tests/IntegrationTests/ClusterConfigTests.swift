@@ -57,6 +57,13 @@ final class ClusterConfigTests: XCTestCase {
               "heartbeat timeout must be longer than the interval")
         check(#"{"coordinator": {"bind": "tcp://a:2", "hedgeBudget": 2}, "# + shards + "}", "hedging budget must be between 0 and 1")
         check(#"{"coordinator": {"bind": "tcp://a:2", "latencyTargetMs": -1}, "# + shards + "}", "latencyTargetMs must be 0 (off) or positive")
+        // Huge values are refused by key instead of trapping in the ms → µs multiplication (issue 12).
+        check(#"{"coordinator": {"bind": "tcp://a:2", "attemptTimeoutMs": 9223372036854775807}, "# + shards + "}",
+              "coordinator.attemptTimeoutMs must be at most 86400000 (one day)")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "maxDeadlineMs": 9223372036854775807}, "# + shards + "}",
+              "coordinator.maxDeadlineMs must be at most 86400000")
+        check(#"{"coordinator": {"bind": "tcp://a:2", "maxDeadlineMs": 100}, "# + shards + "}",
+              "the longest deadline must be at least the default deadline")
         XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
     }
 

@@ -1,0 +1,62 @@
+import XCTest
+import RecCluster
+import RecModel
+import RecTestSupport
+import RecWire
+@testable import RecServer
+
+/// Issue 12: a client cannot make the coordinator hold a request (its admission slot and timers)
+/// longer than `maxDeadlineMicros`, and timers of answered requests do not pile up in the heap.
+final class DeadlineBoundTests: XCTestCase {
+    let now: UInt64 = 1_700_000_000_000_000
+    let oneHour: UInt64 = 3_600_000_000
+
+    func request(_ n: Int, deadline: UInt64) -> ClientMessage {
+        .recommend(RecommendRequest(requestID: "far-\(n)", itemIDs: ["i1", "i5"], ratings: [5, 4], k: 5, deadlineUnixMicros: deadline))
+    }
+
+    func testAFarFutureDeadlineIsClampedToTheLongestAllowed() throws {
+        var configuration = CoordinatorCore.Configuration()
+        configuration.maxDeadlineMicros = 2_000_000
+        // Nothing else ends the request: no attempt timeout or heartbeat silence within the hour.
+        configuration.attemptTimeoutMicros = oneHour
+        configuration.heartbeatTimeoutMicros = oneHour
+        var harness = try CoordinatorCoreTests.Harness(model: CoordinatorCoreTests.model, shards: 1, configuration: configuration, now: now)
+        // The only worker never answers: only the deadline can end the request.
+        XCTAssertNil(harness.request(request(0, deadline: now + oneHour), now: now, drop: [0]))
+        XCTAssertEqual(harness.coordinator.inFlight, 1)
+        XCTAssertLessThanOrEqual(harness.coordinator.nextWakeup, now + 2_000_000, "the earliest timer is at the clamped deadline or before")
+        var answered: [ServerMessage] = []
+        var t = now
+        while t <= now + 2_000_000 && answered.isEmpty {
+            t += 100_000
+            for case let .toClient(_, payload) in harness.coordinator.onTick(now: t) {
+                answered.append(try ServerMessage(serializedBytes: payload))
+            }
+        }
+        XCTAssertEqual(harness.coordinator.inFlight, 0, "answered by now + maxDeadline, not in an hour")
+        XCTAssertEqual(t, now + 2_000_000, "answered exactly at the clamped deadline")
+        guard case let .recommend(r)? = answered.first else { return XCTFail("expected a degraded answer, got \(answered)") }
+        XCTAssertEqual(r.requestID, "far-0")
+        XCTAssertEqual(r.coverage, 0)
+
+        var bad = CoordinatorCore.Configuration()
+        bad.maxDeadlineMicros = bad.defaultDeadlineMicros - 1
+        XCTAssertNotNil(bad.validationError())
+    }
+
+    func testTimersOfAnsweredRequestsDoNotPileUp() throws {
+        var harness = try CoordinatorCoreTests.Harness(model: CoordinatorCoreTests.model, shards: 3, now: now)
+        var peak = 0
+        for n in 0..<4_000 {
+            guard case .recommend? = harness.request(request(n, deadline: now + oneHour), now: now) else {
+                return XCTFail("request \(n) was not answered")
+            }
+            peak = max(peak, harness.coordinator.timerCount)
+        }
+        XCTAssertEqual(harness.coordinator.inFlight, 0)
+        // Each answered request leaves a deadline timer and a check per shard (4 here): without
+        // compaction 16,000 would be held until they came due an hour later.
+        XCTAssertLessThanOrEqual(peak, CoordinatorCore.timerSlack + 8)
+    }
+}
