@@ -82,7 +82,7 @@ public final class ShardWorkerServer {
     /// and returns after closing the socket.
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
-        var peers = Set<[UInt8]>()
+        var peers = RecentPeers()
         var drainStarted: UInt64?
         var lastFrame = WallClock.nowMicros()
         while true {
@@ -93,7 +93,7 @@ public final class ShardWorkerServer {
                 core.draining = true
                 readiness.set(ready: false, reason: "draining")
                 let beat = core.heartbeat(now: now).serializedBytes()
-                for peer in peers { _ = try? socket.send([peer, beat]) }
+                for peer in peers.all { _ = try? socket.send([peer, beat]) }
                 logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
             }
             if let started = drainStarted, now - lastFrame > drainQuiet || now - started > drainLimit { break }
@@ -104,7 +104,7 @@ public final class ShardWorkerServer {
             // Drain everything waiting before polling again.
             while let frames = try socket.receive() {
                 guard frames.count >= 2 else { continue }
-                peers.insert(frames[0])
+                peers.saw(frames[0], at: WallClock.nowMicros())
                 // [peer, query, query, ...]: a batch (protocols/README.md); one reply frame per query, in order.
                 var replies = [frames[0]]
                 replies.reserveCapacity(frames.count)
