@@ -22,7 +22,7 @@ coordinator=0
 cleanup() { for p in "${pids[@]}" "$coordinator"; do [ "$p" -gt 0 ] && kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 config() { # model
-  echo "{\"model\": \"$1\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:$base\"}, \"shards\": [" \
+  echo "{\"model\": \"$1\", \"coordinator\": {\"bind\": \"tcp://127.0.0.1:$base\", \"adminBind\": \"tcp://127.0.0.1:$((base + 9))\"}, \"shards\": [" \
        "{\"replicas\": [\"tcp://127.0.0.1:$((base + 1))\"]}, {\"replicas\": [\"tcp://127.0.0.1:$((base + 2))\"]}]}" > "$work/cluster.json"
 }
 serving() { "$bin" status --coordinator "tcp://127.0.0.1:$base" | head -1 | sed -E 's/.*model ([0-9a-f]+).*/\1/'; }
@@ -47,7 +47,7 @@ for _ in $(seq 1 100); do [ "$(serving)" != "$version_a" ] && break; sleep 0.1; 
 [ "$(serving)" != "$version_a" ] || { echo "rollout: FAILED the coordinator did not switch" >&2; exit 1; }
 echo "rollout: t=$(( $(date +%s) - t0 ))s serving model $(serving) (was $version_a)" >&2
 sleep $((total / 4))
-"$bin" rollback --coordinator "tcp://127.0.0.1:$base" >&2
+"$bin" rollback --coordinator "tcp://127.0.0.1:$((base + 9))" >&2 # the admin endpoint: the data socket refuses rollback
 config "$model_a"
 [ "$(serving)" = "$version_a" ] || { echo "rollout: FAILED the rollback did not switch back" >&2; exit 1; }
 echo "rollout: t=$(( $(date +%s) - t0 ))s rolled back to $version_a" >&2

@@ -30,6 +30,8 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         public var hedgePercentile: Double?
         /// host:port for the coordinator's Prometheus /metrics endpoint.
         public var metricsBind: String?
+        /// Where admin actions (rollback) are accepted ("off": nowhere; default a loopback port).
+        public var adminBind: String?
 
         public init(bind: String) { self.bind = bind }
 

@@ -54,8 +54,10 @@ public struct ClusterJob {
                                                                groups.map { $0.joined(separator: "|") }.joined(separator: ","),
                                                                "--bind", endpoint(0)] + coordinatorSecurity)
         children.append(coordinator)
+        let adminLine = try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 60)
         let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)
         announce("coordinator: \(line.split(separator: " ").last!) (pid \(coordinator.pid))")
+        announce("coordinator admin (rollback): \(adminLine.split(separator: " ").last!)")
         announce("ready; Ctrl-C stops the cluster")
         while !stop.isStopped {
             if let dead = children.first(where: { !$0.isRunning }) {

@@ -78,6 +78,8 @@ public struct CoordinatorJob {
     /// The cluster config the workers came from: SIGHUP re-reads it and adds new shards live.
     public var configPath: String?
 
+    /// Where rollback (an admin action) is accepted: loopback by default; nil for nowhere.
+    public var adminBind: String? = CoordinatorServer.defaultAdminBind
     public init(model: String, workers: [[String]], bind: String) {
         self.model = model
         self.workers = workers
@@ -96,7 +98,7 @@ public struct CoordinatorJob {
         let logger = Logger(label: "efficientrec.coordinator")
         let server = try AppError.wrap {
             try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security,
-                                  logger: logger)
+                                  adminBind: adminBind, logger: logger)
         }
         if let configPath {
             server.topologySource = { try ClusterConfig.load(path: configPath).shards.map(\.replicas) }
@@ -105,6 +107,7 @@ public struct CoordinatorJob {
             let reload = server.reloadRequested
             SignalStop.on(SIGHUP) { reload.trigger() }
         }
+        if let admin = server.adminEndpoint { announce("coordinator admin endpoint on \(admin)") }
         announce("coordinator listening on \(server.endpoint)")
         logger.info("serving", metadata: [
             "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)",

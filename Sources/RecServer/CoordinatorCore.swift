@@ -92,7 +92,9 @@ public struct CoordinatorCore {
 
     // MARK: Events
 
-    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64) -> [Action] {
+    /// `admin` is true only for frames from the admin endpoint: actions that change the
+    /// coordinator's state (rollback) are refused on the data socket.
+    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64, admin: Bool = false) -> [Action] {
         // Beyond the admission limit a recommendation is refused before it is decoded: under
         // overload most frames take this path, so it must cost next to nothing. Status and
         // rollback requests are still answered.
@@ -113,6 +115,11 @@ public struct CoordinatorCore {
         case let .recommend(r):
             return recommend(r, routing: routing, now: now)
         case let .rollback(r):
+            guard admin else {
+                statistics.refusedAdmin += 1
+                return [reject(routing, requestID: r.requestID, code: .invalidArgument,
+                               "rollback is an admin action: send it to the coordinator's admin endpoint (--admin-bind, loopback by default)")]
+            }
             guard let previous = previousModel else {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, "no previous model version is loaded")]
             }

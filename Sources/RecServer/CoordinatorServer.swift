@@ -13,6 +13,11 @@ public final class CoordinatorServer {
     public private(set) var core: CoordinatorCore
     private let context: ZMQContext
     private let frontend: ZMQSocket
+    /// Admin actions (rollback) are accepted only here.
+    private let admin: ZMQSocket?
+    public let adminEndpoint: String?
+    /// Loopback, a port the kernel picks.
+    public static let defaultAdminBind = "tcp://127.0.0.1:0"
     private var workers: [ZMQSocket]
     /// Per shard, the replica endpoints connected (including shards still being added).
     private var endpoints: [[String]]
@@ -46,8 +51,11 @@ public final class CoordinatorServer {
     /// `workerEndpoints[s]` are the replicas serving shard s of `workerEndpoints.count`.
     /// With `security`, clients must present a listed CURVE key and workers are reached over CURVE
     /// with `security.serverKey`.
+    /// `adminBind` is where admin actions (rollback) are accepted — loopback by default, nil for
+    /// none; the data socket refuses them.
     public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
                 configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
+                adminBind: String? = CoordinatorServer.defaultAdminBind,
                 logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
@@ -55,7 +63,7 @@ public final class CoordinatorServer {
         let context = try ZMQContext()
         self.context = context
         if let security {
-            securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients)
+            securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients, monitors: 2)
             var options = security.serverOptions.cappingFrames(at: configuration.limits)
             options.receiveHighWaterMark = Self.clientQueueLimit
             frontend = try ZMQSocket(context: context, kind: .router, options: options)
@@ -67,6 +75,24 @@ public final class CoordinatorServer {
         }
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
+        if let adminBind {
+            let socket = try ZMQSocket(context: context, kind: .router,
+                                       options: (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: configuration.limits))
+            if let securityGuard { try securityGuard.guardSocket(socket, monitor: 1) }
+            try socket.bind(adminBind)
+            admin = socket
+            adminEndpoint = try socket.lastEndpoint()
+        } else {
+            admin = nil
+            adminEndpoint = nil
+        }
+        if security == nil {
+            for (role, e) in [("data", endpoint), ("admin", adminEndpoint)] where e.map({ !Self.isLoopback($0) }) ?? false {
+                let text = "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "
+                    + "can send it requests; turn on CURVE (--curve-secret, --curve-clients) or bind to loopback"
+                logger.warning("\(text)")
+            }
+        }
         let workerOptions = (try security?.clientOptions() ?? ZMQSocket.Options()).cappingFrames(at: configuration.limits)
         self.workerOptions = workerOptions
         self.logger = logger
@@ -91,7 +117,7 @@ public final class CoordinatorServer {
         while true {
             if reloadRequested.take() { reload() }
             if let next = loadedModel.take() { core.stage(next) }
-            let sockets = [frontend] + workers
+            let sockets = [frontend] + workers + (admin.map { [$0] } ?? [])
             if stop.isStopped && drainUntil == nil {
                 core.beginDrain()
                 drainUntil = WallClock.nowMicros() + core.configuration.defaultDeadlineMicros + 100_000
@@ -113,6 +139,12 @@ public final class CoordinatorServer {
                 if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
                 try readClients()
             }
+            if let admin, ready.sockets[workers.count + 1] {
+                while let frames = try admin.receive() {
+                    guard frames.count >= 2, let payload = frames.last else { continue }
+                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true), clients: admin)
+                }
+            }
             try perform(core.onTick(now: WallClock.nowMicros()))
             try flush()
             telemetry.update(&core, droppedToShards: droppedToShards)
@@ -124,6 +156,7 @@ public final class CoordinatorServer {
         }
         readiness.set(ready: false, reason: "stopped")
         frontend.close()
+        admin?.close()
         for s in workers { s.close() }
         securityGuard?.stop()
     }
@@ -214,18 +247,30 @@ public final class CoordinatorServer {
         }
     }
 
-    private func perform(_ actions: [CoordinatorCore.Action]) throws(TransportError) {
+    /// Replies to clients go out on `clients` (the socket their frames came in on; the data socket
+    /// unless given).
+    private func perform(_ actions: [CoordinatorCore.Action], clients: ZMQSocket? = nil) throws(TransportError) {
         for action in actions {
             switch action {
             case let .toWorker(worker, payload):
                 outbox[worker].append(payload)
                 if outbox[worker].count >= Self.batchLimit { try flush(worker) }
             case let .toClient(routing, payload):
-                do { try frontend.send([routing, payload]) } catch where error.isHostUnreachable {
+                do { try (clients ?? frontend).send([routing, payload]) } catch where error.isHostUnreachable {
                     continue // the client disconnected
                 }
             }
         }
+    }
+}
+
+extension CoordinatorServer {
+    /// Whether an endpoint can only be reached from this host (loopback TCP, IPC, in-process).
+    public static func isLoopback(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        let host = endpoint.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false).dropLast().joined(separator: ":")
+        return host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
     }
 }
 

@@ -27,7 +27,7 @@ final class CoordinatorTelemetry {
             ("efficientrec_partial_replies_total", \.degraded), ("efficientrec_retries_total", \.retries),
             ("efficientrec_hedges_total", \.hedges), ("efficientrec_hedges_denied_total", \.hedgesDenied),
             ("efficientrec_failovers_total", \.failovers), ("efficientrec_heartbeat_misses_total", \.heartbeatMisses),
-            ("efficientrec_overloaded_total", \.overloaded), ("efficientrec_shed_total", \.shed), ("efficientrec_low_coverage_total", \.lowCoverage),
+            ("efficientrec_overloaded_total", \.overloaded), ("efficientrec_shed_total", \.shed), ("efficientrec_admin_refused_total", \.refusedAdmin), ("efficientrec_low_coverage_total", \.lowCoverage),
             ("efficientrec_late_replies_total", \.lateReplies), ("efficientrec_malformed_worker_frames_total", \.malformedWorkerFrames),
             ("efficientrec_undeliverable_total", \.undeliverable), ("efficientrec_auth_refused_total", \.authRefused),
             ("efficientrec_handshake_failures_total", \.handshakeFailures),

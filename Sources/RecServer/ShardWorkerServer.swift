@@ -65,6 +65,11 @@ public final class ShardWorkerServer {
         }
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
+        if security == nil && !CoordinatorServer.isLoopback(endpoint) {
+            let text = "the worker socket \(endpoint) is reachable beyond this host and unauthenticated: any peer that reaches it "
+                + "can query it or send it heartbeats; turn on CURVE (--curve-secret, --curve-clients) or bind to loopback"
+            logger.warning("\(text)")
+        }
         readiness.set(problem: nil) // the model is loaded and the socket bound
     }
 

@@ -58,6 +58,8 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
     @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 10000).")
     var maxDeadlineMs: Int?
+    @Option(help: "Endpoint where admin actions (rollback) are accepted, or 'off' (default: the config's, else tcp://127.0.0.1:0, a port on loopback).")
+    var adminBind: String?
     @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
     @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
     var queueTargetMs: Int?
@@ -116,7 +118,7 @@ struct Coordinator: ParsableCommand {
         try runJob {
             var groups: [[String]], modelPath: String?, endpoint: String?
             var settings = CoordinatorSettings()
-            var fileMetricsBind: String?
+            var fileMetricsBind: String?, fileAdminBind: String?
             if let config {
                 let c = try ClusterConfig.load(path: config)
                 groups = c.shards.map(\.replicas)
@@ -124,6 +126,7 @@ struct Coordinator: ParsableCommand {
                 endpoint = bind ?? c.coordinator?.bind
                 if let fromFile = c.coordinator { settings = fromFile.applied(to: settings) }
                 fileMetricsBind = c.coordinator?.metricsBind
+                fileAdminBind = c.coordinator?.adminBind
             } else {
                 groups = workers!.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
                 modelPath = model
@@ -139,6 +142,7 @@ struct Coordinator: ParsableCommand {
             }
             job.metricsBind = metricsBind ?? fileMetricsBind
             job.configPath = config
+            if let chosen = adminBind ?? fileAdminBind { job.adminBind = chosen == "off" ? nil : chosen }
             try job.run()
         }
     }
@@ -219,7 +223,8 @@ struct Bench: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a coordinator's shards, model version, counters and latency.")
-    @Option(help: "Coordinator endpoint.") var coordinator: String
+    @Option(help: "The coordinator's admin endpoint (it announces it at start-up: 'coordinator admin endpoint on …'); the data socket refuses rollback.")
+    var coordinator: String
     @OptionGroup var curve: ClientCurveOptions
 
     func run() throws {

@@ -143,7 +143,9 @@ final class LiveChangeTests: XCTestCase {
         }
         func writeConfig(model: String) { self.writeConfig(to: dir + "/cluster.json", model: model, shards: endpoints) }
         writeConfig(model: modelA)
-        let (coordinator, endpoint) = try start(["coordinator", "--config", dir + "/cluster.json"])
+        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json"])
+        let adminEndpoint = String(try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 30).split(separator: " ").last!)
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         defer { coordinator.terminate() }
         let workload = try ExactWorkload(models: [a, b], users: 40)
         let client = try QueryClient(coordinator: endpoint)
@@ -171,7 +173,12 @@ final class LiveChangeTests: XCTestCase {
         try round("after")
         XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
         // Roll back with one command: coordinator and workers still hold A.
-        let rollback = try CLI.run(["rollback", "--coordinator", endpoint])
+        // Rollback is an admin action: refused on the data socket, accepted on the admin endpoint.
+        let refused = try CLI.run(["rollback", "--coordinator", endpoint])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("admin endpoint"), refused.stderr)
+        XCTAssertEqual(try serving(), b.version, "a refused rollback changes nothing")
+        let rollback = try CLI.run(["rollback", "--coordinator", adminEndpoint])
         XCTAssertEqual(rollback.status, 0, rollback.stderr)
         XCTAssertTrue(rollback.stdout.contains("serves model \(a.version)"), rollback.stdout)
         XCTAssertEqual(try serving(), a.version, "rolled back at once")
