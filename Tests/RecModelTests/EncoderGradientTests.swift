@@ -76,6 +76,15 @@ final class EncoderGradientTests: XCTestCase {
         return (trainer, parameters)
     }
 
+    /// Three examples' activations and a decoder batch over 30 items (targets, masks, teacher inputs).
+    static func sampleBatch(_ context: DecoderContext) -> (Matrix, DecoderBatch) {
+        let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
+        var draw = SeededRandom(seed: 9)
+        let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
+                                  teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+        return (s, batch)
+    }
+
     /// With a per-item bias β (logit = s · D_i + β_i − log π_i): the gradients w.r.t. the
     /// activations, the decoder rows and β, full and sampled, dense and top-C phase.
     func testItemBiasMatchesFiniteDifferences() {
@@ -83,10 +92,7 @@ final class EncoderGradientTests: XCTestCase {
         for (loss, negatives) in [(ModelConfiguration.DecoderLoss.full, 5), (.sampled, 6)] {
             let (trainer, parameters) = decoderFixture(dataset, loss: loss, negatives: negatives, distill: 0, itemBias: true)
             let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: nil)
-            let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
-            var draw = SeededRandom(seed: 9)
-            let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
-                                      teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+            let (s, batch) = Self.sampleBatch(context)
             for sparse in [false, true] {
                 let label = "bias \(loss) sparse=\(sparse)"
                 var g = GradientSet(like: parameters)
@@ -118,10 +124,7 @@ final class EncoderGradientTests: XCTestCase {
                 ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
                 : nil
             let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: teacher)
-            let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
-            var draw = SeededRandom(seed: 9)
-            let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
-                                      teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+            let (s, batch) = Self.sampleBatch(context)
             XCTAssertEqual(batch.candidates.isFull, loss == .full)
             if loss == .sampled { XCTAssertLessThan(batch.candidates.count, 30) }
             for sparse in [false, true] {

@@ -25,12 +25,7 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(loaded.popularity, model.popularity)
         XCTAssertEqual(loaded.attributes, model.attributes)
         XCTAssertEqual(loaded.itemFeatures.genres, model.itemFeatures.genres)
-        var v1 = model.makeVote(), v2 = loaded.makeVote()
-        let history = UserHistory(items: [0, 3, 5], ratings: [5, 4, 5])
-        let a = model.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v1)
-        let b = loaded.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v2)
-        XCTAssertEqual(a.items.map(\.index), b.items.map(\.index))
-        XCTAssertEqual(a.items.map(\.score), b.items.map(\.score))
+        Self.assertSameAnswers(model, loaded)
         // Same content, same version; saving and loading from disk works too.
         XCTAssertEqual(try ModelFile.encode(loaded).version, version)
         let path = TestFixtures.temporaryDirectory() + "/m.efr"
@@ -52,18 +47,13 @@ final class ModelFileTests: XCTestCase {
         let loaded = try ModelFile.decode(try ModelFile.encode(model).bytes)
         XCTAssertEqual(loaded.itemBias, model.itemBias)
         XCTAssertEqual(loaded.parameters, model.parameters)
-        var v1 = model.makeVote(), v2 = loaded.makeVote()
-        let history = UserHistory(items: [0, 3, 5], ratings: [5, 4, 5])
-        let a = model.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v1)
-        let b = loaded.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v2)
-        XCTAssertEqual(a.items.map(\.index), b.items.map(\.index))
-        XCTAssertEqual(a.items.map(\.score), b.items.map(\.score))
+        let a = Self.assertSameAnswers(model, loaded)
         // The bias moves the scores: the same model without it scores differently.
         let unbiased = RecommenderModel(configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
                                         attributes: model.attributes, parameters: model.parameters,
                                         shortlists: model.shortlists, popularity: model.popularity)
         var v3 = unbiased.makeVote()
-        XCTAssertNotEqual(unbiased.recommend(history: history, attributes: [1, 1, 1], k: 10, vote: &v3).items.map(\.score),
+        XCTAssertNotEqual(unbiased.recommend(history: Self.sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v3).items.map(\.score),
                           a.items.map(\.score))
         // A configuration with a bias but no BIAS section, and a BIAS section the configuration does not name.
         let missing = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
@@ -78,6 +68,20 @@ final class ModelFileTests: XCTestCase {
             guard case .malformed(section: "BIAS", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
         }
     }
+
+    /// Both models give the same items with the same scores for one history; returns the answer.
+    @discardableResult
+    static func assertSameAnswers(_ model: RecommenderModel, _ loaded: RecommenderModel,
+                                  file: StaticString = #filePath, line: UInt = #line) -> Recommendation {
+        var v1 = model.makeVote(), v2 = loaded.makeVote()
+        let a = model.recommend(history: sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v1)
+        let b = loaded.recommend(history: sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v2)
+        XCTAssertEqual(a.items.map(\.index), b.items.map(\.index), file: file, line: line)
+        XCTAssertEqual(a.items.map(\.score), b.items.map(\.score), file: file, line: line)
+        return a
+    }
+
+    static let sampleHistory = UserHistory(items: [0, 3, 5], ratings: [5, 4, 5])
 
     static func withoutBias(_ c: ModelConfiguration) -> ModelConfiguration {
         var c = c

@@ -42,11 +42,7 @@ final class NichePersonaTests: XCTestCase {
     /// The configuration under test: softmax cluster weights at T = 16 (`--cluster-activation
     /// softmax --cluster-temperature 16`), the setting that makes clusters compete for a user.
     static func configuration(seed: UInt64) -> ModelConfiguration {
-        var c = TestFixtures.smallConfiguration
-        c.epochs = 40; c.sparseEpochs = 15
-        c.learningRate = 1e-2
-        c.distillWeight = 0
-        c.seed = seed
+        var c = PlantedGroupBehaviourTests.configuration(seed: seed)
         c.clusterActivation = .softmax
         c.clusterTemperature = 16
         return c
