@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
         .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecEval", "RecTestSupport",
+            "RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecEval", "RecTransport", "RecTestSupport",
             .product(name: "Yams", package: "Yams"),
         ]),
     ]

@@ -3,6 +3,7 @@ import XCTest
 import RecApp
 import RecServer
 import RecTestSupport
+import RecTransport
 import RecWire
 
 /// Well-formed but hostile clients against a real cluster (real processes, real sockets on
@@ -110,5 +111,101 @@ final class HostileClientTests: XCTestCase {
             again = try XCTUnwrap(try valid(good, "after"))
         }
         XCTAssertEqual(again.itemIDs, before.itemIDs)
+    }
+
+    /// 100,000 requests with one-hour deadlines against a worker that accepts connections and never
+    /// answers: every one is answered (refused as overloaded, or a zero-coverage answer once the
+    /// worker is declared dead / the clamped deadline passes), memory stays bounded, nothing exits.
+    func testFarFutureDeadlinesAgainstASilentWorkerAreAllAnsweredWithBoundedMemory() throws {
+        let context = try ZMQContext()
+        let silentWorker = try ZMQSocket(context: context, kind: .router)
+        defer { silentWorker.close() }
+        try silentWorker.bind("tcp://127.0.0.1:*")
+        let coordinator = try LocalProcess.launch(CLI.binary, [
+            "coordinator", "--model", ServingTests.fixture.model, "--workers", try silentWorker.lastEndpoint(),
+            "--bind", "tcp://127.0.0.1:*", "--max-deadline-ms", "1000"])
+        defer { _ = coordinator.terminate() }
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60).split(separator: " ").last!)
+        let client = try QueryClient(coordinator: endpoint)
+        _ = try client.send(.status(StatusRequest(requestID: "warm-up")), id: "warm-up")
+        let baseline = Self.memory(coordinator.pid)
+        let far = UInt64(Date().timeIntervalSince1970 * 1_000_000) + 3_600_000_000
+        let count = 100_000
+        let messages = (0..<count).map { n in
+            ("d\(n)", ClientMessage.recommend(RecommendRequest(requestID: "d\(n)", itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5,
+                                                              deadlineUnixMicros: far)).serializedBytes())
+        }
+        let started = Date()
+        let replies = try client.exchange(messages, window: 1_000, timeoutSeconds: 300)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(replies.count, count, "every request is answered")
+        var overloaded = 0, answered = 0, other = 0
+        for reply in replies.values {
+            switch reply {
+            case let .error(e) where e.code == .overloaded: overloaded += 1
+            case let .recommend(r): answered += 1; XCTAssertEqual(r.coverage, 0)
+            default: other += 1
+            }
+        }
+        let after = Self.memory(coordinator.pid)
+        print("far-future deadlines, silent worker: \(count) requests in " + String(format: "%.1f s", seconds)
+              + ": \(overloaded) refused as overloaded, \(answered) answered with coverage 0, \(other) other errors; coordinator RSS "
+              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        XCTAssertTrue(coordinator.isRunning)
+        XCTAssertLessThan(after.peak - baseline.peak, 150, "requests in flight are bounded by admission, their timers by the clamp")
+    }
+
+    /// 200 clients that connect and send nothing, and 2,000 connections opened and closed (half
+    /// of them after one garbage frame): the coordinator keeps serving exactly, memory bounded.
+    func testSilentAndChurningConnectionsLeaveTheCoordinatorServing() throws {
+        let (cluster, endpoint, pid) = try startCluster()
+        defer { _ = cluster.terminate() }
+        let good = try QueryClient(coordinator: endpoint)
+        let before = try XCTUnwrap(try valid(good, "warm-up"))
+        let baseline = Self.memory(pid)
+        let context = try ZMQContext()
+        var options = ZMQSocket.Options()
+        options.lingerMilliseconds = 0
+        var silent: [ZMQSocket] = []
+        for _ in 0..<200 {
+            let s = try ZMQSocket(context: context, kind: .dealer, options: options)
+            try s.connect(endpoint)
+            silent.append(s)
+        }
+        // In batches of 100, each with its own context (closing a context waits for its sockets to
+        // go, so this process does not run out of file descriptors either).
+        // Half of them send a garbage frame and wait for its error reply, so those connections are
+        // certainly made and served before they close.
+        var refusals = 0
+        let poller = Poller()
+        for batch in 0..<20 {
+            let churn = try ZMQContext()
+            for n in 0..<100 {
+                let s = try ZMQSocket(context: churn, kind: .dealer, options: options)
+                try s.connect(endpoint)
+                if (batch * 100 + n) % 2 == 0 {
+                    _ = try s.send([[0xDE, 0xAD, 0xBE, 0xEF]])
+                    if try poller.wait(sockets: [s], timeoutMilliseconds: 5_000).sockets[0], let frames = try s.receive(),
+                       case .error(let e)? = try? ServerMessage(serializedBytes: frames.last ?? []), e.code == .malformed {
+                        refusals += 1
+                    }
+                }
+                s.close()
+            }
+        }
+        XCTAssertEqual(refusals, 1_000, "every garbage frame on a short-lived connection was answered")
+        var again = try XCTUnwrap(try valid(good, "after"))
+        let deadline = Date().addingTimeInterval(15)
+        while again.coverage < 1 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            again = try XCTUnwrap(try valid(good, "after"))
+        }
+        XCTAssertEqual(again.itemIDs, before.itemIDs)
+        let after = Self.memory(pid)
+        print("200 silent + 2,000 churned connections: coordinator RSS "
+              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        XCTAssertLessThan(after.peak - baseline.peak, 100)
+        for s in silent { s.close() }
+        XCTAssertTrue(cluster.isRunning)
     }
 }
