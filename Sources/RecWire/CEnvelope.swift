@@ -7,8 +7,8 @@ import CRecProtocol
 enum CEnvelope {
     static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String, strings: EmbeddedNULCheck.Schema,
                              repeated: RepeatedFieldLimits.Schema = [:],
-                             unpack: (Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
-                             free: (UnsafeMutablePointer<C>) -> Void,
+                             unpack: (UnsafeMutablePointer<ProtobufCAllocator>, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
+                             free: (UnsafeMutablePointer<C>, UnsafeMutablePointer<ProtobufCAllocator>) -> Void,
                              protocolVersion: (C) -> UInt32,
                              body: (C) throws(WireError) -> T) throws(WireError) -> T {
         guard bytes.count <= limits.maxMessageBytes else {
@@ -19,15 +19,28 @@ enum CEnvelope {
         if let field = EmbeddedNULCheck.firstNUL(in: bytes, schema: strings) {
             throw .invalidValue(field: "\(name) field \(field)", reason: "a string holds a NUL byte")
         }
-        let decoded = bytes.withUnsafeBufferPointer { unpack($0.count, $0.baseAddress) }
-        guard let decoded else { throw .malformed(message: name) }
-        defer { free(decoded) }
-        let message = decoded.pointee
-        let version = protocolVersion(message)
-        guard version == WireProtocol.version else {
-            throw .unsupportedProtocol(found: version, supported: WireProtocol.version)
+        let budget = UnpackBudget(bytes: unpackBudget(for: bytes.count, limits: limits))
+        return try budget.withAllocator { (allocator) throws(WireError) -> T in
+            let decoded = bytes.withUnsafeBufferPointer { unpack(allocator, $0.count, $0.baseAddress) }
+            guard let decoded else {
+                if budget.exhausted {
+                    throw .tooLarge(field: "\(name) unpacked bytes", count: bytes.count, limit: unpackBudget(for: bytes.count, limits: limits))
+                }
+                throw .malformed(message: name)
+            }
+            defer { free(decoded, allocator) }
+            let message = decoded.pointee
+            let version = protocolVersion(message)
+            guard version == WireProtocol.version else {
+                throw .unsupportedProtocol(found: version, supported: WireProtocol.version)
+            }
+            return try body(message)
         }
-        return try body(message)
+    }
+
+    /// What unpacking one frame may allocate (see `WireLimits.unpackBaseBytes`).
+    static func unpackBudget(for frameBytes: Int, limits: WireLimits) -> Int {
+        limits.unpackBaseBytes + limits.unpackBytesPerFrameByte * frameBytes
     }
 
     static func encode<C>(_ message: inout C, size: (UnsafePointer<C>) -> Int,

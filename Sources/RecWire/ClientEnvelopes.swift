@@ -34,8 +34,8 @@ public enum ClientMessage: Equatable, Sendable {
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
                                     repeated: RepeatedFieldLimits.clientMessage,
-                                    unpack: { efficientrec__v1__client_message__unpack(nil, $0, $1) },
-                                    free: { efficientrec__v1__client_message__free_unpacked($0, nil) },
+                                    unpack: { efficientrec__v1__client_message__unpack($0, $1, $2) },
+                                    free: { efficientrec__v1__client_message__free_unpacked($0, $1) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ClientMessage in
             try Self.body(of: m, limits: limits)
         }
@@ -86,8 +86,8 @@ public enum ServerMessage: Equatable, Sendable {
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "ServerMessage", strings: EmbeddedNULCheck.serverMessage,
-                                    unpack: { efficientrec__v1__server_message__unpack(nil, $0, $1) },
-                                    free: { efficientrec__v1__server_message__free_unpacked($0, nil) },
+                                    unpack: { efficientrec__v1__server_message__unpack($0, $1, $2) },
+                                    free: { efficientrec__v1__server_message__free_unpacked($0, $1) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ServerMessage in
             try Self.body(of: m, limits: limits)
         }

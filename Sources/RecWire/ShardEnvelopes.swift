@@ -26,8 +26,8 @@ public enum CoordinatorMessage: Equatable, Sendable {
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "CoordinatorMessage", strings: EmbeddedNULCheck.coordinatorMessage,
                                     repeated: RepeatedFieldLimits.coordinatorMessage,
-                                    unpack: { efficientrec__v1__coordinator_message__unpack(nil, $0, $1) },
-                                    free: { efficientrec__v1__coordinator_message__free_unpacked($0, nil) },
+                                    unpack: { efficientrec__v1__coordinator_message__unpack($0, $1, $2) },
+                                    free: { efficientrec__v1__coordinator_message__free_unpacked($0, $1) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> CoordinatorMessage in
             try Self.body(of: m, limits: limits)
         }
@@ -76,8 +76,8 @@ public enum WorkerMessage: Equatable, Sendable {
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "WorkerMessage", strings: EmbeddedNULCheck.workerMessage,
                                     repeated: RepeatedFieldLimits.workerMessage,
-                                    unpack: { efficientrec__v1__worker_message__unpack(nil, $0, $1) },
-                                    free: { efficientrec__v1__worker_message__free_unpacked($0, nil) },
+                                    unpack: { efficientrec__v1__worker_message__unpack($0, $1, $2) },
+                                    free: { efficientrec__v1__worker_message__free_unpacked($0, $1) },
                                     protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> WorkerMessage in
             try Self.body(of: m, limits: limits)
         }

@@ -165,6 +165,30 @@ final class WireRejectionTests: XCTestCase {
         XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()), "at the limit")
     }
 
+    /// protobuf-c unpacks with a byte budget per frame: within it every message decodes as before;
+    /// past it the frame is refused cleanly (nothing leaks: the fuzz targets run under ASan).
+    func testUnpackingHasAByteBudget() throws {
+        let request = RecommendRequest(requestID: "b", itemIDs: ["50", "172"], ratings: [5, 4], k: 20)
+        let bytes = ClientMessage.recommend(request).serializedBytes()
+        XCTAssertEqual(try ClientMessage(serializedBytes: bytes), .recommend(request))
+        var tight = WireLimits()
+        tight.unpackBaseBytes = 64
+        tight.unpackBytesPerFrameByte = 0
+        assertRejects(try ClientMessage(serializedBytes: bytes, limits: tight),
+                      .tooLarge(field: "ClientMessage unpacked bytes", count: bytes.count, limit: 64))
+        // The largest history the limits allow still fits the default budget.
+        let big = RecommendRequest(requestID: "big", itemIDs: (0..<10_000).map { "item-\($0)" }, ratings: Array(repeating: 4, count: 10_000),
+                                   timestamps: (0..<10_000).map(Double.init))
+        XCTAssertEqual(try ClientMessage(serializedBytes: ClientMessage.recommend(big).serializedBytes()), .recommend(big))
+        let empties = RecommendRequest(requestID: "e", itemIDs: Array(repeating: "", count: 10_000), ratings: Array(repeating: 4, count: 10_000))
+        XCTAssertEqual(try ClientMessage(serializedBytes: ClientMessage.recommend(empties).serializedBytes()), .recommend(empties))
+        var reply = ShardReply(requestID: "r")
+        reply.items = Array(0..<20_000).map(UInt32.init)
+        reply.sums = Array(repeating: 1, count: 20_000)
+        reply.counts = Array(repeating: 1, count: 20_000)
+        XCTAssertNoThrow(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()))
+    }
+
     /// Property: no sequence of random bytes crashes a decoder; each either decodes or throws.
     func testRandomBytesNeverCrash() {
         var state: UInt64 = 0x1234_5678
