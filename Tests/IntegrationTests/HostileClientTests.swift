@@ -208,4 +208,45 @@ final class HostileClientTests: XCTestCase {
         for s in silent { s.close() }
         XCTAssertTrue(cluster.isRunning)
     }
+
+    /// Heartbeats forged straight to a CURVE worker (claiming a 5-shard map, which would make it
+    /// load more clusters) from a key other than the coordinator's get no answer and change nothing;
+    /// the coordinator's key is answered (the control), and the worker still reports its own map.
+    func testAWorkerObeysOnlyItsCoordinatorsKey() throws {
+        let keys = TestFixtures.temporaryDirectory("forge-keys")
+        for name in ["worker", "coordinator", "stranger"] {
+            _ = try CurveKeyFiles.generate(base: keys + "/" + name)
+        }
+        let worker = try LocalProcess.launch(CLI.binary, [
+            "worker", "--model", ServingTests.fixture.model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
+            "--curve-secret", keys + "/worker.key", "--curve-clients", keys + "/coordinator.pub"])
+        defer { _ = worker.terminate() }
+        let endpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 60).split(separator: " ").last!)
+        let workerKey = try CurveKeyFiles.readPublic(keys + "/worker.pub")
+        let baseline = Self.memory(worker.pid)
+        func heartbeat(from name: String, shardCount: UInt32) throws -> WorkerMessage? {
+            let context = try ZMQContext()
+            var options = ZMQSocket.Options()
+            options.lingerMilliseconds = 0
+            options.curve = .client(keys: try CurveKeyFiles.readSecret(keys + "/\(name).key"), serverKey: workerKey)
+            let socket = try ZMQSocket(context: context, kind: .dealer, options: options)
+            defer { socket.close() }
+            try socket.connect(endpoint)
+            let forged = Heartbeat(shard: 0, modelVersion: "", sentUnixMicros: UInt64(Date().timeIntervalSince1970 * 1_000_000),
+                                   shardCount: shardCount)
+            for _ in 0..<20 { _ = try socket.send([CoordinatorMessage.heartbeat(forged).serializedBytes()]) }
+            guard try Poller().wait(sockets: [socket], timeoutMilliseconds: 1_500).sockets[0], let frames = try socket.receive() else { return nil }
+            return try? WorkerMessage(serializedBytes: frames.last ?? [])
+        }
+        XCTAssertNil(try heartbeat(from: "stranger", shardCount: 5), "a stranger's heartbeat was answered")
+        // The coordinator's key is answered, and the worker still uses its own one-shard map (a
+        // heartbeat that states no shard count changes nothing).
+        guard case let .heartbeat(h)? = try heartbeat(from: "coordinator", shardCount: 0) else {
+            return XCTFail("the coordinator's key got no heartbeat back")
+        }
+        XCTAssertEqual(h.shardCount, 1, "the stranger's 5-shard heartbeat was obeyed")
+        let after = Self.memory(worker.pid)
+        print("forged heartbeats to a CURVE worker: worker RSS " + String(format: "%.1f MB before, %.1f MB after", baseline.rss, after.rss))
+        XCTAssertTrue(worker.isRunning)
+    }
 }
