@@ -23,6 +23,11 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
     public var largestCluster: Int
     public var medianUsedCluster: Int
     public var largestTenthShare: Double
+    /// Share of users whose C-th and (C+1)-th activations are exactly equal (the choice among them
+    /// falls to the lower cluster index, not to the model), and share of top-C weights that are
+    /// exactly 1 in Float (a saturated sigmoid).
+    public var tiedAtBoundary: Double
+    public var exactlyOne: Double
 
     public init(model: RecommenderModel, inputs: [ProfileInput]) {
         var active = 0.0, share = 0.0, lastToFirst = 0.0
@@ -30,6 +35,8 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
         var clipped = 0, entries = 0
         var weights: [Float] = []
         var members = [Int](repeating: 0, count: model.configuration.clusters)
+        var ties = 0
+        let cut = model.configuration.topClusters
         for input in inputs where !input.isEmpty {
             let s = model.clusterActivations(input)
             let top = model.topClusters(s)
@@ -37,6 +44,10 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
             share += Double(top.reduce(0) { $0 + $1.score }) / Double(max(1e-12, s.reduce(0, +)))
             if let first = top.first, let last = top.last, first.score > 0 { lastToFirst += Double(last.score / first.score) }
             for (c, w) in top { members[c] += 1; weights.append(w) }
+            if cut < s.count, let last = top.last {
+                let chosen = Set(top.map(\.index))
+                if s.indices.contains(where: { s[$0] == last.score && !chosen.contains($0) }) { ties += 1 }
+            }
             counted += 1
             let raw = model.aggregate(input)
             clipped += raw.filter { abs($0) > 1 }.count
@@ -48,6 +59,8 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
         meanLastToFirst = lastToFirst / n
         clusters = model.configuration.clusters
         clippedFraction = Double(clipped) / Double(max(1, entries))
+        tiedAtBoundary = Double(ties) / n
+        exactlyOne = Double(weights.filter { $0 == 1 }.count) / Double(max(1, weights.count))
         weights.sort()
         topWeightQuantiles = [0.1, 0.5, 0.9].map { q in weights.isEmpty ? 0 : weights[min(weights.count - 1, Int(q * Double(weights.count)))] }
         let used = members.filter { $0 > 0 }.sorted()
@@ -67,6 +80,8 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
             + String(format: "%.1f%%", clippedFraction * 100) + " of profile entries are clipped\n"
             + "top-C weights: 10th / 50th / 90th percentile \(q), last-to-first ratio " + String(format: "%.2f", meanLastToFirst)
             + "; users per cluster: largest \(largestCluster), median \(medianUsedCluster), the largest 10% of clusters hold "
-            + String(format: "%.0f%%", largestTenthShare * 100) + " of memberships"
+            + String(format: "%.0f%%", largestTenthShare * 100) + " of memberships; "
+            + String(format: "%.1f%%", exactlyOne * 100) + " of top-C weights are exactly 1, "
+            + String(format: "%.1f%%", tiedAtBoundary * 100) + " of users have a tie at the top-C cut"
     }
 }

@@ -141,8 +141,9 @@ public final class CoordinatorServer {
             }
             if let admin, ready.sockets[workers.count + 1] {
                 while let frames = try admin.receive() {
-                    guard frames.count >= 2, let payload = frames.last else { continue }
-                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true), clients: admin)
+                    for payload in frames.dropFirst() where !payload.isEmpty {
+                        try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true), clients: admin)
+                    }
                 }
             }
             try perform(core.onTick(now: WallClock.nowMicros()))
@@ -170,11 +171,14 @@ public final class CoordinatorServer {
         var read = 0
         while read < (shedding ? 4 * Self.batchLimit : Self.batchLimit), let frames = try frontend.receive() {
             read += 1
-            guard frames.count >= 2, let payload = frames.last else { continue }
-            if shedding {
-                try perform([core.shed(routing: frames[0], payload: payload)])
-            } else {
-                try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+            // [routing, request, request, …]: every non-empty frame is a request of its own and gets
+            // its own reply; empty frames (a REQ-style delimiter) are skipped (protocols/README.md).
+            for payload in frames.dropFirst() where !payload.isEmpty {
+                if shedding {
+                    try perform([core.shed(routing: frames[0], payload: payload)])
+                } else {
+                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+                }
             }
         }
         shedder.endTurn(now: WallClock.nowMicros(), stillQueued: frontend.hasInput)

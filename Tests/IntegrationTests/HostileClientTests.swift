@@ -249,4 +249,41 @@ final class HostileClientTests: XCTestCase {
         print("forged heartbeats to a CURVE worker: worker RSS " + String(format: "%.1f MB before, %.1f MB after", baseline.rss, after.rss))
         XCTAssertTrue(worker.isRunning)
     }
+
+    /// A multipart message from a client is a batch: every non-empty frame gets its own reply with
+    /// its own request ID (issue 14: only the last frame used to be answered).
+    func testEveryFrameOfAMultipartMessageIsAnswered() throws {
+        let (cluster, endpoint, _) = try startCluster()
+        defer { _ = cluster.terminate() }
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, kind: .dealer)
+        defer { socket.close() }
+        try socket.connect(endpoint)
+        func request(_ id: String) -> [UInt8] {
+            ClientMessage.recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 3)).serializedBytes()
+        }
+        let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF] // request ID "g", then junk
+        XCTAssertTrue(try socket.send([[], request("a"), request("b"), request("c"), garbage]))
+        var replies: [String: ServerMessage] = [:]
+        let deadline = Date().addingTimeInterval(20)
+        let poller = Poller()
+        while replies.count < 4 && Date() < deadline {
+            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
+            while let frames = try socket.receive() {
+                XCTAssertEqual(frames.count, 1, "each reply is one frame")
+                switch try ServerMessage(serializedBytes: frames[0]) {
+                case let .recommend(r): replies[r.requestID] = .recommend(r)
+                case let .error(e): replies[e.requestID] = .error(e)
+                case let .status(s): replies[s.requestID] = .status(s)
+                }
+            }
+        }
+        XCTAssertEqual(Set(replies.keys), ["a", "b", "c", "g"])
+        for id in ["a", "b", "c"] {
+            guard case let .recommend(r)? = replies[id] else { return XCTFail("\(id): \(String(describing: replies[id]))") }
+            XCTAssertEqual(r.itemIDs.count, 3)
+        }
+        guard case let .error(e)? = replies["g"] else { return XCTFail("the garbage frame got \(String(describing: replies["g"]))") }
+        XCTAssertEqual(e.code, .malformed)
+    }
 }
