@@ -45,6 +45,19 @@ final class HostileClientTests: XCTestCase {
         return frame + body
     }
 
+    /// A valid request's answer once the cluster is whole again (coverage 1, within 15 s): a debug
+    /// build can spend long enough on hostile frames to miss worker heartbeats.
+    func wholeAnswer(_ client: QueryClient) throws -> RecommendResponse {
+        var answer = try XCTUnwrap(try valid(client, "after"))
+        let deadline = Date().addingTimeInterval(15)
+        while answer.coverage < 1 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            answer = try XCTUnwrap(try valid(client, "after"))
+        }
+        XCTAssertEqual(answer.coverage, 1)
+        return answer
+    }
+
     func valid(_ client: QueryClient, _ id: String) throws -> RecommendResponse? {
         guard case let .recommend(r) = try client.send(.recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5)), id: id)
         else { return nil }
@@ -72,15 +85,7 @@ final class HostileClientTests: XCTestCase {
               + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         // Before the pre-scan each frame was unpacked into 4M C strings: peak RSS rose by ~360 MB.
         XCTAssertLessThan(after.peak - baseline.peak, 120, "the coordinator buffered what it should have refused")
-        // A debug build spends seconds scanning these frames, long enough to miss worker heartbeats:
-        // the cluster must be whole again (coverage 1) within a few seconds, and answer as before.
-        var again = try XCTUnwrap(try valid(client, "after"))
-        let deadline = Date().addingTimeInterval(15)
-        while again.coverage < 1 && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            again = try XCTUnwrap(try valid(client, "after"))
-        }
-        XCTAssertEqual(again.coverage, 1)
+        let again = try wholeAnswer(client)
         XCTAssertEqual(again.itemIDs, before.itemIDs, "valid requests are answered exactly as before")
         guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
         XCTAssertGreaterThanOrEqual(s.errors, 10, "each refusal is counted")
@@ -104,12 +109,7 @@ final class HostileClientTests: XCTestCase {
         print("over-cap frame (\(huge.count) bytes): coordinator RSS "
               + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         XCTAssertLessThan(after.peak - baseline.peak, 3 * Double(cap) / 1_048_576, "frames are bounded by the transport cap")
-        var again = try XCTUnwrap(try valid(good, "after"))
-        let deadline = Date().addingTimeInterval(15)
-        while again.coverage < 1 && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            again = try XCTUnwrap(try valid(good, "after"))
-        }
+        let again = try wholeAnswer(good)
         XCTAssertEqual(again.itemIDs, before.itemIDs)
     }
 
@@ -194,12 +194,7 @@ final class HostileClientTests: XCTestCase {
             }
         }
         XCTAssertEqual(refusals, 1_000, "every garbage frame on a short-lived connection was answered")
-        var again = try XCTUnwrap(try valid(good, "after"))
-        let deadline = Date().addingTimeInterval(15)
-        while again.coverage < 1 && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            again = try XCTUnwrap(try valid(good, "after"))
-        }
+        let again = try wholeAnswer(good)
         XCTAssertEqual(again.itemIDs, before.itemIDs)
         let after = Self.memory(pid)
         print("200 silent + 2,000 churned connections: coordinator RSS "

@@ -76,6 +76,26 @@ final class EncoderGradientTests: XCTestCase {
         return (trainer, parameters)
     }
 
+    /// One decoder step's gradients against finite differences: w.r.t. the activations and w.r.t.
+    /// `tensor`, whose gradient it returns (materialized).
+    static func checkDecoderStep(_ trainer: Trainer, _ parameters: ParameterSet, _ s: Matrix, _ batch: DecoderBatch, sparse: Bool,
+                                 tensor: String, label: String) -> Matrix {
+        var g = GradientSet(like: parameters)
+        let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
+        func value(_ s: Matrix, _ p: ParameterSet) -> Double {
+            var scratch = GradientSet(like: p)
+            return trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: p, gradients: &scratch).0
+        }
+        GradientCheck.compare(dS, s, step: 2e-3, label: "dS " + label) { value($0, parameters) }
+        let gradient = g.materialized(tensor, like: parameters)
+        GradientCheck.compare(gradient, parameters[tensor], step: 1e-2, label: tensor + " " + label) { m in
+            var p = parameters
+            p[tensor] = m
+            return value(s, p)
+        }
+        return gradient
+    }
+
     /// Three examples' activations and a decoder batch over 30 items (targets, masks, teacher inputs).
     static func sampleBatch(_ context: DecoderContext) -> (Matrix, DecoderBatch) {
         let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
@@ -95,20 +115,8 @@ final class EncoderGradientTests: XCTestCase {
             let (s, batch) = Self.sampleBatch(context)
             for sparse in [false, true] {
                 let label = "bias \(loss) sparse=\(sparse)"
-                var g = GradientSet(like: parameters)
-                let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
-                func value(_ s: Matrix, _ p: ParameterSet) -> Double {
-                    var scratch = GradientSet(like: p)
-                    return trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: p, gradients: &scratch).0
-                }
-                GradientCheck.compare(dS, s, step: 2e-3, label: "dS " + label) { value($0, parameters) }
-                let dBias = g.materialized("decoder.bias", like: parameters)
+                let dBias = Self.checkDecoderStep(trainer, parameters, s, batch, sparse: sparse, tensor: "decoder.bias", label: label)
                 XCTAssertTrue(dBias.values.contains { $0 != 0 }, label)
-                GradientCheck.compare(dBias, parameters["decoder.bias"], step: 1e-2, label: label) { m in
-                    var p = parameters
-                    p["decoder.bias"] = m
-                    return value(s, p)
-                }
                 for i in 0..<30 where batch.candidates.columnOf(i) == nil { XCTAssertEqual(dBias[i, 0], 0, label) }
             }
         }
@@ -129,19 +137,7 @@ final class EncoderGradientTests: XCTestCase {
             if loss == .sampled { XCTAssertLessThan(batch.candidates.count, 30) }
             for sparse in [false, true] {
                 let label = "\(loss) distill=\(distill) sparse=\(sparse)"
-                var g = GradientSet(like: parameters)
-                let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
-                func value(_ s: Matrix, _ p: ParameterSet) -> Double {
-                    var scratch = GradientSet(like: p)
-                    return trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: p, gradients: &scratch).0
-                }
-                GradientCheck.compare(dS, s, step: 2e-3, label: "dS " + label) { value($0, parameters) }
-                let dDecoder = g.materialized("decoder.items", like: parameters)
-                GradientCheck.compare(dDecoder, parameters["decoder.items"], step: 1e-2, label: "decoder " + label) { m in
-                    var p = parameters
-                    p["decoder.items"] = m
-                    return value(s, p)
-                }
+                let dDecoder = Self.checkDecoderStep(trainer, parameters, s, batch, sparse: sparse, tensor: "decoder.items", label: label)
                 // Only candidate rows receive gradient.
                 for i in 0..<30 where batch.candidates.columnOf(i) == nil {
                     XCTAssertTrue(dDecoder.row(i).allSatisfy { $0 == 0 }, label)
