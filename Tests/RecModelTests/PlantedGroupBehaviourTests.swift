@@ -24,8 +24,11 @@ import RecTestSupport
 ///     Sandybridge, Nehalem    0.755            12 / 64                2 weak       0.536
 ///     Prescott                0.803            10 / 64                3 weak       0.550
 ///
-/// With the shortlists scaled by cluster size (`clusterSizeExponent` 0.25, the default since the
-/// measurements above), the native kernel gives 0.809, 11 / 64 weak groups, attributes only 0.527.
+/// Re-measured with the current code (batches prepared ahead, shortlists scaled by cluster size) on
+/// one AMD EPYC under native, Zen, Haswell, SkylakeX, Cooperlake, Sandybridge, Nehalem and Prescott
+/// kernels (one thread; SkylakeX and Prescott also two): in-group share 0.727–0.822, weak groups
+/// 11–18 of 64, attributes only 0.464–0.559 (the same spread with the scaling off: 0.725–0.791,
+/// 11–18). The weak-group bound sits about three standard deviations (≈ 2.5 groups) above 18.
 ///
 /// A group's share is nearly all-or-nothing (a weak group gets 0–3 of 10), so a 64-group mean
 /// has a standard deviation near 0.05; the thresholds sit about three of those below the lowest
@@ -96,15 +99,15 @@ final class PlantedGroupBehaviourTests: XCTestCase {
     }
 
     func testANewUserMostlyGetsTheGroupTheyLiked() {
-        XCTAssertGreaterThanOrEqual(Self.mean(Self.shares), 0.6, "measured 0.75-0.85; chance is 0.25")
+        XCTAssertGreaterThanOrEqual(Self.mean(Self.shares), 0.6, "measured 0.73-0.82; chance is 0.25")
     }
 
     func testFewGroupsAreMissedAcrossSeeds() {
         let weak = Self.shares.filter { $0 < 5 }.count
-        XCTAssertLessThanOrEqual(weak, 20, "\(weak) of \(Self.shares.count) groups got fewer than 5/10 in-group items (measured 6-12)")
+        XCTAssertLessThanOrEqual(weak, 25, "\(weak) of \(Self.shares.count) groups got fewer than 5/10 in-group items (measured 11-18)")
     }
 
     func testAttributesAloneBeatChance() {
-        XCTAssertGreaterThanOrEqual(Self.mean(Self.outcomes.flatMap(\.attributesOnly)), 0.4, "measured 0.54-0.65; chance is 0.25")
+        XCTAssertGreaterThanOrEqual(Self.mean(Self.outcomes.flatMap(\.attributesOnly)), 0.4, "measured 0.46-0.56; chance is 0.25")
     }
 }
