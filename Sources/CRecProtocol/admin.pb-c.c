@@ -418,7 +418,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[22] =
+static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[23] =
 {
   {
     "request_id",
@@ -684,10 +684,23 @@ static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "client_disconnects",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, client_disconnects),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__status_response__field_indices_by_name[] = {
   21,   /* field[21] = admission_limit */
   19,   /* field[19] = auth_refused */
+  22,   /* field[22] = client_disconnects */
   17,   /* field[17] = complete_replies */
   4,   /* field[4] = degraded */
   3,   /* field[3] = errors */
@@ -712,7 +725,7 @@ static const unsigned efficientrec__v1__status_response__field_indices_by_name[]
 static const ProtobufCIntRange efficientrec__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 22 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
 {
@@ -722,7 +735,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
   "Efficientrec__V1__StatusResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__StatusResponse),
-  22,
+  23,
   efficientrec__v1__status_response__field_descriptors,
   efficientrec__v1__status_response__field_indices_by_name,
   1,  efficientrec__v1__status_response__number_ranges,

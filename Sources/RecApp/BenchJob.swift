@@ -60,7 +60,7 @@ public struct StatusJob {
               + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
         print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
               + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
-              + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures)")
+              + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
         for shard in s.shards {
             print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
                   + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"

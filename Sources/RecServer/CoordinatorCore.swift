@@ -80,6 +80,11 @@ public struct CoordinatorCore {
     }
 
     /// The socket layer reports its CURVE counters (shown by `status`).
+    /// The client connections lost so far (from the transport's socket monitor).
+    public mutating func noteDisconnects(_ total: Int) {
+        statistics.clientDisconnects = UInt64(max(0, total))
+    }
+
     public mutating func noteSecurity(refused: Int, handshakeFailures: Int) {
         statistics.authRefused = UInt64(max(0, refused))
         statistics.handshakeFailures = UInt64(max(0, handshakeFailures))

@@ -15,6 +15,8 @@ public final class CoordinatorServer {
     private let frontend: ZMQSocket
     /// Admin actions (rollback) are accepted only here.
     private let admin: ZMQSocket?
+    /// Counts lost client connections when no security guard monitors the sockets.
+    private let disconnects: DisconnectCounter?
     public let adminEndpoint: String?
     /// Loopback, a port the kernel picks.
     public static let defaultAdminBind = "tcp://127.0.0.1:0"
@@ -86,6 +88,7 @@ public final class CoordinatorServer {
             admin = nil
             adminEndpoint = nil
         }
+        disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "\(ObjectIdentifier(frontend).hashValue)") : nil
         if security == nil {
             for (role, e) in [("data", endpoint), ("admin", adminEndpoint)] where e.map({ !Self.isLoopback($0) }) ?? false {
                 let text = "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "
@@ -139,6 +142,8 @@ public final class CoordinatorServer {
                 if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
                 try readClients()
             }
+            if let counts = securityGuard?.counts { core.noteDisconnects(counts.disconnects) }
+            if let disconnects { core.noteDisconnects(disconnects.drain()) }
             if let admin, ready.sockets[workers.count + 1] {
                 while let frames = try admin.receive() {
                     for payload in frames.dropFirst() where !payload.isEmpty {
@@ -156,6 +161,7 @@ public final class CoordinatorServer {
             }
         }
         readiness.set(ready: false, reason: "stopped")
+        disconnects?.close()
         frontend.close()
         admin?.close()
         for s in workers { s.close() }

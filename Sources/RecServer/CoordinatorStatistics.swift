@@ -28,6 +28,8 @@ public struct CoordinatorStatistics: Sendable {
     public var coverageSum = 0.0
     /// Copied from the socket layer's security guard (CURVE), when there is one.
     public var authRefused: UInt64 = 0
+    /// Client connections lost (left, or dropped by the transport for an over-size frame).
+    public var clientDisconnects: UInt64 = 0
     /// Admin actions (rollback) refused because they came on the data socket, not the admin endpoint.
     public var refusedAdmin: UInt64 = 0
     public var handshakeFailures: UInt64 = 0

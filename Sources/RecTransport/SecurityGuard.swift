@@ -14,12 +14,16 @@ public final class SecurityGuard: @unchecked Sendable {
         /// Handshakes that failed before or after ZAP (wrong keys, plaintext peers, refusals).
         public var handshakeFailures = 0
         public var handshakes = 0
+        /// Connections the guarded sockets lost: peers that left, or that libzmq dropped (a frame
+        /// over ZMQ_MAXMSGSIZE, a protocol error) — libzmq does not say which.
+        public var disconnects = 0
     }
 
     private let admitted = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
     private let failures = Atomic<Int>(0)
     private let succeeded = Atomic<Int>(0)
+    private let disconnected = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     private let ready = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -47,7 +51,8 @@ public final class SecurityGuard: @unchecked Sendable {
 
     public var counts: Counts {
         Counts(admitted: admitted.load(ordering: .relaxed), refused: refused.load(ordering: .relaxed),
-               handshakeFailures: failures.load(ordering: .relaxed), handshakes: succeeded.load(ordering: .relaxed))
+               handshakeFailures: failures.load(ordering: .relaxed), handshakes: succeeded.load(ordering: .relaxed),
+               disconnects: disconnected.load(ordering: .relaxed))
     }
 
     /// Reports `socket`'s handshakes to this guard (call on the socket's thread, before it binds).
@@ -118,7 +123,9 @@ public final class SecurityGuard: @unchecked Sendable {
     private func count(event frames: [[UInt8]]) {
         guard let first = frames.first, first.count >= 2 else { return }
         let event = Int32(UInt16(first[0]) | UInt16(first[1]) << 8)
-        if event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED {
+        if event == ZMQ_EVENT_DISCONNECTED {
+            disconnected.add(1, ordering: .relaxed)
+        } else if event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED {
             succeeded.add(1, ordering: .relaxed)
         } else if event & (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0 {
             failures.add(1, ordering: .relaxed)

@@ -103,7 +103,13 @@ public final class ZMQSocket {
     /// Publishes this socket's handshake events on `endpoint` (an inproc PAIR; see `SecurityGuard`).
     public func monitorHandshakes(on endpoint: String) throws(TransportError) {
         let events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED
+        try monitor(on: endpoint, events: events)
+    }
+
+    /// Publishes this socket's `events` (ZMQ_EVENT_… bits) on `endpoint` (an inproc PAIR). A socket
+    /// has one monitor: a second call replaces the first.
+    public func monitor(on endpoint: String, events: Int32) throws(TransportError) {
         if zmq_socket_monitor(handle, endpoint, events) != 0 { throw .last("zmq_socket_monitor(\(endpoint))") }
     }
 

@@ -54,6 +54,9 @@ public struct StatusResponse: Equatable, Sendable {
     public var admissionLimit: UInt32 = 0
     public var authRefused: UInt64 = 0
     public var handshakeFailures: UInt64 = 0
+    /// Client connections lost: clients that left, or that the transport dropped (a frame over the
+    /// size cap, a protocol error).
+    public var clientDisconnects: UInt64 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -68,7 +71,7 @@ public struct StatusResponse: Equatable, Sendable {
         m.retries = retries; m.hedges = hedges; m.failovers = failovers; m.heartbeat_misses = heartbeatMisses
         m.overloaded = overloaded; m.low_coverage = lowCoverage; m.late_replies = lateReplies
         m.complete_replies = completeReplies; m.in_flight = inFlight; m.admission_limit = admissionLimit
-        m.auth_refused = authRefused; m.handshake_failures = handshakeFailures
+        m.auth_refused = authRefused; m.handshake_failures = handshakeFailures; m.client_disconnects = clientDisconnects
         let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
             var c = Efficientrec__V1__ShardStatus()
             efficientrec__v1__shard_status__init(&c)
@@ -95,7 +98,7 @@ public struct StatusResponse: Equatable, Sendable {
         retries = c.retries; hedges = c.hedges; failovers = c.failovers; heartbeatMisses = c.heartbeat_misses
         overloaded = c.overloaded; lowCoverage = c.low_coverage; lateReplies = c.late_replies
         completeReplies = c.complete_replies; inFlight = c.in_flight; admissionLimit = c.admission_limit
-        authRefused = c.auth_refused; handshakeFailures = c.handshake_failures
+        authRefused = c.auth_refused; handshakeFailures = c.handshake_failures; clientDisconnects = c.client_disconnects
         guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
         for k in 0..<c.n_shards {
             guard let p = c.shards?[k]?.pointee else { continue }

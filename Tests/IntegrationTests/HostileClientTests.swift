@@ -101,6 +101,9 @@ final class HostileClientTests: XCTestCase {
         let cap = Int(FrameSizeCap.bytes(for: .standard))
         let huge = [UInt8](repeating: 0x41, count: cap + 1_000_000)
         XCTAssertNil(try? hostile.sendRaw(huge, timeoutSeconds: 2), "an over-cap frame gets no reply: its connection is dropped")
+        // libzmq reports the drop only as a lost connection: counted in status (and metrics).
+        guard case let .status(s) = try good.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
+        XCTAssertGreaterThanOrEqual(s.clientDisconnects, 1, "the dropped connection was counted")
         // Between the wire limit and the cap: refused with an error, not dropped.
         let big = [UInt8](repeating: 0x41, count: WireLimits.standard.maxMessageBytes + 1_000)
         guard case let .error(e)? = try good.sendRaw(big, timeoutSeconds: 5) else { return XCTFail("no error for a frame over the wire limit") }

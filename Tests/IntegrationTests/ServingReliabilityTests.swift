@@ -150,6 +150,8 @@ final class ServingReliabilityTests: XCTestCase {
         let numbers = counters.split(separator: ";").last!.split(separator: ",").map { Int($0.split(separator: " ").last!)! }
         XCTAssertGreaterThanOrEqual(numbers[0], 1, "the unlisted key was refused and counted: \(counters)")
         XCTAssertGreaterThanOrEqual(numbers[1], 3, "every failed handshake was counted: \(counters)")
+        XCTAssertEqual(numbers.count, 3, counters.description)
+        XCTAssertGreaterThanOrEqual(numbers[2], 1, "the refused clients' connections were counted as lost: \(counters)")
     }
 
     func testPrometheusMetricsAndHealthAreServedOverHTTPAndSIGTERMExitsZero() throws {

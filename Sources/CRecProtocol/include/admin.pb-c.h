@@ -113,10 +113,15 @@ struct  Efficientrec__V1__StatusResponse
    * adaptive limit, or the configured maximum when adaptation is off).
    */
   uint32_t admission_limit;
+  /*
+   * Client connections lost since start: clients that left, and clients the transport dropped for
+   * a frame over the size cap (ZMQ_MAXMSGSIZE) or a protocol error — libzmq does not say which.
+   */
+  uint64_t client_disconnects;
 };
 #define EFFICIENTREC__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Efficientrec__V1__StatusRequest methods */
