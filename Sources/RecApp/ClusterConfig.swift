@@ -14,7 +14,7 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
     public struct Coordinator: Codable, Equatable, Sendable {
         public var bind: String
         public var defaultDeadlineMs: Int?
-        /// The latest deadline a client may ask for, in ms from the request's arrival (default 10,000).
+        /// The latest deadline a client may ask for, in ms from the request's arrival (default 5,000).
         public var maxDeadlineMs: Int?
         public var maxInFlight: Int?
         public var queueTargetMs: Int?
@@ -49,7 +49,12 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         public func applied(to base: CoordinatorCore.Configuration) -> CoordinatorCore.Configuration {
             var c = base
             if let v = defaultDeadlineMs { c.defaultDeadlineMicros = Self.micros(v) }
-            if let v = maxDeadlineMs { c.maxDeadlineMicros = Self.micros(v) }
+            if let v = maxDeadlineMs {
+                c.maxDeadlineMicros = Self.micros(v)
+            } else {
+                // A default deadline raised past the longest one raises the longest with it.
+                c.maxDeadlineMicros = max(c.maxDeadlineMicros, c.defaultDeadlineMicros)
+            }
             if let v = maxInFlight { c.maxInFlight = v }
             if let v = queueTargetMs { c.queueTargetMicros = Self.micros(v) }
             if let v = latencyTargetMs { c.latencyTargetMicros = v > 0 ? Self.micros(v) : nil }

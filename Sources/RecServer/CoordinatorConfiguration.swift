@@ -9,7 +9,7 @@ extension CoordinatorCore {
         /// The latest deadline a client may ask for, from the request's arrival: a far-future
         /// deadline is clamped to it, so a request whose replies are lost holds its admission slot
         /// (and its timers) for at most this long.
-        public var maxDeadlineMicros: UInt64 = 10_000_000
+        public var maxDeadlineMicros: UInt64 = 5_000_000
         public var maxK = 1_000
         public var limits = WireLimits.standard
         /// Requests in flight beyond which a new one gets a fast `overloaded` error (the hard cap;

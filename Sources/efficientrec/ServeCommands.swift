@@ -56,7 +56,7 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Cluster config file (JSON).") var config: String?
     @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
-    @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 10000).")
+    @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 5000).")
     var maxDeadlineMs: Int?
     @Option(help: "Endpoint where admin actions (rollback) are accepted, or 'off' (default: the config's, else tcp://127.0.0.1:0, a port on loopback).")
     var adminBind: String?

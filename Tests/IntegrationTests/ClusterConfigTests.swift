@@ -64,6 +64,11 @@ final class ClusterConfigTests: XCTestCase {
               "coordinator.maxDeadlineMs must be at most 86400000")
         check(#"{"coordinator": {"bind": "tcp://a:2", "maxDeadlineMs": 100}, "# + shards + "}",
               "the longest deadline must be at least the default deadline")
+        // Without an explicit longest deadline, raising the default raises it too.
+        var raised = ClusterConfig.Coordinator(bind: "tcp://a:2")
+        raised.defaultDeadlineMs = 10_000
+        XCTAssertEqual(raised.applied(to: .init()).maxDeadlineMicros, 10_000_000)
+        XCTAssertNil(raised.applied(to: .init()).validationError())
         XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
     }
 

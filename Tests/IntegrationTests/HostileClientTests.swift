@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import RecApp
+import RecData
+import RecModel
 import RecServer
 import RecTestSupport
 import RecTransport
@@ -45,8 +47,17 @@ final class HostileClientTests: XCTestCase {
         return frame + body
     }
 
+    /// The offline `recommend` answer for the valid request (items i1 and i4 liked, k = 5).
+    static let offline: [String] = {
+        let model = try! ModelFile.load(path: ServingTests.fixture.model)
+        let (history, _) = model.mapHistory(itemIDs: ["i1", "i4"], ratings: [5, 5])
+        var vote = model.makeVote()
+        return model.recommend(history: history, attributes: model.attributes.encode(nil), k: 5, vote: &vote).items.map { model.items[$0.index] }
+    }()
+
     /// A valid request's answer once the cluster is whole again (coverage 1, within 15 s): a debug
-    /// build can spend long enough on hostile frames to miss worker heartbeats.
+    /// build can spend long enough on hostile frames to miss worker heartbeats. It must equal the
+    /// offline answer.
     func wholeAnswer(_ client: QueryClient) throws -> RecommendResponse {
         var answer = try XCTUnwrap(try valid(client, "after"))
         let deadline = Date().addingTimeInterval(15)
@@ -55,6 +66,7 @@ final class HostileClientTests: XCTestCase {
             answer = try XCTUnwrap(try valid(client, "after"))
         }
         XCTAssertEqual(answer.coverage, 1)
+        XCTAssertEqual(answer.itemIDs, Self.offline, "the cluster's answer equals offline recommend")
         return answer
     }
 
@@ -68,7 +80,7 @@ final class HostileClientTests: XCTestCase {
         let (cluster, endpoint, pid) = try startCluster()
         defer { _ = cluster.terminate() }
         let client = try QueryClient(coordinator: endpoint)
-        let before = try XCTUnwrap(try valid(client, "warm-up"))
+        let before = try wholeAnswer(client)
         let baseline = Self.memory(pid)
         // Built once; each frame differs only in the last digit of its request ID.
         var frame = Self.frameOfEmptyItemIDs(4_000_000, requestID: "hostile-0")
@@ -95,7 +107,7 @@ final class HostileClientTests: XCTestCase {
         let (cluster, endpoint, pid) = try startCluster()
         defer { _ = cluster.terminate() }
         let good = try QueryClient(coordinator: endpoint)
-        let before = try XCTUnwrap(try valid(good, "warm-up"))
+        let before = try wholeAnswer(good)
         let baseline = Self.memory(pid)
         let hostile = try QueryClient(coordinator: endpoint)
         let cap = Int(FrameSizeCap.bytes(for: .standard))
@@ -164,7 +176,7 @@ final class HostileClientTests: XCTestCase {
         let (cluster, endpoint, pid) = try startCluster()
         defer { _ = cluster.terminate() }
         let good = try QueryClient(coordinator: endpoint)
-        let before = try XCTUnwrap(try valid(good, "warm-up"))
+        let before = try wholeAnswer(good)
         let baseline = Self.memory(pid)
         let context = try ZMQContext()
         var options = ZMQSocket.Options()
