@@ -39,7 +39,7 @@ public struct CompareJob {
     }
 
     @discardableResult
-    public func run(print: Bool = true) throws(AppError) -> Outcome {
+    public func run() throws(AppError) -> Outcome {
         guard k >= 1, k <= RecommendJob.maxK else { throw AppError("-k must be between 1 and \(RecommendJob.maxK)") }
         let (ids, ratings) = try QueryJob.parseHistory(history)
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
@@ -61,16 +61,14 @@ public struct CompareJob {
 
         let lists = [Ranked(name: "efficientrec", itemIDs: ourIDs, popularityRanks: ourIDs.map(rank)),
                      Ranked(name: "ease", itemIDs: easeIDs, popularityRanks: easeIDs.map(rank))]
-        if print {
-            var text = "model\trank\titem\tpopularity_rank\n"
-            for list in lists {
-                for (n, (id, r)) in zip(list.itemIDs, list.popularityRanks).enumerated() { text += "\(list.name)\t\(n + 1)\t\(id)\t\(r)\n" }
-            }
-            FileHandle.standardOutput.write(Data(text.utf8))
-            Terminal.log(lists.map { "\($0.name): mean popularity rank " + String(format: "%.1f", $0.meanPopularityRank) }
-                .joined(separator: "; ") + " (1 = the most popular of \(dataset.log.items.count) items); "
-                + "\(unknown) history items unknown to the model")
+        var text = "model\trank\titem\tpopularity_rank\n"
+        for list in lists {
+            for (n, (id, r)) in zip(list.itemIDs, list.popularityRanks).enumerated() { text += "\(list.name)\t\(n + 1)\t\(id)\t\(r)\n" }
         }
+        FileHandle.standardOutput.write(Data(text.utf8))
+        Terminal.log(lists.map { "\($0.name): mean popularity rank " + String(format: "%.1f", $0.meanPopularityRank) }
+            .joined(separator: "; ") + " (1 = the most popular of \(dataset.log.items.count) items); "
+            + "\(unknown) history items unknown to the model")
         return Outcome(lists: lists, unknownItems: unknown)
     }
 }

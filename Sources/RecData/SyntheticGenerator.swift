@@ -65,12 +65,6 @@ public struct SyntheticGenerator: Sendable {
             : (0..<configuration.groups).map { share += 1 / pow(Double($0 + 1), configuration.groupSkew); return share }
     }
 
-    /// The expected share of users in group g.
-    public func userShare(ofGroup g: Int) -> Double {
-        guard let total = userGroupCumulative.last else { return 1 / Double(configuration.groups) }
-        return (userGroupCumulative[g] - (g > 0 ? userGroupCumulative[g - 1] : 0)) / total
-    }
-
     /// A user's group: the first draw of the user's stream.
     private func drawGroup(_ rng: inout SeededRandom) -> Int {
         userGroupCumulative.isEmpty ? rng.below(configuration.groups) : sample(userGroupCumulative, rng: &rng)

@@ -20,6 +20,8 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
     /// Users per cluster (counting a user in each of their top C): the largest cluster's count,
     /// the median over used clusters, and the share of all memberships the largest 10 % of the K
     /// clusters hold (0.1 would be perfectly even).
+    /// Per cluster, the users with it among their top C (what `clusterSizeExponent` scales by).
+    public var clusterSizes: [Int]
     public var largestCluster: Int
     public var medianUsedCluster: Int
     public var largestTenthShare: Double
@@ -63,6 +65,7 @@ public struct ClusterStatistics: Sendable, CustomStringConvertible {
         exactlyOne = Double(weights.filter { $0 == 1 }.count) / Double(max(1, weights.count))
         weights.sort()
         topWeightQuantiles = [0.1, 0.5, 0.9].map { q in weights.isEmpty ? 0 : weights[min(weights.count - 1, Int(q * Double(weights.count)))] }
+        clusterSizes = members
         let used = members.filter { $0 > 0 }.sorted()
         usedClusters = used.count
         largestCluster = used.last ?? 0

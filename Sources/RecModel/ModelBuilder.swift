@@ -23,19 +23,23 @@ public enum ModelBuilder {
                                      shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity,
                                      itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [])
         let decoder = trained.parameters.contains("decoder.items") ? trained.parameters["decoder.items"] : nil
-        model = rebuildingShortlists(model, configuration: c, dataset: dataset, decoder: decoder)
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
         }
-        return Result(model: model, training: trained.summary, clusterStatistics: ClusterStatistics(model: model, inputs: inputs),
-                      decoder: decoder)
+        // One pass of the encoder over the training users gives both the printed statistics and
+        // the cluster sizes the shortlists are scaled by (neither depends on the shortlists).
+        let statistics = ClusterStatistics(model: model, inputs: inputs)
+        model = rebuildingShortlists(model, configuration: c, dataset: dataset, decoder: decoder, clusterSizes: statistics.clusterSizes)
+        return Result(model: model, training: trained.summary, clusterStatistics: statistics, decoder: decoder)
     }
 
     /// The same encoder with shortlists and voting rebuilt under `configuration` (its shortlist
     /// source, aggregation, length and vote reduction); used for the shortlist ablation and for
     /// refreshing shortlists from new interaction logs without retraining.
+    /// `clusterSizes`, when given, are the training users per cluster under this encoder and C
+    /// (else they are counted here when the configuration scales by cluster size).
     public static func rebuildingShortlists(_ model: RecommenderModel, configuration c: ModelConfiguration,
-                                            dataset: Dataset, decoder: Matrix?) -> RecommenderModel {
+                                            dataset: Dataset, decoder: Matrix?, clusterSizes: [Int]? = nil) -> RecommenderModel {
         var c = c
         if c.shortlistSource == .weights && decoder == nil { c.shortlistSource = .members }
         let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
@@ -49,7 +53,8 @@ public enum ModelBuilder {
         case .members: shortlists = memberShortlists(model: base, dataset: dataset)
         }
         if c.clusterSizeExponent > 0 {
-            shortlists = shortlists.scaled(by: clusterSizeFactors(model: base, dataset: dataset, exponent: c.clusterSizeExponent))
+            let sizes = clusterSizes ?? Self.clusterSizes(model: base, dataset: dataset)
+            shortlists = shortlists.scaled(by: clusterSizeFactors(sizes: sizes, exponent: c.clusterSizeExponent))
         }
         return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                 attributes: model.attributes, parameters: model.parameters,
@@ -70,9 +75,8 @@ public enum ModelBuilder {
                                       aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
     }
 
-    /// Per cluster, (mean size / size)^exponent, where a cluster's size is the number of training
-    /// users with it among their top C (an unused cluster gets the factor of a one-user cluster).
-    public static func clusterSizeFactors(model: RecommenderModel, dataset: Dataset, exponent: Float) -> [Float] {
+    /// Per cluster, the number of training users with it among their top C.
+    public static func clusterSizes(model: RecommenderModel, dataset: Dataset) -> [Int] {
         let c = model.configuration
         var sizes = [Int](repeating: 0, count: c.clusters)
         for u in 0..<dataset.log.users.count {
@@ -80,6 +84,17 @@ public enum ModelBuilder {
             guard !input.isEmpty else { continue }
             for (k, _) in model.topClusters(model.clusterActivations(input)) { sizes[k] += 1 }
         }
+        return sizes
+    }
+
+    /// The training users' cluster-size factors of `model` (see `clusterSizeFactors(sizes:exponent:)`).
+    public static func clusterSizeFactors(model: RecommenderModel, dataset: Dataset, exponent: Float) -> [Float] {
+        clusterSizeFactors(sizes: clusterSizes(model: model, dataset: dataset), exponent: exponent)
+    }
+
+    /// Per cluster, (mean size / size)^exponent over the used clusters' mean (an unused cluster gets
+    /// the factor of a one-user cluster).
+    public static func clusterSizeFactors(sizes: [Int], exponent: Float) -> [Float] {
         let used = sizes.filter { $0 > 0 }
         let mean = Double(used.reduce(0, +)) / Double(max(1, used.count))
         return sizes.map { Float(Foundation.pow(mean / Double(max(1, $0)), Double(exponent))) }

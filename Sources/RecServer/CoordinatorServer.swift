@@ -88,7 +88,8 @@ public final class CoordinatorServer {
             admin = nil
             adminEndpoint = nil
         }
-        disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "\(ObjectIdentifier(frontend).hashValue)") : nil
+        // inproc names belong to the context, which is this server's own.
+        disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "frontend") : nil
         if security == nil {
             for (role, e) in [("data", endpoint), ("admin", adminEndpoint)] where e.map({ !Self.isLoopback($0) }) ?? false {
                 let text = "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "

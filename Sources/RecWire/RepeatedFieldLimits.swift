@@ -33,49 +33,59 @@ enum RepeatedFieldLimits {
         var limit: Limit
     }
 
-    /// envelope field number of a body → repeated field number → how to count it.
-    typealias Schema = [UInt64: [UInt64: Field]]
+    /// One body's repeated fields, indexed by field number (built once, so a frame costs only the
+    /// scan: no hashing or allocation per entry).
+    struct Body: Sendable {
+        /// `fields[n]` describes field number n (nil: not a counted repeated field).
+        let fields: [Field?]
 
-    static let clientMessage: Schema = [2: [
+        init(_ byNumber: [Int: Field]) {
+            var fields = [Field?](repeating: nil, count: (byNumber.keys.max() ?? 0) + 1)
+            for (n, field) in byNumber { fields[n] = field }
+            self.fields = fields
+        }
+
+        func field(_ number: UInt64) -> Field? { number < UInt64(fields.count) ? fields[Int(number)] : nil }
+    }
+
+    /// envelope field number of a body → how to count that body's repeated fields.
+    typealias Schema = [UInt64: Body]
+
+    static let clientMessage: Schema = [2: Body([
         2: Field(name: "item_ids", encoding: .perOccurrence, limit: .history),
         3: Field(name: "ratings", encoding: .packedFixed(width: 4), limit: .history),
         4: Field(name: "timestamps", encoding: .packedFixed(width: 8), limit: .history),
         5: Field(name: "attribute_names", encoding: .perOccurrence, limit: .attributes),
         6: Field(name: "attribute_values", encoding: .perOccurrence, limit: .attributes),
-    ]]
-    static let coordinatorMessage: Schema = [2: [
+    ])]
+    static let coordinatorMessage: Schema = [2: Body([
         4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
         5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
         6: Field(name: "exclude_items", encoding: .packedVarint, limit: .history),
-    ]]
-    static let workerMessage: Schema = [2: [
+    ])]
+    static let workerMessage: Schema = [2: Body([
         4: Field(name: "answered_clusters", encoding: .packedVarint, limit: .clusters),
         5: Field(name: "items", encoding: .packedVarint, limit: .items),
         6: Field(name: "sums", encoding: .packedVarint, limit: .items),
         7: Field(name: "counts", encoding: .packedVarint, limit: .items),
-    ]]
+    ])]
 
     /// The first repeated field over its limit (in field order, with its full count), as the
-    /// decoder's `tooLarge` error, or nil. Frames
-    /// too damaged to scan are left to the decoder (which refuses them as malformed). Counts are
-    /// per body occurrence, as protobuf-c keeps only the last occurrence of a oneof member.
+    /// decoder's `tooLarge` error, or nil. Frames too damaged to scan are left to the decoder
+    /// (which refuses them as malformed). Counts are per body occurrence, as protobuf-c keeps only
+    /// the last occurrence of a oneof member.
     static func firstExcess(in bytes: [UInt8], schema: Schema, limits: WireLimits) -> WireError? {
         var envelope = WireScanner(bytes[...])
         while let (field, wireType) = envelope.key() {
-            guard wireType == 2, let fields = schema[field] else {
+            guard wireType == 2, let table = schema[field] else {
                 guard envelope.skip(wireType: wireType) else { return nil }
                 continue
             }
             guard let body = envelope.lengthDelimited() else { return nil }
-            // Field numbers here are small: arrays indexed by them keep the per-entry work to a
-            // bounds check (a frame can hold millions of entries).
-            let width = Int(fields.keys.max() ?? 0) + 1
-            var specs = [Field?](repeating: nil, count: width)
-            for (f, spec) in fields { specs[Int(f)] = spec }
-            var counts = [Int](repeating: 0, count: width)
+            var counts = [Int](repeating: 0, count: table.fields.count)
             var inner = WireScanner(body)
             while let (f, t) = inner.key() {
-                guard f < UInt64(width), let spec = specs[Int(f)] else {
+                guard let spec = table.field(f) else {
                     guard inner.skip(wireType: t) else { return nil }
                     continue
                 }
@@ -93,9 +103,10 @@ enum RepeatedFieldLimits {
                 }
                 counts[Int(f)] += added
             }
-            for (f, spec) in fields.sorted(by: { $0.key < $1.key }) {
-                let count = counts[Int(f)], limit = spec.limit.value(in: limits)
-                if count > limit { return .tooLarge(field: spec.name, count: count, limit: limit) }
+            for (n, spec) in table.fields.enumerated() {
+                guard let spec else { continue }
+                let limit = spec.limit.value(in: limits)
+                if counts[n] > limit { return .tooLarge(field: spec.name, count: counts[n], limit: limit) }
             }
         }
         return nil

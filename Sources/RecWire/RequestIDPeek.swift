@@ -127,24 +127,25 @@ struct WireScanner {
 /// each envelope's body are checked for NUL bytes, and such frames are rejected as malformed.
 enum EmbeddedNULCheck {
     /// envelope field number of a body → that body's string field numbers.
-    typealias Schema = [UInt64: Set<UInt64>]
-    static let clientMessage: Schema = [2: [1, 2, 5, 6, 9], 3: [1], 4: [1]]
-    static let serverMessage: Schema = [2: [1, 2, 6, 8], 3: [1, 3], 4: [1, 2]]
-    static let coordinatorMessage: Schema = [2: [1, 3], 3: [2, 6]]
-    static let workerMessage: Schema = [2: [1, 2], 3: [1, 3], 4: [2, 6]]
+    /// Envelope field number of a body → a bit per string field number (all are below 64).
+    typealias Schema = [UInt64: UInt64]
+    static let clientMessage: Schema = [2: mask(1, 2, 5, 6, 9), 3: mask(1), 4: mask(1)]
+    static let serverMessage: Schema = [2: mask(1, 2, 6, 8), 3: mask(1, 3), 4: mask(1, 2)]
+    static let coordinatorMessage: Schema = [2: mask(1, 3), 3: mask(2, 6)]
+    static let workerMessage: Schema = [2: mask(1, 2), 3: mask(1, 3), 4: mask(2, 6)]
+
+    static func mask(_ fields: UInt64...) -> UInt64 { fields.reduce(0) { $0 | (1 << $1) } }
 
     /// The first string field holding a NUL byte, as "body field.string field", or nil.
     static func firstNUL(in bytes: [UInt8], schema: Schema) -> String? {
         var envelope = WireScanner(bytes[...])
         while let (field, wireType) = envelope.key() {
-            guard wireType == 2, let strings = schema[field] else {
+            guard wireType == 2, let mask = schema[field] else {
                 guard envelope.skip(wireType: wireType) else { return nil }
                 continue
             }
             guard let body = envelope.lengthDelimited() else { return nil }
-            // A bit per string field (all numbers are below 64): no hashing per entry, as a frame
-            // can hold millions of them.
-            let mask = strings.reduce(UInt64(0)) { $1 < 64 ? $0 | (1 << $1) : $0 }
+            // A bit test per field: no hashing per entry, as a frame can hold millions of them.
             var inner = WireScanner(body)
             while let (f, t) = inner.key() {
                 if t == 2 && f < 64 && mask & (1 << f) != 0 {

@@ -42,6 +42,7 @@ final class ClusterSizeScalingTests: XCTestCase {
         var scaledConfiguration = c
         scaledConfiguration.clusterSizeExponent = 0.5
         let built = try ModelBuilder.build(dataset: dataset, configuration: c)
+        XCTAssertEqual(built.clusterStatistics.clusterSizes, sizes, "the statistics' pass counts the same sizes")
         let rebuilt = ModelBuilder.rebuildingShortlists(built.model, configuration: scaledConfiguration, dataset: dataset,
                                                         decoder: built.decoder)
         XCTAssertEqual(rebuilt.shortlists.items, built.model.shortlists.items)
