@@ -23,6 +23,8 @@ public struct EvaluateJob {
     public var includePaperFaithful = false
     /// Also score every shortlist source × aggregation × vote reduction on the trained encoder.
     public var sweepShortlists = false
+    /// Also score the trained decoder over every item for the user's top-C clusters (no shortlists).
+    public var decoderBound = false
     public var json: String?
     public var quiet = false
     public var readOptions = ReadOptions()
@@ -96,6 +98,9 @@ public struct EvaluateJob {
                                        status: quiet ? nil : { Terminal.log("\(name): " + $0) })
             }
             scores += protocolRun.score(EfficientRecRecommender(name: name, model: built.model), trainSeconds: seconds)
+            if decoderBound && name == "efficientrec", let decoder = built.decoder {
+                scores += protocolRun.score(DecoderBoundRecommender(model: built.model, decoder: decoder), trainSeconds: seconds)
+            }
             if sweepShortlists && name == "efficientrec" {
                 for variant in Self.shortlistVariants(config, hasDecoder: built.decoder != nil) {
                     let model = ModelBuilder.rebuildingShortlists(built.model, configuration: variant, dataset: train, decoder: built.decoder)

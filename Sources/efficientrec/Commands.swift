@@ -103,6 +103,8 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Also train and score the paper-faithful configuration (ablation).") var withPaper = false
     @Flag(help: "Also score every shortlist source, aggregation and vote reduction on the trained encoder.")
     var sweepShortlists = false
+    @Flag(help: "Also score every item with the trained decoder for the top-C clusters, no shortlists (what C x L costs).")
+    var decoderBound = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var model: ModelOptions
 
@@ -133,6 +135,7 @@ struct Evaluate: ParsableCommand {
         job.baselines = try parsedBaselines()
         job.includePaperFaithful = withPaper
         job.sweepShortlists = sweepShortlists
+        job.decoderBound = decoderBound
         job.json = json
         try runJob { try job.run() }
     }

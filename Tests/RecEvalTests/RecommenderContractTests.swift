@@ -14,9 +14,12 @@ final class RecommenderContractTests: XCTestCase {
     static func models(trainedOn dataset: Dataset = dataset) throws -> [EvaluatedRecommender] {
         var c = TestFixtures.smallConfiguration
         c.epochs = 10; c.sparseEpochs = 3
-        let model = try ModelBuilder.build(dataset: dataset, configuration: c).model
+        let built = try ModelBuilder.build(dataset: dataset, configuration: c)
+        let model = built.model
+        let decoder = try XCTUnwrap(built.decoder, "the recommend objective keeps its decoder")
         return [
             EfficientRecRecommender(model: model),
+            DecoderBoundRecommender(model: model, decoder: decoder),
             PopularityRecommender(train: dataset),
             ItemKNNRecommender(train: dataset, neighbors: 30),
             try EASERecommender(train: dataset, lambda: 50),
