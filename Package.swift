@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "efficientrec", targets: ["efficientrec"]),
+        .executable(name: "efficientrec-floor", targets: ["efficientrec-floor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,9 @@ let package = Package(
             "RecApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The transport floor `bench-floor` compares the cluster with: plain C over libzmq, no
+        // protobuf (it needs nothing of ours, so it links libzmq itself).
+        .executableTarget(name: "efficientrec-floor", path: "Sources/efficientrec-floor", linkerSettings: [.linkedLibrary("zmq")]),
         // libFuzzer targets, one per decoder of network input: build with
         // `swift build --product FuzzClientMessage --sanitize=fuzzer` (deploy/fuzz.sh runs them all).
         .executableTarget(name: "FuzzClientMessage", dependencies: ["RecWire"]),

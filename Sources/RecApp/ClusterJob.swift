@@ -36,28 +36,11 @@ public struct ClusterJob {
         let stop = SignalStop.install()
         var children: [LocalProcess] = []
         defer { LocalProcess.terminateAll(children) }
-        func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
-        var groups: [[String]] = []
-        for shard in 0..<shards {
-            var group: [String] = []
-            for replica in 0..<replicas {
-                let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
-                                                                 "--bind", endpoint(1 + shard * replicas + replica)] + workerSecurity)
-                children.append(child)
-                let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
-                group.append(String(line.split(separator: " ").last!))
-                announce("worker \(shard).\(replica): \(group.last!) (pid \(child.pid))")
-            }
-            groups.append(group)
-        }
-        let coordinator = try LocalProcess.launch(executable, ["coordinator", "--model", model, "--workers",
-                                                               groups.map { $0.joined(separator: "|") }.joined(separator: ","),
-                                                               "--bind", endpoint(0)] + coordinatorSecurity)
-        children.append(coordinator)
-        let adminLine = try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 60)
-        let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)
-        announce("coordinator: \(line.split(separator: " ").last!) (pid \(coordinator.pid))")
-        announce("coordinator admin (rollback): \(adminLine.split(separator: " ").last!)")
+        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, replicas: replicas, port: port,
+                                              workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity,
+                                              notice: { announce($0) })
+        children = cluster.processes
+        announce("coordinator admin (rollback): \(cluster.adminEndpoint)")
         announce("ready; Ctrl-C stops the cluster")
         while !stop.isStopped {
             if let dead = children.first(where: { !$0.isRunning }) {

@@ -273,3 +273,57 @@ struct BenchCore: ParsableCommand {
         try runJob { try job.run() }
     }
 }
+
+struct BenchFloor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-floor",
+        abstract: "The cluster against a plain libzmq echo fan-out with the same frame sizes, in one run: p50, throughput, ratios, CPU per request.")
+    @Option(help: "Model file.") var model: String
+    @Option(help: "Histories file; requests cycle through its users.") var histories: String
+    @Option(help: "Comma-separated shard counts.") var shards = "1,3"
+    @Option(help: "Comma-separated concurrencies (closed loop).") var concurrency = "1,32"
+    @Option(help: "Seconds per measured run.") var duration = 5.0
+    @Option(help: "Seconds of unmeasured load before each run.") var warmup = 1.0
+    @Option(help: "Rounds (floor and cluster alternate; medians are printed).") var rounds = 1
+    @Option(name: .short, help: "Items per request.") var k = 50
+    @Option(help: "bench-core requests run afterwards for the per-step CPU (0 skips it).") var coreRequests = 20_000
+    @Option(help: "The floor's binary (default: efficientrec-floor next to this one).") var floorBinary: String?
+
+    static func counts(_ text: String, _ flag: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("\(flag) takes comma-separated integers, got '\(text)'") }
+        return values.map { $0! }
+    }
+
+    func validate() throws {
+        guard try Self.counts(shards, "--shards").allSatisfy({ (1...64).contains($0) }) else { throw ValidationError("--shards: each between 1 and 64") }
+        guard try Self.counts(concurrency, "--concurrency").allSatisfy({ (1...10_000).contains($0) }) else {
+            throw ValidationError("--concurrency: each between 1 and 10000")
+        }
+        guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
+        guard warmup >= 0, warmup <= 60 else { throw ValidationError("--warmup must be in [0, 60]") }
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 20") }
+        guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
+        guard coreRequests >= 0 else { throw ValidationError("--core-requests must not be negative") }
+    }
+
+    func run() throws {
+        var job = BenchFloorJob(model: model, histories: histories)
+        job.shardCounts = try Self.counts(shards, "--shards")
+        job.concurrencies = try Self.counts(concurrency, "--concurrency")
+        job.duration = duration
+        job.warmup = warmup
+        job.rounds = rounds
+        job.k = k
+        job.floorExecutable = floorBinary
+        let shardCounts = job.shardCounts
+        try runJob {
+            try job.run()
+            if coreRequests > 0 {
+                for s in shardCounts {
+                    try ServingCoreBenchmark(model: model, histories: histories, shards: s, requests: coreRequests, k: k).run()
+                }
+            }
+        }
+    }
+}
