@@ -54,6 +54,13 @@ public enum WorkerMessage: Equatable, Sendable {
     case heartbeat(Heartbeat)
 
     public func serializedBytes() -> [UInt8] {
+        // The reply is the hot path's largest frame: written without protobuf-c (same bytes).
+        if case let .reply(r) = self { return ShardReplyCodec.encode(r) }
+        return protobufCBytes()
+    }
+
+    /// The bytes as protobuf-c writes them (what `ShardReplyCodec` is tested against).
+    func protobufCBytes() -> [UInt8] {
         let arena = CArena()
         var m = Efficientrec__V1__WorkerMessage()
         efficientrec__v1__worker_message__init(&m)
@@ -74,6 +81,16 @@ public enum WorkerMessage: Equatable, Sendable {
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
+        // A canonical reply is read in Swift; everything else (and every error) by protobuf-c.
+        if let reply = ShardReplyCodec.decode(bytes, limits: limits) {
+            self = .reply(reply)
+            return
+        }
+        self = try Self(protobufC: bytes, limits: limits)
+    }
+
+    /// Decoded by protobuf-c only (the general path, and the reference for `ShardReplyCodec`).
+    init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "WorkerMessage", strings: EmbeddedNULCheck.workerMessage,
                                     repeated: RepeatedFieldLimits.workerMessage,
                                     unpack: { efficientrec__v1__worker_message__unpack($0, $1, $2) },

@@ -1,0 +1,186 @@
+/// The protobuf wire format for the hot messages, written and read in Swift without protobuf-c:
+/// the canonical form only (fields in number order, each once, repeated scalars packed, defaults
+/// left out) — exactly the bytes protobuf-c writes (tested byte for byte). A reader that meets
+/// anything else gives up (returns nil) and the caller decodes with protobuf-c, so every error
+/// and every unusual-but-legal encoding is still handled by the one general decoder.
+enum CanonicalProtobuf {
+    @inline(__always)
+    static func varintSize(_ v: UInt64) -> Int { (64 - (v | 1).leadingZeroBitCount + 6) / 7 }
+
+    @inline(__always)
+    static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+
+    @inline(__always)
+    static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
+
+    /// Writes protobuf fields into a buffer of a size known in advance (the caller computes it
+    /// with `size(ofField:length:)` and `varintSize`); no per-byte bounds or uniqueness checks.
+    struct Writer {
+        let base: UnsafeMutablePointer<UInt8>
+        var position = 0
+        let capacity: Int
+
+        init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+            base = buffer.baseAddress!
+            capacity = buffer.count
+        }
+
+        @inline(__always)
+        mutating func varint(_ value: UInt64) {
+            var v = value
+            while v >= 0x80 {
+                base[position] = UInt8(truncatingIfNeeded: v) | 0x80
+                position += 1
+                v >>= 7
+            }
+            base[position] = UInt8(v)
+            position += 1
+        }
+
+        @inline(__always)
+        mutating func key(_ field: Int, _ wireType: Int) { varint(UInt64(field << 3 | wireType)) }
+
+        /// A string field (left out when empty, as proto3 does).
+        mutating func text(_ field: Int, _ value: String) {
+            var value = value
+            value.withUTF8 { utf8 in
+                guard !utf8.isEmpty else { return }
+                key(field, 2)
+                varint(UInt64(utf8.count))
+                (base + position).update(from: utf8.baseAddress!, count: utf8.count)
+                position += utf8.count
+            }
+        }
+
+        mutating func uint(_ field: Int, _ value: UInt64) {
+            guard value != 0 else { return }
+            key(field, 0)
+            varint(value)
+        }
+
+        /// A packed repeated varint field whose payload is `payloadSize` bytes (left out when empty).
+        @inline(__always)
+        mutating func packed<T>(_ field: Int, _ values: [T], payloadSize: Int, _ encode: (T) -> UInt64) {
+            guard !values.isEmpty else { return }
+            key(field, 2)
+            varint(UInt64(payloadSize))
+            values.withUnsafeBufferPointer { for v in $0 { varint(encode(v)) } }
+        }
+
+        static func size(ofField field: Int, length: Int) -> Int {
+            CanonicalProtobuf.varintSize(UInt64(field << 3)) + CanonicalProtobuf.varintSize(UInt64(length)) + length
+        }
+
+        /// The payload bytes of a packed field of `values`.
+        @inline(__always)
+        static func packedPayload<T>(_ values: [T], _ encode: (T) -> UInt64) -> Int {
+            values.withUnsafeBufferPointer { buffer in
+                var n = 0
+                for v in buffer { n += CanonicalProtobuf.varintSize(encode(v)) }
+                return n
+            }
+        }
+
+        /// Builds an array of exactly `size` bytes with `body`.
+        static func bytes(size: Int, _ body: (inout Writer) -> Void) -> [UInt8] {
+            [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                var w = Writer(buffer)
+                body(&w)
+                precondition(w.position == size, "CanonicalProtobuf: wrote \(w.position) bytes, sized \(size)")
+                count = size
+            }
+        }
+    }
+
+    /// Reads one message's fields in order; every method returns nil on anything outside the
+    /// canonical form, so the caller falls back to protobuf-c.
+    struct Reader {
+        let base: UnsafePointer<UInt8>
+        var position: Int
+        let end: Int
+        /// The last field number read: fields must come in increasing order, each once.
+        var lastField = 0
+
+        init(_ buffer: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+            base = buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            position = range.lowerBound
+            end = range.upperBound
+        }
+
+        var isAtEnd: Bool { position >= end }
+
+        @inline(__always)
+        mutating func varint() -> UInt64? {
+            // Most values on the hot path take one or two bytes.
+            if end - position >= 2 {
+                let b0 = base[position]
+                if b0 < 0x80 { position += 1; return UInt64(b0) }
+                let b1 = base[position + 1]
+                if b1 < 0x80 { position += 2; return UInt64(b0 & 0x7F) | UInt64(b1) << 7 }
+            }
+            return longVarint()
+        }
+
+        mutating func longVarint() -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < end {
+                let byte = base[position]
+                position += 1
+                if shift == 63 && byte > 1 { return nil } // beyond 64 bits
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+                if shift > 63 { return nil }
+            }
+            return nil
+        }
+
+        /// The next field's number and wire type, if it comes after the previous one.
+        mutating func key() -> (field: Int, wireType: Int)? {
+            guard let k = varint(), k >> 3 <= UInt64(Int32.max) else { return nil }
+            let field = Int(k >> 3)
+            guard field > lastField else { return nil }
+            lastField = field
+            return (field, Int(k & 7))
+        }
+
+        /// The bounds of a length-delimited value.
+        mutating func lengthDelimited() -> Range<Int>? {
+            guard let n = varint(), n <= UInt64(end - position) else { return nil }
+            let start = position
+            position += Int(n)
+            return start..<position
+        }
+
+        /// A UTF-8 string of at most `limit` bytes with no NUL (what the C decoder accepts).
+        mutating func text(limit: Int) -> String? {
+            guard let range = lengthDelimited(), range.count <= limit else { return nil }
+            let bytes = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+            guard !bytes.contains(0) else { return nil }
+            return String(validating: bytes, as: UTF8.self)
+        }
+
+        /// A packed run of varints, each mapped by `decode` (nil: out of range), at most `limit`.
+        /// The values are counted first (one per byte below 0x80), so the array is made once.
+        mutating func packed<T>(limit: Int, _ decode: (UInt64) -> T?) -> [T]? {
+            guard let range = lengthDelimited() else { return nil }
+            var count = 0, p = range.lowerBound
+            while p < range.upperBound {
+                count &+= base[p] < 0x80 ? 1 : 0
+                p &+= 1
+            }
+            guard count <= limit, range.isEmpty || base[range.upperBound - 1] < 0x80 else { return nil }
+            var inner = Reader(UnsafeBufferPointer(start: base, count: end), range: range)
+            var failed = false
+            let out = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                while initialized < count {
+                    guard let raw = inner.varint(), let value = decode(raw) else { failed = true; return }
+                    (buffer.baseAddress! + initialized).initialize(to: value)
+                    initialized += 1
+                }
+            }
+            return failed || !inner.isAtEnd ? nil : out
+        }
+    }
+}
