@@ -23,6 +23,11 @@ public struct RecommenderModel: Sendable {
     /// item's score, weighted by `popularityWeight`.
     public let itemBias: [Float]
 
+    /// The encoder's forward pass with its parameters resolved (built at load).
+    let forward: ServingForward
+    /// Item ID → index for requests, hashed over the IDs' bytes (built at load).
+    public let itemLookup: StringIndexTable
+
     public init(configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
                 parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = []) {
         self.configuration = configuration
@@ -45,32 +50,14 @@ public struct RecommenderModel: Sendable {
             start += chunk
         }
         itemVectors = vectors
+        forward = ServingForward(parameters: self.parameters, configuration: configuration, inputWidth: encoder.profileInputWidth,
+                                 attributeColumns: attributes.vocabularies.count)
+        itemLookup = StringIndexTable(items.ids)
     }
 
     /// Soft cluster activations s_u for one profile input (the serving-time forward pass).
     public func clusterActivations(_ input: ProfileInput) -> [Float] {
-        let p = parameters
-        let d = configuration.embeddingDim
-        var q = aggregate(input)
-        for c in 0..<d { q[c] = min(1, max(-1, q[c])) }
-        q += [Float](repeating: 0, count: encoder.profileInputWidth - d)
-        for k in input.attributes.indices {
-            let table = p["attribute.\(k)"]
-            let width = configuration.attributeDim
-            for c in 0..<width { q[d + k * width + c] = table[input.attributes[k], c] }
-        }
-        func dense(_ x: [Float], _ w: String, _ b: String) -> [Float] {
-            var y = BLAS.gemv(p[w], transpose: true, x)
-            let bias = p[b].values
-            for c in 0..<y.count { y[c] += bias[c] }
-            return y
-        }
-        let a = dense(q, "head.w1", "head.b1").map { max(0, $0) }
-        let zPre = Matrix(rows: 1, cols: configuration.profileDim, values: dense(a, "head.w2", "head.b2"))!
-        let (z, _) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
-        let logits = dense(z.values, "cluster.w", "cluster.b")
-        let k = Float(configuration.clusters)
-        return configuration.clusterActivation == .softmax ? RowSoftmax.values(logits.map { $0 / configuration.clusterTemperature }).map { $0 * k } : logits.map(Sigmoid.value)
+        forward.activations(aggregate: aggregate(input), attributes: input.attributes)
     }
 
     /// The unclipped aggregate Σ w_ui f_i (one hop over the user–item graph).
@@ -113,7 +100,8 @@ public struct RecommenderModel: Sendable {
         let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
         var excluded: [Int] = []
         excluded.reserveCapacity(history.count)
-        for i in history.items.sorted() where excluded.last != i { excluded.append(i) }
+        // An explicit comparison: `sorted()` went through Comparable's witness for every pair.
+        for i in history.items.sorted(by: { $0 < $1 }) where excluded.last != i { excluded.append(i) }
         return PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
                                truncatedInteractions: max(0, history.count - configuration.window))
     }
@@ -155,9 +143,10 @@ public struct RecommenderModel: Sendable {
     /// Maps external item IDs to indices, skipping (and counting) unknown ones.
     public func mapHistory(itemIDs: [String], ratings: [Float], timestamps: [Double]? = nil) -> (UserHistory, unknown: Int) {
         var items: [Int] = [], kept: [Float] = [], times: [Double] = []
+        items.reserveCapacity(itemIDs.count); kept.reserveCapacity(itemIDs.count); times.reserveCapacity(itemIDs.count)
         var unknown = 0
         for (k, id) in itemIDs.enumerated() {
-            guard let i = self.items.index(of: id) else { unknown += 1; continue }
+            guard let i = itemLookup.index(of: id) else { unknown += 1; continue }
             items.append(i); kept.append(ratings[k]); times.append(timestamps?[k] ?? Double(k))
         }
         return (UserHistory(items: items, ratings: kept, timestamps: times), unknown)

@@ -13,7 +13,7 @@ extension CoordinatorCore {
         for attempt in p.attempts.values {
             for worker in attempt.outstanding { replicas.finished(worker) } // unanswered at the deadline
         }
-        let model = p.model
+        let model = p.shared.model
         if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
         let mergeStarted = WallClock.nowMicros()
         let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction,

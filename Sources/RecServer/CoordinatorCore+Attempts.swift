@@ -7,18 +7,23 @@ extension CoordinatorCore {
     /// Sends the shard's query to the best replica not asked yet; records the shard as failed when
     /// none is left or the deadline has come.
     mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
-        guard var p = pending[id], var attempt = p.attempts[shard] else { return [] }
+        // The attempt is moved out of the table and back (not copied), so appending to it does
+        // not copy its arrays.
+        guard let index = pending.index(forKey: id), var attempt = pending.values[index].attempts.removeValue(forKey: shard) else { return [] }
         // Only replicas known to hold the request's model version (a worker not heard from yet is
         // assumed to hold the current one).
-        let version = p.model.version, current = model.version
+        let version = pending.values[index].shared.version, currentVersion = current.version
         let lacking = replicas.workers.indices.contains(shard)
-            ? replicas.workers[shard].filter { w in workerVersions[w].isEmpty ? version != current : !workerVersions[w].contains(version) }
+            ? replicas.workers[shard].filter { w in workerVersions[w].isEmpty ? version != currentVersion : !workerVersions[w].contains(version) }
             : []
-        guard now < p.deadline, let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers.union(lacking)) else {
+        guard now < pending.values[index].deadline,
+              let worker = replicas.choose(shard: shard, excluding: attempt.triedWorkers.union(lacking)) else {
             if attempt.outstanding.isEmpty {
-                p.attempts[shard] = nil
-                p.failures[shard] = p.failures[shard] ?? "shard \(shard): no replica left to ask"
-                pending[id] = p
+                if pending.values[index].failures[shard] == nil {
+                    pending.values[index].failures[shard] = "shard \(shard): no replica left to ask"
+                }
+            } else {
+                pending.values[index].attempts[shard] = attempt
             }
             return []
         }
@@ -27,9 +32,9 @@ extension CoordinatorCore {
         attempt.serial += 1
         statistics.shards[shard].sent += 1
         timers.insert(RequestTimer(time: now + checkDelay(shard: shard, attempt: attempt), request: id, shard: shard, serial: attempt.serial))
-        p.attempts[shard] = attempt
-        pending[id] = p
-        return [.toWorker(worker, attempt.query)]
+        let query = attempt.query
+        pending.values[index].attempts[shard] = attempt
+        return [.toWorker(worker, query)]
     }
 
     /// How long after the latest send to look at this shard's sub-request again.

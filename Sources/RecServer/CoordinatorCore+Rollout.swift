@@ -9,28 +9,28 @@ import RecModel
 extension CoordinatorCore {
     /// Stages `next` (or, when it is the previous version, stages that for a rollback).
     public mutating func stage(_ next: RecommenderModel) {
-        guard next.version != model.version else {
-            stagedModel = nil
+        guard next.version != current.version else {
+            staged = nil
             return
         }
-        stagedModel = (previousModel?.version == next.version) ? previousModel : next
+        staged = (previous?.version == next.version) ? previous : SharedModel(next)
         events.append(.staging(version: next.version))
         completeRolloutIfReady()
     }
 
     /// Switches to the staged model once every shard has a live worker holding it.
     mutating func completeRolloutIfReady() {
-        guard let staged = stagedModel else { return }
+        guard let next = staged else { return }
         let ready = (0..<shardMap.shardCount).allSatisfy { shard in
             replicas.workers.indices.contains(shard)
-                && replicas.workers[shard].contains { replicas.alive[$0] && workerVersions[$0].contains(staged.version) }
+                && replicas.workers[shard].contains { replicas.alive[$0] && workerVersions[$0].contains(next.version) }
         }
         guard ready else { return }
-        let from = model.version
-        previousModel = model
-        model = staged
-        stagedModel = nil
-        if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
-        events.append(.modelSwitched(from: from, to: model.version))
+        let from = current.version
+        previous = current
+        current = next
+        staged = nil
+        if mergeScratch.itemCount < current.model.items.count { mergeScratch = VoteAccumulator(itemCount: current.model.items.count) }
+        events.append(.modelSwitched(from: from, to: current.version))
     }
 }

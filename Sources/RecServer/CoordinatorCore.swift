@@ -23,9 +23,13 @@ public struct CoordinatorCore {
 
     /// The model new requests use; `previousModel` still answers requests that started on it (and
     /// a rollback); `stagedModel` waits for every shard to have a worker holding it.
-    public internal(set) var model: RecommenderModel
-    public internal(set) var previousModel: RecommenderModel?
-    public internal(set) var stagedModel: RecommenderModel?
+    public var model: RecommenderModel { current.model }
+    public var previousModel: RecommenderModel? { previous?.model }
+    public var stagedModel: RecommenderModel? { staged?.model }
+    /// The versions, held once each (requests in flight point at theirs).
+    var current: SharedModel
+    var previous: SharedModel?
+    var staged: SharedModel?
     public internal(set) var shardMap: ShardMap
     public internal(set) var replicas: ReplicaSet
     public let configuration: Configuration
@@ -54,7 +58,7 @@ public struct CoordinatorCore {
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
                 configuration: Configuration = Configuration(), now: UInt64 = 0) {
-        self.model = model
+        current = SharedModel(model)
         self.shardMap = shardMap
         self.replicas = ReplicaSet(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount), now: now)
         self.configuration = configuration
@@ -164,29 +168,31 @@ public struct CoordinatorCore {
             }
             return []
         case let .reply(r):
-            // Look before taking the state out: a duplicate (hedged) answer must not lose the request.
-            guard let id = UInt64(r.requestID), let attempt = pending[id]?.attempts[shard], attempt.outstanding.contains(worker),
-                  let version = pending[id]?.model.version else {
+            // Read and mutate the request where it lies in the table (copying it out and back in
+            // had copied its dictionaries on write). A duplicate (hedged) answer finds no attempt.
+            guard let id = UInt64(r.requestID), let index = pending.index(forKey: id),
+                  let attempt = pending.values[index].attempts[shard], attempt.outstanding.contains(worker) else {
                 statistics.lateReplies += 1
                 return []
             }
+            let version = pending.values[index].shared.version
             guard r.modelVersion == version else { // never merge votes of two model versions
                 return abandon(worker: worker, request: id, shard: shard,
                                reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
             }
-            guard var p = pending.removeValue(forKey: id) else { return [] }
             // The first answer wins: every other attempt at this shard is abandoned.
             for w in attempt.outstanding { replicas.finished(w) }
             if let sent = attempt.sentAt(worker) { replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
-            p.attempts[shard] = nil
             statistics.shards[shard].replies += 1
             statistics.shards[shard].latency.record(now >= attempt.lastSent ? now - attempt.lastSent : 0)
             events.append(shard: shard, micros: now >= attempt.lastSent ? now - attempt.lastSent : 0)
-            if case let .invalid(reason) = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts) {
-                p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)"
+            let acceptance = pending.values[index].merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts)
+            pending.values[index].attempts[shard] = nil
+            if case let .invalid(reason) = acceptance {
+                pending.values[index].failures[shard] = "shard \(shard) sent an invalid reply: \(reason)"
             }
-            pending[id] = p
-            return finishIfSettled(id, now: now)
+            guard pending.values[index].isSettled else { return [] }
+            return finish(id, now: now)
         case let .error(e):
             statistics.shards[shard].errors += 1
             guard let id = UInt64(e.requestID), pending[id]?.attempts[shard]?.outstanding.contains(worker) == true else { return [] }
@@ -249,11 +255,11 @@ public struct CoordinatorCore {
             return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
         }
         // The request's model: the current one, or the previous one when asked for by version.
-        let m: RecommenderModel
-        if r.modelVersion.isEmpty || r.modelVersion == model.version {
-            m = model
-        } else if let previous = previousModel, r.modelVersion == previous.version {
-            m = previous
+        let shared: SharedModel
+        if r.modelVersion.isEmpty || r.modelVersion == current.version {
+            shared = current
+        } else if let previous, r.modelVersion == previous.version {
+            shared = previous
         } else {
             return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
                            "model \(r.modelVersion) is not loaded (serving \(model.version))")]
@@ -264,15 +270,15 @@ public struct CoordinatorCore {
         guard deadline > now else {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }
-        let (history, unknown) = m.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
-        let prepared = m.prepare(history: history, attributes: attributes(of: r, model: m))
+        let (history, unknown) = shared.model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
+        let prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
         statistics.requests += 1
         admission?.admitted(inFlight: pending.count + 1)
         sequence += 1
         let id = sequence
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
-        pending[id] = PendingRequest(routing: routing, clientRequestID: r.requestID, model: m, prepared: prepared,
-                                     merge: VoteMerge(plan: plan, itemCount: m.items.count), k: Int(r.k), deadline: deadline,
+        pending[id] = PendingRequest(routing: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
+                                     merge: VoteMerge(plan: plan, itemCount: shared.model.items.count), k: Int(r.k), deadline: deadline,
                                      started: now, encodeMicros: WallClockElapsed.since(now), unknownItems: unknown)
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         timers.insert(RequestTimer(time: deadline, request: id, shard: nil, serial: 0))
@@ -281,7 +287,7 @@ public struct CoordinatorCore {
         for sub in plan.subRequests {
             var q = ShardQuery(requestID: String(id))
             q.deadlineUnixMicros = deadline
-            q.modelVersion = m.version
+            q.modelVersion = shared.version
             q.clusterIDs = sub.clusters.map(UInt32.init)
             q.clusterWeights = sub.weights
             q.excludeItems = exclude

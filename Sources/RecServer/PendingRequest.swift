@@ -7,7 +7,7 @@ struct PendingRequest {
     var routing: [UInt8]
     var clientRequestID: String
     /// The model version the request started on: every sub-request and the answer use it.
-    var model: RecommenderModel
+    var shared: SharedModel
     var prepared: RecommenderModel.PreparedRequest
     var merge: VoteMerge
     var k: Int

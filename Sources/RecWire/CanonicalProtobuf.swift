@@ -4,6 +4,18 @@
 /// anything else gives up (returns nil) and the caller decodes with protobuf-c, so every error
 /// and every unusual-but-legal encoding is still handled by the one general decoder.
 enum CanonicalProtobuf {
+    /// The bytes as a String when they are valid UTF-8 without NUL (what the C decoder accepts).
+    /// Decoding repairs invalid sequences, so a repaired string no longer equals its bytes.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] == 0 { return nil }
+            k &+= 1
+        }
+        let s = String(decoding: bytes, as: UTF8.self)
+        return s.utf8.count == bytes.count && s.utf8.elementsEqual(bytes) ? s : nil
+    }
+
     @inline(__always)
     static func varintSize(_ v: UInt64) -> Int { (64 - (v | 1).leadingZeroBitCount + 6) / 7 }
 
@@ -136,11 +148,12 @@ enum CanonicalProtobuf {
             return nil
         }
 
-        /// The next field's number and wire type, if it comes after the previous one.
-        mutating func key() -> (field: Int, wireType: Int)? {
+        /// The next field's number and wire type, if it comes after the previous one (or repeats
+        /// it, for the fields in `repeating`: repeated strings, one field per value).
+        mutating func key(repeating: [Int] = []) -> (field: Int, wireType: Int)? {
             guard let k = varint(), k >> 3 <= UInt64(Int32.max) else { return nil }
             let field = Int(k >> 3)
-            guard field > lastField else { return nil }
+            guard field > lastField || (field == lastField && repeating.contains(field)) else { return nil }
             lastField = field
             return (field, Int(k & 7))
         }
@@ -156,9 +169,19 @@ enum CanonicalProtobuf {
         /// A UTF-8 string of at most `limit` bytes with no NUL (what the C decoder accepts).
         mutating func text(limit: Int) -> String? {
             guard let range = lengthDelimited(), range.count <= limit else { return nil }
-            let bytes = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
-            guard !bytes.contains(0) else { return nil }
-            return String(validating: bytes, as: UTF8.self)
+            return CanonicalProtobuf.string(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
+        }
+
+        /// A packed run of fixed-width values (wire type 2 of `width`-byte little-endian values),
+        /// at most `limit`.
+        mutating func packedFixed<T>(width: Int, limit: Int, _ decode: (UnsafeRawPointer) -> T) -> [T]? {
+            guard let range = lengthDelimited(), range.count % width == 0, range.count / width <= limit else { return nil }
+            let count = range.count / width
+            let start = UnsafeRawPointer(base + range.lowerBound)
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for k in 0..<count { (buffer.baseAddress! + k).initialize(to: decode(start + k * width)) }
+                initialized = count
+            }
         }
 
         /// A packed run of varints, each mapped by `decode` (nil: out of range), at most `limit`.

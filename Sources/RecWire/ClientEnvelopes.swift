@@ -32,6 +32,17 @@ public enum ClientMessage: Equatable, Sendable {
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
+        // A canonical recommendation request is read in Swift; everything else (and every error)
+        // by protobuf-c.
+        if let request = RecommendRequestCodec.decode(bytes, limits: limits) {
+            self = .recommend(request)
+            return
+        }
+        self = try Self(protobufC: bytes, limits: limits)
+    }
+
+    /// Decoded by protobuf-c only (the general path, and the reference for `RecommendRequestCodec`).
+    init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
                                     repeated: RepeatedFieldLimits.clientMessage,
                                     unpack: { efficientrec__v1__client_message__unpack($0, $1, $2) },

@@ -71,3 +71,62 @@ final class CanonicalCodecTests: XCTestCase {
         XCTAssertThrowsError(try WorkerMessage(serializedBytes: WorkerMessage.reply(big).serializedBytes(), limits: limits))
     }
 }
+
+/// The same contract for the Swift reader of recommendation requests.
+final class RecommendRequestCodecTests: XCTestCase {
+    typealias Generator = WirePropertyTests.Generator
+
+    static func randomRequest(_ g: inout Generator) -> RecommendRequest {
+        let n = g.below(3) == 0 ? 0 : g.below(150)
+        let ids = (0..<n).map { k in g.below(5) == 0 ? "é\(k)-" + String(g.next(), radix: 36) : String(g.next() % 5_000) }
+        let ratings = (0..<n).map { _ in Float(g.below(11)) / 2 }
+        let timestamps = g.below(2) == 0 ? [] : (0..<n).map { _ in Double(g.next() % 2_000_000_000) }
+        let a = g.below(4) == 0 ? g.below(4) : 0
+        return RecommendRequest(requestID: g.below(4) == 0 ? "" : String(g.next(), radix: 16), itemIDs: ids, ratings: ratings,
+                                timestamps: timestamps, attributeNames: (0..<a).map { "name\($0)" },
+                                attributeValues: (0..<a).map { "v\($0)" }, k: UInt32(g.below(3) == 0 ? 0 : g.below(1_000)),
+                                deadlineUnixMicros: g.below(2) == 0 ? 0 : g.next() >> UInt64(g.below(64)),
+                                modelVersion: g.below(2) == 0 ? "" : "m" + String(g.next(), radix: 16))
+    }
+
+    func testTheSwiftReaderAgreesWithProtobufCOrHandsTheFrameBack() {
+        var g = Generator(state: 5)
+        var read = 0, handedBack = 0
+        for n in 0..<6_000 {
+            let seed = ClientMessage.recommend(Self.randomRequest(&g)).serializedBytes()
+            let input = n % 4 == 0 ? seed : g.mutate(seed)
+            let slow = try? ClientMessage(protobufC: input)
+            if let fast = RecommendRequestCodec.decode(input, limits: .standard) {
+                read += 1
+                XCTAssertEqual(slow, .recommend(fast), "the Swift reader and protobuf-c disagree on \(input)")
+            } else {
+                handedBack += 1
+            }
+            XCTAssertEqual(try? ClientMessage(serializedBytes: input), slow)
+            if n % 4 == 0 { XCTAssertNotNil(RecommendRequestCodec.decode(input, limits: .standard), "a canonical request was handed back") }
+        }
+        XCTAssertGreaterThan(read, 1_500)
+        XCTAssertGreaterThan(handedBack, 500)
+    }
+
+    func testInvalidRequestsAreRefusedByTheGeneralDecoderWithItsErrors() {
+        var nul = ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a~b"], ratings: [5])).serializedBytes()
+        nul[nul.firstIndex(of: UInt8(ascii: "~"))!] = 0
+        XCTAssertNil(RecommendRequestCodec.decode(nul, limits: .standard))
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: nul))
+        let nan = ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a"], ratings: [.nan])).serializedBytes()
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: nan)) { XCTAssertTrue("\($0)".contains("ratings"), "\($0)") }
+        let mismatch = ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a", "b"], ratings: [5])).serializedBytes()
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: mismatch))
+        var limits = WireLimits.standard
+        limits.maxHistory = 2
+        let long = ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a", "b", "c"], ratings: [5, 5, 5])).serializedBytes()
+        XCTAssertNil(RecommendRequestCodec.decode(long, limits: limits))
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: long, limits: limits))
+        // Invalid UTF-8 in an item ID.
+        var bad = ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["ab"], ratings: [5])).serializedBytes()
+        if let at = bad.firstIndex(of: UInt8(ascii: "a")) { bad[at] = 0xC3; bad[at + 1] = 0x28 }
+        XCTAssertNil(RecommendRequestCodec.decode(bad, limits: .standard))
+        XCTAssertThrowsError(try ClientMessage(serializedBytes: bad))
+    }
+}
