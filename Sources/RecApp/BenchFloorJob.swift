@@ -23,6 +23,8 @@ public struct BenchFloorJob {
     public struct Row: Sendable {
         public var shards: Int
         public var concurrency: Int
+        /// Coordinator processes of the cluster side (the floor always has one).
+        public var coordinators = 1
         public var floor: Measurement
         public var cluster: Measurement
         public var p50Ratio: Double { floor.p50 > 0 ? Double(cluster.p50) / Double(floor.p50) : .infinity }
@@ -33,6 +35,8 @@ public struct BenchFloorJob {
     public var histories: String
     public var shardCounts = [1, 3]
     public var concurrencies = [1, 32]
+    /// The cluster side is measured once per entry, with that many coordinator processes.
+    public var coordinatorCounts = [1]
     public var duration = 5.0
     public var warmup = 1.0
     public var rounds = 1
@@ -51,6 +55,9 @@ public struct BenchFloorJob {
         guard rounds >= 1, rounds <= 20 else { throw AppError("--rounds must be between 1 and 20") }
         guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else { throw AppError("--duration must be in (0, 600] s and --warmup in [0, 60] s") }
         guard !shardCounts.isEmpty, shardCounts.allSatisfy({ (1...64).contains($0) }) else { throw AppError("--shards: each count between 1 and 64") }
+        guard !coordinatorCounts.isEmpty, coordinatorCounts.allSatisfy({ (1...16).contains($0) }) else {
+            throw AppError("--coordinators: each between 1 and 16")
+        }
         guard !concurrencies.isEmpty, concurrencies.allSatisfy({ (1...10_000).contains($0) }) else {
             throw AppError("--concurrency: each between 1 and 10000 (the floor keeps 65,536 requests in flight at most)")
         }
@@ -79,16 +86,18 @@ public struct BenchFloorJob {
         for round in 1...rounds {
             for s in shardCounts {
                 let floor = try measureFloor(binary: floorBinary, shards: s, sizes: sizes[s]!, requests: requests)
-                let cluster = try measureCluster(shards: s, requests: requests)
-                for (c, (f, e)) in zip(concurrencies, zip(floor, cluster)) {
-                    let row = Row(shards: s, concurrency: c, floor: f, cluster: e)
-                    samples["\(s)/\(c)", default: []].append(row)
-                    Terminal.log("round \(round): \(s) shard(s), concurrency \(c): floor \(Int(f.throughput)) req/s p50 \(f.p50) us; "
-                                 + "efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
+                for n in coordinatorCounts {
+                    let cluster = try measureCluster(shards: s, coordinators: n, requests: requests)
+                    for (c, (f, e)) in zip(concurrencies, zip(floor, cluster)) {
+                        let row = Row(shards: s, concurrency: c, coordinators: n, floor: f, cluster: e)
+                        samples["\(s)/\(c)/\(n)", default: []].append(row)
+                        Terminal.log("round \(round): \(s) shard(s), concurrency \(c), \(n) coordinator(s): floor \(Int(f.throughput)) req/s p50 \(f.p50) us; "
+                                     + "efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
+                    }
                 }
             }
         }
-        let rows = shardCounts.flatMap { s in concurrencies.map { c in Self.median(samples["\(s)/\(c)"]!) } }
+        let rows = shardCounts.flatMap { s in coordinatorCounts.flatMap { n in concurrencies.map { c in Self.median(samples["\(s)/\(c)/\(n)"]!) } } }
         print(Self.table(rows, rounds: rounds))
         return rows
     }
@@ -101,17 +110,17 @@ public struct BenchFloorJob {
             return Measurement(throughput: mid(all.map(\.throughput)), p50: mid(all.map(\.p50)), errors: all.map(\.errors).reduce(0, +),
                                coordinatorCPU: mid(all.map(\.coordinatorCPU)), workersCPU: mid(all.map(\.workersCPU)))
         }
-        return Row(shards: rows[0].shards, concurrency: rows[0].concurrency, floor: m(\.floor), cluster: m(\.cluster))
+        return Row(shards: rows[0].shards, concurrency: rows[0].concurrency, coordinators: rows[0].coordinators, floor: m(\.floor), cluster: m(\.cluster))
     }
 
     static func table(_ rows: [Row], rounds: Int) -> String {
-        var lines = ["shards  concurrency | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
+        var lines = ["shards  concurrency  coordinators | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
                      + (rounds > 1 ? "   (medians of \(rounds) rounds)" : "")]
         for r in rows {
             func side(_ m: Measurement) -> String {
                 String(format: "%10.0f  %6d  %8.1f / %-8.1f", m.throughput, m.p50, m.coordinatorCPU, m.workersCPU)
             }
-            lines.append(String(format: "%6d  %11d | ", r.shards, r.concurrency) + side(r.floor) + "        | " + side(r.cluster)
+            lines.append(String(format: "%6d  %11d  %12d | ", r.shards, r.concurrency, r.coordinators) + side(r.floor) + "        | " + side(r.cluster)
                          + String(format: "               | %8.2fx  %15.2fx", r.p50Ratio, r.throughputRatio)
                          + (r.cluster.errors + r.floor.errors > 0 ? "  (errors: floor \(r.floor.errors), efficientrec \(r.cluster.errors))" : ""))
         }
@@ -136,24 +145,25 @@ public struct BenchFloorJob {
                                                            "\(sizes.requestIDOffset)"] + endpoints)
         processes.append(coordinator)
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 10).split(separator: " ").last!)
-        return try drive(endpoint, coordinator: coordinator.pid, workers: processes.dropLast().map(\.pid), requests: requests)
+        return try drive(endpoint, coordinators: [coordinator.pid], workers: processes.dropLast().map(\.pid), requests: requests)
     }
 
-    private func measureCluster(shards: Int, requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
-        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards)
+    private func measureCluster(shards: Int, coordinators: Int, requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
+        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, coordinators: coordinators)
         defer { cluster.stop() }
-        return try drive(cluster.coordinatorEndpoint, coordinator: cluster.coordinator!.pid, workers: cluster.workers.map(\.pid), requests: requests)
+        return try drive(cluster.clientEndpoint, coordinators: cluster.coordinators.map(\.pid), workers: cluster.workers.map(\.pid), requests: requests)
     }
 
     /// One warm-up and one measured run per concurrency, with the processes' CPU read around it.
-    private func drive(_ endpoint: String, coordinator: Int32, workers: [Int32], requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
+    private func drive(_ endpoint: String, coordinators: [Int32], workers: [Int32], requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
         let generator = try AppError.wrap { try LoadGenerator(coordinator: endpoint) }
         var out: [Measurement] = []
         for c in concurrencies {
             if warmup > 0 { _ = try AppError.wrap { try generator.run(requests: requests, concurrency: c, duration: warmup) } }
-            let before = (ProcessCPU.seconds(pid: coordinator) ?? 0, workers.compactMap { ProcessCPU.seconds(pid: $0) }.reduce(0, +))
+            func cpu(_ pids: [Int32]) -> Double { pids.compactMap { ProcessCPU.seconds(pid: $0) }.reduce(0, +) }
+            let before = (cpu(coordinators), cpu(workers))
             let report = try AppError.wrap { try generator.run(requests: requests, concurrency: c, duration: duration) }
-            let after = (ProcessCPU.seconds(pid: coordinator) ?? 0, workers.compactMap { ProcessCPU.seconds(pid: $0) }.reduce(0, +))
+            let after = (cpu(coordinators), cpu(workers))
             let answered = Double(max(report.completed, 1))
             out.append(Measurement(throughput: report.throughput, p50: report.p50, errors: report.errors + report.timedOut,
                                    coordinatorCPU: (after.0 - before.0) / answered * 1e6, workersCPU: (after.1 - before.1) / answered * 1e6))

@@ -7,6 +7,8 @@ public struct ClusterJob {
     public var model: String
     public var shards: Int
     public var replicas = 1
+    /// Coordinator processes (stateless; clients connect to all of them).
+    public var coordinators = 1
     /// CURVE key directory (see `CurveKeyFiles.clusterKeys`); nil runs in plaintext.
     public var keys: String?
     /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
@@ -24,6 +26,7 @@ public struct ClusterJob {
     public func run() throws(AppError) {
         guard shards >= 1, shards <= 64 else { throw AppError("--shards must be between 1 and 64") }
         guard replicas >= 1, replicas <= 8 else { throw AppError("--replicas must be between 1 and 8") }
+        guard coordinators >= 1, coordinators <= 16 else { throw AppError("--coordinators must be between 1 and 16") }
         guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
         guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
         var workerSecurity: [String] = [], coordinatorSecurity: [String] = []
@@ -36,11 +39,13 @@ public struct ClusterJob {
         let stop = SignalStop.install()
         var children: [LocalProcess] = []
         defer { LocalProcess.terminateAll(children) }
-        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, replicas: replicas, port: port,
+        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, replicas: replicas,
+                                              coordinators: coordinators, port: port,
                                               workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity,
                                               notice: { announce($0) })
         children = cluster.processes
-        announce("coordinator admin (rollback): \(cluster.adminEndpoint)")
+        announce("coordinator admin (rollback): \(cluster.adminEndpoints.joined(separator: ","))")
+        if coordinators > 1 { announce("clients connect to every coordinator: --coordinator \(cluster.clientEndpoint)") }
         announce("ready; Ctrl-C stops the cluster")
         while !stop.isStopped {
             if let dead = children.first(where: { !$0.isRunning }) {

@@ -40,7 +40,8 @@ public final class LoadGenerator {
         options.receiveHighWaterMark = 100_000
         if let security { options = try security.clientOptions(options) }
         socket = try ZMQSocket(context: context, kind: .dealer, options: options)
-        try socket.connect(coordinator)
+        // Several coordinators, comma-separated: the DEALER spreads requests over them.
+        for endpoint in coordinator.split(separator: ",") { try socket.connect(String(endpoint)) }
     }
 
     /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).

@@ -14,7 +14,8 @@ public final class QueryClient {
         context = try ZMQContext()
         socket = try ZMQSocket(context: context, kind: .dealer,
                                options: (try security?.clientOptions() ?? .init()).cappingFrames(at: .standard))
-        try socket.connect(coordinator)
+        // Several coordinators, comma-separated: the DEALER spreads requests over them.
+        for endpoint in coordinator.split(separator: ",") { try socket.connect(String(endpoint)) }
     }
 
     public enum Failure: Error, CustomStringConvertible {

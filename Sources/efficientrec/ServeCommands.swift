@@ -151,7 +151,7 @@ struct Coordinator: ParsableCommand {
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask a coordinator for recommendations; with --histories, writes the TSV of `recommend`.")
-    @Option(help: "Coordinator endpoint, e.g. tcp://127.0.0.1:5600.") var coordinator: String
+    @Option(help: "Coordinator endpoint, e.g. tcp://127.0.0.1:5600; several, comma-separated, spread the requests over them.") var coordinator: String
     @Option(help: "One history as item:rating,item:rating,…") var history: String?
     @Option(help: "A histories file (same formats as --interactions).") var histories: String?
     @Option(help: "Optional users file with attributes.") var users: String?
@@ -181,12 +181,14 @@ struct Cluster: ParsableCommand {
     @Option(help: "Model file.") var model: String
     @Option(help: "Number of shards.") var shards = 3
     @Option(help: "Worker processes per shard.") var replicas = 1
-    @Option(help: "Coordinator port (workers take the next ones); 0 lets the kernel choose.") var port = 5600
+    @Option(help: "Coordinator processes (stateless; clients connect to all: --coordinator a,b).") var coordinators = 1
+    @Option(help: "Coordinator port (workers take the next ones, then further coordinators); 0 lets the kernel choose.") var port = 5600
     @Option(help: "CURVE: run secured with the key material in this directory (generated when missing).") var keys: String?
 
     func run() throws {
         var job = ClusterJob(model: model, shards: shards, port: port)
         job.replicas = replicas
+        job.coordinators = coordinators
         job.keys = keys
         try runJob { try job.run() }
     }
@@ -195,7 +197,7 @@ struct Cluster: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load-test a coordinator: throughput, p50/p90/p99/max latency, errors and degraded replies.")
-    @Option(help: "Coordinator endpoint.") var coordinator: String
+    @Option(help: "Coordinator endpoint; several, comma-separated, spread the load over them.") var coordinator: String
     @Option(help: "Histories file; requests cycle through its users.") var histories: String
     @Option(help: "Requests kept in flight (closed loop), or the most outstanding with --rate.") var concurrency: Int?
     @Option(help: "Open loop: send this many requests per second whatever the replies.") var rate: Double?
@@ -282,6 +284,7 @@ struct BenchFloor: ParsableCommand {
     @Option(help: "Histories file; requests cycle through its users.") var histories: String
     @Option(help: "Comma-separated shard counts.") var shards = "1,3"
     @Option(help: "Comma-separated concurrencies (closed loop).") var concurrency = "1,32"
+    @Option(help: "Comma-separated coordinator process counts for the cluster side.") var coordinators = "1"
     @Option(help: "Seconds per measured run.") var duration = 5.0
     @Option(help: "Seconds of unmeasured load before each run.") var warmup = 1.0
     @Option(help: "Rounds (floor and cluster alternate; medians are printed).") var rounds = 1
@@ -300,6 +303,9 @@ struct BenchFloor: ParsableCommand {
         guard try Self.counts(concurrency, "--concurrency").allSatisfy({ (1...10_000).contains($0) }) else {
             throw ValidationError("--concurrency: each between 1 and 10000")
         }
+        guard try Self.counts(coordinators, "--coordinators").allSatisfy({ (1...16).contains($0) }) else {
+            throw ValidationError("--coordinators: each between 1 and 16")
+        }
         guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
         guard warmup >= 0, warmup <= 60 else { throw ValidationError("--warmup must be in [0, 60]") }
         guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 20") }
@@ -311,6 +317,7 @@ struct BenchFloor: ParsableCommand {
         var job = BenchFloorJob(model: model, histories: histories)
         job.shardCounts = try Self.counts(shards, "--shards")
         job.concurrencies = try Self.counts(concurrency, "--concurrency")
+        job.coordinatorCounts = try Self.counts(coordinators, "--coordinators")
         job.duration = duration
         job.warmup = warmup
         job.rounds = rounds

@@ -66,6 +66,30 @@ final class ServingTests: XCTestCase {
         }
     }
 
+    func testTwoCoordinatorsShareTheLoadAndAnswerExactlyAsRecommend() throws {
+        let dir = Self.fixture.dir
+        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+                                   "-k", "10", "--output", dir + "/offline-2c.tsv"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "3", "--coordinators", "2", "--port", "0"])
+        defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
+        let line = try cluster.firstLine(containing: "clients connect to every coordinator", timeoutSeconds: 60)
+        let endpoints = String(line.split(separator: " ").last!)
+        XCTAssertEqual(endpoints.split(separator: ",").count, 2, line)
+        let query = try CLI.run(["query", "--coordinator", endpoints, "--histories", dir + "/histories.tsv",
+                                 "-k", "10", "--output", dir + "/online-2c.tsv"])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/online-2c.tsv", encoding: .utf8),
+                       try String(contentsOfFile: dir + "/offline-2c.tsv", encoding: .utf8))
+        // Both coordinators served part of it.
+        for endpoint in endpoints.split(separator: ",") {
+            let status = try CLI.run(["status", "--coordinator", String(endpoint)])
+            XCTAssertEqual(status.status, 0, status.stderr)
+            let requests = status.stdout.split(separator: "\n").first { $0.hasPrefix("requests ") }.flatMap { Int($0.split(separator: " ")[1]) }
+            XCTAssertGreaterThan(requests ?? 0, 0, "coordinator \(endpoint) served nothing: \(status.stdout)")
+        }
+    }
+
     func testClusterStopsCleanlyOnSIGTERMWithNoOrphans() throws {
         let (cluster, endpoint) = try startCluster(shards: 2)
         let client = try QueryClient(coordinator: endpoint)

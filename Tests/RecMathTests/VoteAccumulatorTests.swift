@@ -44,6 +44,28 @@ final class VoteAccumulatorTests: XCTestCase {
         XCTAssertEqual(bulk.top(k: 10, excluding: [], reduction: .sum).map(\.index), single.top(k: 10, excluding: [], reduction: .sum).map(\.index))
     }
 
+    func testEveryItemTouchedThenRepeatedKeepsEachItemOnce() {
+        // The whole catalogue touched, then repeats: the bookkeeping's spare slot absorbs the
+        // speculative write, and every item is listed once, in first-touch order.
+        let items: [Int32] = [2, 0, 1, 1, 2, 0, 0]
+        let scores = [Float](repeating: 1, count: items.count)
+        let none = [Bool](repeating: false, count: 3)
+        var a = VoteAccumulator(itemCount: 3)
+        for _ in 0..<3 {
+            items.withUnsafeBufferPointer { i in
+                scores.withUnsafeBufferPointer { s in none.withUnsafeBufferPointer { a.addShortlist(items: i, scores: s, weight: 1, skip: $0) } }
+            }
+        }
+        let taken = a.takePartials()
+        XCTAssertEqual(taken.items, [2, 0, 1])
+        XCTAssertEqual(taken.counts, [6, 9, 6])
+        let again: [UInt32] = [1, 1, 0, 2, 2]
+        let sums = [Int64](repeating: 1, count: 5), counts = [UInt32](repeating: 1, count: 5)
+        again.withUnsafeBufferPointer { i in sums.withUnsafeBufferPointer { s in counts.withUnsafeBufferPointer { a.addPartials(items: i, sums: s, counts: $0) } } }
+        XCTAssertEqual(a.partials().map(\.item), [1, 0, 2])
+        XCTAssertEqual(a.partials().map(\.sum), [2, 1, 2])
+    }
+
     func testPartialsRoundTripAndHostileCountsNeverDuplicateItems() {
         var a = VoteAccumulator(itemCount: 4)
         // Zero counts and sums that cancel out must not make an item appear twice.
