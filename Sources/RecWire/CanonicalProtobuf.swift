@@ -4,6 +4,20 @@
 /// anything else gives up (returns nil) and the caller decodes with protobuf-c, so every error
 /// and every unusual-but-legal encoding is still handled by the one general decoder.
 enum CanonicalProtobuf {
+    /// Reads the envelope every message shares — `protocol_version` (field 1, this build's) then
+    /// one body (field `body`, length-delimited) and nothing else — and hands the body's bounds to
+    /// `read`; nil when the frame is not in that form or over `limits`.
+    static func withBody<T>(of bytes: [UInt8], field body: Int, limits: WireLimits,
+                            _ read: (UnsafeBufferPointer<UInt8>, Range<Int>) -> T?) -> T? {
+        guard bytes.count <= limits.maxMessageBytes else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer -> T? in
+            var envelope = Reader(buffer, range: 0..<buffer.count)
+            guard let k1 = envelope.key(), k1 == (1, 0), let version = envelope.varint(), version == UInt64(WireProtocol.version),
+                  let k2 = envelope.key(), k2 == (body, 2), let range = envelope.lengthDelimited(), envelope.isAtEnd else { return nil }
+            return read(buffer, range)
+        }
+    }
+
     /// The bytes as a String when they are valid UTF-8 without NUL (what the C decoder accepts).
     /// Decoding repairs invalid sequences, so a repaired string no longer equals its bytes.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {

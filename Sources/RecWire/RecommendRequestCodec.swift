@@ -7,13 +7,7 @@ enum RecommendRequestCodec {
     static let repeatedStrings = [2, 5, 6]
 
     static func decode(_ bytes: [UInt8], limits: WireLimits) -> RecommendRequest? {
-        guard bytes.count <= limits.maxMessageBytes else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer -> RecommendRequest? in
-            var envelope = CanonicalProtobuf.Reader(buffer, range: 0..<buffer.count)
-            guard let k1 = envelope.key(), k1 == (1, 0), let version = envelope.varint(), version == UInt64(WireProtocol.version),
-                  let k2 = envelope.key(), k2 == (2, 2), let body = envelope.lengthDelimited(), envelope.isAtEnd else { return nil }
-            return request(buffer, body, limits: limits)
-        }
+        CanonicalProtobuf.withBody(of: bytes, field: 2, limits: limits) { request($0, $1, limits: limits) }
     }
 
     private static func request(_ buffer: UnsafeBufferPointer<UInt8>, _ body: Range<Int>, limits: WireLimits) -> RecommendRequest? {

@@ -31,11 +31,7 @@ enum ShardReplyCodec {
     /// The reply, when `bytes` is a canonical `WorkerMessage{protocol_version: 1, reply}` within
     /// `limits`; nil for anything else (heartbeats, errors, other encodings, anything invalid).
     static func decode(_ bytes: [UInt8], limits: WireLimits) -> ShardReply? {
-        guard bytes.count <= limits.maxMessageBytes else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer -> ShardReply? in
-            var envelope = CanonicalProtobuf.Reader(buffer, range: 0..<buffer.count)
-            guard let k1 = envelope.key(), k1 == (1, 0), let version = envelope.varint(), version == UInt64(WireProtocol.version),
-                  let k2 = envelope.key(), k2 == (2, 2), let body = envelope.lengthDelimited(), envelope.isAtEnd else { return nil }
+        CanonicalProtobuf.withBody(of: bytes, field: 2, limits: limits) { buffer, body -> ShardReply? in
             var r = CanonicalProtobuf.Reader(buffer, range: body)
             var reply = ShardReply(requestID: "")
             func u32(_ v: UInt64) -> UInt32? { v <= UInt64(UInt32.max) ? UInt32(v) : nil }

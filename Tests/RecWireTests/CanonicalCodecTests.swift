@@ -1,6 +1,30 @@
 import XCTest
 @testable import RecWire
 
+/// The contract of every Swift reader of a hot frame: on canonical frames (every fourth input) it
+/// reads them; on any input it either agrees with protobuf-c or hands the frame back, and the
+/// public decoder answers exactly as protobuf-c alone. Returns (read, handed back).
+func checkReaderAgreesWithProtobufC<M: Equatable>(rounds: Int, seed: UInt64, canonical: (inout WirePropertyTests.Generator) -> [UInt8],
+                                                    fast: ([UInt8]) -> M?, slow: ([UInt8]) -> M?, decoder: ([UInt8]) -> M?,
+                                                    file: StaticString = #filePath, line: UInt = #line) -> (read: Int, handedBack: Int) {
+    var g = WirePropertyTests.Generator(state: seed)
+    var read = 0, handedBack = 0
+    for n in 0..<rounds {
+        let frame = canonical(&g)
+        let input = n % 4 == 0 ? frame : g.mutate(frame)
+        let expected = slow(input)
+        if let got = fast(input) {
+            read += 1
+            XCTAssertEqual(expected, got, "the Swift reader and protobuf-c disagree on \(input)", file: file, line: line)
+        } else {
+            handedBack += 1
+            XCTAssertFalse(n % 4 == 0, "a canonical frame was handed back", file: file, line: line)
+        }
+        XCTAssertEqual(decoder(input), expected, file: file, line: line)
+    }
+    return (read, handedBack)
+}
+
 /// The Swift codec of the hot reply frame against protobuf-c: the same bytes out, and on any input
 /// either the same decoded value or a hand-back to protobuf-c (never a different answer).
 final class CanonicalCodecTests: XCTestCase {
@@ -33,20 +57,10 @@ final class CanonicalCodecTests: XCTestCase {
     }
 
     func testTheSwiftReaderAgreesWithProtobufCOrHandsTheFrameBack() {
-        var g = Generator(state: 11)
-        var read = 0, handedBack = 0
-        for n in 0..<8_000 {
-            let seed = WorkerMessage.reply(Self.randomReply(&g)).serializedBytes()
-            let input = n % 4 == 0 ? seed : g.mutate(seed)
-            let slow = try? WorkerMessage(protobufC: input)
-            if let fast = ShardReplyCodec.decode(input, limits: .standard) {
-                read += 1
-                XCTAssertEqual(slow, .reply(fast), "the Swift reader and protobuf-c disagree on \(input)")
-            } else {
-                handedBack += 1
-            }
-            XCTAssertEqual(try? WorkerMessage(serializedBytes: input), slow)
-        }
+        let (read, handedBack) = checkReaderAgreesWithProtobufC(
+            rounds: 8_000, seed: 11, canonical: { WorkerMessage.reply(Self.randomReply(&$0)).serializedBytes() },
+            fast: { ShardReplyCodec.decode($0, limits: .standard).map(WorkerMessage.reply) },
+            slow: { try? WorkerMessage(protobufC: $0) }, decoder: { try? WorkerMessage(serializedBytes: $0) })
         XCTAssertGreaterThan(read, 2_000)
         XCTAssertGreaterThan(handedBack, 500)
     }
@@ -90,21 +104,10 @@ final class RecommendRequestCodecTests: XCTestCase {
     }
 
     func testTheSwiftReaderAgreesWithProtobufCOrHandsTheFrameBack() {
-        var g = Generator(state: 5)
-        var read = 0, handedBack = 0
-        for n in 0..<6_000 {
-            let seed = ClientMessage.recommend(Self.randomRequest(&g)).serializedBytes()
-            let input = n % 4 == 0 ? seed : g.mutate(seed)
-            let slow = try? ClientMessage(protobufC: input)
-            if let fast = RecommendRequestCodec.decode(input, limits: .standard) {
-                read += 1
-                XCTAssertEqual(slow, .recommend(fast), "the Swift reader and protobuf-c disagree on \(input)")
-            } else {
-                handedBack += 1
-            }
-            XCTAssertEqual(try? ClientMessage(serializedBytes: input), slow)
-            if n % 4 == 0 { XCTAssertNotNil(RecommendRequestCodec.decode(input, limits: .standard), "a canonical request was handed back") }
-        }
+        let (read, handedBack) = checkReaderAgreesWithProtobufC(
+            rounds: 6_000, seed: 5, canonical: { ClientMessage.recommend(Self.randomRequest(&$0)).serializedBytes() },
+            fast: { RecommendRequestCodec.decode($0, limits: .standard).map(ClientMessage.recommend) },
+            slow: { try? ClientMessage(protobufC: $0) }, decoder: { try? ClientMessage(serializedBytes: $0) })
         XCTAssertGreaterThan(read, 1_500)
         XCTAssertGreaterThan(handedBack, 500)
     }
