@@ -28,7 +28,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "RecMath", dependencies: ["COpenBLAS"], swiftSettings: optimised),
         .target(name: "RecData", dependencies: ["RecMath"], swiftSettings: optimised),
-        .target(name: "RecModel", dependencies: ["RecMath", "RecData"], swiftSettings: optimised),
+        // The pure pieces of a sharded vote: the fixed-point vote accumulator offline `recommend` and
+        // the served path share, the shard map, fan-out plan, merge, replica choice and admission.
+        .target(name: "RecCluster", dependencies: ["RecMath"], swiftSettings: optimised),
+        .target(name: "RecModel", dependencies: ["RecMath", "RecData", "RecCluster"], swiftSettings: optimised),
         .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecModel"], swiftSettings: optimised),
         // The wire protocol: protobuf-c runtime, the generated code (protocols/generate.sh), and the
         // one Swift module that touches the generated structs.
@@ -38,18 +41,22 @@ let package = Package(
         // ZeroMQ, fenced in: only RecTransport imports CZeroMQ.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .target(name: "RecTransport", dependencies: ["CZeroMQ"]),
-        // Pure serving logic (shard map, fan-out plan, merge): values in, decisions out, no I/O.
-        .target(name: "RecCluster", dependencies: ["RecMath"]),
-        // The shells: worker, coordinator, client, local cluster.
-        .target(name: "RecServer", dependencies: [
-            "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster",
+        // The request state machines of coordinator and shard worker: events and the time in,
+        // frames out. No sockets, no clocks (the time is passed in), no threads.
+        .target(name: "RecServing", dependencies: [
+            "RecMath", "RecModel", "RecWire", "RecCluster",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        // The shells: worker, coordinator, client, local cluster.
+        .target(name: "RecServer", dependencies: [
+            "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster", "RecServing",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecApp", dependencies: [
-            "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecWire", "RecTransport",
+            "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecCluster",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -57,7 +64,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "efficientrec", dependencies: [
-            "RecApp",
+            "RecApp", "RecCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The transport floor `bench-floor` compares the cluster with: plain C over libzmq, no
@@ -69,17 +76,18 @@ let package = Package(
         .executableTarget(name: "FuzzServerMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzCoordinatorMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzWorkerMessage", dependencies: ["RecWire"]),
-        .target(name: "RecTestSupport", dependencies: ["RecData", "RecModel", "RecMath"], path: "Tests/RecTestSupport"),
+        .target(name: "RecTestSupport", dependencies: ["RecData", "RecModel", "RecMath", "RecCluster"], path: "Tests/RecTestSupport"),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),
         .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecMath", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
-        .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"]),
-        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
+        .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"], swiftSettings: optimised),
+        .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecModel", "RecWire", "RecCluster", "RecTestSupport"]),
+        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecServing", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "RecApp", "RecWire", "RecServer", "RecCluster", "RecModel", "RecData", "RecEval", "RecTransport", "RecTestSupport",
+            "RecApp", "RecWire", "RecServer", "RecServing", "RecCluster", "RecModel", "RecData", "RecEval", "RecTransport", "RecTestSupport",
             .product(name: "Yams", package: "Yams"),
         ]),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import RecServer
+import RecServing
 
 /// A cluster described in one JSON file, shared by the coordinator and every worker:
 ///

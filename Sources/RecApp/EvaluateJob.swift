@@ -1,3 +1,4 @@
+import RecCluster
 import Foundation
 import RecData
 import RecEval

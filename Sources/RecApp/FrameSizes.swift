@@ -2,6 +2,7 @@ import RecCluster
 import RecData
 import RecModel
 import RecServer
+import RecServing
 import RecWire
 
 /// The mean sizes of the frames a request makes the cluster move, measured by running the

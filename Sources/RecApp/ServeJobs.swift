@@ -4,6 +4,7 @@ import RecCluster
 import RecMath
 import RecModel
 import RecServer
+import RecServing
 import RecTransport
 
 /// `efficientrec worker`: serve the shortlists of one shard until SIGINT/SIGTERM.

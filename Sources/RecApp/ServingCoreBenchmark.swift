@@ -4,6 +4,7 @@ import RecData
 import RecMath
 import RecModel
 import RecServer
+import RecServing
 import RecWire
 
 /// `efficientrec bench-core`: the serving state machines in one process, no sockets — the CPU a
@@ -30,7 +31,7 @@ public struct ServingCoreBenchmark {
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         guard log.users.count > 0 else { throw AppError("\(histories) has no users") }
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
-        var coordinator = CoordinatorCore(model: loaded, shardMap: map)
+        var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: WallClock.nowMicros)
         var workers = (0..<shards).map { ShardWorkerCore(model: loaded, shard: $0, shardMap: map) }
         let messages = (0..<log.users.count).map { u -> [UInt8] in
             let h = log.history(of: u)

@@ -1,3 +1,4 @@
+import RecCluster
 import RecMath
 
 /// The vote over the shortlists of a user's top clusters (DESIGN §2.9): each cluster c adds

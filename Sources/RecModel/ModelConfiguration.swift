@@ -1,3 +1,4 @@
+import RecCluster
 import RecData
 import RecMath
 
@@ -199,7 +200,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case membership
     }
 
-    public typealias VoteReduction = RecMath.VoteReduction
+    public typealias VoteReduction = RecCluster.VoteReduction
 
     /// Checks ranges; returns a message naming the first bad setting.
     public func validationError() -> String? {

@@ -1,10 +1,11 @@
 import Foundation
 import Logging
-import Synchronization
 import RecCluster
 import RecModel
+import RecServing
 import RecTransport
 import RecWire
+import Synchronization
 
 /// The coordinator process's shell: a ROUTER for clients, one DEALER per shard worker, all owned by
 /// the calling thread's poll loop; `CoordinatorCore` makes every decision. Many requests are in
@@ -61,7 +62,7 @@ public final class CoordinatorServer {
                 logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
-                               now: WallClock.nowMicros())
+                               now: WallClock.nowMicros(), clock: WallClock.nowMicros)
         let context = try ZMQContext()
         self.context = context
         if let security {

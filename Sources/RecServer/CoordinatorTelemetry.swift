@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import RecServing
 
 /// Turns the coordinator's counters and events into swift-metrics measurements and swift-log
 /// lines (with request IDs). Called by the poll loop once per turn; cheap when nothing happened.

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
-import Synchronization
 import Metrics
 import RecCluster
 import RecModel
+import RecServing
 import RecTransport
 import RecWire
+import Synchronization
 
 /// The worker process's shell: a ROUTER socket owned by the calling thread, a poll loop, and the
 /// pure `ShardWorkerCore` doing the work. Compute per query is a few microseconds, so queries are

@@ -1,3 +1,4 @@
+import RecCluster
 import ArgumentParser
 import RecModel
 

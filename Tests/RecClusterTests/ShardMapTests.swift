@@ -1,6 +1,7 @@
-import XCTest
-import RecMath
 @testable import RecCluster
+import RecCluster
+import RecMath
+import XCTest
 
 final class ShardMapTests: XCTestCase {
     func testEveryClusterHasExactlyOneOwnerAndLoadIsBalanced() throws {

@@ -1,8 +1,9 @@
-import XCTest
+@testable import RecModel
+import RecCluster
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+import XCTest
 
 /// The serving semantics fixed item for item with a hand-built model (no training, so the same on
 /// every CPU and BLAS kernel): which clusters a history activates, the vote, exclusion of the

@@ -1,16 +1,18 @@
+@testable import RecServer
+@testable import RecServing
 import Foundation
-import XCTest
 import RecCluster
 import RecModel
+import RecTestSupport
 import RecTransport
 import RecWire
-@testable import RecServer
+import XCTest
 
 /// A real worker on a loopback socket: batches (several query frames in one multipart message)
 /// get one reply frame per query, in order, and a bad frame in a batch spoils only itself.
 final class ShardWorkerServerTests: XCTestCase {
     func testABatchGetsOneReplyPerFrameInOrder() throws {
-        let model = CoordinatorCoreTests.model
+        let model = try ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
         let map = try ShardMap(shardCount: 2)
         // The worker is created on its own thread, which owns its socket (as in the real process).
         let stop = StopFlag()

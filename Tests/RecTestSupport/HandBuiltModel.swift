@@ -1,3 +1,4 @@
+import RecCluster
 import RecData
 import RecMath
 import RecModel

@@ -1,5 +1,7 @@
+@testable import RecCluster
+import RecCluster
+import RecMath
 import XCTest
-@testable import RecMath
 
 final class VoteAccumulatorTests: XCTestCase {
     /// The reference kernel the fast fixed-point conversion must equal bit for bit.

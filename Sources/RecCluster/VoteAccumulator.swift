@@ -1,3 +1,5 @@
+import RecMath
+
 /// How the contributions of a user's clusters to one item are reduced.
 public enum VoteReduction: String, Codable, CaseIterable, Sendable {
     /// Σ over the clusters containing the item.

@@ -3,7 +3,7 @@ import RecCluster
 import RecModel
 import RecTestSupport
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// Model rollout in the coordinator's state machine: workers hold versions A and B; the switch to B
 /// waits for every shard; no answer mixes versions; rolling back is staging A again.

@@ -1,4 +1,3 @@
-import HeapModule
 import RecCluster
 import RecMath
 import RecModel
@@ -8,20 +7,19 @@ extension CoordinatorCore {
     /// Answers a request with what has arrived: the merged vote, its coverage and, per missing
     /// shard, why — or a `low coverage` error below the configured minimum.
     mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
-        guard var p = pending.removeValue(forKey: id) else { return [] }
-        compactTimersIfNeeded()
+        guard var p = requests.remove(id) else { return [] }
         for attempt in p.attempts.values {
-            for worker in attempt.outstanding { replicas.finished(worker) } // unanswered at the deadline
+            for worker in attempt.outstanding { health.replicas.finished(worker) } // unanswered at the deadline
         }
         let model = p.shared.model
         if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
-        let mergeStarted = WallClock.nowMicros()
+        let mergeStarted = clock()
         let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction,
                                     itemBias: model.itemBias, biasWeight: model.configuration.popularityWeight, using: &mergeScratch)
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
         let total = now >= p.started ? now - p.started : 0
         statistics.record(latencyMicros: total)
-        admission?.record(started: p.started, now: now)
+        admission.completed(started: p.started, now: now)
         statistics.recordCoverage(result.coverage)
         events.append(CoordinatorEvents.Completed(micros: total, coverage: result.coverage))
         if result.coverage < 1 {
@@ -46,7 +44,7 @@ extension CoordinatorCore {
         response.truncatedInteractions = UInt32(rec.truncatedInteractions)
         response.filledFromPopularity = UInt32(rec.filledFromPopularity)
         response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
-        response.timings.mergeMicros = UInt32(min(WallClockElapsed.since(mergeStarted), UInt64(UInt32.max)))
+        response.timings.mergeMicros = UInt32(min(elapsed(since: mergeStarted), UInt64(UInt32.max)))
         response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))
         // Fan-out: from the sub-requests leaving to the last reply (or the deadline).
         let t = response.timings
@@ -59,16 +57,19 @@ extension CoordinatorCore {
     /// shard has no live, non-draining replica whose heartbeat says it holds the current model.
     public var readinessProblem: String? {
         if draining { return "draining" }
-        for shard in 0..<shardMap.shardCount {
-            let holding = replicas.workers[shard].contains { w in
-                replicas.alive[w] && !replicas.draining[w] && w < workerVersions.count && workerVersions[w].contains(model.version)
-            }
-            if !holding { return "shard \(shard) has no live replica holding model version \(model.version)" }
+        for shard in 0..<shardMap.shardCount where !health.hasHolder(shard: shard, version: model.version) {
+            return "shard \(shard) has no live replica holding model version \(model.version)"
         }
         return nil
     }
 
+    /// This loop's status merged with its sibling loops' latest snapshots (`siblingStatus`).
     func status(requestID: String) -> StatusResponse {
+        StatusMerge.merge(ownStatus(requestID: requestID), with: siblingStatus)
+    }
+
+    /// This loop's own counters, latencies and view of the replicas.
+    public func ownStatus(requestID: String) -> StatusResponse {
         var s = StatusResponse(requestID: requestID)
         s.modelVersion = model.version
         s.requests = statistics.requests
@@ -80,7 +81,7 @@ extension CoordinatorCore {
         let t = statistics
         s.retries = t.retries; s.hedges = t.hedges; s.failovers = t.failovers; s.heartbeatMisses = t.heartbeatMisses
         s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies
-        s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(pending.count, Int(UInt32.max)))
+        s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(requests.count, Int(UInt32.max)))
         s.admissionLimit = UInt32(min(admissionLimit, Int(UInt32.max)))
         s.authRefused = t.authRefused; s.handshakeFailures = t.handshakeFailures; s.clientDisconnects = t.clientDisconnects
         s.shards = (0..<shardMap.shardCount).map { shard in
@@ -100,18 +101,4 @@ extension CoordinatorCore {
         }
         return s
     }
-
-    /// Timers of answered requests stay in the heap until they come due (a heap cannot remove from
-    /// its middle); when they outnumber what the requests in flight can hold, the heap is rebuilt
-    /// from the live ones. Amortised O(1) per request; the heap stays O(requests in flight).
-    mutating func compactTimersIfNeeded() {
-        guard timers.count > Self.timerSlack + 8 * pending.count else { return }
-        timers = Heap(timers.unordered.filter { pending[$0.request] != nil })
-    }
-
-    /// Timers allowed beyond eight per request in flight before the heap is compacted.
-    static let timerSlack = 1_024
-
-    /// Timers held (tests and metrics).
-    public var timerCount: Int { timers.count }
 }

@@ -2,7 +2,7 @@ import XCTest
 import RecCluster
 import RecModel
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// Issue 14: every refused request gets its request ID back whenever its bytes can be read, so a
 /// client with many requests in flight on one socket can match the error instead of timing out.

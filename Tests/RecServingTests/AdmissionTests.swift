@@ -1,6 +1,6 @@
 import XCTest
 import RecCluster
-@testable import RecServer
+@testable import RecServing
 import RecWire
 
 /// The coordinator's admission under overload: the adaptive in-flight limit and the cheap refusal

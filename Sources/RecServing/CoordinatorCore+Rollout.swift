@@ -1,4 +1,4 @@
-import RecMath
+import RecCluster
 import RecModel
 
 /// Model rollout: workers load version N + 1 beside N and list both in their heartbeats; the
@@ -9,28 +9,17 @@ import RecModel
 extension CoordinatorCore {
     /// Stages `next` (or, when it is the previous version, stages that for a rollback).
     public mutating func stage(_ next: RecommenderModel) {
-        guard next.version != current.version else {
-            staged = nil
-            return
-        }
-        staged = (previous?.version == next.version) ? previous : SharedModel(next)
+        guard versions.stage(next) else { return }
         events.append(.staging(version: next.version))
         completeRolloutIfReady()
     }
 
     /// Switches to the staged model once every shard has a live worker holding it.
     mutating func completeRolloutIfReady() {
-        guard let next = staged else { return }
-        let ready = (0..<shardMap.shardCount).allSatisfy { shard in
-            replicas.workers.indices.contains(shard)
-                && replicas.workers[shard].contains { replicas.alive[$0] && workerVersions[$0].contains(next.version) }
-        }
-        guard ready else { return }
-        let from = current.version
-        previous = current
-        current = next
-        staged = nil
-        if mergeScratch.itemCount < current.model.items.count { mergeScratch = VoteAccumulator(itemCount: current.model.items.count) }
-        events.append(.modelSwitched(from: from, to: current.version))
+        guard let next = versions.staged,
+              (0..<shardMap.shardCount).allSatisfy({ health.hasHolder(shard: $0, version: next.version) }),
+              let change = versions.switchToStaged() else { return }
+        if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
+        events.append(.modelSwitched(from: change.from, to: change.to))
     }
 }

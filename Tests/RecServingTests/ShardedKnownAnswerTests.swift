@@ -3,7 +3,7 @@ import RecCluster
 import RecModel
 import RecTestSupport
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// The known answers of `KnownAnswerTests` (RecModelTests) through the coordinator and shard
 /// workers: whatever the number of shards and replicas, the merged answer has the same items in

@@ -4,7 +4,7 @@ import RecData
 import RecModel
 import RecTestSupport
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// The coordinator and worker state machines wired together in memory: no sockets, time passed in.
 final class CoordinatorCoreTests: XCTestCase {

@@ -2,7 +2,7 @@ import XCTest
 import RecCluster
 import RecModel
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// Heartbeats, failover, hedging, overload and minimum coverage in the coordinator's state
 /// machine, driven in memory with time passed in: workers can be silent, drop queries, or be slow.

@@ -2,7 +2,7 @@ import XCTest
 import RecCluster
 import RecModel
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// Readiness in the coordinator's state machine: ready only when every shard has a live replica
 /// whose heartbeat says it holds the current model, and not while draining.

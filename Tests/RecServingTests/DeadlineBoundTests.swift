@@ -3,7 +3,7 @@ import RecCluster
 import RecModel
 import RecTestSupport
 import RecWire
-@testable import RecServer
+@testable import RecServing
 
 /// Issue 12: a client cannot make the coordinator hold a request (its admission slot and timers)
 /// longer than `maxDeadlineMicros`, and timers of answered requests do not pile up in the heap.

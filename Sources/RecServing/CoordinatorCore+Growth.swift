@@ -25,62 +25,51 @@ extension CoordinatorCore {
     /// Starts growing by one shard per entry of `replicaCounts` (its replica count). Returns the
     /// new workers' indices, in order: the shell connects them in this order.
     public mutating func beginGrowth(replicaCounts: [Int], now: UInt64) throws(GrowthError) -> [Int] {
-        if let g = growth { throw .inProgress(target: g.target.shardCount) }
+        if let target = resharding.target { throw .inProgress(target: target.shardCount) }
         guard !replicaCounts.isEmpty else { throw .noNewShards }
         guard let target = try? ShardMap(shardCount: shardMap.shardCount + replicaCounts.count) else { throw .noNewShards }
         var incoming: [Int: [Int]] = [:]
         var added: [Int] = []
         for (k, count) in replicaCounts.enumerated() {
             let shard = shardMap.shardCount + k
-            let workers = replicas.addWorkers(forShard: shard, count: count, now: now)
+            let workers = health.addWorkers(forShard: shard, count: count, now: now)
             incoming[shard] = workers
             added += workers
             statistics.shards.append(CoordinatorStatistics.ShardCounters())
             hedgeDelay.append(configuration.hedging?.maxDelayMicros ?? 0)
         }
-        heldShardCount += Array(repeating: 0, count: added.count)
-        workerVersions += Array(repeating: [], count: added.count)
-        growth = Growth(target: target, incoming: incoming)
+        resharding.begin(target: target, incoming: incoming)
         events.append(.growing(from: shardMap.shardCount, to: target.shardCount))
         return added
     }
 
     /// Starts shrinking to the first `shardCount` shards (the last ones are removed).
     public mutating func beginShrink(to shardCount: Int, now: UInt64) throws(GrowthError) {
-        if let g = growth { throw .inProgress(target: g.target.shardCount) }
+        if let target = resharding.target { throw .inProgress(target: target.shardCount) }
         guard shardCount >= 1, shardCount < shardMap.shardCount, let target = try? ShardMap(shardCount: shardCount) else {
             throw .invalidTarget(shardCount)
         }
-        growth = Growth(target: target, incoming: [:])
+        resharding.begin(target: target, incoming: [:])
         events.append(.growing(from: shardMap.shardCount, to: shardCount))
     }
 
     /// The shard count a worker's heartbeat asks it to hold (0 for workers of removed shards).
     func announcedShardCount(for worker: Int) -> Int {
-        let target = growth?.target.shardCount ?? shardMap.shardCount
-        return replicas.shardOfWorker[worker] < target ? target : 0
+        let target = resharding.announcedShardCount
+        return health.shard(of: worker) < target ? target : 0
     }
 
     /// After a heartbeat: switches to the target map once every shard of it has a live worker that
     /// reports it.
     mutating func completeGrowthIfReady() {
-        guard let g = growth else { return }
-        let ready = (0..<g.target.shardCount).allSatisfy { shard in
-            let workers = g.incoming[shard] ?? (replicas.workers.indices.contains(shard) ? replicas.workers[shard] : [])
-            return workers.contains { replicas.alive[$0] && heldShardCount[$0] == g.target.shardCount }
+        guard let target = resharding.target else { return }
+        let ready = (0..<target.shardCount).allSatisfy { shard in
+            health.anyReports(shardCount: target.shardCount,
+                               among: resharding.workersToReport(shard: shard, existing: health.replicas.workers))
         }
         guard ready else { return }
         let from = shardMap.shardCount
-        for (shard, workers) in g.incoming.sorted(by: { $0.key < $1.key }) { replicas.admit(shard: shard, workers: workers) }
-        shardMap = g.target
-        growth = nil
+        for (shard, workers) in resharding.complete() { health.replicas.admit(shard: shard, workers: workers) }
         events.append(.resharded(from: from, to: shardMap.shardCount))
     }
-}
-
-/// A scale-out waiting for its new workers.
-struct Growth {
-    var target: ShardMap
-    /// New shard → its workers (not in rotation until the switch).
-    var incoming: [Int: [Int]]
 }

@@ -1,0 +1,180 @@
+import RecCluster
+import RecData
+import RecModel
+import RecWire
+
+/// A request's lifecycle up to its answer: admission, encoding, the fan-out plan, one sub-request
+/// per shard sent to the best replica, then failover (error replies, missed replies, dead workers),
+/// hedging under a budget, and the deadline. Merging and answering are in `CoordinatorCore+Answer`.
+extension CoordinatorCore {
+    mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
+        // Normally caught by the cheap check in `onClient`; here for frames it could not peek into.
+        guard admission.admits(inFlight: requests.count) else { return [refuseOverloaded(routing, requestID: r.requestID)] }
+        guard r.k >= 1, Int(r.k) <= configuration.maxK else {
+            return [reject(routing, requestID: r.requestID, code: .invalidArgument, "k must be between 1 and \(configuration.maxK), got \(r.k)")]
+        }
+        // The request's model: the current one, or the previous one when asked for by version.
+        guard let shared = versions.resolve(r.modelVersion) else {
+            return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
+                           "model \(r.modelVersion) is not loaded (serving \(model.version))")]
+        }
+        let requested = r.deadlineUnixMicros != 0 ? r.deadlineUnixMicros : now + configuration.defaultDeadlineMicros
+        let latest = now.addingReportingOverflow(configuration.maxDeadlineMicros)
+        let deadline = latest.overflow ? requested : min(requested, latest.partialValue)
+        guard deadline > now else {
+            return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
+        }
+        let (history, unknown) = shared.model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
+        let prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
+        statistics.requests += 1
+        admission.admitted(inFlight: requests.count + 1)
+        let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
+        let id = requests.add(PendingRequest(routing: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
+                                             merge: VoteMerge(plan: plan, itemCount: shared.model.items.count), k: Int(r.k), deadline: deadline,
+                                             started: now, encodeMicros: elapsed(since: now), unknownItems: unknown))
+        if plan.subRequests.isEmpty { return finish(id, now: now) }
+        let exclude = prepared.excluded.map(UInt32.init)
+        var actions: [Action] = []
+        for sub in plan.subRequests {
+            var q = ShardQuery(requestID: String(id))
+            q.deadlineUnixMicros = deadline
+            q.modelVersion = shared.version
+            q.clusterIDs = sub.clusters.map(UInt32.init)
+            q.clusterWeights = sub.weights
+            q.excludeItems = exclude
+            requests[id]!.attempts[sub.shard] = ShardAttempts(query: CoordinatorMessage.query(q).serializedBytes())
+            hedgeBudget.earn()
+            actions += send(request: id, shard: sub.shard, now: now)
+        }
+        return actions
+    }
+
+    /// The model's attribute values from the request's parallel arrays (names matched without case).
+    func attributes(of r: RecommendRequest, model: RecommenderModel) -> [Int] {
+        let columns = model.attributes.columnNames
+        guard !columns.isEmpty else { return [] }
+        var raw = [String](repeating: "", count: columns.count)
+        for (name, value) in zip(r.attributeNames, r.attributeValues) {
+            if let c = columns.firstIndex(where: { $0 == name.lowercased() }) {
+                raw[c] = UserAttributeTable.normalizedValue(column: columns[c], raw: value)
+            }
+        }
+        return model.attributes.encode(raw)
+    }
+
+    /// A shard's partial votes. The first answer wins: every other attempt at this shard is
+    /// abandoned, and a duplicate (hedged) answer finds no attempt. Votes of another model version
+    /// are never merged.
+    mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: UInt64) -> [Action] {
+        guard let id = UInt64(r.requestID),
+              let attempt = requests[id]?.attempts[shard], attempt.outstanding.contains(worker) else {
+            statistics.lateReplies += 1
+            return []
+        }
+        let version = requests[id]!.shared.version
+        guard r.modelVersion == version else {
+            return abandon(worker: worker, request: id, shard: shard,
+                           reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
+        }
+        for w in attempt.outstanding { health.replicas.finished(w) }
+        if let sent = attempt.sentAt(worker) { health.replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
+        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
+        statistics.shards[shard].replies += 1
+        statistics.shards[shard].latency.record(waited)
+        events.append(shard: shard, micros: waited)
+        let settled = requests.withRequest(id) { p -> Bool in
+            let acceptance = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts)
+            p.attempts[shard] = nil
+            if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
+            return p.isSettled
+        }
+        return settled == true ? finish(id, now: now) : []
+    }
+
+    /// Sends the shard's query to the best replica not asked yet that holds the request's model
+    /// version; records the shard as failed when none is left or the deadline has come.
+    mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
+        // The attempt is moved out of the table and back (not copied), so appending to it does
+        // not copy its arrays.
+        guard var attempt = requests[id]?.attempts.removeValue(forKey: shard), let p = requests[id] else { return [] }
+        guard now < p.deadline,
+              let worker = health.choose(shard: shard, version: p.shared.version, current: versions.current.version,
+                                         excluding: attempt.triedWorkers) else {
+            if attempt.outstanding.isEmpty {
+                if p.failures[shard] == nil { requests[id]!.failures[shard] = "shard \(shard): no replica left to ask" }
+            } else {
+                requests[id]!.attempts[shard] = attempt
+            }
+            return []
+        }
+        attempt.asked.append((worker, now))
+        attempt.outstanding.append(worker)
+        attempt.serial += 1
+        statistics.shards[shard].sent += 1
+        requests.schedule(RequestTimer(time: now + checkDelay(shard: shard, attempt: attempt), request: id, shard: shard, serial: attempt.serial))
+        let query = attempt.query
+        requests[id]!.attempts[shard] = attempt
+        return [.toWorker(worker, query)]
+    }
+
+    /// How long after the latest send to look at this shard's sub-request again.
+    func checkDelay(shard: Int, attempt: ShardAttempts) -> UInt64 {
+        if configuration.hedging != nil && !attempt.hedged { return min(hedgeDelay[shard], configuration.attemptTimeoutMicros) }
+        return configuration.attemptTimeoutMicros
+    }
+
+    /// A timer came due: a deadline answers the request; an attempt check hedges or fails over.
+    mutating func fire(_ timer: RequestTimer, now: UInt64) -> [Action] {
+        guard let p = requests[timer.request] else { return [] }
+        guard let shard = timer.shard else { return now >= p.deadline ? finish(timer.request, now: now) : [] }
+        guard var attempt = p.attempts[shard], attempt.serial == timer.serial else { return [] }
+        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
+        if waited >= configuration.attemptTimeoutMicros {
+            statistics.retries += 1
+            return send(request: timer.request, shard: shard, now: now)
+        }
+        if configuration.hedging != nil && !attempt.hedged {
+            attempt.hedged = true
+            requests[timer.request]!.attempts[shard] = attempt
+            if hedgeBudget.spend() {
+                statistics.hedges += 1
+                return send(request: timer.request, shard: shard, now: now)
+            }
+            statistics.hedgesDenied += 1
+        }
+        // Not yet (or no budget): look again when the attempt times out.
+        requests.schedule(RequestTimer(time: attempt.lastSent + configuration.attemptTimeoutMicros, request: timer.request,
+                                       shard: shard, serial: attempt.serial))
+        return []
+    }
+
+    /// `worker` will not answer this request's shard: ask a sibling if nobody else is on it.
+    mutating func abandon(worker: Int, request id: UInt64, shard: Int, reason: String, now: UInt64) -> [Action] {
+        guard var attempt = requests[id]?.attempts[shard], let k = attempt.outstanding.firstIndex(of: worker) else { return [] }
+        attempt.outstanding.remove(at: k)
+        health.replicas.finished(worker)
+        requests[id]!.attempts[shard] = attempt
+        requests[id]!.failures[shard] = reason
+        guard attempt.outstanding.isEmpty else { return [] }
+        statistics.retries += 1
+        let actions = send(request: id, shard: shard, now: now)
+        if requests[id]?.attempts[shard]?.outstanding.isEmpty == false { requests[id]?.failures[shard] = nil }
+        return actions + finishIfSettled(id, now: now)
+    }
+
+    /// Moves everything outstanding at a dead worker to siblings.
+    mutating func failOver(from worker: Int, now: UInt64) -> [Action] {
+        let shard = health.shard(of: worker)
+        var actions: [Action] = []
+        for id in requests.waitingOn(worker: worker, shard: shard) {
+            statistics.failovers += 1
+            actions += abandon(worker: worker, request: id, shard: shard, reason: "shard \(shard): its replica stopped answering", now: now)
+        }
+        return actions
+    }
+
+    mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
+        guard let p = requests[id], p.isSettled else { return [] }
+        return finish(id, now: now)
+    }
+}
