@@ -25,6 +25,8 @@ public struct BenchFloorJob {
         public var concurrency: Int
         /// Coordinator processes of the cluster side (the floor always has one).
         public var coordinators = 1
+        /// Poll loops per coordinator process (`coordinator --threads`).
+        public var threads = 1
         public var floor: Measurement
         public var cluster: Measurement
         public var p50Ratio: Double { floor.p50 > 0 ? Double(cluster.p50) / Double(floor.p50) : .infinity }
@@ -37,6 +39,8 @@ public struct BenchFloorJob {
     public var concurrencies = [1, 32]
     /// The cluster side is measured once per entry, with that many coordinator processes.
     public var coordinatorCounts = [1]
+    /// … and once per entry here, with that many poll loops per coordinator process.
+    public var threadCounts = [1]
     public var duration = 5.0
     public var warmup = 1.0
     public var rounds = 1
@@ -57,6 +61,9 @@ public struct BenchFloorJob {
         guard !shardCounts.isEmpty, shardCounts.allSatisfy({ (1...64).contains($0) }) else { throw AppError("--shards: each count between 1 and 64") }
         guard !coordinatorCounts.isEmpty, coordinatorCounts.allSatisfy({ (1...16).contains($0) }) else {
             throw AppError("--coordinators: each between 1 and 16")
+        }
+        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ (1...64).contains($0) }) else {
+            throw AppError("--coordinator-threads: each between 1 and 64")
         }
         guard !concurrencies.isEmpty, concurrencies.allSatisfy({ (1...10_000).contains($0) }) else {
             throw AppError("--concurrency: each between 1 and 10000 (the floor keeps 65,536 requests in flight at most)")
@@ -87,17 +94,21 @@ public struct BenchFloorJob {
             for s in shardCounts {
                 let floor = try measureFloor(binary: floorBinary, shards: s, sizes: sizes[s]!, requests: requests)
                 for n in coordinatorCounts {
-                    let cluster = try measureCluster(shards: s, coordinators: n, requests: requests)
-                    for (c, (f, e)) in zip(concurrencies, zip(floor, cluster)) {
-                        let row = Row(shards: s, concurrency: c, coordinators: n, floor: f, cluster: e)
-                        samples["\(s)/\(c)/\(n)", default: []].append(row)
-                        Terminal.log("round \(round): \(s) shard(s), concurrency \(c), \(n) coordinator(s): floor \(Int(f.throughput)) req/s p50 \(f.p50) us; "
-                                     + "efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
+                    for t in threadCounts {
+                        let cluster = try measureCluster(shards: s, coordinators: n, threads: t, requests: requests)
+                        for (c, (f, e)) in zip(concurrencies, zip(floor, cluster)) {
+                            let row = Row(shards: s, concurrency: c, coordinators: n, threads: t, floor: f, cluster: e)
+                            samples["\(s)/\(c)/\(n)/\(t)", default: []].append(row)
+                            Terminal.log("round \(round): \(s) shard(s), concurrency \(c), \(n) coordinator(s) x \(t) thread(s): "
+                                         + "floor \(Int(f.throughput)) req/s p50 \(f.p50) us; efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
+                        }
                     }
                 }
             }
         }
-        let rows = shardCounts.flatMap { s in coordinatorCounts.flatMap { n in concurrencies.map { c in Self.median(samples["\(s)/\(c)/\(n)"]!) } } }
+        let rows = shardCounts.flatMap { s in
+            coordinatorCounts.flatMap { n in threadCounts.flatMap { t in concurrencies.map { c in Self.median(samples["\(s)/\(c)/\(n)/\(t)"]!) } } }
+        }
         print(Self.table(rows, rounds: rounds))
         return rows
     }
@@ -110,17 +121,18 @@ public struct BenchFloorJob {
             return Measurement(throughput: mid(all.map(\.throughput)), p50: mid(all.map(\.p50)), errors: all.map(\.errors).reduce(0, +),
                                coordinatorCPU: mid(all.map(\.coordinatorCPU)), workersCPU: mid(all.map(\.workersCPU)))
         }
-        return Row(shards: rows[0].shards, concurrency: rows[0].concurrency, coordinators: rows[0].coordinators, floor: m(\.floor), cluster: m(\.cluster))
+        return Row(shards: rows[0].shards, concurrency: rows[0].concurrency, coordinators: rows[0].coordinators, threads: rows[0].threads,
+                   floor: m(\.floor), cluster: m(\.cluster))
     }
 
     static func table(_ rows: [Row], rounds: Int) -> String {
-        var lines = ["shards  concurrency  coordinators | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
+        var lines = ["shards  concurrency  coordinators x threads | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
                      + (rounds > 1 ? "   (medians of \(rounds) rounds)" : "")]
         for r in rows {
             func side(_ m: Measurement) -> String {
                 String(format: "%10.0f  %6d  %8.1f / %-8.1f", m.throughput, m.p50, m.coordinatorCPU, m.workersCPU)
             }
-            lines.append(String(format: "%6d  %11d  %12d | ", r.shards, r.concurrency, r.coordinators) + side(r.floor) + "        | " + side(r.cluster)
+            lines.append(String(format: "%6d  %11d  %12d x %7d | ", r.shards, r.concurrency, r.coordinators, r.threads) + side(r.floor) + "        | " + side(r.cluster)
                          + String(format: "               | %8.2fx  %15.2fx", r.p50Ratio, r.throughputRatio)
                          + (r.cluster.errors + r.floor.errors > 0 ? "  (errors: floor \(r.floor.errors), efficientrec \(r.cluster.errors))" : ""))
         }
@@ -148,8 +160,9 @@ public struct BenchFloorJob {
         return try drive(endpoint, coordinators: [coordinator.pid], workers: processes.dropLast().map(\.pid), requests: requests)
     }
 
-    private func measureCluster(shards: Int, coordinators: Int, requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
-        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, coordinators: coordinators)
+    private func measureCluster(shards: Int, coordinators: Int, threads: Int, requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
+        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, coordinators: coordinators,
+                                              coordinatorArguments: ["--threads", "\(threads)"])
         defer { cluster.stop() }
         return try drive(cluster.clientEndpoint, coordinators: cluster.coordinators.map(\.pid), workers: cluster.workers.map(\.pid), requests: requests)
     }

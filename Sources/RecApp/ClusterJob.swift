@@ -9,6 +9,8 @@ public struct ClusterJob {
     public var replicas = 1
     /// Coordinator processes (stateless; clients connect to all of them).
     public var coordinators = 1
+    /// Poll loops per coordinator process (`coordinator --threads`).
+    public var coordinatorThreads = 1
     /// CURVE key directory (see `CurveKeyFiles.clusterKeys`); nil runs in plaintext.
     public var keys: String?
     /// Base port: the coordinator binds it and worker i binds port + 1 + i; 0 lets the kernel choose.
@@ -27,6 +29,7 @@ public struct ClusterJob {
         guard shards >= 1, shards <= 64 else { throw AppError("--shards must be between 1 and 64") }
         guard replicas >= 1, replicas <= 8 else { throw AppError("--replicas must be between 1 and 8") }
         guard coordinators >= 1, coordinators <= 16 else { throw AppError("--coordinators must be between 1 and 16") }
+        guard (1...64).contains(coordinatorThreads) else { throw AppError("--coordinator-threads must be between 1 and 64") }
         guard (0...65_000).contains(port) else { throw AppError("--port must be between 0 and 65000") }
         guard FileManager.default.isReadableFile(atPath: model) else { throw AppError("cannot read model file '\(model)'") }
         var workerSecurity: [String] = [], coordinatorSecurity: [String] = []
@@ -41,7 +44,7 @@ public struct ClusterJob {
         defer { LocalProcess.terminateAll(children) }
         let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, replicas: replicas,
                                               coordinators: coordinators, port: port,
-                                              workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity,
+                                              workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity + ["--threads", "\(coordinatorThreads)"],
                                               notice: { announce($0) })
         children = cluster.processes
         announce("coordinator admin (rollback): \(cluster.adminEndpoints.joined(separator: ","))")

@@ -81,6 +81,9 @@ public struct CoordinatorJob {
 
     /// Where rollback (an admin action) is accepted: loopback by default; nil for nowhere.
     public var adminBind: String? = CoordinatorServer.defaultAdminBind
+    /// Poll loops (threads) serving clients, behind an in-process proxy when more than one
+    /// (`CoordinatorGroup`).
+    public var threads = 1
     public init(model: String, workers: [[String]], bind: String) {
         self.model = model
         self.workers = workers
@@ -97,21 +100,22 @@ public struct CoordinatorJob {
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.coordinator")
+        guard (1...64).contains(threads) else { throw AppError("--threads must be between 1 and 64") }
         let server = try AppError.wrap {
-            try CoordinatorServer(model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration, security: security,
-                                  adminBind: adminBind, logger: logger)
+            try CoordinatorGroup(threads: threads, model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration,
+                                 security: security, adminBind: adminBind, logger: logger)
         }
         if let configPath {
             server.topologySource = { try ClusterConfig.load(path: configPath).shards.map(\.replicas) }
             let fallback = model
             server.modelSource = { try ModelFile.load(path: ClusterConfig.load(path: configPath).model ?? fallback) }
-            let reload = server.reloadRequested
-            SignalStop.on(SIGHUP) { reload.trigger() }
+            let reloader = ThreadHandoff(server)
+            SignalStop.on(SIGHUP) { reloader.value.requestReload() }
         }
         if let admin = server.adminEndpoint { announce("coordinator admin endpoint on \(admin)") }
         announce("coordinator listening on \(server.endpoint)")
         logger.info("serving", metadata: [
-            "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)",
+            "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)", "threads": "\(threads)",
             "items": "\(loaded.items.count)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
             "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)",
             "workers": "\(workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))",
@@ -119,7 +123,7 @@ public struct CoordinatorJob {
         let handoff = ThreadHandoff(server)
         try ServingLifecycle.run(loop: .init(name: "coordinator", body: { stop in try handoff.value.run(until: stop) }),
                                  metricsBind: metricsBind, readiness: server.readiness, logger: logger)
-        let s = server.core.statistics
+        let s = server.statistics
         logger.info("stopped", metadata: ["requests": "\(s.requests)", "errors": "\(s.errors)", "degraded": "\(s.degraded)"])
     }
 }

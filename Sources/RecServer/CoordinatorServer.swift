@@ -18,6 +18,10 @@ public final class CoordinatorServer {
     private let admin: ZMQSocket?
     /// Counts lost client connections when no security guard monitors the sockets.
     private let disconnects: DisconnectCounter?
+    /// Set when this is one of several poll loops of the process (`CoordinatorGroup`).
+    private let membership: LoopMembership?
+    /// Whether this loop stops the security guard when it ends (its group does otherwise).
+    private let ownsGuard: Bool
     public let adminEndpoint: String?
     /// Loopback, a port the kernel picks.
     public static let defaultAdminBind = "tcp://127.0.0.1:0"
@@ -34,14 +38,15 @@ public final class CoordinatorServer {
     /// Where a reload gets the model (the config's model file): a new version is staged and
     /// switched to once every shard has a worker holding it (`CoordinatorCore+Rollout`).
     public var modelSource: (@Sendable () throws -> RecommenderModel)?
-    private let loadedModel = ModelSlot()
+    private let loadedModel: ModelSlot
     public let endpoint: String
     public private(set) var droppedToShards = 0
     /// The ZAP handler when clients must authenticate (CURVE).
-    public private(set) var securityGuard: SecurityGuard?
+    public let securityGuard: SecurityGuard?
     private let telemetry: CoordinatorTelemetry
-    /// Ready when every shard has a live replica holding the current model (`GET /readyz`).
-    public let readiness = Readiness()
+    /// Ready when every shard has a live replica holding the current model (`GET /readyz`); with
+    /// several loops, when every loop is.
+    public let readiness: Readiness
     /// Sub-requests waiting to leave, per worker: sent as one multipart message per worker once the
     /// frames read so far are handled (see "Batching" in protocols/README.md).
     private var outbox: [[[UInt8]]]
@@ -56,29 +61,55 @@ public final class CoordinatorServer {
     /// with `security.serverKey`.
     /// `adminBind` is where admin actions (rollback) are accepted — loopback by default, nil for
     /// none; the data socket refuses them.
-    public init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
-                configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
-                adminBind: String? = CoordinatorServer.defaultAdminBind,
-                logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
+    public convenience init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
+                            configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
+                            adminBind: String? = CoordinatorServer.defaultAdminBind,
+                            logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
+        let context = try ZMQContext()
+        let securityGuard = try security.map { s throws(TransportError) in
+            try SecurityGuard(context: context, allowedClients: s.allowedClients, monitors: 2)
+        }
+        let frontend = try Self.clientRouter(context: context, security: security, securityGuard: securityGuard, limits: configuration.limits)
+        try frontend.bind(bind)
+        // inproc names belong to the context, which is this server's own.
+        let disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "frontend") : nil
+        try self.init(model: model, workerEndpoints: workerEndpoints,
+                      clients: ClientSide(context: context, frontend: frontend, endpoint: try frontend.lastEndpoint(),
+                                          securityGuard: securityGuard, ownsGuard: true, disconnects: disconnects, membership: nil),
+                      configuration: configuration, security: security, adminBind: adminBind, logger: logger)
+    }
+
+    /// The ROUTER clients connect to: CURVE-guarded when `security` is set, frames capped at the
+    /// wire limits, a bounded queue per client connection.
+    static func clientRouter(context: ZMQContext, security: CurveSettings?, securityGuard: SecurityGuard?,
+                             limits: WireLimits, routerMandatory: Bool = true) throws(TransportError) -> ZMQSocket {
+        var options = (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: limits)
+        options.receiveHighWaterMark = clientQueueLimit
+        options.routerMandatory = routerMandatory
+        let socket = try ZMQSocket(context: context, kind: .router, options: options)
+        if let securityGuard { try securityGuard.guardSocket(socket) }
+        return socket
+    }
+
+    /// One poll loop with its client side given: its own ROUTER (the convenience initialiser), or
+    /// a DEALER behind its process's proxy (`CoordinatorGroup`).
+    init(model: RecommenderModel, workerEndpoints: [[String]], clients: ClientSide,
+         configuration: CoordinatorCore.Configuration, security: CurveSettings?, adminBind: String?, logger: Logger) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
                                now: WallClock.nowMicros(), clock: WallClock.nowMicros)
-        let context = try ZMQContext()
+        let context = clients.context
         self.context = context
-        if let security {
-            securityGuard = try SecurityGuard(context: context, allowedClients: security.allowedClients, monitors: 2)
-            var options = security.serverOptions.cappingFrames(at: configuration.limits)
-            options.receiveHighWaterMark = Self.clientQueueLimit
-            frontend = try ZMQSocket(context: context, kind: .router, options: options)
-            try securityGuard!.guardSocket(frontend)
-        } else {
-            var options = ZMQSocket.Options().cappingFrames(at: configuration.limits)
-            options.receiveHighWaterMark = Self.clientQueueLimit
-            frontend = try ZMQSocket(context: context, kind: .router, options: options)
-        }
-        try frontend.bind(bind)
-        endpoint = try frontend.lastEndpoint()
-        if let adminBind {
+        frontend = clients.frontend
+        endpoint = clients.endpoint
+        securityGuard = clients.securityGuard
+        ownsGuard = clients.ownsGuard
+        disconnects = clients.disconnects
+        membership = clients.membership
+        loadedModel = clients.membership.map { $0.siblings.modelSlots[$0.index] } ?? ModelSlot()
+        readiness = clients.membership?.siblings.readiness ?? Readiness()
+        let first = clients.membership?.isFirst ?? true
+        if let adminBind, first {
             let socket = try ZMQSocket(context: context, kind: .router,
                                        options: (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: configuration.limits))
             if let securityGuard { try securityGuard.guardSocket(socket, monitor: 1) }
@@ -89,9 +120,7 @@ public final class CoordinatorServer {
             admin = nil
             adminEndpoint = nil
         }
-        // inproc names belong to the context, which is this server's own.
-        disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "frontend") : nil
-        if security == nil {
+        if security == nil && first {
             for (role, e) in [("data", endpoint), ("admin", adminEndpoint)] where e.map({ !Self.isLoopback($0) }) ?? false {
                 let text = "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "
                     + "can send it requests; turn on CURVE (--curve-secret, --curve-clients) or bind to loopback"
@@ -121,7 +150,6 @@ public final class CoordinatorServer {
         var readinessChecked: UInt64 = 0
         while true {
             if reloadRequested.take() { reload() }
-            if let next = loadedModel.take() { core.stage(next) }
             let sockets = [frontend] + workers + (admin.map { [$0] } ?? [])
             if stop.isStopped && drainUntil == nil {
                 core.beginDrain()
@@ -131,6 +159,9 @@ public final class CoordinatorServer {
             let now = WallClock.nowMicros(), next = core.nextWakeup
             let timeout = next <= now ? 0 : min(100, Int((next - now + 999) / 1_000))
             let ready = try poller.wait(sockets: sockets, timeoutMilliseconds: timeout)
+            // After the wait, so a version the first loop handed over while this one slept is
+            // staged before any frame that woke it is answered.
+            if let next = loadedModel.take() { stage(next) }
             // Worker replies first: they finish admitted requests, which must not wait behind new ones.
             for (worker, socket) in workers.enumerated() where ready.sockets[worker + 1] {
                 while let frames = try socket.receive() {
@@ -141,15 +172,22 @@ public final class CoordinatorServer {
                 }
             }
             if ready.sockets[0] {
-                if let counts = securityGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
+                if let counts = countedGuard?.counts { core.noteSecurity(refused: counts.refused, handshakeFailures: counts.handshakeFailures) }
                 try readClients()
             }
-            if let counts = securityGuard?.counts { core.noteDisconnects(counts.disconnects) }
+            if let counts = countedGuard?.counts { core.noteDisconnects(counts.disconnects) }
             if let disconnects { core.noteDisconnects(disconnects.drain()) }
             if let admin, ready.sockets[workers.count + 1] {
                 while let frames = try admin.receive() {
                     for payload in frames.dropFirst() where !payload.isEmpty {
-                        try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true), clients: admin)
+                        let before = (core.stagedModel?.version, core.model.version)
+                        let actions = core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true)
+                        // An admin rollback staged a version: the sibling loops stage it too, before
+                        // the admin hears it is done.
+                        if let m = membership, before != (core.stagedModel?.version, core.model.version) {
+                            m.siblings.broadcast(core.stagedModel ?? core.model, from: m.index)
+                        }
+                        try perform(actions, clients: admin)
                     }
                 }
             }
@@ -158,17 +196,32 @@ public final class CoordinatorServer {
             telemetry.update(&core, droppedToShards: droppedToShards)
             let turnEnd = WallClock.nowMicros()
             if turnEnd >= readinessChecked + 20_000 || core.draining {
-                readiness.set(problem: core.readinessProblem)
+                readiness.set(problem: core.readinessProblem, part: membership?.index ?? 0)
+                if let m = membership {
+                    m.siblings.post(core.ownStatus(requestID: ""), from: m.index)
+                    core.siblingStatus = m.siblings.others(than: m.index)
+                }
                 readinessChecked = turnEnd
             }
         }
-        readiness.set(ready: false, reason: "stopped")
+        readiness.set(ready: false, reason: "stopped", part: membership?.index ?? 0)
         disconnects?.close()
         frontend.close()
         admin?.close()
         for s in workers { s.close() }
-        securityGuard?.stop()
+        if ownsGuard { securityGuard?.stop() }
     }
+
+    /// Stages a model version (from a reload, or handed over by the first loop); the first of
+    /// several loops hands it to the others.
+    private func stage(_ next: RecommenderModel) {
+        core.stage(next)
+        if let m = membership, m.isFirst { m.siblings.broadcast(next, from: m.index) }
+    }
+
+    /// The guard whose process-wide counts this loop reports (the first loop of a group only, so
+    /// merged statuses do not count them once per loop).
+    private var countedGuard: SecurityGuard? { membership?.isFirst ?? true ? securityGuard : nil }
 
     private lazy var shedder = QueueShedder(target: core.configuration.queueTargetMicros)
 
@@ -284,6 +337,17 @@ extension CoordinatorServer {
         let host = endpoint.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false).dropLast().joined(separator: ":")
         return host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
     }
+}
+
+/// Where a poll loop's client frames come from, and what it shares with sibling loops.
+struct ClientSide {
+    let context: ZMQContext
+    let frontend: ZMQSocket
+    let endpoint: String
+    let securityGuard: SecurityGuard?
+    let ownsGuard: Bool
+    let disconnects: DisconnectCounter?
+    let membership: LoopMembership?
 }
 
 /// Hands a model loaded on a thread to the poll loop.

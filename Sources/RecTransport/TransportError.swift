@@ -23,4 +23,6 @@ public struct TransportError: Error, Equatable, CustomStringConvertible, Sendabl
     public var isHostUnreachable: Bool { code == EHOSTUNREACH }
     /// The high-water mark was reached and a non-blocking send would block — the message was dropped.
     public var wouldBlock: Bool { code == EAGAIN }
+    /// The context is being shut down (a blocking call was interrupted for good).
+    public var contextTerminated: Bool { code == ETERM }
 }

@@ -75,8 +75,11 @@ struct Coordinator: ParsableCommand {
     @OptionGroup var curve: ServerCurveOptions
     @Option(help: "CURVE: the workers' public key file (required with --curve-secret).") var curveWorkerKey: String?
     @Option(help: "Serve Prometheus metrics and /healthz over HTTP on host:port (off the data path).") var metricsBind: String?
+    @Option(help: "Poll loops serving clients, each on its own thread behind an in-process proxy (1-64, default 1; see the README on when more help).")
+    var threads = 1
 
     func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
         if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
         if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
@@ -142,6 +145,7 @@ struct Coordinator: ParsableCommand {
             }
             job.metricsBind = metricsBind ?? fileMetricsBind
             job.configPath = config
+            job.threads = threads
             if let chosen = adminBind ?? fileAdminBind { job.adminBind = chosen == "off" ? nil : chosen }
             try job.run()
         }
@@ -182,6 +186,7 @@ struct Cluster: ParsableCommand {
     @Option(help: "Number of shards.") var shards = 3
     @Option(help: "Worker processes per shard.") var replicas = 1
     @Option(help: "Coordinator processes (stateless; clients connect to all: --coordinator a,b).") var coordinators = 1
+    @Option(help: "Poll loops (threads) per coordinator process (coordinator --threads).") var coordinatorThreads = 1
     @Option(help: "Coordinator port (workers take the next ones, then further coordinators); 0 lets the kernel choose.") var port = 5600
     @Option(help: "CURVE: run secured with the key material in this directory (generated when missing).") var keys: String?
 
@@ -189,6 +194,7 @@ struct Cluster: ParsableCommand {
         var job = ClusterJob(model: model, shards: shards, port: port)
         job.replicas = replicas
         job.coordinators = coordinators
+        job.coordinatorThreads = coordinatorThreads
         job.keys = keys
         try runJob { try job.run() }
     }
@@ -285,6 +291,7 @@ struct BenchFloor: ParsableCommand {
     @Option(help: "Comma-separated shard counts.") var shards = "1,3"
     @Option(help: "Comma-separated concurrencies (closed loop).") var concurrency = "1,32"
     @Option(help: "Comma-separated coordinator process counts for the cluster side.") var coordinators = "1"
+    @Option(help: "Comma-separated poll-loop (thread) counts per coordinator process for the cluster side.") var coordinatorThreads = "1"
     @Option(help: "Seconds per measured run.") var duration = 5.0
     @Option(help: "Seconds of unmeasured load before each run.") var warmup = 1.0
     @Option(help: "Rounds (floor and cluster alternate; medians are printed).") var rounds = 1
@@ -306,6 +313,9 @@ struct BenchFloor: ParsableCommand {
         guard try Self.counts(coordinators, "--coordinators").allSatisfy({ (1...16).contains($0) }) else {
             throw ValidationError("--coordinators: each between 1 and 16")
         }
+        guard try Self.counts(coordinatorThreads, "--coordinator-threads").allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--coordinator-threads: each between 1 and 64")
+        }
         guard duration > 0, duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
         guard warmup >= 0, warmup <= 60 else { throw ValidationError("--warmup must be in [0, 60]") }
         guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 20") }
@@ -318,6 +328,7 @@ struct BenchFloor: ParsableCommand {
         job.shardCounts = try Self.counts(shards, "--shards")
         job.concurrencies = try Self.counts(concurrency, "--concurrency")
         job.coordinatorCounts = try Self.counts(coordinators, "--coordinators")
+        job.threadCounts = try Self.counts(coordinatorThreads, "--coordinator-threads")
         job.duration = duration
         job.warmup = warmup
         job.rounds = rounds

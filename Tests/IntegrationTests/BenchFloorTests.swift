@@ -9,10 +9,10 @@ final class BenchFloorTests: XCTestCase {
     func testFloorAndClusterBothAnswerEveryRequestAndTheRatiosArePrinted() throws {
         let fixture = ServingTests.fixture
         let run = try CLI.run(["bench-floor", "--model", fixture.model, "--histories", fixture.dir + "/histories.tsv",
-                               "--shards", "2", "--concurrency", "1,4", "--coordinators", "1,2", "--duration", "0.5", "--warmup", "0", "--core-requests", "200"])
+                               "--shards", "2", "--concurrency", "1,4", "--coordinators", "1,2", "--coordinator-threads", "1,2", "--duration", "0.5", "--warmup", "0", "--core-requests", "200"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = run.stdout.split(separator: "\n").filter { $0.contains("|") && !$0.contains("floor:") }
-        XCTAssertEqual(rows.count, 4, run.stdout)
+        XCTAssertEqual(rows.count, 8, run.stdout)
         for row in rows {
             XCTAssertFalse(row.contains("errors"), "a request went unanswered: \(row)")
             let ratios = row.split(separator: "|").last!.split(separator: " ").compactMap { Double($0.dropLast()) }

@@ -90,6 +90,38 @@ final class ServingTests: XCTestCase {
         }
     }
 
+    /// Issue 13: one coordinator process with three poll loops behind its in-process proxy answers
+    /// exactly as offline `recommend`, and `status` from any loop counts every loop's requests.
+    func testACoordinatorWithSeveralPollLoopsAnswersExactlyAndCountsEveryRequest() throws {
+        let dir = Self.fixture.dir
+        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+                                   "-k", "10", "--output", dir + "/offline-3t.tsv"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "3", "--coordinator-threads", "3", "--port", "0"])
+        defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
+        let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
+        let endpoint = String(line.split(separator: " ")[1])
+        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
+                                 "-k", "10", "--output", dir + "/online-3t.tsv"])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        let online = try String(contentsOfFile: dir + "/online-3t.tsv", encoding: .utf8)
+        XCTAssertEqual(online, try String(contentsOfFile: dir + "/offline-3t.tsv", encoding: .utf8))
+        let users = Set(online.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[0] }).count
+        XCTAssertGreaterThan(users, 10)
+        // Loops publish their counters every 20 ms; whichever loop answers adds up all of them.
+        let client = try QueryClient(coordinator: endpoint)
+        var counted: UInt64 = 0
+        let deadline = Date().addingTimeInterval(10)
+        while counted != UInt64(users) && Date() < deadline {
+            usleep(50_000)
+            guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
+            counted = s.requests
+            XCTAssertTrue(s.ready)
+            XCTAssertEqual(s.shards.count, 3)
+        }
+        XCTAssertEqual(counted, UInt64(users), "status counts the requests of every loop")
+    }
+
     func testClusterStopsCleanlyOnSIGTERMWithNoOrphans() throws {
         let (cluster, endpoint) = try startCluster(shards: 2)
         let client = try QueryClient(coordinator: endpoint)
