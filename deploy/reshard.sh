@@ -3,7 +3,8 @@
 # `bench` load while a shard is added (start its worker, extend the config, SIGHUP) and later the
 # last shard is removed (shorten the config, SIGHUP, wait for the switch, SIGTERM its worker).
 # Exits non-zero unless the run had 0 failed requests and 0 partial replies.
-#   deploy/reshard.sh [MODEL HISTORIES]      environment: SECONDS_TOTAL (24), CONCURRENCY (16)
+#   deploy/reshard.sh [MODEL HISTORIES]      environment: SECONDS_TOTAL (24), CONCURRENCY (16),
+#                                             COORDINATOR_FLAGS (e.g. "--threads 2")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-24}
@@ -33,7 +34,7 @@ shards_now() { "$bin" status --coordinator "tcp://127.0.0.1:$base" | grep -c "^s
 
 start_worker 0 2; start_worker 1 2
 config 2
-"$bin" coordinator --config "$work/cluster.json" > "$work/coordinator.out" 2> "$work/coordinator.err" &
+"$bin" coordinator --config "$work/cluster.json" ${COORDINATOR_FLAGS:-} > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
 er_wait_listening "$work/coordinator.out" || exit 1
 

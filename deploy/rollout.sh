@@ -3,7 +3,8 @@
 # on model A; the config is pointed at model B and the workers, then the coordinator, get SIGHUP
 # (workers load B beside A; the coordinator switches once both shards hold B); later
 # `efficientrec rollback` switches back to A. Exits non-zero unless 0 failed and 0 partial replies.
-#   deploy/rollout.sh [MODEL_A MODEL_B HISTORIES]      environment: SECONDS_TOTAL (24), CONCURRENCY (16)
+#   deploy/rollout.sh [MODEL_A MODEL_B HISTORIES]      environment: SECONDS_TOTAL (24), CONCURRENCY (16),
+#                                                       COORDINATOR_FLAGS (e.g. "--threads 2")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${SECONDS_TOTAL:-24}
@@ -31,7 +32,7 @@ for s in 0 1; do
   "$bin" worker --config "$work/cluster.json" --shard $s > "$work/worker-$s.out" 2> "$work/worker-$s.err" &
   pids[$s]=$!
 done
-"$bin" coordinator --config "$work/cluster.json" > "$work/coordinator.out" 2> "$work/coordinator.err" &
+"$bin" coordinator --config "$work/cluster.json" ${COORDINATOR_FLAGS:-} > "$work/coordinator.out" 2> "$work/coordinator.err" &
 coordinator=$!
 for f in worker-0 worker-1 coordinator; do er_wait_listening "$work/$f.out" || exit 1; done
 version_a=$(serving)
