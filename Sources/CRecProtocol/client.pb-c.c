@@ -232,7 +232,7 @@ void   efficientrec__v1__server_message__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__server_message__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field_descriptors[12] =
 {
   {
     "request_id",
@@ -342,11 +342,50 @@ static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "exclude_item_ids",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__RecommendRequest, n_exclude_item_ids),
+    offsetof(Efficientrec__V1__RecommendRequest, exclude_item_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "allow_item_ids",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__RecommendRequest, n_allow_item_ids),
+    offsetof(Efficientrec__V1__RecommendRequest, allow_item_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "item_conditions",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__RecommendRequest, n_item_conditions),
+    offsetof(Efficientrec__V1__RecommendRequest, item_conditions),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__recommend_request__field_indices_by_name[] = {
+  10,   /* field[10] = allow_item_ids */
   4,   /* field[4] = attribute_names */
   5,   /* field[5] = attribute_values */
   7,   /* field[7] = deadline_unix_micros */
+  9,   /* field[9] = exclude_item_ids */
+  11,   /* field[11] = item_conditions */
   1,   /* field[1] = item_ids */
   6,   /* field[6] = k */
   8,   /* field[8] = model_version */
@@ -357,7 +396,7 @@ static const unsigned efficientrec__v1__recommend_request__field_indices_by_name
 static const ProtobufCIntRange efficientrec__v1__recommend_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__recommend_request__descriptor =
 {
@@ -367,7 +406,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_request__descriptor
   "Efficientrec__V1__RecommendRequest",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__RecommendRequest),
-  9,
+  12,
   efficientrec__v1__recommend_request__field_descriptors,
   efficientrec__v1__recommend_request__field_indices_by_name,
   1,  efficientrec__v1__recommend_request__number_ranges,
@@ -451,7 +490,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__server_timings__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__server_timings__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__field_descriptors[12] =
+static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__field_descriptors[13] =
 {
   {
     "request_id",
@@ -597,6 +636,18 @@ static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "filtered_candidates",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__RecommendResponse, filtered_candidates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__recommend_response__field_indices_by_name[] = {
   3,   /* field[3] = cluster_ids */
@@ -604,6 +655,7 @@ static const unsigned efficientrec__v1__recommend_response__field_indices_by_nam
   6,   /* field[6] = coverage */
   7,   /* field[7] = degraded_reasons */
   11,   /* field[11] = filled_from_popularity */
+  12,   /* field[12] = filtered_candidates */
   1,   /* field[1] = item_ids */
   5,   /* field[5] = model_version */
   0,   /* field[0] = request_id */
@@ -615,7 +667,7 @@ static const unsigned efficientrec__v1__recommend_response__field_indices_by_nam
 static const ProtobufCIntRange efficientrec__v1__recommend_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descriptor =
 {
@@ -625,7 +677,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descripto
   "Efficientrec__V1__RecommendResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__RecommendResponse),
-  12,
+  13,
   efficientrec__v1__recommend_response__field_descriptors,
   efficientrec__v1__recommend_response__field_indices_by_name,
   1,  efficientrec__v1__recommend_response__number_ranges,

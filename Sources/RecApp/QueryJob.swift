@@ -14,6 +14,8 @@ public struct QueryJob {
     public var output: String?
     public var timeoutSeconds: Double = 30
     public var security: CurveSettings?
+    /// Sent with every request (the coordinator applies it before the vote).
+    public var filter = RequestFilter()
 
     public init(coordinator: String, history: String?, histories: String?, users: String?, k: Int, output: String?) {
         self.coordinator = coordinator
@@ -64,6 +66,7 @@ public struct QueryJob {
                 requests.append((log.users[u], r))
             }
         }
+        for k in requests.indices { filter.apply(to: &requests[k].request) }
         let replies = try AppError.wrap {
             try client.exchange(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
                                 timeoutSeconds: timeoutSeconds)

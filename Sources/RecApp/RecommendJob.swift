@@ -12,6 +12,8 @@ public struct RecommendJob {
     public var k: Int
     public var output: String?
     public var quiet = false
+    /// Applied to every user, before the vote, as the coordinator applies a request's filter.
+    public var filter = RequestFilter()
 
     public init(model: String, histories: String, users: String?, k: Int, output: String?) {
         self.model = model
@@ -40,6 +42,7 @@ public struct RecommendJob {
         let attributeTable = try users.map { path throws(AppError) in
             try AppError.wrap { try UserAttributeTable.read(path: path, columns: model.attributes.columnNames) }
         }
+        let itemFilter = try filter.resolve(for: model)
         let started = Date()
         var vote = model.makeVote()
         var text = "user\titem\trank\tscore\n"
@@ -50,7 +53,7 @@ public struct RecommendJob {
                                                       timestamps: raw.timestamps)
             outcome.unknownItems += unknown
             let attributes = model.attributes.encode(attributeTable?.row(of: log.users[u]))
-            let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote)
+            let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote, filter: itemFilter)
             if result.fallback == .popularity { outcome.popularityFallbacks += 1 }
             for (rank, (item, score)) in result.items.enumerated() {
                 text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)\n"

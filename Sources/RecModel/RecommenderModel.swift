@@ -94,6 +94,10 @@ public struct RecommenderModel: Sendable {
         public var excluded: [Int]
         public var fallback: Recommendation.Fallback
         public var truncatedInteractions: Int
+        /// The request's filter, once applied (`apply`): the popularity fill honours it too.
+        public var filter: ItemFilter?
+        /// Distinct items of the top clusters' shortlists the filter removed.
+        public var filteredCandidates = 0
     }
 
     public func prepare(history: UserHistory, attributes: [Int]) -> PreparedRequest {
@@ -113,11 +117,13 @@ public struct RecommenderModel: Sendable {
         result.clusters = prepared.clusters
         result.fallback = prepared.fallback
         result.truncatedInteractions = prepared.truncatedInteractions
+        result.filteredCandidates = prepared.filteredCandidates
         result.items = voted
         if result.items.count < k {
             var present = Set(result.items.map(\.index))
             let excluded = Set(prepared.excluded)
-            for i in popularity where result.items.count < k && !excluded.contains(i) && present.insert(i).inserted {
+            for i in popularity where result.items.count < k && !excluded.contains(i)
+                && prepared.filter?.allows(i, features: itemFeatures) != false && present.insert(i).inserted {
                 result.items.append((i, 0))
                 result.filledFromPopularity += 1
             }
@@ -125,9 +131,45 @@ public struct RecommenderModel: Sendable {
         return result
     }
 
+    /// Applies a request's filter before the vote: the items of its top clusters' shortlists that
+    /// fail it join the history in `excluded` (sorted, distinct), so no shard votes for them, and
+    /// the popularity fill checks it. Costs one pass over C × L shortlist entries.
+    public func apply(_ filter: ItemFilter, to prepared: inout PreparedRequest) {
+        var candidates: [Int] = []
+        for (c, _) in prepared.clusters {
+            for e in shortlists.list(c) { candidates.append(Int(shortlists.items[e])) }
+        }
+        candidates.sort(by: { $0 < $1 })
+        var removed: [Int] = []
+        var previous = -1
+        for i in candidates where i != previous {
+            previous = i
+            if !filter.allows(i, features: itemFeatures) { removed.append(i) }
+        }
+        // Items of the history are excluded anyway: they do not count as filtered.
+        var merged: [Int] = []
+        merged.reserveCapacity(prepared.excluded.count + removed.count)
+        var a = 0, b = 0, onlyFiltered = 0
+        let history = prepared.excluded
+        while a < history.count || b < removed.count {
+            if b == removed.count || (a < history.count && history[a] < removed[b]) {
+                merged.append(history[a]); a += 1
+            } else if a == history.count || removed[b] < history[a] {
+                merged.append(removed[b]); b += 1; onlyFiltered += 1
+            } else {
+                merged.append(history[a]); a += 1; b += 1
+            }
+        }
+        prepared.excluded = merged
+        prepared.filter = filter
+        prepared.filteredCandidates = onlyFiltered
+    }
+
     /// Recommends for a history of item indices (already mapped; see `mapHistory` for IDs).
-    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote) -> Recommendation {
-        let prepared = prepare(history: history, attributes: attributes)
+    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote,
+                          filter: ItemFilter? = nil) -> Recommendation {
+        var prepared = prepare(history: history, attributes: attributes)
+        if let filter { apply(filter, to: &prepared) }
         for (c, s) in prepared.clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
         addItemBias(to: &vote.accumulator)
         let voted = prepared.clusters.isEmpty ? [] : vote.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
@@ -162,6 +204,8 @@ public struct Recommendation: Sendable {
     public var fallback: Fallback = .none
     /// Items appended from the popularity list because the vote produced fewer than k.
     public var filledFromPopularity = 0
+    /// Distinct items of the top clusters' shortlists the request's filter removed.
+    public var filteredCandidates = 0
     /// Interactions beyond the window W that the profile ignored.
     public var truncatedInteractions = 0
     public init() {}

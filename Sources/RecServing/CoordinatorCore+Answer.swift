@@ -43,6 +43,7 @@ extension CoordinatorCore {
         response.unknownItems = UInt32(p.unknownItems)
         response.truncatedInteractions = UInt32(rec.truncatedInteractions)
         response.filledFromPopularity = UInt32(rec.filledFromPopularity)
+        response.filteredCandidates = UInt32(rec.filteredCandidates)
         response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
         response.timings.mergeMicros = UInt32(min(elapsed(since: mergeStarted), UInt64(UInt32.max)))
         response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))

@@ -25,7 +25,19 @@ extension CoordinatorCore {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }
         let (history, unknown) = shared.model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
-        let prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
+        var prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
+        if r.hasFilter {
+            // Resolved against the request's model version; the shards then simply never vote for
+            // the items it removes (they join the history's exclusions).
+            do throws(ItemFilterError) {
+                if let filter = try ItemFilter.resolve(excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs,
+                                                       conditions: r.itemConditions, model: shared.model) {
+                    shared.model.apply(filter, to: &prepared)
+                }
+            } catch {
+                return [reject(routing, requestID: r.requestID, code: .invalidArgument, error.description)]
+            }
+        }
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)

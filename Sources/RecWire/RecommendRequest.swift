@@ -13,6 +13,13 @@ public struct RecommendRequest: Equatable, Sendable {
     public var deadlineUnixMicros: UInt64
     /// Empty = the server's current model.
     public var modelVersion: String
+    /// Filters (all must hold): items never to recommend, the only items to recommend (empty:
+    /// all), and attribute conditions such as "genre in Comedy|Drama" or "year >= 1990".
+    public var excludeItemIDs: [String] = []
+    public var allowItemIDs: [String] = []
+    public var itemConditions: [String] = []
+
+    public var hasFilter: Bool { !excludeItemIDs.isEmpty || !allowItemIDs.isEmpty || !itemConditions.isEmpty }
 
     public init(requestID: String, itemIDs: [String] = [], ratings: [Float] = [], timestamps: [Double] = [],
                 attributeNames: [String] = [], attributeValues: [String] = [], k: UInt32 = 10,
@@ -40,6 +47,9 @@ public struct RecommendRequest: Equatable, Sendable {
         m.k = k
         m.deadline_unix_micros = deadlineUnixMicros
         m.model_version = arena.string(modelVersion)
+        m.n_exclude_item_ids = excludeItemIDs.count; m.exclude_item_ids = arena.strings(excludeItemIDs)
+        m.n_allow_item_ids = allowItemIDs.count; m.allow_item_ids = arena.strings(allowItemIDs)
+        m.n_item_conditions = itemConditions.count; m.item_conditions = arena.strings(itemConditions)
         return m
     }
 
@@ -56,6 +66,12 @@ public struct RecommendRequest: Equatable, Sendable {
         k = c.k
         deadlineUnixMicros = c.deadline_unix_micros
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
+        excludeItemIDs = try CRead.texts(c.n_exclude_item_ids, c.exclude_item_ids, field: "exclude_item_ids",
+                                         limit: limits.maxFilterItems, limits: limits)
+        allowItemIDs = try CRead.texts(c.n_allow_item_ids, c.allow_item_ids, field: "allow_item_ids",
+                                       limit: limits.maxFilterItems, limits: limits)
+        itemConditions = try CRead.texts(c.n_item_conditions, c.item_conditions, field: "item_conditions",
+                                         limit: limits.maxFilterConditions, limits: limits)
         guard ratings.count == itemIDs.count else {
             throw .lengthMismatch(field: "ratings", expected: itemIDs.count, found: ratings.count)
         }

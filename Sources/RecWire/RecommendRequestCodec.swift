@@ -3,8 +3,8 @@
 /// separate pre-scans. Anything else, including every invalid request, is left to protobuf-c, so
 /// errors and their wording do not change.
 enum RecommendRequestCodec {
-    /// item_ids, attribute_names, attribute_values.
-    static let repeatedStrings = [2, 5, 6]
+    /// item_ids, attribute_names, attribute_values, exclude_item_ids, allow_item_ids, item_conditions.
+    static let repeatedStrings = [2, 5, 6, 10, 11, 12]
 
     static func decode(_ bytes: [UInt8], limits: WireLimits) -> RecommendRequest? {
         CanonicalProtobuf.withBody(of: bytes, field: 2, limits: limits) { request($0, $1, limits: limits) }
@@ -42,6 +42,15 @@ enum RecommendRequestCodec {
             case (7, 0): guard let v = r.varint(), v <= UInt64(UInt32.max) else { return nil }; out.k = UInt32(v)
             case (8, 0): guard let v = r.varint() else { return nil }; out.deadlineUnixMicros = v
             case (9, 2): guard let s = r.text(limit: limits.maxStringBytes) else { return nil }; out.modelVersion = s
+            case (10, 2):
+                guard out.excludeItemIDs.count < limits.maxFilterItems, let s = r.text(limit: limits.maxStringBytes) else { return nil }
+                out.excludeItemIDs.append(s)
+            case (11, 2):
+                guard out.allowItemIDs.count < limits.maxFilterItems, let s = r.text(limit: limits.maxStringBytes) else { return nil }
+                out.allowItemIDs.append(s)
+            case (12, 2):
+                guard out.itemConditions.count < limits.maxFilterConditions, let s = r.text(limit: limits.maxStringBytes) else { return nil }
+                out.itemConditions.append(s)
             default: return nil
             }
         }

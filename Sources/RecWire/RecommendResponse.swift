@@ -22,6 +22,8 @@ public struct RecommendResponse: Equatable, Sendable {
     public var unknownItems: UInt32 = 0
     public var truncatedInteractions: UInt32 = 0
     public var filledFromPopularity: UInt32 = 0
+    /// Distinct items the vote proposed that the request's filters removed.
+    public var filteredCandidates: UInt32 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -44,6 +46,7 @@ public struct RecommendResponse: Equatable, Sendable {
         m.unknown_items = unknownItems
         m.truncated_interactions = truncatedInteractions
         m.filled_from_popularity = filledFromPopularity
+        m.filtered_candidates = filteredCandidates
         return m
     }
 
@@ -64,6 +67,7 @@ public struct RecommendResponse: Equatable, Sendable {
         unknownItems = c.unknown_items
         truncatedInteractions = c.truncated_interactions
         filledFromPopularity = c.filled_from_popularity
+        filteredCandidates = c.filtered_candidates
         guard scores.count == itemIDs.count else { throw .lengthMismatch(field: "scores", expected: itemIDs.count, found: scores.count) }
         guard clusterWeights.count == clusterIDs.count else {
             throw .lengthMismatch(field: "cluster_weights", expected: clusterIDs.count, found: clusterWeights.count)

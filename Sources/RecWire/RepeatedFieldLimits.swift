@@ -15,7 +15,7 @@ enum RepeatedFieldLimits {
 
     /// Which of `WireLimits`' counts bounds a field.
     enum Limit: Sendable {
-        case history, attributes, clusters, items
+        case history, attributes, clusters, items, filterItems, filterConditions
 
         func value(in limits: WireLimits) -> Int {
             switch self {
@@ -23,6 +23,8 @@ enum RepeatedFieldLimits {
             case .attributes: return limits.maxAttributes
             case .clusters: return limits.maxClusters
             case .items: return limits.maxItems
+            case .filterItems: return limits.maxFilterItems
+            case .filterConditions: return limits.maxFilterConditions
             }
         }
     }
@@ -57,11 +59,14 @@ enum RepeatedFieldLimits {
         4: Field(name: "timestamps", encoding: .packedFixed(width: 8), limit: .history),
         5: Field(name: "attribute_names", encoding: .perOccurrence, limit: .attributes),
         6: Field(name: "attribute_values", encoding: .perOccurrence, limit: .attributes),
+        10: Field(name: "exclude_item_ids", encoding: .perOccurrence, limit: .filterItems),
+        11: Field(name: "allow_item_ids", encoding: .perOccurrence, limit: .filterItems),
+        12: Field(name: "item_conditions", encoding: .perOccurrence, limit: .filterConditions),
     ])]
     static let coordinatorMessage: Schema = [2: Body([
         4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
         5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
-        6: Field(name: "exclude_items", encoding: .packedVarint, limit: .history),
+        6: Field(name: "exclude_items", encoding: .packedVarint, limit: .items),
     ])]
     static let workerMessage: Schema = [2: Body([
         4: Field(name: "answered_clusters", encoding: .packedVarint, limit: .clusters),

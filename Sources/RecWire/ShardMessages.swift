@@ -29,7 +29,7 @@ public struct ShardQuery: Equatable, Sendable {
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
         clusterIDs = try CRead.values(c.n_cluster_ids, c.cluster_ids, field: "cluster_ids", limit: limits.maxClusters)
         clusterWeights = try CRead.values(c.n_cluster_weights, c.cluster_weights, field: "cluster_weights", limit: limits.maxClusters)
-        excludeItems = try CRead.values(c.n_exclude_items, c.exclude_items, field: "exclude_items", limit: limits.maxHistory)
+        excludeItems = try CRead.values(c.n_exclude_items, c.exclude_items, field: "exclude_items", limit: limits.maxItems)
         guard clusterWeights.count == clusterIDs.count else {
             throw .lengthMismatch(field: "cluster_weights", expected: clusterIDs.count, found: clusterWeights.count)
         }

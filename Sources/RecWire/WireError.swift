@@ -36,6 +36,10 @@ public struct WireLimits: Sendable, Equatable {
     public var maxStringBytes = 1_024
     public var maxClusters = 4_096
     public var maxItems = 1_000_000
+    /// Item IDs in a request's exclude list, and in its allow list.
+    public var maxFilterItems = 100_000
+    /// Attribute conditions in a request.
+    public var maxFilterConditions = 16
     /// What unpacking one frame may allocate in protobuf-c: this floor plus `unpackBytesPerFrameByte`
     /// times the frame's size (a packed 1-byte varint becomes an 8-byte value, an empty string a
     /// pointer), so any frame's decoded form is bounded by its size.

@@ -55,14 +55,18 @@ struct Recommend: ParsableCommand {
     @Option(help: "Optional users file with attributes.") var users: String?
     @Option(name: .short, help: "Items per user.") var k = 50
     @Option(help: "Output file (default: standard output).") var output: String?
+    @OptionGroup var filter: FilterOptions
 
     func validate() throws {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
     }
 
     func run() throws {
-        let job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
-        try runJob { try job.run() }
+        var job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
+        try runJob {
+            job.filter = try filter.load()
+            try job.run()
+        }
     }
 }
 

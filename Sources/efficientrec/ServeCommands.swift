@@ -163,6 +163,7 @@ struct Query: ParsableCommand {
     @Option(help: "Output file (default: standard output).") var output: String?
     @Option(help: "Seconds to wait for all replies.") var timeout: Double = 30
     @OptionGroup var curve: ClientCurveOptions
+    @OptionGroup var filter: FilterOptions
 
     func validate() throws {
         guard (history == nil) != (histories == nil) else { throw ValidationError("give exactly one of --history and --histories") }
@@ -174,6 +175,7 @@ struct Query: ParsableCommand {
         job.timeoutSeconds = timeout
         try runJob {
             job.security = try curve.settings()
+            job.filter = try filter.load()
             try job.run()
         }
     }

@@ -96,11 +96,18 @@ final class RecommendRequestCodecTests: XCTestCase {
         let ratings = (0..<n).map { _ in Float(g.below(11)) / 2 }
         let timestamps = g.below(2) == 0 ? [] : (0..<n).map { _ in Double(g.next() % 2_000_000_000) }
         let a = g.below(4) == 0 ? g.below(4) : 0
-        return RecommendRequest(requestID: g.below(4) == 0 ? "" : String(g.next(), radix: 16), itemIDs: ids, ratings: ratings,
-                                timestamps: timestamps, attributeNames: (0..<a).map { "name\($0)" },
-                                attributeValues: (0..<a).map { "v\($0)" }, k: UInt32(g.below(3) == 0 ? 0 : g.below(1_000)),
-                                deadlineUnixMicros: g.below(2) == 0 ? 0 : g.next() >> UInt64(g.below(64)),
-                                modelVersion: g.below(2) == 0 ? "" : "m" + String(g.next(), radix: 16))
+        var r = RecommendRequest(requestID: g.below(4) == 0 ? "" : String(g.next(), radix: 16), itemIDs: ids, ratings: ratings,
+                                 timestamps: timestamps, attributeNames: (0..<a).map { "name\($0)" },
+                                 attributeValues: (0..<a).map { "v\($0)" }, k: UInt32(g.below(3) == 0 ? 0 : g.below(1_000)),
+                                 deadlineUnixMicros: g.below(2) == 0 ? 0 : g.next() >> UInt64(g.below(64)),
+                                 modelVersion: g.below(2) == 0 ? "" : "m" + String(g.next(), radix: 16))
+        // Filters in a quarter of the requests.
+        if g.below(4) == 0 {
+            r.excludeItemIDs = (0..<g.below(30)).map { _ in String(g.next() % 5_000) }
+            r.allowItemIDs = (0..<(g.below(2) == 0 ? 0 : g.below(60))).map { _ in String(g.next() % 5_000) }
+            r.itemConditions = (0..<g.below(4)).map { k in k % 2 == 0 ? "genre in Drama|Comédie" : "year >= \(1900 + g.below(120))" }
+        }
+        return r
     }
 
     func testTheSwiftReaderAgreesWithProtobufCOrHandsTheFrameBack() {

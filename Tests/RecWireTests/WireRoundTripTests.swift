@@ -157,12 +157,38 @@ final class WireRejectionTests: XCTestCase {
         let r = RecommendRequest(requestID: "p", itemIDs: ["a"], ratings: Array(repeating: 4, count: 10_001))
         assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
                       .tooLarge(field: "ratings", count: 10_001, limit: 10_000))
+        // A shard query's exclusions (history and filtered items) are bounded by the catalogue cap.
+        var itemCap = WireLimits()
+        itemCap.maxItems = 10_000
         var q = ShardQuery(requestID: "q")
         q.excludeItems = (0..<10_001).map { UInt32($0 * 1_000) }
-        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()),
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap),
                       .tooLarge(field: "exclude_items", count: 10_001, limit: 10_000))
         q.excludeItems = (0..<10_000).map { UInt32($0 * 1_000) }
-        XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes()), "at the limit")
+        XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap), "at the limit")
+    }
+
+    /// Issue 14: a request's filters have caps of their own, checked before unpacking, and a
+    /// request over one is refused with the field's name (and its ID can still be read).
+    func testFilterListsHaveCaps() {
+        var r = RecommendRequest(requestID: "f", itemIDs: ["a"], ratings: [5])
+        r.itemConditions = (0...WireLimits.standard.maxFilterConditions).map { "year >= \($0)" }
+        let frame = ClientMessage.recommend(r).serializedBytes()
+        assertRejects(try ClientMessage(serializedBytes: frame),
+                      .tooLarge(field: "item_conditions", count: 17, limit: WireLimits.standard.maxFilterConditions))
+        XCTAssertEqual(ClientMessage.peekRequestID(frame), "f")
+        var small = WireLimits()
+        small.maxFilterItems = 3
+        r.itemConditions = []
+        r.excludeItemIDs = ["1", "2", "3", "4"]
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
+                      .tooLarge(field: "exclude_item_ids", count: 4, limit: 3))
+        r.excludeItemIDs = ["1", "2", "3"]
+        r.allowItemIDs = ["1", "2", "3", "4", "5"]
+        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
+                      .tooLarge(field: "allow_item_ids", count: 5, limit: 3))
+        r.allowItemIDs = ["9"]
+        XCTAssertEqual(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small), .recommend(r))
     }
 
     /// protobuf-c unpacks with a byte budget per frame: within it every message decodes as before;

@@ -65,10 +65,30 @@ struct  Efficientrec__V1__RecommendRequest
    * Answer only with this model version (empty: the server's current one).
    */
   char *model_version;
+  /*
+   * Filters, applied before the vote (the answer is exactly the unfiltered vote's ranking of the
+   * items that pass, completed from the popularity list with items that pass). All must hold.
+   * Never recommend these items (beyond the user's history: bought, out of stock). Unknown IDs
+   * are ignored.
+   */
+  size_t n_exclude_item_ids;
+  char **exclude_item_ids;
+  /*
+   * Recommend only among these items (empty: every item). Unknown IDs are ignored.
+   */
+  size_t n_allow_item_ids;
+  char **allow_item_ids;
+  /*
+   * Conditions on item attributes, one per entry: "genre in Comedy|Drama", "genre not in Horror",
+   * "year >= 1990", "year < 2000" (also <=, >, =). Attribute names and genres are matched without
+   * case; an item without a year fails every year condition.
+   */
+  size_t n_item_conditions;
+  char **item_conditions;
 };
 #define EFFICIENTREC__V1__RECOMMEND_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__recommend_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL }
 
 
 struct  Efficientrec__V1__ServerTimings
@@ -128,10 +148,14 @@ struct  Efficientrec__V1__RecommendResponse
    * Items appended from the popularity list (the vote gave fewer than k, or the user had nothing).
    */
   uint32_t filled_from_popularity;
+  /*
+   * Distinct items the vote proposed that the filters removed (0 without filters).
+   */
+  uint32_t filtered_candidates;
 };
 #define EFFICIENTREC__V1__RECOMMEND_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__recommend_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, 0, 0, 0, 0 }
 
 
 typedef enum {
