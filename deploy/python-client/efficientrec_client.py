@@ -5,7 +5,9 @@ protocols/efficientrec/v1/*.proto. Nothing else of the project is used.
     python3 deploy/python-client/efficientrec_client.py --coordinator tcp://127.0.0.1:5600 \
         --history "50:5,172:5,181:4" -k 10
 
-Prints the same TSV as `efficientrec query --history` (user, item, rank, score). Against a CURVE-secured
+Prints the same TSV as `efficientrec query --history` (user, item, rank, score). Filters as in `query`:
+--exclude-items FILE, --allow-items FILE (one item ID per line), --where "genre in Comedy|Drama"
+(repeatable: every condition must hold). Against a CURVE-secured
 coordinator add --curve-secret client.key --curve-server-key coordinator.pub (files from
 `efficientrec keys generate`).
 """
@@ -52,7 +54,15 @@ def read_key_file(path, name):
     raise ValueError("%s holds no %s" % (path, name))
 
 
-def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None):
+def read_ids(path):
+    """Item IDs, one per line (blank lines ignored); none without a path."""
+    if path is None:
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=()):
     import zmq
     client_pb2 = load_generated()
     request_id = uuid.uuid4().hex
@@ -61,6 +71,9 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None):
     message.recommend.item_ids.extend(items)
     message.recommend.ratings.extend(ratings)
     message.recommend.k = k
+    message.recommend.exclude_item_ids.extend(exclude)
+    message.recommend.allow_item_ids.extend(allow)
+    message.recommend.item_conditions.extend(conditions)
     context = zmq.Context()
     socket = context.socket(zmq.DEALER)  # never REQ: a timed-out client must be able to go on
     socket.setsockopt(zmq.LINGER, 100)
@@ -94,19 +107,24 @@ def main():
     parser.add_argument("--user", default="query", help="label for the user column")
     parser.add_argument("--curve-secret", help="CURVE: this client's .key file")
     parser.add_argument("--curve-server-key", help="CURVE: the coordinator's .pub file")
+    parser.add_argument("--exclude-items", help="never recommend the item IDs in this file (one per line)")
+    parser.add_argument("--allow-items", help="recommend only among the item IDs in this file (one per line)")
+    parser.add_argument("--where", action="append", default=[], help="an item condition, e.g. 'year >= 1990' (repeatable)")
     args = parser.parse_args()
     if (args.curve_secret is None) != (args.curve_server_key is None):
         parser.error("--curve-secret and --curve-server-key go together")
     items, ratings = parse_history(args.history)
     curve = (args.curve_secret, args.curve_server_key) if args.curve_secret else None
-    response = recommend(args.coordinator, items, ratings, args.k, curve=curve)
+    response = recommend(args.coordinator, items, ratings, args.k, curve=curve, exclude=read_ids(args.exclude_items),
+                         allow=read_ids(args.allow_items), conditions=args.where)
     print("user\titem\trank\tscore")
     for rank, (item, score) in enumerate(zip(response.item_ids, response.scores), start=1):
         # repr of a float32 widened to a double differs from Swift's shortest float32 text, so print
         # the shortest text that round-trips the float32 value.
         print("%s\t%s\t%d\t%s" % (args.user, item, rank, shortest_float32(score)))
-    print("model %s, coverage %s, clusters %s" % (response.model_version, response.coverage,
-                                                  " ".join(str(c) for c in response.cluster_ids)), file=sys.stderr)
+    print("model %s, coverage %s, clusters %s, filtered candidates %d" % (
+        response.model_version, response.coverage, " ".join(str(c) for c in response.cluster_ids),
+        response.filtered_candidates), file=sys.stderr)
 
 
 def shortest_float32(value):
