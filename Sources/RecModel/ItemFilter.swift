@@ -26,8 +26,8 @@ public struct ItemFilter: Sendable, Equatable {
     }
 
     public enum Condition: Sendable, Equatable {
-        /// The item has at least one of these genres (vocabulary indices), or, negated, none of them.
-        case genres(Set<Int>, negated: Bool)
+        /// The item has at least one of the genres marked (by vocabulary index), or, negated, none.
+        case genres([Bool], negated: Bool)
         /// The item's year compared with a bound (an item without a year fails).
         case year(Comparison, Float)
     }
@@ -49,7 +49,10 @@ public struct ItemFilter: Sendable, Equatable {
         for condition in conditions {
             switch condition {
             case let .genres(wanted, negated):
-                let has = item < features.genres.count && features.genres[item].contains { wanted.contains($0) }
+                var has = false
+                if item < features.genres.count {
+                    for g in features.genres[item] where g < wanted.count && wanted[g] { has = true; break }
+                }
                 if has == negated { return false }
             case let .year(comparison, bound):
                 guard item < features.years.count, comparison.holds(features.years[item], bound) else { return false }
@@ -96,14 +99,16 @@ public struct ItemFilter: Sendable, Equatable {
             }
             var vocabulary: [String: Int] = [:]
             for (k, name) in features.genreVocabulary.ids.enumerated() { vocabulary[name.lowercased()] = k }
-            var wanted = Set<Int>()
+            var wanted = [Bool](repeating: false, count: features.genreVocabulary.count)
+            var named = 0
             for name in list.split(separator: "|").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
                 guard let k = vocabulary[name.lowercased()] else {
                     throw .unknownGenre(name, known: features.genreVocabulary.ids)
                 }
-                wanted.insert(k)
+                wanted[k] = true
+                named += 1
             }
-            guard !wanted.isEmpty else { throw .unparsable(text, reason: "it names no genre") }
+            guard named > 0 else { throw .unparsable(text, reason: "it names no genre") }
             return .genres(wanted, negated: negated)
         case "year":
             guard let comparison = Comparison.allCases.first(where: { rest.hasPrefix($0.rawValue) }) else {
