@@ -12,6 +12,8 @@ public struct BenchJob {
     public var security: CurveSettings?
     /// Open loop: requests per second, sent whatever the replies (`concurrency` caps the outstanding ones).
     public var rate: Double?
+    /// Requests per message (a batch, answered by one message); throughput still counts requests.
+    public var batchSize = 1
 
     public init(coordinator: String, histories: String, concurrency: Int, duration: Double, k: Int) {
         self.coordinator = coordinator
@@ -26,6 +28,7 @@ public struct BenchJob {
         guard concurrency >= 1, concurrency <= 100_000 else { throw AppError("--concurrency must be between 1 and 100000") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw AppError("--rate must be between 0 and 1000000 requests/s") }
         guard duration > 0, duration <= 3_600 else { throw AppError("--duration must be between 0 and 3600 seconds") }
+        guard (1...1_000).contains(batchSize) else { throw AppError("--batch must be between 1 and 1000") }
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let requests = (0..<log.users.count).map { u -> RecommendRequest in
             let h = log.history(of: u)
@@ -33,11 +36,13 @@ public struct BenchJob {
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
         let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator, security: security) }
-        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration, rate: rate) }
+        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration, rate: rate,
+                                                                      batchSize: batchSize) }
         if let rate {
             print("bench: open loop at \(Int(rate)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories")
         } else {
-            print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories")
+            print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories"
+                  + (batchSize > 1 ? ", \(batchSize) requests per message (batches)" : ""))
         }
         print(report.description)
         for sample in report.errorSamples { print("  error: \(sample)") }

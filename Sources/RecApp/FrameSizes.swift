@@ -46,7 +46,7 @@ public struct FrameSizes: Sendable {
                         let reply = workers[w].handle(q, now: 1).serializedBytes()
                         replyBytes += reply.count
                         next += coordinator.onWorker(w, payload: reply, now: 1)
-                    case let .toClient(_, bytes):
+                    case let .toClient(_, bytes), let .toBatchMember(_, bytes):
                         responses.append(bytes)
                     }
                 }

@@ -16,6 +16,8 @@ public struct QueryJob {
     public var security: CurveSettings?
     /// Sent with every request (the coordinator applies it before the vote).
     public var filter = RequestFilter()
+    /// Users per batch (one ZeroMQ message of that many requests, answered by one message).
+    public var batchSize = 64
 
     public init(coordinator: String, history: String?, histories: String?, users: String?, k: Int, output: String?) {
         self.coordinator = coordinator
@@ -69,7 +71,7 @@ public struct QueryJob {
         for k in requests.indices { filter.apply(to: &requests[k].request) }
         let replies = try AppError.wrap {
             try client.exchange(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
-                                timeoutSeconds: timeoutSeconds)
+                                window: 4 * batchSize, batchSize: batchSize, timeoutSeconds: timeoutSeconds)
         }
         var text = "user\titem\trank\tscore\n"
         var problems: [String] = []

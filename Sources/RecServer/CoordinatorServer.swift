@@ -52,6 +52,10 @@ public final class CoordinatorServer {
     private var outbox: [[[UInt8]]]
     /// The most frames read from one socket before the outbox is flushed (bounds the added latency).
     public static let batchLimit = 64
+    /// Client batches (multipart messages of several requests) waiting for their last reply; every
+    /// request is answered by its deadline, so every batch completes.
+    private var batches: [UInt64: PendingBatch] = [:]
+    private var batchSequence: UInt64 = 0
     /// Client frames libzmq queues per client connection before it stops reading that connection
     /// (bounds the coordinator's memory under overload; clients then see their own queue fill).
     public static let clientQueueLimit: Int32 = 2_000
@@ -225,20 +229,29 @@ public final class CoordinatorServer {
 
     private lazy var shedder = QueueShedder(target: core.configuration.queueTargetMicros)
 
-    /// Reads at most a batch of client frames per turn (worker replies must not starve); refuses
+    /// Reads at most a batch of client messages per turn (worker replies must not starve); refuses
     /// them undecoded while the queue stands too long (`QueueShedder`).
     private func readClients() throws(TransportError) {
         let shedding = shedder.beginTurn(now: WallClock.nowMicros())
         var read = 0
         while read < (shedding ? 4 * Self.batchLimit : Self.batchLimit), let frames = try frontend.receive() {
             read += 1
-            // [routing, request, request, …]: every non-empty frame is a request of its own and gets
-            // its own reply; empty frames (a REQ-style delimiter) are skipped (protocols/README.md).
-            for payload in frames.dropFirst() where !payload.isEmpty {
+            // [routing, request, request, …]: empty frames (a REQ-style delimiter) are skipped; one
+            // request is answered by one frame, several (a batch) by one message holding their
+            // replies in the same order (protocols/README.md).
+            let payloads = frames.dropFirst().filter { !$0.isEmpty }
+            var batch: UInt64?
+            if payloads.count > 1 {
+                batchSequence += 1
+                batch = batchSequence
+                batches[batchSequence] = PendingBatch(routing: frames[0], replies: Array(repeating: nil, count: payloads.count))
+            }
+            for (index, payload) in payloads.enumerated() {
+                let slot = batch.map { BatchSlot(batch: $0, index: index) }
                 if shedding {
-                    try perform([core.shed(routing: frames[0], payload: payload)])
+                    try perform([core.shed(routing: frames[0], payload: payload, batch: slot)])
                 } else {
-                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros()))
+                    try perform(core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), batch: slot))
                 }
             }
         }
@@ -324,6 +337,18 @@ public final class CoordinatorServer {
                 do { try (clients ?? frontend).send([routing, payload]) } catch where error.isHostUnreachable {
                     continue // the client disconnected
                 }
+            case let .toBatchMember(slot, payload):
+                guard var batch = batches[slot.batch], batch.replies.indices.contains(slot.index) else { continue }
+                batch.replies[slot.index] = payload
+                batch.remaining -= 1
+                guard batch.remaining == 0 else {
+                    batches[slot.batch] = batch
+                    continue
+                }
+                batches[slot.batch] = nil
+                do { try frontend.send([batch.routing] + batch.replies.map { $0 ?? [] }) } catch where error.isHostUnreachable {
+                    continue
+                }
             }
         }
     }
@@ -336,6 +361,18 @@ extension CoordinatorServer {
         guard endpoint.hasPrefix("tcp://") else { return false }
         let host = endpoint.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false).dropLast().joined(separator: ":")
         return host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
+    }
+}
+
+/// A client batch's replies, gathered in the order of its requests.
+struct PendingBatch {
+    let routing: [UInt8]
+    var replies: [[UInt8]?]
+    var remaining: Int
+    init(routing: [UInt8], replies: [[UInt8]?]) {
+        self.routing = routing
+        self.replies = replies
+        remaining = replies.count
     }
 }
 

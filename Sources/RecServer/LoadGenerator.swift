@@ -45,7 +45,10 @@ public final class LoadGenerator {
     }
 
     /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).
-    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil) throws(TransportError) -> Report {
+    /// With `batchSize` > 1 each message carries that many requests (a batch, answered by one
+    /// message); `concurrency` and `rate` still count requests.
+    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil,
+                    batchSize: Int = 1) throws(TransportError) -> Report {
         guard !requests.isEmpty, concurrency >= 1 else { return Report() }
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var report = Report()
@@ -66,16 +69,22 @@ public final class LoadGenerator {
         let start = WallClock.nowMicros()
         let end = start + UInt64(duration * 1_000_000)
         let poller = Poller()
+        let batch = max(1, batchSize)
         func sendNext() throws(TransportError) {
-            var (bytes, offset) = templates[sequence % templates.count]
-            let hex = String(sequence, radix: 16)
-            let id = String(repeating: "0", count: 16 - hex.count) + hex
-            bytes.replaceSubrange(offset..<(offset + 16), with: Array(id.utf8))
-            sequence += 1
+            var frames: [[UInt8]] = [], ids: [String] = []
+            for _ in 0..<batch {
+                var (bytes, offset) = templates[sequence % templates.count]
+                let hex = String(sequence, radix: 16)
+                let id = String(repeating: "0", count: 16 - hex.count) + hex
+                bytes.replaceSubrange(offset..<(offset + 16), with: Array(id.utf8))
+                sequence += 1
+                frames.append(bytes)
+                ids.append(id)
+            }
             let now = WallClock.nowMicros()
-            if try socket.send([bytes]) {
-                inFlight[id] = now
-                report.sent += 1
+            if try socket.send(frames) {
+                for id in ids { inFlight[id] = now }
+                report.sent += ids.count
             }
         }
         // Open loop: the n-th request is due at start + n / rate, whether or not replies came.
@@ -101,25 +110,27 @@ public final class LoadGenerator {
             _ = try poller.wait(sockets: [socket], timeoutMilliseconds: timeout)
             while let frames = try socket.receive() {
                 let now = WallClock.nowMicros()
-                guard let payload = frames.last, let reply = try? ServerMessage(serializedBytes: payload) else { report.errors += 1; continue }
-                let id: String
-                var answered = false
-                switch reply {
-                case let .recommend(r):
-                    id = r.requestID
-                    answered = true
-                    if r.coverage < 1 { report.degraded += 1 }
-                case let .error(e):
-                    id = e.requestID
-                    report.errors += 1
-                    if e.code == .overloaded { report.overloaded += 1 }
-                    if report.errorSamples.count < 5 { report.errorSamples.append("\(e.code): \(e.message)") }
-                case let .status(s): id = s.requestID
+                for payload in frames {
+                    guard let reply = try? ServerMessage(serializedBytes: payload) else { report.errors += 1; continue }
+                    let id: String
+                    var answered = false
+                    switch reply {
+                    case let .recommend(r):
+                        id = r.requestID
+                        answered = true
+                        if r.coverage < 1 { report.degraded += 1 }
+                    case let .error(e):
+                        id = e.requestID
+                        report.errors += 1
+                        if e.code == .overloaded { report.overloaded += 1 }
+                        if report.errorSamples.count < 5 { report.errorSamples.append("\(e.code): \(e.message)") }
+                    case let .status(s): id = s.requestID
+                    }
+                    guard let sent = inFlight.removeValue(forKey: id) else { continue }
+                    guard answered else { continue }
+                    _ = histogram.record(now > sent ? now - sent : 0)
+                    report.completed += 1
                 }
-                guard let sent = inFlight.removeValue(forKey: id) else { continue }
-                guard answered else { continue }
-                _ = histogram.record(now > sent ? now - sent : 0)
-                report.completed += 1
             }
         }
         report.timedOut = inFlight.count

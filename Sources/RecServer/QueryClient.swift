@@ -30,29 +30,36 @@ public final class QueryClient {
     }
 
     /// Sends every message (at most `window` outstanding) and returns the replies keyed by request ID.
-    public func exchange(_ messages: [(id: String, bytes: [UInt8])], window: Int = 64,
+    public func exchange(_ messages: [(id: String, bytes: [UInt8])], window: Int = 64, batchSize: Int = 1,
                          timeoutSeconds: Double = 30) throws(Failure) -> [String: ServerMessage] {
         var replies: [String: ServerMessage] = [:]
         var next = 0, outstanding = 0
+        let batch = max(1, batchSize)
+        let window = max(window, batch)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         let poller = Poller()
         do {
             while replies.count < messages.count {
+                // Up to `batch` requests per ZeroMQ message: the coordinator answers a message of
+                // several requests with one message of their replies, in order.
                 while outstanding < window && next < messages.count {
-                    if try socket.send([messages[next].bytes]) { next += 1; outstanding += 1 } else { break }
+                    let end = min(messages.count, next + batch, next + window - outstanding)
+                    if try socket.send(messages[next..<end].map(\.bytes)) { outstanding += end - next; next = end } else { break }
                 }
                 guard Date() < deadline else { throw Failure.timedOut(pending: messages.count - replies.count) }
                 _ = try poller.wait(sockets: [socket], timeoutMilliseconds: 50)
                 while let frames = try socket.receive() {
-                    guard let payload = frames.last, let reply = try? ServerMessage(serializedBytes: payload) else { continue }
-                    let id: String
-                    switch reply {
-                    case let .recommend(r): id = r.requestID
-                    case let .error(e): id = e.requestID
-                    case let .status(s): id = s.requestID
+                    for payload in frames where !payload.isEmpty {
+                        guard let reply = try? ServerMessage(serializedBytes: payload) else { continue }
+                        let id: String
+                        switch reply {
+                        case let .recommend(r): id = r.requestID
+                        case let .error(e): id = e.requestID
+                        case let .status(s): id = s.requestID
+                        }
+                        if replies[id] == nil { outstanding -= 1 }
+                        replies[id] = reply
                     }
-                    if replies[id] == nil { outstanding -= 1 }
-                    replies[id] = reply
                 }
             }
         } catch let e as TransportError {

@@ -28,7 +28,7 @@ extension CoordinatorCore {
         }
         if result.coverage < configuration.minCoverage {
             statistics.lowCoverage += 1
-            return [reject(p.routing, requestID: p.clientRequestID, code: .lowCoverage,
+            return [reject(p.replyTo, requestID: p.clientRequestID, code: .lowCoverage,
                            "coverage \(result.coverage) is below the minimum \(configuration.minCoverage): " + reasons.joined(separator: "; "))]
         }
         let rec = model.complete(p.prepared, voted: result.items, k: p.k)
@@ -51,7 +51,7 @@ extension CoordinatorCore {
         let t = response.timings
         response.timings.fanoutMicros = t.totalMicros &- min(t.totalMicros, t.encodeMicros &+ t.mergeMicros)
         p.failures.removeAll()
-        return [.toClient(routing: p.routing, payload: ServerMessage.recommend(response).serializedBytes())]
+        return [reply(p.replyTo, ServerMessage.recommend(response).serializedBytes())]
     }
 
     /// Why the coordinator should not get traffic now, or nil when it should: it is draining, or some

@@ -7,7 +7,7 @@ import RecWire
 /// per shard sent to the best replica, then failover (error replies, missed replies, dead workers),
 /// hedging under a budget, and the deadline. Merging and answering are in `CoordinatorCore+Answer`.
 extension CoordinatorCore {
-    mutating func recommend(_ r: RecommendRequest, routing: [UInt8], now: UInt64) -> [Action] {
+    mutating func recommend(_ r: RecommendRequest, routing: ReplyAddress, now: UInt64) -> [Action] {
         // Normally caught by the cheap check in `onClient`; here for frames it could not peek into.
         guard admission.admits(inFlight: requests.count) else { return [refuseOverloaded(routing, requestID: r.requestID)] }
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
@@ -41,7 +41,7 @@ extension CoordinatorCore {
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
-        let id = requests.add(PendingRequest(routing: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
+        let id = requests.add(PendingRequest(replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
                                              merge: VoteMerge(plan: plan, itemCount: shared.model.items.count), k: Int(r.k), deadline: deadline,
                                              started: now, encodeMicros: elapsed(since: now), unknownItems: unknown))
         if plan.subRequests.isEmpty { return finish(id, now: now) }

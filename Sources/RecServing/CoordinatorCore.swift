@@ -27,6 +27,9 @@ public struct CoordinatorCore {
         /// Send to a worker (a replica of some shard; see `replicas`).
         case toWorker(Int, [UInt8])
         case toClient(routing: [UInt8], payload: [UInt8])
+        /// The reply to one request of a batch (a multipart client message): the shell sends the
+        /// batch's replies together, in order, once it has all of them.
+        case toBatchMember(BatchSlot, payload: [UInt8])
     }
 
     public let configuration: Configuration
@@ -109,7 +112,11 @@ public struct CoordinatorCore {
 
     /// `admin` is true only for frames from the admin endpoint: actions that change the
     /// coordinator's state (rollback) are refused on the data socket.
-    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64, admin: Bool = false) -> [Action] {
+    /// `batch` places the request in a batch (a multipart client message): its reply comes back as
+    /// `.toBatchMember` instead of `.toClient`.
+    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64, admin: Bool = false,
+                                  batch: BatchSlot? = nil) -> [Action] {
+        let routing = ReplyAddress(routing: routing, batch: batch)
         // Beyond the admission limit a recommendation is refused before it is decoded: under
         // overload most frames take this path, so it must cost next to nothing. Status and
         // rollback requests are still answered.
@@ -126,7 +133,7 @@ public struct CoordinatorCore {
         }
         switch message {
         case let .status(s):
-            return [.toClient(routing: routing, payload: ServerMessage.status(status(requestID: s.requestID)).serializedBytes())]
+            return [reply(routing, ServerMessage.status(status(requestID: s.requestID)).serializedBytes())]
         case let .recommend(r):
             return recommend(r, routing: routing, now: now)
         case let .rollback(r):
@@ -139,7 +146,7 @@ public struct CoordinatorCore {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, "no previous model version is loaded")]
             }
             stage(previous)
-            return [.toClient(routing: routing, payload: ServerMessage.status(status(requestID: r.requestID)).serializedBytes())]
+            return [reply(routing, ServerMessage.status(status(requestID: r.requestID)).serializedBytes())]
         }
     }
 
@@ -192,26 +199,32 @@ public struct CoordinatorCore {
 
     /// Refuses a client frame as `overloaded` without decoding it (the request ID is read cheaply):
     /// the shell's answer to a standing queue.
-    public mutating func shed(routing: [UInt8], payload: [UInt8]) -> Action {
+    public mutating func shed(routing: [UInt8], payload: [UInt8], batch: BatchSlot? = nil) -> Action {
         statistics.shed += 1
         let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
-        return refuseOverloaded(routing, requestID: id, because: "requests queued for more than \(configuration.queueTargetMicros / 1_000) ms")
+        return refuseOverloaded(ReplyAddress(routing: routing, batch: batch), requestID: id, because: "requests queued for more than \(configuration.queueTargetMicros / 1_000) ms")
     }
 
     /// The cheap `overloaded` answer: no event or log line per refusal (under overload there are
     /// thousands a second; the counters show them).
-    mutating func refuseOverloaded(_ routing: [UInt8], requestID: String, because reason: String? = nil) -> Action {
+    mutating func refuseOverloaded(_ to: ReplyAddress, requestID: String, because reason: String? = nil) -> Action {
         statistics.overloaded += 1
         statistics.errors += 1
         admission.noteRefusal()
         let message = "the coordinator is overloaded (\(reason ?? admission.refusalReason)); retry later or elsewhere"
-        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: .overloaded, message: message)).serializedBytes())
+        return reply(to, ServerMessage.error(ErrorReply(requestID: requestID, code: .overloaded, message: message)).serializedBytes())
     }
 
-    mutating func reject(_ routing: [UInt8], requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
+    mutating func reject(_ to: ReplyAddress, requestID: String, code: ErrorReply.Code, _ message: String) -> Action {
         statistics.errors += 1
         events.append(.rejected(requestID: requestID, code: "\(code)", message: message))
-        return .toClient(routing: routing, payload: ServerMessage.error(ErrorReply(requestID: requestID, code: code, message: message)).serializedBytes())
+        return reply(to, ServerMessage.error(ErrorReply(requestID: requestID, code: code, message: message)).serializedBytes())
+    }
+
+    /// A reply frame for a request's client, or for its place in a batch.
+    func reply(_ to: ReplyAddress, _ payload: [UInt8]) -> Action {
+        if let slot = to.batch { return .toBatchMember(slot, payload: payload) }
+        return .toClient(routing: to.routing, payload: payload)
     }
 
     /// Microseconds from `start` to the injected clock's now (0 when the clock is behind).

@@ -4,7 +4,7 @@ import RecModel
 /// A client request in flight at the coordinator: what to answer with, and per shard the
 /// sub-request's attempts.
 struct PendingRequest {
-    var routing: [UInt8]
+    var replyTo: ReplyAddress
     var clientRequestID: String
     /// The model version the request started on: every sub-request and the answer use it.
     var shared: SharedModel
@@ -50,5 +50,22 @@ struct RequestTimer: Comparable {
 
     static func < (a: RequestTimer, b: RequestTimer) -> Bool {
         (a.time, a.request, a.shard ?? -1, a.serial) < (b.time, b.request, b.shard ?? -1, b.serial)
+    }
+}
+
+/// Where a request's reply goes: its client's routing frame, and its place when it came in a batch.
+struct ReplyAddress {
+    var routing: [UInt8]
+    var batch: BatchSlot?
+}
+
+/// A request's place in a batch (a multipart client message): the shell's batch number and the
+/// request's index among the batch's frames.
+public struct BatchSlot: Equatable, Hashable, Sendable {
+    public var batch: UInt64
+    public var index: Int
+    public init(batch: UInt64, index: Int) {
+        self.batch = batch
+        self.index = index
     }
 }

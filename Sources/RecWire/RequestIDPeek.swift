@@ -129,7 +129,7 @@ enum EmbeddedNULCheck {
     /// envelope field number of a body → that body's string field numbers.
     /// Envelope field number of a body → a bit per string field number (all are below 64).
     typealias Schema = [UInt64: UInt64]
-    static let clientMessage: Schema = [2: mask(1, 2, 5, 6, 9), 3: mask(1), 4: mask(1)]
+    static let clientMessage: Schema = [2: mask(1, 2, 5, 6, 9, 10, 11, 12), 3: mask(1), 4: mask(1)]
     static let serverMessage: Schema = [2: mask(1, 2, 6, 8), 3: mask(1, 3), 4: mask(1, 2)]
     static let coordinatorMessage: Schema = [2: mask(1, 3), 3: mask(2, 6)]
     static let workerMessage: Schema = [2: mask(1, 2), 3: mask(1, 3), 4: mask(2, 6)]

@@ -164,8 +164,11 @@ struct Query: ParsableCommand {
     @Option(help: "Seconds to wait for all replies.") var timeout: Double = 30
     @OptionGroup var curve: ClientCurveOptions
     @OptionGroup var filter: FilterOptions
+    @Option(help: "Users per batch: one message of that many requests, answered by one message (1: a message per user).")
+    var batch = 64
 
     func validate() throws {
+        guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000") }
         guard (history == nil) != (histories == nil) else { throw ValidationError("give exactly one of --history and --histories") }
         guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
     }
@@ -173,6 +176,7 @@ struct Query: ParsableCommand {
     func run() throws {
         var job = QueryJob(coordinator: coordinator, history: history, histories: histories, users: users, k: k, output: output)
         job.timeoutSeconds = timeout
+        job.batchSize = batch
         try runJob {
             job.security = try curve.settings()
             job.filter = try filter.load()
@@ -211,9 +215,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Open loop: send this many requests per second whatever the replies.") var rate: Double?
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(name: .short, help: "Items per request.") var k = 50
+    @Option(help: "Requests per message: batches of users, each answered by one message (default 1).") var batch = 1
     @OptionGroup var curve: ClientCurveOptions
 
     func validate() throws {
+        guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000") }
         guard (1...100_000).contains(concurrency ?? 1) else { throw ValidationError("--concurrency must be between 1 and 100000") }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be between 0 and 1000000 requests/s") }
         guard duration > 0, duration <= 3_600 else { throw ValidationError("--duration must be between 0 and 3600") }
@@ -224,6 +230,7 @@ struct Bench: ParsableCommand {
         var job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency ?? (rate == nil ? 1 : 20_000),
                            duration: duration, k: k)
         job.rate = rate
+        job.batchSize = batch
         try runJob {
             job.security = try curve.settings()
             try job.run()

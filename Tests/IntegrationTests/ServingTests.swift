@@ -76,8 +76,9 @@ final class ServingTests: XCTestCase {
         let line = try cluster.firstLine(containing: "clients connect to every coordinator", timeoutSeconds: 60)
         let endpoints = String(line.split(separator: " ").last!)
         XCTAssertEqual(endpoints.split(separator: ",").count, 2, line)
+        // One request per message, so the DEALER spreads them over both coordinators.
         let query = try CLI.run(["query", "--coordinator", endpoints, "--histories", dir + "/histories.tsv",
-                                 "-k", "10", "--output", dir + "/online-2c.tsv"])
+                                 "-k", "10", "--output", dir + "/online-2c.tsv", "--batch", "1"])
         XCTAssertEqual(query.status, 0, query.stderr)
         XCTAssertEqual(try String(contentsOfFile: dir + "/online-2c.tsv", encoding: .utf8),
                        try String(contentsOfFile: dir + "/offline-2c.tsv", encoding: .utf8))
@@ -101,8 +102,9 @@ final class ServingTests: XCTestCase {
         defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
         let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
         let endpoint = String(line.split(separator: " ")[1])
+        // One request per message, so the proxy spreads them over the loops.
         let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
-                                 "-k", "10", "--output", dir + "/online-3t.tsv"])
+                                 "-k", "10", "--output", dir + "/online-3t.tsv", "--batch", "1"])
         XCTAssertEqual(query.status, 0, query.stderr)
         let online = try String(contentsOfFile: dir + "/online-3t.tsv", encoding: .utf8)
         XCTAssertEqual(online, try String(contentsOfFile: dir + "/offline-3t.tsv", encoding: .utf8))
@@ -110,16 +112,16 @@ final class ServingTests: XCTestCase {
         XCTAssertGreaterThan(users, 10)
         // Loops publish their counters every 20 ms; whichever loop answers adds up all of them.
         let client = try QueryClient(coordinator: endpoint)
-        var counted: UInt64 = 0
+        var last: StatusResponse?
         let deadline = Date().addingTimeInterval(10)
-        while counted != UInt64(users) && Date() < deadline {
+        while (last?.requests != UInt64(users) || last?.ready != true) && Date() < deadline {
             usleep(50_000)
             guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return XCTFail("no status") }
-            counted = s.requests
-            XCTAssertTrue(s.ready)
-            XCTAssertEqual(s.shards.count, 3)
+            last = s
         }
-        XCTAssertEqual(counted, UInt64(users), "status counts the requests of every loop")
+        XCTAssertEqual(last?.requests, UInt64(users), "status counts the requests of every loop")
+        XCTAssertEqual(last?.ready, true, "every loop is ready")
+        XCTAssertEqual(last?.shards.count, 3)
     }
 
     func testClusterStopsCleanlyOnSIGTERMWithNoOrphans() throws {

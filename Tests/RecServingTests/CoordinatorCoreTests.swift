@@ -37,6 +37,8 @@ final class CoordinatorCoreTests: XCTestCase {
                 case let .toClient(routing, payload):
                     XCTAssertEqual(routing, [7])
                     return try? ServerMessage(serializedBytes: payload)
+                case let .toBatchMember(_, payload):
+                    return try? ServerMessage(serializedBytes: payload)
                 case let .toWorker(worker, payload):
                     if drop.contains(worker) { continue }
                     var reply = workers[worker].handle(bytes: payload, now: now)

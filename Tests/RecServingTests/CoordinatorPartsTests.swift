@@ -108,7 +108,7 @@ final class CoordinatorPartsTests: XCTestCase {
         let prepared = model.prepare(history: UserHistory(items: [0, 1], ratings: [5, 4]), attributes: [])
         let plan = FanoutPlan(clusters: prepared.clusters, map: try ShardMap(shardCount: 1))
         func request(deadline: UInt64) -> PendingRequest {
-            PendingRequest(routing: [1], clientRequestID: "r", shared: shared, prepared: prepared,
+            PendingRequest(replyTo: ReplyAddress(routing: [1]), clientRequestID: "r", shared: shared, prepared: prepared,
                            merge: VoteMerge(plan: plan, itemCount: model.items.count), k: 5, deadline: deadline,
                            started: 0, encodeMicros: 0, unknownItems: 0)
         }
@@ -154,7 +154,7 @@ final class CoordinatorPartsTests: XCTestCase {
             case let .toWorker(_, payload):
                 let reply = worker.handle(bytes: payload, now: 1_000).serializedBytes()
                 queue += core.onWorker(0, payload: reply, now: 1_050)
-            case let .toClient(_, payload):
+            case let .toClient(_, payload), let .toBatchMember(_, payload):
                 answer = try ServerMessage(serializedBytes: payload)
             }
         }

@@ -32,7 +32,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         mutating func apply(_ actions: [CoordinatorCore.Action]) {
             for action in actions {
                 switch action {
-                case let .toClient(_, payload): toClients.append(try! ServerMessage(serializedBytes: payload))
+                case let .toClient(_, payload), let .toBatchMember(_, payload): toClients.append(try! ServerMessage(serializedBytes: payload))
                 case let .toWorker(w, bytes): toWorkers.append((w, bytes))
                 }
             }

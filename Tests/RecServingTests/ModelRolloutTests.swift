@@ -40,7 +40,7 @@ final class ModelRolloutTests: XCTestCase {
             var queue = actions
             while !queue.isEmpty {
                 switch queue.removeFirst() {
-                case let .toClient(_, payload): replies.append(try! ServerMessage(serializedBytes: payload))
+                case let .toClient(_, payload), let .toBatchMember(_, payload): replies.append(try! ServerMessage(serializedBytes: payload))
                 case let .toWorker(w, bytes):
                     let message = try? CoordinatorMessage(serializedBytes: bytes)
                     let answer: WorkerMessage

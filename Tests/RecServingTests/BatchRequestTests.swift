@@ -1,0 +1,56 @@
+import XCTest
+import RecCluster
+import RecModel
+import RecTestSupport
+import RecWire
+@testable import RecServing
+
+/// Issue 14: the requests of a batch (one multipart client message) are answered as members of
+/// it — answers and errors alike come back as `.toBatchMember` with their index, never on their
+/// own — and each answer is what the request alone would get.
+final class BatchRequestTests: XCTestCase {
+    static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
+    let now: UInt64 = 1_700_000_000_000_000
+
+    func testEveryMemberIsAnsweredInItsSlotWithWhatItWouldGetAlone() throws {
+        let model = Self.model
+        var harness = try CoordinatorCoreTests.Harness(model: model, shards: 3, now: now)
+        var alone = try CoordinatorCoreTests.Harness(model: model, shards: 3, now: now)
+        let requests: [ClientMessage] = [
+            .recommend(RecommendRequest(requestID: "u0", itemIDs: [model.items[1], model.items[5]], ratings: [5, 5], k: 7)),
+            .recommend(RecommendRequest(requestID: "bad-k", itemIDs: [model.items[2]], ratings: [5], k: 0)),
+            .status(StatusRequest(requestID: "st")),
+            .recommend(RecommendRequest(requestID: "u3", itemIDs: [model.items[9]], ratings: [4], k: 12)),
+        ]
+        var queue: [CoordinatorCore.Action] = []
+        for (index, message) in requests.enumerated() {
+            queue += harness.coordinator.onClient(routing: [7], payload: message.serializedBytes(), now: now,
+                                                  batch: BatchSlot(batch: 42, index: index))
+        }
+        var replies: [Int: ServerMessage] = [:]
+        while !queue.isEmpty {
+            switch queue.removeFirst() {
+            case .toClient: XCTFail("a batch member was answered on its own")
+            case let .toBatchMember(slot, payload):
+                XCTAssertEqual(slot.batch, 42)
+                XCTAssertNil(replies[slot.index], "slot \(slot.index) answered twice")
+                replies[slot.index] = try ServerMessage(serializedBytes: payload)
+            case let .toWorker(w, payload):
+                queue += harness.coordinator.onWorker(w, payload: harness.workers[w].handle(bytes: payload, now: now).serializedBytes(), now: now)
+            }
+        }
+        XCTAssertEqual(replies.count, 4)
+        guard case let .error(e)? = replies[1] else { return XCTFail("k = 0 was served") }
+        XCTAssertEqual(e.requestID, "bad-k")
+        guard case .status? = replies[2] else { return XCTFail("no status in slot 2") }
+        for index in [0, 3] {
+            guard case let .recommend(r)? = replies[index], case let .recommend(single)? = alone.request(requests[index], now: now) else {
+                return XCTFail("slot \(index): \(String(describing: replies[index]))")
+            }
+            XCTAssertEqual(r.itemIDs, single.itemIDs)
+            XCTAssertEqual(r.scores, single.scores)
+            XCTAssertEqual(r.requestID, single.requestID)
+        }
+        XCTAssertEqual(harness.coordinator.inFlight, 0)
+    }
+}
