@@ -217,6 +217,15 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(pythonFiltered.status, 0, pythonFiltered.stderr)
         XCTAssertEqual(pythonFiltered.stdout, swiftFiltered.stdout)
         XCTAssertNotEqual(pythonFiltered.stdout, python.stdout, "the filters changed the answer")
+        // Batches: every user of a histories file, 7 requests per message, answered in order.
+        let histories = Self.fixture.dir + "/histories.tsv"
+        let swiftBatch = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "5"])
+        XCTAssertEqual(swiftBatch.status, 0, swiftBatch.stderr)
+        let pythonBatch = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--histories", histories,
+                                                            "-k", "5", "--batch", "7"])
+        XCTAssertEqual(pythonBatch.status, 0, pythonBatch.stderr)
+        XCTAssertEqual(pythonBatch.stdout, swiftBatch.stdout)
+        XCTAssertGreaterThan(pythonBatch.stdout.split(separator: "\n").count, 50)
     }
 
     /// Issue 14: filters through real processes: `query` with filters answers exactly as offline

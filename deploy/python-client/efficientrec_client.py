@@ -5,7 +5,9 @@ protocols/efficientrec/v1/*.proto. Nothing else of the project is used.
     python3 deploy/python-client/efficientrec_client.py --coordinator tcp://127.0.0.1:5600 \
         --history "50:5,172:5,181:4" -k 10
 
-Prints the same TSV as `efficientrec query --history` (user, item, rank, score). Filters as in `query`:
+Prints the same TSV as `efficientrec query --history` (user, item, rank, score). With --histories FILE
+(TSV with a header naming user, item and rating columns) it asks for every user of the file in
+batches of --batch requests per message (answered by one message, in order), as `query --histories`. Filters as in `query`:
 --exclude-items FILE, --allow-items FILE (one item ID per line), --where "genre in Comedy|Drama"
 (repeatable: every condition must hold). Against a CURVE-secured
 coordinator add --curve-secret client.key --curve-server-key coordinator.pub (files from
@@ -99,10 +101,80 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, excl
     return reply.recommend
 
 
+def read_histories(path):
+    """user -> (items, ratings) from a TSV whose header names user, item and rating columns, in the
+    order users first appear."""
+    histories = {}
+    with open(path, encoding="utf-8") as f:
+        header = [h.split(":")[0].strip().lower() for h in f.readline().rstrip("\r\n").split("\t")]
+        user, item = header.index("user_id" if "user_id" in header else "user"), header.index("item_id" if "item_id" in header else "item")
+        rating = header.index("rating") if "rating" in header else None
+        for line in f:
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < len(header):
+                continue
+            items, ratings = histories.setdefault(fields[user], ([], []))
+            items.append(fields[item])
+            ratings.append(float(fields[rating]) if rating is not None else 5.0)
+    return histories
+
+
+def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=None, exclude=(), allow=(), conditions=()):
+    """[(items, ratings)] -> [RecommendResponse or (error code, message)], in order: `batch`
+    requests per ZeroMQ message, each message answered by one message of replies in order."""
+    import zmq
+    client_pb2 = load_generated()
+    context = zmq.Context()
+    socket = context.socket(zmq.DEALER)
+    socket.setsockopt(zmq.LINGER, 100)
+    if curve:
+        socket.curve_secretkey = read_key_file(curve[0], "secret-key").encode()
+        socket.curve_publickey = read_key_file(curve[0], "public-key").encode()
+        socket.curve_serverkey = read_key_file(curve[1], "public-key").encode()
+    socket.connect(coordinator)
+    results = []
+    try:
+        for start in range(0, len(requests), batch):
+            frames, ids = [], []
+            for items, ratings in requests[start:start + batch]:
+                message = client_pb2.ClientMessage(protocol_version=1)
+                message.recommend.request_id = uuid.uuid4().hex
+                message.recommend.item_ids.extend(items)
+                message.recommend.ratings.extend(ratings)
+                message.recommend.k = k
+                message.recommend.exclude_item_ids.extend(exclude)
+                message.recommend.allow_item_ids.extend(allow)
+                message.recommend.item_conditions.extend(conditions)
+                frames.append(message.SerializeToString())
+                ids.append(message.recommend.request_id)
+            socket.send_multipart(frames)
+            if not socket.poll(timeout_ms):
+                raise TimeoutError("no reply from %s within %d ms" % (coordinator, timeout_ms))
+            replies = socket.recv_multipart()
+            if len(replies) != len(frames):
+                raise RuntimeError("%d replies to a batch of %d" % (len(replies), len(frames)))
+            for request_id, payload in zip(ids, replies):
+                reply = client_pb2.ServerMessage()
+                reply.ParseFromString(payload)
+                body = reply.WhichOneof("body")
+                if body == "recommend" and reply.recommend.request_id == request_id:
+                    results.append(reply.recommend)
+                elif body == "error" and reply.error.request_id == request_id:
+                    results.append((reply.error.code, reply.error.message))
+                else:
+                    raise RuntimeError("reply out of order: %s" % body)
+    finally:
+        socket.close()
+        context.term()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coordinator", required=True)
-    parser.add_argument("--history", required=True, help="item:rating,item:rating,...")
+    parser.add_argument("--history", help="item:rating,item:rating,...")
+    parser.add_argument("--histories", help="a TSV of histories (header: user, item, rating)")
+    parser.add_argument("--batch", type=int, default=64, help="requests per message with --histories")
     parser.add_argument("-k", type=int, default=50)
     parser.add_argument("--user", default="query", help="label for the user column")
     parser.add_argument("--curve-secret", help="CURVE: this client's .key file")
@@ -113,8 +185,25 @@ def main():
     args = parser.parse_args()
     if (args.curve_secret is None) != (args.curve_server_key is None):
         parser.error("--curve-secret and --curve-server-key go together")
-    items, ratings = parse_history(args.history)
+    if (args.history is None) == (args.histories is None):
+        parser.error("give exactly one of --history and --histories")
     curve = (args.curve_secret, args.curve_server_key) if args.curve_secret else None
+    if args.histories:
+        histories = read_histories(args.histories)
+        users = list(histories)
+        results = recommend_batch(args.coordinator, [histories[u] for u in users], args.k, batch=args.batch, curve=curve,
+                                  exclude=read_ids(args.exclude_items), allow=read_ids(args.allow_items), conditions=args.where)
+        print("user\titem\trank\tscore")
+        failed = 0
+        for user, result in zip(users, results):
+            if isinstance(result, tuple):
+                failed += 1
+                print("%s: error %d: %s" % (user, result[0], result[1]), file=sys.stderr)
+                continue
+            for rank, (item, score) in enumerate(zip(result.item_ids, result.scores), start=1):
+                print("%s\t%s\t%d\t%s" % (user, item, rank, shortest_float32(score)))
+        sys.exit(1 if failed else 0)
+    items, ratings = parse_history(args.history)
     response = recommend(args.coordinator, items, ratings, args.k, curve=curve, exclude=read_ids(args.exclude_items),
                          allow=read_ids(args.allow_items), conditions=args.where)
     print("user\titem\trank\tscore")
