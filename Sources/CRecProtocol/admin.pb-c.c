@@ -97,6 +97,51 @@ void   efficientrec__v1__rollback_request__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__rollback_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   efficientrec__v1__block_items_request__init
+                     (Efficientrec__V1__BlockItemsRequest         *message)
+{
+  static const Efficientrec__V1__BlockItemsRequest init_value = EFFICIENTREC__V1__BLOCK_ITEMS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t efficientrec__v1__block_items_request__get_packed_size
+                     (const Efficientrec__V1__BlockItemsRequest *message)
+{
+  assert(message->base.descriptor == &efficientrec__v1__block_items_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t efficientrec__v1__block_items_request__pack
+                     (const Efficientrec__V1__BlockItemsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &efficientrec__v1__block_items_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t efficientrec__v1__block_items_request__pack_to_buffer
+                     (const Efficientrec__V1__BlockItemsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &efficientrec__v1__block_items_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Efficientrec__V1__BlockItemsRequest *
+       efficientrec__v1__block_items_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Efficientrec__V1__BlockItemsRequest *)
+     protobuf_c_message_unpack (&efficientrec__v1__block_items_request__descriptor,
+                                allocator, len, data);
+}
+void   efficientrec__v1__block_items_request__free_unpacked
+                     (Efficientrec__V1__BlockItemsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &efficientrec__v1__block_items_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   efficientrec__v1__shard_status__init
                      (Efficientrec__V1__ShardStatus         *message)
 {
@@ -263,6 +308,70 @@ const ProtobufCMessageDescriptor efficientrec__v1__rollback_request__descriptor 
   (ProtobufCMessageInit) efficientrec__v1__rollback_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor efficientrec__v1__block_items_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__BlockItemsRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "item_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__BlockItemsRequest, n_item_ids),
+    offsetof(Efficientrec__V1__BlockItemsRequest, item_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unblock",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__BlockItemsRequest, unblock),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned efficientrec__v1__block_items_request__field_indices_by_name[] = {
+  1,   /* field[1] = item_ids */
+  0,   /* field[0] = request_id */
+  2,   /* field[2] = unblock */
+};
+static const ProtobufCIntRange efficientrec__v1__block_items_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor efficientrec__v1__block_items_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "efficientrec.v1.BlockItemsRequest",
+  "BlockItemsRequest",
+  "Efficientrec__V1__BlockItemsRequest",
+  "efficientrec.v1",
+  sizeof(Efficientrec__V1__BlockItemsRequest),
+  3,
+  efficientrec__v1__block_items_request__field_descriptors,
+  efficientrec__v1__block_items_request__field_indices_by_name,
+  1,  efficientrec__v1__block_items_request__number_ranges,
+  (ProtobufCMessageInit) efficientrec__v1__block_items_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[10] =
 {
   {
@@ -418,7 +527,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[23] =
+static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_descriptors[24] =
 {
   {
     "request_id",
@@ -696,10 +805,23 @@ static const ProtobufCFieldDescriptor efficientrec__v1__status_response__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "blocked_items",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__StatusResponse, blocked_items),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__status_response__field_indices_by_name[] = {
   21,   /* field[21] = admission_limit */
   19,   /* field[19] = auth_refused */
+  23,   /* field[23] = blocked_items */
   22,   /* field[22] = client_disconnects */
   17,   /* field[17] = complete_replies */
   4,   /* field[4] = degraded */
@@ -725,7 +847,7 @@ static const unsigned efficientrec__v1__status_response__field_indices_by_name[]
 static const ProtobufCIntRange efficientrec__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
 {
@@ -735,7 +857,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor =
   "Efficientrec__V1__StatusResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__StatusResponse),
-  23,
+  24,
   efficientrec__v1__status_response__field_descriptors,
   efficientrec__v1__status_response__field_indices_by_name,
   1,  efficientrec__v1__status_response__number_ranges,

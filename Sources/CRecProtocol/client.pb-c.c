@@ -684,7 +684,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descripto
   (ProtobufCMessageInit) efficientrec__v1__recommend_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_descriptors[4] =
+static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_descriptors[5] =
 {
   {
     "protocol_version",
@@ -734,8 +734,21 @@ static const ProtobufCFieldDescriptor efficientrec__v1__client_message__field_de
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "block_items",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Efficientrec__V1__ClientMessage, body_case),
+    offsetof(Efficientrec__V1__ClientMessage, block_items),
+    &efficientrec__v1__block_items_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__client_message__field_indices_by_name[] = {
+  4,   /* field[4] = block_items */
   0,   /* field[0] = protocol_version */
   1,   /* field[1] = recommend */
   3,   /* field[3] = rollback */
@@ -744,7 +757,7 @@ static const unsigned efficientrec__v1__client_message__field_indices_by_name[] 
 static const ProtobufCIntRange efficientrec__v1__client_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__client_message__descriptor =
 {
@@ -754,7 +767,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__client_message__descriptor =
   "Efficientrec__V1__ClientMessage",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ClientMessage),
-  4,
+  5,
   efficientrec__v1__client_message__field_descriptors,
   efficientrec__v1__client_message__field_indices_by_name,
   1,  efficientrec__v1__client_message__number_ranges,

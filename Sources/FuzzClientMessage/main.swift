@@ -15,6 +15,7 @@ public func fuzzClientMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     case let .recommend(r): (id, kind) = (r.requestID, .recommend)
     case let .status(s): (id, kind) = (s.requestID, .status)
     case let .rollback(s): (id, kind) = (s.requestID, .rollback)
+    case let .blockItems(b): (id, kind) = (b.requestID, .blockItems)
     }
     // The cheap reader may give up (nil) but must never name a different request or kind.
     guard let peeked else { return 0 }

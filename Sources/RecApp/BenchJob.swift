@@ -60,7 +60,7 @@ public struct StatusJob {
         let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
         let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
         guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
-        print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)")
+        print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)" + (s.blockedItems > 0 ? ", \(s.blockedItems) items blocked" : ""))
         print("requests \(s.requests) (\(s.inFlight) in flight, admission limit \(s.admissionLimit)), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
               + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
         print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "

@@ -47,7 +47,7 @@ public struct ClusterJob {
                                               workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity + ["--threads", "\(coordinatorThreads)"],
                                               notice: { announce($0) })
         children = cluster.processes
-        announce("coordinator admin (rollback): \(cluster.adminEndpoints.joined(separator: ","))")
+        announce("coordinator admin (rollback, block): \(cluster.adminEndpoints.joined(separator: ","))")
         if coordinators > 1 { announce("clients connect to every coordinator: --coordinator \(cluster.clientEndpoint)") }
         announce("ready; Ctrl-C stops the cluster")
         while !stop.isStopped {

@@ -19,14 +19,19 @@ public struct RequestFilter: Sendable, Equatable {
 
     public var isEmpty: Bool { excludeItemIDs.isEmpty && allowItemIDs.isEmpty && conditions.isEmpty }
 
-    /// Reads the ID files (blank lines and surrounding spaces ignored).
+    /// Item IDs from a file, one per line (blank lines and surrounding spaces ignored).
+    public static func readIDs(_ path: String, flag: String) throws(AppError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw AppError("\(flag): cannot read '\(path)' as UTF-8 text")
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Reads the ID files.
     public static func load(excludeFile: String?, allowFile: String?, conditions: [String]) throws(AppError) -> RequestFilter {
         func ids(_ path: String?, _ flag: String) throws(AppError) -> [String] {
             guard let path else { return [] }
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw AppError("\(flag): cannot read '\(path)' as UTF-8 text")
-            }
-            return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return try readIDs(path, flag: flag)
         }
         let filter = RequestFilter(excludeItemIDs: try ids(excludeFile, "--exclude-items"), allowItemIDs: try ids(allowFile, "--allow-items"),
                                    conditions: conditions)

@@ -166,6 +166,7 @@ public final class CoordinatorServer {
             // After the wait, so a version the first loop handed over while this one slept is
             // staged before any frame that woke it is answered.
             if let next = loadedModel.take() { stage(next) }
+            if let m = membership, let blocked = m.siblings.blocklistSlots[m.index].take() { core.replaceBlocklist(blocked) }
             // Worker replies first: they finish admitted requests, which must not wait behind new ones.
             for (worker, socket) in workers.enumerated() where ready.sockets[worker + 1] {
                 while let frames = try socket.receive() {
@@ -184,12 +185,15 @@ public final class CoordinatorServer {
             if let admin, ready.sockets[workers.count + 1] {
                 while let frames = try admin.receive() {
                     for payload in frames.dropFirst() where !payload.isEmpty {
-                        let before = (core.stagedModel?.version, core.model.version)
+                        let before = (core.stagedModel?.version, core.model.version), blocked = core.blockedItems.generation
                         let actions = core.onClient(routing: frames[0], payload: payload, now: WallClock.nowMicros(), admin: true)
-                        // An admin rollback staged a version: the sibling loops stage it too, before
-                        // the admin hears it is done.
+                        // An admin rollback staged a version, or the blocklist changed: the sibling
+                        // loops follow, before the admin hears it is done.
                         if let m = membership, before != (core.stagedModel?.version, core.model.version) {
                             m.siblings.broadcast(core.stagedModel ?? core.model, from: m.index)
+                        }
+                        if let m = membership, blocked != core.blockedItems.generation {
+                            m.siblings.broadcast(blocklist: core.blockedItems.ids, from: m.index)
                         }
                         try perform(actions, clients: admin)
                     }

@@ -92,6 +92,9 @@ final class CoordinatorTelemetry {
             logger.notice("model switched: new requests use the new version", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .resharded(from, to):
             logger.notice("resharded: new requests use the target shard map", metadata: ["from": "\(from)", "to": "\(to)"])
+        case let .blocklistChanged(items):
+            Gauge(label: "efficientrec_blocked_items").record(items)
+            logger.notice("blocklist changed: no answer holds these items from now on", metadata: ["blocked_items": "\(items)"])
         }
     }
 }

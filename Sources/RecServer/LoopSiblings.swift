@@ -11,11 +11,14 @@ final class LoopSiblings: Sendable {
     let modelSlots: [ModelSlot]
     /// The process's readiness: one part per loop.
     let readiness: Readiness
+    /// Per loop, a blocklist another loop changed (admin actions reach the first loop only).
+    let blocklistSlots: [BlocklistSlot]
 
     init(loops: Int) {
         statuses = Mutex(Array(repeating: nil, count: loops))
         modelSlots = (0..<loops).map { _ in ModelSlot() }
         readiness = Readiness(parts: loops)
+        blocklistSlots = (0..<loops).map { _ in BlocklistSlot() }
     }
 
     var count: Int { modelSlots.count }
@@ -27,6 +30,11 @@ final class LoopSiblings: Sendable {
     /// The latest status of every loop but `loop`.
     func others(than loop: Int) -> [StatusResponse] {
         statuses.withLock { all in all.indices.compactMap { $0 == loop ? nil : all[$0] } }
+    }
+
+    /// The first loop's blocklist changed: every other loop adopts it.
+    func broadcast(blocklist: Set<String>, from loop: Int) {
+        for (k, slot) in blocklistSlots.enumerated() where k != loop { slot.put(blocklist) }
     }
 
     /// The first loop staged `model`: every other loop stages it too.
@@ -42,4 +50,11 @@ struct LoopMembership {
     /// The first loop owns what exists once per process: the admin endpoint, model reloads and
     /// the process-wide security and disconnect counters.
     var isFirst: Bool { index == 0 }
+}
+
+/// Hands a changed blocklist to a poll loop (the latest wins).
+final class BlocklistSlot: Sendable {
+    private let value = Mutex<Set<String>?>(nil)
+    func put(_ ids: Set<String>) { value.withLock { $0 = ids } }
+    func take() -> Set<String>? { value.withLock { v in defer { v = nil }; return v } }
 }

@@ -84,6 +84,7 @@ extension CoordinatorCore {
         s.overloaded = t.overloaded; s.lowCoverage = t.lowCoverage; s.lateReplies = t.lateReplies
         s.completeReplies = t.completeReplies; s.inFlight = UInt32(min(requests.count, Int(UInt32.max)))
         s.admissionLimit = UInt32(min(admissionLimit, Int(UInt32.max)))
+        s.blockedItems = UInt32(min(blocklist.count, Int(UInt32.max)))
         s.authRefused = t.authRefused; s.handshakeFailures = t.handshakeFailures; s.clientDisconnects = t.clientDisconnects
         s.shards = (0..<shardMap.shardCount).map { shard in
             var st = ShardStatus()

@@ -26,17 +26,17 @@ extension CoordinatorCore {
         }
         let (history, unknown) = shared.model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
         var prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
-        if r.hasFilter {
-            // Resolved against the request's model version; the shards then simply never vote for
-            // the items it removes (they join the history's exclusions).
+        if r.hasFilter || !blocklist.isEmpty {
+            // Resolved against the request's model version, with the blocklist; the shards then
+            // simply never vote for the items it removes (they join the history's exclusions).
+            var filter: ItemFilter?
             do throws(ItemFilterError) {
-                if let filter = try ItemFilter.resolve(excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs,
-                                                       conditions: r.itemConditions, model: shared.model) {
-                    shared.model.apply(filter, to: &prepared)
-                }
+                filter = try ItemFilter.resolve(excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs,
+                                                conditions: r.itemConditions, model: shared.model)
             } catch {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, error.description)]
             }
+            if let filter = blocklist.merged(into: filter, model: shared.model) { shared.model.apply(filter, to: &prepared) }
         }
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)

@@ -47,6 +47,8 @@ public struct CoordinatorCore {
     var mergeScratch: VoteAccumulator
     /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
     var events = CoordinatorEvents()
+    /// Items withdrawn from every answer (admin `BlockItemsRequest`).
+    var blocklist = Blocklist()
     /// The latest status of the other poll loops of this process (empty with one loop): `status`
     /// answers for all of them (`StatusMerge`). Set by the shell.
     public var siblingStatus: [StatusResponse] = []
@@ -147,6 +149,15 @@ public struct CoordinatorCore {
             }
             stage(previous)
             return [reply(routing, ServerMessage.status(status(requestID: r.requestID)).serializedBytes())]
+        case let .blockItems(b):
+            guard admin else {
+                statistics.refusedAdmin += 1
+                return [reject(routing, requestID: b.requestID, code: .invalidArgument,
+                               "blocking items is an admin action: send it to the coordinator's admin endpoint (--admin-bind, loopback by default)")]
+            }
+            if b.unblock { blocklist.unblock(b.itemIDs) } else { blocklist.block(b.itemIDs) }
+            events.append(.blocklistChanged(items: blocklist.count))
+            return [reply(routing, ServerMessage.status(status(requestID: b.requestID)).serializedBytes())]
         }
     }
 
@@ -194,6 +205,15 @@ public struct CoordinatorCore {
 
     /// Shutting down: requests in flight finish; new ones are refused as `overloaded`.
     public mutating func beginDrain() { admission.beginDrain() }
+
+    /// The blocked item IDs, and a number that changes with them (the shell hands a changed list
+    /// to the process's other poll loops).
+    public var blockedItems: (ids: Set<String>, generation: Int) { (blocklist.ids, blocklist.generation) }
+
+    /// Another poll loop changed the blocklist: adopt it.
+    public mutating func replaceBlocklist(_ ids: Set<String>) {
+        blocklist.replace(with: ids)
+    }
 
     // MARK: Refusals
 

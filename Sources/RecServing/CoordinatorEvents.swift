@@ -21,6 +21,8 @@ public struct CoordinatorEvents: Sendable {
         /// A model version staged, and the switch of new requests to it.
         case staging(version: String)
         case modelSwitched(from: String, to: String)
+        /// The blocklist changed (an admin action); it now holds this many item IDs.
+        case blocklistChanged(items: Int)
     }
 
     public static let capacity = 16_384

@@ -7,6 +7,8 @@ public enum ClientMessage: Equatable, Sendable {
     case status(StatusRequest)
     /// Back to the previous model version (the request ID is all it carries).
     case rollback(StatusRequest)
+    /// Items withdrawn from every answer now (an admin action).
+    case blockItems(BlockItemsRequest)
 
     public func serializedBytes() -> [UInt8] {
         let arena = CArena()
@@ -26,6 +28,9 @@ public enum ClientMessage: Equatable, Sendable {
             c.request_id = arena.string(r.requestID)
             m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK
             m.rollback = arena.object(c)
+        case let .blockItems(b):
+            m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_BLOCK_ITEMS
+            m.block_items = arena.object(b.makeC(arena))
         }
         return CEnvelope.encode(&m, size: { efficientrec__v1__client_message__get_packed_size($0) },
                                 pack: { efficientrec__v1__client_message__pack($0, $1) })
@@ -63,6 +68,9 @@ public enum ClientMessage: Equatable, Sendable {
         case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK:
             guard let r = m.rollback?.pointee else { throw .missingBody(message: "ClientMessage") }
             return .rollback(StatusRequest(requestID: try CRead.text(r.request_id, field: "request_id", limits: limits)))
+        case EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_BLOCK_ITEMS:
+            guard let b = m.block_items?.pointee else { throw .missingBody(message: "ClientMessage") }
+            return .blockItems(try BlockItemsRequest(b, limits: limits))
         default:
             throw .missingBody(message: "ClientMessage")
         }

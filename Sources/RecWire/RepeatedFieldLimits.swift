@@ -62,6 +62,8 @@ enum RepeatedFieldLimits {
         10: Field(name: "exclude_item_ids", encoding: .perOccurrence, limit: .filterItems),
         11: Field(name: "allow_item_ids", encoding: .perOccurrence, limit: .filterItems),
         12: Field(name: "item_conditions", encoding: .perOccurrence, limit: .filterConditions),
+    ]), 5: Body([
+        2: Field(name: "item_ids", encoding: .perOccurrence, limit: .filterItems),
     ])]
     static let coordinatorMessage: Schema = [2: Body([
         4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),

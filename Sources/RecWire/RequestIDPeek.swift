@@ -3,7 +3,7 @@ extension ClientMessage {
     /// message it is (a recommendation can be refused cheaply, a status request should still be
     /// answered) and its request ID.
     public struct Peek: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable { case recommend, status, rollback }
+        public enum Kind: Sendable, Equatable { case recommend, status, rollback, blockItems }
         public var kind: Kind
         /// Exactly the ID the full decoder would read; "" when the request carries none; nil when
         /// it is unusable (too long, not UTF-8, NUL bytes).
@@ -21,7 +21,7 @@ extension ClientMessage {
         var body: UInt64?
         var id: String? = ""
         while let (field, wireType) = envelope.key() {
-            guard (2...4).contains(field) && wireType == 2 else { // recommend, status, rollback
+            guard (2...5).contains(field) && wireType == 2 else { // recommend, status, rollback, block_items
                 guard envelope.skip(wireType: wireType) else { return nil }
                 continue
             }
@@ -42,7 +42,7 @@ extension ClientMessage {
             guard request.isAtEnd else { return nil }
         }
         guard envelope.isAtEnd, let body else { return nil }
-        let kind: Peek.Kind = body == 2 ? .recommend : body == 3 ? .status : .rollback
+        let kind: Peek.Kind = body == 2 ? .recommend : body == 3 ? .status : body == 4 ? .rollback : .blockItems
         return Peek(kind: kind, requestID: id)
     }
 
@@ -129,7 +129,7 @@ enum EmbeddedNULCheck {
     /// envelope field number of a body → that body's string field numbers.
     /// Envelope field number of a body → a bit per string field number (all are below 64).
     typealias Schema = [UInt64: UInt64]
-    static let clientMessage: Schema = [2: mask(1, 2, 5, 6, 9, 10, 11, 12), 3: mask(1), 4: mask(1)]
+    static let clientMessage: Schema = [2: mask(1, 2, 5, 6, 9, 10, 11, 12), 3: mask(1), 4: mask(1), 5: mask(1, 2)]
     static let serverMessage: Schema = [2: mask(1, 2, 6, 8), 3: mask(1, 3), 4: mask(1, 2)]
     static let coordinatorMessage: Schema = [2: mask(1, 3), 3: mask(2, 6)]
     static let workerMessage: Schema = [2: mask(1, 2), 3: mask(1, 3), 4: mask(2, 6)]

@@ -57,6 +57,8 @@ public struct StatusResponse: Equatable, Sendable {
     /// Client connections lost: clients that left, or that the transport dropped (a frame over the
     /// size cap, a protocol error).
     public var clientDisconnects: UInt64 = 0
+    /// Item IDs on the coordinator's blocklist.
+    public var blockedItems: UInt32 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -72,6 +74,7 @@ public struct StatusResponse: Equatable, Sendable {
         m.overloaded = overloaded; m.low_coverage = lowCoverage; m.late_replies = lateReplies
         m.complete_replies = completeReplies; m.in_flight = inFlight; m.admission_limit = admissionLimit
         m.auth_refused = authRefused; m.handshake_failures = handshakeFailures; m.client_disconnects = clientDisconnects
+        m.blocked_items = blockedItems
         let shardPointers: [UnsafeMutablePointer<Efficientrec__V1__ShardStatus>?] = shards.map { s in
             var c = Efficientrec__V1__ShardStatus()
             efficientrec__v1__shard_status__init(&c)
@@ -99,6 +102,7 @@ public struct StatusResponse: Equatable, Sendable {
         overloaded = c.overloaded; lowCoverage = c.low_coverage; lateReplies = c.late_replies
         completeReplies = c.complete_replies; inFlight = c.in_flight; admissionLimit = c.admission_limit
         authRefused = c.auth_refused; handshakeFailures = c.handshake_failures; clientDisconnects = c.client_disconnects
+        blockedItems = c.blocked_items
         guard c.n_shards <= limits.maxClusters else { throw .tooLarge(field: "shards", count: c.n_shards, limit: limits.maxClusters) }
         for k in 0..<c.n_shards {
             guard let p = c.shards?[k]?.pointee else { continue }
@@ -112,5 +116,33 @@ public struct StatusResponse: Equatable, Sendable {
             s.replicas = p.replicas; s.replicasAlive = p.replicas_alive
             shards.append(s)
         }
+    }
+}
+
+/// Items to withdraw from every answer now (or, with `unblock`, to take back): an admin action.
+public struct BlockItemsRequest: Equatable, Sendable {
+    public var requestID: String
+    public var itemIDs: [String]
+    public var unblock: Bool
+
+    public init(requestID: String, itemIDs: [String], unblock: Bool = false) {
+        self.requestID = requestID
+        self.itemIDs = itemIDs
+        self.unblock = unblock
+    }
+
+    func makeC(_ arena: CArena) -> Efficientrec__V1__BlockItemsRequest {
+        var m = Efficientrec__V1__BlockItemsRequest()
+        efficientrec__v1__block_items_request__init(&m)
+        m.request_id = arena.string(requestID)
+        m.n_item_ids = itemIDs.count; m.item_ids = arena.strings(itemIDs)
+        m.unblock = unblock ? 1 : 0
+        return m
+    }
+
+    init(_ c: Efficientrec__V1__BlockItemsRequest, limits: WireLimits) throws(WireError) {
+        requestID = try CRead.text(c.request_id, field: "request_id", limits: limits)
+        itemIDs = try CRead.texts(c.n_item_ids, c.item_ids, field: "item_ids", limit: limits.maxFilterItems, limits: limits)
+        unblock = c.unblock != 0
     }
 }

@@ -12,7 +12,7 @@ struct EfficientRecCommand: ParsableCommand {
         top clusters. A brand-new user is served instantly, with no retraining.
         """,
         subcommands: [Train.self, Recommend.self, Compare.self, Evaluate.self, Generate.self, BenchTrain.self,
-                      Worker.self, Coordinator.self, Query.self, Cluster.self, Bench.self, Status.self, Rollback.self, BenchCore.self, BenchFloor.self, Keys.self]
+                      Worker.self, Coordinator.self, Query.self, Cluster.self, Bench.self, Status.self, Rollback.self, Block.self, BenchCore.self, BenchFloor.self, Keys.self]
     )
 }
 

@@ -269,6 +269,26 @@ struct Rollback: ParsableCommand {
     }
 }
 
+struct Block: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Withdraw items from every answer of a coordinator now (an admin action), or take them back with --unblock.",
+        discussion: "Send it to the coordinator's admin endpoint. The list is the coordinator's: a restarted coordinator starts with none.")
+    @Option(help: "The coordinator's admin endpoint.") var coordinator: String
+    @Option(help: "File of item IDs, one per line.") var items: String
+    @Flag(help: "Take the items back instead.") var unblock = false
+    @OptionGroup var curve: ClientCurveOptions
+
+    func run() throws {
+        try runJob {
+            let ids = try RequestFilter.readIDs(items, flag: "--items")
+            var job = BlockJob(coordinator: coordinator, itemIDs: ids)
+            job.unblock = unblock
+            job.security = try curve.settings()
+            try job.run()
+        }
+    }
+}
+
 struct BenchCore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-core",

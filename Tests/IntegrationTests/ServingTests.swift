@@ -124,6 +124,41 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(last?.shards.count, 3)
     }
 
+    /// Issue 14: `efficientrec block` on the admin endpoint withdraws items from every answer at
+    /// once, in every poll loop of the coordinator; `--unblock` brings them back.
+    func testBlockedItemsLeaveEveryAnswerOfEveryPollLoop() throws {
+        let dir = Self.fixture.dir
+        let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "2", "--coordinator-threads", "2", "--port", "0"])
+        defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
+        let endpoint = String(try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60).split(separator: " ")[1])
+        let admin = String(try cluster.firstLine(containing: "coordinator admin", timeoutSeconds: 60).split(separator: " ").last!)
+        func answers(_ name: String) throws -> [String] {
+            let run = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "5",
+                                   "--batch", "1", "--output", dir + "/" + name])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try String(contentsOfFile: dir + "/" + name, encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { String($0.split(separator: "\t")[1]) }
+        }
+        let before = try answers("before-block.tsv")
+        var counts: [String: Int] = [:]
+        for item in before { counts[item, default: 0] += 1 }
+        let blocked = counts.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.prefix(3).map(\.key)
+        let file = dir + "/blocked.txt"
+        FileManager.default.createFile(atPath: file, contents: Data(blocked.joined(separator: "\n").utf8))
+        let refused = try CLI.run(["block", "--coordinator", endpoint, "--items", file])
+        XCTAssertNotEqual(refused.status, 0, "the data socket accepted a block")
+        XCTAssertTrue(refused.stderr.contains("admin endpoint"), refused.stderr)
+        let block = try CLI.run(["block", "--coordinator", admin, "--items", file])
+        XCTAssertEqual(block.status, 0, block.stderr)
+        XCTAssertTrue(block.stdout.contains("3 items blocked"), block.stdout)
+        let during = try answers("during-block.tsv")
+        XCTAssertEqual(during.count, before.count)
+        XCTAssertTrue(Set(during).isDisjoint(with: blocked), "a blocked item was recommended")
+        let unblock = try CLI.run(["block", "--coordinator", admin, "--items", file, "--unblock"])
+        XCTAssertEqual(unblock.status, 0, unblock.stderr)
+        XCTAssertEqual(try answers("after-block.tsv"), before)
+    }
+
     func testClusterStopsCleanlyOnSIGTERMWithNoOrphans() throws {
         let (cluster, endpoint) = try startCluster(shards: 2)
         let client = try QueryClient(coordinator: endpoint)

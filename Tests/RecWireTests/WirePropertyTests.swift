@@ -73,11 +73,16 @@ final class WirePropertyTests: XCTestCase {
         var g = Generator(state: 7)
         let request = RecommendRequest(requestID: "req-é-42", itemIDs: ["1", "2"], ratings: [5, 4], k: 10)
         let seeds = [ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s1")).serializedBytes(),
-                     ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes()]
+                     ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes(),
+                     ClientMessage.blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)).serializedBytes()]
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[0]), "req-é-42")
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[1]), "s1")
         XCTAssertEqual(ClientMessage.peek(seeds[0])?.kind, .recommend)
         XCTAssertEqual(ClientMessage.peek(seeds[1])?.kind, .status)
+        XCTAssertEqual(ClientMessage.peek(seeds[3])?.kind, .blockItems)
+        XCTAssertEqual(ClientMessage.peekRequestID(seeds[3]), "b7")
+        XCTAssertEqual(try ClientMessage(serializedBytes: seeds[3]),
+                       .blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)))
         XCTAssertEqual(ClientMessage.peek(ClientMessage.rollback(StatusRequest(requestID: "r")).serializedBytes()), .init(kind: .rollback, requestID: "r"))
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[2]), "")
         XCTAssertNil(ClientMessage.peekRequestID([0xFF, 0xFF, 0xFF]))
@@ -97,6 +102,9 @@ final class WirePropertyTests: XCTestCase {
             case let .rollback(s):
                 if let peeked { XCTAssertEqual(peeked.kind, .rollback, "\(input)") }
                 if let id = peeked?.requestID { XCTAssertEqual(id, s.requestID, "\(input)") }
+            case let .blockItems(b):
+                if let peeked { XCTAssertEqual(peeked.kind, .blockItems, "\(input)") }
+                if let id = peeked?.requestID { XCTAssertEqual(id, b.requestID, "\(input)") }
             }
             agreed += 1
         }

@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Efficientrec__V1__StatusRequest Efficientrec__V1__StatusRequest;
 typedef struct Efficientrec__V1__RollbackRequest Efficientrec__V1__RollbackRequest;
+typedef struct Efficientrec__V1__BlockItemsRequest Efficientrec__V1__BlockItemsRequest;
 typedef struct Efficientrec__V1__ShardStatus Efficientrec__V1__ShardStatus;
 typedef struct Efficientrec__V1__StatusResponse Efficientrec__V1__StatusResponse;
 
@@ -48,6 +49,25 @@ struct  Efficientrec__V1__RollbackRequest
 #define EFFICIENTREC__V1__ROLLBACK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__rollback_request__descriptor) \
     , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Items withdrawn now (recalled, out of stock everywhere, no longer licensed): from the next
+ * request on, no answer of any coordinator poll loop holds them, whatever shard serves it; with
+ * `unblock` they come back. An admin action, like rollback. Answered with a StatusResponse
+ * (`blocked_items` is the list's new length).
+ */
+struct  Efficientrec__V1__BlockItemsRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  size_t n_item_ids;
+  char **item_ids;
+  protobuf_c_boolean unblock;
+};
+#define EFFICIENTREC__V1__BLOCK_ITEMS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__block_items_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 struct  Efficientrec__V1__ShardStatus
@@ -118,10 +138,14 @@ struct  Efficientrec__V1__StatusResponse
    * a frame over the size cap (ZMQ_MAXMSGSIZE) or a protocol error — libzmq does not say which.
    */
   uint64_t client_disconnects;
+  /*
+   * Item IDs on the coordinator's blocklist (BlockItemsRequest).
+   */
+  uint32_t blocked_items;
 };
 #define EFFICIENTREC__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Efficientrec__V1__StatusRequest methods */
@@ -161,6 +185,25 @@ Efficientrec__V1__RollbackRequest *
                       const uint8_t       *data);
 void   efficientrec__v1__rollback_request__free_unpacked
                      (Efficientrec__V1__RollbackRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Efficientrec__V1__BlockItemsRequest methods */
+void   efficientrec__v1__block_items_request__init
+                     (Efficientrec__V1__BlockItemsRequest         *message);
+size_t efficientrec__v1__block_items_request__get_packed_size
+                     (const Efficientrec__V1__BlockItemsRequest   *message);
+size_t efficientrec__v1__block_items_request__pack
+                     (const Efficientrec__V1__BlockItemsRequest   *message,
+                      uint8_t             *out);
+size_t efficientrec__v1__block_items_request__pack_to_buffer
+                     (const Efficientrec__V1__BlockItemsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Efficientrec__V1__BlockItemsRequest *
+       efficientrec__v1__block_items_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   efficientrec__v1__block_items_request__free_unpacked
+                     (Efficientrec__V1__BlockItemsRequest *message,
                       ProtobufCAllocator *allocator);
 /* Efficientrec__V1__ShardStatus methods */
 void   efficientrec__v1__shard_status__init
@@ -208,6 +251,9 @@ typedef void (*Efficientrec__V1__StatusRequest_Closure)
 typedef void (*Efficientrec__V1__RollbackRequest_Closure)
                  (const Efficientrec__V1__RollbackRequest *message,
                   void *closure_data);
+typedef void (*Efficientrec__V1__BlockItemsRequest_Closure)
+                 (const Efficientrec__V1__BlockItemsRequest *message,
+                  void *closure_data);
 typedef void (*Efficientrec__V1__ShardStatus_Closure)
                  (const Efficientrec__V1__ShardStatus *message,
                   void *closure_data);
@@ -222,6 +268,7 @@ typedef void (*Efficientrec__V1__StatusResponse_Closure)
 
 extern const ProtobufCMessageDescriptor efficientrec__v1__status_request__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__rollback_request__descriptor;
+extern const ProtobufCMessageDescriptor efficientrec__v1__block_items_request__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__status_response__descriptor;
 

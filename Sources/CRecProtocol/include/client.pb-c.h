@@ -162,7 +162,8 @@ typedef enum {
   EFFICIENTREC__V1__CLIENT_MESSAGE__BODY__NOT_SET = 0,
   EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_RECOMMEND = 2,
   EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_STATUS = 3,
-  EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK = 4
+  EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_ROLLBACK = 4,
+  EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_BLOCK_ITEMS = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(EFFICIENTREC__V1__CLIENT_MESSAGE__BODY__CASE)
 } Efficientrec__V1__ClientMessage__BodyCase;
 
@@ -178,6 +179,7 @@ struct  Efficientrec__V1__ClientMessage
     Efficientrec__V1__RecommendRequest *recommend;
     Efficientrec__V1__StatusRequest *status;
     Efficientrec__V1__RollbackRequest *rollback;
+    Efficientrec__V1__BlockItemsRequest *block_items;
   };
 };
 #define EFFICIENTREC__V1__CLIENT_MESSAGE__INIT \
