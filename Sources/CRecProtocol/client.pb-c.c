@@ -52,6 +52,51 @@ void   efficientrec__v1__recommend_request__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__recommend_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   efficientrec__v1__explanation__init
+                     (Efficientrec__V1__Explanation         *message)
+{
+  static const Efficientrec__V1__Explanation init_value = EFFICIENTREC__V1__EXPLANATION__INIT;
+  *message = init_value;
+}
+size_t efficientrec__v1__explanation__get_packed_size
+                     (const Efficientrec__V1__Explanation *message)
+{
+  assert(message->base.descriptor == &efficientrec__v1__explanation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t efficientrec__v1__explanation__pack
+                     (const Efficientrec__V1__Explanation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &efficientrec__v1__explanation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t efficientrec__v1__explanation__pack_to_buffer
+                     (const Efficientrec__V1__Explanation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &efficientrec__v1__explanation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Efficientrec__V1__Explanation *
+       efficientrec__v1__explanation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Efficientrec__V1__Explanation *)
+     protobuf_c_message_unpack (&efficientrec__v1__explanation__descriptor,
+                                allocator, len, data);
+}
+void   efficientrec__v1__explanation__free_unpacked
+                     (Efficientrec__V1__Explanation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &efficientrec__v1__explanation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   efficientrec__v1__server_timings__init
                      (Efficientrec__V1__ServerTimings         *message)
 {
@@ -232,7 +277,7 @@ void   efficientrec__v1__server_message__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__server_message__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field_descriptors[13] =
 {
   {
     "request_id",
@@ -378,6 +423,18 @@ static const ProtobufCFieldDescriptor efficientrec__v1__recommend_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "explain",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__RecommendRequest, explain),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__recommend_request__field_indices_by_name[] = {
   10,   /* field[10] = allow_item_ids */
@@ -385,6 +442,7 @@ static const unsigned efficientrec__v1__recommend_request__field_indices_by_name
   5,   /* field[5] = attribute_values */
   7,   /* field[7] = deadline_unix_micros */
   9,   /* field[9] = exclude_item_ids */
+  12,   /* field[12] = explain */
   11,   /* field[11] = item_conditions */
   1,   /* field[1] = item_ids */
   6,   /* field[6] = k */
@@ -396,7 +454,7 @@ static const unsigned efficientrec__v1__recommend_request__field_indices_by_name
 static const ProtobufCIntRange efficientrec__v1__recommend_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__recommend_request__descriptor =
 {
@@ -406,11 +464,88 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_request__descriptor
   "Efficientrec__V1__RecommendRequest",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__RecommendRequest),
-  12,
+  13,
   efficientrec__v1__recommend_request__field_descriptors,
   efficientrec__v1__recommend_request__field_indices_by_name,
   1,  efficientrec__v1__recommend_request__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__recommend_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor efficientrec__v1__explanation__field_descriptors[4] =
+{
+  {
+    "cluster_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Efficientrec__V1__Explanation, n_cluster_ids),
+    offsetof(Efficientrec__V1__Explanation, cluster_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cluster_shares",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Efficientrec__V1__Explanation, n_cluster_shares),
+    offsetof(Efficientrec__V1__Explanation, cluster_shares),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "because_item_ids",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Efficientrec__V1__Explanation, n_because_item_ids),
+    offsetof(Efficientrec__V1__Explanation, because_item_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "similarities",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Efficientrec__V1__Explanation, n_similarities),
+    offsetof(Efficientrec__V1__Explanation, similarities),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned efficientrec__v1__explanation__field_indices_by_name[] = {
+  2,   /* field[2] = because_item_ids */
+  0,   /* field[0] = cluster_ids */
+  1,   /* field[1] = cluster_shares */
+  3,   /* field[3] = similarities */
+};
+static const ProtobufCIntRange efficientrec__v1__explanation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor efficientrec__v1__explanation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "efficientrec.v1.Explanation",
+  "Explanation",
+  "Efficientrec__V1__Explanation",
+  "efficientrec.v1",
+  sizeof(Efficientrec__V1__Explanation),
+  4,
+  efficientrec__v1__explanation__field_descriptors,
+  efficientrec__v1__explanation__field_indices_by_name,
+  1,  efficientrec__v1__explanation__number_ranges,
+  (ProtobufCMessageInit) efficientrec__v1__explanation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor efficientrec__v1__server_timings__field_descriptors[4] =
@@ -490,7 +625,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__server_timings__descriptor =
   (ProtobufCMessageInit) efficientrec__v1__server_timings__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__field_descriptors[13] =
+static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__field_descriptors[14] =
 {
   {
     "request_id",
@@ -648,12 +783,25 @@ static const ProtobufCFieldDescriptor efficientrec__v1__recommend_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "explanations",
+    14,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Efficientrec__V1__RecommendResponse, n_explanations),
+    offsetof(Efficientrec__V1__RecommendResponse, explanations),
+    &efficientrec__v1__explanation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__recommend_response__field_indices_by_name[] = {
   3,   /* field[3] = cluster_ids */
   4,   /* field[4] = cluster_weights */
   6,   /* field[6] = coverage */
   7,   /* field[7] = degraded_reasons */
+  13,   /* field[13] = explanations */
   11,   /* field[11] = filled_from_popularity */
   12,   /* field[12] = filtered_candidates */
   1,   /* field[1] = item_ids */
@@ -667,7 +815,7 @@ static const unsigned efficientrec__v1__recommend_response__field_indices_by_nam
 static const ProtobufCIntRange efficientrec__v1__recommend_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descriptor =
 {
@@ -677,7 +825,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descripto
   "Efficientrec__V1__RecommendResponse",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__RecommendResponse),
-  13,
+  14,
   efficientrec__v1__recommend_response__field_descriptors,
   efficientrec__v1__recommend_response__field_indices_by_name,
   1,  efficientrec__v1__recommend_response__number_ranges,

@@ -18,6 +18,8 @@ public struct QueryJob {
     public var filter = RequestFilter()
     /// Users per batch (one ZeroMQ message of that many requests, answered by one message).
     public var batchSize = 64
+    /// Ask for explanations and print them as two more columns (as `recommend --explain`).
+    public var explain = false
 
     public init(coordinator: String, history: String?, histories: String?, users: String?, k: Int, output: String?) {
         self.coordinator = coordinator
@@ -68,19 +70,28 @@ public struct QueryJob {
                 requests.append((log.users[u], r))
             }
         }
-        for k in requests.indices { filter.apply(to: &requests[k].request) }
+        for k in requests.indices {
+            filter.apply(to: &requests[k].request)
+            requests[k].request.explain = explain
+        }
         let replies = try AppError.wrap {
             try client.exchange(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
                                 window: 4 * batchSize, batchSize: batchSize, timeoutSeconds: timeoutSeconds)
         }
-        var text = "user\titem\trank\tscore\n"
+        var text = "user\titem\trank\tscore" + (explain ? ExplanationColumns.header : "") + "\n"
         var problems: [String] = []
         var failed = 0
         for (user, request) in requests {
             switch replies[request.requestID] {
             case let .recommend(r)?:
                 for (rank, (item, score)) in zip(r.itemIDs, r.scores).enumerated() {
-                    text += "\(user)\t\(item)\t\(rank + 1)\t\(score)\n"
+                    text += "\(user)\t\(item)\t\(rank + 1)\t\(score)"
+                    if explain {
+                        let e = rank < r.explanations.count ? r.explanations[rank] : RecommendResponse.Explanation()
+                        text += ExplanationColumns.format(clusters: e.clusterIDs.map(Int.init), shares: e.clusterShares,
+                                                          because: e.becauseItemIDs, similarities: e.similarities)
+                    }
+                    text += "\n"
                 }
                 if r.coverage < 1 { problems.append("\(user): coverage \(r.coverage): \(r.degradedReasons.joined(separator: "; "))") }
                 if history != nil {

@@ -14,6 +14,9 @@ public struct RecommendJob {
     public var quiet = false
     /// Applied to every user, before the vote, as the coordinator applies a request's filter.
     public var filter = RequestFilter()
+    /// Print each voted item's explanation as two more columns (clusters and their shares; the
+    /// history items most like it).
+    public var explain = false
 
     public init(model: String, histories: String, users: String?, k: Int, output: String?) {
         self.model = model
@@ -45,7 +48,7 @@ public struct RecommendJob {
         let itemFilter = try filter.resolve(for: model)
         let started = Date()
         var vote = model.makeVote()
-        var text = "user\titem\trank\tscore\n"
+        var text = "user\titem\trank\tscore" + (explain ? ExplanationColumns.header : "") + "\n"
         var outcome = Outcome(users: log.users.count, rows: 0, unknownItems: 0, popularityFallbacks: 0, seconds: 0)
         for u in 0..<log.users.count {
             let raw = log.history(of: u)
@@ -55,8 +58,15 @@ public struct RecommendJob {
             let attributes = model.attributes.encode(attributeTable?.row(of: log.users[u]))
             let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote, filter: itemFilter)
             if result.fallback == .popularity { outcome.popularityFallbacks += 1 }
+            let explanations = explain ? model.explain(result, history: history.items) : []
             for (rank, (item, score)) in result.items.enumerated() {
-                text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)\n"
+                text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)"
+                if explain {
+                    let e = explanations[rank]
+                    text += ExplanationColumns.format(clusters: e.clusters, shares: e.shares, because: e.because.map { model.items[$0] },
+                                                      similarities: e.similarities)
+                }
+                text += "\n"
                 outcome.rows += 1
             }
         }

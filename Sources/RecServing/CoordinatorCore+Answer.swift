@@ -44,6 +44,12 @@ extension CoordinatorCore {
         response.truncatedInteractions = UInt32(rec.truncatedInteractions)
         response.filledFromPopularity = UInt32(rec.filledFromPopularity)
         response.filteredCandidates = UInt32(rec.filteredCandidates)
+        if let history = p.explainHistory {
+            response.explanations = model.explain(rec, history: history).map { e in
+                RecommendResponse.Explanation(clusterIDs: e.clusters.map(UInt32.init), clusterShares: e.shares,
+                                              becauseItemIDs: e.because.map { model.items[$0] }, similarities: e.similarities)
+            }
+        }
         response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))
         response.timings.mergeMicros = UInt32(min(elapsed(since: mergeStarted), UInt64(UInt32.max)))
         response.timings.totalMicros = UInt32(min(total, UInt64(UInt32.max)))

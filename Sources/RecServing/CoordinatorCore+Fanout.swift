@@ -43,7 +43,8 @@ extension CoordinatorCore {
         let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
         let id = requests.add(PendingRequest(replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
                                              merge: VoteMerge(plan: plan, itemCount: shared.model.items.count), k: Int(r.k), deadline: deadline,
-                                             started: now, encodeMicros: elapsed(since: now), unknownItems: unknown))
+                                             started: now, encodeMicros: elapsed(since: now), unknownItems: unknown,
+                                             explainHistory: r.explain ? history.items : nil))
         if plan.subRequests.isEmpty { return finish(id, now: now) }
         let exclude = prepared.excluded.map(UInt32.init)
         var actions: [Action] = []

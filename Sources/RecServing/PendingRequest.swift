@@ -15,6 +15,8 @@ struct PendingRequest {
     var started: UInt64
     var encodeMicros: UInt64
     var unknownItems: Int
+    /// The history's items when the client asked for explanations (nil otherwise).
+    var explainHistory: [Int]? = nil
     /// Unanswered shards still being tried.
     var attempts: [Int: ShardAttempts] = [:]
     /// Shards given up on, with the reason (reported as degraded reasons).

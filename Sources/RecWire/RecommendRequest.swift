@@ -19,6 +19,9 @@ public struct RecommendRequest: Equatable, Sendable {
     public var allowItemIDs: [String] = []
     public var itemConditions: [String] = []
 
+    /// Ask for an explanation of every voted item (off by default).
+    public var explain = false
+
     public var hasFilter: Bool { !excludeItemIDs.isEmpty || !allowItemIDs.isEmpty || !itemConditions.isEmpty }
 
     public init(requestID: String, itemIDs: [String] = [], ratings: [Float] = [], timestamps: [Double] = [],
@@ -50,6 +53,7 @@ public struct RecommendRequest: Equatable, Sendable {
         m.n_exclude_item_ids = excludeItemIDs.count; m.exclude_item_ids = arena.strings(excludeItemIDs)
         m.n_allow_item_ids = allowItemIDs.count; m.allow_item_ids = arena.strings(allowItemIDs)
         m.n_item_conditions = itemConditions.count; m.item_conditions = arena.strings(itemConditions)
+        m.explain = explain ? 1 : 0
         return m
     }
 
@@ -72,6 +76,7 @@ public struct RecommendRequest: Equatable, Sendable {
                                        limit: limits.maxFilterItems, limits: limits)
         itemConditions = try CRead.texts(c.n_item_conditions, c.item_conditions, field: "item_conditions",
                                          limit: limits.maxFilterConditions, limits: limits)
+        explain = c.explain != 0
         guard ratings.count == itemIDs.count else {
             throw .lengthMismatch(field: "ratings", expected: itemIDs.count, found: ratings.count)
         }

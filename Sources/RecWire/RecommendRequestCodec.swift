@@ -48,6 +48,7 @@ enum RecommendRequestCodec {
             case (11, 2):
                 guard out.allowItemIDs.count < limits.maxFilterItems, let s = r.text(limit: limits.maxStringBytes) else { return nil }
                 out.allowItemIDs.append(s)
+            case (13, 0): guard let v = r.varint() else { return nil }; out.explain = v != 0
             case (12, 2):
                 guard out.itemConditions.count < limits.maxFilterConditions, let s = r.text(limit: limits.maxStringBytes) else { return nil }
                 out.itemConditions.append(s)

@@ -24,8 +24,25 @@ public struct RecommendResponse: Equatable, Sendable {
     public var filledFromPopularity: UInt32 = 0
     /// Distinct items the vote proposed that the request's filters removed.
     public var filteredCandidates: UInt32 = 0
+    /// With `explain`: one per item, in order (empty for items from the popularity fill).
+    public var explanations: [Explanation] = []
 
     public init(requestID: String) { self.requestID = requestID }
+
+    /// Why an item was recommended: its voting clusters' shares of its vote and the history items
+    /// most like it.
+    public struct Explanation: Equatable, Sendable {
+        public var clusterIDs: [UInt32] = []
+        public var clusterShares: [Float] = []
+        public var becauseItemIDs: [String] = []
+        public var similarities: [Float] = []
+        public init(clusterIDs: [UInt32] = [], clusterShares: [Float] = [], becauseItemIDs: [String] = [], similarities: [Float] = []) {
+            self.clusterIDs = clusterIDs
+            self.clusterShares = clusterShares
+            self.becauseItemIDs = becauseItemIDs
+            self.similarities = similarities
+        }
+    }
 
     func makeC(_ arena: CArena) -> Efficientrec__V1__RecommendResponse {
         var m = Efficientrec__V1__RecommendResponse()
@@ -47,6 +64,17 @@ public struct RecommendResponse: Equatable, Sendable {
         m.truncated_interactions = truncatedInteractions
         m.filled_from_popularity = filledFromPopularity
         m.filtered_candidates = filteredCandidates
+        let explanationPointers: [UnsafeMutablePointer<Efficientrec__V1__Explanation>?] = explanations.map { e in
+            var c = Efficientrec__V1__Explanation()
+            efficientrec__v1__explanation__init(&c)
+            c.n_cluster_ids = e.clusterIDs.count; c.cluster_ids = arena.array(e.clusterIDs)
+            c.n_cluster_shares = e.clusterShares.count; c.cluster_shares = arena.array(e.clusterShares)
+            c.n_because_item_ids = e.becauseItemIDs.count; c.because_item_ids = arena.strings(e.becauseItemIDs)
+            c.n_similarities = e.similarities.count; c.similarities = arena.array(e.similarities)
+            return arena.object(c)
+        }
+        m.n_explanations = explanations.count
+        m.explanations = arena.array(explanationPointers)
         return m
     }
 
@@ -68,6 +96,22 @@ public struct RecommendResponse: Equatable, Sendable {
         truncatedInteractions = c.truncated_interactions
         filledFromPopularity = c.filled_from_popularity
         filteredCandidates = c.filtered_candidates
+        guard c.n_explanations == 0 || c.n_explanations == itemIDs.count else {
+            throw .lengthMismatch(field: "explanations", expected: itemIDs.count, found: c.n_explanations)
+        }
+        for k in 0..<c.n_explanations {
+            guard let p = c.explanations?[k]?.pointee else { continue }
+            var e = Explanation()
+            e.clusterIDs = try CRead.values(p.n_cluster_ids, p.cluster_ids, field: "explanations.cluster_ids", limit: limits.maxClusters)
+            e.clusterShares = try CRead.values(p.n_cluster_shares, p.cluster_shares, field: "explanations.cluster_shares", limit: limits.maxClusters)
+            e.becauseItemIDs = try CRead.texts(p.n_because_item_ids, p.because_item_ids, field: "explanations.because_item_ids",
+                                               limit: limits.maxHistory, limits: limits)
+            e.similarities = try CRead.values(p.n_similarities, p.similarities, field: "explanations.similarities", limit: limits.maxHistory)
+            guard e.clusterShares.count == e.clusterIDs.count, e.similarities.count == e.becauseItemIDs.count else {
+                throw .lengthMismatch(field: "explanations", expected: e.clusterIDs.count, found: e.clusterShares.count)
+            }
+            explanations.append(e)
+        }
         guard scores.count == itemIDs.count else { throw .lengthMismatch(field: "scores", expected: itemIDs.count, found: scores.count) }
         guard clusterWeights.count == clusterIDs.count else {
             throw .lengthMismatch(field: "cluster_weights", expected: clusterIDs.count, found: clusterWeights.count)

@@ -56,6 +56,8 @@ struct Recommend: ParsableCommand {
     @Option(name: .short, help: "Items per user.") var k = 50
     @Option(help: "Output file (default: standard output).") var output: String?
     @OptionGroup var filter: FilterOptions
+    @Flag(help: "Explain each voted item: two more columns, its clusters' shares of its vote and the history items most like it.")
+    var explain = false
 
     func validate() throws {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
@@ -63,6 +65,7 @@ struct Recommend: ParsableCommand {
 
     func run() throws {
         var job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
+        job.explain = explain
         try runJob {
             job.filter = try filter.load()
             try job.run()

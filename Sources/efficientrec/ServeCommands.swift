@@ -166,6 +166,7 @@ struct Query: ParsableCommand {
     @OptionGroup var filter: FilterOptions
     @Option(help: "Users per batch: one message of that many requests, answered by one message (1: a message per user).")
     var batch = 64
+    @Flag(help: "Ask for explanations: two more columns, as `recommend --explain`.") var explain = false
 
     func validate() throws {
         guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000") }
@@ -177,6 +178,7 @@ struct Query: ParsableCommand {
         var job = QueryJob(coordinator: coordinator, history: history, histories: histories, users: users, k: k, output: output)
         job.timeoutSeconds = timeout
         job.batchSize = batch
+        job.explain = explain
         try runJob {
             job.security = try curve.settings()
             job.filter = try filter.load()

@@ -269,7 +269,8 @@ final class ServingTests: XCTestCase {
         let dir = Self.fixture.dir
         let excluded = dir + "/exclude-items.txt"
         FileManager.default.createFile(atPath: excluded, contents: Data("i1\ni5\ni9\ni30\nnot-an-item\n".utf8))
-        let filters = ["--exclude-items", excluded, "--where", "genre in genre-0|genre-1", "--where", "year>=1955"]
+        // With explanations too: both print the same two more columns.
+        let filters = ["--exclude-items", excluded, "--where", "genre in genre-0|genre-1", "--where", "year>=1955", "--explain"]
         let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
                                    "-k", "10", "--output", dir + "/offline-filtered.tsv"] + filters)
         XCTAssertEqual(offline.status, 0, offline.stderr)
@@ -280,6 +281,9 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(query.status, 0, query.stderr)
         let online = try String(contentsOfFile: dir + "/online-filtered.tsv", encoding: .utf8)
         XCTAssertEqual(online, try String(contentsOfFile: dir + "/offline-filtered.tsv", encoding: .utf8))
+        XCTAssertTrue(online.hasPrefix("user\titem\trank\tscore\tclusters\tbecause\n"), String(online.prefix(80)))
+        XCTAssertTrue(online.split(separator: "\n").dropFirst().contains { $0.split(separator: "\t", omittingEmptySubsequences: false)[4].hasPrefix("c") },
+                      "no item was explained")
         let items = online.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[1]) }
         XCTAssertGreaterThan(items.count, 100)
         XCTAssertTrue(Set(items).isDisjoint(with: ["i1", "i5", "i9", "i30"]), "an excluded item was recommended")

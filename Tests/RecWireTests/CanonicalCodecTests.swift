@@ -107,6 +107,7 @@ final class RecommendRequestCodecTests: XCTestCase {
             r.allowItemIDs = (0..<(g.below(2) == 0 ? 0 : g.below(60))).map { _ in String(g.next() % 5_000) }
             r.itemConditions = (0..<g.below(4)).map { k in k % 2 == 0 ? "genre in Drama|Comédie" : "year >= \(1900 + g.below(120))" }
         }
+        r.explain = g.below(5) == 0
         return r
     }
 

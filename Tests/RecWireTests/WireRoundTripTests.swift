@@ -21,6 +21,9 @@ final class WireRoundTripTests: XCTestCase {
         response.clusterIDs = [7, 3]; response.clusterWeights = [0.9, 0.8]
         response.modelVersion = "abc"; response.coverage = 0.75; response.degradedReasons = ["shard 2 timed out"]
         response.timings.totalMicros = 120; response.unknownItems = 2; response.truncatedInteractions = 1
+        response.explanations = [RecommendResponse.Explanation(clusterIDs: [3, 1], clusterShares: [0.75, 0.25], becauseItemIDs: ["50", "é"],
+                                                               similarities: [0.9, 0.5]),
+                                 RecommendResponse.Explanation()]
         response.filledFromPopularity = 3
         var status = StatusResponse(requestID: "s")
         status.requests = 10; status.ready = true

@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "admin.pb-c.h"
 
 typedef struct Efficientrec__V1__RecommendRequest Efficientrec__V1__RecommendRequest;
+typedef struct Efficientrec__V1__Explanation Efficientrec__V1__Explanation;
 typedef struct Efficientrec__V1__ServerTimings Efficientrec__V1__ServerTimings;
 typedef struct Efficientrec__V1__RecommendResponse Efficientrec__V1__RecommendResponse;
 typedef struct Efficientrec__V1__ClientMessage Efficientrec__V1__ClientMessage;
@@ -85,10 +86,37 @@ struct  Efficientrec__V1__RecommendRequest
    */
   size_t n_item_conditions;
   char **item_conditions;
+  /*
+   * Explain every voted item of the answer (off by default; it costs a pass over the top clusters'
+   * shortlists and a few item-vector products per item).
+   */
+  protobuf_c_boolean explain;
 };
 #define EFFICIENTREC__V1__RECOMMEND_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__recommend_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0 }
+
+
+/*
+ * Why an item was recommended: the clusters whose votes it got, with each one's share of its vote
+ * (largest first, at most three), and up to three items of the user's history most like it (cosine
+ * of the item tower's vectors, best first) — "because you liked …". Empty for popularity fill.
+ */
+struct  Efficientrec__V1__Explanation
+{
+  ProtobufCMessage base;
+  size_t n_cluster_ids;
+  uint32_t *cluster_ids;
+  size_t n_cluster_shares;
+  float *cluster_shares;
+  size_t n_because_item_ids;
+  char **because_item_ids;
+  size_t n_similarities;
+  float *similarities;
+};
+#define EFFICIENTREC__V1__EXPLANATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__explanation__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL, 0,NULL }
 
 
 struct  Efficientrec__V1__ServerTimings
@@ -152,10 +180,15 @@ struct  Efficientrec__V1__RecommendResponse
    * Distinct items the vote proposed that the filters removed (0 without filters).
    */
   uint32_t filtered_candidates;
+  /*
+   * With `explain`: one per item of item_ids, in the same order.
+   */
+  size_t n_explanations;
+  Efficientrec__V1__Explanation **explanations;
 };
 #define EFFICIENTREC__V1__RECOMMEND_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__recommend_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, 0, 0, 0, 0, 0,NULL }
 
 
 typedef enum {
@@ -229,6 +262,25 @@ Efficientrec__V1__RecommendRequest *
                       const uint8_t       *data);
 void   efficientrec__v1__recommend_request__free_unpacked
                      (Efficientrec__V1__RecommendRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Efficientrec__V1__Explanation methods */
+void   efficientrec__v1__explanation__init
+                     (Efficientrec__V1__Explanation         *message);
+size_t efficientrec__v1__explanation__get_packed_size
+                     (const Efficientrec__V1__Explanation   *message);
+size_t efficientrec__v1__explanation__pack
+                     (const Efficientrec__V1__Explanation   *message,
+                      uint8_t             *out);
+size_t efficientrec__v1__explanation__pack_to_buffer
+                     (const Efficientrec__V1__Explanation   *message,
+                      ProtobufCBuffer     *buffer);
+Efficientrec__V1__Explanation *
+       efficientrec__v1__explanation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   efficientrec__v1__explanation__free_unpacked
+                     (Efficientrec__V1__Explanation *message,
                       ProtobufCAllocator *allocator);
 /* Efficientrec__V1__ServerTimings methods */
 void   efficientrec__v1__server_timings__init
@@ -311,6 +363,9 @@ void   efficientrec__v1__server_message__free_unpacked
 typedef void (*Efficientrec__V1__RecommendRequest_Closure)
                  (const Efficientrec__V1__RecommendRequest *message,
                   void *closure_data);
+typedef void (*Efficientrec__V1__Explanation_Closure)
+                 (const Efficientrec__V1__Explanation *message,
+                  void *closure_data);
 typedef void (*Efficientrec__V1__ServerTimings_Closure)
                  (const Efficientrec__V1__ServerTimings *message,
                   void *closure_data);
@@ -330,6 +385,7 @@ typedef void (*Efficientrec__V1__ServerMessage_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor efficientrec__v1__recommend_request__descriptor;
+extern const ProtobufCMessageDescriptor efficientrec__v1__explanation__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__server_timings__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__recommend_response__descriptor;
 extern const ProtobufCMessageDescriptor efficientrec__v1__client_message__descriptor;
