@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RecData
 import RecMath
@@ -48,6 +49,7 @@ public struct RecommendJob {
         let itemFilter = try filter.resolve(for: model)
         let started = Date()
         var vote = model.makeVote()
+        var explainNanoseconds: UInt64 = 0
         var text = "user\titem\trank\tscore" + (explain ? ExplanationColumns.header : "") + "\n"
         var outcome = Outcome(users: log.users.count, rows: 0, unknownItems: 0, popularityFallbacks: 0, seconds: 0)
         for u in 0..<log.users.count {
@@ -58,7 +60,9 @@ public struct RecommendJob {
             let attributes = model.attributes.encode(attributeTable?.row(of: log.users[u]))
             let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote, filter: itemFilter)
             if result.fallback == .popularity { outcome.popularityFallbacks += 1 }
+            let explainStarted = explain ? DispatchTime.now().uptimeNanoseconds : 0
             let explanations = explain ? model.explain(result, history: history.items) : []
+            if explain { explainNanoseconds += DispatchTime.now().uptimeNanoseconds - explainStarted }
             for (rank, (item, score)) in result.items.enumerated() {
                 text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)"
                 if explain {
@@ -81,7 +85,8 @@ public struct RecommendJob {
         if !quiet {
             Terminal.log("recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
                          + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
-                         + "\(outcome.popularityFallbacks) users served from the popularity fallback")
+                         + "\(outcome.popularityFallbacks) users served from the popularity fallback"
+                         + (explain ? String(format: "; explanations %.1f us per user", Double(explainNanoseconds) / 1_000 / Double(max(1, outcome.users))) : ""))
         }
         return outcome
     }

@@ -1,3 +1,5 @@
+import RecMath
+
 /// Why an item was recommended: the user's clusters whose shortlists voted for it, with each one's
 /// share of its vote (largest first), and the history items most like it by the cosine of the item
 /// tower's vectors (best first) — what a product shows as "because you liked …". Computed from the
@@ -14,48 +16,89 @@ public struct ItemExplanation: Sendable, Equatable {
 extension RecommenderModel {
     /// One explanation per item of `recommendation` (empty ones for the popularity fill). `history`
     /// is the user's items; the most recent `configuration.window` distinct ones are compared.
-    /// Costs one pass over the top clusters' C × L shortlist entries and (k × window) dot products.
+    /// Costs one pass over the top clusters' C × L shortlist entries and one (k × d)·(d × window)
+    /// product (BLAS).
     public func explain(_ recommendation: Recommendation, history: [Int], clusters maxClusters: Int = 3,
                         because maxBecause: Int = 3) -> [ItemExplanation] {
         let voted = recommendation.items.count - recommendation.filledFromPopularity
         var out = [ItemExplanation](repeating: ItemExplanation(), count: recommendation.items.count)
         guard voted > 0 else { return out }
-        var slot: [Int: Int] = [:]
-        for (k, item) in recommendation.items.prefix(voted).enumerated() { slot[item.index] = k }
+        // Most shortlist entries are not among the k items: a bit set over the catalogue rejects
+        // them before any hashing.
+        var member = [UInt64](repeating: 0, count: (items.count + 63) >> 6)
+        var slot: [Int: Int] = Dictionary(minimumCapacity: voted)
+        for (k, item) in recommendation.items.prefix(voted).enumerated() {
+            slot[item.index] = k
+            member[item.index >> 6] |= UInt64(1) << UInt64(item.index & 63)
+        }
         // Each cluster's contribution w_c · s_c(i) to every explained item.
-        var contributions = [[(cluster: Int, value: Float)]](repeating: [], count: voted)
+        var contributions = [[(index: Int, value: Float)]](repeating: [], count: voted)
         for (c, weight) in recommendation.clusters {
             for e in shortlists.list(c) {
-                if let k = slot[Int(shortlists.items[e])] { contributions[k].append((c, weight * shortlists.scores[e])) }
+                let i = Int(shortlists.items[e])
+                guard member[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0, let k = slot[i] else { continue }
+                contributions[k].append((c, weight * shortlists.scores[e]))
             }
         }
-        let recent = recentDistinct(history)
-        let d = itemVectors.cols
-        func norm(_ i: Int) -> Float {
-            var s: Float = 0
-            for j in 0..<d { let v = itemVectors.values[i * d + j]; s += v * v }
-            return s.squareRoot()
-        }
-        let historyNorms = recent.map(norm)
         for k in 0..<voted {
             let total = contributions[k].reduce(Float(0)) { $0 + $1.value }
-            let ranked = contributions[k].sorted { ($0.value, -$0.cluster) > ($1.value, -$1.cluster) }.prefix(maxClusters)
-            out[k].clusters = ranked.map(\.cluster)
-            out[k].shares = ranked.map { total > 0 ? $0.value / total : 0 }
-            let item = recommendation.items[k].index
-            let itemNorm = norm(item)
-            guard itemNorm > 0, !recent.isEmpty else { continue }
-            var similar: [(item: Int, similarity: Float)] = []
-            for (h, other) in recent.enumerated() where historyNorms[h] > 0 {
-                var dot: Float = 0
-                for j in 0..<d { dot += itemVectors.values[item * d + j] * itemVectors.values[other * d + j] }
-                similar.append((other, dot / (itemNorm * historyNorms[h])))
+            let top = Self.best(contributions[k], count: maxClusters)
+            out[k].clusters = top.map(\.index)
+            out[k].shares = top.map { total > 0 ? $0.value / total : 0 }
+        }
+        // Cosines in one product: the explained items' unit vectors against the history's.
+        let recent = recentDistinct(history).filter { norm($0) > 0 }
+        let explained = (0..<voted).filter { norm(recommendation.items[$0].index) > 0 }
+        guard !recent.isEmpty, !explained.isEmpty else { return out }
+        let a = unitRows(explained.map { recommendation.items[$0].index })
+        let b = unitRows(recent)
+        let cosines = BLAS.product(a, b, transposeB: true)
+        let n = recent.count
+        cosines.values.withUnsafeBufferPointer { row in
+            for (r, k) in explained.enumerated() {
+                var top: [(index: Int, value: Float)] = []
+                top.reserveCapacity(maxBecause + 1)
+                for h in 0..<n { Self.offer((recent[h], row[r * n + h]), to: &top, count: maxBecause) }
+                out[k].because = top.map(\.index)
+                out[k].similarities = top.map(\.value)
             }
-            let best = similar.sorted { ($0.similarity, -$0.item) > ($1.similarity, -$1.item) }.prefix(maxBecause)
-            out[k].because = best.map(\.item)
-            out[k].similarities = best.map(\.similarity)
         }
         return out
+    }
+
+    private func norm(_ i: Int) -> Float {
+        let d = itemVectors.cols
+        var s: Float = 0
+        for j in 0..<d { let v = itemVectors.values[i * d + j]; s += v * v }
+        return s.squareRoot()
+    }
+
+    /// The item vectors of `items`, each scaled to length 1 (all have a positive norm).
+    private func unitRows(_ items: [Int]) -> Matrix {
+        let d = itemVectors.cols
+        var m = Matrix(rows: items.count, cols: d)
+        for (r, i) in items.enumerated() {
+            let n = norm(i)
+            for j in 0..<d { m.values[r * d + j] = itemVectors.values[i * d + j] / n }
+        }
+        return m
+    }
+
+    /// The `count` largest values, largest first; ties by the lower index. One pass, no sort.
+    static func best(_ entries: [(index: Int, value: Float)], count: Int) -> [(index: Int, value: Float)] {
+        var top: [(index: Int, value: Float)] = []
+        for e in entries { offer(e, to: &top, count: count) }
+        return top
+    }
+
+    /// Keeps `top` the `count` best entries seen so far (see `best`).
+    @inline(__always)
+    static func offer(_ e: (index: Int, value: Float), to top: inout [(index: Int, value: Float)], count: Int) {
+        if top.count == count, let last = top.last, !(e.value > last.value || (e.value == last.value && e.index < last.index)) { return }
+        let position = top.firstIndex { e.value > $0.value || (e.value == $0.value && e.index < $0.index) } ?? top.count
+        guard position < count else { return }
+        top.insert(e, at: position)
+        if top.count > count { top.removeLast() }
     }
 
     /// The last `window` distinct items of a history, most recent last.
