@@ -256,6 +256,12 @@ final class ServingTests: XCTestCase {
         let histories = Self.fixture.dir + "/histories.tsv"
         let swiftBatch = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "5"])
         XCTAssertEqual(swiftBatch.status, 0, swiftBatch.stderr)
+        let swiftExplained = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "5", "--explain"])
+        XCTAssertEqual(swiftExplained.status, 0, swiftExplained.stderr)
+        let pythonExplained = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--histories", histories,
+                                                                "-k", "5", "--explain"])
+        XCTAssertEqual(pythonExplained.status, 0, pythonExplained.stderr)
+        XCTAssertEqual(pythonExplained.stdout, swiftExplained.stdout, "explanations read from the .proto alone")
         let pythonBatch = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--histories", histories,
                                                             "-k", "5", "--batch", "7"])
         XCTAssertEqual(pythonBatch.status, 0, pythonBatch.stderr)

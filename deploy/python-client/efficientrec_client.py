@@ -64,7 +64,14 @@ def read_ids(path):
         return [line.strip() for line in f if line.strip()]
 
 
-def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=()):
+def explanation_columns(explanation):
+    """The two columns `query --explain` prints: clusters with their shares, and 'because' items."""
+    clusters = "|".join("c%d:%s" % (c, shortest_float32(s)) for c, s in zip(explanation.cluster_ids, explanation.cluster_shares))
+    because = "|".join("%s:%s" % (i, shortest_float32(s)) for i, s in zip(explanation.because_item_ids, explanation.similarities))
+    return "\t%s\t%s" % (clusters, because)
+
+
+def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=(), explain=False):
     import zmq
     client_pb2 = load_generated()
     request_id = uuid.uuid4().hex
@@ -76,6 +83,7 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, excl
     message.recommend.exclude_item_ids.extend(exclude)
     message.recommend.allow_item_ids.extend(allow)
     message.recommend.item_conditions.extend(conditions)
+    message.recommend.explain = explain
     context = zmq.Context()
     socket = context.socket(zmq.DEALER)  # never REQ: a timed-out client must be able to go on
     socket.setsockopt(zmq.LINGER, 100)
@@ -119,7 +127,8 @@ def read_histories(path):
     return histories
 
 
-def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=None, exclude=(), allow=(), conditions=()):
+def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=None, exclude=(), allow=(), conditions=(),
+                    explain=False):
     """[(items, ratings)] -> [RecommendResponse or (error code, message)], in order: `batch`
     requests per ZeroMQ message, each message answered by one message of replies in order."""
     import zmq
@@ -145,6 +154,7 @@ def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=
                 message.recommend.exclude_item_ids.extend(exclude)
                 message.recommend.allow_item_ids.extend(allow)
                 message.recommend.item_conditions.extend(conditions)
+                message.recommend.explain = explain
                 frames.append(message.SerializeToString())
                 ids.append(message.recommend.request_id)
             socket.send_multipart(frames)
@@ -182,6 +192,7 @@ def main():
     parser.add_argument("--exclude-items", help="never recommend the item IDs in this file (one per line)")
     parser.add_argument("--allow-items", help="recommend only among the item IDs in this file (one per line)")
     parser.add_argument("--where", action="append", default=[], help="an item condition, e.g. 'year >= 1990' (repeatable)")
+    parser.add_argument("--explain", action="store_true", help="two more columns: clusters' shares, history items most like it")
     args = parser.parse_args()
     if (args.curve_secret is None) != (args.curve_server_key is None):
         parser.error("--curve-secret and --curve-server-key go together")
@@ -192,8 +203,9 @@ def main():
         histories = read_histories(args.histories)
         users = list(histories)
         results = recommend_batch(args.coordinator, [histories[u] for u in users], args.k, batch=args.batch, curve=curve,
-                                  exclude=read_ids(args.exclude_items), allow=read_ids(args.allow_items), conditions=args.where)
-        print("user\titem\trank\tscore")
+                                  exclude=read_ids(args.exclude_items), allow=read_ids(args.allow_items), conditions=args.where,
+                                  explain=args.explain)
+        print("user\titem\trank\tscore" + ("\tclusters\tbecause" if args.explain else ""))
         failed = 0
         for user, result in zip(users, results):
             if isinstance(result, tuple):
@@ -201,16 +213,18 @@ def main():
                 print("%s: error %d: %s" % (user, result[0], result[1]), file=sys.stderr)
                 continue
             for rank, (item, score) in enumerate(zip(result.item_ids, result.scores), start=1):
-                print("%s\t%s\t%d\t%s" % (user, item, rank, shortest_float32(score)))
+                extra = explanation_columns(result.explanations[rank - 1]) if args.explain else ""
+                print("%s\t%s\t%d\t%s%s" % (user, item, rank, shortest_float32(score), extra))
         sys.exit(1 if failed else 0)
     items, ratings = parse_history(args.history)
     response = recommend(args.coordinator, items, ratings, args.k, curve=curve, exclude=read_ids(args.exclude_items),
-                         allow=read_ids(args.allow_items), conditions=args.where)
-    print("user\titem\trank\tscore")
+                         allow=read_ids(args.allow_items), conditions=args.where, explain=args.explain)
+    print("user\titem\trank\tscore" + ("\tclusters\tbecause" if args.explain else ""))
     for rank, (item, score) in enumerate(zip(response.item_ids, response.scores), start=1):
         # repr of a float32 widened to a double differs from Swift's shortest float32 text, so print
         # the shortest text that round-trips the float32 value.
-        print("%s\t%s\t%d\t%s" % (args.user, item, rank, shortest_float32(score)))
+        extra = explanation_columns(response.explanations[rank - 1]) if args.explain else ""
+        print("%s\t%s\t%d\t%s%s" % (args.user, item, rank, shortest_float32(score), extra))
     print("model %s, coverage %s, clusters %s, filtered candidates %d" % (
         response.model_version, response.coverage, " ".join(str(c) for c in response.cluster_ids),
         response.filtered_candidates), file=sys.stderr)
