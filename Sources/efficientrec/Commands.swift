@@ -73,6 +73,21 @@ struct Recommend: ParsableCommand {
     }
 }
 
+struct Refresh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "New shortlists and popularity from a fresh interaction log with the trained encoder (no training); writes a new model version.",
+        discussion: "Roll the new file out as any model version (cluster config + SIGHUP). Items the model does not know are skipped and counted.")
+    @Option(help: "The trained model file.") var model: String
+    @OptionGroup var data: DataOptions
+    @Option(help: "Where to write the refreshed model file.") var out: String
+
+    func run() throws {
+        var job = RefreshJob(model: model, interactions: data.interactions, users: data.users, output: out)
+        job.readOptions = data.readOptions
+        try runJob { try job.run() }
+    }
+}
+
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One new user's top k from a model next to EASE's on the same data, with each item's popularity rank.")

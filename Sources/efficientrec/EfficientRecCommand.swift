@@ -11,7 +11,7 @@ struct EfficientRecCommand: ParsableCommand {
         profile to K sigmoid soft clusters; a recommendation is a vote over the shortlists of the user's \
         top clusters. A brand-new user is served instantly, with no retraining.
         """,
-        subcommands: [Train.self, Recommend.self, Compare.self, Evaluate.self, Generate.self, BenchTrain.self,
+        subcommands: [Train.self, Refresh.self, Recommend.self, Compare.self, Evaluate.self, Generate.self, BenchTrain.self,
                       Worker.self, Coordinator.self, Query.self, Cluster.self, Bench.self, Status.self, Rollback.self, Block.self, BenchCore.self, BenchFloor.self, Keys.self]
     )
 }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import RecModel
 import RecTestSupport
+import XCTest
 
 /// Drives the real `efficientrec` executable as a separate process on a small generated data set.
 final class CommandLineTests: XCTestCase {
@@ -64,6 +65,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(eval.stdout.contains("NDCG@10"))
         for name in ["efficientrec", "pop", "kmeans"] { XCTAssertTrue(eval.stdout.contains(name), name) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/eval.json"))
+    }
+
+    /// Issue 14: `refresh` writes a new model version from a fresh log with the trained encoder,
+    /// reports items it does not know, and refuses a missing model with a clear error.
+    func testRefreshWritesANewVersionFromAFreshLog() throws {
+        let fixture = ServingTests.fixture
+        let dir = TestFixtures.temporaryDirectory("refresh")
+        var text = try String(contentsOfFile: fixture.dir + "/interactions.tsv", encoding: .utf8)
+        text += "newcomer\tnot-in-the-catalogue\t5\t1\n"
+        FileManager.default.createFile(atPath: dir + "/recent.tsv", contents: Data(text.utf8))
+        let run = try CLI.run(["refresh", "--model", fixture.model, "--interactions", dir + "/recent.tsv", "--out", dir + "/refreshed.efr"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("1 interactions with 1 items the model does not know were skipped"), run.stderr)
+        let before = try ModelFile.load(path: fixture.model), after = try ModelFile.load(path: dir + "/refreshed.efr")
+        XCTAssertNotEqual(before.version, after.version)
+        XCTAssertEqual(after.items, before.items)
+        let missing = try CLI.run(["refresh", "--model", dir + "/nope.efr", "--interactions", dir + "/recent.tsv", "--out", dir + "/x.efr"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nope.efr"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.efr"))
     }
 
     func testBadInputGivesAClearErrorAndExitCode() throws {
