@@ -64,6 +64,21 @@ def read_ids(path):
         return [line.strip() for line in f if line.strip()]
 
 
+def connect(coordinator, curve=None):
+    """A DEALER connected to the coordinator (never REQ: a timed-out client must be able to go on);
+    `curve` is (this client's secret key file, the coordinator's public key file)."""
+    import zmq
+    context = zmq.Context()
+    socket = context.socket(zmq.DEALER)
+    socket.setsockopt(zmq.LINGER, 100)
+    if curve:
+        socket.curve_secretkey = read_key_file(curve[0], "secret-key").encode()
+        socket.curve_publickey = read_key_file(curve[0], "public-key").encode()
+        socket.curve_serverkey = read_key_file(curve[1], "public-key").encode()
+    socket.connect(coordinator)
+    return context, socket
+
+
 def explanation_columns(explanation):
     """The two columns `query --explain` prints: clusters with their shares, and 'because' items."""
     clusters = "|".join("c%d:%s" % (c, shortest_float32(s)) for c, s in zip(explanation.cluster_ids, explanation.cluster_shares))
@@ -72,7 +87,6 @@ def explanation_columns(explanation):
 
 
 def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=(), explain=False):
-    import zmq
     client_pb2 = load_generated()
     request_id = uuid.uuid4().hex
     message = client_pb2.ClientMessage(protocol_version=1)
@@ -84,14 +98,7 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, excl
     message.recommend.allow_item_ids.extend(allow)
     message.recommend.item_conditions.extend(conditions)
     message.recommend.explain = explain
-    context = zmq.Context()
-    socket = context.socket(zmq.DEALER)  # never REQ: a timed-out client must be able to go on
-    socket.setsockopt(zmq.LINGER, 100)
-    if curve:  # (secret key file, coordinator public key file)
-        socket.curve_secretkey = read_key_file(curve[0], "secret-key").encode()
-        socket.curve_publickey = read_key_file(curve[0], "public-key").encode()
-        socket.curve_serverkey = read_key_file(curve[1], "public-key").encode()
-    socket.connect(coordinator)
+    context, socket = connect(coordinator, curve)
     try:
         socket.send(message.SerializeToString())
         if not socket.poll(timeout_ms):
@@ -131,16 +138,8 @@ def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=
                     explain=False):
     """[(items, ratings)] -> [RecommendResponse or (error code, message)], in order: `batch`
     requests per ZeroMQ message, each message answered by one message of replies in order."""
-    import zmq
     client_pb2 = load_generated()
-    context = zmq.Context()
-    socket = context.socket(zmq.DEALER)
-    socket.setsockopt(zmq.LINGER, 100)
-    if curve:
-        socket.curve_secretkey = read_key_file(curve[0], "secret-key").encode()
-        socket.curve_publickey = read_key_file(curve[0], "public-key").encode()
-        socket.curve_serverkey = read_key_file(curve[1], "public-key").encode()
-    socket.connect(coordinator)
+    context, socket = connect(coordinator, curve)
     results = []
     try:
         for start in range(0, len(requests), batch):
