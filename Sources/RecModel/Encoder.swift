@@ -28,11 +28,8 @@ public struct Encoder: Sendable {
         genreCount = features.genreVocabulary.count
         genreBag = SparseRows(indices: features.genres,
                               weights: features.genres.map { g in g.map { _ in 1 / Float(g.count) } })
-        let known = features.years.filter { !$0.isNaN }
-        let mean = known.isEmpty ? 0 : known.reduce(0, +) / Float(known.count)
-        let variance = known.isEmpty ? 1 : known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(known.count)
-        let std = max(variance.squareRoot(), 1e-3)
-        yearFeature = features.years.map { $0.isNaN ? 0 : ($0 - mean) / std }
+        let n = configuration.yearNormalization ?? .fit(features.years)
+        yearFeature = features.years.map { $0.isNaN ? 0 : ($0 - n.mean) / n.std }
     }
 
     var towerInputWidth: Int { configuration.embeddingDim + (genreCount > 0 ? configuration.genreDim : 0) + 1 }

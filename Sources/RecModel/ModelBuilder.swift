@@ -16,7 +16,9 @@ public enum ModelBuilder {
                              progress: ((TrainingProgress) -> Void)? = nil, status: ((String) -> Void)? = nil) throws(MathError) -> Result {
         let trainer = Trainer(configuration: configuration, dataset: dataset)
         let trained = try trainer.train(progress: progress, status: status)
-        let c = trainer.configuration
+        var c = trainer.configuration
+        // Pinned (the same values the encoder computed), so items added later do not move it.
+        c.yearNormalization = c.yearNormalization ?? .fit(dataset.itemFeatures.years)
         let popularity = Self.popularity(dataset)
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
                                      attributes: dataset.attributes, parameters: trained.parameters,

@@ -110,6 +110,22 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var clusterTemperature: Float = 1
 
     public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
+    /// The item tower's year normalisation, pinned when a model is built so that items added
+    /// later (`refresh --items`) do not move it; nil in older files (computed from the catalogue).
+    public var yearNormalization: YearNormalization? = nil
+
+    public struct YearNormalization: Codable, Equatable, Sendable {
+        public var mean: Float
+        public var std: Float
+
+        /// Mean and standard deviation of the known years (0 and 1 when none is known).
+        public static func fit(_ years: [Float]) -> YearNormalization {
+            let known = years.filter { !$0.isNaN }
+            let mean = known.isEmpty ? 0 : known.reduce(0, +) / Float(known.count)
+            let variance = known.isEmpty ? 1 : known.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(known.count)
+            return YearNormalization(mean: mean, std: max(variance.squareRoot(), 1e-3))
+        }
+    }
 
     public init() {}
 

@@ -16,14 +16,22 @@ public enum ModelRefresh {
         public var unknownItems = 0
         /// Users whose profile was empty (no known item): they shape no shortlist.
         public var emptyProfiles = 0
+        /// Items added to the catalogue from their features (`newItems`).
+        public var addedItems = 0
     }
 
-    /// `userAttributes[u]`, when given, are the encoded attributes of the log's user u.
-    public static func refresh(_ model: RecommenderModel, log: InteractionLog,
-                               userAttributes: [[Int]]? = nil) -> (model: RecommenderModel, summary: Summary) {
+    /// `userAttributes[u]`, when given, are the encoded attributes of the log's user u. Items of
+    /// `newItems` the catalogue lacks are added first (`adding`), so the fresh log's likes of them
+    /// count.
+    public static func refresh(_ model: RecommenderModel, log: InteractionLog, userAttributes: [[Int]]? = nil,
+                               newItems: ItemFeatureTable? = nil) -> (model: RecommenderModel, summary: Summary) {
+        var added = 0
+        var model = model
+        if let newItems { (model, added) = adding(newItems, to: model) }
         var c = model.configuration
         c.shortlistSource = .members
         var summary = Summary(users: log.users.count, interactions: log.interactionCount)
+        summary.addedItems = added
         // The log's item indices in the model's catalogue (nil: unknown to the model).
         let toModel = (0..<log.items.count).map { model.itemLookup.index(of: log.items[$0]) }
         summary.unknownItems = toModel.filter { $0 == nil }.count
@@ -63,5 +71,38 @@ public enum ModelRefresh {
                                          attributes: model.attributes, parameters: model.parameters,
                                          shortlists: shortlists, popularity: popularity, itemBias: model.itemBias)
         return (refreshed, summary)
+    }
+
+    /// The model with the items of `table` it lacks appended to its catalogue: their vectors come
+    /// from the item tower — their genres (those of the model's vocabulary) and year, with a zero
+    /// learned embedding, as an item nobody interacted with in training — and their bias is the
+    /// catalogue's mean. Existing items keep their vectors bit for bit: the year normalisation is
+    /// pinned first when the model file predates pinning.
+    public static func adding(_ table: ItemFeatureTable, to model: RecommenderModel) -> (model: RecommenderModel, added: Int) {
+        var ids = model.items
+        var features = model.itemFeatures
+        var genreIndex: [String: Int] = [:]
+        for (k, g) in features.genreVocabulary.ids.enumerated() { genreIndex[g] = k }
+        var added = 0
+        for (row, id) in table.ids.enumerated() where model.itemLookup.index(of: id) == nil && ids.index(of: id) == nil {
+            ids.insert(id)
+            features.genres.append(table.genres[row].compactMap { genreIndex[$0] })
+            features.years.append(table.years[row] ?? .nan)
+            features.titles.append(table.titles[row])
+            added += 1
+        }
+        guard added > 0 else { return (model, 0) }
+        var c = model.configuration
+        c.yearNormalization = c.yearNormalization ?? .fit(model.itemFeatures.years)
+        var parameters = model.parameters
+        var embedding = parameters["item.embedding"]
+        embedding.values += [Float](repeating: 0, count: added * embedding.cols)
+        embedding.rows += added
+        parameters["item.embedding"] = embedding
+        let meanBias = model.itemBias.isEmpty ? 0 : model.itemBias.reduce(0, +) / Float(model.itemBias.count)
+        let bias = model.itemBias.isEmpty ? [] : model.itemBias + [Float](repeating: meanBias, count: added)
+        let grown = RecommenderModel(configuration: c, items: ids, itemFeatures: features, attributes: model.attributes,
+                                     parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias)
+        return (grown, added)
     }
 }

@@ -76,13 +76,14 @@ struct Recommend: ParsableCommand {
 struct Refresh: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "New shortlists and popularity from a fresh interaction log with the trained encoder (no training); writes a new model version.",
-        discussion: "Roll the new file out as any model version (cluster config + SIGHUP). Items the model does not know are skipped and counted.")
+        discussion: "Roll the new file out as any model version (cluster config + SIGHUP). With --items, items the model lacks are added from their features (item tower); interactions with items still unknown are skipped and counted.")
     @Option(help: "The trained model file.") var model: String
     @OptionGroup var data: DataOptions
     @Option(help: "Where to write the refreshed model file.") var out: String
 
     func run() throws {
         var job = RefreshJob(model: model, interactions: data.interactions, users: data.users, output: out)
+        job.items = data.items
         job.readOptions = data.readOptions
         try runJob { try job.run() }
     }

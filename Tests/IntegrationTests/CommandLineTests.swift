@@ -73,14 +73,21 @@ final class CommandLineTests: XCTestCase {
         let fixture = ServingTests.fixture
         let dir = TestFixtures.temporaryDirectory("refresh")
         var text = try String(contentsOfFile: fixture.dir + "/interactions.tsv", encoding: .utf8)
-        text += "newcomer\tnot-in-the-catalogue\t5\t1\n"
+        text += "newcomer\tnot-in-the-catalogue\t5\t1\nnewcomer\tbrand-new\t5\t2\n"
         FileManager.default.createFile(atPath: dir + "/recent.tsv", contents: Data(text.utf8))
-        let run = try CLI.run(["refresh", "--model", fixture.model, "--interactions", dir + "/recent.tsv", "--out", dir + "/refreshed.efr"])
+        // A new item with features: it joins the catalogue through the item tower.
+        var items = try String(contentsOfFile: fixture.dir + "/items.tsv", encoding: .utf8)
+        items += "brand-new\tBrand New\tgenre-0\t2001\n"
+        FileManager.default.createFile(atPath: dir + "/items.tsv", contents: Data(items.utf8))
+        let run = try CLI.run(["refresh", "--model", fixture.model, "--interactions", dir + "/recent.tsv", "--items", dir + "/items.tsv",
+                               "--out", dir + "/refreshed.efr"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("1 interactions with 1 items the model does not know were skipped"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("1 items added to the catalogue from their features"), run.stderr)
         let before = try ModelFile.load(path: fixture.model), after = try ModelFile.load(path: dir + "/refreshed.efr")
         XCTAssertNotEqual(before.version, after.version)
-        XCTAssertEqual(after.items, before.items)
+        XCTAssertEqual(Array(after.items.ids.prefix(before.items.count)), before.items.ids)
+        XCTAssertEqual(after.items.ids.last, "brand-new")
         let missing = try CLI.run(["refresh", "--model", dir + "/nope.efr", "--interactions", dir + "/recent.tsv", "--out", dir + "/x.efr"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("nope.efr"), missing.stderr)
