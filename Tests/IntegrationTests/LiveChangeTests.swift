@@ -129,15 +129,30 @@ final class LiveChangeTests: XCTestCase {
         try rolloutAndRollback(threads: 3)
     }
 
-    func rolloutAndRollback(threads: Int) throws {
+    /// Issue 14: a model from `refresh` (new shortlists from a fresh log, no training) rolls out and
+    /// back like any other version.
+    func testARefreshedModelRollsOutLikeAnyOther() throws {
+        try rolloutAndRollback(threads: 1, refreshed: true)
+    }
+
+    func rolloutAndRollback(threads: Int, refreshed: Bool = false) throws {
         let fixture = ServingTests.fixture
         let dir = TestFixtures.temporaryDirectory("rollout")
         let modelA = fixture.model, modelB = dir + "/model-b.efr"
-        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
-                                 "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
-                                 "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
-                                 "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
-        XCTAssertEqual(train.status, 0, train.stderr)
+        if refreshed {
+            // B: A's encoder with shortlists counted from the second half of the log.
+            let lines = try String(contentsOfFile: fixture.dir + "/interactions.tsv", encoding: .utf8).split(separator: "\n")
+            let recent = ([lines[0]] + lines.dropFirst(lines.count / 2)).joined(separator: "\n") + "\n"
+            FileManager.default.createFile(atPath: dir + "/recent.tsv", contents: Data(recent.utf8))
+            let refresh = try CLI.run(["refresh", "--model", modelA, "--interactions", dir + "/recent.tsv", "--out", modelB])
+            XCTAssertEqual(refresh.status, 0, refresh.stderr)
+        } else {
+            let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
+                                     "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
+                                     "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
+                                     "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
+            XCTAssertEqual(train.status, 0, train.stderr)
+        }
         let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
         XCTAssertNotEqual(a.version, b.version)
         var workers: [LocalProcess] = []
