@@ -86,11 +86,10 @@ def explanation_columns(explanation):
     return "\t%s\t%s" % (clusters, because)
 
 
-def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=(), explain=False):
-    client_pb2 = load_generated()
-    request_id = uuid.uuid4().hex
+def request_message(client_pb2, items, ratings, k, exclude=(), allow=(), conditions=(), explain=False):
+    """A ClientMessage carrying one RecommendRequest with a fresh request ID."""
     message = client_pb2.ClientMessage(protocol_version=1)
-    message.recommend.request_id = request_id
+    message.recommend.request_id = uuid.uuid4().hex
     message.recommend.item_ids.extend(items)
     message.recommend.ratings.extend(ratings)
     message.recommend.k = k
@@ -98,6 +97,13 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, excl
     message.recommend.allow_item_ids.extend(allow)
     message.recommend.item_conditions.extend(conditions)
     message.recommend.explain = explain
+    return message
+
+
+def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, exclude=(), allow=(), conditions=(), explain=False):
+    client_pb2 = load_generated()
+    message = request_message(client_pb2, items, ratings, k, exclude, allow, conditions, explain)
+    request_id = message.recommend.request_id
     context, socket = connect(coordinator, curve)
     try:
         socket.send(message.SerializeToString())
@@ -145,15 +151,7 @@ def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=
         for start in range(0, len(requests), batch):
             frames, ids = [], []
             for items, ratings in requests[start:start + batch]:
-                message = client_pb2.ClientMessage(protocol_version=1)
-                message.recommend.request_id = uuid.uuid4().hex
-                message.recommend.item_ids.extend(items)
-                message.recommend.ratings.extend(ratings)
-                message.recommend.k = k
-                message.recommend.exclude_item_ids.extend(exclude)
-                message.recommend.allow_item_ids.extend(allow)
-                message.recommend.item_conditions.extend(conditions)
-                message.recommend.explain = explain
+                message = request_message(client_pb2, items, ratings, k, exclude, allow, conditions, explain)
                 frames.append(message.SerializeToString())
                 ids.append(message.recommend.request_id)
             socket.send_multipart(frames)
