@@ -56,6 +56,11 @@ public final class CoordinatorServer {
     /// request is answered by its deadline, so every batch completes.
     private var batches: [UInt64: PendingBatch] = [:]
     private var batchSequence: UInt64 = 0
+    /// The most sub-requests in one message to a worker while a client batch is read.
+    public static let batchFanoutLimit = 1_000
+    /// While a client batch is read: its size, so its sub-requests for a worker leave in one
+    /// message (one fan-out per shard per batch) instead of being cut at `batchLimit`.
+    private var flushAt = CoordinatorServer.batchLimit
     /// Client frames libzmq queues per client connection before it stops reading that connection
     /// (bounds the coordinator's memory under overload; clients then see their own queue fill).
     public static let clientQueueLimit: Int32 = 2_000
@@ -250,6 +255,9 @@ public final class CoordinatorServer {
                 batch = batchSequence
                 batches[batchSequence] = PendingBatch(routing: frames[0], replies: Array(repeating: nil, count: payloads.count))
             }
+            // At most `batchFanoutLimit` sub-requests a message: a worker's frame-size cap must hold.
+            flushAt = min(max(Self.batchLimit, payloads.count), Self.batchFanoutLimit)
+            defer { flushAt = Self.batchLimit }
             for (index, payload) in payloads.enumerated() {
                 let slot = batch.map { BatchSlot(batch: $0, index: index) }
                 if shedding {
@@ -336,7 +344,7 @@ public final class CoordinatorServer {
             switch action {
             case let .toWorker(worker, payload):
                 outbox[worker].append(payload)
-                if outbox[worker].count >= Self.batchLimit { try flush(worker) }
+                if outbox[worker].count >= flushAt { try flush(worker) }
             case let .toClient(routing, payload):
                 do { try (clients ?? frontend).send([routing, payload]) } catch where error.isHostUnreachable {
                     continue // the client disconnected
