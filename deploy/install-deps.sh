@@ -18,8 +18,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The Python example client (deploy/python-client) and its test need pyzmq and protobuf.
+# A Debian system Python refuses plain `pip install` (PEP 668, "externally managed"): then the
+# Debian packages, and only if those cannot be had, pip past the guard.
 if ! python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; then
   echo "installing the Python client's packages (pyzmq, protobuf)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check -r deploy/python-client/requirements.txt >&2 \
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  python3 -m pip install --quiet --disable-pip-version-check -r deploy/python-client/requirements.txt >&2 2>/dev/null \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-zmq python3-protobuf >/dev/null \
+         && python3 -c "import zmq, google.protobuf" >/dev/null 2>&1; } \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r deploy/python-client/requirements.txt >&2 \
     || echo "warning: could not install pyzmq/protobuf; the Python client tests will fail (EFFICIENTREC_OFFLINE=1 skips them)" >&2
 fi

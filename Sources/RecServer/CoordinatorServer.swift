@@ -5,7 +5,6 @@ import RecModel
 import RecServing
 import RecTransport
 import RecWire
-import Synchronization
 
 /// The coordinator process's shell: a ROUTER for clients, one DEALER per shard worker, all owned by
 /// the calling thread's poll loop; `CoordinatorCore` makes every decision. Many requests are in
@@ -38,7 +37,7 @@ public final class CoordinatorServer {
     /// Where a reload gets the model (the config's model file): a new version is staged and
     /// switched to once every shard has a worker holding it (`CoordinatorCore+Rollout`).
     public var modelSource: (@Sendable () throws -> RecommenderModel)?
-    private let loadedModel: ModelSlot
+    private let loadedModel: HandoffSlot<RecommenderModel>
     public let endpoint: String
     public private(set) var droppedToShards = 0
     /// The ZAP handler when clients must authenticate (CURVE).
@@ -115,7 +114,7 @@ public final class CoordinatorServer {
         ownsGuard = clients.ownsGuard
         disconnects = clients.disconnects
         membership = clients.membership
-        loadedModel = clients.membership.map { $0.siblings.modelSlots[$0.index] } ?? ModelSlot()
+        loadedModel = clients.membership.map { $0.siblings.modelSlots[$0.index] } ?? HandoffSlot()
         readiness = clients.membership?.siblings.readiness ?? Readiness()
         let first = clients.membership?.isFirst ?? true
         if let adminBind, first {
@@ -397,11 +396,4 @@ struct ClientSide {
     let ownsGuard: Bool
     let disconnects: DisconnectCounter?
     let membership: LoopMembership?
-}
-
-/// Hands a model loaded on a thread to the poll loop.
-final class ModelSlot: Sendable {
-    private let value = Mutex<RecommenderModel?>(nil)
-    func put(_ model: RecommenderModel) { value.withLock { $0 = model } }
-    func take() -> RecommenderModel? { value.withLock { v in defer { v = nil }; return v } }
 }

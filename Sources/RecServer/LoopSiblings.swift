@@ -8,17 +8,17 @@ import Synchronization
 /// is loaded once and every loop switches the same way.
 final class LoopSiblings: Sendable {
     private let statuses: Mutex<[StatusResponse?]>
-    let modelSlots: [ModelSlot]
+    let modelSlots: [HandoffSlot<RecommenderModel>]
     /// The process's readiness: one part per loop.
     let readiness: Readiness
     /// Per loop, a blocklist another loop changed (admin actions reach the first loop only).
-    let blocklistSlots: [BlocklistSlot]
+    let blocklistSlots: [HandoffSlot<Set<String>>]
 
     init(loops: Int) {
         statuses = Mutex(Array(repeating: nil, count: loops))
-        modelSlots = (0..<loops).map { _ in ModelSlot() }
+        modelSlots = (0..<loops).map { _ in HandoffSlot() }
         readiness = Readiness(parts: loops)
-        blocklistSlots = (0..<loops).map { _ in BlocklistSlot() }
+        blocklistSlots = (0..<loops).map { _ in HandoffSlot() }
     }
 
     var count: Int { modelSlots.count }
@@ -52,9 +52,10 @@ struct LoopMembership {
     var isFirst: Bool { index == 0 }
 }
 
-/// Hands a changed blocklist to a poll loop (the latest wins).
-final class BlocklistSlot: Sendable {
-    private let value = Mutex<Set<String>?>(nil)
-    func put(_ ids: Set<String>) { value.withLock { $0 = ids } }
-    func take() -> Set<String>? { value.withLock { v in defer { v = nil }; return v } }
+/// Hands a value from another thread to a poll loop, which takes it once (the latest put wins): a
+/// model loaded on a thread, or a version or blocklist another loop changed.
+final class HandoffSlot<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func put(_ v: Value) { value.withLock { $0 = v } }
+    func take() -> Value? { value.withLock { v in defer { v = nil }; return v } }
 }

@@ -51,12 +51,7 @@ public final class QueryClient {
                 while let frames = try socket.receive() {
                     for payload in frames where !payload.isEmpty {
                         guard let reply = try? ServerMessage(serializedBytes: payload) else { continue }
-                        let id: String
-                        switch reply {
-                        case let .recommend(r): id = r.requestID
-                        case let .error(e): id = e.requestID
-                        case let .status(s): id = s.requestID
-                        }
+                        let id = reply.requestID
                         if replies[id] == nil { outstanding -= 1 }
                         replies[id] = reply
                     }

@@ -38,8 +38,11 @@ struct Blocklist {
     /// A request's filter with the blocked items added to its exclusions (nil when neither has any).
     mutating func merged(into filter: ItemFilter?, model: RecommenderModel) -> ItemFilter? {
         guard !ids.isEmpty else { return filter }
-        var out = filter ?? ItemFilter()
-        out.excluded.formUnion(indices(in: model))
+        let blocked = indices(in: model)
+        // Shared, not copied, when the request excludes nothing itself (the usual case): the
+        // request path then costs nothing per blocked item.
+        guard var out = filter else { return ItemFilter(excluded: blocked) }
+        if out.excluded.isEmpty { out.excluded = blocked } else { out.excluded.formUnion(blocked) }
         return out
     }
 }

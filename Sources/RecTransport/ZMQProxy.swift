@@ -54,6 +54,8 @@ public final class ZMQProxy: @unchecked Sendable {
             sent = try socket.send([command])
             if !sent { usleepMillisecond() }
         }
+        // Never return as if it stopped: the caller then waits for the proxy's thread.
+        guard sent else { throw TransportError(operation: "zmq_proxy TERMINATE", code: EAGAIN, message: "the proxy took no command for 1 s") }
     }
 }
 

@@ -83,6 +83,15 @@ public enum ServerMessage: Equatable, Sendable {
     case error(ErrorReply)
     case status(StatusResponse)
 
+    /// The ID of the request this answers.
+    public var requestID: String {
+        switch self {
+        case let .recommend(r): return r.requestID
+        case let .error(e): return e.requestID
+        case let .status(s): return s.requestID
+        }
+    }
+
     public func serializedBytes() -> [UInt8] {
         let arena = CArena()
         var m = Efficientrec__V1__ServerMessage()

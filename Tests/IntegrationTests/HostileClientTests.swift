@@ -285,14 +285,7 @@ final class HostileClientTests: XCTestCase {
         let frames = try XCTUnwrap(reply, "no reply to the batch")
         XCTAssertEqual(frames.count, 4, "one reply frame per request frame, in one message")
         let messages = try frames.map { try ServerMessage(serializedBytes: $0) }
-        func id(_ m: ServerMessage) -> String {
-            switch m {
-            case let .recommend(r): return r.requestID
-            case let .error(e): return e.requestID
-            case let .status(s): return s.requestID
-            }
-        }
-        XCTAssertEqual(messages.map(id), ["a", "b", "g", "c"], "replies in the order of the requests")
+        XCTAssertEqual(messages.map(\.requestID), ["a", "b", "g", "c"], "replies in the order of the requests")
         for k in [0, 1, 3] {
             guard case let .recommend(r) = messages[k] else { return XCTFail("\(k): \(messages[k])") }
             XCTAssertEqual(r.itemIDs.count, 3)

@@ -128,7 +128,12 @@ def read_histories(path):
     histories = {}
     with open(path, encoding="utf-8") as f:
         header = [h.split(":")[0].strip().lower() for h in f.readline().rstrip("\r\n").split("\t")]
-        user, item = header.index("user_id" if "user_id" in header else "user"), header.index("item_id" if "item_id" in header else "item")
+        def column(*names):
+            for name in names:
+                if name in header:
+                    return header.index(name)
+            raise ValueError("%s: the header names no %s column (tab-separated, e.g. user, item, rating)" % (path, names[0]))
+        user, item = column("user", "user_id"), column("item", "item_id")
         rating = header.index("rating") if "rating" in header else None
         for line in f:
             fields = line.rstrip("\r\n").split("\t")
@@ -197,7 +202,10 @@ def main():
         parser.error("give exactly one of --history and --histories")
     curve = (args.curve_secret, args.curve_server_key) if args.curve_secret else None
     if args.histories:
-        histories = read_histories(args.histories)
+        try:
+            histories = read_histories(args.histories)
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
         users = list(histories)
         results = recommend_batch(args.coordinator, [histories[u] for u in users], args.k, batch=args.batch, curve=curve,
                                   exclude=read_ids(args.exclude_items), allow=read_ids(args.allow_items), conditions=args.where,
