@@ -75,8 +75,8 @@ public struct QueryJob {
             requests[k].request.explain = explain
         }
         let replies = try AppError.wrap {
-            try client.exchange(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
-                                window: 4 * batchSize, batchSize: batchSize, timeoutSeconds: timeoutSeconds)
+            try client.exchangePaced(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
+                                     batchSize: batchSize, maxWindow: 4 * batchSize, timeoutSeconds: timeoutSeconds)
         }
         var text = "user\titem\trank\tscore" + (explain ? ExplanationColumns.header : "") + "\n"
         var problems: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import RecCluster
 import RecTransport
 import RecWire
 
@@ -61,6 +62,57 @@ public final class QueryClient {
             throw .transport(e)
         } catch let e as Failure {
             throw e
+        } catch {
+            throw .timedOut(pending: messages.count - replies.count)
+        }
+        return replies
+    }
+
+    /// Sends every message and returns the final reply to each, keyed by request ID, for a bulk
+    /// job that must finish completely: requests refused as `overloaded` are sent again after a
+    /// backoff, and the number outstanding follows what the coordinator admits (`RequestPacer`:
+    /// starts at `batchSize`, halves on refusals, grows with answers up to `maxWindow`). Messages
+    /// go `batchSize` to a ZeroMQ message while the window allows. It gives up once no reply has
+    /// arrived for `timeoutSeconds` (so a long file is not cut short by a fixed total): a request
+    /// still refused then keeps its last `overloaded` reply, one never answered has none.
+    public func exchangePaced(_ messages: [(id: String, bytes: [UInt8])], batchSize: Int = 64, maxWindow: Int = 256,
+                              timeoutSeconds: Double = 30) throws(Failure) -> [String: ServerMessage] {
+        var replies: [String: ServerMessage] = [:]
+        var indexOf: [String: Int] = [:]
+        for (i, m) in messages.enumerated() { indexOf[m.id] = i }
+        let batch = max(1, batchSize)
+        var pacer = RequestPacer(count: messages.count, settings: .init(initialWindow: batch, maxWindow: max(batch, maxWindow)))
+        var jitter = SystemRandomNumberGenerator()
+        let start = WallClock.nowMicros()
+        func micros() -> UInt64 { WallClock.nowMicros() &- start }
+        let patience = UInt64(max(0, timeoutSeconds) * 1_000_000)
+        var lastReply: UInt64 = 0
+        let poller = Poller()
+        do {
+            while !pacer.isFinished && micros() < lastReply + patience {
+                while true {
+                    let now = micros()
+                    let indices = pacer.next(now: now, maxBatch: batch)
+                    if indices.isEmpty { break }
+                    if try !socket.send(indices.map { messages[$0].bytes }) { pacer.unsent(indices); break }
+                }
+                let now = micros()
+                let wait = min(50_000, (pacer.nextDue ?? UInt64.max) > now ? (pacer.nextDue ?? UInt64.max) - now : 0)
+                _ = try poller.wait(sockets: [socket], timeoutMilliseconds: Int(max(1, wait / 1_000)))
+                while let frames = try socket.receive() {
+                    for payload in frames where !payload.isEmpty {
+                        guard let reply = try? ServerMessage(serializedBytes: payload), let i = indexOf[reply.requestID] else { continue }
+                        lastReply = micros()
+                        if case let .error(e) = reply, e.code == .overloaded {
+                            if pacer.refused(i, now: micros(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
+                        } else if pacer.answered(i) {
+                            replies[reply.requestID] = reply
+                        }
+                    }
+                }
+            }
+        } catch let e as TransportError {
+            throw .transport(e)
         } catch {
             throw .timedOut(pending: messages.count - replies.count)
         }

@@ -161,7 +161,7 @@ struct Query: ParsableCommand {
     @Option(help: "Optional users file with attributes.") var users: String?
     @Option(name: .short, help: "Items per user.") var k = 50
     @Option(help: "Output file (default: standard output).") var output: String?
-    @Option(help: "Seconds to wait for all replies.") var timeout: Double = 30
+    @Option(help: "Give up when no reply has come for this many seconds (requests refused as overloaded are retried until then).") var timeout: Double = 30
     @OptionGroup var curve: ClientCurveOptions
     @OptionGroup var filter: FilterOptions
     @Option(help: "Users per batch: one message of that many requests, answered by one message (1: a message per user).")
@@ -172,6 +172,7 @@ struct Query: ParsableCommand {
         guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000") }
         guard (history == nil) != (histories == nil) else { throw ValidationError("give exactly one of --history and --histories") }
         guard k >= 1, k <= 1_000 else { throw ValidationError("-k must be between 1 and 1000") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
     func run() throws {
