@@ -76,4 +76,35 @@ final class BulkQueryTests: XCTestCase {
         XCTAssertEqual(py.status, 0, py.stderr)
         XCTAssertEqual(py.stdout, offline.stdout, "the Python client retries refused requests too")
     }
+
+    /// Histories longer than the model's window whose file order is not their time order: both
+    /// clients send the timestamps, so the coordinator keeps the same (most recent) interactions
+    /// as `recommend` does.
+    func testBothClientsSendTimestampsSoTheWindowKeepsTheSameInteractions() throws {
+        try Prerequisite.python()
+        let fixture = ServingTests.fixture
+        let dir = TestFixtures.temporaryDirectory("window")
+        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--out", dir + "/window.efr",
+                                 "--window", "4", "--clusters", "12", "--top-clusters", "3", "--shortlist-length", "20", "--epochs", "2",
+                                 "--sparse-epochs", "1", "--embedding-dim", "8", "--profile-dim", "8", "--head-hidden", "16", "--threads", "1"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        // Ten users of 12 interactions each, written newest first.
+        var text = "user\titem\trating\ttimestamp\n"
+        for u in 0..<10 {
+            for n in 0..<12 { text += "u\(u)\ti\(1 + (u * 7 + n * 5) % 90)\t\(3 + n % 3)\t\(1_000 - n)\n" }
+        }
+        let histories = dir + "/reversed.tsv"
+        XCTAssertTrue(FileManager.default.createFile(atPath: histories, contents: Data(text.utf8)))
+        let offline = try CLI.run(["recommend", "--model", dir + "/window.efr", "--histories", histories, "-k", "10"])
+        XCTAssertEqual(offline.status, 0, offline.stderr)
+        let cluster = try LocalProcess.launch(CLI.binary, ["cluster", "--model", dir + "/window.efr", "--shards", "2", "--port", "0"])
+        defer { XCTAssertTrue(cluster.terminate()) }
+        let endpoint = String(try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60).split(separator: " ")[1])
+        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "10"])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertEqual(query.stdout, offline.stdout)
+        let py = try CLIShell.run("/usr/bin/env", ["python3", Self.pythonClient, "--coordinator", endpoint, "--histories", histories, "-k", "10"])
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.stdout, offline.stdout, "the Python client keeps the window's most recent interactions too")
+    }
 }

@@ -88,12 +88,13 @@ def explanation_columns(explanation):
     return "\t%s\t%s" % (clusters, because)
 
 
-def request_message(client_pb2, items, ratings, k, exclude=(), allow=(), conditions=(), explain=False):
+def request_message(client_pb2, items, ratings, k, exclude=(), allow=(), conditions=(), explain=False, timestamps=()):
     """A ClientMessage carrying one RecommendRequest with a fresh request ID."""
     message = client_pb2.ClientMessage(protocol_version=1)
     message.recommend.request_id = uuid.uuid4().hex
     message.recommend.item_ids.extend(items)
     message.recommend.ratings.extend(ratings)
+    message.recommend.timestamps.extend(timestamps)
     message.recommend.k = k
     message.recommend.exclude_item_ids.extend(exclude)
     message.recommend.allow_item_ids.extend(allow)
@@ -125,31 +126,47 @@ def recommend(coordinator, items, ratings, k, timeout_ms=10000, curve=None, excl
 
 
 def read_histories(path):
-    """user -> (items, ratings) from a TSV whose header names user, item and rating columns, in the
-    order users first appear."""
+    """user -> (items, ratings, timestamps) from a TSV whose header names user and item columns
+    (and optionally rating and timestamp), in the order users first appear — read as `efficientrec`
+    reads an interaction file: the same column names, a missing rating means 1 (implicit feedback),
+    a missing timestamp means the line number (file order), and an item repeated for a user keeps
+    its first place with the last rating and time. The timestamps travel with the request, so a
+    history longer than the model's window keeps the same (most recent) interactions."""
     histories = {}
     with open(path, encoding="utf-8") as f:
         header = [h.split(":")[0].strip().lower() for h in f.readline().rstrip("\r\n").split("\t")]
-        def column(*names):
+        def column(*names, required=True):
             for name in names:
                 if name in header:
                     return header.index(name)
-            raise ValueError("%s: the header names no %s column (tab-separated, e.g. user, item, rating)" % (path, names[0]))
-        user, item = column("user", "user_id"), column("item", "item_id")
-        rating = header.index("rating") if "rating" in header else None
-        for line in f:
+            if required:
+                raise ValueError("%s: the header names no %s column (tab-separated, e.g. user, item, rating)" % (path, names[0]))
+            return None
+        user = column("user", "user_id", "userid")
+        item = column("item", "item_id", "itemid", "movie_id", "isbn")
+        rating = column("rating", "score", "value", "book_rating", required=False)
+        time = column("timestamp", "time", "ts", required=False)
+        for line_number, line in enumerate(f, start=2):
             fields = line.rstrip("\r\n").split("\t")
             if len(fields) < len(header):
                 continue
-            items, ratings = histories.setdefault(fields[user], ([], []))
-            items.append(fields[item])
-            ratings.append(float(fields[rating]) if rating is not None else 5.0)
-    return histories
+            items, ratings, times, place = histories.setdefault(fields[user], ([], [], [], {}))
+            value = float(fields[rating]) if rating is not None else 1.0
+            when = float(fields[time]) if time is not None else float(line_number)
+            if fields[item] in place:
+                ratings[place[fields[item]]] = value
+                times[place[fields[item]]] = when
+            else:
+                place[fields[item]] = len(items)
+                items.append(fields[item])
+                ratings.append(value)
+                times.append(when)
+    return {u: (items, ratings, times) for u, (items, ratings, times, _) in histories.items()}
 
 
 def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=None, exclude=(), allow=(), conditions=(),
                     explain=False):
-    """[(items, ratings)] -> [RecommendResponse or (error code, message)], in order: `batch`
+    """[(items, ratings[, timestamps])] -> [RecommendResponse or (error code, message)], in order: `batch`
     requests per ZeroMQ message, each message answered by one message of replies in order.
 
     A bulk job must finish completely, so requests the coordinator refuses as overloaded are sent
@@ -172,8 +189,9 @@ def recommend_batch(coordinator, requests, k, batch=64, timeout_ms=30000, curve=
             chosen, queue = queue[:size], queue[size:]
             frames, ids = [], []
             for index in chosen:
-                items, ratings = requests[index]
-                message = request_message(client_pb2, items, ratings, k, exclude, allow, conditions, explain)
+                items, ratings = requests[index][:2]
+                timestamps = requests[index][2] if len(requests[index]) > 2 else ()
+                message = request_message(client_pb2, items, ratings, k, exclude, allow, conditions, explain, timestamps)
                 frames.append(message.SerializeToString())
                 ids.append(message.recommend.request_id)
             socket.send_multipart(frames)
