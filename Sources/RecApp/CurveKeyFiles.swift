@@ -21,6 +21,13 @@ public enum CurveKeyFiles {
     @discardableResult
     public static func write(_ pair: CurveKeyPair, base: String) throws(AppError) -> (secret: String, public: String) {
         let secretPath = base + ".key", publicPath = base + ".pub"
+        // `keys generate --out keys/client` in a fresh checkout: the folder is made first.
+        let folder = (base as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw AppError("cannot create the folder \(folder) for the key files: \(error.localizedDescription)")
+            }
+        }
         let secret = "# EfficientRec CURVE secret key — keep private\npublic-key = \"\(pair.publicKey)\"\nsecret-key = \"\(pair.secretKey)\"\n"
         let pub = "# EfficientRec CURVE public key\npublic-key = \"\(pair.publicKey)\"\n"
         guard FileManager.default.createFile(atPath: secretPath, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]),

@@ -70,6 +70,7 @@ public final class CoordinatorGroup {
         }
         self.loops = loops
         adminEndpoint = loops[0].adminEndpoint
+        for loop in loops.dropFirst() { loop.useAdminEndpoint(adminEndpoint) }
         readiness = siblings.readiness
         self.securityGuard = securityGuard
     }

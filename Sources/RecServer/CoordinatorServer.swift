@@ -124,6 +124,7 @@ public final class CoordinatorServer {
             try socket.bind(adminBind)
             admin = socket
             adminEndpoint = try socket.lastEndpoint()
+            core.adminEndpoint = adminEndpoint
         } else {
             admin = nil
             adminEndpoint = nil
@@ -150,6 +151,11 @@ public final class CoordinatorServer {
 
     /// Serves until `stop` is set, then drains: requests in flight are answered (by their deadline
     /// at the latest) while new ones get a fast `overloaded` error, and only then do the sockets close.
+    /// Tells a loop without the admin socket where it is, so its refusals of admin actions name it.
+    public func useAdminEndpoint(_ endpoint: String?) {
+        if admin == nil { core.adminEndpoint = endpoint }
+    }
+
     public func run(until stop: StopFlag) throws(TransportError) {
         let poller = Poller()
         var drainUntil: UInt64?

@@ -49,6 +49,9 @@ public struct CoordinatorCore {
     var events = CoordinatorEvents()
     /// Items withdrawn from every answer (admin `BlockItemsRequest`).
     var blocklist = Blocklist()
+    /// Where admin actions are accepted (set by the shell once bound): a refusal on the data
+    /// socket names it.
+    public var adminEndpoint: String?
     /// The latest status of the other poll loops of this process (empty with one loop): `status`
     /// answers for all of them (`StatusMerge`). Set by the shell.
     public var siblingStatus: [StatusResponse] = []
@@ -142,7 +145,7 @@ public struct CoordinatorCore {
             guard admin else {
                 statistics.refusedAdmin += 1
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument,
-                               "rollback is an admin action: send it to the coordinator's admin endpoint (--admin-bind, loopback by default)")]
+                               "rollback is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)]
             }
             guard let previous = previousModel else {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, "no previous model version is loaded")]
@@ -153,7 +156,7 @@ public struct CoordinatorCore {
             guard admin else {
                 statistics.refusedAdmin += 1
                 return [reject(routing, requestID: b.requestID, code: .invalidArgument,
-                               "blocking items is an admin action: send it to the coordinator's admin endpoint (--admin-bind, loopback by default)")]
+                               "blocking items is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)]
             }
             if b.unblock { blocklist.unblock(b.itemIDs) } else { blocklist.block(b.itemIDs) }
             events.append(.blocklistChanged(items: blocklist.count))
@@ -216,6 +219,10 @@ public struct CoordinatorCore {
     }
 
     // MARK: Refusals
+
+    var adminEndpointDescription: String {
+        adminEndpoint.map { "\($0) (--admin-bind)" } ?? "which --admin-bind sets (loopback by default; the coordinator logs it at start-up)"
+    }
 
     /// Refuses a client frame as `overloaded` without decoding it (the request ID is read cheaply):
     /// the shell's answer to a standing queue.

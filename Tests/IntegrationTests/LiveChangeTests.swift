@@ -201,7 +201,7 @@ final class LiveChangeTests: XCTestCase {
         // Rollback is an admin action: refused on the data socket, accepted on the admin endpoint.
         let refused = try CLI.run(["rollback", "--coordinator", endpoint])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("admin endpoint"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("admin endpoint, \(adminEndpoint)"), "the refusal names where to go: " + refused.stderr)
         XCTAssertEqual(try serving(), b.version, "a refused rollback changes nothing")
         let rollback = try CLI.run(["rollback", "--coordinator", adminEndpoint])
         XCTAssertEqual(rollback.status, 0, rollback.stderr)
