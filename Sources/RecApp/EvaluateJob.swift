@@ -26,6 +26,9 @@ public struct EvaluateJob {
     public var sweepShortlists = false
     /// Also score the trained decoder over every item for the user's top-C clusters (no shortlists).
     public var decoderBound = false
+    /// Also score the two-stage ranking for every N × vote weight of `rankingSweep`.
+    public var sweepRanking = false
+    public static let rankingSweep: (neighbours: [Int], voteWeights: [Float]) = ([50, 100, 200, 400], [0, 0.1, 0.25, 0.5, 1, 2])
     public var json: String?
     public var quiet = false
     public var readOptions = ReadOptions()
@@ -92,19 +95,51 @@ public struct EvaluateJob {
             paper.topClusters = configuration.topClusters
             variants.append(("efficientrec-paper-encoder", paper))
         }
-        for (name, config) in variants {
+        for (name, var config) in variants {
+            if sweepRanking && name == "efficientrec" {
+                config.itemModelNeighbours = max(config.itemModelNeighbours, Self.rankingSweep.neighbours.max() ?? 0)
+            }
             let (built, seconds) = try timed(name) {
                 try ModelBuilder.build(dataset: train, configuration: config,
                                        progress: quiet ? nil : Terminal.trainingProgress(),
                                        status: quiet ? nil : { Terminal.log("\(name): " + $0) })
             }
-            scores += protocolRun.score(EfficientRecRecommender(name: name, model: built.model), trainSeconds: seconds)
+            var model = built.model
+            if sweepRanking && name == "efficientrec", let itemModel = model.itemModel {
+                var c = model.configuration
+                let fitted = c.itemModelNeighbours
+                c.itemModelNeighbours = configuration.itemModelNeighbours
+                model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+                                         parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity,
+                                         itemBias: model.itemBias, itemModel: itemModel.keepingStrongest(configuration.itemModelNeighbours))
+                for n in Self.rankingSweep.neighbours where n <= fitted {
+                    let cut = itemModel.keepingStrongest(n)
+                    for w in Self.rankingSweep.voteWeights {
+                        var v = c
+                        v.itemModelNeighbours = n
+                        v.voteWeight = w
+                        let variant = RecommenderModel(configuration: v, items: model.items, itemFeatures: model.itemFeatures,
+                                                       attributes: model.attributes, parameters: model.parameters, shortlists: model.shortlists,
+                                                       popularity: model.popularity, itemBias: model.itemBias, itemModel: cut)
+                        scores += protocolRun.score(EfficientRecRecommender(name: "2s:N\(n)/b\(w)", model: variant), trainSeconds: seconds)
+                    }
+                }
+            }
+            scores += protocolRun.score(EfficientRecRecommender(name: name, model: model), trainSeconds: seconds)
+            if name == "efficientrec", let itemModel = model.itemModel {
+                scores += protocolRun.score(EfficientRecRecommender(name: name + "-vote", model: model.withRanking(.vote)), trainSeconds: seconds)
+                scores += protocolRun.score(ItemItemRecommender(weights: itemModel, itemCount: model.items.count), trainSeconds: seconds)
+                let scale = dataset.ratingScale
+                Terminal.log(PoolRecall(model: model, cases: protocolRun.testCases, threshold: scale.likeThreshold, implicit: scale.implicit,
+                                        unrated: scale.unrated).description)
+            }
+            if name == "efficientrec" { Terminal.log(built.clusterStatistics.description) }
             if decoderBound && name == "efficientrec", let decoder = built.decoder {
-                scores += protocolRun.score(DecoderBoundRecommender(model: built.model, decoder: decoder), trainSeconds: seconds)
+                scores += protocolRun.score(DecoderBoundRecommender(model: model, decoder: decoder), trainSeconds: seconds)
             }
             if sweepShortlists && name == "efficientrec" {
                 for variant in Self.shortlistVariants(config, hasDecoder: built.decoder != nil) {
-                    let model = ModelBuilder.rebuildingShortlists(built.model, configuration: variant, dataset: train, decoder: built.decoder)
+                    let model = ModelBuilder.rebuildingShortlists(model, configuration: variant, dataset: train, decoder: built.decoder)
                     let label = "sl:" + variant.shortlistSource.rawValue
                         + (variant.shortlistSource == .members ? "/" + variant.shortlistAggregation.rawValue : "")
                         + "/" + variant.voteReduction.rawValue

@@ -28,6 +28,11 @@ public struct VoteAccumulator: Sendable {
     @usableFromInline var marked: [Bool]
     /// Scratch marks for exclusions (always all false between calls): no hashing on the hot path.
     @usableFromInline var excludedMask: [Bool]
+    /// Scratch item–item scores for the two-stage ranking (all zero between calls; allocated on
+    /// first use).
+    @usableFromInline var secondStage: [Float] = []
+    /// 1 for the pool's items while the two-stage ranking runs, else 0 (allocated on first use).
+    @usableFromInline var poolMask: [Float] = []
 
     public init(itemCount: Int) {
         sums = [Int64](repeating: 0, count: itemCount)

@@ -60,6 +60,13 @@ public struct VoteMerge: Sendable {
     /// the shards' partial votes, as the single-process vote does.
     public func finish(k: Int, excluding: [Int], reduction: VoteReduction, itemBias: [Float] = [], biasWeight: Float = 0,
                        using accumulator: inout VoteAccumulator) -> Result {
+        finish(itemBias: itemBias, biasWeight: biasWeight, using: &accumulator) { $0.top(k: k, excluding: excluding, reduction: reduction) }
+    }
+
+    /// `finish` with the ranking of the merged pool left to `rank` (which must leave the
+    /// accumulator empty): the model's two-stage ranking, or the vote's `top`.
+    public func finish(itemBias: [Float] = [], biasWeight: Float = 0, using accumulator: inout VoteAccumulator,
+                       rank: (inout VoteAccumulator) -> [(index: Int, score: Float)]) -> Result {
         for r in replies {
             r.items.withUnsafeBufferPointer { items in
                 r.sums.withUnsafeBufferPointer { sums in
@@ -68,7 +75,7 @@ public struct VoteMerge: Sendable {
             }
         }
         if !itemBias.isEmpty && biasWeight > 0 { accumulator.addToTouched(itemBias, weight: biasWeight) }
-        let items = accumulator.top(k: k, excluding: excluding, reduction: reduction)
+        let items = rank(&accumulator)
         return Result(items: items, coverage: coverage, missingShards: pendingShards)
     }
 

@@ -44,4 +44,23 @@ public enum Cholesky {
             }
         }
     }
+
+    /// Solves A x = b for a symmetric positive-definite A (LAPACK spotrf + spotrs): `a` is
+    /// overwritten by its factor, `b` by x. Symmetric, so row-major storage needs no transpose.
+    public static func solveInPlace(_ a: inout Matrix, _ b: inout [Float]) throws(MathError) {
+        guard a.rows == a.cols else { throw .notSquare(rows: a.rows, cols: a.cols) }
+        guard b.count == a.rows else { throw .lapackArgument(6) }
+        guard a.rows > 0 else { return }
+        var n = Int32(a.rows), one: Int32 = 1
+        var info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "L"))
+        a.values.withUnsafeMutableBufferPointer { p in
+            b.withUnsafeMutableBufferPointer { x in
+                spotrf_(&uplo, &n, p.baseAddress, &n, &info)
+                if info == 0 { spotrs_(&uplo, &n, &one, p.baseAddress, &n, x.baseAddress, &n, &info) }
+            }
+        }
+        if info > 0 { throw .notPositiveDefinite(leadingMinor: Int(info)) }
+        if info < 0 { throw .lapackArgument(Int(-info)) }
+    }
 }

@@ -1,9 +1,11 @@
 import RecMath
 
 /// Why an item was recommended: the user's clusters whose shortlists voted for it, with each one's
-/// share of its vote (largest first), and the history items most like it by the cosine of the item
-/// tower's vectors (best first) — what a product shows as "because you liked …". Computed from the
-/// model alone, so offline `recommend --explain` and the cluster give the same.
+/// share of its vote (largest first), and the history items behind it — what a product shows as
+/// "because you liked …". With the two-stage ranking these are the history items that contributed
+/// most to its item–item score (the largest positive weights B[j, i]; `similarities` holds them);
+/// with the vote alone, the history items most like it by the cosine of the item tower's vectors.
+/// Computed from the model alone, so offline `recommend --explain` and the cluster give the same.
 public struct ItemExplanation: Sendable, Equatable {
     public var clusters: [Int] = []
     public var shares: [Float] = []
@@ -45,6 +47,23 @@ extension RecommenderModel {
             let top = Self.best(contributions[k], count: maxClusters)
             out[k].clusters = top.map(\.index)
             out[k].shares = top.map { total > 0 ? $0.value / total : 0 }
+        }
+        if ranksTwoStage, let itemModel {
+            // Each history item's weights to the explained items: one pass over the history's rows.
+            var weights = [[(index: Int, value: Float)]](repeating: [], count: voted)
+            for j in recentDistinct(history) where j < itemModel.rowCount {
+                for e in itemModel.row(j) {
+                    let i = Int(itemModel.targets[e]), w = itemModel.weights[e]
+                    guard w > 0, member[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0, let k = slot[i] else { continue }
+                    weights[k].append((j, w))
+                }
+            }
+            for k in 0..<voted {
+                let top = Self.best(weights[k], count: maxBecause)
+                out[k].because = top.map(\.index)
+                out[k].similarities = top.map(\.value)
+            }
+            return out
         }
         // Cosines in one product: the explained items' unit vectors against the history's.
         let recent = recentDistinct(history).filter { norm($0) > 0 }

@@ -20,10 +20,12 @@ public enum ModelBuilder {
         // Pinned (the same values the encoder computed), so items added later do not move it.
         c.yearNormalization = c.yearNormalization ?? .fit(dataset.itemFeatures.years)
         let popularity = Self.popularity(dataset)
+        let itemModel = c.ranking == .twoStage ? try ItemItemFit.fit(log: dataset.log, settings: c.itemItemSettings(), status: status) : nil
         var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
                                      attributes: dataset.attributes, parameters: trained.parameters,
                                      shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity,
-                                     itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [])
+                                     itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [],
+                                     itemModel: itemModel)
         let decoder = trained.parameters.contains("decoder.items") ? trained.parameters["decoder.items"] : nil
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
@@ -46,7 +48,8 @@ public enum ModelBuilder {
         if c.shortlistSource == .weights && decoder == nil { c.shortlistSource = .members }
         let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                     attributes: model.attributes, parameters: model.parameters,
-                                    shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias)
+                                    shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias,
+                                    itemModel: model.itemModel)
         var shortlists: Shortlists
         switch c.shortlistSource {
         case .weights:
@@ -60,7 +63,8 @@ public enum ModelBuilder {
         }
         return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                 attributes: model.attributes, parameters: model.parameters,
-                                shortlists: shortlists, popularity: model.popularity, itemBias: model.itemBias)
+                                shortlists: shortlists, popularity: model.popularity, itemBias: model.itemBias,
+                                itemModel: model.itemModel)
     }
 
     /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's

@@ -109,6 +109,19 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// T of the softmax weights, K × softmax(logits / T): above 1 flattens them.
     public var clusterTemperature: Float = 1
 
+    // MARK: Two-stage ranking (DESIGN §2.10)
+    /// How the pool (the union of the user's top-C shortlists) is ranked. Files written before
+    /// the setting existed rank by the vote.
+    public var ranking: Ranking = .twoStage
+    /// β: the weight of the normalised vote next to the normalised item–item score.
+    public var voteWeight: Float = 0.5
+    /// How the item–item model is fitted (`ItemItemFit`), its ridge λ, the weights N each item
+    /// keeps, and the regressors M per item of the neighbourhood fit.
+    public var itemModelMethod: ItemItemFit.Method = .auto
+    public var itemModelLambda: Float = 500
+    public var itemModelNeighbours = 200
+    public var itemModelSupport = 256
+
     public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
     /// The item tower's year normalisation, pinned when a model is built so that items added
     /// later (`refresh --items`) do not move it; nil in older files (computed from the catalogue).
@@ -145,6 +158,24 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         c.voteReduction = .mean
         c.clusterSizeExponent = 0
         return c
+    }
+
+    public enum Ranking: String, Codable, CaseIterable, Sendable {
+        /// By the cluster vote alone.
+        case vote
+        /// By the item–item score of the history, blended with the vote (`voteWeight`).
+        case twoStage = "two-stage"
+    }
+
+    /// The item–item model's fitting settings.
+    public func itemItemSettings(threads: Int? = nil) -> ItemItemFit.Settings {
+        var s = ItemItemFit.Settings()
+        s.method = itemModelMethod
+        s.lambda = itemModelLambda
+        s.neighbours = itemModelNeighbours
+        s.support = itemModelSupport
+        s.threads = threads ?? self.threads
+        return s
     }
 
     public enum WindowRule: String, Codable, CaseIterable, Sendable {
@@ -258,6 +289,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(popularityWeight >= 0 && popularityWeight.isFinite) { return "popularity weight must be a number at least 0" }
         if itemBias && !objective.usesDecoder { return "an item bias needs a recommendation objective" }
         if !(smoothing >= 0) { return "smoothing must not be negative" }
+        if !(voteWeight >= 0 && voteWeight.isFinite) { return "vote weight must be a number at least 0" }
+        if !(itemModelLambda > 0 && itemModelLambda.isFinite) { return "item model lambda must be positive" }
+        if itemModelNeighbours < 1 || itemModelNeighbours > 100_000 { return "item model neighbours (N) must be between 1 and 100000" }
+        if itemModelSupport < 1 || itemModelSupport > 4_096 { return "item model support (M) must be between 1 and 4096" }
         return nil
     }
 }

@@ -9,7 +9,9 @@ import RecMath
 ///
 /// Sections: CONF (configuration, JSON), ITEM (item ID table), FEAT (item features), ATTR (user
 /// attribute vocabularies), ENCW (encoder tensors), SHRT (shortlists), POPL (popularity fallback),
-/// and BIAS (the per-item bias β, present exactly when the configuration has `itemBias`).
+/// BIAS (the per-item bias β, present exactly when the configuration has `itemBias`) and IIMD (the
+/// sparse item–item model of the two-stage ranking: row offsets, target items, weights; present
+/// whenever the configuration ranks two-stage).
 /// The model version is FNV-1a-64 of all section tags and payloads, so equal content ⇒ equal version.
 /// All integers are little-endian.
 public enum ModelFile {
@@ -63,6 +65,13 @@ public enum ModelFile {
             w = ByteWriter()
             w.floats(model.itemBias)
             sections.append(("BIAS", w.bytes))
+        }
+        if let itemModel = model.itemModel {
+            w = ByteWriter()
+            w.ints(itemModel.offsets)
+            w.ints(itemModel.targets.map(Int.init))
+            w.floats(itemModel.weights)
+            sections.append(("IIMD", w.bytes))
         }
 
         let hash = FNV1a.hash(sections.flatMap { [ArraySlice($0.0.utf8), ArraySlice($0.1)] })
@@ -173,12 +182,17 @@ extension ModelFile {
     /// The CONF section as a configuration. Settings a file does not name take today's defaults, so
     /// a model written before a setting existed still loads (new settings are added with defaults
     /// that keep the old serving behaviour; training-only ones do not affect serving at all).
+    /// Settings whose default changed since files first omitted them: a file that does not name
+    /// one serves as it did when written.
+    static let legacyDefaults: [String: String] = ["ranking": ModelConfiguration.Ranking.vote.rawValue]
+
     static func decodedConfiguration(_ payload: ArraySlice<UInt8>) throws(ModelFileError) -> ModelConfiguration {
         do {
             guard var stored = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
                 throw ModelFileError.malformed(section: "CONF", reason: "the configuration is not a JSON object")
             }
             let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ModelConfiguration())) as? [String: Any] ?? [:]
+            for (key, value) in legacyDefaults where stored[key] == nil { stored[key] = value }
             for (key, value) in defaults where stored[key] == nil { stored[key] = value }
             let merged = try JSONSerialization.data(withJSONObject: stored)
             return try JSONDecoder().decode(ModelConfiguration.self, from: merged)

@@ -90,8 +90,22 @@ struct ModelFileSections {
             throw .malformed(section: "BIAS", reason: "the configuration has no item bias")
         }
 
+        var itemModel: ItemItemWeights? = nil
+        if let payload = payloads["IIMD"] {
+            r = ByteReader(payload, section: "IIMD")
+            let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
+            let targets = try r.ints(below: itemCount, what: "item index")
+            let weights = try r.floats()
+            try finish(r)
+            let model = ItemItemWeights(offsets: offsets, targets: targets.map(Int32.init), weights: weights)
+            if let problem = model.validationError(itemCount: itemCount) { throw .malformed(section: "IIMD", reason: problem) }
+            itemModel = model
+        }
+        if configuration.ranking == .twoStage && itemModel == nil { throw .missingSection("IIMD") }
+
         return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
-                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias)
+                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
+                                itemModel: itemModel)
     }
 
     /// The SHRT section, checked: K + 1 ascending offsets, item indices in the catalogue, finite scores.

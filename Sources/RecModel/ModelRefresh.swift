@@ -69,7 +69,8 @@ public enum ModelRefresh {
         for i in model.popularity where popularity.count < 1_000 && !listed.contains(i) { popularity.append(i) }
         let refreshed = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
                                          attributes: model.attributes, parameters: model.parameters,
-                                         shortlists: shortlists, popularity: popularity, itemBias: model.itemBias)
+                                         shortlists: shortlists, popularity: popularity, itemBias: model.itemBias,
+                                         itemModel: model.itemModel)
         return (refreshed, summary)
     }
 
@@ -102,7 +103,8 @@ public enum ModelRefresh {
         let meanBias = model.itemBias.isEmpty ? 0 : model.itemBias.reduce(0, +) / Float(model.itemBias.count)
         let bias = model.itemBias.isEmpty ? [] : model.itemBias + [Float](repeating: meanBias, count: added)
         let grown = RecommenderModel(configuration: c, items: ids, itemFeatures: features, attributes: model.attributes,
-                                     parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias)
+                                     parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias,
+                                     itemModel: model.itemModel?.padded(to: ids.count))
         return (grown, added)
     }
 }

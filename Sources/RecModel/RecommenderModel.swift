@@ -2,8 +2,9 @@ import RecCluster
 import RecData
 import RecMath
 
-/// A trained model ready to serve: encoder weights, item table, shortlists and the popularity
-/// fallback. Its size is O(items·d + d² + d·K + K·L) and never depends on the number of users.
+/// A trained model ready to serve: encoder weights, item table, shortlists, the sparse item–item
+/// model of the two-stage ranking and the popularity fallback. Its size is
+/// O(items·(d + N) + d² + d·K + K·L) and never depends on the number of users.
 public struct RecommenderModel: Sendable {
     public let configuration: ModelConfiguration
     public let items: IDMap
@@ -24,19 +25,28 @@ public struct RecommenderModel: Sendable {
     /// item's score, weighted by `popularityWeight`.
     public let itemBias: [Float]
 
+    /// B, the sparse item–item model that ranks the pool (`ranking` two-stage); nil in models
+    /// written before it existed.
+    public let itemModel: ItemItemWeights?
+
     /// The encoder's forward pass with its parameters resolved (built at load).
     let forward: ServingForward
     /// Item ID → index for requests, hashed over the IDs' bytes (built at load).
     public let itemLookup: StringIndexTable
 
     public init(configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
-                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = []) {
+                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = [],
+                itemModel: ItemItemWeights? = nil) {
+        // Without an item–item model there is nothing to rank two-stage with: the vote ranks.
+        var configuration = configuration
+        if itemModel == nil { configuration.ranking = .vote }
         self.configuration = configuration
         self.items = items
         self.itemFeatures = itemFeatures
         self.attributes = attributes
         self.parameters = parameters.removing("decoder.items").removing("decoder.bias")
         self.itemBias = itemBias
+        self.itemModel = itemModel
         self.shortlists = shortlists
         self.popularity = popularity
         encoder = Encoder(configuration: configuration, features: itemFeatures,
@@ -98,6 +108,8 @@ public struct RecommenderModel: Sendable {
         public var filter: ItemFilter?
         /// Distinct items of the top clusters' shortlists the filter removed.
         public var filteredCandidates = 0
+        /// The history items whose item–item rows score the pool: the window's distinct items, sorted.
+        public var rankingItems: [Int] = []
     }
 
     public func prepare(history: UserHistory, attributes: [Int]) -> PreparedRequest {
@@ -107,8 +119,47 @@ public struct RecommenderModel: Sendable {
         excluded.reserveCapacity(history.count)
         // An explicit comparison: `sorted()` went through Comparable's witness for every pair.
         for i in history.items.sorted(by: { $0 < $1 }) where excluded.last != i { excluded.append(i) }
-        return PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
-                               truncatedInteractions: max(0, history.count - configuration.window))
+        var prepared = PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
+                                       truncatedInteractions: max(0, history.count - configuration.window))
+        if ranksTwoStage {
+            if history.count <= configuration.window {
+                prepared.rankingItems = excluded
+            } else {
+                var kept: [Int] = []
+                for i in ProfileInput.window(history, configuration: configuration).map({ history.items[$0] }).sorted(by: { $0 < $1 })
+                where kept.last != i { kept.append(i) }
+                prepared.rankingItems = kept
+            }
+        }
+        return prepared
+    }
+
+    /// The pool is ranked by the item–item model blended with the vote (else by the vote).
+    public var ranksTwoStage: Bool { configuration.ranking == .twoStage }
+
+    /// Ranks the pool the clusters voted for (`votes`, left empty): the top k not excluded, by the
+    /// configured ranking. The offline path and the coordinator both end here, so their answers
+    /// agree bit for bit.
+    public func rank(_ prepared: PreparedRequest, votes: inout VoteAccumulator, k: Int) -> [(index: Int, score: Float)] {
+        guard !prepared.clusters.isEmpty else { votes.reset(); return [] }
+        if let itemModel, configuration.ranking == .twoStage {
+            return votes.topTwoStage(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction, itemModel: itemModel,
+                                     history: prepared.rankingItems, voteWeight: configuration.voteWeight)
+        }
+        return votes.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
+    }
+
+    /// The same model ranking with `ranking` and `voteWeight` (for comparisons; the item–item
+    /// model stays).
+    public func withRanking(_ ranking: ModelConfiguration.Ranking, voteWeight: Float? = nil) -> RecommenderModel {
+        var c = configuration
+        c.ranking = ranking
+        if let voteWeight { c.voteWeight = voteWeight }
+        var copy = RecommenderModel(configuration: c, items: items, itemFeatures: itemFeatures, attributes: attributes,
+                                    parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
+                                    itemModel: itemModel)
+        copy.version = version
+        return copy
     }
 
     /// The answer from the voted items: completed from the popularity list when shorter than k.
@@ -185,7 +236,7 @@ public struct RecommenderModel: Sendable {
         if let filter { apply(filter, to: &prepared) }
         for (c, s) in prepared.clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }
         addItemBias(to: &vote.accumulator)
-        let voted = prepared.clusters.isEmpty ? [] : vote.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
+        let voted = rank(prepared, votes: &vote.accumulator, k: k)
         return complete(prepared, voted: voted, k: k)
     }
 

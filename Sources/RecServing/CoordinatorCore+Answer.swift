@@ -14,8 +14,8 @@ extension CoordinatorCore {
         let model = p.shared.model
         if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
         let mergeStarted = clock()
-        let result = p.merge.finish(k: p.k, excluding: p.prepared.excluded, reduction: model.configuration.voteReduction,
-                                    itemBias: model.itemBias, biasWeight: model.configuration.popularityWeight, using: &mergeScratch)
+        let result = p.merge.finish(itemBias: model.itemBias, biasWeight: model.configuration.popularityWeight,
+                                    using: &mergeScratch) { model.rank(p.prepared, votes: &$0, k: p.k) }
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
         let total = now >= p.started ? now - p.started : 0
         statistics.record(latencyMicros: total)

@@ -128,6 +128,8 @@ struct Evaluate: ParsableCommand {
     var sweepShortlists = false
     @Flag(help: "Also score every item with the trained decoder for the top-C clusters, no shortlists (what C x L costs).")
     var decoderBound = false
+    @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2 (choose them on --validation).")
+    var sweepRanking = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var model: ModelOptions
 
@@ -159,6 +161,7 @@ struct Evaluate: ParsableCommand {
         job.includePaperFaithful = withPaper
         job.sweepShortlists = sweepShortlists
         job.decoderBound = decoderBound
+        job.sweepRanking = sweepRanking
         job.json = json
         try runJob { try job.run() }
     }

@@ -59,6 +59,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
     @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: String?
     @Option(help: "Temperature T of the softmax cluster weights (K x softmax(logits / T)).") var clusterTemperature: Float?
+    @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
+    var ranking: String?
+    @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score.") var voteWeight: Float?
+    @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 12,000 items).")
+    var itemModelMethod: String?
+    @Option(help: "Item-item model: ridge regularisation lambda.") var itemModelLambda: Float?
+    @Option(help: "Item-item model: N, the strongest weights each item keeps.") var itemModelNeighbours: Int?
+    @Option(help: "Item-item model: M, the co-occurring items each item is regressed on (neighbourhood).") var itemModelSupport: Int?
     @Option(help: "Item-ID embedding dimension d.") var embeddingDim: Int?
     @Option(help: "Profile (z) dimension.") var profileDim: Int?
     @Option(help: "Hidden units of the profile head.") var headHidden: Int?
@@ -119,6 +127,12 @@ struct ModelOptions: ParsableArguments {
             c.clusterActivation = v
         }
         if let clusterTemperature { c.clusterTemperature = clusterTemperature }
+        if let v: ModelConfiguration.Ranking = try parse(ranking, "ranking") { c.ranking = v }
+        if let voteWeight { c.voteWeight = voteWeight }
+        if let v: ItemItemFit.Method = try parse(itemModelMethod, "item-model-method") { c.itemModelMethod = v }
+        if let itemModelLambda { c.itemModelLambda = itemModelLambda }
+        if let itemModelNeighbours { c.itemModelNeighbours = itemModelNeighbours }
+        if let itemModelSupport { c.itemModelSupport = itemModelSupport }
         if let embeddingDim { c.embeddingDim = embeddingDim }
         if let profileDim { c.profileDim = profileDim }
         if let headHidden { c.headHidden = headHidden }

@@ -21,6 +21,8 @@ final class CrossKernelQualityTests: XCTestCase {
     static let tolerance = 0.05
     /// Chance on this data is far lower; a broken kernel path would fall well below this.
     static let floor = 0.5
+    /// The least mean gain of the two-stage ranking over the vote alone, over the six seeds.
+    static let minimumRerankGain = 0.0
 
     /// Two kernels this CPU can execute: Haswell (AVX2) or Nehalem, and Sandybridge (AVX) or Prescott.
     static var kernels: [String] {
@@ -29,8 +31,10 @@ final class CrossKernelQualityTests: XCTestCase {
         return [flags.contains("avx2") && flags.contains("fma") ? "Haswell" : "Nehalem", flags.contains("avx") ? "Sandybridge" : "Prescott"]
     }
 
-    func meanNDCG(kernel: String, data: [UInt64: String]) throws -> (mean: Double, each: [Double]) {
-        var each: [Double] = []
+    /// Per seed, NDCG@10 of the two-stage ranking (the default) and of the vote alone on the same
+    /// model (`efficientrec-vote`, scored in the same run).
+    func meanNDCG(kernel: String, data: [UInt64: String]) throws -> (mean: Double, each: [Double], vote: [Double]) {
+        var each: [Double] = [], vote: [Double] = []
         for seed in Self.seeds {
             let dir = data[seed]!, json = dir + "/eval-\(kernel).json"
             let run = try CLI.run(["evaluate", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv",
@@ -43,8 +47,9 @@ final class CrossKernelQualityTests: XCTestCase {
             XCTAssertTrue((run.stdout + run.stderr).contains("Core: \(kernel)"), "OpenBLAS did not load the \(kernel) kernels")
             let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
             each.append(try XCTUnwrap(report.scores.first { $0.model == "efficientrec" && $0.relevanceThreshold == 4 }?.ndcg[10]))
+            vote.append(try XCTUnwrap(report.scores.first { $0.model == "efficientrec-vote" && $0.relevanceThreshold == 4 }?.ndcg[10]))
         }
-        return (each.reduce(0, +) / Double(each.count), each)
+        return (each.reduce(0, +) / Double(each.count), each, vote)
     }
 
     func testQualityAgreesAcrossTwoOpenBLASKernels() throws {
@@ -58,5 +63,13 @@ final class CrossKernelQualityTests: XCTestCase {
         XCTAssertGreaterThan(second.mean, Self.floor, b)
         XCTAssertLessThanOrEqual(abs(first.mean - second.mean), Self.tolerance,
                                  "\(a) \(first.each) vs \(b) \(second.each): mean NDCG@10 differs by more than the tolerance")
+        // The re-rank beats the vote alone: on average over the seeds under each kernel, and in
+        // most seeds (a single draw may tie or lose by noise).
+        for (kernel, run) in [(a, first), (b, second)] {
+            let gains = zip(run.each, run.vote).map { $0 - $1 }
+            print("two-stage minus vote, NDCG@10, \(kernel): \(gains)")
+            XCTAssertGreaterThan(gains.reduce(0, +) / Double(gains.count), Self.minimumRerankGain, "\(kernel): \(gains)")
+            XCTAssertGreaterThanOrEqual(gains.filter { $0 > 0 }.count, 4, "\(kernel): the re-rank won in too few seeds: \(gains)")
+        }
     }
 }

@@ -50,7 +50,7 @@ final class ImplicitFeedbackTests: XCTestCase {
             XCTAssertEqual(eval.status, 0, "\(name): \(eval.stderr)")
             let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/\(name)-eval.json")))
             XCTAssertEqual(Set(report.scores.map(\.relevanceThreshold)).count, 1, "\(name): one table for implicit data")
-            XCTAssertEqual(Set(report.scores.map(\.model)), ["efficientrec", "pop"], name)
+            XCTAssertEqual(Set(report.scores.map(\.model)), ["efficientrec", "efficientrec-vote", "itemitem", "pop"], name)
             for s in report.scores {
                 XCTAssertGreaterThan(s.users, 0, "\(name): every held-out interaction is relevant")
                 XCTAssertGreaterThan(s.ndcg[10] ?? 0, 0, "\(name) \(s.model)")

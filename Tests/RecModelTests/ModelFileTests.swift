@@ -121,9 +121,9 @@ final class ModelFileTests: XCTestCase {
         XCTAssertThrowsError(try ModelFile.decode(future)) {
             XCTAssertEqual($0 as? ModelFileError, .unsupportedFormatVersion(found: 9, supported: 1))
         }
-        bytes[bytes.count - 1] ^= 1 // last payload byte (POPL)
+        bytes[bytes.count - 1] ^= 1 // last payload byte (IIMD, the item–item model)
         XCTAssertThrowsError(try ModelFile.decode(bytes)) {
-            XCTAssertEqual($0 as? ModelFileError, .checksumMismatch(section: "POPL"))
+            XCTAssertEqual($0 as? ModelFileError, .checksumMismatch(section: "IIMD"))
         }
         XCTAssertThrowsError(try ModelFile.load(path: "/nonexistent/model.efr")) {
             XCTAssertEqual($0 as? ModelFileError, .unreadable(path: "/nonexistent/model.efr"))

@@ -124,4 +124,17 @@ public enum HandBuiltModel {
         for k in stride(from: popularity.count - 1, to: 0, by: -1) { popularity.swapAt(k, rng.below(k + 1)) }
         return make(groups: groups, itemsPerGroup: itemsPerGroup, clusters: clusters, topClusters: topClusters, popularity: popularity)
     }
+
+    /// `model` ranking its pool two-stage with the item–item `rows` (source item → (target, weight))
+    /// and vote weight `voteWeight`.
+    public static func twoStage(_ model: RecommenderModel, rows: [Int: [(target: Int, weight: Float)]],
+                                voteWeight: Float) -> RecommenderModel {
+        var c = model.configuration
+        c.ranking = .twoStage
+        c.voteWeight = voteWeight
+        let weights = ItemItemWeights(rows: (0..<model.items.count).map { rows[$0] ?? [] }, keep: 1_000)
+        return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+                                parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity,
+                                itemBias: model.itemBias, itemModel: weights)
+    }
 }

@@ -1,0 +1,187 @@
+@testable import RecModel
+import RecCluster
+import RecData
+import RecMath
+import RecTestSupport
+import XCTest
+
+/// The two-stage ranking on a hand-built model (no training: the same on every CPU and kernel),
+/// the item–item model's fits, and its model file section.
+final class TwoStageRankingModelTests: XCTestCase {
+    static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+
+    /// History {16} (group 0) activates clusters 0 and 1 (s0 = σ(2√3), s1 = σ(√3)); their pool is
+    /// items 0, 4, 8, 1, 12, 5 with votes 0: 0.9 s0, 4: 0.8 s0, 8: 0.5 s0 + 0.6 s1, 1: 0.4 s0,
+    /// 12: 0.3 s1, 5: 0.2 s1. Row 16 of B: 1 → 1, 5 → 0.5, 12 → -0.5, 19 → 3 (not in the pool).
+    /// score = ii / max|ii| + 0.5 · vote / max vote.
+    func testAKnownAnswerOfTheTwoStageScore() {
+        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(), rows: [16: [(1, 1), (5, 0.5), (12, -0.5), (19, 3)]], voteWeight: 0.5)
+        var vote = model.makeVote()
+        let r = model.recommend(history: UserHistory(items: [16], ratings: [5]), attributes: [], k: 6, vote: &vote)
+        let s0 = Self.sigmoid(2 * 3.0.squareRoot()), s1 = Self.sigmoid(3.0.squareRoot())
+        let votes: [Int: Double] = [0: 0.9 * s0, 4: 0.8 * s0, 8: 0.5 * s0 + 0.6 * s1, 1: 0.4 * s0, 12: 0.3 * s1, 5: 0.2 * s1]
+        let ii: [Int: Double] = [1: 1, 5: 0.5, 12: -0.5]
+        let maxVote = votes.values.max()!
+        let expected = votes.keys.map { ($0, (ii[$0] ?? 0) + 0.5 * votes[$0]! / maxVote) }.sorted { $0.1 > $1.1 }
+        XCTAssertEqual(r.items.map(\.index), [1, 5, 8, 0, 4, 12])
+        XCTAssertEqual(r.items.map(\.index), expected.map(\.0))
+        for (got, want) in zip(r.items, expected) { XCTAssertEqual(Double(got.score), want.1, accuracy: 1e-4) }
+        // The vote alone, from the same model, ranks 8 first; item 19 never enters the pool.
+        var v2 = model.makeVote()
+        let voteOnly = model.withRanking(.vote).recommend(history: UserHistory(items: [16], ratings: [5]), attributes: [], k: 6, vote: &v2)
+        XCTAssertEqual(voteOnly.items.map(\.index), [8, 0, 4, 1, 12, 5])
+    }
+
+    /// With the two-stage ranking an item's "because" items are the history items with the largest
+    /// positive weights to it, and `similarities` are those weights.
+    func testExplanationsNameTheHistoryItemsBehindTheItemItemScore() {
+        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(),
+                                            rows: [16: [(1, 1), (5, 0.5), (12, -0.5)], 4: [(1, 0.3), (8, 0.2), (5, 0.5)]], voteWeight: 0.5)
+        var vote = model.makeVote()
+        let history = UserHistory(items: [16, 4], ratings: [5, 5])
+        let r = model.recommend(history: history, attributes: [], k: 6, vote: &vote)
+        let explained = Dictionary(uniqueKeysWithValues: zip(r.items.map(\.index), model.explain(r, history: history.items)))
+        XCTAssertEqual(explained[1]?.because, [16, 4])
+        XCTAssertEqual(explained[1]?.similarities, [1, 0.3])
+        XCTAssertEqual(explained[5]?.because, [4, 16], "equal weights: the lower item first")
+        XCTAssertEqual(explained[8]?.because, [4])
+        XCTAssertEqual(explained[12]?.because, [], "a negative weight explains nothing")
+        XCTAssertFalse(explained[8]?.clusters.isEmpty ?? true, "the clusters' shares stay")
+    }
+
+    /// Without history rows (a cold user, or a history the model has no rows for) the pool is
+    /// ranked by the vote, and the popularity fill still completes short answers.
+    func testWithoutItemItemEvidenceTheVoteRanksAndPopularityFills() {
+        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(), rows: [:], voteWeight: 0.5)
+        var vote = model.makeVote()
+        let r = model.recommend(history: UserHistory(items: [16], ratings: [5]), attributes: [], k: 8, vote: &vote)
+        XCTAssertEqual(Array(r.items.map(\.index).prefix(6)), [8, 0, 4, 1, 12, 5])
+        XCTAssertEqual(r.filledFromPopularity, 2)
+        XCTAssertEqual(Array(r.items.map(\.index).suffix(2)), [19, 3], "popularity 12, 19, 0, 3 without the answer's items")
+    }
+
+    func testTheNeighbourhoodFitEqualsEASEWhenEveryItemIsInTheSupport() throws {
+        let dataset = TestFixtures.generatedDataset(users: 200, items: 40)
+        var settings = ItemItemFit.Settings()
+        settings.lambda = 20
+        settings.neighbours = 39
+        settings.method = .ease
+        let ease = try ItemItemFit.fit(log: dataset.log, settings: settings)
+        settings.method = .neighbourhood
+        settings.support = 40
+        let local = try ItemItemFit.fit(log: dataset.log, settings: settings)
+        XCTAssertNil(ease.validationError(itemCount: 40))
+        XCTAssertNil(local.validationError(itemCount: 40))
+        XCTAssertGreaterThan(ease.entryCount, 40 * 20)
+        let history = [0, 3, 7, 12]
+        let a = ease.scores(history: history, itemCount: 40), b = local.scores(history: history, itemCount: 40)
+        let scale = a.map(abs).max()!
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-3 * scale) }
+        // The EASE fit is EASE's closed form (the baseline's weights), cut to N per row.
+        let reference = try EASE(log: dataset.log, lambda: 20, scale: .implicitFeedback, likedOnly: false, maxItems: 40)
+        let full = reference.scores(items: history)
+        for (x, y) in zip(a, full) { XCTAssertEqual(x, y, accuracy: 1e-4 * scale) }
+    }
+
+    func testRowsKeepNWeightsAndTheAutoMethodFollowsTheCatalogueSize() throws {
+        let dataset = TestFixtures.generatedDataset(users: 200, items: 40)
+        var settings = ItemItemFit.Settings()
+        settings.neighbours = 5
+        let cut = try ItemItemFit.fit(log: dataset.log, settings: settings)
+        XCTAssertLessThanOrEqual(cut.widestRow, 5)
+        settings.denseLimit = 10
+        XCTAssertEqual(settings.resolvedMethod(itemCount: 40), .neighbourhood)
+        settings.support = 8
+        let local = try ItemItemFit.fit(log: dataset.log, settings: settings)
+        XCTAssertLessThanOrEqual(local.widestRow, 5)
+        XCTAssertNil(local.validationError(itemCount: 40))
+    }
+
+    func testTheItemItemSectionRoundTripsAndIsChecked() throws {
+        let dataset = TestFixtures.generatedDataset(users: 120, items: 60)
+        var c = TestFixtures.smallConfiguration
+        c.epochs = 2; c.sparseEpochs = 1
+        c.ranking = .twoStage
+        c.itemModelNeighbours = 20
+        let model = try ModelBuilder.build(dataset: dataset, configuration: c).model
+        XCTAssertTrue(model.ranksTwoStage)
+        let (bytes, _) = try ModelFile.encode(model)
+        let loaded = try ModelFile.decode(bytes)
+        XCTAssertEqual(loaded.itemModel, model.itemModel)
+        ModelFileTests.assertSameAnswers(model, loaded)
+        // A model without an item–item model ranks by the vote (and says so in its file); a
+        // vote-ranked model may still carry one.
+        let stripped = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+                                        parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
+        XCTAssertEqual(stripped.configuration.ranking, .vote)
+        XCTAssertEqual(try ModelFile.decode(try ModelFile.encode(stripped).bytes).configuration.ranking, .vote)
+        let voteRanked = try ModelFile.decode(try ModelFile.encode(model.withRanking(.vote)).bytes)
+        XCTAssertEqual(voteRanked.configuration.ranking, .vote)
+        XCTAssertEqual(voteRanked.itemModel, model.itemModel)
+        // A file that says two-stage but lost its IIMD section is refused: the section's tag is
+        // renamed to one the reader does not know (checksums and the content hash redone).
+        XCTAssertThrowsError(try ModelFile.decode(try Self.renamingSection("IIMD", to: "XXXX", in: bytes))) { error in
+            XCTAssertEqual(error as? ModelFileError, .missingSection("IIMD"))
+        }
+        // A damaged section is refused with its name.
+        XCTAssertThrowsError(try ModelFile.decode(try Self.replacingSection("IIMD", in: bytes) { payload in
+            var p = payload
+            p[p.count - 9] ^= 0x7F // inside the last weights
+            p.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0x00, 0x00]) // the first offset
+            return p
+        })) { error in
+            guard case let .malformed(section, _)? = error as? ModelFileError else { return XCTFail("\(error)") }
+            XCTAssertEqual(section, "IIMD")
+        }
+    }
+
+    /// The file's sections, parsed (tag, payload), after the 28-byte header.
+    static func sections(_ bytes: [UInt8]) -> [(tag: [UInt8], payload: [UInt8])] {
+        var out: [(tag: [UInt8], payload: [UInt8])] = []
+        var p = 28
+        while p < bytes.count {
+            let tag = Array(bytes[p..<(p + 4)])
+            var length = 0
+            for k in 0..<8 { length |= Int(bytes[p + 4 + k]) << (8 * k) }
+            out.append((tag, Array(bytes[(p + 16)..<(p + 16 + length)])))
+            p += 16 + length
+        }
+        return out
+    }
+
+    /// Writes a file from sections with valid checksums and content hash (the reader then gets
+    /// past them to the check under test).
+    static func file(_ sections: [(tag: [UInt8], payload: [UInt8])]) -> [UInt8] {
+        var out = ModelFile.magic
+        func u32(_ v: UInt32) { for k in 0..<4 { out.append(UInt8((v >> (8 * UInt32(k))) & 0xFF)) } }
+        func u64(_ v: UInt64) { for k in 0..<8 { out.append(UInt8((v >> (8 * UInt64(k))) & 0xFF)) } }
+        u32(ModelFile.formatVersion)
+        u32(UInt32(sections.count))
+        u64(FNV1a.hash(sections.flatMap { [ArraySlice($0.tag), ArraySlice($0.payload)] }))
+        u32(CRC32.checksum(out))
+        for (tag, payload) in sections {
+            out += tag
+            u64(UInt64(payload.count))
+            u32(CRC32.checksum(payload))
+            out += payload
+        }
+        return out
+    }
+
+    static func renamingSection(_ tag: String, to other: String, in bytes: [UInt8]) throws -> [UInt8] {
+        file(sections(bytes).map { $0.tag == Array(tag.utf8) ? (Array(other.utf8), $0.payload) : $0 })
+    }
+
+    static func replacingSection(_ tag: String, in bytes: [UInt8], _ change: ([UInt8]) -> [UInt8]) throws -> [UInt8] {
+        file(sections(bytes).map { $0.tag == Array(tag.utf8) ? ($0.tag, change($0.payload)) : $0 })
+    }
+
+    /// A file written before the setting existed names no ranking: it serves by the vote, as it did.
+    func testAConfigurationWithoutARankingDecodesAsTheVote() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(ModelConfiguration())) as! [String: Any]
+        json.removeValue(forKey: "ranking")
+        let decoded = try ModelFile.decodedConfiguration(ArraySlice(try JSONSerialization.data(withJSONObject: json)))
+        XCTAssertEqual(decoded.ranking, .vote)
+        XCTAssertEqual(ModelConfiguration().ranking, .twoStage)
+    }
+}
