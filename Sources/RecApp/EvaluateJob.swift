@@ -109,19 +109,15 @@ public struct EvaluateJob {
                 var c = model.configuration
                 let fitted = c.itemModelNeighbours
                 c.itemModelNeighbours = configuration.itemModelNeighbours
-                model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
-                                         parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity,
-                                         itemBias: model.itemBias, itemModel: itemModel.keepingStrongest(configuration.itemModelNeighbours))
+                model = model.replacing(itemModel: itemModel.keepingStrongest(configuration.itemModelNeighbours), configuration: c)
                 for n in Self.rankingSweep.neighbours where n <= fitted {
                     let cut = itemModel.keepingStrongest(n)
                     for w in Self.rankingSweep.voteWeights {
                         var v = c
                         v.itemModelNeighbours = n
                         v.voteWeight = w
-                        let variant = RecommenderModel(configuration: v, items: model.items, itemFeatures: model.itemFeatures,
-                                                       attributes: model.attributes, parameters: model.parameters, shortlists: model.shortlists,
-                                                       popularity: model.popularity, itemBias: model.itemBias, itemModel: cut)
-                        scores += protocolRun.score(EfficientRecRecommender(name: "2s:N\(n)/b\(w)", model: variant), trainSeconds: seconds)
+                        scores += protocolRun.score(EfficientRecRecommender(name: "2s:N\(n)/b\(w)", model: model.replacing(itemModel: cut, configuration: v)),
+                                                    trainSeconds: seconds)
                     }
                 }
             }

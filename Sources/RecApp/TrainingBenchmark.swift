@@ -23,7 +23,10 @@ public struct TrainingBenchmark {
     public func run() throws(AppError) {
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
         let started = Date()
-        let built = try AppError.wrap { try ModelBuilder.build(dataset: dataset, configuration: configuration) }
+        let built = try AppError.wrap {
+            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: Terminal.trainingProgress(),
+                                   status: { Terminal.log($0) })
+        }
         let total = Date().timeIntervalSince(started)
         print("training: \(built.training)")
         print("training wall time including shortlists: " + String(format: "%.2f s", total))
@@ -50,6 +53,16 @@ public struct TrainingBenchmark {
         if medians.count > 1 {
             print("  the vote alone on the same model: " + String(format: "%.3f s, %.1f us/user; two-stage costs %.2fx the vote",
                                                                   medians[1], medians[1] / Double(recommendUsers) * 1e6, medians[0] / max(medians[1], 1e-9)))
+            // The cost of N: the same model with each item's weights cut to fewer, against the vote.
+            let model = built.model
+            for n in [25, 50, 100] where n < model.configuration.itemModelNeighbours {
+                let cut = model.replacing(itemModel: model.itemModel?.keepingStrongest(n))
+                var pair: [[Double]] = [[], []]
+                for _ in 0..<3 { pair[0].append(seconds(cut)); pair[1].append(seconds(rankings[1])) }
+                let (a, b) = (pair[0].sorted()[1], pair[1].sorted()[1])
+                print("  N = \(n): " + String(format: "%.1f us/user, %.2fx the vote (%.1f us/user in the same rounds)",
+                                              a / Double(recommendUsers) * 1e6, a / max(b, 1e-9), b / Double(recommendUsers) * 1e6))
+            }
         }
         if dataset.log.items.count <= EASE.defaultMaxItems {
             let ease = try AppError.wrap { try EASERecommender(train: dataset) }

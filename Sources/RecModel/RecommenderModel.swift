@@ -155,9 +155,14 @@ public struct RecommenderModel: Sendable {
         var c = configuration
         c.ranking = ranking
         if let voteWeight { c.voteWeight = voteWeight }
-        var copy = RecommenderModel(configuration: c, items: items, itemFeatures: itemFeatures, attributes: attributes,
-                                    parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
-                                    itemModel: itemModel)
+        return replacing(itemModel: itemModel, configuration: c)
+    }
+
+    /// The same encoder, shortlists and catalogue with another item–item model (and configuration).
+    public func replacing(itemModel: ItemItemWeights?, configuration: ModelConfiguration? = nil) -> RecommenderModel {
+        var copy = RecommenderModel(configuration: configuration ?? self.configuration, items: items, itemFeatures: itemFeatures,
+                                    attributes: attributes, parameters: parameters, shortlists: shortlists, popularity: popularity,
+                                    itemBias: itemBias, itemModel: itemModel)
         copy.version = version
         return copy
     }

@@ -132,9 +132,6 @@ public enum HandBuiltModel {
         var c = model.configuration
         c.ranking = .twoStage
         c.voteWeight = voteWeight
-        let weights = ItemItemWeights(rows: (0..<model.items.count).map { rows[$0] ?? [] }, keep: 1_000)
-        return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
-                                parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity,
-                                itemBias: model.itemBias, itemModel: weights)
+        return model.replacing(itemModel: ItemItemWeights(rows: (0..<model.items.count).map { rows[$0] ?? [] }, keep: 1_000), configuration: c)
     }
 }
