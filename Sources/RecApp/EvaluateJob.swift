@@ -29,6 +29,11 @@ public struct EvaluateJob {
     /// Also score the two-stage ranking for every N × vote weight of `rankingSweep`.
     public var sweepRanking = false
     public static let rankingSweep: (neighbours: [Int], voteWeights: [Float]) = ([50, 100, 200, 400], [0, 0.1, 0.25, 0.5, 1, 2])
+    /// Also fit the item–item model by each method (EASE's closed form; neighbourhood regressions
+    /// on M = 64 and 256 co-occurring items) on the same training users and score each, alone over
+    /// the catalogue and as the two-stage ranking with the trained clusters; the fit time is the
+    /// row's training time.
+    public var compareItemModels = false
     public var json: String?
     public var quiet = false
     public var readOptions = ReadOptions()
@@ -130,6 +135,23 @@ public struct EvaluateJob {
                                         unrated: scale.unrated).description)
             }
             if name == "efficientrec" { Terminal.log(built.clusterStatistics.description) }
+            if compareItemModels && name == "efficientrec" {
+                for (label, method, support) in [("ease", ItemItemFit.Method.ease, 0), ("nbhd64", .neighbourhood, 64), ("nbhd256", .neighbourhood, 256)]
+                where method != .ease || model.items.count <= ItemItemFit.maxDenseItems {
+                    var settings = model.configuration.itemItemSettings()
+                    settings.method = method
+                    if support > 0 { settings.support = support }
+                    let (weights, fitSeconds) = try timed("item-item model \(label)") {
+                        try ItemItemFit.fit(log: train.log, settings: settings, status: quiet ? nil : { Terminal.log($0) })
+                    }
+                    var c = model.configuration
+                    c.ranking = .twoStage
+                    scores += protocolRun.score(EfficientRecRecommender(name: "2s:" + label, model: model.replacing(itemModel: weights, configuration: c)),
+                                                trainSeconds: fitSeconds)
+                    scores += protocolRun.score(ItemItemRecommender(name: "ii:" + label, weights: weights, itemCount: model.items.count),
+                                                trainSeconds: fitSeconds)
+                }
+            }
             if decoderBound && name == "efficientrec", let decoder = built.decoder {
                 scores += protocolRun.score(DecoderBoundRecommender(model: model, decoder: decoder), trainSeconds: seconds)
             }

@@ -4,12 +4,15 @@ public enum MathError: Error, Equatable, CustomStringConvertible {
     case notSquare(rows: Int, cols: Int)
     case notPositiveDefinite(leadingMinor: Int)
     case lapackArgument(Int)
+    /// A dense computation that would not fit: what, and what to do instead.
+    case tooLarge(String)
 
     public var description: String {
         switch self {
         case let .notSquare(r, c): return "matrix is \(r)x\(c), not square"
         case let .notPositiveDefinite(k): return "matrix is not positive definite (leading minor \(k)); increase the regularisation"
         case let .lapackArgument(i): return "LAPACK rejected argument \(i)"
+        case let .tooLarge(what): return what
         }
     }
 }

@@ -24,6 +24,9 @@ public enum ItemItemFit {
         case auto
     }
 
+    /// The largest catalogue EASE's closed form is fitted on (the inverse holds n² floats: 6.4 GB).
+    public static let maxDenseItems = 40_000
+
     public struct Settings: Sendable, Equatable {
         public var method: Method = .auto
         public var lambda: Float = 500
@@ -49,6 +52,10 @@ public enum ItemItemFit {
         let n = log.items.count
         switch settings.resolvedMethod(itemCount: n) {
         case .ease, .auto:
+            guard n <= maxDenseItems else {
+                throw .tooLarge("the item-item model's EASE fit needs a dense \(n) × \(n) inverse; above \(maxDenseItems) items use "
+                                + "--item-model-method neighbourhood (or auto)")
+            }
             status?("item-item model: EASE over all \(n) items (a \(n) × \(n) inverse), \(settings.neighbours) weights kept per item")
             return try denseEASE(log: log, users: users, settings: settings)
         case .neighbourhood:

@@ -130,6 +130,8 @@ struct Evaluate: ParsableCommand {
     var decoderBound = false
     @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2 (choose them on --validation).")
     var sweepRanking = false
+    @Flag(help: "Also fit the item-item model by each method (ease; neighbourhood with M = 64 and 256) and score each alone and two-stage.")
+    var compareItemModels = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var model: ModelOptions
 
@@ -162,6 +164,7 @@ struct Evaluate: ParsableCommand {
         job.sweepShortlists = sweepShortlists
         job.decoderBound = decoderBound
         job.sweepRanking = sweepRanking
+        job.compareItemModels = compareItemModels
         job.json = json
         try runJob { try job.run() }
     }

@@ -83,6 +83,19 @@ final class TwoStageRankingModelTests: XCTestCase {
         for (x, y) in zip(a, full) { XCTAssertEqual(x, y, accuracy: 1e-4 * scale) }
     }
 
+    /// EASE's closed form on a catalogue too large for a dense inverse is refused with what to use
+    /// instead, before anything large is allocated.
+    func testTheDenseFitRefusesAHugeCatalogue() {
+        let n = ItemItemFit.maxDenseItems + 1
+        let log = InteractionLog.from(histories: [("u", UserHistory(items: [0, n - 1], ratings: [5, 5]))],
+                                      items: IDMap(ids: (0..<n).map { "i\($0)" }), hasTimestamps: false)
+        var settings = ItemItemFit.Settings()
+        settings.method = .ease
+        XCTAssertThrowsError(try ItemItemFit.fit(log: log, settings: settings)) { error in
+            XCTAssertTrue("\(error)".contains("neighbourhood"), "\(error)")
+        }
+    }
+
     func testRowsKeepNWeightsAndTheAutoMethodFollowsTheCatalogueSize() throws {
         let dataset = TestFixtures.generatedDataset(users: 200, items: 40)
         var settings = ItemItemFit.Settings()
