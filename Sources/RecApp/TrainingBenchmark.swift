@@ -11,6 +11,8 @@ public struct TrainingBenchmark {
     public var users: String?
     public var configuration: ModelConfiguration
     public var recommendUsers: Int
+    /// Time recommendations on this model file instead of training one.
+    public var trainedModel: String?
 
     public init(interactions: String, items: String?, users: String?, configuration: ModelConfiguration, recommendUsers: Int) {
         self.interactions = interactions
@@ -22,15 +24,25 @@ public struct TrainingBenchmark {
 
     public func run() throws(AppError) {
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users) }
-        let started = Date()
-        let built = try AppError.wrap {
-            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: Terminal.trainingProgress(),
-                                   status: { Terminal.log($0) })
+        let model: RecommenderModel
+        if let trainedModel {
+            model = try AppError.wrap { try ModelFile.load(path: trainedModel) }
+        } else {
+            let started = Date()
+            let built = try AppError.wrap {
+                try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: Terminal.trainingProgress(),
+                                       status: { Terminal.log($0) })
+            }
+            let total = Date().timeIntervalSince(started)
+            print("training: \(built.training)")
+            print("training wall time including shortlists: " + String(format: "%.2f s", total))
+            model = built.model
         }
-        let total = Date().timeIntervalSince(started)
-        print("training: \(built.training)")
-        print("training wall time including shortlists: " + String(format: "%.2f s", total))
-        let histories = (0..<recommendUsers).map { dataset.log.history(of: $0 % dataset.log.users.count) }
+        // Through item IDs, so a model file trained elsewhere gets the same users' histories.
+        let raw = (0..<recommendUsers).map { dataset.log.history(of: $0 % dataset.log.users.count) }
+        let histories = raw.map { h in
+            model.mapHistory(itemIDs: h.items.map { dataset.log.items[$0] }, ratings: h.ratings, timestamps: h.timestamps).0
+        }
         let attributes = (0..<recommendUsers).map { dataset.userAttributeValues[$0 % dataset.log.users.count] }
         var checksum = 0
         func seconds(_ model: RecommenderModel) -> Double {
@@ -43,18 +55,17 @@ public struct TrainingBenchmark {
         }
         // The configured ranking and the vote alone, interleaved over three rounds (medians), so a
         // busy machine slows both alike.
-        let rankings = built.model.ranksTwoStage ? [built.model, built.model.withRanking(.vote)] : [built.model]
+        let rankings = model.ranksTwoStage ? [model, model.withRanking(.vote)] : [model]
         var times = rankings.map { _ in [Double]() }
         for _ in 0..<3 { for (k, m) in rankings.enumerated() { times[k].append(seconds(m)) } }
         let medians = times.map { $0.sorted()[1] }
         let efficient = medians[0]
-        print("recommend \(recommendUsers) users (k=50, \(built.model.configuration.ranking.rawValue), median of 3): "
+        print("recommend \(recommendUsers) users (k=50, \(model.configuration.ranking.rawValue), median of 3): "
               + String(format: "%.3f s, %.1f us/user", efficient, efficient / Double(recommendUsers) * 1e6))
         if medians.count > 1 {
             print("  the vote alone on the same model: " + String(format: "%.3f s, %.1f us/user; two-stage costs %.2fx the vote",
                                                                   medians[1], medians[1] / Double(recommendUsers) * 1e6, medians[0] / max(medians[1], 1e-9)))
             // The cost of N: the same model with each item's weights cut to fewer, against the vote.
-            let model = built.model
             for n in [25, 50, 100] where n < model.configuration.itemModelNeighbours {
                 let cut = model.replacing(itemModel: model.itemModel?.keepingStrongest(n))
                 var pair: [[Double]] = [[], []]
@@ -67,7 +78,7 @@ public struct TrainingBenchmark {
         if dataset.log.items.count <= EASE.defaultMaxItems {
             let ease = try AppError.wrap { try EASERecommender(train: dataset) }
             let t1 = Date()
-            for (h, a) in zip(histories, attributes) { checksum &+= ease.recommend(history: h, attributes: a, k: 50).first ?? 0 }
+            for (h, a) in zip(raw, attributes) { checksum &+= ease.recommend(history: h, attributes: a, k: 50).first ?? 0 }
             let reference = Date().timeIntervalSince(t1)
             print("reference: EASE full-catalogue scoring: " + String(format: "%.3f s, %.1f us/user; EfficientRec is %.1fx faster",
                                                                      reference, reference / Double(recommendUsers) * 1e6, reference / max(efficient, 1e-9)))

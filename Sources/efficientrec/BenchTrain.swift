@@ -8,11 +8,14 @@ struct BenchTrain: ParsableCommand {
         abstract: "Benchmark training and offline recommendation speed (prints examples/s and users/s).")
     @OptionGroup var data: DataOptions
     @Option(help: "Users to recommend for in the offline timing.") var recommendUsers = 1000
+    @Option(help: "Time recommendations on this model file (trained on the same item IDs) instead of training one.")
+    var trainedModel: String?
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let job = TrainingBenchmark(interactions: data.interactions, items: data.items, users: data.users,
+        var job = TrainingBenchmark(interactions: data.interactions, items: data.items, users: data.users,
                                     configuration: try model.configuration(), recommendUsers: recommendUsers)
+        job.trainedModel = trainedModel
         try runJob { try job.run() }
     }
 }
