@@ -31,7 +31,7 @@ public enum ItemItemFit {
         public var method: Method = .auto
         public var lambda: Float = 500
         /// N: weights kept per row (per history item).
-        public var neighbours = 200
+        public var neighbours = 100
         /// M: regressors per item for `neighbourhood`.
         public var support = 256
         /// `auto` fits EASE's closed form up to this many items.

@@ -114,12 +114,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// the setting existed rank by the vote.
     public var ranking: Ranking = .twoStage
     /// β: the weight of the normalised vote next to the normalised item–item score.
-    public var voteWeight: Float = 0.5
+    public var voteWeight: Float = 1
     /// How the item–item model is fitted (`ItemItemFit`), its ridge λ, the weights N each item
     /// keeps, and the regressors M per item of the neighbourhood fit.
     public var itemModelMethod: ItemItemFit.Method = .auto
     public var itemModelLambda: Float = 500
-    public var itemModelNeighbours = 200
+    public var itemModelNeighbours = 100
     public var itemModelSupport = 256
 
     public var ratingScale = RatingScale(neutral: 3, halfRange: 2, likeThreshold: 4)
