@@ -56,20 +56,23 @@ public struct StatusJob {
     public var security: CurveSettings?
     public init(coordinator: String) { self.coordinator = coordinator }
 
+    /// With a comma-separated list, each coordinator's status in turn (each keeps its own counters).
     public func run() throws(AppError) {
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
-        let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
-        guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
-        print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)" + (s.blockedItems > 0 ? ", \(s.blockedItems) items blocked" : ""))
-        print("requests \(s.requests) (\(s.inFlight) in flight, admission limit \(s.admissionLimit)), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
-              + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
-        print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
-              + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
-              + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
-        for shard in s.shards {
-            print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
-                  + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"
-                  + (shard.alive ? "" : ", NOT ANSWERING"))
+        try AdminEndpoints.each(coordinator) { (coordinator) throws(AppError) in
+            let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
+            let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
+            guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
+            print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)" + (s.blockedItems > 0 ? ", \(s.blockedItems) items blocked" : ""))
+            print("requests \(s.requests) (\(s.inFlight) in flight, admission limit \(s.admissionLimit)), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
+                  + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
+            print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
+                  + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
+                  + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
+            for shard in s.shards {
+                print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
+                      + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"
+                      + (shard.alive ? "" : ", NOT ANSWERING"))
+            }
         }
     }
 }

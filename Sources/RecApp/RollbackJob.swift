@@ -10,15 +10,35 @@ public struct RollbackJob {
     public init(coordinator: String) { self.coordinator = coordinator }
 
     public func run() throws(AppError) {
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
-        let reply = try AppError.wrap { try client.send(.rollback(StatusRequest(requestID: "rollback")), id: "rollback", timeoutSeconds: 5) }
-        switch reply {
-        case let .status(s):
-            print("coordinator \(coordinator) serves model \(s.modelVersion)")
-        case let .error(e):
-            throw AppError("rollback refused: \(e.message)")
-        case .recommend:
-            throw AppError("unexpected reply to a rollback request")
+        try AdminEndpoints.each(coordinator) { (endpoint) throws(AppError) in
+            let client = try AppError.wrap { try QueryClient(coordinator: endpoint, security: security) }
+            let reply = try AppError.wrap { try client.send(.rollback(StatusRequest(requestID: "rollback")), id: "rollback", timeoutSeconds: 5) }
+            switch reply {
+            case let .status(s):
+                print("coordinator \(endpoint) serves model \(s.modelVersion)")
+            case let .error(e):
+                throw AppError("rollback refused: \(e.message)")
+            case .recommend:
+                throw AppError("unexpected reply to a rollback request")
+            }
+        }
+    }
+}
+
+/// Admin actions act on each coordinator's own state, so a comma-separated list of admin
+/// endpoints (as `cluster --coordinators N` prints it) means every one of them, in turn — not one
+/// chosen by a DEALER's round robin, as for recommendations.
+enum AdminEndpoints {
+    static func each(_ list: String, _ body: (String) throws(AppError) -> Void) throws(AppError) {
+        let endpoints = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !endpoints.isEmpty else { throw AppError("--coordinator names no endpoint") }
+        if endpoints.count == 1 { return try body(endpoints[0]) }
+        var failures: [String] = []
+        for endpoint in endpoints {
+            do { try body(endpoint) } catch { failures.append("\(endpoint): \(error.description)") }
+        }
+        guard failures.isEmpty else {
+            throw AppError("\(failures.count) of \(endpoints.count) coordinators failed: " + failures.joined(separator: "; "))
         }
     }
 }
@@ -38,16 +58,18 @@ public struct BlockJob {
 
     public func run() throws(AppError) {
         guard !itemIDs.isEmpty else { throw AppError("--items names no item ID") }
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
         let request = BlockItemsRequest(requestID: "block", itemIDs: itemIDs, unblock: unblock)
-        let reply = try AppError.wrap { try client.send(.blockItems(request), id: "block", timeoutSeconds: 5) }
-        switch reply {
-        case let .status(s):
-            print("coordinator \(coordinator): \(s.blockedItems) items blocked")
-        case let .error(e):
-            throw AppError("\(unblock ? "unblock" : "block") refused: \(e.message)")
-        case .recommend:
-            throw AppError("unexpected reply to a block request")
+        try AdminEndpoints.each(coordinator) { (endpoint) throws(AppError) in
+            let client = try AppError.wrap { try QueryClient(coordinator: endpoint, security: security) }
+            let reply = try AppError.wrap { try client.send(.blockItems(request), id: "block", timeoutSeconds: 5) }
+            switch reply {
+            case let .status(s):
+                print("coordinator \(endpoint): \(s.blockedItems) items blocked")
+            case let .error(e):
+                throw AppError("\(unblock ? "unblock" : "block") refused: \(e.message)")
+            case .recommend:
+                throw AppError("unexpected reply to a block request")
+            }
         }
     }
 }

@@ -73,6 +73,8 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(offline.status, 0, offline.stderr)
         let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "3", "--coordinators", "2", "--port", "0"])
         defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
+        let adminLine = try cluster.firstLine(containing: "coordinator admin (rollback, block)", timeoutSeconds: 60)
+        let admins = String(adminLine.split(separator: " ").last!)
         let line = try cluster.firstLine(containing: "clients connect to every coordinator", timeoutSeconds: 60)
         let endpoints = String(line.split(separator: " ").last!)
         XCTAssertEqual(endpoints.split(separator: ",").count, 2, line)
@@ -89,6 +91,21 @@ final class ServingTests: XCTestCase {
             let requests = status.stdout.split(separator: "\n").first { $0.hasPrefix("requests ") }.flatMap { Int($0.split(separator: " ")[1]) }
             XCTAssertGreaterThan(requests ?? 0, 0, "coordinator \(endpoint) served nothing: \(status.stdout)")
         }
+        // An admin action given the printed list of admin endpoints reaches every coordinator.
+        let blocked = dir + "/blocked-2c.txt"
+        let top = try CLI.run(["query", "--coordinator", endpoints, "--history", "i1:5,i4:5", "-k", "1"])
+        let first = try XCTUnwrap(top.stdout.split(separator: "\n").dropFirst().first?.split(separator: "\t")[1], top.stdout + top.stderr)
+        TestFixtures.write("\(first)\n", to: blocked)
+        let block = try CLI.run(["block", "--coordinator", admins, "--items", blocked])
+        XCTAssertEqual(block.status, 0, block.stderr)
+        XCTAssertEqual(block.stdout.split(separator: "\n").filter { $0.contains("1 items blocked") }.count, 2, block.stdout)
+        for endpoint in endpoints.split(separator: ",") {
+            let answer = try CLI.run(["query", "--coordinator", String(endpoint), "--history", "i1:5,i4:5", "-k", "5"])
+            XCTAssertEqual(answer.status, 0, answer.stderr)
+            XCTAssertFalse(answer.stdout.contains("\t\(first)\t"), "coordinator \(endpoint) still recommends the blocked \(first)")
+        }
+        let status = try CLI.run(["status", "--coordinator", admins])
+        XCTAssertEqual(status.stdout.split(separator: "\n").filter { $0.contains("1 items blocked") }.count, 2, status.stdout)
     }
 
     /// Issue 13: one coordinator process with three poll loops behind its in-process proxy answers
