@@ -9,18 +9,6 @@ extension ItemItemFit {
         var rows: [[(item: Int32, count: Float)]]
         var popularity: [Float]
 
-        /// G[a, b] when a or b keeps the pair, else 0.
-        func count(_ a: Int, _ b: Int) -> Float {
-            if let c = Self.find(Int32(b), in: rows[a]) { return c }
-            return Self.find(Int32(a), in: rows[b]) ?? 0
-        }
-
-        static func find(_ item: Int32, in row: [(item: Int32, count: Float)]) -> Float? {
-            var lo = 0, hi = row.count
-            while lo < hi { let mid = (lo + hi) >> 1; if row[mid].item < item { lo = mid + 1 } else { hi = mid } }
-            return lo < row.count && row[lo].item == item ? row[lo].count : nil
-        }
-
         init(log: InteractionLog, users: [Int]?, width: Int, threads: Int) {
             let n = log.items.count
             // Each selected user's distinct items, and each item's users (compressed both ways).
@@ -94,6 +82,8 @@ extension ItemItemFit {
         columns.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.forEachChunk(n, threads: settings.threads, minimumChunk: 16) { range in
+                // Where each item sits in the current support (-1: not in it), over the catalogue.
+                var position = [Int32](repeating: -1, count: n)
                 for i in range {
                     let row = g.rows[i]
                     guard !row.isEmpty else { continue }
@@ -101,7 +91,7 @@ extension ItemItemFit {
                     for (j, c) in row { support.offer((Int(j), c)) }
                     let s = support.sorted().map(\.index).sorted()
                     switch Result(catching: { () throws(MathError) -> [Float] in
-                        try solveColumn(g: g, support: s, target: i, lambda: settings.lambda)
+                        try solveColumn(g: g, support: s, target: i, lambda: settings.lambda, position: &position)
                     }) {
                     case let .success(b): base[i] = zip(s, b).map { (Int32($0), $1) }
                     case let .failure(error): lock.lock(); failure = failure ?? error; lock.unlock()
@@ -130,22 +120,32 @@ extension ItemItemFit {
 
     /// One column's ridge regression on its support; a system that is not positive definite (pairs
     /// that neither item keeps count as 0) is solved again with 10 times the regularisation.
-    static func solveColumn(g: Cooccurrence, support s: [Int], target i: Int, lambda: Float) throws(MathError) -> [Float] {
+    /// `position` (all -1 on entry and on return) maps items to their place in the support, so G_SS
+    /// is read by scanning the support's kept rows instead of searching them pair by pair.
+    static func solveColumn(g: Cooccurrence, support s: [Int], target i: Int, lambda: Float,
+                            position: inout [Int32]) throws(MathError) -> [Float] {
         let m = s.count
+        for (k, item) in s.enumerated() { position[item] = Int32(k) }
+        defer { for item in s { position[item] = -1 } }
+        var gram = [Float](repeating: 0, count: m * m)
+        for (x, item) in s.enumerated() {
+            for (j, c) in g.rows[item] where position[Int(j)] >= 0 { gram[x * m + Int(position[Int(j)])] = c }
+        }
+        // A pair either item keeps: the kept one (both keep the same count when both keep it).
+        for x in 0..<m {
+            for y in (x + 1)..<m {
+                let c = max(gram[x * m + y], gram[y * m + x])
+                gram[x * m + y] = c
+                gram[y * m + x] = c
+            }
+        }
+        var rhs = [Float](repeating: 0, count: m)
+        for (j, c) in g.rows[i] where position[Int(j)] >= 0 { rhs[Int(position[Int(j)])] = c }
         var lambda = lambda
         for attempt in 0..<4 {
-            var a = Matrix(rows: m, cols: m)
-            a.values.withUnsafeMutableBufferPointer { v in
-                for x in 0..<m {
-                    v[x * m + x] = g.popularity[s[x]] + lambda
-                    for y in (x + 1)..<m {
-                        let c = g.count(s[x], s[y])
-                        v[x * m + y] = c
-                        v[y * m + x] = c
-                    }
-                }
-            }
-            var b = s.map { g.count($0, i) }
+            var a = Matrix(rows: m, cols: m, values: gram)!
+            for x in 0..<m { a.values[x * m + x] = g.popularity[s[x]] + lambda }
+            var b = rhs
             do {
                 try Cholesky.solveInPlace(&a, &b)
                 return b
