@@ -19,4 +19,12 @@ public enum ProcessCPU {
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticksPerSecond > 0 else { return nil }
         return (user + system) / ticksPerSecond
     }
+
+    /// CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a timing on a shared
+    /// machine that other processes' load does not inflate as it inflates wall time.
+    public static func threadSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 }

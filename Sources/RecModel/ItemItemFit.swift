@@ -34,8 +34,9 @@ public enum ItemItemFit {
         public var neighbours = 100
         /// M: regressors per item for `neighbourhood`.
         public var support = 256
-        /// `auto` fits EASE's closed form up to this many items.
-        public var denseLimit = 12_000
+        /// `auto` fits EASE's closed form up to this many items (a 30,000-item inverse holds 3.6 GB
+        /// and takes minutes; the neighbourhood fit does not yet reach EASE's accuracy on dense logs).
+        public var denseLimit = 30_000
         public var threads = 1
         public init() {}
 

@@ -62,7 +62,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
     var ranking: String?
     @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score.") var voteWeight: Float?
-    @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 12,000 items).")
+    @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items).")
     var itemModelMethod: String?
     @Option(help: "Item-item model: ridge regularisation lambda.") var itemModelLambda: Float?
     @Option(help: "Item-item model: N, the strongest weights each item keeps.") var itemModelNeighbours: Int?
