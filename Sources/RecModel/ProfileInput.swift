@@ -18,10 +18,11 @@ public struct ProfileInput: Equatable, Sendable {
     /// Builds the input from a history (DESIGN §2.3): apply the window rule, map ratings to y by the
     /// input mode, drop y = 0, and weight each item by y / (number of items with y ≠ 0).
     /// With `training`, input and attribute dropout apply (drawn from `rng`).
+    /// `kept`: the window's positions when the caller has them already (`window`).
     public static func from(history: UserHistory, attributes: [Int], configuration: ModelConfiguration,
-                            training: Bool, rng: inout SeededRandom) -> ProfileInput {
+                            training: Bool, rng: inout SeededRandom, kept: [Int]? = nil) -> ProfileInput {
         let dropout = training ? configuration.inputDropout : 0
-        let kept = window(history, configuration: configuration)
+        let kept = kept ?? window(history, configuration: configuration)
         var items: [Int] = [], ys: [Float] = []
         for p in kept {
             let y: Float

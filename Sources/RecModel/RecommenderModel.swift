@@ -113,7 +113,11 @@ public struct RecommenderModel: Sendable {
     }
 
     public func prepare(history: UserHistory, attributes: [Int]) -> PreparedRequest {
-        let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration)
+        // The window once: it shapes the profile and, two-stage, chooses the rows that score the pool.
+        let kept = ProfileInput.window(history, configuration: configuration)
+        var unused = SeededRandom(seed: 0)
+        let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration, training: false,
+                                      rng: &unused, kept: kept)
         let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
         var excluded: [Int] = []
         excluded.reserveCapacity(history.count)
@@ -125,10 +129,10 @@ public struct RecommenderModel: Sendable {
             if history.count <= configuration.window {
                 prepared.rankingItems = excluded
             } else {
-                var kept: [Int] = []
-                for i in ProfileInput.window(history, configuration: configuration).map({ history.items[$0] }).sorted(by: { $0 < $1 })
-                where kept.last != i { kept.append(i) }
-                prepared.rankingItems = kept
+                var items: [Int] = []
+                items.reserveCapacity(kept.count)
+                for i in kept.map({ history.items[$0] }).sorted(by: { $0 < $1 }) where items.last != i { items.append(i) }
+                prepared.rankingItems = items
             }
         }
         return prepared
