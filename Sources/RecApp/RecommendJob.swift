@@ -18,6 +18,9 @@ public struct RecommendJob {
     /// Print each voted item's explanation as two more columns (clusters and their shares; the
     /// history items most like it).
     public var explain = false
+    /// Rank the pool another way than the model was built to (`vote` for comparison; `two-stage`
+    /// needs the model's item–item section).
+    public var ranking: ModelConfiguration.Ranking?
 
     public init(model: String, histories: String, users: String?, k: Int, output: String?) {
         self.model = model
@@ -40,7 +43,13 @@ public struct RecommendJob {
     @discardableResult
     public func run() throws(AppError) -> Outcome {
         guard k >= 1, k <= Self.maxK else { throw AppError("-k must be between 1 and \(Self.maxK)") }
-        let model = try AppError.wrap { try ModelFile.load(path: self.model) }
+        var model = try AppError.wrap { try ModelFile.load(path: self.model) }
+        if let ranking {
+            guard ranking == .vote || model.itemModel != nil else {
+                throw AppError("--ranking two-stage: \(self.model) has no item-item model (train it again to rank two-stage)")
+            }
+            model = model.withRanking(ranking)
+        }
         BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let attributeTable = try users.map { path throws(AppError) in

@@ -58,14 +58,18 @@ struct Recommend: ParsableCommand {
     @OptionGroup var filter: FilterOptions
     @Flag(help: "Explain each voted item: two more columns, its clusters' shares of its vote and the history items most like it.")
     var explain = false
+    @Option(help: "Rank the pool by 'vote' (the clusters' vote alone, for comparison) or 'two-stage' instead of as the model was built.")
+    var ranking: String?
 
     func validate() throws {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
+        if let ranking, ModelConfiguration.Ranking(rawValue: ranking) == nil { throw ValidationError("--ranking must be vote or two-stage") }
     }
 
     func run() throws {
         var job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
         job.explain = explain
+        job.ranking = ranking.flatMap(ModelConfiguration.Ranking.init(rawValue:))
         try runJob {
             job.filter = try filter.load()
             try job.run()

@@ -66,6 +66,25 @@ final class ServingTests: XCTestCase {
         }
     }
 
+    /// `recommend --ranking vote` ranks the same pool by the vote alone (the two-stage default
+    /// differs on this data); a bad value is refused before anything runs.
+    func testRecommendCanRankByTheVoteAlone() throws {
+        let dir = Self.fixture.dir
+        let twoStage = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10"])
+        let vote = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+                                "--ranking", "vote"])
+        let explicit = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+                                    "--ranking", "two-stage"])
+        XCTAssertEqual(twoStage.status, 0, twoStage.stderr)
+        XCTAssertEqual(vote.status, 0, vote.stderr)
+        XCTAssertEqual(explicit.stdout, twoStage.stdout, "the fixture model ranks two-stage by default")
+        XCTAssertNotEqual(vote.stdout, twoStage.stdout)
+        XCTAssertEqual(vote.stdout.split(separator: "\n").count, twoStage.stdout.split(separator: "\n").count)
+        let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--ranking", "best"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--ranking must be vote or two-stage"), bad.stderr)
+    }
+
     func testTwoCoordinatorsShareTheLoadAndAnswerExactlyAsRecommend() throws {
         let dir = Self.fixture.dir
         let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
