@@ -3,6 +3,7 @@ import RecData
 import RecMath
 
 extension ItemItemFit {
+
     /// Each item's co-occurrence counts with the items it shares users with, the `width` largest
     /// kept (ties: lower index), sorted by item; and each item's user count (G's diagonal).
     struct Cooccurrence {
@@ -68,7 +69,10 @@ extension ItemItemFit {
                               status: ((String) -> Void)?) throws(MathError) -> ItemItemWeights {
         let n = log.items.count
         let started = Date()
-        let g = Cooccurrence(log: log, users: users, width: 2 * settings.support, threads: settings.threads)
+        // Every co-occurrence when the budget allows (the support's Gram is then exact), else each
+        // item's strongest ones.
+        let width = max(2 * settings.support, settings.cooccurrenceBudget / max(1, n))
+        let g = Cooccurrence(log: log, users: users, width: width, threads: settings.threads)
         status?("item-item model: co-occurrences counted in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
         // Column i's regression: b = (G_SS + λI)⁻¹ G_S,i over its support S. Each column is
         // written by one chunk only, so the result does not depend on scheduling.

@@ -12,10 +12,10 @@ import RecMath
 /// - `ease`: the closed form over the whole catalogue (one dense items × items inverse, then each
 ///   row cut to N); exact, but items² memory and items³ time.
 /// - `neighbourhood`: each column's regression restricted to the M items that co-occur with it
-///   most (EASE restricted to a neighbourhood, as in SLIM's and LOCA's local models): items × M
-///   memory, an M × M solve per item, any catalogue size. G comes from sparse co-occurrence counts
-///   (Σ over users of |history|² pairs); each item keeps its 2M strongest co-occurrences, and a
-///   pair neither item keeps counts as 0.
+///   most (EASE restricted to a neighbourhood, as in SLIM's and LOCA's local models): an M × M
+///   solve per item, any catalogue size. G comes from sparse co-occurrence counts (Σ over users of
+///   |history|² pairs), kept whole within `Settings.cooccurrenceBudget`, else each item's strongest
+///   (at least 2M) with a pair neither item keeps counted as 0.
 /// - `auto`: `ease` up to `denseLimit` items, `neighbourhood` above.
 public enum ItemItemFit {
     public enum Method: String, Codable, CaseIterable, Sendable {
@@ -34,6 +34,11 @@ public enum ItemItemFit {
         public var neighbours = 100
         /// M: regressors per item for `neighbourhood`.
         public var support = 256
+        /// `neighbourhood`: co-occurrences kept over all items (8 bytes each). Within it every item
+        /// keeps all of its, so each support's Gram is exact; beyond it each item keeps its
+        /// strongest `budget / items` (at least 2M), and a pair neither item keeps counts as 0
+        /// (measured on MovieLens-1M: truncating to 2M per item cost the fit most of its accuracy).
+        public var cooccurrenceBudget = 50_000_000
         /// `auto` fits EASE's closed form up to this many items (a 30,000-item inverse holds 3.6 GB
         /// and takes minutes; the neighbourhood fit does not yet reach EASE's accuracy on dense logs).
         public var denseLimit = 30_000

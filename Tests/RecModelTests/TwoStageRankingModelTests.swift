@@ -83,6 +83,47 @@ final class TwoStageRankingModelTests: XCTestCase {
         for (x, y) in zip(a, full) { XCTAssertEqual(x, y, accuracy: 1e-4 * scale) }
     }
 
+    /// With a support smaller than an item's co-occurring items, each column is the exact ridge
+    /// regression on its M most co-occurring items, (G_SS + λI)⁻¹ G_S,i with G the full Gram, as
+    /// long as every co-occurrence fits the budget. The log is built so that truncation matters:
+    /// item 0's support is items 1–6, which co-occur with each other (30 users) less than with
+    /// items 11–39 (100 users each), so rows cut to their 12 strongest lose the pairs inside it.
+    func testTheNeighbourhoodFitIsTheExactLocalRegressionWithinTheBudget() throws {
+        let n = 40
+        var histories: [(id: String, history: UserHistory)] = []
+        for u in 0..<30 { histories.append(("a\(u)", UserHistory(items: Array(0...10), ratings: Array(repeating: 5, count: 11)))) }
+        for s in 1...10 {
+            for u in 0..<100 {
+                histories.append(("b\(s)-\(u)", UserHistory(items: [s] + Array(11..<n), ratings: Array(repeating: 5, count: n - 10))))
+            }
+        }
+        let log = InteractionLog.from(histories: histories, items: IDMap(ids: (0..<n).map { "i\($0)" }), hasTimestamps: false)
+        var settings = ItemItemFit.Settings()
+        settings.method = .neighbourhood
+        settings.support = 6
+        settings.neighbours = n
+        settings.lambda = 20
+        let g = CooccurrenceGram.gram(log: log, items: Array(0..<n), scale: .implicitFeedback, likedOnly: false, threads: 1)
+        var rows = [[(target: Int, weight: Float)]](repeating: [], count: n)
+        for i in 0..<n {
+            let counts = (0..<n).map { $0 == i ? 0 : g[i, $0] }
+            let support = TopK.select(counts, k: 6).filter { $0.score > 0 }.map(\.index).sorted()
+            guard !support.isEmpty else { continue }
+            var a = Matrix(rows: support.count, cols: support.count) { x, y in g[support[x], support[y]] + (x == y ? 20 : 0) }
+            var b = support.map { g[$0, i] }
+            try Cholesky.solveInPlace(&a, &b)
+            for (s, w) in zip(support, b) { rows[s].append((i, w)) }
+        }
+        let reference = ItemItemWeights(rows: rows, keep: n)
+        func agrees(_ fitted: ItemItemWeights) -> Bool {
+            fitted.targets == reference.targets
+                && zip(fitted.weights, reference.weights).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+        }
+        XCTAssertTrue(agrees(try ItemItemFit.fit(log: log, settings: settings)), "within the budget the fit is exact")
+        settings.cooccurrenceBudget = 0 // each item keeps its 2M = 12 strongest co-occurrences
+        XCTAssertFalse(agrees(try ItemItemFit.fit(log: log, settings: settings)), "the truncated rows lose pairs inside the support")
+    }
+
     /// EASE's closed form on a catalogue too large for a dense inverse is refused with what to use
     /// instead, before anything large is allocated.
     func testTheDenseFitRefusesAHugeCatalogue() {
