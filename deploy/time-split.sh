@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refresh vs no refresh vs full retrain on a time split (issue 14): train on the first 80 % of the
+# Refresh vs no refresh vs full retrain on a time split: train on the first 80 % of the
 # log's time, refresh the shortlists with everything up to 90 % (no training), retrain on the same
 # 90 %, and score all three on the last 10 %: the users active then, their history up to the 90 %
 # mark as input, their interactions rated >= 4 in the last 10 % (not already in that history) as

@@ -7,7 +7,7 @@ import RecModel
 /// `efficientrec compare`: one brand-new user's top k from a model (offline, exactly what the
 /// cluster answers) next to EASE's (λ = 500, fitted on the interactions file, the whole catalogue),
 /// with each item's popularity rank (1 = the item most users interacted with) and each list's mean
-/// rank — so a reader sees whether a list is personal or merely popular (issue 11's persona check).
+/// rank — so a reader sees whether a list is personal or merely popular (the persona check).
 /// TSV on standard output: `model	rank	item	popularity_rank`.
 public struct CompareJob {
     public var model: String

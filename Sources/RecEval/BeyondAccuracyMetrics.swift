@@ -1,7 +1,7 @@
 import Foundation
 import RecData
 
-/// Novelty and diversity of a recommendation list, next to its accuracy (issue 11):
+/// Novelty and diversity of a recommendation list, next to its accuracy:
 ///
 /// - **popularity rank**: each item's rank by how many training users interacted with it (1 = the
 ///   most popular; ties broken by item index; items no training user touched rank last). A list's

@@ -1,5 +1,5 @@
 /// The coordinators a worker has heard from, to tell them when it drains — bounded, so peers that
-/// connect, send a frame and vanish (or a flood of them) cannot grow it without limit (issue 12).
+/// connect, send a frame and vanish (or a flood of them) cannot grow it without limit.
 /// Keeps the `capacity` most recently heard; the least recent is evicted first. A plain value.
 public struct RecentPeers: Sendable {
     public let capacity: Int

@@ -1,6 +1,6 @@
 /// Counts the entries of each repeated field in an envelope's body *before* protobuf-c unpacks it,
 /// so a well-formed frame of millions of empty `item_ids` is refused in one pass over its bytes,
-/// without protobuf-c allocating a pointer (and a string) per entry (issue 12). The limits are the
+/// without protobuf-c allocating a pointer (and a string) per entry. The limits are the
 /// same `WireLimits` the decoders check after unpacking, and the error is the same one.
 enum RepeatedFieldLimits {
     /// How one repeated field's entries are counted.

@@ -5,7 +5,7 @@ import Glibc
 
 /// A protobuf-c allocator with a byte budget for one frame's unpacking: once the unpacked message
 /// would take more than `bytes`, allocation fails and protobuf-c refuses the frame as malformed, so
-/// no frame can make the decoder hold more than the budget, whatever its shape (issue 12). The
+/// no frame can make the decoder hold more than the budget, whatever its shape. The
 /// repeated-field counts are checked before (`RepeatedFieldLimits`); this bounds what is left.
 final class UnpackBudget {
     private(set) var remaining: Int

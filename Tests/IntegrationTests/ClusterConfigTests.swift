@@ -57,7 +57,7 @@ final class ClusterConfigTests: XCTestCase {
               "heartbeat timeout must be longer than the interval")
         check(#"{"coordinator": {"bind": "tcp://a:2", "hedgeBudget": 2}, "# + shards + "}", "hedging budget must be between 0 and 1")
         check(#"{"coordinator": {"bind": "tcp://a:2", "latencyTargetMs": -1}, "# + shards + "}", "latencyTargetMs must be 0 (off) or positive")
-        // Huge values are refused by key instead of trapping in the ms → µs multiplication (issue 12).
+        // Huge values are refused by key instead of trapping in the ms → µs multiplication.
         check(#"{"coordinator": {"bind": "tcp://a:2", "attemptTimeoutMs": 9223372036854775807}, "# + shards + "}",
               "coordinator.attemptTimeoutMs must be at most 86400000 (one day)")
         check(#"{"coordinator": {"bind": "tcp://a:2", "maxDeadlineMs": 9223372036854775807}, "# + shards + "}",

@@ -67,7 +67,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/eval.json"))
     }
 
-    /// Issue 14: `refresh` writes a new model version from a fresh log with the trained encoder,
+    /// `refresh` writes a new model version from a fresh log with the trained encoder,
     /// reports items it does not know, and refuses a missing model with a clear error.
     func testRefreshWritesANewVersionFromAFreshLog() throws {
         let fixture = ServingTests.fixture

@@ -9,7 +9,7 @@ import RecTransport
 import RecWire
 
 /// Well-formed but hostile clients against a real cluster (real processes, real sockets on
-/// loopback; issue 12): what they can make the coordinator hold or do is bounded, each refusal is
+/// loopback): what they can make the coordinator hold or do is bounded, each refusal is
 /// answered (with the request ID when its bytes can be read) and counted, and valid requests are
 /// still answered afterwards.
 final class HostileClientTests: XCTestCase {
@@ -261,7 +261,7 @@ final class HostileClientTests: XCTestCase {
     }
 
     /// A multipart message from a client is a batch: every non-empty frame gets its reply with its
-    /// own request ID, all in one message, in the order of the requests (issue 14: only the last
+    /// own request ID, all in one message, in the order of the requests (only the last
     /// frame used to be answered); a garbage frame spoils only its own slot.
     func testEveryFrameOfAMultipartMessageIsAnsweredInOrder() throws {
         let (cluster, endpoint, _) = try startCluster()

@@ -129,7 +129,7 @@ final class LiveChangeTests: XCTestCase {
         try rolloutAndRollback(threads: 3)
     }
 
-    /// Issue 14: a model from `refresh` (new shortlists from a fresh log, no training) rolls out and
+    /// a model from `refresh` (new shortlists from a fresh log, no training) rolls out and
     /// back like any other version.
     func testARefreshedModelRollsOutLikeAnyOther() throws {
         try rolloutAndRollback(threads: 1, refreshed: true)

@@ -127,7 +127,7 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(status.stdout.split(separator: "\n").filter { $0.contains("1 items blocked") }.count, 2, status.stdout)
     }
 
-    /// Issue 13: one coordinator process with three poll loops behind its in-process proxy answers
+    /// one coordinator process with three poll loops behind its in-process proxy answers
     /// exactly as offline `recommend`, and `status` from any loop counts every loop's requests.
     func testACoordinatorWithSeveralPollLoopsAnswersExactlyAndCountsEveryRequest() throws {
         let dir = Self.fixture.dir
@@ -160,7 +160,7 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(last?.shards.count, 3)
     }
 
-    /// Issue 14: `efficientrec block` on the admin endpoint withdraws items from every answer at
+    /// `efficientrec block` on the admin endpoint withdraws items from every answer at
     /// once, in every poll loop of the coordinator; `--unblock` brings them back.
     func testBlockedItemsLeaveEveryAnswerOfEveryPollLoop() throws {
         let dir = Self.fixture.dir
@@ -305,7 +305,7 @@ final class ServingTests: XCTestCase {
         XCTAssertGreaterThan(pythonBatch.stdout.split(separator: "\n").count, 50)
     }
 
-    /// Issue 14: filters through real processes: `query` with filters answers exactly as offline
+    /// filters through real processes: `query` with filters answers exactly as offline
     /// `recommend` with the same filters, for every user of the histories file.
     func testFilteredQueriesEqualFilteredOfflineRecommend() throws {
         let dir = Self.fixture.dir

@@ -4,7 +4,7 @@ import RecMath
 import RecTestSupport
 @testable import RecModel
 
-/// Issue 14: explanations. Every voted item is explained by clusters that voted for it (shares of
+/// explanations. Every voted item is explained by clusters that voted for it (shares of
 /// its vote, largest first, summing to 1 when all are listed) and by the history items most like
 /// it (best first); popularity-filled items have none.
 final class ItemExplanationTests: XCTestCase {

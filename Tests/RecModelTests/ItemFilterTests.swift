@@ -5,7 +5,7 @@ import RecMath
 import RecTestSupport
 @testable import RecModel
 
-/// Issue 14: filters. The filtered answer is exactly the unfiltered vote's ranking of the items
+/// filters. The filtered answer is exactly the unfiltered vote's ranking of the items
 /// that pass, completed from the popularity list with items that pass; conditions parse as
 /// documented and say clearly what is wrong.
 final class ItemFilterTests: XCTestCase {

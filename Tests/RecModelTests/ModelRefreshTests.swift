@@ -4,7 +4,7 @@ import RecMath
 import RecTestSupport
 @testable import RecModel
 
-/// Issue 14: a refresh recounts the shortlists from a fresh log with the trained encoder. Planted:
+/// a refresh recounts the shortlists from a fresh log with the trained encoder. Planted:
 /// the fresh log's group-0 users all like an item of group 1 that no group-0 cluster listed; after
 /// the refresh a new group-0 user gets it first, before it they did not get it at all.
 final class ModelRefreshTests: XCTestCase {

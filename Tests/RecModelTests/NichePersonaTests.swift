@@ -5,7 +5,7 @@ import RecMath
 import RecTestSupport
 @testable import RecModel
 
-/// The persona check of issue 11: planted tastes *and* a strong popularity skew. Users pick taste
+/// The persona check: planted tastes *and* a strong popularity skew. Users pick taste
 /// group g with probability ∝ 1/(g+1)^1.5 (five groups: 57 %, 20 %, 11 %, 7 %, 5 % of users) and
 /// items are drawn with popularity 1/(j+1)^1.2, so the catalogue's most popular items belong to the
 /// mainstream groups. A brand-new user who liked eight items of the *niche* group must still get

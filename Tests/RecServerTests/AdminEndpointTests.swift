@@ -1,7 +1,7 @@
 import XCTest
 @testable import RecServer
 
-/// Issue 12: how the coordinator tells endpoints only this host can reach (loopback TCP, IPC,
+/// how the coordinator tells endpoints only this host can reach (loopback TCP, IPC,
 /// inproc) from those other hosts can, to warn when an unsecured one is exposed.
 final class AdminEndpointTests: XCTestCase {
     func testLoopbackEndpointsAreRecognised() {

@@ -4,7 +4,7 @@ import RecModel
 import RecWire
 @testable import RecServing
 
-/// Issue 12: state-changing requests (rollback) are admin actions, accepted only from the admin
+/// state-changing requests (rollback) are admin actions, accepted only from the admin
 /// endpoint; on the data socket they are refused, counted and answered with their request ID.
 final class AdminActionTests: XCTestCase {
     let now: UInt64 = 1_700_000_000_000_000

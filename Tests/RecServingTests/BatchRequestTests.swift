@@ -5,7 +5,7 @@ import RecTestSupport
 import RecWire
 @testable import RecServing
 
-/// Issue 14: the requests of a batch (one multipart client message) are answered as members of
+/// the requests of a batch (one multipart client message) are answered as members of
 /// it — answers and errors alike come back as `.toBatchMember` with their index, never on their
 /// own — and each answer is what the request alone would get.
 final class BatchRequestTests: XCTestCase {

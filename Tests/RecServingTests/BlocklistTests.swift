@@ -7,7 +7,7 @@ import RecTestSupport
 import RecWire
 @testable import RecServing
 
-/// Issue 14: items withdrawn by an admin action leave every answer from the next request on — on
+/// items withdrawn by an admin action leave every answer from the next request on — on
 /// every shard, in the popularity fill too — exactly as if each request had excluded them.
 final class BlocklistTests: XCTestCase {
     static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)

@@ -5,7 +5,7 @@ import RecTestSupport
 import RecWire
 @testable import RecServing
 
-/// Issue 12: a client cannot make the coordinator hold a request (its admission slot and timers)
+/// a client cannot make the coordinator hold a request (its admission slot and timers)
 /// longer than `maxDeadlineMicros`, and timers of answered requests do not pile up in the heap.
 final class DeadlineBoundTests: XCTestCase {
     let now: UInt64 = 1_700_000_000_000_000

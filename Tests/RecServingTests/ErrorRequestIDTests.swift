@@ -4,7 +4,7 @@ import RecModel
 import RecWire
 @testable import RecServing
 
-/// Issue 14: every refused request gets its request ID back whenever its bytes can be read, so a
+/// every refused request gets its request ID back whenever its bytes can be read, so a
 /// client with many requests in flight on one socket can match the error instead of timing out.
 final class ErrorRequestIDTests: XCTestCase {
     let now: UInt64 = 1_700_000_000_000_000

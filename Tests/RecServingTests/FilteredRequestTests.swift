@@ -7,7 +7,7 @@ import RecTestSupport
 import RecWire
 @testable import RecServing
 
-/// Issue 14: a filtered request through the coordinator and shard workers gets exactly what
+/// a filtered request through the coordinator and shard workers gets exactly what
 /// offline `recommend` gives with the same filter, for any shard count; a bad condition is an
 /// error that carries the request ID.
 final class FilteredRequestTests: XCTestCase {

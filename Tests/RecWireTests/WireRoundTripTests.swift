@@ -138,7 +138,7 @@ final class WireRejectionTests: XCTestCase {
                                         limits: limits), .tooLarge(field: "request_id", count: 8, limit: 4))
     }
 
-    /// Repeated fields are counted from the bytes before protobuf-c unpacks them (issue 12): a frame
+    /// Repeated fields are counted from the bytes before protobuf-c unpacks them: a frame
     /// of millions of empty strings is refused with its full count, and ahead of any check that
     /// needs the unpacked message (here a wrong protocol version, which unpacking would reveal).
     func testRepeatedFieldsAreCountedBeforeUnpacking() {
@@ -171,7 +171,7 @@ final class WireRejectionTests: XCTestCase {
         XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap), "at the limit")
     }
 
-    /// Issue 14: a request's filters have caps of their own, checked before unpacking, and a
+    /// a request's filters have caps of their own, checked before unpacking, and a
     /// request over one is refused with the field's name (and its ID can still be read).
     func testFilterListsHaveCaps() {
         var r = RecommendRequest(requestID: "f", itemIDs: ["a"], ratings: [5])
