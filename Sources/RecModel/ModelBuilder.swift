@@ -30,6 +30,17 @@ public enum ModelBuilder {
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
         }
+        if c.clusterBalance > 0 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let balanced = ClusterBalancing.balanced(model: model, inputs: inputs, fraction: c.clusterBalance,
+                                                     users: c.clusterBalanceUsers, threads: c.threads)
+            model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+                                     parameters: balanced.parameters, shortlists: model.shortlists, popularity: model.popularity,
+                                     itemBias: model.itemBias, itemModel: model.itemModel)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            status?("balanced assignment: cluster offsets fitted on \(min(inputs.count, c.clusterBalanceUsers)) training users in "
+                    + String(format: "%.1f s", seconds))
+        }
         // One pass of the encoder over the training users gives both the printed statistics and
         // the cluster sizes the shortlists are scaled by (neither depends on the shortlists).
         let statistics = ClusterStatistics(model: model, inputs: inputs)

@@ -108,6 +108,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var clusterActivation: ClusterActivation = .sigmoid
     /// T of the softmax weights, K × softmax(logits / T): above 1 flattens them.
     public var clusterTemperature: Float = 1
+    /// Balanced assignment, from 0 (the clusters as trained) to 1: after training, per-cluster
+    /// offsets are found under which every cluster is among the top C of about n·C/K training
+    /// users (`BalancedAssignment`), and this fraction of them is subtracted from the clusters'
+    /// output bias. It keeps a collapsed encoder (most users in the same few clusters) from giving
+    /// everyone the same pool. Folded into the encoder's weights, so serving is unchanged.
+    public var clusterBalance: Float = 0
+    /// Training users (evenly spaced) the balancing offsets are fitted on.
+    public var clusterBalanceUsers = 20_000
 
     // MARK: Two-stage ranking (DESIGN §2.10)
     /// How the pool (the union of the user's top-C shortlists) is ranked. Files written before
@@ -285,6 +293,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if shortlistSource == .weights && !objective.usesDecoder {
             return "shortlists from weights need a recommendation objective (use --shortlist-source members)"
         }
+        if !(clusterBalance >= 0 && clusterBalance <= 1) { return "cluster balance must be between 0 and 1" }
+        if clusterBalanceUsers < 1 { return "cluster balance users must be positive" }
         if !(clusterSizeExponent >= 0 && clusterSizeExponent <= 4) { return "cluster size exponent must be between 0 and 4" }
         if !(popularityWeight >= 0 && popularityWeight.isFinite) { return "popularity weight must be a number at least 0" }
         if itemBias && !objective.usesDecoder { return "an item bias needs a recommendation objective" }

@@ -71,6 +71,11 @@ public struct RecommenderModel: Sendable {
         forward.activations(aggregate: aggregate(input), attributes: input.attributes)
     }
 
+    /// The cluster logits behind `clusterActivations` (what the balanced assignment shifts).
+    public func clusterLogits(_ input: ProfileInput) -> [Float] {
+        forward.logits(aggregate: aggregate(input), attributes: input.attributes)
+    }
+
     /// The unclipped aggregate Σ w_ui f_i (one hop over the user–item graph).
     public func aggregate(_ input: ProfileInput) -> [Float] {
         let d = configuration.embeddingDim

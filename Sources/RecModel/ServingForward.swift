@@ -32,6 +32,18 @@ struct ServingForward: Sendable {
 
     /// Activations from the unclipped aggregate `q` (length d) and the attribute values.
     func activations(aggregate q: [Float], attributes: [Int]) -> [Float] {
+        var logits = logits(aggregate: q, attributes: attributes)
+        if softmax {
+            let k = Float(clusterW.cols)
+            for c in logits.indices { logits[c] /= temperature }
+            return RowSoftmax.values(logits).map { $0 * k }
+        }
+        for c in logits.indices { logits[c] = Sigmoid.value(logits[c]) }
+        return logits
+    }
+
+    /// The output layer's cluster logits, before the sigmoid or softmax.
+    func logits(aggregate q: [Float], attributes: [Int]) -> [Float] {
         let d = embeddingDim
         var x = [Float](repeating: 0, count: inputWidth)
         x.withUnsafeMutableBufferPointer { x in
@@ -45,14 +57,7 @@ struct ServingForward: Sendable {
         var a = Self.dense(x, w1, b1)
         for c in a.indices { a[c] = max(0, a[c]) }
         let z = layerNorm(Self.dense(a, w2, b2))
-        var logits = Self.dense(z, clusterW, clusterB)
-        if softmax {
-            let k = Float(clusterW.cols)
-            for c in logits.indices { logits[c] /= temperature }
-            return RowSoftmax.values(logits).map { $0 * k }
-        }
-        for c in logits.indices { logits[c] = Sigmoid.value(logits[c]) }
-        return logits
+        return Self.dense(z, clusterW, clusterB)
     }
 
     /// y = Wᵀx + b (one sgemv, as `BLAS.gemv(w, transpose: true, x)` plus the bias).

@@ -44,6 +44,9 @@ struct ModelOptions: ParsableArguments {
     var shortlistRanking: String?
     @Option(help: "Scale each cluster's shortlist scores by (mean cluster size / its size)^x (0: as learned; default 0.25).")
     var clusterSizeExponent: Float?
+    @Option(help: "Balanced assignment after training: 0 keeps the clusters as trained, 1 shifts each cluster's output bias so that every cluster is in the top C of about n*C/K training users.")
+    var clusterBalance: Float?
+    @Option(help: "Training users the balanced assignment is fitted on.") var clusterBalanceUsers: Int?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
     @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
@@ -107,6 +110,8 @@ struct ModelOptions: ParsableArguments {
         if let sparsityWeight { c.sparsityWeight = sparsityWeight }
         if itemBias { c.itemBias = true }
         if let clusterSizeExponent { c.clusterSizeExponent = clusterSizeExponent }
+        if let clusterBalance { c.clusterBalance = clusterBalance }
+        if let clusterBalanceUsers { c.clusterBalanceUsers = clusterBalanceUsers }
         if let popularityWeight { c.popularityWeight = popularityWeight }
         if let v: ModelConfiguration.ShortlistRanking = try parse(shortlistRanking, "shortlist-ranking") { c.shortlistRanking = v }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }
