@@ -13,6 +13,8 @@ public struct TrainingBenchmark {
     public var recommendUsers: Int
     /// Time recommendations on this model file instead of training one.
     public var trainedModel: String?
+    /// Also time this model file, with its own ranking, in the same rounds (the cost reference).
+    public var referenceModel: String?
 
     public init(interactions: String, items: String?, users: String?, configuration: ModelConfiguration, recommendUsers: Int) {
         self.interactions = interactions
@@ -40,24 +42,38 @@ public struct TrainingBenchmark {
         }
         // Through item IDs, so a model file trained elsewhere gets the same users' histories.
         let raw = (0..<recommendUsers).map { dataset.log.history(of: $0 % dataset.log.users.count) }
-        let histories = raw.map { h in
+        let mapped = raw.map { h in
             model.mapHistory(itemIDs: h.items.map { dataset.log.items[$0] }, ratings: h.ratings, timestamps: h.timestamps).0
         }
         let attributes = (0..<recommendUsers).map { dataset.userAttributeValues[$0 % dataset.log.users.count] }
         var checksum = 0
         // CPU time of this thread (recommend is single-threaded): on a busy machine wall time
         // measures the other processes as much as this one.
-        func seconds(_ model: RecommenderModel) -> Double {
+        func seconds(_ model: RecommenderModel, histories: [UserHistory]? = nil) -> Double {
             var vote = model.makeVote()
             let t0 = ProcessCPU.threadSeconds()
-            for (h, a) in zip(histories, attributes) {
+            for (h, a) in zip(histories ?? mapped, attributes) {
                 checksum &+= model.recommend(history: h, attributes: a, k: 50, vote: &vote).items.first?.index ?? 0
             }
             return ProcessCPU.threadSeconds() - t0
         }
-        // The configured ranking and the vote alone, interleaved over three rounds (medians), so a
-        // busy machine slows both alike.
+        // The configured ranking and the vote alone (and the reference model), interleaved over
+        // rounds (medians), so a busy machine slows them alike.
         let rankings = model.ranksTwoStage ? [model, model.withRanking(.vote)] : [model]
+        if let referenceModel {
+            let reference = try AppError.wrap { try ModelFile.load(path: referenceModel) }
+            let itsHistories = raw.map { h in
+                reference.mapHistory(itemIDs: h.items.map { dataset.log.items[$0] }, ratings: h.ratings, timestamps: h.timestamps).0
+            }
+            let rounds = 5
+            var pair: [[Double]] = [[], []]
+            for _ in 0..<rounds { pair[0].append(seconds(model)); pair[1].append(seconds(reference, histories: itsHistories)) }
+            let (a, b) = (pair[0].sorted()[rounds / 2], pair[1].sorted()[rounds / 2])
+            print("this model against the reference \(referenceModel) (\(reference.configuration.ranking.rawValue), "
+                  + "\(reference.configuration.shortlistSource.rawValue) shortlists), thread CPU time, median of \(rounds): "
+                  + String(format: "%.1f us/user against %.1f us/user, %.2fx", a / Double(recommendUsers) * 1e6,
+                           b / Double(recommendUsers) * 1e6, a / max(b, 1e-9)))
+        }
         var times = rankings.map { _ in [Double]() }
         for _ in 0..<3 { for (k, m) in rankings.enumerated() { times[k].append(seconds(m)) } }
         let medians = times.map { $0.sorted()[1] }

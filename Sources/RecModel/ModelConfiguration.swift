@@ -61,7 +61,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The most epochs of the first phase; with early stopping, training stops sooner.
     public var epochs = 150
     /// Final epochs trained with only the top-C clusters active (recommendation objectives only).
-    public var sparseEpochs = 50
+    public var sparseEpochs = 0
     public var batchSize = 64
     /// Early stopping: training users set aside for validation (recommendation objectives; used when
     /// there are at least four times as many training users).
@@ -88,7 +88,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var topClusters = 10
     /// L: items per cluster shortlist.
     public var shortlistLength = 200
-    public var shortlistSource: ShortlistSource = .weights
+    public var shortlistSource: ShortlistSource = .members
     public var shortlistAggregation: ShortlistAggregation = .membership
     public var smoothing: Float = 10
     public var voteReduction: VoteReduction = .sum
@@ -113,7 +113,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// users (`BalancedAssignment`), and this fraction of them is subtracted from the clusters'
     /// output bias. It keeps a collapsed encoder (most users in the same few clusters) from giving
     /// everyone the same pool. Folded into the encoder's weights, so serving is unchanged.
-    public var clusterBalance: Float = 0
+    public var clusterBalance: Float = 1
     /// Training users (evenly spaced) the balancing offsets are fitted on.
     public var clusterBalanceUsers = 20_000
 
@@ -165,6 +165,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         c.shortlistAggregation = .mean
         c.voteReduction = .mean
         c.clusterSizeExponent = 0
+        c.clusterBalance = 0
         return c
     }
 

@@ -135,6 +135,8 @@ final class ModelFileTests: XCTestCase {
         // Same items, same settings; ten times more users.
         var c = TestFixtures.smallConfiguration
         c.epochs = 1; c.sparseEpochs = 0
+        // Decoder shortlists hold min(L, items) entries per cluster.
+        c.shortlistSource = .weights
         let small = TestFixtures.generatedDataset(users: 60, items: 50, seed: 3)
         let large = TestFixtures.generatedDataset(users: 600, items: 50, seed: 3)
         XCTAssertEqual(small.log.items.count, large.log.items.count)

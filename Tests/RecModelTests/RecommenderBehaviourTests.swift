@@ -83,7 +83,7 @@ final class RecommenderBehaviourTests: XCTestCase {
         var c = ModelConfiguration()
         c.topClusters = c.clusters + 1
         XCTAssertNotNil(c.validationError())
-        c = ModelConfiguration(); c.objective = .triplet
+        c = ModelConfiguration(); c.objective = .triplet; c.shortlistSource = .weights
         XCTAssertNotNil(c.validationError(), "weights shortlists need a decoder")
         c = ModelConfiguration(); c.learningRate = .nan
         XCTAssertNotNil(c.validationError())
