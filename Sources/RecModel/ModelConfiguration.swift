@@ -254,6 +254,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case smoothed
         /// Sum / total membership weight of the cluster ≈ P(like | cluster).
         case membership
+        /// P(like | cluster) · log(P(like | cluster) / P(like)): how much more the cluster likes the
+        /// item than everyone does, weighted by how often it does (what is merely popular overall
+        /// scores near 0; a rare item liked by one member scores little).
+        case lift
     }
 
     public typealias VoteReduction = RecCluster.VoteReduction

@@ -1,3 +1,4 @@
+import Foundation
 import RecData
 import RecMath
 
@@ -82,6 +83,13 @@ public struct Shortlists: Equatable, Sendable {
                 }
             }
         }
+        // The like rate of every item over all memberships (for `lift`).
+        var overall = [Double](repeating: 0, count: itemCount)
+        if aggregation == .lift {
+            for c in 0..<clusterCount { for (item, sum) in sums[c] { overall[item] += sum } }
+            let total = max(membership.reduce(0, +), 1e-12)
+            for i in 0..<itemCount { overall[i] /= total }
+        }
         return Shortlists(lists: (0..<clusterCount).map { c in
             let pairs: [(index: Int, score: Float)] = sums[c].map { item, sum in
                 let value: Double
@@ -90,6 +98,9 @@ public struct Shortlists: Equatable, Sendable {
                 case .sum: value = sum
                 case .smoothed: value = sum / (Double(likers[c][item]!) + Double(smoothing))
                 case .membership: value = sum / max(membership[c], 1e-12)
+                case .lift:
+                    let rate = sum / max(membership[c], 1e-12)
+                    value = rate * Foundation.log(rate / max(overall[item], 1e-12))
                 }
                 return (item, Float(value))
             }

@@ -57,7 +57,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Training-time input dropout probability.") var inputDropout: Float?
     @Option(help: "Training-time probability of hiding each user attribute.") var attributeDropout: Float?
     @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: String?
-    @Option(help: "Member shortlist aggregation: mean, sum, smoothed or membership.") var shortlistAggregation: String?
+    @Option(help: "Member shortlist aggregation: mean, sum, smoothed, membership (P(like | cluster)) or lift (P(like | cluster) x log of its ratio to P(like)).") var shortlistAggregation: String?
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
     @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
     @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: String?

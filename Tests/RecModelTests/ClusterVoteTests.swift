@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import RecData
 import RecMath
@@ -68,5 +69,33 @@ final class ClusterVoteTests: XCTestCase {
         XCTAssertEqual(build(.smoothed).first { $0.index == 1 }!.score, 1.25 / 3, accuracy: 1e-6)
         XCTAssertEqual(build(.membership)[0].score, 1.25 / 1.5, accuracy: 1e-6)
         XCTAssertFalse(build(.sum).contains { $0.index == 2 }, "disliked items never enter a shortlist")
+    }
+
+    func testLiftShortlistsFavourWhatAClusterLikesMoreThanEveryone() {
+        // Cluster 0 (users 0, 1) and cluster 1 (users 2, 3), all weight 1, all ratings 5 (y = 1).
+        // Item 0 is liked by all four users (popular everywhere); item 1 by both members of cluster 0
+        // only; item 2 by one member of cluster 0 and both of cluster 1.
+        let histories = [
+            UserHistory(items: [0, 1, 2], ratings: [5, 5, 5]),
+            UserHistory(items: [0, 1], ratings: [5, 5]),
+            UserHistory(items: [0, 2], ratings: [5, 5]),
+            UserHistory(items: [0, 2], ratings: [5, 5]),
+        ]
+        let memberships: [[(index: Int, score: Float)]] = [[(0, 1)], [(0, 1)], [(1, 1)], [(1, 1)]]
+        func build(_ a: ModelConfiguration.ShortlistAggregation) -> [[(index: Int, score: Float)]] {
+            let lists = Shortlists.fromMembers(memberships: memberships, histories: { histories[$0] }, itemCount: 3, clusterCount: 2,
+                                               scale: .init(neutral: 3, halfRange: 2, likeThreshold: 4), aggregation: a,
+                                               smoothing: 1, length: 5)
+            return [lists.entries(0), lists.entries(1)]
+        }
+        // P(like | 0) = 1, 1, 0.5; P(like) = 1, 0.5, 0.75.
+        let lift = build(.lift)
+        XCTAssertEqual(lift[0].map(\.index), [1, 0, 2], "item 1 first; the everywhere-popular item 0 scores 0")
+        XCTAssertEqual(lift[0][0].score, Float(log(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(lift[0][1].score, 0, accuracy: 1e-6)
+        XCTAssertEqual(lift[0][2].score, Float(0.5 * log(0.5 / 0.75)), accuracy: 1e-6, "liked less than everyone: negative")
+        XCTAssertEqual(lift[1].map(\.index), [2, 0])
+        XCTAssertEqual(lift[1][0].score, Float(log(1 / 0.75)), accuracy: 1e-6)
+        XCTAssertEqual(build(.membership)[0].map(\.index), [0, 1, 2], "by P(like | cluster) the popular item ties and wins on index")
     }
 }
