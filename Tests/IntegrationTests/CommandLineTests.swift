@@ -130,7 +130,7 @@ final class CommandLineTests: XCTestCase {
         }
         // CURVE key files: wrong file kinds, mismatched or malformed keys, and flags that go together.
         XCTAssertEqual(try run(["keys", "generate", "--out", dir + "/k"]).status, 0)
-        // As the README writes it in a fresh checkout: the folder is made.
+        // As docs/operations.md writes it in a fresh checkout: the folder is made.
         XCTAssertEqual(try run(["keys", "generate", "--out", dir + "/keys/nested/client"]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/keys/nested/client.key"))
         TestFixtures.write("public-key = \"tooshort\"\n", to: dir + "/bad.pub")

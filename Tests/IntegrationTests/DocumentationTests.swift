@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// The documentation agrees with the code: every command line shown in the README names flags the
-/// command has, and the protocol README's table names every message of every .proto file.
+/// The documentation agrees with the code: every command line shown in the README and docs/ names
+/// flags the command has, and the protocol README's table names every message of every .proto file.
 final class DocumentationTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -41,7 +41,7 @@ final class DocumentationTests: XCTestCase {
         return out
     }
 
-    func testEveryFlagInTheREADMEsCommandsExists() throws {
+    func testEveryFlagInTheDocumentedCommandsExists() throws {
         var helps: [[String]: String] = [:]
         func help(_ words: [String]) throws -> String? {
             if let cached = helps[words] { return cached }
@@ -51,7 +51,10 @@ final class DocumentationTests: XCTestCase {
             return run.stdout
         }
         var checked = 0
-        for line in Self.commandLines(try text("README.md")) {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        XCTAssertFalse(docs.isEmpty, "the docs folder was found")
+        for line in try (["README.md"] + docs).flatMap({ Self.commandLines(try text($0)) }) {
             for (words, flags) in Self.invocations(line) where !flags.isEmpty {
                 // "keys generate" is a subcommand of a subcommand; "cluster" is followed by flags only.
                 var usage: String?
@@ -61,12 +64,12 @@ final class DocumentationTests: XCTestCase {
                 guard let usage else { XCTFail("\(line): no help for \(words)"); continue }
                 for flag in flags where flag != "--help" {
                     XCTAssertTrue(usage.contains(flag + " ") || usage.contains(flag + "\n") || usage.contains(flag + ","),
-                                  "README: `\(line)`: \(words.joined(separator: " ")) has no flag \(flag)")
+                                  "docs: `\(line)`: \(words.joined(separator: " ")) has no flag \(flag)")
                     checked += 1
                 }
             }
         }
-        XCTAssertGreaterThan(checked, 50, "the README's command blocks were found and read")
+        XCTAssertGreaterThan(checked, 50, "the documentation's command blocks were found and read")
     }
 
     func testTheProtocolTableNamesEveryMessage() throws {

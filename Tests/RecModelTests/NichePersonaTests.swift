@@ -20,7 +20,7 @@ import RecTestSupport
 /// of the niche group's items. Measured, not asserted: the default sigmoid weights score 0.375 with
 /// decoder shortlists and 0.2 (chance) with the default balanced member shortlists, and softmax
 /// T = 16 with those 0.66 — balancing spreads a 5 % group's users over clusters it shares with
-/// the mainstream groups. Real logs are measured in the README (personas and validation splits).
+/// the mainstream groups. Real logs are measured in docs/results.md (personas and validation splits).
 final class NichePersonaTests: XCTestCase {
     static let groups = 5
     static let niche = groups - 1
