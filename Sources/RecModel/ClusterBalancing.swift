@@ -5,15 +5,16 @@ import RecMath
 /// (`BalancedAssignment`), subtracted from the output layer's bias. The encoder that results is an
 /// ordinary encoder: serving, shards and the model file do not know it was balanced.
 public enum ClusterBalancing {
-    /// The parameters with `fraction` of the balancing offsets subtracted from `cluster.b`, and the
-    /// offsets themselves. `inputs` are the training users' profiles; at most `users` of them
-    /// (evenly spaced) are used. Unchanged when there is nothing to balance.
+    /// The parameters with `fraction` of the balancing offsets subtracted from `cluster.b`, the
+    /// offsets themselves, and how many users they were fitted on. `inputs` are the training users'
+    /// profiles; at most `users` of the non-empty ones (evenly spaced) are used. Unchanged when
+    /// there is nothing to balance.
     public static func balanced(model: RecommenderModel, inputs: [ProfileInput], fraction: Float, users: Int,
-                                threads: Int) -> (parameters: ParameterSet, offsets: [Float]) {
+                                threads: Int) -> (parameters: ParameterSet, offsets: [Float], fittedOn: Int) {
         let k = model.configuration.clusters
         let nonEmpty = inputs.indices.filter { !inputs[$0].isEmpty }
         guard fraction > 0, model.parameters.contains("cluster.b"), !nonEmpty.isEmpty, k > model.configuration.topClusters else {
-            return (model.parameters, [Float](repeating: 0, count: k))
+            return (model.parameters, [Float](repeating: 0, count: k), 0)
         }
         let n = min(users, nonEmpty.count)
         let chosen = (0..<n).map { nonEmpty[$0 * nonEmpty.count / n] }
@@ -32,6 +33,6 @@ public enum ClusterBalancing {
         var bias = parameters["cluster.b"]
         for c in 0..<k { bias.values[c] -= fraction * offsets[c] }
         parameters["cluster.b"] = bias
-        return (parameters, offsets)
+        return (parameters, offsets, n)
     }
 }

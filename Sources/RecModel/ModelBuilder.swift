@@ -34,12 +34,9 @@ public enum ModelBuilder {
             let start = DispatchTime.now().uptimeNanoseconds
             let balanced = ClusterBalancing.balanced(model: model, inputs: inputs, fraction: c.clusterBalance,
                                                      users: c.clusterBalanceUsers, threads: c.threads)
-            model = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
-                                     parameters: balanced.parameters, shortlists: model.shortlists, popularity: model.popularity,
-                                     itemBias: model.itemBias, itemModel: model.itemModel)
+            model = model.replacing(parameters: balanced.parameters)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            status?("balanced assignment: cluster offsets fitted on \(min(inputs.count, c.clusterBalanceUsers)) training users in "
-                    + String(format: "%.1f s", seconds))
+            status?("balanced assignment: cluster offsets fitted on \(balanced.fittedOn) training users in " + String(format: "%.1f s", seconds))
         }
         // One pass of the encoder over the training users gives both the printed statistics and
         // the cluster sizes the shortlists are scaled by (neither depends on the shortlists).

@@ -176,6 +176,15 @@ public struct RecommenderModel: Sendable {
         return copy
     }
 
+    /// The same model with other encoder parameters (e.g. the balanced assignment's output bias).
+    public func replacing(parameters: ParameterSet) -> RecommenderModel {
+        var copy = RecommenderModel(configuration: configuration, items: items, itemFeatures: itemFeatures, attributes: attributes,
+                                    parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
+                                    itemModel: itemModel)
+        copy.version = version
+        return copy
+    }
+
     /// The answer from the voted items: completed from the popularity list when shorter than k.
     public func complete(_ prepared: PreparedRequest, voted: [(index: Int, score: Float)], k: Int) -> Recommendation {
         var result = Recommendation()

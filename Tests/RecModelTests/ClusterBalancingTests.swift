@@ -34,9 +34,7 @@ final class ClusterBalancingTests: XCTestCase {
         for k in 0..<c.clusters {
             XCTAssertEqual(full.parameters["cluster.b"].values[k], plain.parameters["cluster.b"].values[k] - full.offsets[k], accuracy: 1e-6)
         }
-        let balanced = RecommenderModel(configuration: c, items: plain.items, itemFeatures: plain.itemFeatures, attributes: plain.attributes,
-                                        parameters: full.parameters, shortlists: plain.shortlists, popularity: plain.popularity,
-                                        itemModel: plain.itemModel)
+        let balanced = plain.replacing(parameters: full.parameters)
         let after = sizes(balanced, inputs)
         XCTAssertEqual(after.reduce(0, +), users * c.topClusters)
         for (k, size) in after.enumerated() {
@@ -45,6 +43,7 @@ final class ClusterBalancingTests: XCTestCase {
 
         let half = ClusterBalancing.balanced(model: plain, inputs: inputs, fraction: 0.5, users: 10_000, threads: 1)
         XCTAssertEqual(half.offsets, full.offsets, "the offsets do not depend on the fraction or the threads")
+        XCTAssertEqual(full.fittedOn, users)
         for k in 0..<c.clusters {
             XCTAssertEqual(half.parameters["cluster.b"].values[k], plain.parameters["cluster.b"].values[k] - 0.5 * full.offsets[k], accuracy: 1e-6)
         }

@@ -16,7 +16,7 @@ import RecTestSupport
 /// The configuration checked is softmax cluster weights at T = 16 with decoder shortlists and no
 /// balanced assignment, the setting in which clusters compete for a user. Niche-group share of the
 /// persona's top 10 over the eight seeds: 0.975–1.0 when the vote ranked alone (one AMD EPYC, the
-/// OpenBLAS kernels it can run), 0.875 with the two-stage ranking; the popularity list holds none
+/// OpenBLAS kernels it can run), 0.8625–0.875 with the two-stage ranking (native and Sandybridge kernels); the popularity list holds none
 /// of the niche group's items. Measured, not asserted: the default sigmoid weights score 0.375 with
 /// decoder shortlists and 0.2 (chance) with the default balanced member shortlists, and softmax
 /// T = 16 with those 0.66 — balancing spreads a 5 % group's users over clusters it shares with
