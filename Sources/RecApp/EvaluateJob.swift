@@ -29,6 +29,21 @@ public struct EvaluateJob {
     /// Also score the two-stage ranking for every N × vote weight of `rankingSweep`.
     public var sweepRanking = false
     public static let rankingSweep: (neighbours: [Int], voteWeights: [Float]) = ([50, 100, 200, 400], [0, 0.1, 0.25, 0.5, 1, 2])
+    /// The vote weights swept with `BlendScale.bound` (the item–item bound sums a row maximum per
+    /// history item, so its term is smaller than with the pool's maximum).
+    public static let boundVoteWeights: [Float] = [0.02, 0.05, 0.1, 0.25, 0.5, 1]
+    /// Also score the two-stage ranking for every pool shape of `poolSweep` (member shortlist
+    /// aggregation × L × C) and vote weight, each with its pool recall: how big a pool the data set
+    /// needs.
+    public var sweepPool = false
+    public struct PoolSweep: Sendable {
+        public var aggregations: [ModelConfiguration.ShortlistAggregation] = [.membership, .lift]
+        public var lengths = [200, 500, 1000]
+        public var topClusters = [10, 20]
+        public var voteWeights: [Float] = [0.25, 1]
+        public init() {}
+    }
+    public var poolSweep = PoolSweep()
     /// Also fit the item–item model by each method (EASE's closed form; neighbourhood regressions
     /// on M = 64 and 256 co-occurring items) on the same training users and score each, alone over
     /// the catalogue and as the two-stage ranking with the trained clusters; the fit time is the
@@ -117,12 +132,16 @@ public struct EvaluateJob {
                 model = model.replacing(itemModel: itemModel.keepingStrongest(configuration.itemModelNeighbours), configuration: c)
                 for n in Self.rankingSweep.neighbours where n <= fitted {
                     let cut = itemModel.keepingStrongest(n)
-                    for w in Self.rankingSweep.voteWeights {
-                        var v = c
-                        v.itemModelNeighbours = n
-                        v.voteWeight = w
-                        scores += protocolRun.score(EfficientRecRecommender(name: "2s:N\(n)/b\(w)", model: model.replacing(itemModel: cut, configuration: v)),
-                                                    trainSeconds: seconds)
+                    for scale in ModelConfiguration.BlendScale.allCases {
+                        for w in scale == .bound ? Self.boundVoteWeights : Self.rankingSweep.voteWeights {
+                            var v = c
+                            v.itemModelNeighbours = n
+                            v.voteWeight = w
+                            v.blendScale = scale
+                            let label = "2s:N\(n)/b\(w)" + (scale == .poolMaximum ? "" : "/" + scale.rawValue)
+                            scores += protocolRun.score(EfficientRecRecommender(name: label, model: model.replacing(itemModel: cut, configuration: v)),
+                                                        trainSeconds: seconds)
+                        }
                     }
                 }
             }
@@ -151,6 +170,9 @@ public struct EvaluateJob {
                     scores += protocolRun.score(ItemItemRecommender(name: "ii:" + label, weights: weights, itemCount: model.items.count),
                                                 trainSeconds: fitSeconds)
                 }
+            }
+            if sweepPool && name == "efficientrec" {
+                scores += scorePoolSweep(model: model, protocolRun: protocolRun, train: train, trainSeconds: seconds)
             }
             if decoderBound && name == "efficientrec", let decoder = built.decoder {
                 scores += protocolRun.score(DecoderBoundRecommender(model: model, decoder: decoder), trainSeconds: seconds)
@@ -190,5 +212,35 @@ public struct EvaluateJob {
             }
         }
         return report
+    }
+
+    private func scorePoolSweep(model: RecommenderModel, protocolRun: StrongGeneralization,
+                                train: Dataset, trainSeconds: Double) -> [ModelScores] {
+        var scores: [ModelScores] = []
+        let scale = train.ratingScale
+        let sweep = poolSweep
+        for aggregation in sweep.aggregations {
+            for length in sweep.lengths {
+                for top in sweep.topClusters {
+                    var c = model.configuration
+                    c.shortlistSource = .members
+                    c.shortlistAggregation = aggregation
+                    c.shortlistLength = length
+                    c.topClusters = top
+                    let rebuilt = ModelBuilder.rebuildingShortlists(model, configuration: c, dataset: train, decoder: nil)
+                    let label = "pool:\(aggregation.rawValue)/L\(length)/C\(top)"
+                    let recall = PoolRecall(model: rebuilt, cases: protocolRun.testCases, threshold: scale.likeThreshold,
+                                            implicit: scale.implicit, unrated: scale.unrated, comparingItemItem: false)
+                    if !quiet { Terminal.log(label + " " + recall.description) }
+                    for w in sweep.voteWeights {
+                        var v = c
+                        v.voteWeight = w
+                        scores += protocolRun.score(EfficientRecRecommender(name: label + "/b\(w)", model: rebuilt.replacing(itemModel: rebuilt.itemModel, configuration: v)),
+                                                    trainSeconds: trainSeconds)
+                    }
+                }
+            }
+        }
+        return scores
     }
 }

@@ -9,13 +9,16 @@ extension VoteAccumulator {
     ///
     ///     score(i) = ii(i) / max|ii| + voteWeight · vote(i) / max|vote|
     ///
-    /// (a term whose maximum is 0 counts 0). The top k, best first (ties: lower item index);
+    /// (a term whose maximum is 0 counts 0). With `bounds`, each term is divided by its bound
+    /// instead of its pool maximum (`BlendScale.bound`: known before scoring, so a part of the pool
+    /// ranks as the whole would; a bound of 0 counts the term 0). The top k, best first (ties: lower item index);
     /// resets the accumulator. `history`: distinct item indices in a fixed order (the sums are
     /// float additions in that order, so the coordinator and the offline path agree bit for bit).
     /// Only the pool's items are accumulated: the cost is |history| × row length, then one pass
     /// over the pool.
     public mutating func topTwoStage(k: Int, excluding: [Int], reduction: VoteReduction, itemModel: ItemItemWeights,
-                                     history: [Int], voteWeight: Float) -> [(index: Int, score: Float)] {
+                                     history: [Int], voteWeight: Float,
+                                     bounds: (vote: Float, itemItem: Float)? = nil) -> [(index: Int, score: Float)] {
         let itemCount = sums.count
         if secondStage.count < itemCount {
             secondStage = [Float](repeating: 0, count: itemCount)
@@ -40,32 +43,43 @@ extension VoteAccumulator {
                     }
                 }
             }
+            // The scatter is done: the pool mask's slot of each pool item holds its vote from here
+            // on (computed once), and every mark is cleared in the ranking pass.
             sums.withUnsafeMutableBufferPointer { sums in
                 counts.withUnsafeMutableBufferPointer { counts in
                     excludedMask.withUnsafeBufferPointer { excluded in
-                        var maxVote: Float = 0, maxItemItem: Float = 0
-                        for t in pool where !excluded[Int(t)] {
-                            let i = Int(t)
-                            maxVote = Swift.max(maxVote, abs(Self.score(sum: sums[i], count: counts[i], reduction: reduction)))
-                            maxItemItem = Swift.max(maxItemItem, abs(ii[i]))
-                        }
-                        let voteScale: Float = maxVote > 0 ? voteWeight / maxVote : 0
-                        let itemItemScale: Float = maxItemItem > 0 ? 1 / maxItemItem : 0
-                        for t in pool {
-                            let i = Int(t)
-                            if !excluded[i] {
-                                let vote = Self.score(sum: sums[i], count: counts[i], reduction: reduction)
-                                heap.offer((i, ii[i] * itemItemScale + vote * voteScale))
+                        poolMask.withUnsafeMutableBufferPointer { vote in
+                            marked.withUnsafeMutableBufferPointer { marked in
+                                var maxVote: Float = 0, maxItemItem: Float = 0
+                                for t in pool {
+                                    let i = Int(t)
+                                    vote[i] = Self.score(sum: sums[i], count: counts[i], reduction: reduction)
+                                    if bounds == nil && !excluded[i] {
+                                        maxVote = Swift.max(maxVote, abs(vote[i]))
+                                        maxItemItem = Swift.max(maxItemItem, abs(ii[i]))
+                                    }
+                                }
+                                if let bounds {
+                                    maxVote = bounds.vote.isFinite ? bounds.vote : 0
+                                    maxItemItem = bounds.itemItem.isFinite ? bounds.itemItem : 0
+                                }
+                                let voteScale: Float = maxVote > 0 ? voteWeight / maxVote : 0
+                                let itemItemScale: Float = maxItemItem > 0 ? 1 / maxItemItem : 0
+                                for t in pool {
+                                    let i = Int(t)
+                                    if !excluded[i] { heap.offer((i, ii[i] * itemItemScale + vote[i] * voteScale)) }
+                                    ii[i] = 0
+                                    vote[i] = 0
+                                    sums[i] = 0
+                                    counts[i] = 0
+                                    marked[i] = false
+                                }
                             }
-                            ii[i] = 0
-                            sums[i] = 0
-                            counts[i] = 0
                         }
                     }
                 }
             }
         }
-        for t in pool { marked[Int(t)] = false; poolMask[Int(t)] = 0 }
         for i in excluding where i >= 0 && i < itemCount { excludedMask[i] = false }
         touchedCount = 0
         return heap.sorted()

@@ -31,7 +31,8 @@ public struct VoteAccumulator: Sendable {
     /// Scratch item–item scores for the two-stage ranking (all zero between calls; allocated on
     /// first use).
     @usableFromInline var secondStage: [Float] = []
-    /// 1 for the pool's items while the two-stage ranking runs, else 0 (allocated on first use).
+    /// While the two-stage ranking runs: 1 for the pool's items during the item–item scatter, then
+    /// their votes; else 0 (allocated on first use).
     @usableFromInline var poolMask: [Float] = []
 
     public init(itemCount: Int) {

@@ -12,12 +12,15 @@ public struct PoolRecall: Sendable {
     public var meanPoolSize = 0.0
     /// Mean over users of |relevant ∩ pool| / |relevant|.
     public var pool = 0.0
-    /// Mean over users of |relevant ∩ item–item top-|pool|| / |relevant|.
-    public var itemItemSameSize = 0.0
+    /// Mean over users of |relevant ∩ item–item top-|pool|| / |relevant|; nil when not measured.
+    public var itemItemSameSize: Double?
 
-    public init(model: RecommenderModel, cases: [StrongGeneralization.TestCase], threshold: Float, implicit: Bool, unrated: Float?) {
-        let itemItem = model.itemModel.map { ItemItemRecommender(weights: $0, itemCount: model.items.count) }
+    /// `comparingItemItem: false` skips the item–item model's share (a whole-catalogue scoring per user).
+    public init(model: RecommenderModel, cases: [StrongGeneralization.TestCase], threshold: Float, implicit: Bool, unrated: Float?,
+                comparingItemItem: Bool = true) {
+        let itemItem = comparingItemItem ? model.itemModel.map { ItemItemRecommender(weights: $0, itemCount: model.items.count) } : nil
         var sizes = 0.0
+        var sameSize = 0.0
         for t in cases {
             var relevant = Set<Int>()
             for k in t.heldOut.items.indices where implicit || t.heldOut.ratings[k] >= threshold || t.heldOut.ratings[k] == unrated {
@@ -36,17 +39,21 @@ public struct PoolRecall: Sendable {
             self.pool += Double(relevant.intersection(pool).count) / Double(relevant.count)
             if let itemItem {
                 let top = itemItem.recommend(history: t.given, attributes: t.attributes, k: pool.count)
-                itemItemSameSize += Double(relevant.intersection(top).count) / Double(relevant.count)
+                sameSize += Double(relevant.intersection(top).count) / Double(relevant.count)
             }
         }
         let n = Double(max(1, users))
         meanPoolSize = sizes / n
         pool /= n
-        itemItemSameSize /= n
+        if itemItem != nil { itemItemSameSize = sameSize / n }
     }
 
     public var description: String {
-        "pool recall: the union of the top-C shortlists (on average " + String(format: "%.0f", meanPoolSize)
+        guard let itemItemSameSize else {
+            return "pool recall: the union of the top-C shortlists (on average " + String(format: "%.0f", meanPoolSize)
+            + " items) holds " + String(format: "%.1f%%", 100 * pool) + " of a test user's held-out relevant items (\(users) users)"
+        }
+        return "pool recall: the union of the top-C shortlists (on average " + String(format: "%.0f", meanPoolSize)
             + " items) holds " + String(format: "%.1f%%", 100 * pool) + " of a test user's held-out relevant items; the item-item model's "
             + "best items, as many, hold " + String(format: "%.1f%%", 100 * itemItemSameSize) + " (\(users) users)"
     }

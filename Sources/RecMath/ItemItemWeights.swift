@@ -46,6 +46,11 @@ public struct ItemItemWeights: Sendable, Equatable {
     public var entryCount: Int { targets.count }
     public func row(_ j: Int) -> Range<Int> { offsets[j]..<offsets[j + 1] }
 
+    /// max_i |B[j, i]| for every row j (0 for an empty row).
+    public func rowMaxima() -> [Float] {
+        (0..<rowCount).map { j in row(j).reduce(Float(0)) { Swift.max($0, abs(weights[$1])) } }
+    }
+
     /// The largest row length.
     public var widestRow: Int { zip(offsets, offsets.dropFirst()).map { $1 - $0 }.max() ?? 0 }
 

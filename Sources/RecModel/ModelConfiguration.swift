@@ -123,6 +123,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var ranking: Ranking = .twoStage
     /// β: the weight of the normalised vote next to the normalised item–item score.
     public var voteWeight: Float = 1
+    /// What the two terms are divided by before they are blended. Files written before the
+    /// setting existed use the pool's maxima.
+    public var blendScale: BlendScale = .poolMaximum
     /// How the item–item model is fitted (`ItemItemFit`), its ridge λ, the weights N each item
     /// keeps, and the regressors M per item of the neighbourhood fit.
     public var itemModelMethod: ItemItemFit.Method = .auto
@@ -174,6 +177,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case vote
         /// By the item–item score of the history, blended with the vote (`voteWeight`).
         case twoStage = "two-stage"
+    }
+
+    public enum BlendScale: String, Codable, CaseIterable, Sendable {
+        /// Each term by its largest magnitude over the pool: needs the whole pool in one place.
+        case poolMaximum = "pool-max"
+        /// Each term by a bound known before any candidate is scored: the vote by Σ over the top
+        /// clusters of s_c · max |D_c·| (its largest possible value), the item–item score by Σ over
+        /// the history rows of max |B_j·|. A shard that owns part of the pool ranks its part
+        /// exactly as the whole pool would.
+        case bound
     }
 
     /// The item–item model's fitting settings.

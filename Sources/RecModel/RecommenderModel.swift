@@ -29,6 +29,11 @@ public struct RecommenderModel: Sendable {
     /// written before it existed.
     public let itemModel: ItemItemWeights?
 
+    /// max |B[j, ·]| per row of `itemModel` and max |score| per shortlist: the blend's bounds
+    /// (`BlendScale.bound`), derived at load.
+    public let itemModelRowMaxima: [Float]
+    public let shortlistMaxima: [Float]
+
     /// The encoder's forward pass with its parameters resolved (built at load).
     let forward: ServingForward
     /// Item ID → index for requests, hashed over the IDs' bytes (built at load).
@@ -48,6 +53,8 @@ public struct RecommenderModel: Sendable {
         self.itemBias = itemBias
         self.itemModel = itemModel
         self.shortlists = shortlists
+        itemModelRowMaxima = itemModel?.rowMaxima() ?? []
+        shortlistMaxima = shortlists.listMaxima()
         self.popularity = popularity
         encoder = Encoder(configuration: configuration, features: itemFeatures,
                           attributeVocabularySizes: attributes.vocabularies.map(\.count))
@@ -153,9 +160,24 @@ public struct RecommenderModel: Sendable {
         guard !prepared.clusters.isEmpty else { votes.reset(); return [] }
         if let itemModel, configuration.ranking == .twoStage {
             return votes.topTwoStage(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction, itemModel: itemModel,
-                                     history: prepared.rankingItems, voteWeight: configuration.voteWeight)
+                                     history: prepared.rankingItems, voteWeight: configuration.voteWeight,
+                                     bounds: configuration.blendScale == .bound ? blendBounds(prepared) : nil)
         }
         return votes.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
+    }
+
+    /// What `BlendScale.bound` divides the two terms by: the largest vote the top clusters can
+    /// give (Σ s_c · max |D_c·| summed, or the largest term for the mean) and Σ over the ranking
+    /// rows of max |B_j·|. Known before any candidate is scored.
+    public func blendBounds(_ prepared: PreparedRequest) -> (vote: Float, itemItem: Float) {
+        var vote: Float = 0
+        for (c, s) in prepared.clusters where c >= 0 && c < shortlistMaxima.count {
+            let term = abs(s) * shortlistMaxima[c]
+            vote = configuration.voteReduction == .sum ? vote + term : Swift.max(vote, term)
+        }
+        var itemItem: Float = 0
+        for j in prepared.rankingItems where j >= 0 && j < itemModelRowMaxima.count { itemItem += itemModelRowMaxima[j] }
+        return (vote, itemItem)
     }
 
     /// The same model ranking with `ranking` and `voteWeight` (for comparisons; the item–item

@@ -28,6 +28,11 @@ public struct Shortlists: Equatable, Sendable {
 
     public func list(_ cluster: Int) -> Range<Int> { offsets[cluster]..<offsets[cluster + 1] }
 
+    /// max |score| of every cluster's list (0 for an empty list).
+    public func listMaxima() -> [Float] {
+        (0..<clusterCount).map { c in list(c).reduce(Float(0)) { Swift.max($0, abs(scores[$1])) } }
+    }
+
     public func entries(_ cluster: Int) -> [(index: Int, score: Float)] {
         list(cluster).map { (Int(items[$0]), scores[$0]) }
     }

@@ -134,6 +134,26 @@ struct Evaluate: ParsableCommand {
     var decoderBound = false
     @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2 (choose them on --validation).")
     var sweepRanking = false
+    @Flag(help: "Also score the two-stage ranking for every pool shape (member shortlist aggregation x L x C) and vote weight below, each with its pool recall (choose them on --validation).")
+    var sweepPool = false
+    @Option(help: "With --sweep-pool: shortlist aggregations.") var sweepAggregations = "membership,lift"
+    @Option(help: "With --sweep-pool: shortlist lengths L.") var sweepLengths = "200,500,1000"
+    @Option(help: "With --sweep-pool: top clusters C.") var sweepTopClusters = "10,20"
+    @Option(help: "With --sweep-pool: vote weights.") var sweepVoteWeights = "0.25,1"
+
+    func parsedPoolSweep() throws -> EvaluateJob.PoolSweep {
+        func list<T>(_ text: String, _ flag: String, _ parse: (String) -> T?) throws -> [T] {
+            let values = text.split(separator: ",").map { parse(String($0)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("--\(flag): '\(text)' is not a comma-separated list of valid values") }
+            return values.map { $0! }
+        }
+        var sweep = EvaluateJob.PoolSweep()
+        sweep.aggregations = try list(sweepAggregations, "sweep-aggregations") { ModelConfiguration.ShortlistAggregation(rawValue: $0) }
+        sweep.lengths = try list(sweepLengths, "sweep-lengths") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        sweep.topClusters = try list(sweepTopClusters, "sweep-top-clusters") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        sweep.voteWeights = try list(sweepVoteWeights, "sweep-vote-weights") { Float($0).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }
+        return sweep
+    }
     @Flag(help: "Also fit the item-item model by each method (ease; neighbourhood with M = 64 and 256) and score each alone and two-stage.")
     var compareItemModels = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
@@ -152,6 +172,7 @@ struct Evaluate: ParsableCommand {
         guard testUsers > 0, testUsers < 1 else { throw ValidationError("--test-users must be strictly between 0 and 1") }
         guard UserSplit.HoldoutOrder(rawValue: holdout) != nil else { throw ValidationError("--holdout must be random or time") }
         _ = try parsedBaselines()
+        _ = try parsedPoolSweep()
     }
 
     func run() throws {
@@ -168,6 +189,8 @@ struct Evaluate: ParsableCommand {
         job.sweepShortlists = sweepShortlists
         job.decoderBound = decoderBound
         job.sweepRanking = sweepRanking
+        job.sweepPool = sweepPool
+        job.poolSweep = try parsedPoolSweep()
         job.compareItemModels = compareItemModels
         job.json = json
         try runJob { try job.run() }

@@ -65,6 +65,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
     var ranking: String?
     @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score.") var voteWeight: Float?
+    @Option(help: "Two-stage: what each term is divided by: pool-max (its largest value in the pool) or bound (its largest possible value, known before scoring).")
+    var blendScale: String?
     @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items).")
     var itemModelMethod: String?
     @Option(help: "Item-item model: ridge regularisation lambda.") var itemModelLambda: Float?
@@ -134,6 +136,7 @@ struct ModelOptions: ParsableArguments {
         if let clusterTemperature { c.clusterTemperature = clusterTemperature }
         if let v: ModelConfiguration.Ranking = try parse(ranking, "ranking") { c.ranking = v }
         if let voteWeight { c.voteWeight = voteWeight }
+        if let v: ModelConfiguration.BlendScale = try parse(blendScale, "blend-scale") { c.blendScale = v }
         if let v: ItemItemFit.Method = try parse(itemModelMethod, "item-model-method") { c.itemModelMethod = v }
         if let itemModelLambda { c.itemModelLambda = itemModelLambda }
         if let itemModelNeighbours { c.itemModelNeighbours = itemModelNeighbours }

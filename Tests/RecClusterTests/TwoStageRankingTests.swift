@@ -65,4 +65,63 @@ final class TwoStageRankingTests: XCTestCase {
             XCTAssertEqual(votes.touchedItems, 0)
         }
     }
+
+    /// With bounds each term is divided by its bound, not its pool maximum: the worked example's
+    /// pool with bounds (vote 2, item–item 4) and β = 0.5 scores
+    ///     1: 0.025 + 0.2 = 0.225    2: 0.125 + 0.1 = 0.225    3: -0.0625 + 0.05    5: 0 + 0.1
+    /// and a zero or non-finite bound counts its term 0.
+    func testBoundsReplaceThePoolMaxima() {
+        let model = ItemItemWeights(rows: [[(1, 0.1), (2, 0.5), (3, -0.25), (4, 2)], [], [], [], [], []], keep: 10)
+        var votes = VoteAccumulator(itemCount: 6)
+        func vote() {
+            for (item, vote) in [(1, 0.8), (2, 0.4), (3, 0.2), (5, 0.4)] as [(Int, Float)] {
+                votes.add(item: item, sum: VoteAccumulator.fixedPoint(weight: 1, score: vote), count: 1)
+            }
+        }
+        vote()
+        let top = votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5, bounds: (2, 4))
+        XCTAssertEqual(top.map(\.index), [1, 2, 5, 3], "1 and 2 tie at 0.225: lower index first")
+        for (got, want) in zip(top.map(\.score), [0.225, 0.225, 0.1, -0.0125] as [Float]) { XCTAssertEqual(got, want, accuracy: 1e-6) }
+        vote()
+        XCTAssertEqual(votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5,
+                                         bounds: (0, .infinity)).map(\.score), [0, 0, 0, 0], "both terms count 0")
+        XCTAssertEqual(votes.touchedItems, 0)
+    }
+
+    /// Bounds make the ranking decomposable: the pool split over shards by item, each part ranked
+    /// on its own with the same bounds, and the parts' top k merged, gives the whole pool's top k
+    /// — scores bit for bit, ties by item index. (The pool maximum cannot: it needs every part.)
+    func testWithBoundsAnItemPartitionedPoolRanksAsTheWhole() {
+        var rng = SeededRandom(seed: 5)
+        let n = 400
+        let rows = (0..<n).map { _ in
+            Dictionary((0..<rng.below(50)).map { _ in (rng.below(n), rng.uniform(-1, 1)) }, uniquingKeysWith: { a, _ in a }).map { ($0.key, $0.value) }
+        }
+        let model = ItemItemWeights(rows: rows, keep: 40)
+        var whole = VoteAccumulator(itemCount: n)
+        var parts = (0..<3).map { _ in VoteAccumulator(itemCount: n) }
+        for round in 0..<100 {
+            var pool: [Int: Float] = [:]
+            for _ in 0..<rng.below(150) { pool[rng.below(n), default: 0] += rng.unit() }
+            let history = Array(Set((0..<rng.below(20)).map { _ in rng.below(n) })).sorted()
+            let bounds = (vote: Float(rng.unit() * 3), itemItem: Float(rng.unit() * 5))
+            let shards = 1 + round % 3
+            for (i, v) in pool.sorted(by: { $0.key < $1.key }) {
+                let sum = VoteAccumulator.fixedPoint(weight: 1, score: v)
+                whole.add(item: i, sum: sum, count: 1)
+                parts[i % shards].add(item: i, sum: sum, count: 1)
+            }
+            let k = 1 + rng.below(12)
+            let expected = whole.topTwoStage(k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
+                                             voteWeight: 0.5, bounds: bounds)
+            var merged = TopK.BoundedHeap(k: k)
+            for s in 0..<shards {
+                for entry in parts[s].topTwoStage(k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
+                                                  voteWeight: 0.5, bounds: bounds) { merged.offer(entry) }
+            }
+            let got = merged.sorted()
+            XCTAssertEqual(got.map(\.index), expected.map(\.index), "round \(round)")
+            XCTAssertEqual(got.map(\.score), expected.map(\.score), "round \(round)")
+        }
+    }
 }

@@ -32,6 +32,28 @@ final class TwoStageRankingModelTests: XCTestCase {
         XCTAssertEqual(voteOnly.items.map(\.index), [8, 0, 4, 1, 12, 5])
     }
 
+    /// The same request with `BlendScale.bound`: the vote is divided by the largest vote the two
+    /// clusters can give, s0 · 0.9 + s1 · 0.6 (the first entry of each list), and the item–item
+    /// score by row 16's largest |weight|, 3 (item 19, outside the pool, still sets the bound).
+    func testAKnownAnswerOfTheBoundedBlend() {
+        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(), rows: [16: [(1, 1), (5, 0.5), (12, -0.5), (19, 3)]],
+                                            voteWeight: 0.5, blendScale: .bound)
+        var vote = model.makeVote()
+        let r = model.recommend(history: UserHistory(items: [16], ratings: [5]), attributes: [], k: 6, vote: &vote)
+        let s0 = Self.sigmoid(2 * 3.0.squareRoot()), s1 = Self.sigmoid(3.0.squareRoot())
+        let votes: [Int: Double] = [0: 0.9 * s0, 4: 0.8 * s0, 8: 0.5 * s0 + 0.6 * s1, 1: 0.4 * s0, 12: 0.3 * s1, 5: 0.2 * s1]
+        let ii: [Int: Double] = [1: 1, 5: 0.5, 12: -0.5]
+        let voteBound = 0.9 * s0 + 0.6 * s1
+        let expected = votes.keys.map { ($0, (ii[$0] ?? 0) / 3 + 0.5 * votes[$0]! / voteBound) }.sorted { $0.1 > $1.1 }
+        XCTAssertEqual(r.items.map(\.index), [1, 8, 0, 4, 5, 12])
+        XCTAssertEqual(r.items.map(\.index), expected.map(\.0))
+        for (got, want) in zip(r.items, expected) { XCTAssertEqual(Double(got.score), want.1, accuracy: 1e-4) }
+        let prepared = model.prepare(history: UserHistory(items: [16], ratings: [5]), attributes: [])
+        let bounds = model.blendBounds(prepared)
+        XCTAssertEqual(Double(bounds.vote), voteBound, accuracy: 1e-5)
+        XCTAssertEqual(bounds.itemItem, 3)
+    }
+
     /// With the two-stage ranking an item's "because" items are the history items with the largest
     /// positive weights to it, and `similarities` are those weights.
     func testExplanationsNameTheHistoryItemsBehindTheItemItemScore() {
@@ -237,5 +259,8 @@ final class TwoStageRankingModelTests: XCTestCase {
         let decoded = try ModelFile.decodedConfiguration(ArraySlice(try JSONSerialization.data(withJSONObject: json)))
         XCTAssertEqual(decoded.ranking, .vote)
         XCTAssertEqual(ModelConfiguration().ranking, .twoStage)
+        json.removeValue(forKey: "blendScale")
+        let older = try ModelFile.decodedConfiguration(ArraySlice(try JSONSerialization.data(withJSONObject: json)))
+        XCTAssertEqual(older.blendScale, .poolMaximum, "a file without the setting ranks as it did")
     }
 }

@@ -128,10 +128,11 @@ public enum HandBuiltModel {
     /// `model` ranking its pool two-stage with the item–item `rows` (source item → (target, weight))
     /// and vote weight `voteWeight`.
     public static func twoStage(_ model: RecommenderModel, rows: [Int: [(target: Int, weight: Float)]],
-                                voteWeight: Float) -> RecommenderModel {
+                                voteWeight: Float, blendScale: ModelConfiguration.BlendScale = .poolMaximum) -> RecommenderModel {
         var c = model.configuration
         c.ranking = .twoStage
         c.voteWeight = voteWeight
+        c.blendScale = blendScale
         return model.replacing(itemModel: ItemItemWeights(rows: (0..<model.items.count).map { rows[$0] ?? [] }, keep: 1_000), configuration: c)
     }
 }
