@@ -18,6 +18,8 @@ public struct EvaluateJob {
     public var seed: UInt64 = 1
     public var holdout: UserSplit.HoldoutOrder = .random
     public var validation = false
+    /// Give each test user at most this many items of their given half.
+    public var givenItems: Int?
     public var baselines: [Baseline] = Baseline.allCases
     public var configuration: ModelConfiguration
     /// Also train and score the paper-faithful configuration (the ablation).
@@ -89,7 +91,7 @@ public struct EvaluateJob {
                                                                    options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
         let protocolRun = StrongGeneralization(dataset: dataset, testFraction: testFraction, seed: seed,
-                                               holdout: holdout, validation: validation)
+                                               holdout: holdout, validation: validation, givenItems: givenItems)
         let train = protocolRun.trainingData
         guard !protocolRun.testCases.isEmpty else { throw AppError("no test user has two or more interactions") }
         var scores: [ModelScores] = []

@@ -21,6 +21,9 @@ public struct RecommendJob {
     /// Rank the pool another way than the model was built to (`vote` for comparison; `two-stage`
     /// needs the model's item–item section).
     public var ranking: ModelConfiguration.Ranking?
+    /// Two-stage: another vote weight β or blend scale than the model was built with.
+    public var voteWeight: Float?
+    public var blendScale: ModelConfiguration.BlendScale?
 
     public init(model: String, histories: String, users: String?, k: Int, output: String?) {
         self.model = model
@@ -49,6 +52,9 @@ public struct RecommendJob {
                 throw AppError("--ranking two-stage: \(self.model) has no item-item model (train it again to rank two-stage)")
             }
             model = model.withRanking(ranking)
+        }
+        if voteWeight != nil || blendScale != nil {
+            model = model.withRanking(model.configuration.ranking, voteWeight: voteWeight, blendScale: blendScale)
         }
         BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }

@@ -26,8 +26,10 @@ public struct UserSplit: Sendable {
 
     /// Splits a history into (given, heldOut); `heldOutFraction` of the interactions (rounded down,
     /// at least one when there are two or more) are held out.
+    /// `givenLimit`: at most this many given items (a random choice of them, or the most recent
+    /// with `.time`), the rest neither given nor held out: a user who has just arrived.
     public static func holdout(_ history: UserHistory, fraction: Double = 0.5, order: HoldoutOrder,
-                               rng: inout SeededRandom) -> (given: UserHistory, heldOut: UserHistory) {
+                               givenLimit: Int? = nil, rng: inout SeededRandom) -> (given: UserHistory, heldOut: UserHistory) {
         var positions = Array(0..<history.count)
         switch order {
         case .random: rng.shuffle(&positions)
@@ -36,7 +38,8 @@ public struct UserSplit: Sendable {
         var heldCount = Int(Double(history.count) * fraction)
         if history.count >= 2 { heldCount = max(1, heldCount) }
         let held = Array(positions[0..<heldCount]).sorted()
-        let given = Array(positions[heldCount...]).sorted()
+        let givenEnd = givenLimit.map { min(history.count, heldCount + max(0, $0)) } ?? history.count
+        let given = Array(positions[heldCount..<givenEnd]).sorted()
         return (history.selecting(given), history.selecting(held))
     }
 }

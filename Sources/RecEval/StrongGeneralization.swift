@@ -24,9 +24,10 @@ public struct StrongGeneralization: Sendable {
     public var beyondAccuracy: BeyondAccuracyMetrics
 
     /// `validation`: split the training users again and test on the inner split, never touching the
-    /// outer test users (how defaults are chosen).
+    /// outer test users (how defaults are chosen). `givenItems`: each test user is given at most
+    /// this many of their given half (new users with short histories).
     public init(dataset: Dataset, testFraction: Double, seed: UInt64, holdout: UserSplit.HoldoutOrder = .random,
-                validation: Bool = false) {
+                validation: Bool = false, givenItems: Int? = nil) {
         self.dataset = dataset
         self.seed = seed
         var split = UserSplit(userCount: dataset.log.users.count, testFraction: testFraction, seed: seed)
@@ -37,13 +38,14 @@ public struct StrongGeneralization: Sendable {
                               testUsers: inner.testUsers.map { split.trainUsers[$0] })
             name = "strong generalisation, validation split of the training users"
         }
+        if let givenItems { name += ", at most \(givenItems) given items" }
         trainUsers = split.trainUsers
         beyondAccuracy = BeyondAccuracyMetrics(log: dataset.log, users: split.trainUsers, genres: dataset.itemFeatures.genres)
         testCases = split.testUsers.compactMap { u in
             let history = dataset.log.history(of: u)
             guard history.count >= 2 else { return nil }
             var rng = SeededRandom.derived(seed: seed, stream: UInt64(u))
-            let (given, heldOut) = UserSplit.holdout(history, fraction: 0.5, order: holdout, rng: &rng)
+            let (given, heldOut) = UserSplit.holdout(history, fraction: 0.5, order: holdout, givenLimit: givenItems, rng: &rng)
             return TestCase(user: u, given: given, heldOut: heldOut, attributes: dataset.userAttributeValues[u])
         }
     }

@@ -180,12 +180,14 @@ public struct RecommenderModel: Sendable {
         return (vote, itemItem)
     }
 
-    /// The same model ranking with `ranking` and `voteWeight` (for comparisons; the item–item
-    /// model stays).
-    public func withRanking(_ ranking: ModelConfiguration.Ranking, voteWeight: Float? = nil) -> RecommenderModel {
+    /// The same model ranking with `ranking`, `voteWeight` and `blendScale` (for comparisons; the
+    /// item–item model stays).
+    public func withRanking(_ ranking: ModelConfiguration.Ranking, voteWeight: Float? = nil,
+                            blendScale: ModelConfiguration.BlendScale? = nil) -> RecommenderModel {
         var c = configuration
         c.ranking = ranking
         if let voteWeight { c.voteWeight = voteWeight }
+        if let blendScale { c.blendScale = blendScale }
         return replacing(itemModel: itemModel, configuration: c)
     }
 

@@ -60,16 +60,22 @@ struct Recommend: ParsableCommand {
     var explain = false
     @Option(help: "Rank the pool by 'vote' (the clusters' vote alone, for comparison) or 'two-stage' instead of as the model was built.")
     var ranking: String?
+    @Option(help: "Two-stage: the vote weight instead of the model's.") var voteWeight: Float?
+    @Option(help: "Two-stage: pool-max or bound instead of the model's blend scale.") var blendScale: String?
 
     func validate() throws {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
         if let ranking, ModelConfiguration.Ranking(rawValue: ranking) == nil { throw ValidationError("--ranking must be vote or two-stage") }
+        if let voteWeight, !(voteWeight >= 0 && voteWeight.isFinite) { throw ValidationError("--vote-weight must be a number at least 0") }
+        if let blendScale, ModelConfiguration.BlendScale(rawValue: blendScale) == nil { throw ValidationError("--blend-scale must be pool-max or bound") }
     }
 
     func run() throws {
         var job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
         job.explain = explain
         job.ranking = ranking.flatMap(ModelConfiguration.Ranking.init(rawValue:))
+        job.voteWeight = voteWeight
+        job.blendScale = blendScale.flatMap(ModelConfiguration.BlendScale.init(rawValue:))
         try runJob {
             job.filter = try filter.load()
             try job.run()
@@ -126,6 +132,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Seed of the user split and the history split (default: --seed, else 1).") var splitSeed: UInt64?
     @Option(help: "Held-out half: random or time (the most recent half).") var holdout = "random"
     @Flag(help: "Evaluate on a validation split of the training users (never touches the test users).") var validation = false
+    @Option(help: "Give each test user at most this many items of the given half (new users with short histories).")
+    var givenItems: Int?
     @Option(help: "Comma-separated baselines: pop, itemknn, ease, kmeans (empty for none).") var baselines = "pop,itemknn,ease,kmeans"
     @Flag(help: "Also train and score the paper-faithful configuration (ablation).") var withPaper = false
     @Flag(help: "Also score every shortlist source, aggregation and vote reduction on the trained encoder.")
@@ -171,6 +179,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard testUsers > 0, testUsers < 1 else { throw ValidationError("--test-users must be strictly between 0 and 1") }
         guard UserSplit.HoldoutOrder(rawValue: holdout) != nil else { throw ValidationError("--holdout must be random or time") }
+        if let givenItems, givenItems < 1 { throw ValidationError("--given-items must be at least 1") }
         _ = try parsedBaselines()
         _ = try parsedPoolSweep()
     }
@@ -184,6 +193,7 @@ struct Evaluate: ParsableCommand {
         job.seed = splitSeed ?? model.seed ?? 1
         job.holdout = UserSplit.HoldoutOrder(rawValue: holdout)!
         job.validation = validation
+        job.givenItems = givenItems
         job.baselines = try parsedBaselines()
         job.includePaperFaithful = withPaper
         job.sweepShortlists = sweepShortlists
