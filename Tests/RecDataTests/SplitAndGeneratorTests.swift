@@ -29,6 +29,26 @@ final class SplitAndGeneratorTests: XCTestCase {
         XCTAssertEqual(h3.count, 1)
     }
 
+    /// A given limit keeps the held-out half as it was and gives a subset of the given half: a
+    /// random choice, or with `.time` the most recent items before the held-out half.
+    func testAGivenLimitShortensOnlyTheGivenHalf() {
+        let h = UserHistory(items: Array(0..<20), ratings: Array(repeating: 4, count: 20), timestamps: (0..<20).map(Double.init))
+        for seed in 1...5 as ClosedRange<UInt64> {
+            var full = SeededRandom(seed: seed), limited = SeededRandom(seed: seed)
+            let (given, held) = UserSplit.holdout(h, order: .random, rng: &full)
+            let (short, sameHeld) = UserSplit.holdout(h, order: .random, givenLimit: 3, rng: &limited)
+            XCTAssertEqual(sameHeld, held)
+            XCTAssertEqual(short.count, 3)
+            XCTAssertTrue(Set(short.items).isSubset(of: given.items))
+        }
+        var rng = SeededRandom(seed: 1)
+        let (recent, held) = UserSplit.holdout(h, order: .time, givenLimit: 4, rng: &rng)
+        XCTAssertEqual(held.items, Array(10..<20))
+        XCTAssertEqual(recent.items, [6, 7, 8, 9])
+        let (all, _) = UserSplit.holdout(h, order: .time, givenLimit: 50, rng: &rng)
+        XCTAssertEqual(all.items, Array(0..<10), "a limit above the half gives the whole half")
+    }
+
     func testGeneratorIsSeededAndPlantsGroups() throws {
         let dir1 = TestFixtures.generatedDirectory(users: 200, items: 80, groups: 4, seed: 5)
         let dir2 = TestFixtures.generatedDirectory(users: 200, items: 80, groups: 4, seed: 5)
