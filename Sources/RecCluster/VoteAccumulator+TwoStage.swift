@@ -34,10 +34,18 @@ extension VoteAccumulator {
                     itemModel.weights.withUnsafeBufferPointer { weights in
                         // Branch-free: items outside the pool add w · 0 and stay 0 (whether a row's
                         // target is in the pool is a coin flip the branch predictor loses).
+                        // Every target is below `targetLimit`: with that many items or more the
+                        // loop needs no range check per entry (the common case, checked once).
+                        let unchecked = itemModel.targetLimit <= itemCount
                         for j in history where j >= 0 && j < itemModel.rowCount {
-                            for e in itemModel.offsets[j]..<itemModel.offsets[j + 1] {
-                                let t = Int(targets[e])
-                                if t < itemCount { ii[t] += weights[e] * inPool[t] }
+                            let row = itemModel.offsets[j]..<itemModel.offsets[j + 1]
+                            if unchecked {
+                                for e in row { let t = Int(targets[e]); ii[t] += weights[e] * inPool[t] }
+                            } else {
+                                for e in row {
+                                    let t = Int(targets[e])
+                                    if t >= 0 && t < itemCount { ii[t] += weights[e] * inPool[t] }
+                                }
                             }
                         }
                     }

@@ -7,12 +7,18 @@ public struct ItemItemWeights: Sendable, Equatable {
     public let offsets: [Int]
     public let targets: [Int32]
     public let weights: [Float]
+    /// One more than the largest target (0 without entries; `Int.max` when a target is negative):
+    /// scoring into at least this many items needs no per-entry range check.
+    public let targetLimit: Int
 
     /// Rows as given; `validationError` says whether they are well formed.
     public init(offsets: [Int], targets: [Int32], weights: [Float]) {
         self.offsets = offsets
         self.targets = targets
         self.weights = weights
+        var low: Int32 = 0, high: Int32 = -1
+        for t in targets { low = Swift.min(low, t); high = Swift.max(high, t) }
+        targetLimit = low < 0 ? Int.max : Int(high) + 1
     }
 
     /// Builds the rows from (target, weight) lists, keeping each row's `keep` largest weights by

@@ -124,4 +124,21 @@ final class TwoStageRankingTests: XCTestCase {
             XCTAssertEqual(got.map(\.score), expected.map(\.score), "round \(round)")
         }
     }
+
+    /// Rows that name items beyond the accumulator's catalogue (or negative ones) take the checked
+    /// path: those entries are ignored, the rest score as usual.
+    func testTargetsOutsideTheCatalogueAreIgnored() {
+        let wide = ItemItemWeights(offsets: [0, 3, 3, 3, 3], targets: [1, 2, 9], weights: [0.5, 0.25, 4])
+        XCTAssertEqual(wide.targetLimit, 10)
+        let negative = ItemItemWeights(offsets: [0, 2, 2, 2, 2], targets: [-3, 2], weights: [4, 0.25])
+        XCTAssertEqual(negative.targetLimit, Int.max)
+        XCTAssertEqual(ItemItemWeights(offsets: [0], targets: [], weights: []).targetLimit, 0)
+        for model in [wide, negative] {
+            var votes = VoteAccumulator(itemCount: 4)
+            for item in [1, 2] { votes.add(item: item, sum: VoteAccumulator.fixedPoint(weight: 1, score: 1), count: 1) }
+            let top = votes.topTwoStage(k: 2, excluding: [0], reduction: .sum, itemModel: model, history: [0], voteWeight: 0)
+            XCTAssertEqual(top.map(\.index), model.targets.contains(1) ? [1, 2] : [2, 1])
+            XCTAssertEqual(top[0].score, 1, accuracy: 1e-6, "the in-catalogue maximum scales the term")
+        }
+    }
 }
