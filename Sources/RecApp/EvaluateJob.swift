@@ -28,7 +28,8 @@ public struct EvaluateJob {
     public var sweepShortlists = false
     /// Also score the trained decoder over every item for the user's top-C clusters (no shortlists).
     public var decoderBound = false
-    /// Also score the two-stage ranking for every N × vote weight of `rankingSweep`.
+    /// Also score the two-stage ranking for every N × vote weight of `rankingSweep`, and with
+    /// `BlendScale.bound` for every N × `boundVoteWeights`.
     public var sweepRanking = false
     public static let rankingSweep: (neighbours: [Int], voteWeights: [Float]) = ([50, 100, 200, 400], [0, 0.1, 0.25, 0.5, 1, 2])
     /// The vote weights swept with `BlendScale.bound` (the item–item bound sums a row maximum per
@@ -87,6 +88,9 @@ public struct EvaluateJob {
     public func run() throws(AppError) -> EvaluationReport {
         guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
         if let problem = configuration.validationError() { throw AppError(problem) }
+        if sweepPool, let top = poolSweep.topClusters.first(where: { $0 > configuration.clusters }) {
+            throw AppError("--sweep-top-clusters: \(top) is more than the \(configuration.clusters) clusters")
+        }
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
                                                                    options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }

@@ -54,6 +54,9 @@ public struct RecommendJob {
             model = model.withRanking(ranking)
         }
         if voteWeight != nil || blendScale != nil {
+            guard model.ranksTwoStage else {
+                throw AppError("--vote-weight and --blend-scale blend the two-stage ranking; \(self.model) ranks by the vote")
+            }
             model = model.withRanking(model.configuration.ranking, voteWeight: voteWeight, blendScale: blendScale)
         }
         BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin

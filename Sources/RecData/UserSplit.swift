@@ -38,7 +38,7 @@ public struct UserSplit: Sendable {
         var heldCount = Int(Double(history.count) * fraction)
         if history.count >= 2 { heldCount = max(1, heldCount) }
         let held = Array(positions[0..<heldCount]).sorted()
-        let givenEnd = givenLimit.map { min(history.count, heldCount + max(0, $0)) } ?? history.count
+        let givenEnd = givenLimit.map { heldCount + min(max(0, $0), history.count - heldCount) } ?? history.count
         let given = Array(positions[heldCount..<givenEnd]).sorted()
         return (history.selecting(given), history.selecting(held))
     }

@@ -182,10 +182,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public enum BlendScale: String, Codable, CaseIterable, Sendable {
         /// Each term by its largest magnitude over the pool: needs the whole pool in one place.
         case poolMaximum = "pool-max"
-        /// Each term by a bound known before any candidate is scored: the vote by Σ over the top
-        /// clusters of s_c · max |D_c·| (its largest possible value), the item–item score by Σ over
-        /// the history rows of max |B_j·|. A shard that owns part of the pool ranks its part
-        /// exactly as the whole pool would.
+        /// Each term by a bound known before any candidate is scored: the vote by the largest
+        /// value the top clusters can give it (`RecommenderModel.blendBounds`), the item–item
+        /// score by Σ over the history rows of max |B_j·|. A shard that owns part of the pool
+        /// ranks its part exactly as the whole pool would.
         case bound
     }
 

@@ -29,10 +29,11 @@ public struct RecommenderModel: Sendable {
     /// written before it existed.
     public let itemModel: ItemItemWeights?
 
-    /// max |B[j, ·]| per row of `itemModel` and max |score| per shortlist: the blend's bounds
-    /// (`BlendScale.bound`), derived at load.
+    /// max |B[j, ·]| per row of `itemModel`, max |score| per shortlist and max |β|: the blend's
+    /// bounds (`BlendScale.bound`), derived at load.
     public let itemModelRowMaxima: [Float]
     public let shortlistMaxima: [Float]
+    public let itemBiasMaximum: Float
 
     /// The encoder's forward pass with its parameters resolved (built at load).
     let forward: ServingForward
@@ -55,6 +56,7 @@ public struct RecommenderModel: Sendable {
         self.shortlists = shortlists
         itemModelRowMaxima = itemModel?.rowMaxima() ?? []
         shortlistMaxima = shortlists.listMaxima()
+        itemBiasMaximum = itemBias.reduce(Float(0)) { Swift.max($0, abs($1)) }
         self.popularity = popularity
         encoder = Encoder(configuration: configuration, features: itemFeatures,
                           attributeVocabularySizes: attributes.vocabularies.map(\.count))
@@ -167,14 +169,16 @@ public struct RecommenderModel: Sendable {
     }
 
     /// What `BlendScale.bound` divides the two terms by: the largest vote the top clusters can
-    /// give (Σ s_c · max |D_c·| summed, or the largest term for the mean) and Σ over the ranking
-    /// rows of max |B_j·|. Known before any candidate is scored.
+    /// give (Σ s_c · max |D_c·| with the summed vote, the largest term with the mean; plus
+    /// `popularityWeight` · max |β| with an item bias) and Σ over the ranking rows of max |B_j·|.
+    /// Known before any candidate is scored.
     public func blendBounds(_ prepared: PreparedRequest) -> (vote: Float, itemItem: Float) {
         var vote: Float = 0
         for (c, s) in prepared.clusters where c >= 0 && c < shortlistMaxima.count {
             let term = abs(s) * shortlistMaxima[c]
             vote = configuration.voteReduction == .sum ? vote + term : Swift.max(vote, term)
         }
+        if !itemBias.isEmpty && configuration.popularityWeight > 0 { vote += configuration.popularityWeight * itemBiasMaximum }
         var itemItem: Float = 0
         for j in prepared.rankingItems where j >= 0 && j < itemModelRowMaxima.count { itemItem += itemModelRowMaxima[j] }
         return (vote, itemItem)

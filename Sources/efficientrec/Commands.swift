@@ -140,7 +140,7 @@ struct Evaluate: ParsableCommand {
     var sweepShortlists = false
     @Flag(help: "Also score every item with the trained decoder for the top-C clusters, no shortlists (what C x L costs).")
     var decoderBound = false
-    @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2 (choose them on --validation).")
+    @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2, and with --blend-scale bound for vote weights 0.02, 0.05, 0.1, 0.25, 0.5, 1 (choose them on --validation).")
     var sweepRanking = false
     @Flag(help: "Also score the two-stage ranking for every pool shape (member shortlist aggregation x L x C) and vote weight below, each with its pool recall (choose them on --validation).")
     var sweepPool = false

@@ -83,6 +83,20 @@ final class ServingTests: XCTestCase {
         let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--ranking", "best"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--ranking must be vote or two-stage"), bad.stderr)
+        // The blend can be overridden: the model's own weight (1) gives the model's answer; the
+        // vote ranking has no blend to override; bad values are refused.
+        let same = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+                                "--vote-weight", "1", "--blend-scale", "pool-max"])
+        XCTAssertEqual(same.stdout, twoStage.stdout, same.stderr)
+        let noBlend = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+                                   "--ranking", "vote", "--vote-weight", "0.5"])
+        XCTAssertNotEqual(noBlend.status, 0)
+        XCTAssertTrue(noBlend.stderr.contains("ranks by the vote"), noBlend.stderr)
+        for (flag, value, message) in [("--vote-weight", "-1", "--vote-weight must be"), ("--blend-scale", "max", "--blend-scale must be")] {
+            let refused = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", flag + "=" + value])
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
     }
 
     func testTwoCoordinatorsShareTheLoadAndAnswerExactlyAsRecommend() throws {

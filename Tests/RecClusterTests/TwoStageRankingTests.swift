@@ -66,22 +66,23 @@ final class TwoStageRankingTests: XCTestCase {
         }
     }
 
-    /// With bounds each term is divided by its bound, not its pool maximum: the worked example's
-    /// pool with bounds (vote 2, item–item 4) and β = 0.5 scores
-    ///     1: 0.025 + 0.2 = 0.225    2: 0.125 + 0.1 = 0.225    3: -0.0625 + 0.05    5: 0 + 0.1
+    /// With bounds each term is divided by its bound, not its pool maximum. Row 0 of B: 1 → 0.5,
+    /// 3 → -0.25, 4 → 2 (outside the pool); votes 1 → 0.5, 2 → 1, 3 → 0.5, 5 → 0.25; bounds (vote 2,
+    /// item–item 4), β = 0.5 — every value a power of two, so the ties are exact:
+    ///     1: 0.125 + 0.125 = 0.25   2: 0 + 0.25 = 0.25   3: -0.0625 + 0.125 = 0.0625   5: 0 + 0.0625
     /// and a zero or non-finite bound counts its term 0.
     func testBoundsReplaceThePoolMaxima() {
-        let model = ItemItemWeights(rows: [[(1, 0.1), (2, 0.5), (3, -0.25), (4, 2)], [], [], [], [], []], keep: 10)
+        let model = ItemItemWeights(rows: [[(1, 0.5), (3, -0.25), (4, 2)], [], [], [], [], []], keep: 10)
         var votes = VoteAccumulator(itemCount: 6)
         func vote() {
-            for (item, vote) in [(1, 0.8), (2, 0.4), (3, 0.2), (5, 0.4)] as [(Int, Float)] {
+            for (item, vote) in [(1, 0.5), (2, 1), (3, 0.5), (5, 0.25)] as [(Int, Float)] {
                 votes.add(item: item, sum: VoteAccumulator.fixedPoint(weight: 1, score: vote), count: 1)
             }
         }
         vote()
         let top = votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5, bounds: (2, 4))
-        XCTAssertEqual(top.map(\.index), [1, 2, 5, 3], "1 and 2 tie at 0.225: lower index first")
-        for (got, want) in zip(top.map(\.score), [0.225, 0.225, 0.1, -0.0125] as [Float]) { XCTAssertEqual(got, want, accuracy: 1e-6) }
+        XCTAssertEqual(top.map(\.index), [1, 2, 3, 5], "two exact ties: lower index first")
+        XCTAssertEqual(top.map(\.score), [0.25, 0.25, 0.0625, 0.0625])
         vote()
         XCTAssertEqual(votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5,
                                          bounds: (0, .infinity)).map(\.score), [0, 0, 0, 0], "both terms count 0")
