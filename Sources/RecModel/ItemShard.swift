@@ -40,6 +40,17 @@ public struct ItemShard: Sendable {
         itemBias = model.itemBias.isEmpty ? [] : model.itemBias.indices.map { owned[$0] ? model.itemBias[$0] : 0 }
     }
 
+    /// Each item's load for `ItemPartition`: its shortlist entries (the vote's work on it) plus its
+    /// item–item weights (the re-rank's) plus one, so items in no shortlist spread too.
+    public static func itemLoads(_ model: RecommenderModel) -> [Int] {
+        var loads = [Int](repeating: 1, count: model.items.count)
+        for i in model.shortlists.items where Int(i) >= 0 && Int(i) < loads.count { loads[Int(i)] += 1 }
+        if let weights = model.itemModel {
+            for t in weights.targets where Int(t) >= 0 && Int(t) < loads.count { loads[Int(t)] += 1 }
+        }
+        return loads
+    }
+
     /// Whether shards of `model` answer exactly as the whole model does.
     public static func isExact(for model: RecommenderModel) -> Bool {
         !model.ranksTwoStage || model.configuration.blendScale == .bound

@@ -7,7 +7,8 @@ import XCTest
 
 /// Item-partitioned shards: each holds every cluster's shortlist cut to its items and the item–item
 /// weights into them, scores its own candidates completely, and the merge of the shards' top-k
-/// lists equals the whole model's answer — items, scores and order — for any partition.
+/// lists equals the whole model's answer — items, scores and order — for any partition (by index,
+/// random, or `ItemPartition` balanced by `ItemShard.itemLoads`).
 final class ItemShardTests: XCTestCase {
     /// The serving fixture with a random item–item model (each item → 12 random targets, weights of
     /// both signs) ranking two-stage with the bounded blend.
@@ -27,7 +28,7 @@ final class ItemShardTests: XCTestCase {
         return UserHistory(items: items, ratings: items.map { _ in Float(1 + rng.below(5)) })
     }
 
-    func testShardsAnswerExactlyAsTheWholeModel() {
+    func testShardsAnswerExactlyAsTheWholeModel() throws {
         for seed in 1...3 as ClosedRange<UInt64> {
             for (ranking, beta) in [(ModelConfiguration.Ranking.twoStage, Float(0.25)), (.twoStage, 1), (.vote, 1)] {
                 let model = Self.model(seed: seed, voteWeight: beta).withRanking(ranking)
@@ -36,7 +37,8 @@ final class ItemShardTests: XCTestCase {
                 var rng = SeededRandom(seed: seed &* 7)
                 for m in [1, 2, 3, 5, 7] {
                     let randomOwner = (0..<n).map { _ in rng.below(m) }
-                    for owner in [(0..<n).map { $0 % m }, randomOwner] {
+                    let balanced = try ItemPartition(shardCount: m, itemLoads: ItemShard.itemLoads(model)).owners.map(Int.init)
+                    for owner in [(0..<n).map { $0 % m }, randomOwner, balanced] {
                         let shards = (0..<m).map { s in ItemShard(model, owns: { owner[$0] == s }) }
                         XCTAssertEqual(shards.map(\.entryCount).reduce(0, +), model.shortlists.items.count, "every entry on one shard")
                         var votes = (0..<m).map { _ in VoteAccumulator(itemCount: n) }
@@ -57,6 +59,16 @@ final class ItemShardTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The load an item brings: its shortlist entries, its item–item weights, and one.
+    func testItemLoadsCountEntriesAndWeights() {
+        let model = Self.model(seed: 3, voteWeight: 1)
+        let loads = ItemShard.itemLoads(model)
+        XCTAssertEqual(loads.reduce(0, +), model.items.count + model.shortlists.items.count + model.itemModel!.entryCount)
+        let item = Int(model.shortlists.items[0])
+        XCTAssertEqual(loads[item], 1 + model.shortlists.items.filter { Int($0) == item }.count
+                       + model.itemModel!.targets.filter { Int($0) == item }.count)
     }
 
     /// The pool maxima need the whole pool: shards of such a model are not exact, and say so.
