@@ -260,6 +260,11 @@ public final class CoordinatorServer {
                 batch = batchSequence
                 batches[batchSequence] = PendingBatch(routing: frames[0], replies: Array(repeating: nil, count: payloads.count))
             }
+            // Counted before any is decoded: an oversized batch is refused whole, slot by slot.
+            if let batch, payloads.count > core.configuration.limits.maxBatchRequests {
+                try perform(core.refuseOversizedBatch(routing: frames[0], payloads: Array(payloads), batch: batch))
+                continue
+            }
             // At most `batchFanoutLimit` sub-requests a message: a worker's frame-size cap must hold.
             flushAt = min(max(Self.batchLimit, payloads.count), Self.batchFanoutLimit)
             defer { flushAt = Self.batchLimit }

@@ -232,6 +232,21 @@ public struct CoordinatorCore {
         return refuseOverloaded(ReplyAddress(routing: routing, batch: batch), requestID: id, because: "requests queued for more than \(configuration.queueTargetMicros / 1_000) ms")
     }
 
+    /// Refuses a client batch of more than `limits.maxBatchRequests` requests without decoding any:
+    /// every slot gets an `invalidArgument` error with its request ID (peeked from its bytes), and
+    /// the batch is one event, not one per request.
+    public mutating func refuseOversizedBatch(routing: [UInt8], payloads: [[UInt8]], batch: UInt64) -> [Action] {
+        let limit = configuration.limits.maxBatchRequests
+        let message = "a batch of \(payloads.count) requests is more than the \(limit) one message may carry; send it in parts"
+        statistics.errors += UInt64(payloads.count)
+        events.append(.rejected(requestID: "", code: "\(ErrorReply.Code.invalidArgument)", message: message))
+        return payloads.enumerated().map { index, payload in
+            let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
+            return reply(ReplyAddress(routing: routing, batch: BatchSlot(batch: batch, index: index)),
+                         ServerMessage.error(ErrorReply(requestID: id, code: .invalidArgument, message: message)).serializedBytes())
+        }
+    }
+
     /// The cheap `overloaded` answer: no event or log line per refusal (under overload there are
     /// thousands a second; the counters show them).
     mutating func refuseOverloaded(_ to: ReplyAddress, requestID: String, because reason: String? = nil) -> Action {

@@ -40,6 +40,9 @@ public struct WireLimits: Sendable, Equatable {
     public var maxFilterItems = 100_000
     /// Attribute conditions in a request.
     public var maxFilterConditions = 16
+    /// Requests in one client batch (the frames of one multipart message): counted before any is
+    /// decoded; a larger batch is refused whole.
+    public var maxBatchRequests = 10_000
     /// What unpacking one frame may allocate in protobuf-c: this floor plus `unpackBytesPerFrameByte`
     /// times the frame's size (a packed 1-byte varint becomes an 8-byte value, an empty string a
     /// pointer), so any frame's decoded form is bounded by its size.

@@ -294,4 +294,43 @@ final class HostileClientTests: XCTestCase {
         XCTAssertEqual(e.code, .malformed)
         XCTAssertNil(try socket.receive(), "nothing else was sent")
     }
+
+    /// A batch of more requests than one message may carry (10,000) is refused whole, through the
+    /// real coordinator: one reply message, one invalid-argument error per request with its ID.
+    func testAnOversizedBatchIsRefusedWhole() throws {
+        let (cluster, endpoint, _) = try startCluster()
+        defer { _ = cluster.terminate() }
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, kind: .dealer)
+        defer { socket.close() }
+        try socket.connect(endpoint)
+        let count = WireLimits.standard.maxBatchRequests + 1
+        let frames = (0..<count).map {
+            ClientMessage.recommend(RecommendRequest(requestID: "r\($0)", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()
+        }
+        XCTAssertTrue(try socket.send([[]] + frames))
+        var reply: [[UInt8]]?
+        let deadline = Date().addingTimeInterval(30)
+        let poller = Poller()
+        while reply == nil && Date() < deadline {
+            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
+            reply = try socket.receive()
+        }
+        let replies = try XCTUnwrap(reply, "no reply to the batch")
+        XCTAssertEqual(replies.count, count)
+        for (index, frame) in replies.enumerated() {
+            guard case let .error(e) = try ServerMessage(serializedBytes: frame) else { return XCTFail("slot \(index) was served") }
+            XCTAssertEqual(e.requestID, "r\(index)")
+            XCTAssertEqual(e.code, .invalidArgument)
+        }
+        // The coordinator goes on serving.
+        XCTAssertTrue(try socket.send([ClientMessage.recommend(RecommendRequest(requestID: "after", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()]))
+        var after: [[UInt8]]?
+        while after == nil && Date() < deadline.addingTimeInterval(20) {
+            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
+            after = try socket.receive()
+        }
+        guard let last = after?.first, case let .recommend(r) = try ServerMessage(serializedBytes: last) else { return XCTFail("no answer after the batch") }
+        XCTAssertEqual(r.requestID, "after")
+    }
 }

@@ -53,4 +53,31 @@ final class BatchRequestTests: XCTestCase {
         }
         XCTAssertEqual(harness.coordinator.inFlight, 0)
     }
+
+    /// A batch over `maxBatchRequests` is refused whole before any request is decoded: every slot
+    /// gets an invalid-argument error with its own request ID (read from the bytes, garbage
+    /// included), nothing goes to a worker, and nothing stays in flight.
+    func testAnOversizedBatchIsRefusedSlotBySlotUndecoded() throws {
+        var configuration = CoordinatorCore.Configuration()
+        configuration.limits.maxBatchRequests = 3
+        var harness = try CoordinatorCoreTests.Harness(model: Self.model, shards: 2, configuration: configuration, now: now)
+        let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF] // request ID "g", then junk
+        let payloads = ["a", "b", "c"].map {
+            ClientMessage.recommend(RecommendRequest(requestID: $0, itemIDs: [Self.model.items[1]], ratings: [5], k: 3)).serializedBytes()
+        } + [garbage]
+        let actions = harness.coordinator.refuseOversizedBatch(routing: [7], payloads: payloads, batch: 9)
+        XCTAssertEqual(actions.count, 4)
+        for (index, action) in actions.enumerated() {
+            guard case let .toBatchMember(slot, payload) = action, case let .error(e) = try ServerMessage(serializedBytes: payload) else {
+                return XCTFail("slot \(index): \(action)")
+            }
+            XCTAssertEqual(slot.batch, 9)
+            XCTAssertEqual(slot.index, index)
+            XCTAssertEqual(e.requestID, ["a", "b", "c", "g"][index])
+            XCTAssertEqual(e.code, .invalidArgument)
+            XCTAssertTrue(e.message.contains("a batch of 4 requests is more than the 3"), e.message)
+        }
+        XCTAssertEqual(harness.coordinator.inFlight, 0)
+        XCTAssertEqual(harness.coordinator.statistics.errors, 4)
+    }
 }
