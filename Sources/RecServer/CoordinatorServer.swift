@@ -262,7 +262,7 @@ public final class CoordinatorServer {
             }
             // Counted before any is decoded: an oversized batch is refused whole, slot by slot.
             if let batch, payloads.count > core.configuration.limits.maxBatchRequests {
-                try perform(core.refuseOversizedBatch(routing: frames[0], payloads: Array(payloads), batch: batch))
+                try perform(core.refuseOversizedBatch(routing: frames[0], payloads: payloads, batch: batch))
                 continue
             }
             // At most `batchFanoutLimit` sub-requests a message: a worker's frame-size cap must hold.

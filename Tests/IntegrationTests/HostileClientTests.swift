@@ -275,14 +275,7 @@ final class HostileClientTests: XCTestCase {
         }
         let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF] // request ID "g", then junk
         XCTAssertTrue(try socket.send([[], request("a"), request("b"), garbage, request("c")]))
-        var reply: [[UInt8]]?
-        let deadline = Date().addingTimeInterval(20)
-        let poller = Poller()
-        while reply == nil && Date() < deadline {
-            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
-            reply = try socket.receive()
-        }
-        let frames = try XCTUnwrap(reply, "no reply to the batch")
+        let frames = try XCTUnwrap(try Self.nextMessage(on: socket, seconds: 20), "no reply to the batch")
         XCTAssertEqual(frames.count, 4, "one reply frame per request frame, in one message")
         let messages = try frames.map { try ServerMessage(serializedBytes: $0) }
         XCTAssertEqual(messages.map(\.requestID), ["a", "b", "g", "c"], "replies in the order of the requests")
@@ -309,14 +302,7 @@ final class HostileClientTests: XCTestCase {
             ClientMessage.recommend(RecommendRequest(requestID: "r\($0)", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()
         }
         XCTAssertTrue(try socket.send([[]] + frames))
-        var reply: [[UInt8]]?
-        let deadline = Date().addingTimeInterval(30)
-        let poller = Poller()
-        while reply == nil && Date() < deadline {
-            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
-            reply = try socket.receive()
-        }
-        let replies = try XCTUnwrap(reply, "no reply to the batch")
+        let replies = try XCTUnwrap(try Self.nextMessage(on: socket, seconds: 30), "no reply to the batch")
         XCTAssertEqual(replies.count, count)
         for (index, frame) in replies.enumerated() {
             guard case let .error(e) = try ServerMessage(serializedBytes: frame) else { return XCTFail("slot \(index) was served") }
@@ -325,12 +311,18 @@ final class HostileClientTests: XCTestCase {
         }
         // The coordinator goes on serving.
         XCTAssertTrue(try socket.send([ClientMessage.recommend(RecommendRequest(requestID: "after", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()]))
-        var after: [[UInt8]]?
-        while after == nil && Date() < deadline.addingTimeInterval(20) {
-            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
-            after = try socket.receive()
-        }
-        guard let last = after?.first, case let .recommend(r) = try ServerMessage(serializedBytes: last) else { return XCTFail("no answer after the batch") }
+        guard let last = try Self.nextMessage(on: socket, seconds: 20)?.first, case let .recommend(r) = try ServerMessage(serializedBytes: last) else { return XCTFail("no answer after the batch") }
         XCTAssertEqual(r.requestID, "after")
+    }
+
+    /// The next message on `socket`, waiting at most `seconds` (nil: none came).
+    static func nextMessage(on socket: ZMQSocket, seconds: Double) throws -> [[UInt8]]? {
+        let deadline = Date().addingTimeInterval(seconds)
+        let poller = Poller()
+        while Date() < deadline {
+            guard try poller.wait(sockets: [socket], timeoutMilliseconds: 200).sockets[0] else { continue }
+            if let message = try socket.receive() { return message }
+        }
+        return nil
     }
 }
