@@ -372,7 +372,7 @@ const ProtobufCMessageDescriptor efficientrec__v1__block_items_request__descript
   (ProtobufCMessageInit) efficientrec__v1__block_items_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[10] =
+static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_descriptors[9] =
 {
   {
     "shard",
@@ -408,18 +408,6 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_desc
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "clusters",
-    4,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_UINT32,
-    offsetof(Efficientrec__V1__ShardStatus, n_clusters),
-    offsetof(Efficientrec__V1__ShardStatus, clusters),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -496,21 +484,21 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_status__field_desc
   },
 };
 static const unsigned efficientrec__v1__shard_status__field_indices_by_name[] = {
-  4,   /* field[4] = alive */
-  3,   /* field[3] = clusters */
+  3,   /* field[3] = alive */
   1,   /* field[1] = endpoint */
   2,   /* field[2] = model_version */
-  6,   /* field[6] = p50_micros */
-  7,   /* field[7] = p99_micros */
-  8,   /* field[8] = replicas */
-  9,   /* field[9] = replicas_alive */
-  5,   /* field[5] = requests */
+  5,   /* field[5] = p50_micros */
+  6,   /* field[6] = p99_micros */
+  7,   /* field[7] = replicas */
+  8,   /* field[8] = replicas_alive */
+  4,   /* field[4] = requests */
   0,   /* field[0] = shard */
 };
-static const ProtobufCIntRange efficientrec__v1__shard_status__number_ranges[1 + 1] =
+static const ProtobufCIntRange efficientrec__v1__shard_status__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 5, 3 },
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
 {
@@ -520,10 +508,10 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_status__descriptor =
   "Efficientrec__V1__ShardStatus",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ShardStatus),
-  10,
+  9,
   efficientrec__v1__shard_status__field_descriptors,
   efficientrec__v1__shard_status__field_indices_by_name,
-  1,  efficientrec__v1__shard_status__number_ranges,
+  2,  efficientrec__v1__shard_status__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__shard_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

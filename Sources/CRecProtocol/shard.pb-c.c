@@ -232,7 +232,7 @@ void   efficientrec__v1__worker_message__free_unpacked
   assert(message->base.descriptor == &efficientrec__v1__worker_message__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor efficientrec__v1__shard_query__field_descriptors[6] =
+static const ProtobufCFieldDescriptor efficientrec__v1__shard_query__field_descriptors[11] =
 {
   {
     "request_id",
@@ -306,19 +306,84 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_query__field_descr
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ranking_items",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Efficientrec__V1__ShardQuery, n_ranking_items),
+    offsetof(Efficientrec__V1__ShardQuery, ranking_items),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vote_bound",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardQuery, vote_bound),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "item_item_bound",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardQuery, item_item_bound),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "k",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardQuery, k),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shard_count",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardQuery, shard_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned efficientrec__v1__shard_query__field_indices_by_name[] = {
   3,   /* field[3] = cluster_ids */
   4,   /* field[4] = cluster_weights */
   1,   /* field[1] = deadline_unix_micros */
   5,   /* field[5] = exclude_items */
+  8,   /* field[8] = item_item_bound */
+  9,   /* field[9] = k */
   2,   /* field[2] = model_version */
+  6,   /* field[6] = ranking_items */
   0,   /* field[0] = request_id */
+  10,   /* field[10] = shard_count */
+  7,   /* field[7] = vote_bound */
 };
 static const ProtobufCIntRange efficientrec__v1__shard_query__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__shard_query__descriptor =
 {
@@ -328,14 +393,14 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_query__descriptor =
   "Efficientrec__V1__ShardQuery",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ShardQuery),
-  6,
+  11,
   efficientrec__v1__shard_query__field_descriptors,
   efficientrec__v1__shard_query__field_indices_by_name,
   1,  efficientrec__v1__shard_query__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__shard_query__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor efficientrec__v1__shard_reply__field_descriptors[7] =
+static const ProtobufCFieldDescriptor efficientrec__v1__shard_reply__field_descriptors[6] =
 {
   {
     "request_id",
@@ -374,18 +439,6 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_reply__field_descr
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "answered_clusters",
-    4,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_UINT32,
-    offsetof(Efficientrec__V1__ShardReply, n_answered_clusters),
-    offsetof(Efficientrec__V1__ShardReply, answered_clusters),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "items",
     5,
     PROTOBUF_C_LABEL_REPEATED,
@@ -398,43 +451,44 @@ static const ProtobufCFieldDescriptor efficientrec__v1__shard_reply__field_descr
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "sums",
-    6,
+    "scores",
+    8,
     PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_SINT64,
-    offsetof(Efficientrec__V1__ShardReply, n_sums),
-    offsetof(Efficientrec__V1__ShardReply, sums),
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Efficientrec__V1__ShardReply, n_scores),
+    offsetof(Efficientrec__V1__ShardReply, scores),
     NULL,
     NULL,
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "counts",
-    7,
-    PROTOBUF_C_LABEL_REPEATED,
+    "shard_count",
+    9,
+    PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
-    offsetof(Efficientrec__V1__ShardReply, n_counts),
-    offsetof(Efficientrec__V1__ShardReply, counts),
+    0,   /* quantifier_offset */
+    offsetof(Efficientrec__V1__ShardReply, shard_count),
     NULL,
     NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned efficientrec__v1__shard_reply__field_indices_by_name[] = {
-  3,   /* field[3] = answered_clusters */
-  6,   /* field[6] = counts */
-  4,   /* field[4] = items */
+  3,   /* field[3] = items */
   1,   /* field[1] = model_version */
   0,   /* field[0] = request_id */
+  4,   /* field[4] = scores */
   2,   /* field[2] = shard */
-  5,   /* field[5] = sums */
+  5,   /* field[5] = shard_count */
 };
-static const ProtobufCIntRange efficientrec__v1__shard_reply__number_ranges[1 + 1] =
+static const ProtobufCIntRange efficientrec__v1__shard_reply__number_ranges[3 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 5, 3 },
+  { 8, 4 },
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor efficientrec__v1__shard_reply__descriptor =
 {
@@ -444,10 +498,10 @@ const ProtobufCMessageDescriptor efficientrec__v1__shard_reply__descriptor =
   "Efficientrec__V1__ShardReply",
   "efficientrec.v1",
   sizeof(Efficientrec__V1__ShardReply),
-  7,
+  6,
   efficientrec__v1__shard_reply__field_descriptors,
   efficientrec__v1__shard_reply__field_indices_by_name,
-  1,  efficientrec__v1__shard_reply__number_ranges,
+  3,  efficientrec__v1__shard_reply__number_ranges,
   (ProtobufCMessageInit) efficientrec__v1__shard_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

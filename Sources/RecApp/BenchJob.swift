@@ -69,7 +69,7 @@ public struct StatusJob {
                   + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
                   + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
             for shard in s.shards {
-                print("shard \(shard.shard): \(shard.clusters.count) clusters, model \(shard.modelVersion), \(shard.requests) sub-requests, "
+                print("shard \(shard.shard): model \(shard.modelVersion), \(shard.requests) sub-requests, "
                       + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"
                       + (shard.alive ? "" : ", NOT ANSWERING"))
             }

@@ -26,7 +26,7 @@ public struct FrameSizes: Sendable {
                                sample: Int = 2_000) throws(AppError) -> FrameSizes {
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         var coordinator = CoordinatorCore(model: model, shardMap: map)
-        var workers = (0..<shards).map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+        var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) } }
         var requestBytes = 0, subBytes = 0, subCount = 0, replyBytes = 0, responses: [[UInt8]] = []
         let count = min(sample, requests.count)
         for n in 0..<count {

@@ -7,7 +7,7 @@ import RecServer
 import RecServing
 import RecTransport
 
-/// `efficientrec worker`: serve the shortlists of one shard until SIGINT/SIGTERM.
+/// `efficientrec worker`: serve one shard's items until SIGINT/SIGTERM.
 public struct WorkerJob {
     public var model: String
     public var shard: Int
@@ -28,34 +28,33 @@ public struct WorkerJob {
     }
 
     public func run() throws(AppError) {
-        let map = try AppError.wrap { try ShardMap(shardCount: shards) }
-        guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
-        // Only this shard's shortlists are kept: no item IDs, features or encoder weights.
-        let started = Date()
-        let shard = self.shard
-        let loaded = try AppError.wrap {
-            try ModelFile.loadShard(path: model) { ShardWorkerCore.clusters(of: shard, under: [map], clusterCount: $0.clusters) }
+        guard (1...ShardMap.maximumShardCount).contains(shards) else {
+            throw AppError("--shards must be between 1 and \(ShardMap.maximumShardCount)")
         }
+        guard (0..<shards).contains(shard) else { throw AppError("--shard must be between 0 and \(shards - 1)") }
+        // Only this shard's items are kept: no item IDs, features or encoder weights.
+        let started = Date()
+        let (shard, shards) = (self.shard, self.shards)
+        let loaded = try AppError.wrap { try ModelFile.loadShard(path: model, shard: shard, shardCounts: [shards]) }
         let loadSeconds = Date().timeIntervalSince(started)
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.worker")
         let server = try AppError.wrap {
-            try ShardWorkerServer(model: loaded, shard: shard, shardMap: map, bind: bind, security: security, logger: logger)
+            try ShardWorkerServer(model: loaded, shard: shard, shardCount: shards, bind: bind, security: security, logger: logger)
         }
-        // The model file again: for shard maps whose clusters it lacks, and on SIGHUP for a new
-        // version (the config's "model" when started from a config, else --model).
+        // The model file again: for shard counts it does not hold (resharding), and on SIGHUP for a
+        // new version (the config's "model" when started from a config, else --model).
         let (modelPath, config) = (model, configPath)
-        server.modelLoader = { maps in
-            try ModelFile.loadShard(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath) {
-                ShardWorkerCore.clusters(of: shard, under: maps, clusterCount: $0.clusters)
-            }
+        server.modelLoader = { counts in
+            try ModelFile.loadShard(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath,
+                                    shard: shard, shardCounts: counts)
         }
         let reload = server.reloadRequested
         SignalStop.on(SIGHUP) { reload.trigger() }
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
         logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
-                                         "clusters": "\(server.core.ownedClusters.count)", "shortlist_entries": "\(server.core.heldEntries)",
+                                         "shortlist_entries": "\(server.core.heldEntries)",
                                          "curve": "\(security != nil)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
                                          "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)"])
         let handoff = ThreadHandoff(server)
@@ -97,6 +96,9 @@ public struct CoordinatorJob {
         let started = Date()
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         let loadSeconds = Date().timeIntervalSince(started)
+        guard ItemShard.isExact(loaded.configuration, shardCount: workers.count) else {
+            throw AppError(ShardModel.Problem.inexact(shardCount: workers.count).description)
+        }
         BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.coordinator")

@@ -32,14 +32,14 @@ public struct ServingCoreBenchmark {
         guard log.users.count > 0 else { throw AppError("\(histories) has no users") }
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: WallClock.nowMicros)
-        var workers = (0..<shards).map { ShardWorkerCore(model: loaded, shard: $0, shardMap: map) }
+        var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: loaded, shard: $0, shardCounts: [shards]) } }
         let messages = (0..<log.users.count).map { u -> [UInt8] in
             let h = log.history(of: u)
             return ClientMessage.recommend(RecommendRequest(requestID: "r\(u)", itemIDs: h.items.map { log.items[$0] },
                                                             ratings: h.ratings, k: UInt32(k))).serializedBytes()
         }
         var clientTime = 0.0, workerTime = 0.0, replyTime = 0.0
-        var workerDecode = 0.0, workerVote = 0.0, workerEncode = 0.0
+        var workerDecode = 0.0, workerScore = 0.0, workerEncode = 0.0
         let now = WallClock.nowMicros()
         for n in 0..<requests {
             var t = Date()
@@ -54,7 +54,7 @@ public struct ServingCoreBenchmark {
                 let t2 = Date()
                 replies.append((w, answer.serializedBytes()))
                 let t3 = Date()
-                workerDecode += t1.timeIntervalSince(t); workerVote += t2.timeIntervalSince(t1); workerEncode += t3.timeIntervalSince(t2)
+                workerDecode += t1.timeIntervalSince(t); workerScore += t2.timeIntervalSince(t1); workerEncode += t3.timeIntervalSince(t2)
                 workerTime += t3.timeIntervalSince(t)
             }
             t = Date()
@@ -72,22 +72,27 @@ public struct ServingCoreBenchmark {
             _ = loaded.recommend(history: mapped[n % mapped.count], attributes: loaded.attributes.encode(nil), k: k, vote: &vote)
         }
         let offline = Date().timeIntervalSince(t0)
-        let stages = try stageTimes(loaded, messages: messages, map: map)
+        let stages = try stageTimes(loaded, messages: messages)
         func us(_ seconds: Double) -> String { String(format: "%.1f us", seconds / Double(requests) * 1e6) }
+        let replyStages = try replyStageTimes(loaded, messages: messages, workers: &workers)
         print("bench-core: \(requests) requests, \(shards) shards, k \(k), histories from \(histories)")
-        print("coordinator, client frame (decode, map IDs, encode user, plan, encode sub-requests): \(us(clientTime))")
-        print("workers (decode, partial vote, encode reply), all shards together:                 \(us(workerTime))")
-        print("  of the workers: decode \(us(workerDecode)), vote \(us(workerVote)), encode reply \(us(workerEncode))")
-        print("coordinator, worker frames (decode, merge, top k, encode response):                \(us(replyTime))")
-        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top-C %.1f us, plan + encode sub-requests %.1f us",
+        print("coordinator, client frame (decode, map IDs, encode user, top C, bounds, encode the sub-request): \(us(clientTime))")
+        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top C %.1f us, bounds + encode sub-request %.1f us",
                      stages.decode, stages.map, stages.prepare, stages.fanout))
+        print("workers (decode, score own items, encode top k), all shards together:                       \(us(workerTime))")
+        print("  of the workers: decode \(us(workerDecode)), score \(us(workerScore)), encode reply \(us(workerEncode))")
+        print("coordinator, worker frames (decode, merge top-k lists, fill, encode response):             \(us(replyTime))")
+        print(String(format: "  of the worker frames: decode %.1f us, merge %.1f us, fill + encode response %.1f us",
+                     replyStages.decode, replyStages.merge, replyStages.answer))
         let total = clientTime + workerTime + replyTime
+        print("coordinator CPU per request: \(us(clientTime + replyTime)); per worker sub-request: "
+              + String(format: "%.1f us", workerTime / Double(requests * shards) * 1e6))
         print("total CPU per request: \(us(total)); reference, offline recommend in the same process: \(us(offline)) "
               + String(format: "(x%.1f)", total / max(offline, 1e-12)))
     }
 
     /// The client-frame steps timed one by one (µs per request), for "where the time goes".
-    private func stageTimes(_ model: RecommenderModel, messages: [[UInt8]], map: ShardMap) throws(AppError)
+    private func stageTimes(_ model: RecommenderModel, messages: [[UInt8]]) throws(AppError)
         -> (decode: Double, map: Double, prepare: Double, fanout: Double) {
         var decode = 0.0, mapping = 0.0, prepare = 0.0, fanout = 0.0
         for n in 0..<requests {
@@ -103,18 +108,64 @@ public struct ServingCoreBenchmark {
             let prepared = model.prepare(history: history, attributes: model.attributes.encode(nil))
             prepare += Date().timeIntervalSince(t)
             t = Date()
-            let plan = FanoutPlan(clusters: prepared.clusters, map: map)
-            let exclude = prepared.excluded.map(UInt32.init)
-            for sub in plan.subRequests {
-                var q = ShardQuery(requestID: String(n))
-                q.clusterIDs = sub.clusters.map(UInt32.init)
-                q.clusterWeights = sub.weights
-                q.excludeItems = exclude
-                _ = CoordinatorMessage.query(q).serializedBytes()
-            }
+            var q = ShardQuery(requestID: String(n))
+            q.clusterIDs = prepared.clusters.map { UInt32($0.index) }
+            q.clusterWeights = prepared.clusters.map(\.score)
+            q.excludeItems = prepared.excluded.map(UInt32.init)
+            q.rankingItems = prepared.rankingItems.map(UInt32.init)
+            if model.ranksTwoStage && model.configuration.blendScale == .bound { (q.voteBound, q.itemItemBound) = model.blendBounds(prepared) }
+            q.k = UInt32(k)
+            q.shardCount = UInt32(shards)
+            _ = CoordinatorMessage.query(q).serializedBytes()
             fanout += Date().timeIntervalSince(t)
         }
         let scale = 1e6 / Double(requests)
         return (decode * scale, mapping * scale, prepare * scale, fanout * scale)
+    }
+
+    /// The worker-frame steps timed one by one (µs per request): decoding the shards' replies,
+    /// merging their top-k lists, and the popularity fill with the response's encoding.
+    private func replyStageTimes(_ model: RecommenderModel, messages: [[UInt8]], workers: inout [ShardWorkerCore]) throws(AppError)
+        -> (decode: Double, merge: Double, answer: Double) {
+        var decode = 0.0, merge = 0.0, answer = 0.0
+        for n in 0..<requests {
+            guard case let .recommend(r) = try AppError.wrap({ try ClientMessage(serializedBytes: messages[n % messages.count]) }) else {
+                throw AppError("bench-core: a request did not decode as a recommend request")
+            }
+            let prepared = model.prepare(history: model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings).0,
+                                         attributes: model.attributes.encode(nil))
+            let request = ItemShard.Request(prepared, model: model, k: k)
+            var q = ShardQuery(requestID: String(n))
+            q.clusterIDs = request.clusters.map { UInt32($0.index) }
+            q.clusterWeights = request.clusters.map(\.score)
+            q.excludeItems = request.excluded.map(UInt32.init)
+            q.rankingItems = request.rankingItems.map(UInt32.init)
+            (q.voteBound, q.itemItemBound) = request.bounds
+            q.k = UInt32(k)
+            q.shardCount = UInt32(shards)
+            let replies = workers.indices.map { workers[$0].handle(q, now: 0).serializedBytes() }
+            var t = Date()
+            var lists: [ShardReply] = []
+            for bytes in replies {
+                if case let .reply(reply)? = try? WorkerMessage(serializedBytes: bytes) { lists.append(reply) }
+            }
+            decode += Date().timeIntervalSince(t)
+            t = Date()
+            var m = ShardMerge(shardCount: shards, itemCount: model.items.count, k: k)
+            for reply in lists { _ = m.accept(shard: Int(reply.shard), items: reply.items, scores: reply.scores) }
+            let top = m.finish()
+            merge += Date().timeIntervalSince(t)
+            t = Date()
+            let rec = model.complete(prepared, voted: top.items, k: k)
+            var response = RecommendResponse(requestID: r.requestID)
+            response.itemIDs = rec.items.map { model.items[$0.index] }
+            response.scores = rec.items.map(\.score)
+            response.clusterIDs = rec.clusters.map { UInt32($0.index) }
+            response.clusterWeights = rec.clusters.map(\.score)
+            _ = ServerMessage.recommend(response).serializedBytes()
+            answer += Date().timeIntervalSince(t)
+        }
+        let scale = 1e6 / Double(requests)
+        return (decode * scale, merge * scale, answer * scale)
     }
 }

@@ -26,7 +26,7 @@ public struct ItemPartition: Equatable, Sendable {
         var shardLoads = [Int](repeating: 0, count: shardCount)
         var weights = [UInt64](repeating: 0, count: shardCount)
         for item in order {
-            for s in 0..<shardCount { weights[s] = ShardMap.weight(cluster: item, shard: s) }
+            for s in 0..<shardCount { weights[s] = ShardMap.weight(key: item, shard: s) }
             // The best-weighted shard with room (weights are distinct in practice; ties: lower shard),
             // else the least loaded (ties: the better weight).
             var chosen = -1

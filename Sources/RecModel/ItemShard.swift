@@ -23,13 +23,18 @@ public struct ItemShard: Sendable {
 
     /// The part of `model` whose items satisfy `owns` (called once per item index).
     public init(_ model: RecommenderModel, owns: (Int) -> Bool) {
-        let owned = (0..<model.items.count).map(owns)
-        configuration = model.configuration
-        itemCount = model.items.count
-        shortlists = Shortlists(lists: (0..<model.shortlists.clusterCount).map { c in
-            model.shortlists.entries(c).filter { $0.index >= 0 && $0.index < owned.count && owned[$0.index] }
+        self.init(ServingParts(model), owns: owns)
+    }
+
+    /// The part of a model's serving parts whose items satisfy `owns` (called once per item index).
+    public init(_ whole: ServingParts, owns: (Int) -> Bool) {
+        let owned = (0..<whole.itemCount).map(owns)
+        configuration = whole.configuration
+        itemCount = whole.itemCount
+        shortlists = Shortlists(lists: (0..<whole.shortlists.clusterCount).map { c in
+            whole.shortlists.entries(c).filter { $0.index >= 0 && $0.index < owned.count && owned[$0.index] }
         })
-        itemModel = model.itemModel.map { weights in
+        itemModel = whole.itemModel.map { weights in
             ItemItemWeights(rows: (0..<weights.rowCount).map { j in
                 weights.row(j).compactMap { e in
                     let t = Int(weights.targets[e])
@@ -37,23 +42,39 @@ public struct ItemShard: Sendable {
                 }
             }, keep: Int.max)
         }
-        itemBias = model.itemBias.isEmpty ? [] : model.itemBias.indices.map { owned[$0] ? model.itemBias[$0] : 0 }
+        itemBias = whole.itemBias.isEmpty ? [] : whole.itemBias.indices.map { owned[$0] ? whole.itemBias[$0] : 0 }
+    }
+
+    /// Shard `shard` of `shardCount` under the model's `ItemPartition`.
+    public init(_ whole: ServingParts, shard: Int, of partition: ItemPartition) {
+        self.init(whole) { partition.owner(of: $0) == shard }
     }
 
     /// Each item's load for `ItemPartition`: its shortlist entries (the vote's work on it) plus its
     /// item–item weights (the re-rank's) plus one, so items in no shortlist spread too.
-    public static func itemLoads(_ model: RecommenderModel) -> [Int] {
-        var loads = [Int](repeating: 1, count: model.items.count)
-        for i in model.shortlists.items where Int(i) >= 0 && Int(i) < loads.count { loads[Int(i)] += 1 }
-        if let weights = model.itemModel {
+    public static func itemLoads(_ model: RecommenderModel) -> [Int] { itemLoads(ServingParts(model)) }
+
+    public static func itemLoads(_ whole: ServingParts) -> [Int] {
+        var loads = [Int](repeating: 1, count: whole.itemCount)
+        for i in whole.shortlists.items where Int(i) >= 0 && Int(i) < loads.count { loads[Int(i)] += 1 }
+        if let weights = whole.itemModel {
             for t in weights.targets where Int(t) >= 0 && Int(t) < loads.count { loads[Int(t)] += 1 }
         }
         return loads
     }
 
+    /// The item partition of `whole` into `shardCount` shards (the same on every process).
+    public static func partition(_ whole: ServingParts, shardCount: Int) throws(ShardMap.Problem) -> ItemPartition {
+        try ItemPartition(shardCount: shardCount, itemLoads: itemLoads(whole))
+    }
+
     /// Whether shards of `model` answer exactly as the whole model does.
-    public static func isExact(for model: RecommenderModel) -> Bool {
-        !model.ranksTwoStage || model.configuration.blendScale == .bound
+    public static func isExact(for model: RecommenderModel) -> Bool { isExact(model.configuration) }
+
+    /// Whether `shardCount` shards of a model configured so answer exactly as the whole model: always
+    /// with one shard; with more, for the vote ranking and the two-stage ranking with bounds.
+    public static func isExact(_ configuration: ModelConfiguration, shardCount: Int = 2) -> Bool {
+        shardCount <= 1 || configuration.ranking != .twoStage || configuration.blendScale == .bound
     }
 
     /// What the coordinator sends every shard (the same to all): the user's top clusters and their
@@ -90,9 +111,10 @@ public struct ItemShard: Sendable {
             votes.addToTouched(itemBias, weight: configuration.popularityWeight)
         }
         if let itemModel, configuration.ranking == .twoStage {
+            // Pool maxima (exact only with one shard, which holds the whole pool) or the bounds.
             return votes.topTwoStage(k: request.k, excluding: request.excluded, reduction: configuration.voteReduction,
                                      itemModel: itemModel, history: request.rankingItems, voteWeight: configuration.voteWeight,
-                                     bounds: request.bounds)
+                                     bounds: configuration.blendScale == .bound ? request.bounds : nil)
         }
         return votes.top(k: request.k, excluding: request.excluded, reduction: configuration.voteReduction)
     }

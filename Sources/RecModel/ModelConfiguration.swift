@@ -122,10 +122,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// the setting existed rank by the vote.
     public var ranking: Ranking = .twoStage
     /// β: the weight of the normalised vote next to the normalised item–item score.
-    public var voteWeight: Float = 1
-    /// What the two terms are divided by before they are blended. Files written before the
-    /// setting existed use the pool's maxima.
-    public var blendScale: BlendScale = .poolMaximum
+    public var voteWeight: Float = 0.25
+    /// What the two terms are divided by before they are blended: bounds known before scoring
+    /// by default, so shards owning parts of the items rank exactly as one process. Files written
+    /// before the setting existed use the pool's maxima.
+    public var blendScale: BlendScale = .bound
     /// How the item–item model is fitted (`ItemItemFit`), its ridge λ, the weights N each item
     /// keeps, and the regressors M per item of the neighbourhood fit.
     public var itemModelMethod: ItemItemFit.Method = .auto

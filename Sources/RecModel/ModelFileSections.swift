@@ -75,33 +75,8 @@ struct ModelFileSections {
         let popularity = try r.ints(below: itemCount, what: "item index")
         try finish(r)
 
-        var itemBias: [Float] = []
-        if let payload = payloads["BIAS"] {
-            r = ByteReader(payload, section: "BIAS")
-            itemBias = try r.floats()
-            try finish(r)
-            guard itemBias.count == itemCount else {
-                throw .malformed(section: "BIAS", reason: "\(itemBias.count) item biases for \(itemCount) items")
-            }
-            guard itemBias.allSatisfy(\.isFinite) else { throw .malformed(section: "BIAS", reason: "a non-finite item bias") }
-        }
-        if configuration.itemBias && itemBias.isEmpty { throw .missingSection("BIAS") }
-        if !configuration.itemBias && !itemBias.isEmpty {
-            throw .malformed(section: "BIAS", reason: "the configuration has no item bias")
-        }
-
-        var itemModel: ItemItemWeights? = nil
-        if let payload = payloads["IIMD"] {
-            r = ByteReader(payload, section: "IIMD")
-            let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
-            let targets = try r.ints(below: itemCount, what: "item index")
-            let weights = try r.floats()
-            try finish(r)
-            let model = ItemItemWeights(offsets: offsets, targets: targets.map(Int32.init), weights: weights)
-            if let problem = model.validationError(itemCount: itemCount) { throw .malformed(section: "IIMD", reason: problem) }
-            itemModel = model
-        }
-        if configuration.ranking == .twoStage && itemModel == nil { throw .missingSection("IIMD") }
+        let itemBias = try Self.itemBias(payloads["BIAS"], configuration: configuration, itemCount: itemCount)
+        let itemModel = try Self.itemModel(payloads["IIMD"], configuration: configuration, itemCount: itemCount)
 
         return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
                                 parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
@@ -121,6 +96,41 @@ struct ModelFileSections {
             throw .malformed(section: "SHRT", reason: "offsets, items and scores disagree")
         }
         return Shortlists(offsets: offsets, items: listItems.map(Int32.init), scores: scores)
+    }
+
+    /// The BIAS section (absent: no item bias), checked against the configuration and the catalogue.
+    static func itemBias(_ payload: ArraySlice<UInt8>?, configuration: ModelConfiguration, itemCount: Int) throws(ModelFileError) -> [Float] {
+        var itemBias: [Float] = []
+        if let payload {
+            var r = ByteReader(payload, section: "BIAS")
+            itemBias = try r.floats()
+            guard r.atEnd else { throw .malformed(section: "BIAS", reason: "\(r.remaining) trailing bytes") }
+            guard itemBias.count == itemCount else {
+                throw .malformed(section: "BIAS", reason: "\(itemBias.count) item biases for \(itemCount) items")
+            }
+            guard itemBias.allSatisfy(\.isFinite) else { throw .malformed(section: "BIAS", reason: "a non-finite item bias") }
+        }
+        if configuration.itemBias && itemBias.isEmpty { throw .missingSection("BIAS") }
+        if !configuration.itemBias && !itemBias.isEmpty { throw .malformed(section: "BIAS", reason: "the configuration has no item bias") }
+        return itemBias
+    }
+
+    /// The IIMD section (the item–item model), checked; required by the two-stage ranking.
+    static func itemModel(_ payload: ArraySlice<UInt8>?, configuration: ModelConfiguration,
+                          itemCount: Int) throws(ModelFileError) -> ItemItemWeights? {
+        var itemModel: ItemItemWeights? = nil
+        if let payload {
+            var r = ByteReader(payload, section: "IIMD")
+            let offsets = try r.ints(below: Int(UInt32.max), what: "offset")
+            let targets = try r.ints(below: itemCount, what: "item index")
+            let weights = try r.floats()
+            guard r.atEnd else { throw .malformed(section: "IIMD", reason: "\(r.remaining) trailing bytes") }
+            let model = ItemItemWeights(offsets: offsets, targets: targets.map(Int32.init), weights: weights)
+            if let problem = model.validationError(itemCount: itemCount) { throw .malformed(section: "IIMD", reason: problem) }
+            itemModel = model
+        }
+        if configuration.ranking == .twoStage && itemModel == nil { throw .missingSection("IIMD") }
+        return itemModel
     }
 
     func finish(_ r: ByteReader) throws(ModelFileError) {

@@ -1,41 +1,105 @@
 import Foundation
+import RecCluster
 import RecData
+import RecMath
 
-/// What a shard worker holds of a model: its version, configuration, the catalogue size and the
-/// shortlists of the clusters it serves (the others empty). No item IDs, features or encoder
-/// weights: those are the coordinator's, and at a million items they are most of the file.
+/// The parts of a model that shard workers split among themselves: configuration, catalogue size,
+/// shortlists, the item–item model and the item bias. No item IDs, features or encoder weights:
+/// those are the coordinator's, and at a million items they are most of the file.
+public struct ServingParts: Sendable {
+    public var configuration: ModelConfiguration
+    public var itemCount: Int
+    public var shortlists: Shortlists
+    public var itemModel: ItemItemWeights?
+    public var itemBias: [Float]
+
+    public init(configuration: ModelConfiguration, itemCount: Int, shortlists: Shortlists, itemModel: ItemItemWeights?,
+                itemBias: [Float]) {
+        self.configuration = configuration
+        self.itemCount = itemCount
+        self.shortlists = shortlists
+        self.itemModel = itemModel
+        self.itemBias = itemBias
+    }
+
+    public init(_ model: RecommenderModel) {
+        self.init(configuration: model.configuration, itemCount: model.items.count, shortlists: model.shortlists,
+                  itemModel: model.itemModel, itemBias: model.itemBias)
+    }
+}
+
+/// What a shard worker holds of a model: its version, configuration, the catalogue size, and its
+/// shard of the items under each shard count it serves (one normally; the old and the new count
+/// while the cluster is resharded).
 public struct ShardModel: Sendable {
     public var version: String
     public var configuration: ModelConfiguration
     public var itemCount: Int
-    public var shortlists: Shortlists
+    /// Shard count → this worker's `ItemShard` under that count's partition.
+    public var parts: [Int: ItemShard]
 
-    public init(version: String, configuration: ModelConfiguration, itemCount: Int, shortlists: Shortlists) {
+    public init(version: String, configuration: ModelConfiguration, itemCount: Int, parts: [Int: ItemShard]) {
         self.version = version
         self.configuration = configuration
         self.itemCount = itemCount
-        self.shortlists = shortlists
+        self.parts = parts
+    }
+
+    /// Why a model cannot be split so.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case shardCount(ShardMap.Problem)
+        case notInPartition(shard: Int, shardCounts: [Int])
+        /// The two-stage ranking with pool maxima needs the whole pool in one place.
+        case inexact(shardCount: Int)
+
+        public var description: String {
+            switch self {
+            case let .shardCount(problem): return problem.description
+            case let .notInPartition(shard, counts): return "shard \(shard) is not part of \(counts) shards"
+            case let .inexact(count):
+                return "the model ranks its pool by pool maxima (--blend-scale pool-max), which \(count) shards owning "
+                    + "parts of the items cannot reproduce: serve it with one shard, or train with --blend-scale bound"
+            }
+        }
+    }
+
+    /// Shard `shard` of `whole` under each of `shardCounts` (counts that do not include the shard
+    /// are skipped; at least one must).
+    public init(version: String, whole: ServingParts, shard: Int, shardCounts: [Int]) throws(Problem) {
+        var parts: [Int: ItemShard] = [:]
+        for count in Set(shardCounts) where shard >= 0 && shard < count {
+            guard ItemShard.isExact(whole.configuration, shardCount: count) else { throw .inexact(shardCount: count) }
+            do {
+                parts[count] = ItemShard(whole, shard: shard, of: try ItemShard.partition(whole, shardCount: count))
+            } catch {
+                throw .shardCount(error)
+            }
+        }
+        guard !parts.isEmpty else { throw .notInPartition(shard: shard, shardCounts: shardCounts) }
+        self.init(version: version, configuration: whole.configuration, itemCount: whole.itemCount, parts: parts)
     }
 
     /// The worker's view of a whole model (tests and in-process clusters).
-    public init(_ model: RecommenderModel) {
-        self.init(version: model.version, configuration: model.configuration, itemCount: model.items.count,
-                  shortlists: model.shortlists)
+    public init(_ model: RecommenderModel, shard: Int, shardCounts: [Int]) throws(Problem) {
+        try self.init(version: model.version, whole: ServingParts(model), shard: shard, shardCounts: shardCounts)
     }
 
-    /// Keeps only the lists of `clusters`.
-    public func keeping(_ clusters: Set<Int>) -> ShardModel {
-        var copy = self
-        copy.shortlists = Shortlists(lists: (0..<shortlists.clusterCount).map { clusters.contains($0) ? shortlists.entries($0) : [] })
-        return copy
-    }
+    /// Shortlist entries this worker holds over all its partitions.
+    public var heldEntries: Int { parts.values.reduce(0) { $0 + $1.entryCount } }
 }
 
 extension ModelFile {
-    /// Loads the part of a model file a shard worker needs. The file is streamed section by section:
-    /// every checksum and the content version are verified as for `load`, but only the CONF, SHRT
-    /// and the item count are kept, and only the lists of `clusters(configuration)`.
-    public static func loadShard(path: String, clusters: (ModelConfiguration) -> Set<Int>) throws(ModelFileError) -> ShardModel {
+    /// Loads shard `shard`'s items of a model file under each of `shardCounts`. The file is streamed
+    /// section by section: every checksum and the content version are verified as for `load`, but
+    /// only CONF, SHRT, BIAS, IIMD and the item count are read; they are cut to the shard's items
+    /// (`ItemPartition` over the whole model's item loads) and the rest is dropped.
+    public static func loadShard(path: String, shard: Int, shardCounts: [Int]) throws -> ShardModel {
+        let (version, whole) = try loadServingParts(path: path)
+        return try ShardModel(version: version, whole: whole, shard: shard, shardCounts: shardCounts)
+    }
+
+    /// The serving parts of a model file (what `loadShard` cuts), with the file's version.
+    public static func loadServingParts(path: String) throws(ModelFileError) -> (version: String, parts: ServingParts) {
         guard let file = fopen(path, "rb") else { throw .unreadable(path: path) }
         defer { fclose(file) }
         var stream = SectionStream(file: file)
@@ -61,8 +125,8 @@ extension ModelFile {
             let length = try h.u64()
             let crc = try h.u32()
             content.add(tagBytes)
-            // The worker keeps CONF, SHRT and POPL whole and the first 4 bytes of ITEM (its count).
-            let keep: Int? = ["CONF", "SHRT", "POPL"].contains(tag) ? Int(clamping: length) : tag == "ITEM" ? 4 : nil
+            // Kept whole: CONF, SHRT, BIAS, IIMD; of ITEM only its first 4 bytes (the count).
+            let keep: Int? = ["CONF", "SHRT", "BIAS", "IIMD"].contains(tag) ? Int(clamping: length) : tag == "ITEM" ? 4 : nil
             let (prefix, sum) = try stream.consume(length: length, keepingPrefix: keep ?? 0, section: tag) { content.add($0) }
             guard sum == crc else { throw .checksumMismatch(section: tag) }
             if keep != nil { kept[tag] = prefix }
@@ -73,14 +137,15 @@ extension ModelFile {
             throw .versionMismatch(header: formatVersionID(hash), content: formatVersionID(content.value))
         }
         for tag in sectionOrder where !seen.contains(tag) { throw .missingSection(tag) }
-        let configuration: ModelConfiguration
-        configuration = try ModelFile.decodedConfiguration(kept["CONF"]![...])
+        let configuration = try ModelFile.decodedConfiguration(kept["CONF"]![...])
         if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
         guard let countBytes = kept["ITEM"], countBytes.count == 4 else { throw .truncated(section: "ITEM") }
         var itemReader = ByteReader(countBytes[...], section: "ITEM")
         let itemCount = Int(try itemReader.u32())
-        let all = try ModelFileSections.shortlists(kept["SHRT"]![...], clusters: configuration.clusters, itemCount: itemCount)
-        let model = ShardModel(version: formatVersionID(hash), configuration: configuration, itemCount: itemCount, shortlists: all)
-        return model.keeping(clusters(configuration))
+        let shortlists = try ModelFileSections.shortlists(kept["SHRT"]![...], clusters: configuration.clusters, itemCount: itemCount)
+        let itemBias = try ModelFileSections.itemBias(kept["BIAS"].map { $0[...] }, configuration: configuration, itemCount: itemCount)
+        let itemModel = try ModelFileSections.itemModel(kept["IIMD"].map { $0[...] }, configuration: configuration, itemCount: itemCount)
+        return (formatVersionID(hash), ServingParts(configuration: configuration, itemCount: itemCount, shortlists: shortlists,
+                                                    itemModel: itemModel, itemBias: itemBias))
     }
 }

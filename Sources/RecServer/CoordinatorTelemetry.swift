@@ -83,15 +83,17 @@ final class CoordinatorTelemetry {
         case let .workerUp(worker, shard):
             logger.info("worker back in rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)"])
         case let .growing(from, to):
-            logger.notice("resharding: waiting until every shard has a worker holding the target map", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice("resharding: waiting until every shard has a worker holding its items under the target count", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .staging(version):
             logger.notice("model staged: waiting until every shard has a worker holding it", metadata: ["model_version": "\(version)"])
+        case let .stagingRefused(version, reason):
+            logger.error("model not staged", metadata: ["model_version": "\(version)", "reason": "\(reason)"])
         case let .modelSwitched(from, to):
             Gauge(label: "efficientrec_model_info", dimensions: [("model_version", from)]).record(0)
             Gauge(label: "efficientrec_model_info", dimensions: [("model_version", to)]).record(1)
             logger.notice("model switched: new requests use the new version", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .resharded(from, to):
-            logger.notice("resharded: new requests use the target shard map", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice("resharded: new requests use the target shard count", metadata: ["from": "\(from)", "to": "\(to)"])
         case let .blocklistChanged(items):
             Gauge(label: "efficientrec_blocked_items").record(items)
             logger.notice("blocklist changed: no answer holds these items from now on", metadata: ["blocked_items": "\(items)"])

@@ -22,10 +22,10 @@ public final class ShardWorkerServer {
     public private(set) var securityGuard: SecurityGuard?
 
     private let logger: Logger
-    /// Loads the model again when a coordinator asks for a shard map whose clusters this worker
-    /// does not hold (removing a shard moves clusters to the others). Nil: such requests are refused.
-    /// Loads the model file again for the given shard maps (only this shard's clusters are kept).
-    public var modelLoader: (@Sendable (_ maps: [ShardMap]) throws -> ShardModel)?
+    /// Loads this shard's items of the model file under the given shard counts, when a coordinator
+    /// asks for a shard count this worker does not hold (resharding) and on reload. Nil: such
+    /// requests are refused.
+    public var modelLoader: (@Sendable (_ shardCounts: [Int]) throws -> ShardModel)?
     private let adopted = CoreSlot()
     private let reloaded = CoreSlot()
     private var adopting: Int?
@@ -40,12 +40,13 @@ public final class ShardWorkerServer {
     private let queryDuration: Metrics.Timer
 
     /// With `security`, only coordinators presenting a listed CURVE key are served.
-    public convenience init(model: RecommenderModel, shard: Int, shardMap: ShardMap, bind: String,
-                            security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
-        try self.init(model: ShardModel(model), shard: shard, shardMap: shardMap, bind: bind, security: security, logger: logger)
+    public convenience init(model: RecommenderModel, shard: Int, shardCount: Int, bind: String,
+                            security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws {
+        try self.init(model: ShardModel(model, shard: shard, shardCounts: [shardCount]), shard: shard, shardCount: shardCount,
+                      bind: bind, security: security, logger: logger)
     }
 
-    public init(model: ShardModel, shard: Int, shardMap: ShardMap, bind: String,
+    public init(model: ShardModel, shard: Int, shardCount: Int, bind: String,
                 security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
         self.logger = logger
         let dimensions = [("shard", "\(shard)")]
@@ -54,7 +55,7 @@ public final class ShardWorkerServer {
         batchSize = Recorder(label: "efficientrec_worker_batch_size", dimensions: dimensions, aggregate: true)
         queryDuration = Metrics.Timer(label: "efficientrec_worker_query_duration", dimensions: dimensions)
         Gauge(label: "efficientrec_model_info", dimensions: [("model_version", model.version), ("shard", "\(shard)")]).record(1)
-        core = ShardWorkerCore(model: model, shard: shard, shardMap: shardMap)
+        core = ShardWorkerCore(model: model, shard: shard, shardCounts: [shardCount])
         context = try ZMQContext()
         if let security {
             let guardian = try SecurityGuard(context: context, allowedClients: security.allowedClients)
@@ -152,17 +153,16 @@ public final class ShardWorkerServer {
         return core.handle(message, now: now)
     }
 
-    /// Builds a core from the model file on a thread — this shard under the current map plus
-    /// `extraMaps` — and leaves it in `slot` for the poll loop (which keeps serving meanwhile).
-    private func loadCore(into slot: CoreSlot, extraMaps: [Int], purpose: String) {
+    /// Builds a core from the model file on a thread — this shard under `shardCounts` (the latest
+    /// last) — and leaves it in `slot` for the poll loop (which keeps serving meanwhile).
+    private func loadCore(into slot: CoreSlot, shardCounts: [Int], purpose: String) {
         guard let modelLoader else { return slot.put(.failed) }
-        let (shard, map) = (core.shard, core.shardMap)
+        let shard = core.shard
         let log = logger
         let thread = Thread {
             do {
-                let others = try extraMaps.filter { $0 != map.shardCount }.map { try ShardMap(shardCount: $0) }
-                let model = try modelLoader([map] + others)
-                slot.put(.ready(ShardWorkerCore(model: model, shard: shard, shardMap: map, alsoHolding: others)))
+                let model = try modelLoader(shardCounts)
+                slot.put(.ready(ShardWorkerCore(model: model, shard: shard, shardCounts: shardCounts)))
             } catch {
                 log.error("\(purpose): could not load the model: \(error)")
                 slot.put(.failed)
@@ -201,14 +201,14 @@ public final class ShardWorkerServer {
         }
         guard reloadRequested.take(), !reloading else { return }
         reloading = true
-        loadCore(into: reloaded, extraMaps: core.heldShardCounts, purpose: "reload-model")
+        loadCore(into: reloaded, shardCounts: core.heldShardCounts, purpose: "reload-model")
     }
 
-    /// Serves another shard map when a coordinator asks for one: at once when this worker already
-    /// holds its clusters, else after loading them on a background thread (the loop keeps serving
-    /// the old plan meanwhile; the new core holds both maps' clusters and replaces the old one).
-    /// Only the current model version is resharded: a previous version kept for a rollout keeps
-    /// the maps it had (finish a rollout before resharding).
+    /// Serves another shard count when a coordinator asks for one: its partition moves items
+    /// between shards, so this shard's new items are loaded from the model file on a background
+    /// thread (the loop keeps serving the old count meanwhile); the new core holds both counts'
+    /// items and replaces the old one. Only the current model version is resharded: a previous
+    /// version kept for a rollout keeps the counts it had (finish a rollout before resharding).
     private func adoptIfAsked() {
         switch adopted.take() {
         case let .ready(ready)?:
@@ -216,8 +216,8 @@ public final class ShardWorkerServer {
             next.continueFrom(core)
             core = next
             adopting = nil
-            logger.notice("now serving shard maps \(core.heldShardCounts)", metadata: ["shard": "\(core.shard)",
-                                                                                   "shortlist_entries": "\(core.heldEntries)"])
+            logger.notice("now serving shard counts \(core.heldShardCounts)", metadata: ["shard": "\(core.shard)",
+                                                                                      "shortlist_entries": "\(core.heldEntries)"])
         case .failed?:
             adopting = nil
             core.dropRequest() // the next heartbeat asks again
@@ -225,14 +225,9 @@ public final class ShardWorkerServer {
             break
         }
         guard adopting == nil, let wanted = core.requestedShardCount else { return }
-        guard let map = try? ShardMap(shardCount: wanted), core.shard < wanted else {
+        guard core.shard < wanted, wanted <= ShardMap.maximumShardCount else {
             logger.error("asked for \(wanted) shards, which cannot include shard \(core.shard)")
             core.dropRequest()
-            return
-        }
-        if core.holdsAll(of: map) {
-            core.markHeld(wanted)
-            logger.info("already holds the clusters of \(wanted) shards", metadata: ["shard": "\(core.shard)"])
             return
         }
         guard modelLoader != nil else {
@@ -241,7 +236,7 @@ public final class ShardWorkerServer {
             return
         }
         adopting = wanted
-        loadCore(into: adopted, extraMaps: core.heldShardCounts + [wanted], purpose: "adopt-\(wanted)")
+        loadCore(into: adopted, shardCounts: core.heldShardCounts.suffix(1) + [wanted], purpose: "adopt-\(wanted)")
     }
 }
 

@@ -4,18 +4,17 @@ import RecModel
 import RecWire
 
 extension CoordinatorCore {
-    /// Answers a request with what has arrived: the merged vote, its coverage and, per missing
-    /// shard, why — or a `low coverage` error below the configured minimum.
+    /// Answers a request with what has arrived: the merged top-k lists (filled from popularity when
+    /// short), the coverage and, per missing shard, why — or a `low coverage` error below the
+    /// configured minimum.
     mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
         guard var p = requests.remove(id) else { return [] }
         for attempt in p.attempts.values {
             for worker in attempt.outstanding { health.replicas.finished(worker) } // unanswered at the deadline
         }
         let model = p.shared.model
-        if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
         let mergeStarted = clock()
-        let result = p.merge.finish(itemBias: model.itemBias, biasWeight: model.configuration.popularityWeight,
-                                    using: &mergeScratch) { model.rank(p.prepared, votes: &$0, k: p.k) }
+        let result = p.merge.finish()
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
         let total = now >= p.started ? now - p.started : 0
         statistics.record(latencyMicros: total)
@@ -96,7 +95,6 @@ extension CoordinatorCore {
             var st = ShardStatus()
             st.shard = UInt32(shard)
             st.modelVersion = model.version
-            st.clusters = shardMap.clusters(ownedBy: shard, clusterCount: model.configuration.clusters).map(UInt32.init)
             let counters = statistics.shards[shard]
             st.requests = counters.sent
             let p = counters.latency.percentiles([0.5, 0.99])

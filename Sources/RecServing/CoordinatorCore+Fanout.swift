@@ -40,26 +40,43 @@ extension CoordinatorCore {
         }
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)
-        let plan = FanoutPlan(clusters: prepared.clusters, map: shardMap)
+        // Every shard owns part of every shortlist: all are asked (none when there is no cluster to
+        // vote, e.g. an empty history: the answer is then the popularity fill alone).
+        let shardCount = prepared.clusters.isEmpty ? 0 : shardMap.shardCount
         let id = requests.add(PendingRequest(replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
-                                             merge: VoteMerge(plan: plan, itemCount: shared.model.items.count), k: Int(r.k), deadline: deadline,
-                                             started: now, encodeMicros: elapsed(since: now), unknownItems: unknown,
-                                             explainHistory: r.explain ? history.items : nil))
-        if plan.subRequests.isEmpty { return finish(id, now: now) }
-        let exclude = prepared.excluded.map(UInt32.init)
+                                             merge: ShardMerge(shardCount: shardCount, itemCount: shared.model.items.count, k: Int(r.k)),
+                                             k: Int(r.k), deadline: deadline, started: now, encodeMicros: elapsed(since: now),
+                                             unknownItems: unknown, explainHistory: r.explain ? history.items : nil))
+        if shardCount == 0 { return finish(id, now: now) }
+        let query = CoordinatorMessage.query(shardQuery(id: id, prepared: prepared, shared: shared, k: r.k, deadline: deadline,
+                                                        shardCount: shardCount)).serializedBytes()
         var actions: [Action] = []
-        for sub in plan.subRequests {
-            var q = ShardQuery(requestID: String(id))
-            q.deadlineUnixMicros = deadline
-            q.modelVersion = shared.version
-            q.clusterIDs = sub.clusters.map(UInt32.init)
-            q.clusterWeights = sub.weights
-            q.excludeItems = exclude
-            requests[id]!.attempts[sub.shard] = ShardAttempts(query: CoordinatorMessage.query(q).serializedBytes())
+        actions.reserveCapacity(shardCount)
+        for shard in 0..<shardCount {
+            requests[id]!.attempts[shard] = ShardAttempts(query: query)
             hedgeBudget.earn()
-            actions += send(request: id, shard: sub.shard, now: now)
+            actions += send(request: id, shard: shard, now: now)
         }
         return actions
+    }
+
+    /// The sub-request every shard gets: the top clusters and weights, the exclusions, the ranking
+    /// rows and the blend's bounds (from the whole model), k and the shard count planned under.
+    func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, shared: SharedModel, k: UInt32, deadline: UInt64,
+                    shardCount: Int) -> ShardQuery {
+        var q = ShardQuery(requestID: String(id))
+        q.deadlineUnixMicros = deadline
+        q.modelVersion = shared.version
+        q.clusterIDs = prepared.clusters.map { UInt32($0.index) }
+        q.clusterWeights = prepared.clusters.map(\.score)
+        q.excludeItems = prepared.excluded.map(UInt32.init)
+        q.rankingItems = prepared.rankingItems.map(UInt32.init)
+        if shared.model.ranksTwoStage && shared.model.configuration.blendScale == .bound {
+            (q.voteBound, q.itemItemBound) = shared.model.blendBounds(prepared)
+        }
+        q.k = k
+        q.shardCount = UInt32(shardCount)
+        return q
     }
 
     /// The model's attribute values from the request's parallel arrays (names matched without case).
@@ -75,9 +92,9 @@ extension CoordinatorCore {
         return model.attributes.encode(raw)
     }
 
-    /// A shard's partial votes. The first answer wins: every other attempt at this shard is
-    /// abandoned, and a duplicate (hedged) answer finds no attempt. Votes of another model version
-    /// are never merged.
+    /// A shard's top-k list. The first answer wins: every other attempt at this shard is abandoned,
+    /// and a duplicate (hedged) answer finds no attempt. Answers of another model version or another
+    /// shard count are never merged.
     mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: UInt64) -> [Action] {
         guard let id = UInt64(r.requestID),
               let attempt = requests[id]?.attempts[shard], attempt.outstanding.contains(worker) else {
@@ -89,6 +106,11 @@ extension CoordinatorCore {
             return abandon(worker: worker, request: id, shard: shard,
                            reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
         }
+        let planned = requests[id]!.merge.shardCount
+        guard Int(r.shardCount) == planned else {
+            return abandon(worker: worker, request: id, shard: shard,
+                           reason: "shard \(shard) answered for \(r.shardCount) shards, not \(planned)", now: now)
+        }
         for w in attempt.outstanding { health.replicas.finished(w) }
         if let sent = attempt.sentAt(worker) { health.replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
         let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
@@ -96,7 +118,7 @@ extension CoordinatorCore {
         statistics.shards[shard].latency.record(waited)
         events.append(shard: shard, micros: waited)
         let settled = requests.withRequest(id) { p -> Bool in
-            let acceptance = p.merge.accept(shard: shard, items: r.items, sums: r.sums, counts: r.counts)
+            let acceptance = p.merge.accept(shard: shard, items: r.items, scores: r.scores)
             p.attempts[shard] = nil
             if case let .invalid(reason) = acceptance { p.failures[shard] = "shard \(shard) sent an invalid reply: \(reason)" }
             return p.isSettled

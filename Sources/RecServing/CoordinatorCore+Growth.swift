@@ -1,23 +1,28 @@
 import RecCluster
+import RecModel
 
-/// Live resharding. The coordinator announces the target shard map in its heartbeats; a worker
-/// that does not hold its shard's clusters under that map loads them (keeping the old ones, so it
-/// serves both plans) and reports the map in its heartbeat. Only when every shard of the target has
-/// a live worker reporting it do new requests switch to the target map; requests in flight keep
-/// the plan they started with. Growing from N to N + k moves clusters only to the new shards
-/// (rendezvous hashing), so existing workers already hold what they keep; shrinking removes the
-/// last shards, whose clusters the others load first, and the removed workers then only finish
-/// old-plan work (stop them once `status` no longer lists their shard).
+/// Live resharding. The coordinator announces the target shard count in its heartbeats; a worker
+/// that does not hold its shard of the target's item partition loads it (keeping the old one, so it
+/// serves both plans) and reports the count in its heartbeat. Only when every shard of the target
+/// has a live worker reporting it do new requests switch to the target count; requests in flight
+/// keep the plan they started with (their sub-requests name it), so every answer comes from one
+/// partition and stays exact. Growing from N to N + k moves items to the new shards and a few
+/// between old ones (bounded loads); shrinking removes the last shards, whose items the others load
+/// first, and the removed workers then only finish old-plan work (stop them once `status` no
+/// longer lists their shard).
 extension CoordinatorCore {
     public enum GrowthError: Error, Equatable, CustomStringConvertible {
         case inProgress(target: Int)
         case noNewShards
         case invalidTarget(Int)
+        /// The model's ranking cannot be split over that many shards (`ItemShard.isExact`).
+        case inexactModel(target: Int)
         public var description: String {
             switch self {
             case let .inProgress(target): return "a change to \(target) shards is still waiting for its workers"
             case .noNewShards: return "the new topology adds no shard"
             case let .invalidTarget(n): return "cannot shrink to \(n) shards"
+            case let .inexactModel(n): return ShardModel.Problem.inexact(shardCount: n).description
             }
         }
     }
@@ -28,6 +33,9 @@ extension CoordinatorCore {
         if let target = resharding.target { throw .inProgress(target: target.shardCount) }
         guard !replicaCounts.isEmpty else { throw .noNewShards }
         guard let target = try? ShardMap(shardCount: shardMap.shardCount + replicaCounts.count) else { throw .noNewShards }
+        guard ItemShard.isExact(model.configuration, shardCount: target.shardCount) else {
+            throw .inexactModel(target: target.shardCount)
+        }
         var incoming: [Int: [Int]] = [:]
         var added: [Int] = []
         for (k, count) in replicaCounts.enumerated() {

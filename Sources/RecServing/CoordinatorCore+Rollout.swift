@@ -8,7 +8,13 @@ import RecModel
 /// version stays loaded: staging it again switches back at once (rollback).
 extension CoordinatorCore {
     /// Stages `next` (or, when it is the previous version, stages that for a rollback).
+    /// A model whose ranking cannot be split over the current shards is refused (`ItemShard.isExact`).
     public mutating func stage(_ next: RecommenderModel) {
+        guard ItemShard.isExact(next.configuration, shardCount: shardMap.shardCount) else {
+            events.append(.stagingRefused(version: next.version,
+                                          reason: ShardModel.Problem.inexact(shardCount: shardMap.shardCount).description))
+            return
+        }
         guard versions.stage(next) else { return }
         events.append(.staging(version: next.version))
         completeRolloutIfReady()
@@ -19,7 +25,6 @@ extension CoordinatorCore {
         guard let next = versions.staged,
               (0..<shardMap.shardCount).allSatisfy({ health.hasHolder(shard: $0, version: next.version) }),
               let change = versions.switchToStaged() else { return }
-        if mergeScratch.itemCount < model.items.count { mergeScratch = VoteAccumulator(itemCount: model.items.count) }
         events.append(.modelSwitched(from: change.from, to: change.to))
     }
 }

@@ -10,8 +10,9 @@ import RecWire
 /// It is made of parts with one job each, read one at a time:
 /// - `AdmissionControl`: whether a new request may start (hard cap, adaptive limit, draining);
 /// - `RequestTable` and `CoordinatorCore+Fanout`: a request's lifecycle — plan, sub-requests to
-///   replicas, failover on errors, missed replies and dead workers, hedging, the deadline;
-///   `CoordinatorCore+Answer` merges the votes and answers;
+///   replicas (every shard owns part of the items and gets the same sub-request), failover on
+///   errors, missed replies and dead workers, hedging, the deadline; `CoordinatorCore+Answer`
+///   merges the shards' top-k lists and answers;
 /// - `ReplicaHealth` and `CoordinatorCore+Heartbeats`: which workers are alive and what they hold;
 /// - `ModelVersions`/`CoordinatorCore+Rollout` and `Resharding`/`CoordinatorCore+Growth`: live
 ///   changes of model version and of shard count.
@@ -43,8 +44,6 @@ public struct CoordinatorCore {
     var hedgeBudget: HedgeBudget
     /// Per shard, the current hedge delay (recomputed from recent latencies every heartbeat).
     var hedgeDelay: [UInt64]
-    /// Scratch for merging a finished request's partial votes (empty between requests).
-    var mergeScratch: VoteAccumulator
     /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
     var events = CoordinatorEvents()
     /// Items withdrawn from every answer (admin `BlockItemsRequest`).
@@ -71,7 +70,6 @@ public struct CoordinatorCore {
         nextHeartbeat = now
         hedgeBudget = HedgeBudget(ratio: configuration.hedging?.budgetRatio ?? 0)
         hedgeDelay = Array(repeating: configuration.hedging?.maxDelayMicros ?? 0, count: shardMap.shardCount)
-        mergeScratch = VoteAccumulator(itemCount: model.items.count)
         admission = AdmissionControl(configuration: configuration, now: now)
         self.clock = clock
     }

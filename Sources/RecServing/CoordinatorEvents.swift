@@ -15,11 +15,13 @@ public struct CoordinatorEvents: Sendable {
         /// A worker declared dead (silence, undeliverable) or draining, or back in rotation.
         case workerDown(worker: Int, shard: Int, reason: String)
         case workerUp(worker: Int, shard: Int)
-        /// A resharding started, and completed (new requests use the target shard map).
+        /// A resharding started, and completed (new requests use the target shard count).
         case growing(from: Int, to: Int)
         case resharded(from: Int, to: Int)
         /// A model version staged, and the switch of new requests to it.
         case staging(version: String)
+        /// A model version that cannot be staged, and why.
+        case stagingRefused(version: String, reason: String)
         case modelSwitched(from: String, to: String)
         /// The blocklist changed (an admin action); it now holds this many item IDs.
         case blocklistChanged(items: Int)

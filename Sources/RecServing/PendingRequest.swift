@@ -9,7 +9,7 @@ struct PendingRequest {
     /// The model version the request started on: every sub-request and the answer use it.
     var shared: SharedModel
     var prepared: RecommenderModel.PreparedRequest
-    var merge: VoteMerge
+    var merge: ShardMerge
     var k: Int
     var deadline: UInt64
     var started: UInt64
@@ -26,7 +26,8 @@ struct PendingRequest {
     var isSettled: Bool { attempts.isEmpty }
 }
 
-/// One shard's sub-request of one client request: the encoded query and who was asked when.
+/// One shard's sub-request of one client request: the encoded query (the same bytes for every
+/// shard) and who was asked when.
 struct ShardAttempts {
     var query: [UInt8]
     /// Every worker asked so far, in order, with the time it was asked.

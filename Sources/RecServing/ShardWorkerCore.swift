@@ -3,22 +3,19 @@ import RecMath
 import RecModel
 import RecWire
 
-/// A shard worker's logic without sockets: it owns the shortlists of the clusters the shard map
-/// gives it and answers shard queries with partial votes. While the cluster is resharded it can
-/// hold its shard's clusters under several maps (their union), so it answers plans made under any.
+/// A shard worker's logic without sockets: it owns a subset of the items (`ItemShard`, cut by the
+/// model's `ItemPartition` for a shard count) and answers every shard query with its final top k.
+/// While the cluster is resharded it holds its shard under the old and the new shard count, so it
+/// answers plans made under either.
 public struct ShardWorkerCore: Sendable {
     public let shard: Int
-    /// The map it was started with; `heldShardCounts` lists every map it holds, latest last.
-    public let shardMap: ShardMap
+    /// The shard counts it holds a partition for, latest last (heartbeats report the latest).
     public private(set) var heldShardCounts: [Int]
-    /// Set when a coordinator's heartbeat asks for a map this worker does not hold yet.
+    /// Set when a coordinator's heartbeat asks for a shard count this worker does not hold yet.
     public private(set) var requestedShardCount: Int?
     public let modelVersion: String
-    public let ownedClusters: [Int]
-    private let owned: Set<Int>
-    private let shortlists: Shortlists
-    private var accumulator: VoteAccumulator
-    private var excludedMask: [Bool]
+    private var parts: [Int: ItemShard]
+    private var votes: VoteAccumulator
     /// Shutting down: heartbeats say so, so coordinators send no new work.
     public var draining = false
     /// Other model versions this worker process also serves (set by the server; listed in heartbeats).
@@ -26,40 +23,24 @@ public struct ShardWorkerCore: Sendable {
     public private(set) var answered = 0
     public private(set) var expired = 0
 
-    public init(model: RecommenderModel, shard: Int, shardMap: ShardMap, alsoHolding others: [ShardMap] = []) {
-        self.init(model: ShardModel(model), shard: shard, shardMap: shardMap, alsoHolding: others)
+    /// Shard `shard` of `model` under each of `shardCounts` (the first is the one it starts on).
+    public init(model: RecommenderModel, shard: Int, shardCounts: [Int]) throws(ShardModel.Problem) {
+        self.init(model: try ShardModel(model, shard: shard, shardCounts: shardCounts), shard: shard,
+                  shardCounts: shardCounts)
     }
 
-    /// The clusters `shard` serves under `shardMap` and `others` (what `ModelFile.loadShard` keeps).
-    public static func clusters(of shard: Int, under maps: [ShardMap], clusterCount: Int) -> Set<Int> {
-        Set(maps.flatMap { $0.clusters(ownedBy: shard, clusterCount: clusterCount) })
-    }
-
-    public init(model: ShardModel, shard: Int, shardMap: ShardMap, alsoHolding others: [ShardMap] = []) {
+    /// A worker holding `model`'s parts; `shardCounts` orders them (the latest last).
+    public init(model: ShardModel, shard: Int, shardCounts: [Int]) {
         self.shard = shard
-        self.shardMap = shardMap
-        heldShardCounts = [shardMap.shardCount] + others.map(\.shardCount).filter { $0 != shardMap.shardCount }
+        var held: [Int] = []
+        for count in shardCounts where model.parts[count] != nil && !held.contains(count) { held.append(count) }
+        heldShardCounts = held
         modelVersion = model.version
-        let clusterCount = model.configuration.clusters
-        ownedClusters = Self.clusters(of: shard, under: [shardMap] + others, clusterCount: clusterCount).sorted()
-        let ownedSet = Set(ownedClusters)
-        owned = ownedSet
-        // Keep only the owned shortlists; the others are empty.
-        let lists = (0..<model.configuration.clusters).map { c in ownedSet.contains(c) ? model.shortlists.entries(c) : [] }
-        shortlists = Shortlists(lists: lists)
-        accumulator = VoteAccumulator(itemCount: model.itemCount)
-        excludedMask = [Bool](repeating: false, count: model.itemCount)
+        parts = model.parts
+        votes = VoteAccumulator(itemCount: model.itemCount)
     }
 
-    /// Records that this worker can serve `shardCount`'s map (it holds all its clusters already);
-    /// that map becomes the one its heartbeats report (the last held).
-    public mutating func markHeld(_ shardCount: Int) {
-        heldShardCounts.removeAll { $0 == shardCount }
-        heldShardCounts.append(shardCount)
-        if requestedShardCount == shardCount { requestedShardCount = nil }
-    }
-
-    /// Forgets a request for a map that cannot be loaded (it is asked again by the next heartbeat).
+    /// Forgets a request for a shard count that cannot be loaded (the next heartbeat asks again).
     public mutating func dropRequest() { requestedShardCount = nil }
 
     /// Takes over the counters and drain state of the core this one replaces.
@@ -70,15 +51,11 @@ public struct ShardWorkerCore: Sendable {
         otherVersions = previous.otherVersions
     }
 
-    /// Whether this worker already holds every cluster its shard owns under `map`.
-    public func holdsAll(of map: ShardMap) -> Bool {
-        map.clusters(ownedBy: shard, clusterCount: shortlistsClusterCount).allSatisfy { owned.contains($0) }
-    }
+    /// Whether this worker holds its shard of the partition into `shardCount` shards.
+    public func holds(shardCount: Int) -> Bool { parts[shardCount] != nil }
 
-    private var shortlistsClusterCount: Int { shortlists.clusterCount }
-
-    /// Entries of shortlists this worker holds (a worker holds about 1/N of them).
-    public var heldEntries: Int { shortlists.items.count }
+    /// Shortlist entries this worker holds (a worker holds about 1/N of them per shard count).
+    public var heldEntries: Int { parts.values.reduce(0) { $0 + $1.entryCount } }
 
     /// Answers one query at time `now` (µs since the epoch). Expired work is dropped with an error.
     public mutating func handle(_ query: ShardQuery, now: UInt64) -> WorkerMessage {
@@ -91,25 +68,34 @@ public struct ShardWorkerCore: Sendable {
             return .error(ErrorReply(requestID: query.requestID, code: .modelVersionUnavailable,
                                      message: "shard \(shard) serves model \(modelVersion), not \(query.modelVersion)"))
         }
-        if let stray = query.clusterIDs.first(where: { !owned.contains(Int($0)) }) {
+        let count = Int(query.shardCount)
+        guard let part = parts[count] else {
             return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
-                                     message: "shard \(shard) does not own cluster \(stray)"))
+                                     message: "shard \(shard) holds no items of \(count) shards (it holds \(heldShardCounts))"))
         }
-        let itemCount = excludedMask.count
-        let exclude = query.excludeItems.map(Int.init).filter { $0 < itemCount }
-        for i in exclude { excludedMask[i] = true }
-        for (c, w) in zip(query.clusterIDs, query.clusterWeights) {
-            accumulator.add(cluster: Int(c), weight: w, shortlists: shortlists, skip: excludedMask)
+        let clusterCount = part.shortlists.clusterCount
+        if let stray = query.clusterIDs.first(where: { Int($0) >= clusterCount }) {
+            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
+                                     message: "cluster \(stray) is not one of the model's \(clusterCount)"))
         }
-        for i in exclude { excludedMask[i] = false }
-        let partials = accumulator.takePartials()
+        let itemCount = part.itemCount
+        if let stray = (query.excludeItems + query.rankingItems).first(where: { Int($0) >= itemCount }) {
+            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
+                                     message: "item index \(stray) is outside the catalogue of \(itemCount)"))
+        }
+        guard query.k >= 1 else {
+            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument, message: "k must be at least 1"))
+        }
+        let request = ItemShard.Request(clusters: zip(query.clusterIDs, query.clusterWeights).map { (Int($0), $1) },
+                                        rankingItems: query.rankingItems.map(Int.init), excluded: query.excludeItems.map(Int.init),
+                                        bounds: (query.voteBound, query.itemItemBound), k: Int(query.k))
+        let top = part.score(request, votes: &votes)
         var reply = ShardReply(requestID: query.requestID)
         reply.modelVersion = modelVersion
         reply.shard = UInt32(shard)
-        reply.answeredClusters = query.clusterIDs
-        reply.items = partials.items
-        reply.sums = partials.sums
-        reply.counts = partials.counts
+        reply.shardCount = query.shardCount
+        reply.items = top.map { UInt32($0.index) }
+        reply.scores = top.map(\.score)
         answered += 1
         return .reply(reply)
     }
@@ -117,7 +103,7 @@ public struct ShardWorkerCore: Sendable {
     /// This worker's heartbeat (saying whether it is draining).
     public func heartbeat(now: UInt64) -> WorkerMessage {
         var beat = Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
-                             shardCount: UInt32(heldShardCounts.last ?? shardMap.shardCount))
+                             shardCount: UInt32(heldShardCounts.last ?? 0))
         beat.modelVersions = [modelVersion] + otherVersions
         return .heartbeat(beat)
     }
@@ -136,14 +122,14 @@ public struct ShardWorkerCore: Sendable {
         switch message {
         case let .query(q): return handle(q, now: now)
         case let .heartbeat(h):
-            // A coordinator moving to another shard map: note it (the server loads the clusters).
+            // A coordinator moving to another shard count: report it at once when held (the latest
+            // held count is the one heartbeats report), else note it (the server loads it).
             let wanted = Int(h.shardCount)
             if wanted > shard {
-                // Holding every cluster of that map (always after growth): report it at once.
-                if heldShardCounts.contains(wanted) {
-                    markHeld(wanted)
-                } else if let map = try? ShardMap(shardCount: wanted), holdsAll(of: map) {
-                    markHeld(wanted)
+                if holds(shardCount: wanted) {
+                    heldShardCounts.removeAll { $0 == wanted }
+                    heldShardCounts.append(wanted)
+                    if requestedShardCount == wanted { requestedShardCount = nil }
                 } else {
                     requestedShardCount = wanted
                 }

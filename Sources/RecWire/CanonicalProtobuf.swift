@@ -93,6 +93,18 @@ enum CanonicalProtobuf {
             values.withUnsafeBufferPointer { for v in $0 { varint(encode(v)) } }
         }
 
+        /// A packed repeated float field (left out when empty): 4 little-endian bytes per value.
+        mutating func packedFloats(_ field: Int, _ values: [Float]) {
+            guard !values.isEmpty else { return }
+            key(field, 2)
+            varint(UInt64(values.count * 4))
+            for v in values {
+                var bits = v.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
+                position += 4
+            }
+        }
+
         static func size(ofField field: Int, length: Int) -> Int {
             CanonicalProtobuf.varintSize(UInt64(field << 3)) + CanonicalProtobuf.varintSize(UInt64(length)) + length
         }

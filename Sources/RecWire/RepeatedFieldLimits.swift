@@ -15,7 +15,7 @@ enum RepeatedFieldLimits {
 
     /// Which of `WireLimits`' counts bounds a field.
     enum Limit: Sendable {
-        case history, attributes, clusters, items, filterItems, filterConditions
+        case history, attributes, clusters, items, resultItems, filterItems, filterConditions
 
         func value(in limits: WireLimits) -> Int {
             switch self {
@@ -23,6 +23,7 @@ enum RepeatedFieldLimits {
             case .attributes: return limits.maxAttributes
             case .clusters: return limits.maxClusters
             case .items: return limits.maxItems
+            case .resultItems: return limits.maxResultItems
             case .filterItems: return limits.maxFilterItems
             case .filterConditions: return limits.maxFilterConditions
             }
@@ -69,12 +70,11 @@ enum RepeatedFieldLimits {
         4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
         5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
         6: Field(name: "exclude_items", encoding: .packedVarint, limit: .items),
+        7: Field(name: "ranking_items", encoding: .packedVarint, limit: .history),
     ])]
     static let workerMessage: Schema = [2: Body([
-        4: Field(name: "answered_clusters", encoding: .packedVarint, limit: .clusters),
-        5: Field(name: "items", encoding: .packedVarint, limit: .items),
-        6: Field(name: "sums", encoding: .packedVarint, limit: .items),
-        7: Field(name: "counts", encoding: .packedVarint, limit: .items),
+        5: Field(name: "items", encoding: .packedVarint, limit: .resultItems),
+        8: Field(name: "scores", encoding: .packedFixed(width: 4), limit: .resultItems),
     ])]
 
     /// The first repeated field over its limit (in field order, with its full count), as the

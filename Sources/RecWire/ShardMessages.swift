@@ -1,6 +1,8 @@
 import CRecProtocol
 
-/// "Score these clusters with these weights, excluding these items" (coordinator → worker).
+/// "Score your items for this user" (coordinator → every shard worker, the same to all): the top
+/// clusters and their weights, the items never to return, the rows of the two-stage ranking and
+/// its bounds, k, and the shard count of the item partition it was planned under.
 public struct ShardQuery: Equatable, Sendable {
     public var requestID: String
     public var deadlineUnixMicros: UInt64 = 0
@@ -8,6 +10,11 @@ public struct ShardQuery: Equatable, Sendable {
     public var clusterIDs: [UInt32] = []
     public var clusterWeights: [Float] = []
     public var excludeItems: [UInt32] = []
+    public var rankingItems: [UInt32] = []
+    public var voteBound: Float = 0
+    public var itemItemBound: Float = 0
+    public var k: UInt32 = 0
+    public var shardCount: UInt32 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -20,6 +27,11 @@ public struct ShardQuery: Equatable, Sendable {
         m.n_cluster_ids = clusterIDs.count; m.cluster_ids = arena.array(clusterIDs)
         m.n_cluster_weights = clusterWeights.count; m.cluster_weights = arena.array(clusterWeights)
         m.n_exclude_items = excludeItems.count; m.exclude_items = arena.array(excludeItems)
+        m.n_ranking_items = rankingItems.count; m.ranking_items = arena.array(rankingItems)
+        m.vote_bound = voteBound
+        m.item_item_bound = itemItemBound
+        m.k = k
+        m.shard_count = shardCount
         return m
     }
 
@@ -30,24 +42,33 @@ public struct ShardQuery: Equatable, Sendable {
         clusterIDs = try CRead.values(c.n_cluster_ids, c.cluster_ids, field: "cluster_ids", limit: limits.maxClusters)
         clusterWeights = try CRead.values(c.n_cluster_weights, c.cluster_weights, field: "cluster_weights", limit: limits.maxClusters)
         excludeItems = try CRead.values(c.n_exclude_items, c.exclude_items, field: "exclude_items", limit: limits.maxItems)
+        rankingItems = try CRead.values(c.n_ranking_items, c.ranking_items, field: "ranking_items", limit: limits.maxHistory)
+        voteBound = c.vote_bound
+        itemItemBound = c.item_item_bound
+        k = c.k
+        shardCount = c.shard_count
         guard clusterWeights.count == clusterIDs.count else {
             throw .lengthMismatch(field: "cluster_weights", expected: clusterIDs.count, found: clusterWeights.count)
         }
         if let bad = clusterWeights.firstIndex(where: { !$0.isFinite }) {
             throw .invalidValue(field: "cluster_weights", reason: "weight \(bad) is \(clusterWeights[bad])")
         }
+        for (name, value) in [("vote_bound", voteBound), ("item_item_bound", itemItemBound)] where !value.isFinite || value < 0 {
+            throw .invalidValue(field: name, reason: "\(value) is not a finite, non-negative bound")
+        }
+        guard Int(k) <= limits.maxResultItems else { throw .tooLarge(field: "k", count: Int(k), limit: limits.maxResultItems) }
     }
 }
 
-/// A partial vote from one shard (worker → coordinator): fixed-point sums per item.
+/// One shard's final answer (worker → coordinator): its top k items, best first, with their scores.
 public struct ShardReply: Equatable, Sendable {
     public var requestID: String
     public var modelVersion = ""
     public var shard: UInt32 = 0
-    public var answeredClusters: [UInt32] = []
     public var items: [UInt32] = []
-    public var sums: [Int64] = []
-    public var counts: [UInt32] = []
+    public var scores: [Float] = []
+    /// The shard count of the partition the shard answered under (the query's).
+    public var shardCount: UInt32 = 0
 
     public init(requestID: String) { self.requestID = requestID }
 
@@ -57,10 +78,9 @@ public struct ShardReply: Equatable, Sendable {
         m.request_id = arena.string(requestID)
         m.model_version = arena.string(modelVersion)
         m.shard = shard
-        m.n_answered_clusters = answeredClusters.count; m.answered_clusters = arena.array(answeredClusters)
         m.n_items = items.count; m.items = arena.array(items)
-        m.n_sums = sums.count; m.sums = arena.array(sums)
-        m.n_counts = counts.count; m.counts = arena.array(counts)
+        m.n_scores = scores.count; m.scores = arena.array(scores)
+        m.shard_count = shardCount
         return m
     }
 
@@ -68,12 +88,13 @@ public struct ShardReply: Equatable, Sendable {
         requestID = try CRead.text(c.request_id, field: "request_id", limits: limits)
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
         shard = c.shard
-        answeredClusters = try CRead.values(c.n_answered_clusters, c.answered_clusters, field: "answered_clusters", limit: limits.maxClusters)
-        items = try CRead.values(c.n_items, c.items, field: "items", limit: limits.maxItems)
-        sums = try CRead.values(c.n_sums, c.sums, field: "sums", limit: limits.maxItems)
-        counts = try CRead.values(c.n_counts, c.counts, field: "counts", limit: limits.maxItems)
-        guard sums.count == items.count else { throw .lengthMismatch(field: "sums", expected: items.count, found: sums.count) }
-        guard counts.count == items.count else { throw .lengthMismatch(field: "counts", expected: items.count, found: counts.count) }
+        items = try CRead.values(c.n_items, c.items, field: "items", limit: limits.maxResultItems)
+        scores = try CRead.values(c.n_scores, c.scores, field: "scores", limit: limits.maxResultItems)
+        shardCount = c.shard_count
+        guard scores.count == items.count else { throw .lengthMismatch(field: "scores", expected: items.count, found: scores.count) }
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidValue(field: "scores", reason: "score \(bad) is \(scores[bad])")
+        }
     }
 }
 

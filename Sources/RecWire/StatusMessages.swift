@@ -20,7 +20,6 @@ public struct ShardStatus: Equatable, Sendable {
     public var shard: UInt32 = 0
     public var endpoint = ""
     public var modelVersion = ""
-    public var clusters: [UInt32] = []
     public var alive = false
     public var requests: UInt64 = 0
     public var p50Micros: UInt32 = 0
@@ -81,7 +80,6 @@ public struct StatusResponse: Equatable, Sendable {
             c.shard = s.shard
             c.endpoint = arena.string(s.endpoint)
             c.model_version = arena.string(s.modelVersion)
-            c.n_clusters = s.clusters.count; c.clusters = arena.array(s.clusters)
             c.alive = s.alive ? 1 : 0
             c.requests = s.requests; c.p50_micros = s.p50Micros; c.p99_micros = s.p99Micros
             c.replicas = s.replicas; c.replicas_alive = s.replicasAlive
@@ -110,7 +108,6 @@ public struct StatusResponse: Equatable, Sendable {
             s.shard = p.shard
             s.endpoint = try CRead.text(p.endpoint, field: "shards.endpoint", limits: limits)
             s.modelVersion = try CRead.text(p.model_version, field: "shards.model_version", limits: limits)
-            s.clusters = try CRead.values(p.n_clusters, p.clusters, field: "shards.clusters", limit: limits.maxClusters)
             s.alive = p.alive != 0
             s.requests = p.requests; s.p50Micros = p.p50_micros; s.p99Micros = p.p99_micros
             s.replicas = p.replicas; s.replicasAlive = p.replicas_alive

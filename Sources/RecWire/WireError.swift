@@ -36,6 +36,8 @@ public struct WireLimits: Sendable, Equatable {
     public var maxStringBytes = 1_024
     public var maxClusters = 4_096
     public var maxItems = 1_000_000
+    /// Items in one answer: a request's k, and a shard's reply (at most the request's k).
+    public var maxResultItems = 10_000
     /// Item IDs in a request's exclude list, and in its allow list.
     public var maxFilterItems = 100_000
     /// Attribute conditions in a request.

@@ -64,7 +64,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Temperature T of the softmax cluster weights (K x softmax(logits / T)).") var clusterTemperature: Float?
     @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
     var ranking: String?
-    @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score.") var voteWeight: Float?
+    @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score (default 0.25).") var voteWeight: Float?
     @Option(help: "Two-stage: what each term is divided by: pool-max (its largest value in the pool) or bound (its largest possible value, known before scoring).")
     var blendScale: String?
     @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items).")

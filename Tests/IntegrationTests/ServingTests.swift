@@ -83,10 +83,10 @@ final class ServingTests: XCTestCase {
         let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--ranking", "best"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--ranking must be vote or two-stage"), bad.stderr)
-        // The blend can be overridden: the model's own weight (1) gives the model's answer; the
+        // The blend can be overridden: the model's own blend (bound, 0.25) gives the model's answer; the
         // vote ranking has no blend to override; bad values are refused.
         let same = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
-                                "--vote-weight", "1", "--blend-scale", "pool-max"])
+                                "--vote-weight", "0.25", "--blend-scale", "bound"])
         XCTAssertEqual(same.stdout, twoStage.stdout, same.stderr)
         let noBlend = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
                                    "--ranking", "vote", "--vote-weight", "0.5"])
@@ -238,17 +238,19 @@ final class ServingTests: XCTestCase {
         defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
-        // A history whose top clusters live on shard 1 and on another shard, found from the trained
-        // model itself (which clusters a history reaches depends on the training run's bits).
+        // A history whose answer holds an item of shard 1 (every shard owns part of every shortlist;
+        // which items shard 1 owns follows from the trained model).
         let loaded = try ModelFile.load(path: model)
+        let partition = try ItemPartition(shardCount: 3, itemLoads: ItemShard.itemLoads(loaded))
         let log = try InteractionLog.read(path: Self.fixture.dir + "/interactions.tsv")
         let candidates = (0..<log.users.count).lazy.map { u in (log.history(of: u).items.map { log.items[$0] }, log.history(of: u).ratings) }
         let chosen = candidates.first { ids, ratings in
             let (h, _) = loaded.mapHistory(itemIDs: ids, ratings: ratings)
-            let owners = Set(loaded.prepare(history: h, attributes: loaded.attributes.encode(nil)).clusters.map { Self.owner($0.index, shards: 3) })
-            return owners.contains(1) && owners.count >= 2
+            var vote = loaded.makeVote()
+            let answer = loaded.recommend(history: h, attributes: loaded.attributes.encode(nil), k: 10, vote: &vote)
+            return answer.filledFromPopularity == 0 && answer.items.contains { partition.owner(of: $0.index) == 1 }
         }
-        let (history, ratings) = try XCTUnwrap(chosen, "no user's clusters span shard 1 and another shard")
+        let (history, ratings) = try XCTUnwrap(chosen, "no user's answer holds an item of shard 1")
         let request = RecommendRequest(requestID: "before", itemIDs: history, ratings: ratings, k: 10)
         guard case let .recommend(full) = try client.send(.recommend(request), id: "before") else { return XCTFail() }
         XCTAssertEqual(full.coverage, 1)
@@ -261,10 +263,10 @@ final class ServingTests: XCTestCase {
         guard case let .recommend(partial) = try client.send(.recommend(after), id: "after") else { return XCTFail() }
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertLessThan(elapsed, 2.0, "answered by the deadline, not a hang")
-        let usedShard1 = full.clusterIDs.contains { Self.owner(Int($0), shards: 3) == 1 }
-        XCTAssertTrue(usedShard1, "the test history must vote through a cluster of shard 1")
-        XCTAssertLessThan(partial.coverage, 1)
-        XCTAssertGreaterThan(partial.coverage, 0)
+        let shard1Items = Set(full.itemIDs.filter { loaded.items.index(of: $0).map { partition.owner(of: $0) == 1 } ?? false })
+        XCTAssertFalse(shard1Items.isEmpty, "the test history's answer must hold an item of shard 1")
+        XCTAssertTrue(shard1Items.isDisjoint(with: partial.itemIDs), "shard 1's items are missing, not invented")
+        XCTAssertEqual(partial.coverage, 2.0 / 3, accuracy: 1e-9)
         XCTAssertTrue(partial.degradedReasons.contains { $0.contains("shard 1") }, "\(partial.degradedReasons)")
         XCTAssertEqual(partial.itemIDs.count, 10)
     }
@@ -347,10 +349,6 @@ final class ServingTests: XCTestCase {
         let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--where", "colour in red"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("no attribute 'colour'"), bad.stderr)
-    }
-
-    static func owner(_ cluster: Int, shards: Int) -> Int {
-        (try? ShardMap(shardCount: shards).owner(of: cluster)) ?? -1
     }
 
     static func childPIDs(of pid: Int32) -> [Int32] {

@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
+import RecCluster
 import RecData
 import RecTestSupport
 @testable import RecModel
 
-/// A shard worker reads only its shortlists from the model file, with every check a full load makes.
+/// A shard worker reads only its items' part of the model file, with every check a full load makes.
 final class ShardModelFileTests: XCTestCase {
     func saved(_ label: String) throws -> (path: String, model: RecommenderModel) {
         let model = ModelFileTests.built
@@ -13,20 +14,30 @@ final class ShardModelFileTests: XCTestCase {
         return (path, try ModelFile.load(path: path))
     }
 
-    func testKeepsExactlyTheRequestedShortlists() throws {
+    func testKeepsExactlyItsShareOfTheItems() throws {
         let (path, full) = try saved("whole")
-        let wanted: Set<Int> = [0, 3, 7]
-        let shard = try ModelFile.loadShard(path: path) { configuration in
-            XCTAssertEqual(configuration, full.configuration)
-            return wanted
+        let partition = try ItemPartition(shardCount: 3, itemLoads: ItemShard.itemLoads(full))
+        var entries = 0
+        for s in 0..<3 {
+            let shard = try ModelFile.loadShard(path: path, shard: s, shardCounts: [3, 2])
+            XCTAssertEqual(shard.version, full.version)
+            XCTAssertEqual(shard.itemCount, full.items.count)
+            XCTAssertEqual(shard.configuration, full.configuration)
+            XCTAssertEqual(Set(shard.parts.keys), s < 2 ? [2, 3] : [3], "shard 2 is not part of 2 shards")
+            let part = try XCTUnwrap(shard.parts[3])
+            let expected = ItemShard(full) { partition.owner(of: $0) == s }
+            for c in 0..<full.configuration.clusters {
+                XCTAssertEqual(part.shortlists.entries(c).map(\.index), expected.shortlists.entries(c).map(\.index), "cluster \(c)")
+                XCTAssertEqual(part.shortlists.entries(c).map(\.score), expected.shortlists.entries(c).map(\.score), "cluster \(c)")
+                XCTAssertTrue(part.shortlists.entries(c).allSatisfy { partition.owner(of: $0.index) == s })
+            }
+            XCTAssertEqual(part.itemModel?.targets, expected.itemModel?.targets)
+            XCTAssertEqual(part.itemModel?.weights, expected.itemModel?.weights)
+            entries += part.entryCount
         }
-        XCTAssertEqual(shard.version, full.version)
-        XCTAssertEqual(shard.itemCount, full.items.count)
-        XCTAssertEqual(shard.configuration, full.configuration)
-        for c in 0..<full.configuration.clusters {
-            let expected = wanted.contains(c) ? full.shortlists.entries(c) : []
-            XCTAssertEqual(shard.shortlists.entries(c).map(\.index), expected.map(\.index), "cluster \(c)")
-            XCTAssertEqual(shard.shortlists.entries(c).map(\.score), expected.map(\.score), "cluster \(c)")
+        XCTAssertEqual(entries, full.shortlists.items.count, "every shortlist entry on exactly one shard")
+        XCTAssertThrowsError(try ModelFile.loadShard(path: path, shard: 3, shardCounts: [3])) {
+            XCTAssertEqual($0 as? ShardModel.Problem, .notInPartition(shard: 3, shardCounts: [3]))
         }
     }
 
@@ -38,18 +49,18 @@ final class ShardModelFileTests: XCTestCase {
         var damaged = bytes
         damaged[bytes.count / 2] ^= 0x5A
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(damaged)))
-        XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] }) { error in
+        XCTAssertThrowsError(try ModelFile.loadShard(path: path, shard: 0, shardCounts: [2])) { error in
             guard case .checksumMismatch = error as? ModelFileError else { return XCTFail("\(error)") }
         }
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes.prefix(bytes.count - 10))))
-        XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] })
+        XCTAssertThrowsError(try ModelFile.loadShard(path: path, shard: 0, shardCounts: [2]))
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes + [0])))
-        XCTAssertThrowsError(try ModelFile.loadShard(path: path) { _ in [0] })
-        XCTAssertThrowsError(try ModelFile.loadShard(path: path + ".missing") { _ in [0] }) { error in
+        XCTAssertThrowsError(try ModelFile.loadShard(path: path, shard: 0, shardCounts: [2]))
+        XCTAssertThrowsError(try ModelFile.loadShard(path: path + ".missing", shard: 0, shardCounts: [2])) { error in
             guard case .unreadable = error as? ModelFileError else { return XCTFail("\(error)") }
         }
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
-        XCTAssertNoThrow(try ModelFile.loadShard(path: path) { _ in [0] })
+        XCTAssertNoThrow(try ModelFile.loadShard(path: path, shard: 0, shardCounts: [2]))
     }
 }
 

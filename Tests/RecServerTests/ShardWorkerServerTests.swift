@@ -13,13 +13,12 @@ import XCTest
 final class ShardWorkerServerTests: XCTestCase {
     func testABatchGetsOneReplyPerFrameInOrder() throws {
         let model = try ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
-        let map = try ShardMap(shardCount: 2)
         // The worker is created on its own thread, which owns its socket (as in the real process).
         let stop = StopFlag()
         let handoff = Handoff()
         let thread = Thread {
             do {
-                let server = try ShardWorkerServer(model: model, shard: 0, shardMap: map, bind: "tcp://127.0.0.1:*")
+                let server = try ShardWorkerServer(model: model, shard: 0, shardCount: 2, bind: "tcp://127.0.0.1:*")
                 handoff.endpoint = server.endpoint
                 handoff.ready.signal()
                 try server.run(until: stop)
@@ -33,20 +32,21 @@ final class ShardWorkerServerTests: XCTestCase {
         defer { stop.stop(); handoff.finished.wait() }
         let endpoint = try XCTUnwrap(handoff.endpoint)
 
-        let owned = map.clusters(ownedBy: 0, clusterCount: model.configuration.clusters)
-        func query(_ id: String, clusters: [Int]) -> [UInt8] {
+        func query(_ id: String, clusters: [Int], shardCount: UInt32 = 2) -> [UInt8] {
             var q = ShardQuery(requestID: id)
             q.clusterIDs = clusters.map(UInt32.init)
             q.clusterWeights = clusters.map { _ in 0.5 }
+            q.k = 5
+            q.shardCount = shardCount
             return CoordinatorMessage.query(q).serializedBytes()
         }
         let context = try ZMQContext()
         let client = try ZMQSocket(context: context, kind: .dealer)
         defer { client.close() }
         try client.connect(endpoint)
-        XCTAssertTrue(try client.send([query("a", clusters: Array(owned.prefix(2))), [0xFF, 0x01, 0x02],
-                                       query("b", clusters: [owned.last!]), query("c", clusters: [owned.count < model.configuration.clusters
-                                           ? (0..<model.configuration.clusters).first { !owned.contains($0) }! : owned[0]])]))
+        let clusterCount = model.configuration.clusters
+        XCTAssertTrue(try client.send([query("a", clusters: [0, 1, 2]), [0xFF, 0x01, 0x02], query("b", clusters: [3]),
+                                       query("c", clusters: [clusterCount]), query("d", clusters: [0], shardCount: 3)]))
         var frames: [[UInt8]]?
         let poller = Poller()
         for _ in 0..<50 where frames == nil {
@@ -54,16 +54,22 @@ final class ShardWorkerServerTests: XCTestCase {
             frames = try client.receive()
         }
         let replies = try XCTUnwrap(frames).map { try WorkerMessage(serializedBytes: $0) }
-        XCTAssertEqual(replies.count, 4)
-        guard replies.count == 4 else { return }
+        XCTAssertEqual(replies.count, 5)
+        guard replies.count == 5 else { return }
         guard case let .reply(a) = replies[0], case let .error(bad) = replies[1], case let .reply(b) = replies[2],
-              case let .error(stray) = replies[3] else { return XCTFail("unexpected replies \(replies)") }
+              case let .error(stray) = replies[3], case let .error(otherCount) = replies[4] else {
+            return XCTFail("unexpected replies \(replies)")
+        }
         XCTAssertEqual(a.requestID, "a")
         XCTAssertFalse(a.items.isEmpty)
+        XCTAssertLessThanOrEqual(a.items.count, 5)
+        XCTAssertEqual(a.shardCount, 2)
         XCTAssertEqual(bad.code, .malformed)
         XCTAssertEqual(b.requestID, "b")
         XCTAssertEqual(stray.requestID, "c")
-        XCTAssertEqual(stray.code, .invalidArgument) // a cluster shard 0 does not own
+        XCTAssertEqual(otherCount.requestID, "d")
+        XCTAssertEqual(otherCount.code, .invalidArgument) // a shard count it does not hold
+        XCTAssertEqual(stray.code, .invalidArgument) // a cluster the model does not have
     }
 }
 

@@ -1,6 +1,7 @@
 import XCTest
 import RecCluster
 import RecData
+import RecMath
 import RecModel
 import RecTestSupport
 import RecWire
@@ -13,6 +14,15 @@ final class CoordinatorCoreTests: XCTestCase {
     /// shards, a history reaches does not depend on a training run or the CPU's BLAS kernels.
     /// Encoding and decoding gives it its version.
     static let model: RecommenderModel = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
+    /// The same model ranking its pool two-stage with bounds (seeded item–item rows of mixed sign).
+    static let twoStageModel: RecommenderModel = {
+        var rng = SeededRandom(seed: 5)
+        let rows = Dictionary(uniqueKeysWithValues: (0..<80).map { j in
+            (j, Set((0..<12).map { _ in rng.below(80) }).sorted().map { (target: $0, weight: rng.uniform(-0.3, 1)) })
+        })
+        let ranked = HandBuiltModel.twoStage(HandBuiltModel.serving(), rows: rows, voteWeight: 0.25, blendScale: .bound)
+        return try! ModelFile.decode(ModelFile.encode(ranked).bytes)
+    }()
     let now: UInt64 = 1_700_000_000_000_000
 
     struct Harness {
@@ -24,7 +34,7 @@ final class CoordinatorCoreTests: XCTestCase {
             let map = try ShardMap(shardCount: shards)
             coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
                                           configuration: configuration, now: now)
-            workers = coordinator.replicas.shardOfWorker.map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+            workers = try coordinator.replicas.shardOfWorker.map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
         }
 
         /// Delivers everything until the client gets its reply; `drop` workers never answer and
@@ -52,42 +62,56 @@ final class CoordinatorCoreTests: XCTestCase {
         }
     }
 
-    func offline(_ items: [String], _ ratings: [Float], k: Int) -> [(String, Float)] {
-        let (h, _) = Self.model.mapHistory(itemIDs: items, ratings: ratings)
-        var vote = Self.model.makeVote()
-        return Self.model.recommend(history: h, attributes: Self.model.attributes.encode(nil), k: k, vote: &vote)
-            .items.map { (Self.model.items[$0.index], $0.score) }
+    func offline(_ items: [String], _ ratings: [Float], k: Int, model: RecommenderModel = CoordinatorCoreTests.model) -> [(String, Float)] {
+        let (h, _) = model.mapHistory(itemIDs: items, ratings: ratings)
+        var vote = model.makeVote()
+        return model.recommend(history: h, attributes: model.attributes.encode(nil), k: k, vote: &vote)
+            .items.map { (model.items[$0.index], $0.score) }
     }
 
     func testAnswersEqualTheOfflineRecommenderForAnyShardCount() throws {
-        for shards in [1, 2, 3, 7] {
-            var harness = try Harness(model: Self.model, shards: shards)
-            for u in stride(from: 0, to: 200, by: 23) {
-                let h = Self.dataset.log.history(of: u)
-                let ids = h.items.map { Self.dataset.log.items[$0] }
-                let request = RecommendRequest(requestID: "r\(u)", itemIDs: ids, ratings: h.ratings, k: 15)
-                guard case let .recommend(r)? = harness.request(.recommend(request), now: now) else {
-                    return XCTFail("no recommendation for user \(u) with \(shards) shards")
+        for model in [Self.model, Self.twoStageModel] {
+            for (shards, replicas) in [(1, 1), (2, 1), (3, 1), (5, 1), (7, 1), (2, 2)] {
+                var harness = try Harness(model: model, shards: shards, replicas: replicas)
+                for u in stride(from: 0, to: 200, by: 23) {
+                    let h = Self.dataset.log.history(of: u)
+                    let ids = h.items.map { Self.dataset.log.items[$0] }
+                    let request = RecommendRequest(requestID: "r\(u)", itemIDs: ids, ratings: h.ratings, k: 15)
+                    guard case let .recommend(r)? = harness.request(.recommend(request), now: now) else {
+                        return XCTFail("no recommendation for user \(u) with \(shards) shards")
+                    }
+                    let expected = offline(ids, h.ratings, k: 15, model: model)
+                    let label = "\(model.configuration.ranking), \(shards) shards × \(replicas), user \(u)"
+                    XCTAssertEqual(r.itemIDs, expected.map(\.0), label)
+                    XCTAssertEqual(r.scores, expected.map(\.1), label)
+                    XCTAssertEqual(r.coverage, 1)
+                    XCTAssertEqual(r.requestID, "r\(u)")
+                    XCTAssertEqual(r.modelVersion, model.version)
+                    XCTAssertTrue(r.degradedReasons.isEmpty)
                 }
-                let expected = offline(ids, h.ratings, k: 15)
-                XCTAssertEqual(r.itemIDs, expected.map(\.0), "\(shards) shards, user \(u)")
-                XCTAssertEqual(r.scores, expected.map(\.1), "\(shards) shards, user \(u)")
-                XCTAssertEqual(r.coverage, 1)
-                XCTAssertEqual(r.requestID, "r\(u)")
-                XCTAssertEqual(r.modelVersion, Self.model.version)
-                XCTAssertTrue(r.degradedReasons.isEmpty)
             }
         }
     }
 
-    func testOnlyOwningShardsAreAsked() throws {
-        var harness = try Harness(model: Self.model, shards: 7)
+    func testEveryShardGetsTheSameBoundedSubRequest() throws {
+        var harness = try Harness(model: Self.twoStageModel, shards: 7)
         let actions = harness.coordinator.onClient(
             routing: [1], payload: ClientMessage.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i5"], ratings: [5, 5], k: 5)).serializedBytes(),
             now: now)
-        let asked = actions.compactMap { if case let .toWorker(s, _) = $0 { return s } else { return nil } }
-        XCTAssertLessThanOrEqual(asked.count, Self.model.configuration.topClusters)
-        XCTAssertEqual(Set(asked).count, asked.count, "one sub-request per shard")
+        let sent = actions.compactMap { a -> (Int, [UInt8])? in if case let .toWorker(s, p) = a { return (s, p) } else { return nil } }
+        XCTAssertEqual(sent.map(\.0), Array(0..<7), "one sub-request per shard")
+        XCTAssertEqual(Set(sent.map(\.1)).count, 1, "the same bytes to every shard")
+        guard case let .query(q) = try CoordinatorMessage(serializedBytes: sent[0].1) else { return XCTFail("not a query") }
+        XCTAssertEqual(q.k, 5)
+        XCTAssertEqual(q.shardCount, 7)
+        XCTAssertEqual(q.clusterIDs.count, Self.model.configuration.topClusters)
+        XCTAssertGreaterThan(q.voteBound, 0)
+        XCTAssertGreaterThan(q.itemItemBound, 0)
+        // Each shard answers with at most k entries, whatever the pool's size.
+        for (worker, payload) in sent {
+            guard case let .reply(r) = harness.workers[worker].handle(bytes: payload, now: now) else { return XCTFail("no reply") }
+            XCTAssertLessThanOrEqual(r.items.count, 5)
+        }
     }
 
     func testASilentShardGivesCoverageBelowOneAtTheDeadline() throws {
@@ -113,20 +137,12 @@ final class CoordinatorCoreTests: XCTestCase {
 
     func testPartialCoverageWhenOneShardIsDown() throws {
         var harness = try Harness(model: Self.model, shards: 3)
-        // A history of one group's items whose top clusters live on two shards or more (the model is
-        // hand-built, so this is the same group on every machine).
-        let map = try ShardMap(shardCount: 3)
-        let spread = (0..<4).map { g in (1...20).filter { ($0 - 1) % 4 == g }.map { "i\($0)" } }.first { ids in
-            let (history, _) = Self.model.mapHistory(itemIDs: ids, ratings: Array(repeating: 5, count: ids.count))
-            return Set(Self.model.prepare(history: history, attributes: []).clusters.map { map.owner(of: $0.index) }).count >= 2
-        }
-        let ids = try XCTUnwrap(spread, "no group's clusters span two shards")
+        let ids = (1...20).filter { ($0 - 1) % 4 == 0 }.map { "i\($0)" }
         let request = RecommendRequest(requestID: "p", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 10,
                                        deadlineUnixMicros: now + 1_000)
         let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
         let shardsAsked = plan.compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
-        XCTAssertGreaterThanOrEqual(shardsAsked.count, 2, "the test history must involve two shards or more")
-        guard shardsAsked.count >= 2 else { return }
+        XCTAssertEqual(shardsAsked, [0, 1, 2])
         var replies: [CoordinatorCore.Action] = []
         for case let .toWorker(worker, payload) in plan where worker != shardsAsked[0] {
             replies += harness.coordinator.onWorker(worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
@@ -134,8 +150,7 @@ final class CoordinatorCoreTests: XCTestCase {
         XCTAssertTrue(replies.isEmpty)
         guard let payload = clientFrames(harness.coordinator.onTick(now: now + 2_000)).first,
               case let .recommend(r) = try ServerMessage(serializedBytes: payload) else { return XCTFail("expected a reply") }
-        XCTAssertGreaterThan(r.coverage, 0)
-        XCTAssertLessThan(r.coverage, 1)
+        XCTAssertEqual(r.coverage, 2.0 / 3, accuracy: 1e-9)
         XCTAssertEqual(r.degradedReasons, ["shard \(shardsAsked[0]) did not answer by the deadline"])
     }
 
@@ -213,7 +228,6 @@ final class CoordinatorCoreTests: XCTestCase {
         else { return XCTFail("the coordinator stopped serving") }
         guard case let .status(s)? = harness.request(.status(StatusRequest(requestID: "st")), now: now) else { return XCTFail() }
         XCTAssertEqual(s.shards.count, 2)
-        XCTAssertEqual(s.shards.flatMap(\.clusters).count, Self.model.configuration.clusters)
         XCTAssertGreaterThan(s.shards.map(\.requests).reduce(0, +), 0, "sub-requests are counted per shard")
         XCTAssertTrue(s.shards.allSatisfy(\.alive))
         XCTAssertGreaterThan(s.requests, 0)
@@ -221,28 +235,39 @@ final class CoordinatorCoreTests: XCTestCase {
     }
 
     func testWorkerRejectsExpiredStrayAndWrongVersionQueries() throws {
-        let map = try ShardMap(shardCount: 2)
-        var worker = ShardWorkerCore(model: Self.model, shard: 0, shardMap: map)
-        let owned = try XCTUnwrap(worker.ownedClusters.first)
-        let stray = try XCTUnwrap((0..<Self.model.configuration.clusters).first { map.owner(of: $0) == 1 })
+        var worker = try ShardWorkerCore(model: Self.model, shard: 0, shardCounts: [2])
         var q = ShardQuery(requestID: "1")
-        q.clusterIDs = [UInt32(owned)]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = now - 1
+        q.clusterIDs = [0]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = now - 1; q.k = 10; q.shardCount = 2
         guard case let .error(expired) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertEqual(expired.code, .deadlineExceeded)
+        XCTAssertEqual(expired.requestID, "1")
         XCTAssertEqual(worker.expired, 1)
         q.deadlineUnixMicros = 0
-        q.clusterIDs = [UInt32(stray)]
+        q.clusterIDs = [UInt32(Self.model.configuration.clusters)]
         guard case let .error(e2) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertEqual(e2.code, .invalidArgument)
-        q.clusterIDs = [UInt32(owned)]; q.modelVersion = "other"
+        q.clusterIDs = [0]; q.modelVersion = "other"
         guard case let .error(e3) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertEqual(e3.code, .modelVersionUnavailable)
         guard case let .error(e4) = worker.handle(bytes: [1, 2, 3], now: now) else { return XCTFail() }
         XCTAssertEqual(e4.code, .malformed)
         q.modelVersion = ""
-        q.excludeItems = Self.model.shortlists.entries(owned).prefix(3).map { UInt32($0.index) }
+        q.shardCount = 3
+        guard case let .error(e5) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(e5.code, .invalidArgument, "a shard count it does not hold")
+        q.shardCount = 2
+        q.excludeItems = [UInt32(Self.model.items.count)]
+        guard case let .error(e6) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(e6.code, .invalidArgument, "an item outside the catalogue")
+        q.k = 0; q.excludeItems = []
+        guard case let .error(e7) = worker.handle(q, now: now) else { return XCTFail() }
+        XCTAssertEqual(e7.code, .invalidArgument)
+        q.k = 10
+        guard case let .reply(all) = worker.handle(q, now: now) else { return XCTFail() }
+        q.excludeItems = all.items.prefix(3).map { $0 }
         guard case let .reply(r) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertTrue(Set(r.items).isDisjoint(with: q.excludeItems))
-        XCTAssertEqual(r.answeredClusters, [UInt32(owned)])
+        XCTAssertEqual(r.shardCount, 2)
+        XCTAssertLessThanOrEqual(r.items.count, 10)
     }
 }

@@ -106,10 +106,9 @@ final class CoordinatorPartsTests: XCTestCase {
         let model = Self.modelA
         let shared = SharedModel(model)
         let prepared = model.prepare(history: UserHistory(items: [0, 1], ratings: [5, 4]), attributes: [])
-        let plan = FanoutPlan(clusters: prepared.clusters, map: try ShardMap(shardCount: 1))
         func request(deadline: UInt64) -> PendingRequest {
             PendingRequest(replyTo: ReplyAddress(routing: [1]), clientRequestID: "r", shared: shared, prepared: prepared,
-                           merge: VoteMerge(plan: plan, itemCount: model.items.count), k: 5, deadline: deadline,
+                           merge: ShardMerge(shardCount: 1, itemCount: model.items.count, k: 5), k: 5, deadline: deadline,
                            started: 0, encodeMicros: 0, unknownItems: 0)
         }
         var table = RequestTable()
@@ -142,7 +141,7 @@ final class CoordinatorPartsTests: XCTestCase {
         let map = try ShardMap(shardCount: 1)
         let ticks = Ticks()
         var core = CoordinatorCore(model: Self.modelA, shardMap: map, now: 1_000, clock: { ticks.next() })
-        var worker = ShardWorkerCore(model: Self.modelA, shard: 0, shardMap: map)
+        var worker = try ShardWorkerCore(model: Self.modelA, shard: 0, shardCounts: [1])
         var request = RecommendRequest(requestID: "t")
         request.itemIDs = [Self.modelA.items[0], Self.modelA.items[1]]
         request.ratings = [5, 4]

@@ -24,7 +24,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
             let model = CoordinatorCoreTests.model
             core = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
                                    configuration: configuration, now: now)
-            workers = core.replicas.shardOfWorker.map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+            workers = try core.replicas.shardOfWorker.map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
             behaviour = Array(repeating: .normal, count: workers.count)
             self.now = now
         }
@@ -193,14 +193,11 @@ final class CoordinatorReliabilityTests: XCTestCase {
         var d = try Driver(shards: 2, replicas: 2, configuration: configuration, now: start)
         d.apply(d.core.onTick(now: d.now))
         d.deliver()
-        // A user whose top clusters live on both shards.
-        let map = try ShardMap(shardCount: 2)
+        // A user with clusters to vote (every shard is then asked).
         let model = CoordinatorCoreTests.model
         let log = CoordinatorCoreTests.dataset.log
         let user = try XCTUnwrap((0..<log.users.count).first { u in
-            let h = log.history(of: u)
-            let prepared = model.prepare(history: h, attributes: model.attributes.encode(nil))
-            return FanoutPlan(clusters: prepared.clusters, map: map).subRequests.count == 2
+            !model.prepare(history: log.history(of: u), attributes: model.attributes.encode(nil)).clusters.isEmpty
         })
         d.send(request("a", user: user))
         XCTAssertEqual(Set(d.toWorkers.map { d.core.replicas.shardOfWorker[$0.worker] }).count, 2)
@@ -299,12 +296,25 @@ final class CoordinatorReliabilityTests: XCTestCase {
         let added = try d.core.beginGrowth(replicaCounts: [1], now: d.now)
         XCTAssertEqual(added, [2])
         XCTAssertThrowsError(try d.core.beginGrowth(replicaCounts: [1], now: d.now), "one change at a time")
-        d.workers.append(ShardWorkerCore(model: CoordinatorCoreTests.model, shard: 2, shardMap: try ShardMap(shardCount: 3)))
+        let model = CoordinatorCoreTests.model
+        d.workers.append(try ShardWorkerCore(model: model, shard: 2, shardCounts: [3]))
         d.behaviour.append(.normal)
         askAll("growing-")
-        XCTAssertEqual(d.core.shardMap.shardCount, 2, "not before the new worker reported the grown map")
+        XCTAssertEqual(d.core.shardMap.shardCount, 2, "not before every worker reported the grown partition")
         XCTAssertEqual(d.core.statistics.shards[2].sent, 0, "no traffic to the new shard yet")
-        // The next heartbeat reaches the new worker; its answer (3 shards loaded) completes the change.
+        // The next heartbeat asks the old workers for the 3-shard partition (items move between
+        // old shards too); until they hold it, the change waits.
+        d.advance(by: 100_000)
+        XCTAssertEqual(d.core.shardMap.shardCount, 2, "shards 0 and 1 do not hold their 3-shard items yet")
+        XCTAssertEqual(d.workers[0].requestedShardCount, 3)
+        askAll("growing2-")
+        // They load their items (the server does this on a thread), holding both partitions.
+        for w in 0..<2 {
+            var next = try ShardWorkerCore(model: model, shard: w, shardCounts: [2, 3])
+            next.continueFrom(d.workers[w])
+            XCTAssertTrue(next.holds(shardCount: 2) && next.holds(shardCount: 3))
+            d.workers[w] = next
+        }
         d.advance(by: 100_000)
         XCTAssertEqual(d.core.shardMap.shardCount, 3)
         d.toWorkers += inFlightFrames
@@ -316,7 +326,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
             XCTAssertEqual(r.itemIDs, offlineItems(user: user), r.requestID)
             XCTAssertEqual(r.coverage, 1, r.requestID)
         }
-        XCTAssertEqual(d.recommendations.count, 3 * users.count + 1)
+        XCTAssertEqual(d.recommendations.count, 4 * users.count + 1)
         XCTAssertTrue(d.errors.isEmpty)
         XCTAssertEqual(d.core.inFlight, 0)
     }
@@ -336,15 +346,14 @@ final class CoordinatorReliabilityTests: XCTestCase {
         d.toWorkers = []
         try d.core.beginShrink(to: 2, now: d.now)
         d.advance(by: 100_000)
-        XCTAssertEqual(d.core.shardMap.shardCount, 3, "shards 0 and 1 do not hold shard 2's clusters yet")
-        XCTAssertEqual(d.workers[0].requestedShardCount, 2, "the heartbeat asked them to load the 2-shard map")
+        XCTAssertEqual(d.core.shardMap.shardCount, 3, "shards 0 and 1 do not hold their 2-shard items yet")
+        XCTAssertEqual(d.workers[0].requestedShardCount, 2, "the heartbeat asked them to load the 2-shard partition")
         askAll("shrinking-")
-        // They load the clusters (the server does this on a thread) and report the 2-shard map.
-        let twoShards = try ShardMap(shardCount: 2)
+        // They load their items (the server does this on a thread) and report the 2-shard partition.
         for w in 0..<2 {
-            var next = ShardWorkerCore(model: model, shard: w, shardMap: try ShardMap(shardCount: 3), alsoHolding: [twoShards])
+            var next = try ShardWorkerCore(model: model, shard: w, shardCounts: [3, 2])
             next.continueFrom(d.workers[w])
-            XCTAssertTrue(next.holdsAll(of: twoShards))
+            XCTAssertTrue(next.holds(shardCount: 2))
             d.workers[w] = next
         }
         d.advance(by: 100_000)
@@ -368,37 +377,43 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(status.shards.count, 2)
     }
 
-    func testAWorkerHoldingSeveralMapsAnswersPlansOfEither() throws {
-        let model = CoordinatorCoreTests.model
-        let three = try ShardMap(shardCount: 3), two = try ShardMap(shardCount: 2)
-        var both = ShardWorkerCore(model: model, shard: 0, shardMap: three, alsoHolding: [two])
+    func testAWorkerHoldingSeveralPartitionsAnswersPlansOfEither() throws {
+        let model = CoordinatorCoreTests.twoStageModel
+        var both = try ShardWorkerCore(model: model, shard: 0, shardCounts: [3, 2])
         XCTAssertEqual(both.heldShardCounts, [3, 2])
-        XCTAssertTrue(both.holdsAll(of: two) && both.holdsAll(of: three))
-        let union = Set(three.clusters(ownedBy: 0, clusterCount: model.configuration.clusters) + two.clusters(ownedBy: 0, clusterCount: model.configuration.clusters))
-        XCTAssertEqual(Set(both.ownedClusters), union)
-        for map in [three, two] {
+        XCTAssertTrue(both.holds(shardCount: 2) && both.holds(shardCount: 3))
+        let alone = [2, 3].map { try! ShardWorkerCore(model: model, shard: 0, shardCounts: [$0]) }
+        for (n, count) in [2, 3].enumerated() {
             var q = ShardQuery(requestID: "q")
-            q.clusterIDs = map.clusters(ownedBy: 0, clusterCount: model.configuration.clusters).prefix(3).map(UInt32.init)
-            q.clusterWeights = q.clusterIDs.map { _ in 0.5 }
-            guard case .reply = both.handle(q, now: start) else { return XCTFail("a \(map.shardCount)-shard plan was refused") }
+            q.clusterIDs = [0, 5, 9]
+            q.clusterWeights = [0.5, 0.4, 0.1]
+            q.k = 10
+            q.shardCount = UInt32(count)
+            var single = alone[n]
+            guard case let .reply(r) = both.handle(q, now: start), case let .reply(expected) = single.handle(q, now: start) else {
+                return XCTFail("a \(count)-shard plan was refused")
+            }
+            XCTAssertEqual(r, expected, "the same answer as a worker holding only that partition")
         }
-        // A worker of 2 shards asked for 3 already holds what it keeps: it serves the map at once.
-        var grown = ShardWorkerCore(model: model, shard: 1, shardMap: two)
-        _ = grown.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 3))
-            .serializedBytes(), now: start)
-        XCTAssertEqual(grown.heldShardCounts, [2, 3])
-        XCTAssertNil(grown.requestedShardCount)
-        // Shrinking back to 2 shards: it holds that map too, and reports it again (found by deploy/reshard.sh).
+        // A worker asked for a count it holds reports it at once (found by deploy/reshard.sh).
+        var grown = try ShardWorkerCore(model: model, shard: 1, shardCounts: [2, 3])
         _ = grown.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 2, shardCount: 2))
             .serializedBytes(), now: start)
         XCTAssertEqual(grown.heldShardCounts, [3, 2])
         guard case let .heartbeat(beat) = grown.heartbeat(now: start) else { return XCTFail("no heartbeat") }
         XCTAssertEqual(beat.shardCount, 2)
-        // Asked for 2 shards, a worker of 3 lacks clusters: it records the request (the server loads).
-        var small = ShardWorkerCore(model: model, shard: 1, shardMap: three)
+        XCTAssertNil(grown.requestedShardCount)
+        // Asked for a count it does not hold, it records the request (the server loads it).
+        var small = try ShardWorkerCore(model: model, shard: 1, shardCounts: [3])
         _ = small.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 2))
             .serializedBytes(), now: start)
         XCTAssertEqual(small.requestedShardCount, 2)
+        // A pool-maxima model cannot be split over several shards; with one it can.
+        let poolMax = model.withRanking(.twoStage, blendScale: .poolMaximum)
+        XCTAssertThrowsError(try ShardWorkerCore(model: poolMax, shard: 0, shardCounts: [2])) {
+            XCTAssertEqual($0 as? ShardModel.Problem, .inexact(shardCount: 2))
+        }
+        XCTAssertNoThrow(try ShardWorkerCore(model: poolMax, shard: 0, shardCounts: [1]))
     }
 
     func testBelowTheMinimumCoverageTheClientGetsAnErrorNamingTheMissingShards() throws {

@@ -23,14 +23,14 @@ final class ModelRolloutTests: XCTestCase {
         init(shards: Int, model: RecommenderModel, now: UInt64) throws {
             let map = try ShardMap(shardCount: shards)
             core = CoordinatorCore(model: model, shardMap: map, now: now)
-            current = (0..<shards).map { ShardWorkerCore(model: model, shard: $0, shardMap: map) }
+            current = try (0..<shards).map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
             previous = Array(repeating: nil, count: shards)
             self.now = now
         }
 
         /// Worker `w` loads `model` beside the one it serves (what SIGHUP does in the server).
         mutating func load(_ model: RecommenderModel, on w: Int) throws {
-            var fresh = ShardWorkerCore(model: model, shard: w, shardMap: current[w].shardMap)
+            var fresh = try ShardWorkerCore(model: model, shard: w, shardCounts: current[w].heldShardCounts)
             fresh.otherVersions = [current[w].modelVersion]
             previous[w] = current[w]
             current[w] = fresh
@@ -156,7 +156,7 @@ final class ModelRolloutTests: XCTestCase {
         guard case let .toWorker(w, bytes)? = actions.first, case let .query(q) = try CoordinatorMessage(serializedBytes: bytes) else {
             return XCTFail("no sub-request")
         }
-        var foreign = ShardWorkerCore(model: b, shard: 0, shardMap: try ShardMap(shardCount: 1))
+        var foreign = try ShardWorkerCore(model: b, shard: 0, shardCounts: [1])
         var unpinned = q
         unpinned.modelVersion = ""
         let wrong = foreign.handle(unpinned, now: d.now)

@@ -46,7 +46,7 @@ final class ReadinessTests: XCTestCase {
 
     func testAWorkerHoldingAnotherModelVersionDoesNotMakeItReady() throws {
         var d = try Driver(shards: 1, replicas: 1, now: start)
-        d.workers[0] = ShardWorkerCore(model: ModelRolloutTests.modelB, shard: 0, shardMap: try ShardMap(shardCount: 1))
+        d.workers[0] = try ShardWorkerCore(model: ModelRolloutTests.modelB, shard: 0, shardCounts: [1])
         d.advance(by: 300_000)
         XCTAssertTrue(d.core.readinessProblem?.hasPrefix("shard 0 has no live replica holding model version") == true,
                       d.core.readinessProblem ?? "ready")

@@ -34,11 +34,13 @@ final class CanonicalCodecTests: XCTestCase {
         var r = ShardReply(requestID: g.below(4) == 0 ? "" : String(g.next() % 1_000_000_000))
         r.modelVersion = g.below(4) == 0 ? "" : "v" + String(g.next(), radix: 16)
         r.shard = g.below(3) == 0 ? 0 : UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64)))
-        r.answeredClusters = (0..<g.below(12)).map { _ in UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64))) }
         let n = g.below(3) == 0 ? 0 : g.below(700)
         r.items = (0..<n).map { _ in UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64))) }
-        r.sums = (0..<n).map { _ in Int64(bitPattern: g.next()) >> Int64(g.below(64)) }
-        r.counts = (0..<n).map { _ in UInt32(truncatingIfNeeded: g.next() >> UInt64(32 + g.below(32))) }
+        r.scores = (0..<n).map { _ in
+            let f = Float(bitPattern: UInt32(truncatingIfNeeded: g.next()))
+            return f.isFinite ? f : 1 // a non-finite score is refused (tested below)
+        }
+        r.shardCount = g.below(3) == 0 ? 0 : UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64)))
         return r
     }
 
@@ -51,7 +53,7 @@ final class CanonicalCodecTests: XCTestCase {
         }
         // Extremes: the largest values of every type.
         var r = ShardReply(requestID: "18446744073709551615")
-        r.shard = .max; r.answeredClusters = [.max, 0]; r.items = [.max, 0]; r.sums = [.min, .max]; r.counts = [.max, 0]
+        r.shard = .max; r.items = [.max, 0]; r.scores = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude]; r.shardCount = .max
         XCTAssertEqual(WorkerMessage.reply(r).serializedBytes(), WorkerMessage.reply(r).protobufCBytes())
         XCTAssertEqual(ShardReplyCodec.decode(WorkerMessage.reply(r).serializedBytes(), limits: .standard), r)
     }
@@ -68,19 +70,27 @@ final class CanonicalCodecTests: XCTestCase {
     func testNonCanonicalButLegalFramesStillDecodeThroughProtobufC() throws {
         // Unpacked repeated items, fields out of order, a duplicate scalar: legal protobuf the
         // Swift reader does not take, answered by the general decoder.
-        let unpackedItems: [UInt8] = [0x08, 0x01, 0x12, 0x0F, 0x0A, 0x01, 0x37, 0x28, 0x05, 0x28, 0x06,
-                                      0x32, 0x02, 0x02, 0x04, 0x3A, 0x02, 0x01, 0x01]
+        let unpackedItems: [UInt8] = [0x08, 0x01, 0x12, 0x0D, 0x0A, 0x01, 0x37, 0x28, 0x05, 0x28, 0x06,
+                                      0x42, 0x04, 0x00, 0x00, 0x80, 0x3F, 0x48, 0x02]
         XCTAssertNil(ShardReplyCodec.decode(unpackedItems, limits: .standard))
-        guard case let .reply(r) = try WorkerMessage(serializedBytes: unpackedItems) else { return XCTFail("not a reply") }
+        let scoreFirst: [UInt8] = [0x08, 0x01, 0x12, 0x0C, 0x0A, 0x01, 0x37, 0x42, 0x04, 0x00, 0x00, 0x80, 0x3F, 0x2A, 0x01, 0x05]
+        XCTAssertNil(ShardReplyCodec.decode(scoreFirst, limits: .standard))
+        guard case let .reply(r) = try WorkerMessage(serializedBytes: scoreFirst) else { return XCTFail("not a reply") }
         XCTAssertEqual(r.requestID, "7")
-        XCTAssertEqual(r.items, [5, 6])
-        XCTAssertEqual(r.sums, [1, 2])
-        XCTAssertEqual(r.counts, [1, 1])
+        XCTAssertEqual(r.items, [5])
+        XCTAssertEqual(r.scores, [1])
+        // A non-finite score is refused by both readers.
+        var infinite = ShardReply(requestID: "8")
+        infinite.items = [1]; infinite.scores = [.infinity]
+        XCTAssertNil(ShardReplyCodec.decode(WorkerMessage.reply(infinite).serializedBytes(), limits: .standard))
+        XCTAssertThrowsError(try WorkerMessage(serializedBytes: WorkerMessage.reply(infinite).serializedBytes()))
+        // Two unpacked items and one score: the lengths differ, refused by the general decoder.
+        XCTAssertThrowsError(try WorkerMessage(serializedBytes: unpackedItems))
         // Over the limits: refused with the general decoder's error, not read.
         var big = ShardReply(requestID: "1")
-        big.items = Array(repeating: 1, count: 11); big.sums = Array(repeating: 1, count: 11); big.counts = Array(repeating: 1, count: 11)
+        big.items = Array(repeating: 1, count: 11); big.scores = Array(repeating: 1, count: 11)
         var limits = WireLimits.standard
-        limits.maxItems = 10
+        limits.maxResultItems = 10
         XCTAssertNil(ShardReplyCodec.decode(WorkerMessage.reply(big).serializedBytes(), limits: limits))
         XCTAssertThrowsError(try WorkerMessage(serializedBytes: WorkerMessage.reply(big).serializedBytes(), limits: limits))
     }

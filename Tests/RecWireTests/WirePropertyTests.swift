@@ -56,13 +56,14 @@ final class WirePropertyTests: XCTestCase {
                       ServerMessage.error(ErrorReply(requestID: "e", code: .malformed, message: "bad")).serializedBytes()],
               name: "ServerMessage")
         var query = ShardQuery(requestID: "7")
-        query.clusterIDs = [1, 2]; query.clusterWeights = [0.5, 0.25]; query.excludeItems = [4, 5]
+        query.clusterIDs = [1, 2]; query.clusterWeights = [0.5, 0.25]; query.excludeItems = [4, 5]; query.rankingItems = [4]
+        query.voteBound = 1.5; query.itemItemBound = 0.5; query.k = 10; query.shardCount = 3
         check({ try CoordinatorMessage(serializedBytes: $0) }, { $0.serializedBytes() },
               seeds: [CoordinatorMessage.query(query).serializedBytes(),
                       CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: "v", sentUnixMicros: 5)).serializedBytes()],
               name: "CoordinatorMessage")
         var reply = ShardReply(requestID: "7")
-        reply.items = [1, 2]; reply.sums = [1 << 33, -5]; reply.counts = [1, 2]
+        reply.items = [1, 2]; reply.scores = [0.5, -5]; reply.shardCount = 3
         check({ try WorkerMessage(serializedBytes: $0) }, { $0.serializedBytes() },
               seeds: [WorkerMessage.reply(reply).serializedBytes(),
                       WorkerMessage.heartbeat(Heartbeat(shard: 0, modelVersion: "v", sentUnixMicros: 1, draining: true)).serializedBytes()],

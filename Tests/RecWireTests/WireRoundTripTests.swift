@@ -28,7 +28,7 @@ final class WireRoundTripTests: XCTestCase {
         var status = StatusResponse(requestID: "s")
         status.requests = 10; status.ready = true
         var shard = ShardStatus()
-        shard.shard = 1; shard.endpoint = "tcp://127.0.0.1:5001"; shard.clusters = [1, 5, 9]; shard.alive = true
+        shard.shard = 1; shard.endpoint = "tcp://127.0.0.1:5001"; shard.alive = true
         status.shards = [shard, ShardStatus()]
         for message in [ServerMessage.recommend(response), .error(ErrorReply(requestID: "x", code: .overloaded, message: "busy")),
                         .status(status)] {
@@ -39,9 +39,10 @@ final class WireRoundTripTests: XCTestCase {
     func testShardMessagesRoundTrip() throws {
         var query = ShardQuery(requestID: "q")
         query.clusterIDs = [4, 2]; query.clusterWeights = [0.7, 0.6]; query.excludeItems = [1, 2, 3]
-        query.deadlineUnixMicros = 99; query.modelVersion = "v"
+        query.deadlineUnixMicros = 99; query.modelVersion = "v"; query.rankingItems = [1, 3]; query.voteBound = 2.5
+        query.itemItemBound = 0.25; query.k = 20; query.shardCount = 5
         var reply = ShardReply(requestID: "q")
-        reply.shard = 3; reply.answeredClusters = [4]; reply.items = [10, 11]; reply.sums = [-5, Int64.max]; reply.counts = [1, 2]
+        reply.shard = 3; reply.items = [10, 11]; reply.scores = [0.75, -1]; reply.shardCount = 5
         let heartbeat = Heartbeat(shard: 2, modelVersion: "v", sentUnixMicros: 123)
         for message in [CoordinatorMessage.query(query), .heartbeat(heartbeat)] {
             XCTAssertEqual(try CoordinatorMessage(serializedBytes: message.serializedBytes()), message)
@@ -111,9 +112,19 @@ final class WireRejectionTests: XCTestCase {
         assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
                       .lengthMismatch(field: "attribute_values", expected: 1, found: 0))
         var reply = ShardReply(requestID: "q")
-        reply.items = [1, 2]; reply.sums = [1]; reply.counts = [1, 1]
+        reply.items = [1, 2]; reply.scores = [1]
         assertRejects(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
-                      .lengthMismatch(field: "sums", expected: 2, found: 1))
+                      .lengthMismatch(field: "scores", expected: 2, found: 1))
+        var query = ShardQuery(requestID: "q")
+        query.voteBound = .infinity
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+                      .invalidValue(field: "vote_bound", reason: "inf is not a finite, non-negative bound"))
+        query.voteBound = 1; query.itemItemBound = -1
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+                      .invalidValue(field: "item_item_bound", reason: "-1.0 is not a finite, non-negative bound"))
+        query.itemItemBound = 1; query.k = 10_001
+        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+                      .tooLarge(field: "k", count: 10_001, limit: 10_000))
     }
 
     func testNonFiniteValuesAreRejected() {
@@ -216,11 +227,14 @@ final class WireRejectionTests: XCTestCase {
         let empties = RecommendRequest(requestID: "e", itemIDs: Array(repeating: "", count: 10_000), ratings: Array(repeating: 4, count: 10_000))
         XCTAssertEqual(try ClientMessage(protobufC: ClientMessage.recommend(empties).serializedBytes()), .recommend(empties))
         var reply = ShardReply(requestID: "r")
-        reply.items = Array(0..<20_000).map(UInt32.init)
-        reply.sums = Array(repeating: 1, count: 20_000)
-        reply.counts = Array(repeating: 1, count: 20_000)
+        reply.items = Array(0..<10_000).map(UInt32.init)
+        reply.scores = Array(repeating: 1, count: 10_000)
         XCTAssertNoThrow(try WorkerMessage(protobufC: WorkerMessage.reply(reply).serializedBytes()))
         XCTAssertNoThrow(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()))
+        // One more than a reply may hold: refused before unpacking, whichever decoder reads it.
+        reply.items.append(1); reply.scores.append(1)
+        assertRejects(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
+                      .tooLarge(field: "items", count: 10_001, limit: 10_000))
     }
 
     /// Property: no sequence of random bytes crashes a decoder; each either decodes or throws.

@@ -76,8 +76,6 @@ struct  Efficientrec__V1__ShardStatus
   uint32_t shard;
   char *endpoint;
   char *model_version;
-  size_t n_clusters;
-  uint32_t *clusters;
   protobuf_c_boolean alive;
   uint64_t requests;
   uint32_t p50_micros;
@@ -90,7 +88,7 @@ struct  Efficientrec__V1__ShardStatus
 };
 #define EFFICIENTREC__V1__SHARD_STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__shard_status__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Efficientrec__V1__StatusResponse

@@ -29,7 +29,10 @@ typedef struct Efficientrec__V1__WorkerMessage Efficientrec__V1__WorkerMessage;
 /* --- messages --- */
 
 /*
- * "Score these clusters with these weights, excluding these items."
+ * "Score your items for this user": the same sub-request goes to every shard. Each shard owns a
+ * set of items (chosen from the model and the shard count, `ItemPartition`), holds every cluster's
+ * shortlist cut to its items and the item-item weights into them, and scores its own candidates
+ * completely, so the top k over all items is the top k of the shards' top-k lists.
  */
 struct  Efficientrec__V1__ShardQuery
 {
@@ -37,25 +40,47 @@ struct  Efficientrec__V1__ShardQuery
   char *request_id;
   uint64_t deadline_unix_micros;
   char *model_version;
+  /*
+   * The user's top clusters and their weights.
+   */
   size_t n_cluster_ids;
   uint32_t *cluster_ids;
   size_t n_cluster_weights;
   float *cluster_weights;
   /*
-   * Item indices (in the model's item table) that must not be voted for.
+   * Item indices (in the model's item table) never to return: the history, and the candidates a
+   * filter or the blocklist removed. Sorted ascending.
    */
   size_t n_exclude_items;
   uint32_t *exclude_items;
+  /*
+   * The history items whose item-item rows score the pool (two-stage ranking), sorted, distinct.
+   */
+  size_t n_ranking_items;
+  uint32_t *ranking_items;
+  /*
+   * The two-stage blend's bounds, computed by the coordinator from the whole model: the largest
+   * vote the clusters can give and the sum of the ranking rows' largest weights.
+   */
+  float vote_bound;
+  float item_item_bound;
+  /*
+   * How many items to return (at most; fewer when the shard has fewer candidates).
+   */
+  uint32_t k;
+  /*
+   * The shard count of the item partition the request was planned under (workers hold the
+   * partitions of the old and the new count while the cluster is resharded).
+   */
+  uint32_t shard_count;
 };
 #define EFFICIENTREC__V1__SHARD_QUERY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__shard_query__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, 0, 0 }
 
 
 /*
- * A partial vote: per item, the fixed-point sum (2^-32 units) of weight x shortlist score over
- * the answered clusters, and how many of them contained the item. Sums of partial votes are
- * exact, so the merged answer equals the single-process one.
+ * A shard's final answer: its top k items (best first, ties by lower index) with their scores.
  */
 struct  Efficientrec__V1__ShardReply
 {
@@ -63,18 +88,15 @@ struct  Efficientrec__V1__ShardReply
   char *request_id;
   char *model_version;
   uint32_t shard;
-  size_t n_answered_clusters;
-  uint32_t *answered_clusters;
   size_t n_items;
   uint32_t *items;
-  size_t n_sums;
-  int64_t *sums;
-  size_t n_counts;
-  uint32_t *counts;
+  size_t n_scores;
+  float *scores;
+  uint32_t shard_count;
 };
 #define EFFICIENTREC__V1__SHARD_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&efficientrec__v1__shard_reply__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL, 0 }
 
 
 struct  Efficientrec__V1__Heartbeat
@@ -89,8 +111,8 @@ struct  Efficientrec__V1__Heartbeat
    */
   protobuf_c_boolean draining;
   /*
-   * The number of shards in the shard map whose clusters the sender uses: the worker's loaded map
-   * (a coordinator adds a shard only once the new shard's workers report the grown map).
+   * The shard count of the item partition the sender uses: the worker's newest held partition
+   * (a coordinator switches to a new shard count only once every shard's workers report it).
    */
   uint32_t shard_count;
   /*
