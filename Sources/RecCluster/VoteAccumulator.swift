@@ -109,49 +109,9 @@ public struct VoteAccumulator: Sendable {
         }
     }
 
-    /// Adds partial votes received from elsewhere (the wire's parallel arrays). Items must already
-    /// be checked against `itemCount`; out-of-range entries are skipped.
-    @inlinable
-    public mutating func addPartials(items: UnsafeBufferPointer<UInt32>, sums partialSums: UnsafeBufferPointer<Int64>,
-                                     counts partialCounts: UnsafeBufferPointer<UInt32>) {
-        let n = Swift.min(items.count, partialSums.count, partialCounts.count)
-        let itemCount = sums.count
-        var touchedCount = self.touchedCount
-        sums.withUnsafeMutableBufferPointer { sums in
-            counts.withUnsafeMutableBufferPointer { counts in
-                touched.withUnsafeMutableBufferPointer { touched in marked.withUnsafeMutableBufferPointer { marked in
-                    for e in 0..<n {
-                        let item = Int(items[e])
-                        guard item < itemCount else { continue }
-                        touched[touchedCount] = Int32(item) // branch-free, as in addShortlist
-                        touchedCount &+= marked[item] ? 0 : 1
-                        marked[item] = true
-                        sums[item] &+= partialSums[e]
-                        counts[item] &+= Int32(truncatingIfNeeded: partialCounts[e])
-                    }
-                } }
-            }
-        }
-        self.touchedCount = touchedCount
-    }
-
-    /// The accumulated partial votes in the order items were first touched (what a shard worker
-    /// sends back; merging is order-independent, so no sort is needed).
+    /// The accumulated votes in the order items were first touched (summing is order-independent).
     public func partials() -> [(item: Int, sum: Int64, count: Int32)] {
         touched[0..<touchedCount].map { (Int($0), sums[Int($0)], counts[Int($0)]) }
-    }
-
-    /// The partial votes as the wire's parallel arrays; resets the accumulator.
-    public mutating func takePartials() -> (items: [UInt32], sums: [Int64], counts: [UInt32]) {
-        var items = [UInt32](), outSums = [Int64](), outCounts = [UInt32]()
-        items.reserveCapacity(touchedCount); outSums.reserveCapacity(touchedCount); outCounts.reserveCapacity(touchedCount)
-        for t in touched[0..<touchedCount] {
-            let i = Int(t)
-            items.append(UInt32(i)); outSums.append(sums[i]); outCounts.append(UInt32(bitPattern: counts[i]))
-            sums[i] = 0; counts[i] = 0; marked[i] = false
-        }
-        touchedCount = 0
-        return (items, outSums, outCounts)
     }
 
     @inlinable

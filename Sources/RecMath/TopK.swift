@@ -15,54 +15,71 @@ public enum TopK {
     }
 
     /// A bounded min-heap keeping the k best (index, score) pairs seen; NaN scores are ignored.
+    /// The sifts move a hole through the heap's buffer (no swaps, no per-access uniqueness or
+    /// bounds checks): the heap is on every ranking's hot path.
     public struct BoundedHeap {
         @usableFromInline let k: Int
         @usableFromInline var heap: [(index: Int, score: Float)] = []
         public init(k: Int) { self.k = max(0, k); heap.reserveCapacity(self.k) }
 
+        /// The number of entries kept so far.
+        public var count: Int { heap.count }
+
         @inlinable
         public mutating func offer(_ candidate: (index: Int, score: Float)) {
             guard k > 0, !candidate.score.isNaN else { return }
             if heap.count < k {
-                heap.append(candidate); siftUp(heap.count - 1)
+                heap.append(candidate)
+                let last = heap.count - 1
+                heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: last) }
             } else if better(candidate, heap[0]) {
-                heap[0] = candidate; siftDown(0)
+                heap.withUnsafeMutableBufferPointer { Self.siftDown($0, placing: candidate, count: $0.count) }
             }
         }
 
         /// The kept entries, best first (a heap sort: the root is always the worst kept entry).
         public func sorted() -> [(index: Int, score: Float)] {
-            var copy = self
-            var end = copy.heap.count
-            while end > 1 {
-                end -= 1
-                copy.heap.swapAt(0, end)
-                copy.siftDown(0, count: end)
+            var out = heap
+            out.withUnsafeMutableBufferPointer { h in
+                var end = h.count
+                while end > 1 {
+                    end -= 1
+                    let worst = h[0]
+                    Self.siftDown(h, placing: h[end], count: end)
+                    h[end] = worst
+                }
             }
-            return copy.heap
+            return out
         }
 
-        @usableFromInline
-        mutating func siftDown(_ start: Int, count: Int? = nil) {
-            let n = count ?? heap.count
-            var i = start
+        /// Puts `entry` at the root of the first `count` entries and moves it down to its place.
+        @inlinable
+        static func siftDown(_ h: UnsafeMutableBufferPointer<(index: Int, score: Float)>, placing entry: (index: Int, score: Float),
+                             count n: Int) {
+            guard let base = h.baseAddress, n > 0 else { return }
+            var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var worst = i
-                if l < n && better(heap[worst], heap[l]) { worst = l }
-                if r < n && better(heap[worst], heap[r]) { worst = r }
-                if worst == i { return }
-                heap.swapAt(i, worst); i = worst
+                let l = 2 &* i &+ 1
+                if l >= n { break }
+                let r = l &+ 1
+                var child = l
+                if r < n && better(base[l], base[r]) { child = r }
+                if better(entry, base[child]) { base[i] = base[child]; i = child } else { break }
             }
+            base[i] = entry
         }
 
-        @usableFromInline
-        mutating func siftUp(_ start: Int) {
+        /// Moves the entry at `start` up to its place.
+        @inlinable
+        static func siftUp(_ h: UnsafeMutableBufferPointer<(index: Int, score: Float)>, from start: Int) {
+            guard let base = h.baseAddress else { return }
+            let entry = base[start]
             var i = start
             while i > 0 {
-                let p = (i - 1) / 2
-                if better(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { return }
+                let p = (i &- 1) >> 1
+                if better(base[p], entry) { base[i] = base[p]; i = p } else { break }
             }
+            base[i] = entry
         }
     }
 

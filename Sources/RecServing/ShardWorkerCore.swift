@@ -79,7 +79,7 @@ public struct ShardWorkerCore: Sendable {
                                      message: "cluster \(stray) is not one of the model's \(clusterCount)"))
         }
         let itemCount = part.itemCount
-        if let stray = (query.excludeItems + query.rankingItems).first(where: { Int($0) >= itemCount }) {
+        if let stray = query.excludeItems.first(where: { Int($0) >= itemCount }) ?? query.rankingItems.first(where: { Int($0) >= itemCount }) {
             return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
                                      message: "item index \(stray) is outside the catalogue of \(itemCount)"))
         }

@@ -22,11 +22,15 @@ enum CanonicalProtobuf {
     /// Decoding repairs invalid sequences, so a repaired string no longer equals its bytes.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var k = 0
+        var high: UInt8 = 0
         while k < bytes.count {
             if bytes[k] == 0 { return nil }
+            high |= bytes[k]
             k &+= 1
         }
         let s = String(decoding: bytes, as: UTF8.self)
+        // ASCII (the usual item ID) decodes unchanged; anything else is checked for repairs.
+        if high < 0x80 { return s }
         return s.utf8.count == bytes.count && s.utf8.elementsEqual(bytes) ? s : nil
     }
 
@@ -91,6 +95,26 @@ enum CanonicalProtobuf {
             key(field, 2)
             varint(UInt64(payloadSize))
             values.withUnsafeBufferPointer { for v in $0 { varint(encode(v)) } }
+        }
+
+        /// One entry of a repeated string field (written even when empty, as repeated fields are).
+        mutating func element(_ field: Int, _ value: String) {
+            var value = value
+            value.withUTF8 { utf8 in
+                key(field, 2)
+                varint(UInt64(utf8.count))
+                if let source = utf8.baseAddress { (base + position).update(from: source, count: utf8.count) }
+                position += utf8.count
+            }
+        }
+
+        /// A double field (left out when 0, as proto3 does): 8 little-endian bytes.
+        mutating func double(_ field: Int, _ value: Double) {
+            guard value != 0 else { return }
+            key(field, 1)
+            var bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 8) }
+            position += 8
         }
 
         /// A packed repeated float field (left out when empty): 4 little-endian bytes per value.

@@ -93,6 +93,13 @@ public enum ServerMessage: Equatable, Sendable {
     }
 
     public func serializedBytes() -> [UInt8] {
+        // Every answer takes this path: written without protobuf-c when it can be (same bytes).
+        if case let .recommend(r) = self, let bytes = RecommendResponseCodec.encode(r) { return bytes }
+        return protobufCBytes()
+    }
+
+    /// The bytes as protobuf-c writes them (what `RecommendResponseCodec` is tested against).
+    func protobufCBytes() -> [UInt8] {
         let arena = CArena()
         var m = Efficientrec__V1__ServerMessage()
         efficientrec__v1__server_message__init(&m)
