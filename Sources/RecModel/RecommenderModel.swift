@@ -133,20 +133,14 @@ public struct RecommenderModel: Sendable {
         let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration, training: false,
                                       rng: &unused, kept: kept)
         let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
-        var excluded: [Int] = []
-        excluded.reserveCapacity(history.count)
-        // An explicit comparison: `sorted()` went through Comparable's witness for every pair.
-        for i in history.items.sorted(by: { $0 < $1 }) where excluded.last != i { excluded.append(i) }
+        let excluded = SortedDistinct.of(history.items)
         var prepared = PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
                                        truncatedInteractions: max(0, history.count - configuration.window))
         if ranksTwoStage {
             if history.count <= configuration.window {
                 prepared.rankingItems = excluded
             } else {
-                var items: [Int] = []
-                items.reserveCapacity(kept.count)
-                for i in kept.map({ history.items[$0] }).sorted(by: { $0 < $1 }) where items.last != i { items.append(i) }
-                prepared.rankingItems = items
+                prepared.rankingItems = SortedDistinct.of(kept.map { history.items[$0] })
             }
         }
         return prepared
