@@ -108,13 +108,22 @@ enum CanonicalProtobuf {
             }
         }
 
-        /// A double field (left out when 0, as proto3 does): 8 little-endian bytes.
+        /// A double field (left out when 0 or -0, as protobuf-c does): 8 little-endian bytes.
         mutating func double(_ field: Int, _ value: Double) {
             guard value != 0 else { return }
             key(field, 1)
             var bits = value.bitPattern.littleEndian
             withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 8) }
             position += 8
+        }
+
+        /// A float field (left out when 0 or -0, as protobuf-c does): 4 little-endian bytes.
+        mutating func float(_ field: Int, _ value: Float) {
+            guard value != 0 else { return }
+            key(field, 5)
+            var bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
+            position += 4
         }
 
         /// A packed repeated float field (left out when empty): 4 little-endian bytes per value.
@@ -214,6 +223,14 @@ enum CanonicalProtobuf {
             let start = position
             position += Int(n)
             return start..<position
+        }
+
+        /// A fixed32 float (wire type 5).
+        mutating func float() -> Float? {
+            guard end - position >= 4 else { return nil }
+            let bits = UnsafeRawPointer(base + position).loadUnaligned(as: UInt32.self)
+            position += 4
+            return Float(bitPattern: UInt32(littleEndian: bits))
         }
 
         /// A UTF-8 string of at most `limit` bytes with no NUL (what the C decoder accepts).

@@ -7,6 +7,13 @@ public enum CoordinatorMessage: Equatable, Sendable {
     case heartbeat(Heartbeat)
 
     public func serializedBytes() -> [UInt8] {
+        // The query goes to every shard for every request: written without protobuf-c (same bytes).
+        if case let .query(q) = self { return ShardQueryCodec.encode(q) }
+        return protobufCBytes()
+    }
+
+    /// The bytes as protobuf-c writes them (what `ShardQueryCodec` is tested against).
+    func protobufCBytes() -> [UInt8] {
         let arena = CArena()
         var m = Efficientrec__V1__CoordinatorMessage()
         efficientrec__v1__coordinator_message__init(&m)
@@ -24,6 +31,16 @@ public enum CoordinatorMessage: Equatable, Sendable {
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
+        // A canonical query is read in Swift; everything else (and every error) by protobuf-c.
+        if let query = ShardQueryCodec.decode(bytes, limits: limits) {
+            self = .query(query)
+            return
+        }
+        self = try Self(protobufC: bytes, limits: limits)
+    }
+
+    /// Decoded by protobuf-c only (the general path, and the reference for `ShardQueryCodec`).
+    init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
         self = try CEnvelope.decode(bytes, limits: limits, name: "CoordinatorMessage", strings: EmbeddedNULCheck.coordinatorMessage,
                                     repeated: RepeatedFieldLimits.coordinatorMessage,
                                     unpack: { efficientrec__v1__coordinator_message__unpack($0, $1, $2) },

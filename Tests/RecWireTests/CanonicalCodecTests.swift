@@ -200,3 +200,47 @@ final class RecommendResponseCodecTests: XCTestCase {
         XCTAssertEqual(try ServerMessage(serializedBytes: ServerMessage.recommend(explained).serializedBytes()), .recommend(explained))
     }
 }
+
+/// The same contract for the sub-request every shard gets.
+final class ShardQueryCodecTests: XCTestCase {
+    typealias Generator = WirePropertyTests.Generator
+
+    static func randomQuery(_ g: inout Generator) -> ShardQuery {
+        func u32() -> UInt32 { UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64))) }
+        func float() -> Float { let f = Float(bitPattern: UInt32(truncatingIfNeeded: g.next())); return f.isFinite ? f : 1 }
+        var q = ShardQuery(requestID: g.below(4) == 0 ? "" : String(g.next() % 1_000_000_000))
+        q.deadlineUnixMicros = g.below(3) == 0 ? 0 : g.next() >> UInt64(g.below(64))
+        q.modelVersion = g.below(4) == 0 ? "" : "v" + String(g.next(), radix: 16)
+        let c = g.below(12)
+        q.clusterIDs = (0..<c).map { _ in u32() }
+        q.clusterWeights = (0..<c).map { _ in float() }
+        q.excludeItems = (0..<(g.below(3) == 0 ? 0 : g.below(300))).map { _ in u32() }
+        q.rankingItems = (0..<(g.below(3) == 0 ? 0 : g.below(200))).map { _ in u32() }
+        q.voteBound = [0, -0.0, 1.5, abs(float())][g.below(4)]
+        q.itemItemBound = [0, 0.25, abs(float())][g.below(3)]
+        q.k = g.below(3) == 0 ? 0 : UInt32(g.below(10_001))
+        q.shardCount = g.below(3) == 0 ? 0 : u32()
+        return q
+    }
+
+    func testQueriesAreWrittenByteForByteAsProtobufCWritesThem() throws {
+        var g = Generator(state: 23)
+        for _ in 0..<3_000 {
+            let m = CoordinatorMessage.query(Self.randomQuery(&g))
+            XCTAssertEqual(m.serializedBytes(), m.protobufCBytes())
+            XCTAssertEqual(try CoordinatorMessage(serializedBytes: m.serializedBytes()), m)
+        }
+        var response = RecommendResponse(requestID: "z")
+        response.coverage = -0.0
+        XCTAssertEqual(ServerMessage.recommend(response).serializedBytes(), ServerMessage.recommend(response).protobufCBytes())
+    }
+
+    func testTheSwiftReaderAgreesWithProtobufCOrHandsTheFrameBack() {
+        let (read, handedBack) = checkReaderAgreesWithProtobufC(
+            rounds: 8_000, seed: 29, canonical: { CoordinatorMessage.query(Self.randomQuery(&$0)).serializedBytes() },
+            fast: { ShardQueryCodec.decode($0, limits: .standard).map(CoordinatorMessage.query) },
+            slow: { try? CoordinatorMessage(protobufC: $0) }, decoder: { try? CoordinatorMessage(serializedBytes: $0) })
+        XCTAssertGreaterThan(read, 2_000)
+        XCTAssertGreaterThan(handedBack, 500)
+    }
+}
