@@ -24,19 +24,21 @@ extension CoordinatorCore {
         guard deadline > now else {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }
-        let (history, unknown) = shared.model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
-        var prepared = shared.model.prepare(history: history, attributes: attributes(of: r, model: shared.model))
+        // Bound once: each access through the shared reference would copy the model's fields.
+        let model = shared.model
+        let (history, unknown) = model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
+        var prepared = model.prepare(history: history, attributes: attributes(of: r, model: model))
         if r.hasFilter || !blocklist.isEmpty {
             // Resolved against the request's model version, with the blocklist; the shards then
             // simply never vote for the items it removes (they join the history's exclusions).
             var filter: ItemFilter?
             do throws(ItemFilterError) {
                 filter = try ItemFilter.resolve(excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs,
-                                                conditions: r.itemConditions, model: shared.model)
+                                                conditions: r.itemConditions, model: model)
             } catch {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, error.description)]
             }
-            if let filter = blocklist.merged(into: filter, model: shared.model) { shared.model.apply(filter, to: &prepared) }
+            if let filter = blocklist.merged(into: filter, model: model) { model.apply(filter, to: &prepared) }
         }
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)
@@ -44,12 +46,12 @@ extension CoordinatorCore {
         // vote, e.g. an empty history: the answer is then the popularity fill alone).
         let shardCount = prepared.clusters.isEmpty ? 0 : shardMap.shardCount
         let id = requests.add(PendingRequest(replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
-                                             merge: ShardMerge(shardCount: shardCount, itemCount: shared.model.items.count, k: Int(r.k)),
+                                             merge: ShardMerge(shardCount: shardCount, itemCount: model.items.count, k: Int(r.k)),
                                              k: Int(r.k), deadline: deadline, started: now, encodeMicros: elapsed(since: now),
                                              unknownItems: unknown, explainHistory: r.explain ? history.items : nil))
         if shardCount == 0 { return finish(id, now: now) }
-        let query = CoordinatorMessage.query(shardQuery(id: id, prepared: prepared, shared: shared, k: r.k, deadline: deadline,
-                                                        shardCount: shardCount)).serializedBytes()
+        let query = CoordinatorMessage.query(shardQuery(id: id, prepared: prepared, model: model, version: shared.version, k: r.k,
+                                                        deadline: deadline, shardCount: shardCount)).serializedBytes()
         var actions: [Action] = []
         actions.reserveCapacity(shardCount)
         for shard in 0..<shardCount {
@@ -62,17 +64,17 @@ extension CoordinatorCore {
 
     /// The sub-request every shard gets: the top clusters and weights, the exclusions, the ranking
     /// rows and the blend's bounds (from the whole model), k and the shard count planned under.
-    func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, shared: SharedModel, k: UInt32, deadline: UInt64,
-                    shardCount: Int) -> ShardQuery {
+    func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
+                    deadline: UInt64, shardCount: Int) -> ShardQuery {
         var q = ShardQuery(requestID: String(id))
         q.deadlineUnixMicros = deadline
-        q.modelVersion = shared.version
+        q.modelVersion = version
         q.clusterIDs = prepared.clusters.map { UInt32($0.index) }
         q.clusterWeights = prepared.clusters.map(\.score)
         q.excludeItems = prepared.excluded.map(UInt32.init)
         q.rankingItems = prepared.rankingItems.map(UInt32.init)
-        if shared.model.ranksTwoStage && shared.model.configuration.blendScale == .bound {
-            (q.voteBound, q.itemItemBound) = shared.model.blendBounds(prepared)
+        if model.ranksTwoStage && model.configuration.blendScale == .bound {
+            (q.voteBound, q.itemItemBound) = model.blendBounds(prepared)
         }
         q.k = k
         q.shardCount = UInt32(shardCount)
@@ -131,12 +133,15 @@ extension CoordinatorCore {
     mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
         // The attempt is moved out of the table and back (not copied), so appending to it does
         // not copy its arrays.
-        guard var attempt = requests[id]?.attempts.removeValue(forKey: shard), let p = requests[id] else { return [] }
-        guard now < p.deadline,
-              let worker = health.choose(shard: shard, version: p.shared.version, current: versions.current.version,
+        guard var attempt = requests[id]?.attempts.removeValue(forKey: shard),
+              let (deadline, version) = requests.withRequest(id, { ($0.deadline, $0.shared.version) }) else { return [] }
+        guard now < deadline,
+              let worker = health.choose(shard: shard, version: version, current: versions.current.version,
                                          excluding: attempt.triedWorkers) else {
             if attempt.outstanding.isEmpty {
-                if p.failures[shard] == nil { requests[id]!.failures[shard] = "shard \(shard): no replica left to ask" }
+                requests.withRequest(id) { p in
+                    if p.failures[shard] == nil { p.failures[shard] = "shard \(shard): no replica left to ask" }
+                }
             } else {
                 requests[id]!.attempts[shard] = attempt
             }
