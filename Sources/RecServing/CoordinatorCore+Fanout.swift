@@ -98,17 +98,17 @@ extension CoordinatorCore {
     /// and a duplicate (hedged) answer finds no attempt. Answers of another model version or another
     /// shard count are never merged.
     mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: UInt64) -> [Action] {
+        // Read in place: copying the pending request out of the table retains all its fields.
         guard let id = UInt64(r.requestID),
-              let attempt = requests[id]?.attempts[shard], attempt.outstanding.contains(worker) else {
+              let (attempt, version, planned) = requests.withRequest(id, { ($0.attempts[shard], $0.shared.version, $0.merge.shardCount) }),
+              let attempt, attempt.outstanding.contains(worker) else {
             statistics.lateReplies += 1
             return []
         }
-        let version = requests[id]!.shared.version
         guard r.modelVersion == version else {
             return abandon(worker: worker, request: id, shard: shard,
                            reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
         }
-        let planned = requests[id]!.merge.shardCount
         guard Int(r.shardCount) == planned else {
             return abandon(worker: worker, request: id, shard: shard,
                            reason: "shard \(shard) answered for \(r.shardCount) shards, not \(planned)", now: now)
@@ -165,9 +165,10 @@ extension CoordinatorCore {
 
     /// A timer came due: a deadline answers the request; an attempt check hedges or fails over.
     mutating func fire(_ timer: RequestTimer, now: UInt64) -> [Action] {
-        guard let p = requests[timer.request] else { return [] }
-        guard let shard = timer.shard else { return now >= p.deadline ? finish(timer.request, now: now) : [] }
-        guard var attempt = p.attempts[shard], attempt.serial == timer.serial else { return [] }
+        guard let (deadline, pending) = requests.withRequest(timer.request, { p in (p.deadline, timer.shard.flatMap { p.attempts[$0] }) })
+        else { return [] }
+        guard let shard = timer.shard else { return now >= deadline ? finish(timer.request, now: now) : [] }
+        guard var attempt = pending, attempt.serial == timer.serial else { return [] }
         let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
         if waited >= configuration.attemptTimeoutMicros {
             statistics.retries += 1
@@ -214,7 +215,7 @@ extension CoordinatorCore {
     }
 
     mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
-        guard let p = requests[id], p.isSettled else { return [] }
+        guard requests.withRequest(id, { $0.isSettled }) == true else { return [] }
         return finish(id, now: now)
     }
 }
