@@ -9,8 +9,7 @@ public enum VoteReduction: String, Codable, CaseIterable, Sendable {
 }
 
 /// Per-item vote totals in 64-bit fixed point (2⁻³² resolution). Integer addition is associative,
-/// so the total for an item does not depend on the order contributions arrive in: partial votes
-/// from several shard workers merge to exactly the single-process answer.
+/// so the total for an item does not depend on the order its clusters' contributions arrive in.
 ///
 /// Built for reuse on the serving path: all storage is allocated once (`itemCount` entries each),
 /// `touched` remembers which items to clear, and the bulk `add` methods run over raw buffers.

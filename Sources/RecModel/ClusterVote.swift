@@ -21,7 +21,7 @@ public struct ClusterVote: Sendable {
         accumulator.add(cluster: cluster, weight: weight, shortlists: shortlists, skip: [])
     }
 
-    /// Adds a partial vote computed elsewhere (e.g. by a shard worker).
+    /// Adds a contribution computed elsewhere for one item.
     public mutating func add(item: Int, sum: Int64, count: Int32) {
         accumulator.add(item: item, sum: sum, count: count)
     }

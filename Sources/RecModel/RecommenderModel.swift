@@ -286,7 +286,7 @@ public struct RecommenderModel: Sendable {
     }
 
     /// Adds β_i × `popularityWeight` once to every item the clusters voted for (a no-op without an
-    /// item bias). Run once, after all of the user's clusters (or shards' partial votes) are in.
+    /// item bias). Run once, after all of the user's clusters are in.
     public func addItemBias(to accumulator: inout VoteAccumulator) {
         guard !itemBias.isEmpty, configuration.popularityWeight > 0 else { return }
         accumulator.addToTouched(itemBias, weight: configuration.popularityWeight)

@@ -117,7 +117,7 @@ public struct ShardWorkerCore: Sendable {
         }
     }
 
-    /// Answers a decoded frame: a query with a partial vote, a heartbeat with this worker's own.
+    /// Answers a decoded frame: a query with this shard's top k, a heartbeat with its own.
     public mutating func handle(_ message: CoordinatorMessage, now: UInt64) -> WorkerMessage {
         switch message {
         case let .query(q): return handle(q, now: now)
