@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches MovieLens-100K from the recbole==1.2.1 wheel on PyPI (DESIGN §3) into data/ml-100k/.
+# Fetches MovieLens-100K from the recbole==1.2.1 wheel on PyPI into data/ml-100k/.
 # MovieLens may not be redistributed, so the repository fetches it instead of committing it.
 # Exits non-zero when it cannot be fetched; callers fall back to generated data.
 set -euo pipefail

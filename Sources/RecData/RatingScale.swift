@@ -1,5 +1,5 @@
 /// How raw ratings map to the normalised signal y ∈ [-1, 1] the model aggregates
-/// (DESIGN §2.1): y = (r − neutral) / halfRange, clipped; implicit feedback gives y = 1.
+///: y = (r − neutral) / halfRange, clipped; implicit feedback gives y = 1.
 /// "Liked" means a raw rating ≥ `likeThreshold`. A log that mixes explicit ratings with
 /// interactions that carry no rating (Book-Crossing's 0 next to 1–10) names that value `unrated`:
 /// such an interaction is an implicit like (y = 1), and the scale is inferred from the other values.

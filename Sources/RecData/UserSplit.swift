@@ -1,6 +1,6 @@
 import RecMath
 
-/// Strong generalisation (DESIGN §3): users are split into training and test users; each test
+/// Strong generalisation: users are split into training and test users; each test
 /// user's history is split into a part given to the model and a held-out part.
 public struct UserSplit: Sendable {
     public var trainUsers: [Int]

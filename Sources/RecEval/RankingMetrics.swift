@@ -1,6 +1,6 @@
 import Foundation
 
-/// Per-user ranking metrics at a cutoff k (DESIGN §3): precision, recall with denominator
+/// Per-user ranking metrics at a cutoff k: precision, recall with denominator
 /// min(k, #relevant), and NDCG with binary gains.
 public enum RankingMetrics {
     public struct Values: Equatable, Sendable {

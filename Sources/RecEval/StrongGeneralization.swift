@@ -3,7 +3,7 @@ import RecData
 import RecMath
 import RecModel
 
-/// The strong-generalisation protocol (DESIGN §3): users split into training and test users; each
+/// The strong-generalisation protocol: users split into training and test users; each
 /// test user's history is split 50/50 into a part given to the model and a held-out part; relevant
 /// items are held-out items rated at or above a threshold. Every model is trained and scored on the
 /// same split in the same run.

@@ -1,8 +1,8 @@
 import Foundation
 import RecMath
 
-/// The items one batch's decoder loss is computed over (sampled softmax with the logQ correction,
-/// DESIGN §2): every example's targets (in-batch positives, which are the other examples'
+/// The items one batch's decoder loss is computed over (sampled softmax with the logQ correction):
+/// every example's targets (in-batch positives, which are the other examples'
 /// negatives), the teacher's top items, and negatives drawn uniformly from the catalogue. Each
 /// column carries log π_i, the log of the item's chance to be a candidate, which the loss subtracts
 /// from the logits so the sampled softmax estimates the full one without favouring popular items.

@@ -1,7 +1,7 @@
 import RecCluster
 import RecMath
 
-/// The vote over the shortlists of a user's top clusters (DESIGN §2.9): each cluster c adds
+/// The vote over the shortlists of a user's top clusters: each cluster c adds
 /// s_uc · CS(c, i) for the items of its shortlist to a fixed-point `VoteAccumulator`, so the
 /// result does not depend on the order clusters are added (or on how shards split them).
 public struct ClusterVote: Sendable {

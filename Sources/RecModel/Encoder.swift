@@ -1,7 +1,7 @@
 import RecData
 import RecMath
 
-/// The user encoder (DESIGN §2.2–2.5), forward and backward written by hand:
+/// The user encoder, forward and backward written by hand:
 ///
 ///     f_i = tanh(W₂ ReLU(W₁ [e_i, genreBag_i, year_i] + b₁) + b₂)    item tower, f_i ∈ (−1, 1)^d
 ///     p_u = clip(Σ_i w_ui f_i, −1, 1)                                  one aggregation hop

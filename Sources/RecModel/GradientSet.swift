@@ -2,7 +2,7 @@ import RecMath
 
 /// Gradients of one batch. The small dense tensors (MLP weights, biases) are held whole; the large
 /// tables (item embeddings, the items × K decoder, attribute embeddings) hold only the rows the
-/// batch touched, so a batch costs what it touches, not the catalogue size (DESIGN §2, training cost).
+/// batch touched, so a batch costs what it touches, not the catalogue size.
 public struct GradientSet: Sendable {
     /// Dense gradients, in the parameters' order; a row-sparse table has an empty 0 × cols placeholder.
     public var dense: ParameterSet

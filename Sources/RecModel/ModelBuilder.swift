@@ -75,7 +75,7 @@ public enum ModelBuilder {
                                 itemModel: model.itemModel)
     }
 
-    /// Shortlists counted from the training users' top-C clusters (DESIGN §2.8). Also how a model's
+    /// Shortlists counted from the training users' top-C clusters. Also how a model's
     /// shortlists are rebuilt from fresh interaction logs without retraining the encoder.
     public static func memberShortlists(model: RecommenderModel, dataset: Dataset) -> Shortlists {
         let c = model.configuration

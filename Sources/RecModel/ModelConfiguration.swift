@@ -15,7 +15,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// K: the number of sigmoid soft clusters.
     public var clusters = 500
 
-    // MARK: Profile input (DESIGN §2.1–2.4)
+    // MARK: Profile input
     /// W: at most this many interactions enter a profile.
     public var window = 200
     public var windowRule: WindowRule = .recent
@@ -83,7 +83,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64 = 42
     public var threads = 2
 
-    // MARK: Shortlists and voting (DESIGN §2.7–2.9)
+    // MARK: Shortlists and voting
     /// C: clusters a user votes with.
     public var topClusters = 10
     /// L: items per cluster shortlist.
@@ -117,7 +117,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Training users (evenly spaced) the balancing offsets are fitted on.
     public var clusterBalanceUsers = 20_000
 
-    // MARK: Two-stage ranking (DESIGN §2.10)
+    // MARK: Two-stage ranking
     /// How the pool (the union of the user's top-C shortlists) is ranked. Files written before
     /// the setting existed rank by the vote.
     public var ranking: Ranking = .twoStage
@@ -255,7 +255,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public enum ShortlistSource: String, Codable, CaseIterable, Sendable {
         /// Rows of the learned K × items decoder (recommendation objectives only).
         case weights
-        /// Counted over training users' cluster memberships (DESIGN §2.8); rebuildable from fresh logs.
+        /// Counted over training users' cluster memberships; rebuildable from fresh logs.
         case members
     }
 

@@ -3,7 +3,7 @@ import RecMath
 
 /// Fresh shortlists without retraining: the trained encoder places every user of a new
 /// interaction log in their top-C clusters, and each cluster's shortlist is counted again from what
-/// its members liked (P(like | cluster), DESIGN §2.8), scaled by the new cluster sizes; the
+/// its members liked (P(like | cluster)), scaled by the new cluster sizes; the
 /// popularity list is counted from the same log. The encoder, items and item vectors stay as they
 /// are, so the refreshed model is served and rolled out like any other version. Costs one encoder
 /// pass per user of the log — no training.

@@ -15,7 +15,7 @@ public struct ProfileInput: Equatable, Sendable {
 
     public var isEmpty: Bool { items.isEmpty && attributes.allSatisfy { $0 == 0 } }
 
-    /// Builds the input from a history (DESIGN §2.3): apply the window rule, map ratings to y by the
+    /// Builds the input from a history: apply the window rule, map ratings to y by the
     /// input mode, drop y = 0, and weight each item by y / (number of items with y ≠ 0).
     /// With `training`, input and attribute dropout apply (drawn from `rng`).
     /// `kept`: the window's positions when the caller has them already (`window`).

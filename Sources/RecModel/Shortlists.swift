@@ -2,7 +2,7 @@ import Foundation
 import RecData
 import RecMath
 
-/// Each cluster's shortlist SL(c): up to L (item, score) pairs, best first (DESIGN §2.8).
+/// Each cluster's shortlist SL(c): up to L (item, score) pairs, best first.
 public struct Shortlists: Equatable, Sendable {
     /// `offsets[c]..<offsets[c+1]` indexes `items` and `scores`.
     public private(set) var offsets: [Int]
@@ -68,7 +68,7 @@ public struct Shortlists: Equatable, Sendable {
         return out
     }
 
-    /// Shortlists counted over members (DESIGN §2.8): for every user u, for each of u's top clusters c
+    /// Shortlists counted over members: for every user u, for each of u's top clusters c
     /// and each item i that u liked, accumulate s_uc · y_ui; then aggregate per (c, i) and keep the top L.
     public static func fromMembers(memberships: [[(index: Int, score: Float)]], histories: (Int) -> UserHistory,
                                    itemCount: Int, clusterCount: Int, scale: RatingScale,

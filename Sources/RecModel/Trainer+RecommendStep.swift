@@ -1,7 +1,7 @@
 import RecData
 import RecMath
 
-/// The `recommend` objective's batch, data-parallel (DESIGN §2, training cost): the examples and
+/// The `recommend` objective's batch, data-parallel: the examples and
 /// the candidate draw depend only on the batch's own random stream, so several batches are prepared
 /// at once, one per thread; then each slice of a batch (one per thread) runs the encoder forward, the decoder loss and the backward pass on its
 /// own, and the slices' gradients are summed in slice order. Every example's loss is scaled as its

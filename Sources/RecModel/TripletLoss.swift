@@ -1,6 +1,6 @@
 import RecMath
 
-/// Triplet margin loss with semi-hard negative mining (DESIGN §2.6):
+/// Triplet margin loss with semi-hard negative mining:
 /// L = mean_b max(m + ‖a_b − p_b‖ − ‖a_b − n_b‖, 0), where n_b is the closest candidate farther
 /// from a_b than p_b; when there is none, the farthest candidate (as in FaceNet-style mining).
 /// Vectors are optionally L2-normalised first.
