@@ -65,7 +65,8 @@ def main():
     st.status.requests = 10
     shard = st.status.shards.add()
     shard.shard = 1
-    shard.clusters.extend([1, 2, 3])
+    shard.replicas = 2
+    shard.replicas_alive = 1
     seeds["FuzzServerMessage"]["status"] = st
 
     q = shard_pb2.CoordinatorMessage(protocol_version=1)
@@ -75,6 +76,11 @@ def main():
     q.query.cluster_ids.extend([3, 9, 27])
     q.query.cluster_weights.extend([1.0, 0.5, 0.25])
     q.query.exclude_items.extend([0, 5, 1000])
+    q.query.ranking_items.extend([0, 5])
+    q.query.vote_bound = 2.5
+    q.query.item_item_bound = 0.75
+    q.query.k = 10
+    q.query.shard_count = 3
     seeds["FuzzCoordinatorMessage"]["query"] = q
     h = shard_pb2.CoordinatorMessage(protocol_version=1)
     h.heartbeat.shard = 2
@@ -84,10 +90,9 @@ def main():
     w = shard_pb2.WorkerMessage(protocol_version=1)
     w.reply.request_id = "7"
     w.reply.shard = 1
-    w.reply.answered_clusters.extend([3, 9])
     w.reply.items.extend([1, 2, 3])
-    w.reply.sums.extend([1 << 33, -(1 << 20), 0])
-    w.reply.counts.extend([2, 1, 1])
+    w.reply.scores.extend([0.9, 0.5, -0.25])
+    w.reply.shard_count = 3
     seeds["FuzzWorkerMessage"]["reply"] = w
     d = shard_pb2.WorkerMessage(protocol_version=1)
     d.heartbeat.shard = 0
