@@ -8,24 +8,20 @@ struct DataOptions: ParsableArguments {
     var interactions: String
     @Option(help: "Optional items file (item, genres, year, title; or RecBole .item).") var items: String?
     @Option(help: "Optional users file (user plus categorical columns; or RecBole .user).") var users: String?
-    @Option(help: "Text encoding of the data files: utf8 or latin1.") var encoding = "utf8"
-    @Option(help: "A malformed row: fail (stop with its line) or skip (count, report and go on).") var malformedRows = "fail"
+    @Option(help: "Text encoding of the data files: utf8 or latin1.") var encoding = ReadOptions.Encoding.utf8
+    @Option(help: "A malformed row: fail (stop with its line) or skip (count, report and go on).")
+    var malformedRows = ReadOptions.MalformedRows.fail
     @Option(help: "A rating value that marks an interaction without a rating (e.g. 0 in Book-Crossing): an implicit like.")
     var unratedRating: Float?
     @Option(help: "Ratings at or above this are liked (default: inferred from the ratings' range).") var likeThreshold: Float?
 
     func validate() throws {
-        guard ReadOptions.Encoding(rawValue: encoding) != nil else { throw ValidationError("--encoding must be utf8 or latin1") }
-        guard ReadOptions.MalformedRows(rawValue: malformedRows) != nil else {
-            throw ValidationError("--malformed-rows must be fail or skip")
-        }
         if let v = unratedRating, !v.isFinite { throw ValidationError("--unrated-rating must be a finite number") }
         if let v = likeThreshold, !v.isFinite { throw ValidationError("--like-threshold must be a finite number") }
     }
 
     var readOptions: ReadOptions {
-        ReadOptions(encoding: ReadOptions.Encoding(rawValue: encoding) ?? .utf8,
-                    malformedRows: ReadOptions.MalformedRows(rawValue: malformedRows) ?? .fail)
+        ReadOptions(encoding: encoding, malformedRows: malformedRows)
     }
 
     var scaleRule: Dataset.ScaleRule { Dataset.ScaleRule(unrated: unratedRating, likeThreshold: likeThreshold) }
@@ -59,23 +55,21 @@ struct Recommend: ParsableCommand {
     @Flag(help: "Explain each voted item: two more columns, its clusters' shares of its vote and the history items most like it.")
     var explain = false
     @Option(help: "Rank the pool by 'vote' (the clusters' vote alone, for comparison) or 'two-stage' instead of as the model was built.")
-    var ranking: String?
+    var ranking: ModelConfiguration.Ranking?
     @Option(help: "Two-stage: the vote weight instead of the model's.") var voteWeight: Float?
-    @Option(help: "Two-stage: pool-max or bound instead of the model's blend scale.") var blendScale: String?
+    @Option(help: "Two-stage: pool-max or bound instead of the model's blend scale.") var blendScale: ModelConfiguration.BlendScale?
 
     func validate() throws {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
-        if let ranking, ModelConfiguration.Ranking(rawValue: ranking) == nil { throw ValidationError("--ranking must be vote or two-stage") }
         if let voteWeight, !(voteWeight >= 0 && voteWeight.isFinite) { throw ValidationError("--vote-weight must be a number at least 0") }
-        if let blendScale, ModelConfiguration.BlendScale(rawValue: blendScale) == nil { throw ValidationError("--blend-scale must be pool-max or bound") }
     }
 
     func run() throws {
         var job = RecommendJob(model: model, histories: histories, users: users, k: k, output: output)
         job.explain = explain
-        job.ranking = ranking.flatMap(ModelConfiguration.Ranking.init(rawValue:))
+        job.ranking = ranking
         job.voteWeight = voteWeight
-        job.blendScale = blendScale.flatMap(ModelConfiguration.BlendScale.init(rawValue:))
+        job.blendScale = blendScale
         try runJob {
             job.filter = try filter.load()
             try job.run()
@@ -130,7 +124,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "Fraction of users held out as test users.") var testUsers = 0.2
     @Option(help: "Seed of the user split and the history split (default: --seed, else 1).") var splitSeed: UInt64?
-    @Option(help: "Held-out half: random or time (the most recent half).") var holdout = "random"
+    @Option(help: "Held-out half: random or time (the most recent half).") var holdout = UserSplit.HoldoutOrder.random
     @Flag(help: "Evaluate on a validation split of the training users (never touches the test users).") var validation = false
     @Option(help: "Give each test user at most this many items of the given half (new users with short histories).")
     var givenItems: Int?
@@ -178,7 +172,6 @@ struct Evaluate: ParsableCommand {
 
     func validate() throws {
         guard testUsers > 0, testUsers < 1 else { throw ValidationError("--test-users must be strictly between 0 and 1") }
-        guard UserSplit.HoldoutOrder(rawValue: holdout) != nil else { throw ValidationError("--holdout must be random or time") }
         if let givenItems, givenItems < 1 { throw ValidationError("--given-items must be at least 1") }
         _ = try parsedBaselines()
         _ = try parsedPoolSweep()
@@ -191,7 +184,7 @@ struct Evaluate: ParsableCommand {
         job.readOptions = data.readOptions
         job.scaleRule = data.scaleRule
         job.seed = splitSeed ?? model.seed ?? 1
-        job.holdout = UserSplit.HoldoutOrder(rawValue: holdout)!
+        job.holdout = holdout
         job.validation = validation
         job.givenItems = givenItems
         job.baselines = try parsedBaselines()

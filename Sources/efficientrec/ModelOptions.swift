@@ -25,7 +25,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Fraction of the learning rate left at the last step (linear decay).") var finalLearningRateFraction: Float?
     @Option(help: "Decay of the moving average of the weights that is kept (0 disables).") var weightAveraging: Float?
     @Option(help: "Objective: \(ModelConfiguration.Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var objective: String?
+    var objective: ModelConfiguration.Objective?
     @Option(help: "Weight of the EASE teacher's soft targets (0 disables distillation).") var distillWeight: Float?
     @Option(help: "EASE teacher regularisation lambda.") var teacherLambda: Float?
     @Option(help: "EASE teacher softmax temperature.") var teacherTemperature: Float?
@@ -33,7 +33,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "M: teacher weights kept per item (an example costs |input| × M).") var teacherNeighbours: Int?
     @Option(help: "Teacher's top items per example added to the batch's candidates.") var teacherCandidates: Int?
     @Option(help: "Decoder loss: full (softmax over every item) or sampled (batch targets + negatives, logQ-corrected).")
-    var decoderLoss: String?
+    var decoderLoss: ModelConfiguration.DecoderLoss?
     @Option(help: "Uniform negative items drawn per batch by the sampled loss.") var negativeSamples: Int?
     @Option(help: "L1 penalty on cluster activations (recommendation objectives).") var sparsityWeight: Float?
     @Flag(help: "Learn a per-item bias (popularity) next to the decoder's cluster columns; the vote adds it once per item.")
@@ -41,7 +41,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "With --item-bias: weight of the item bias in the vote (0 = cluster lift only, 1 = the model's logit).")
     var popularityWeight: Float?
     @Option(help: "With --item-bias: shortlists hold each cluster's top items by lift or by logit (lift + bias).")
-    var shortlistRanking: String?
+    var shortlistRanking: ModelConfiguration.ShortlistRanking?
     @Option(help: "Scale each cluster's shortlist scores by (mean cluster size / its size)^x (0: as learned; default 0.25).")
     var clusterSizeExponent: Float?
     @Option(help: "Balanced assignment after training: 0 keeps the clusters as trained, 1 shifts each cluster's output bias so that every cluster is in the top C of about n*C/K training users.")
@@ -49,38 +49,32 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Training users the balanced assignment is fitted on.") var clusterBalanceUsers: Int?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
     @Option(help: "L2-normalise vectors before the triplet distance (true/false).") var tripletNormalize: Bool?
-    @Option(help: "Triplet space: clusters or profile.") var tripletSpace: String?
+    @Option(help: "Triplet space: clusters or profile.") var tripletSpace: ModelConfiguration.TripletSpace?
     @Option(help: "Weight of the triplet term with recommend-triplet.") var tripletWeight: Float?
     @Option(help: "W: at most this many interactions per profile.") var window: Int?
-    @Option(help: "Which interactions a long history keeps: recent or top-rated.") var windowRule: String?
-    @Option(help: "Profile input: signed (normalised ratings) or liked (binarised).") var inputMode: String?
+    @Option(help: "Which interactions a long history keeps: recent or top-rated.") var windowRule: ModelConfiguration.WindowRule?
+    @Option(help: "Profile input: signed (normalised ratings) or liked (binarised).") var inputMode: ModelConfiguration.InputMode?
     @Option(help: "Training-time input dropout probability.") var inputDropout: Float?
     @Option(help: "Training-time probability of hiding each user attribute.") var attributeDropout: Float?
-    @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: String?
-    @Option(help: "Member shortlist aggregation: mean, sum, smoothed, membership (P(like | cluster)) or lift (P(like | cluster) x log of its ratio to P(like)).") var shortlistAggregation: String?
+    @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: ModelConfiguration.ShortlistSource?
+    @Option(help: "Member shortlist aggregation: mean, sum, smoothed, membership (P(like | cluster)) or lift (P(like | cluster) x log of its ratio to P(like)).") var shortlistAggregation: ModelConfiguration.ShortlistAggregation?
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
-    @Option(help: "Vote reduction: sum or mean.") var voteReduction: String?
-    @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: String?
+    @Option(help: "Vote reduction: sum or mean.") var voteReduction: ModelConfiguration.VoteReduction?
+    @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: ModelConfiguration.ClusterActivation?
     @Option(help: "Temperature T of the softmax cluster weights (K x softmax(logits / T)).") var clusterTemperature: Float?
     @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
-    var ranking: String?
+    var ranking: ModelConfiguration.Ranking?
     @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score (default 0.25).") var voteWeight: Float?
     @Option(help: "Two-stage: what each term is divided by: pool-max (its largest value in the pool) or bound (its largest possible value, known before scoring).")
-    var blendScale: String?
+    var blendScale: ModelConfiguration.BlendScale?
     @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items).")
-    var itemModelMethod: String?
+    var itemModelMethod: ItemItemFit.Method?
     @Option(help: "Item-item model: ridge regularisation lambda.") var itemModelLambda: Float?
     @Option(help: "Item-item model: N, the strongest weights each item keeps.") var itemModelNeighbours: Int?
     @Option(help: "Item-item model: M, the co-occurring items each item is regressed on (neighbourhood).") var itemModelSupport: Int?
     @Option(help: "Item-ID embedding dimension d.") var embeddingDim: Int?
     @Option(help: "Profile (z) dimension.") var profileDim: Int?
     @Option(help: "Hidden units of the profile head.") var headHidden: Int?
-
-    func parse<T: RawRepresentable>(_ value: String?, _ name: String) throws -> T? where T.RawValue == String {
-        guard let value else { return nil }
-        guard let parsed = T(rawValue: value) else { throw ValidationError("unknown value '\(value)' for --\(name)") }
-        return parsed
-    }
 
     func configuration() throws -> ModelConfiguration {
         var c = paperFaithful ? ModelConfiguration.paperFaithful : ModelConfiguration()
@@ -99,14 +93,14 @@ struct ModelOptions: ParsableArguments {
         if let learningRate { c.learningRate = learningRate }
         if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }
         if let weightAveraging { c.weightAveraging = weightAveraging }
-        if let v: ModelConfiguration.Objective = try parse(objective, "objective") { c.objective = v }
+        if let v = objective { c.objective = v }
         if let distillWeight { c.distillWeight = distillWeight }
         if let teacherLambda { c.teacherLambda = teacherLambda }
         if let teacherTemperature { c.teacherTemperature = teacherTemperature }
         if let teacherItems { c.teacherItems = teacherItems }
         if let teacherNeighbours { c.teacherNeighbours = teacherNeighbours }
         if let teacherCandidates { c.teacherCandidates = teacherCandidates }
-        if let v: ModelConfiguration.DecoderLoss = try parse(decoderLoss, "decoder-loss") { c.decoderLoss = v }
+        if let v = decoderLoss { c.decoderLoss = v }
         if let negativeSamples { c.negativeSamples = negativeSamples }
         if let tripletMargin { c.tripletMargin = tripletMargin }
         if let sparsityWeight { c.sparsityWeight = sparsityWeight }
@@ -115,29 +109,29 @@ struct ModelOptions: ParsableArguments {
         if let clusterBalance { c.clusterBalance = clusterBalance }
         if let clusterBalanceUsers { c.clusterBalanceUsers = clusterBalanceUsers }
         if let popularityWeight { c.popularityWeight = popularityWeight }
-        if let v: ModelConfiguration.ShortlistRanking = try parse(shortlistRanking, "shortlist-ranking") { c.shortlistRanking = v }
+        if let v = shortlistRanking { c.shortlistRanking = v }
         if let tripletNormalize { c.tripletNormalize = tripletNormalize }
-        if let v: ModelConfiguration.TripletSpace = try parse(tripletSpace, "triplet-space") { c.tripletSpace = v }
+        if let v = tripletSpace { c.tripletSpace = v }
         if let tripletWeight { c.tripletWeight = tripletWeight }
         if let window { c.window = window }
-        if let v: ModelConfiguration.WindowRule = try parse(windowRule, "window-rule") { c.windowRule = v }
-        if let v: ModelConfiguration.InputMode = try parse(inputMode, "input-mode") { c.inputMode = v }
+        if let v = windowRule { c.windowRule = v }
+        if let v = inputMode { c.inputMode = v }
         if let inputDropout { c.inputDropout = inputDropout }
         if let attributeDropout { c.attributeDropout = attributeDropout }
-        if let v: ModelConfiguration.ShortlistSource = try parse(shortlistSource, "shortlist-source") { c.shortlistSource = v }
-        if let v: ModelConfiguration.ShortlistAggregation = try parse(shortlistAggregation, "shortlist-aggregation") {
+        if let v = shortlistSource { c.shortlistSource = v }
+        if let v = shortlistAggregation {
             c.shortlistAggregation = v
         }
         if let smoothing { c.smoothing = smoothing }
-        if let v: ModelConfiguration.VoteReduction = try parse(voteReduction, "vote-reduction") { c.voteReduction = v }
-        if let v: ModelConfiguration.ClusterActivation = try parse(clusterActivation, "cluster-activation") {
+        if let v = voteReduction { c.voteReduction = v }
+        if let v = clusterActivation {
             c.clusterActivation = v
         }
         if let clusterTemperature { c.clusterTemperature = clusterTemperature }
-        if let v: ModelConfiguration.Ranking = try parse(ranking, "ranking") { c.ranking = v }
+        if let v = ranking { c.ranking = v }
         if let voteWeight { c.voteWeight = voteWeight }
-        if let v: ModelConfiguration.BlendScale = try parse(blendScale, "blend-scale") { c.blendScale = v }
-        if let v: ItemItemFit.Method = try parse(itemModelMethod, "item-model-method") { c.itemModelMethod = v }
+        if let v = blendScale { c.blendScale = v }
+        if let v = itemModelMethod { c.itemModelMethod = v }
         if let itemModelLambda { c.itemModelLambda = itemModelLambda }
         if let itemModelNeighbours { c.itemModelNeighbours = itemModelNeighbours }
         if let itemModelSupport { c.itemModelSupport = itemModelSupport }

@@ -108,7 +108,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(badFlag.status, 0)
         XCTAssertTrue(badFlag.stderr.contains("clusters"), badFlag.stderr)
         let badObjective = try run(["train", "--interactions", dir + "/h.tsv", "--out", dir + "/m.efr", "--objective", "magic"])
-        XCTAssertTrue(badObjective.stderr.contains("unknown value 'magic'"), badObjective.stderr)
+        XCTAssertTrue(badObjective.stderr.contains("The value 'magic' is invalid for '--objective"), badObjective.stderr)
         TestFixtures.write("user\titem\trating\nu\ti\tlots\n", to: dir + "/broken.tsv")
         let badData = try run(["train", "--interactions", dir + "/broken.tsv", "--out", dir + "/m.efr"])
         XCTAssertNotEqual(badData.status, 0)

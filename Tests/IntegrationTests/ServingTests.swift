@@ -82,7 +82,7 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(vote.stdout.split(separator: "\n").count, twoStage.stdout.split(separator: "\n").count)
         let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--ranking", "best"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--ranking must be vote or two-stage"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("The value 'best' is invalid for '--ranking"), bad.stderr)
         // The blend can be overridden: the model's own blend (bound, 0.25) gives the model's answer; the
         // vote ranking has no blend to override; bad values are refused.
         let same = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
@@ -92,7 +92,7 @@ final class ServingTests: XCTestCase {
                                    "--ranking", "vote", "--vote-weight", "0.5"])
         XCTAssertNotEqual(noBlend.status, 0)
         XCTAssertTrue(noBlend.stderr.contains("ranks by the vote"), noBlend.stderr)
-        for (flag, value, message) in [("--vote-weight", "-1", "--vote-weight must be"), ("--blend-scale", "max", "--blend-scale must be")] {
+        for (flag, value, message) in [("--vote-weight", "-1", "--vote-weight must be"), ("--blend-scale", "max", "invalid for '--blend-scale")] {
             let refused = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", flag + "=" + value])
             XCTAssertNotEqual(refused.status, 0)
             XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
