@@ -63,8 +63,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // The benchmarks behind bench-core, bench-floor and bench-train: they measure the library
+        // (state machines in one process, the cluster against a plain libzmq floor, training and
+        // recommendation CPU); nothing in the serving or training path imports them.
+        .target(name: "RecBench", dependencies: [
+            "RecApp", "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecServing", "RecWire", "RecCluster",
+        ]),
         .executableTarget(name: "efficientrec", dependencies: [
-            "RecApp", "RecCluster",
+            "RecApp", "RecBench", "RecCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The transport floor `bench-floor` compares the cluster with: plain C over libzmq, no

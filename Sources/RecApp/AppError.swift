@@ -7,7 +7,7 @@ public struct AppError: Error, CustomStringConvertible {
     public var description: String
     public init(_ message: String) { description = message }
 
-    static func wrap<T>(_ body: () throws -> T) throws(AppError) -> T {
+    public static func wrap<T>(_ body: () throws -> T) throws(AppError) -> T {
         do { return try body() } catch let e as AppError { throw e } catch let e as DataError {
             throw AppError(e.description)
         } catch let e as ModelFileError {

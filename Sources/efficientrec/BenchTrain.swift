@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecApp
+import RecBench
 
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RecApp
+import RecBench
 
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(

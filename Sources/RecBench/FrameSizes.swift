@@ -1,3 +1,4 @@
+import RecApp
 import RecCluster
 import RecData
 import RecModel

@@ -1,4 +1,5 @@
 import Foundation
+import RecApp
 import RecData
 import RecModel
 import RecServer

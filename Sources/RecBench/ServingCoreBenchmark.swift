@@ -1,4 +1,5 @@
 import Foundation
+import RecApp
 import RecCluster
 import RecData
 import RecMath
