@@ -112,18 +112,22 @@ enum CanonicalProtobuf {
         mutating func double(_ field: Int, _ value: Double) {
             guard value != 0 else { return }
             key(field, 1)
-            var bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 8) }
-            position += 8
+            fixed(value.bitPattern)
         }
 
         /// A float field (left out when 0 or -0, as protobuf-c does): 4 little-endian bytes.
         mutating func float(_ field: Int, _ value: Float) {
             guard value != 0 else { return }
             key(field, 5)
-            var bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
-            position += 4
+            fixed(value.bitPattern)
+        }
+
+        /// The bytes of a fixed-width value, little-endian.
+        @inline(__always)
+        mutating func fixed<T: FixedWidthInteger>(_ value: T) {
+            var bits = value.littleEndian
+            withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
+            position += MemoryLayout<T>.size
         }
 
         /// A packed repeated float field (left out when empty): 4 little-endian bytes per value.
@@ -131,11 +135,7 @@ enum CanonicalProtobuf {
             guard !values.isEmpty else { return }
             key(field, 2)
             varint(UInt64(values.count * 4))
-            for v in values {
-                var bits = v.bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { (base + position).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 4) }
-                position += 4
-            }
+            for v in values { fixed(v.bitPattern) }
         }
 
         static func size(ofField field: Int, length: Int) -> Int {
@@ -149,6 +149,18 @@ enum CanonicalProtobuf {
                 var n = 0
                 for v in buffer { n += CanonicalProtobuf.varintSize(encode(v)) }
                 return n
+            }
+        }
+
+        /// A whole envelope: `protocol_version` (this build's) and a body of `bodySize` bytes in field
+        /// 2, whose fields `body` writes.
+        static func envelope(bodySize: Int, _ body: (inout Writer) -> Void) -> [UInt8] {
+            let total = 1 + CanonicalProtobuf.varintSize(UInt64(WireProtocol.version)) + size(ofField: 2, length: bodySize)
+            return bytes(size: total) { w in
+                w.uint(1, UInt64(WireProtocol.version))
+                w.key(2, 2)
+                w.varint(UInt64(bodySize))
+                body(&w)
             }
         }
 

@@ -24,11 +24,7 @@ enum RecommendResponseCodec {
         body += W.size(ofField: 9, length: timings)
         body += uintSize(r.unknownItems) + uintSize(r.truncatedInteractions) + uintSize(r.filledFromPopularity)
             + uintSize(r.filteredCandidates)
-        let total = 1 + CanonicalProtobuf.varintSize(UInt64(WireProtocol.version)) + W.size(ofField: 2, length: body)
-        return W.bytes(size: total) { w in
-            w.uint(1, UInt64(WireProtocol.version))
-            w.key(2, 2)
-            w.varint(UInt64(body))
+        return W.envelope(bodySize: body) { w in
             w.text(1, r.requestID)
             for id in r.itemIDs { w.element(2, id) }
             w.packedFloats(3, r.scores)

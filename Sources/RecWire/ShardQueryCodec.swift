@@ -20,11 +20,7 @@ enum ShardQueryCodec {
         if q.itemItemBound != 0 { body += 5 }
         if q.k != 0 { body += 1 + CanonicalProtobuf.varintSize(UInt64(q.k)) }
         if q.shardCount != 0 { body += 1 + CanonicalProtobuf.varintSize(UInt64(q.shardCount)) }
-        let total = 1 + CanonicalProtobuf.varintSize(UInt64(WireProtocol.version)) + W.size(ofField: 2, length: body)
-        return W.bytes(size: total) { w in
-            w.uint(1, UInt64(WireProtocol.version))
-            w.key(2, 2)
-            w.varint(UInt64(body))
+        return W.envelope(bodySize: body) { w in
             w.text(1, q.requestID)
             w.uint(2, q.deadlineUnixMicros)
             w.text(3, q.modelVersion)

@@ -13,11 +13,7 @@ enum ShardReplyCodec {
         if items > 0 { body += W.size(ofField: 5, length: items) }
         if !r.scores.isEmpty { body += W.size(ofField: 8, length: 4 * r.scores.count) }
         if r.shardCount != 0 { body += 1 + CanonicalProtobuf.varintSize(UInt64(r.shardCount)) }
-        let total = 1 + CanonicalProtobuf.varintSize(UInt64(WireProtocol.version)) + W.size(ofField: 2, length: body)
-        return W.bytes(size: total) { w in
-            w.uint(1, UInt64(WireProtocol.version))
-            w.key(2, 2)
-            w.varint(UInt64(body))
+        return W.envelope(bodySize: body) { w in
             w.text(1, r.requestID)
             w.text(2, r.modelVersion)
             w.uint(3, UInt64(r.shard))
