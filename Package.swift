@@ -28,8 +28,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "RecMath", dependencies: ["COpenBLAS"], swiftSettings: optimised),
         .target(name: "RecData", dependencies: ["RecMath"], swiftSettings: optimised),
-        // The pure pieces of a sharded vote: the fixed-point vote accumulator offline `recommend` and
-        // the served path share, the shard map, fan-out plan, merge, replica choice and admission.
+        // The pure maths of a sharded vote: the fixed-point vote accumulator and two-stage ranking that
+        // offline `recommend` and the shards share, the shard count, the item partition and the
+        // exact merge of top-k lists. No serving policy (that is RecServing's), no I/O.
         .target(name: "RecCluster", dependencies: ["RecMath"], swiftSettings: optimised),
         .target(name: "RecModel", dependencies: ["RecMath", "RecData", "RecCluster"], swiftSettings: optimised),
         .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecModel"], swiftSettings: optimised),

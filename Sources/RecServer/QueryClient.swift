@@ -1,5 +1,5 @@
 import Foundation
-import RecCluster
+import RecServing
 import RecTransport
 import RecWire
 

@@ -1,5 +1,5 @@
 import XCTest
-@testable import RecCluster
+@testable import RecServing
 import RecMath
 
 final class RequestPacerTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import RecCluster
+@testable import RecServing
 
 final class ConcurrencyLimitTests: XCTestCase {
     func settings(target: UInt64 = 10_000, maximum: Int = 1_000) -> ConcurrencyLimit.Settings {
