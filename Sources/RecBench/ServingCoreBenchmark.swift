@@ -109,14 +109,8 @@ public struct ServingCoreBenchmark {
             let prepared = model.prepare(history: history, attributes: model.attributes.encode(nil))
             prepare += Date().timeIntervalSince(t)
             t = Date()
-            var q = ShardQuery(requestID: String(n))
-            q.clusterIDs = prepared.clusters.map { UInt32($0.index) }
-            q.clusterWeights = prepared.clusters.map(\.score)
-            q.excludeItems = prepared.excluded.map(UInt32.init)
-            q.rankingItems = prepared.rankingItems.map(UInt32.init)
-            if model.ranksTwoStage && model.configuration.blendScale == .bound { (q.voteBound, q.itemItemBound) = model.blendBounds(prepared) }
-            q.k = UInt32(k)
-            q.shardCount = UInt32(shards)
+            let q = CoordinatorCore.shardQuery(id: UInt64(n), prepared: prepared, model: model, version: model.version,
+                                               k: UInt32(k), deadline: 0, shardCount: shards)
             _ = CoordinatorMessage.query(q).serializedBytes()
             fanout += Date().timeIntervalSince(t)
         }
@@ -135,15 +129,8 @@ public struct ServingCoreBenchmark {
             }
             let prepared = model.prepare(history: model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings).0,
                                          attributes: model.attributes.encode(nil))
-            let request = ItemShard.Request(prepared, model: model, k: k)
-            var q = ShardQuery(requestID: String(n))
-            q.clusterIDs = request.clusters.map { UInt32($0.index) }
-            q.clusterWeights = request.clusters.map(\.score)
-            q.excludeItems = request.excluded.map(UInt32.init)
-            q.rankingItems = request.rankingItems.map(UInt32.init)
-            (q.voteBound, q.itemItemBound) = request.bounds
-            q.k = UInt32(k)
-            q.shardCount = UInt32(shards)
+            let q = CoordinatorCore.shardQuery(id: UInt64(n), prepared: prepared, model: model, version: model.version,
+                                               k: UInt32(k), deadline: 0, shardCount: shards)
             let replies = workers.indices.map { workers[$0].handle(q, now: 0).serializedBytes() }
             var t = Date()
             var lists: [ShardReply] = []

@@ -50,7 +50,7 @@ extension CoordinatorCore {
                                              k: Int(r.k), deadline: deadline, started: now, encodeMicros: elapsed(since: now),
                                              unknownItems: unknown, explainHistory: r.explain ? history.items : nil))
         if shardCount == 0 { return finish(id, now: now) }
-        let query = CoordinatorMessage.query(shardQuery(id: id, prepared: prepared, model: model, version: shared.version, k: r.k,
+        let query = CoordinatorMessage.query(Self.shardQuery(id: id, prepared: prepared, model: model, version: shared.version, k: r.k,
                                                         deadline: deadline, shardCount: shardCount)).serializedBytes()
         var actions: [Action] = []
         actions.reserveCapacity(shardCount)
@@ -64,7 +64,8 @@ extension CoordinatorCore {
 
     /// The sub-request every shard gets: the top clusters and weights, the exclusions, the ranking
     /// rows and the blend's bounds (from the whole model), k and the shard count planned under.
-    func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
+    /// Also what `bench-core` times.
+    public static func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
                     deadline: UInt64, shardCount: Int) -> ShardQuery {
         var q = ShardQuery(requestID: String(id))
         q.deadlineUnixMicros = deadline
