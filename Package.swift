@@ -31,9 +31,16 @@ let package = Package(
         // The pure maths of a sharded vote: the fixed-point vote accumulator and two-stage ranking that
         // offline `recommend` and the shards share, the shard count, the item partition and the
         // exact merge of top-k lists. No serving policy (that is RecServing's), no I/O.
-        .target(name: "RecCluster", dependencies: ["RecMath"], swiftSettings: optimised),
-        .target(name: "RecModel", dependencies: ["RecMath", "RecData", "RecCluster"], swiftSettings: optimised),
-        .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecModel"], swiftSettings: optimised),
+        .target(name: "RecVote", dependencies: ["RecMath"], swiftSettings: optimised),
+        // The model as serving uses it: configuration, encoder forward pass, shortlists, the vote and
+        // two-stage ranking, filters, explanations, a shard's part. No training, no file format.
+        .target(name: "RecInference", dependencies: ["RecMath", "RecData", "RecVote"], swiftSettings: optimised),
+        // The model file: sections, checksums, versions; whole loads and a shard's streamed part.
+        .target(name: "RecModelFile", dependencies: ["RecMath", "RecData", "RecVote", "RecInference"], swiftSettings: optimised),
+        // Training: backward passes, losses, Adam, the trainer, the EASE teacher, the item–item fits,
+        // shortlist refresh. Serving modules never import it.
+        .target(name: "RecTraining", dependencies: ["RecMath", "RecData", "RecVote", "RecInference"], swiftSettings: optimised),
+        .target(name: "RecEval", dependencies: ["RecMath", "RecData", "RecInference", "RecTraining"], swiftSettings: optimised),
         // The wire protocol: protobuf-c runtime, the generated code (protocols/generate.sh), and the
         // one Swift module that touches the generated structs.
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC"),
@@ -45,19 +52,19 @@ let package = Package(
         // The request state machines of coordinator and shard worker: events and the time in,
         // frames out. No sockets, no clocks (the time is passed in), no threads.
         .target(name: "RecServing", dependencies: [
-            "RecMath", "RecModel", "RecWire", "RecCluster",
+            "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecVote",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // The shells: worker, coordinator, client, local cluster.
         .target(name: "RecServer", dependencies: [
-            "RecMath", "RecData", "RecModel", "RecWire", "RecTransport", "RecCluster", "RecServing",
+            "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecTransport", "RecVote", "RecServing",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecApp", dependencies: [
-            "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecCluster",
+            "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecVote",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,10 +75,10 @@ let package = Package(
         // (state machines in one process, the cluster against a plain libzmq floor, training and
         // recommendation CPU); nothing in the serving or training path imports them.
         .target(name: "RecBench", dependencies: [
-            "RecApp", "RecMath", "RecData", "RecModel", "RecEval", "RecServer", "RecServing", "RecWire", "RecCluster",
+            "RecApp", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecVote",
         ]),
         .executableTarget(name: "efficientrec", dependencies: [
-            "RecApp", "RecBench", "RecCluster",
+            "RecApp", "RecBench", "RecData", "RecInference", "RecTraining", "RecVote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The transport floor `bench-floor` compares the cluster with: plain C over libzmq, no
@@ -83,18 +90,18 @@ let package = Package(
         .executableTarget(name: "FuzzServerMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzCoordinatorMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzWorkerMessage", dependencies: ["RecWire"]),
-        .target(name: "RecTestSupport", dependencies: ["RecData", "RecModel", "RecMath", "RecCluster"], path: "Tests/RecTestSupport"),
+        .target(name: "RecTestSupport", dependencies: ["RecData", "RecInference", "RecModelFile", "RecTraining", "RecMath", "RecVote"], path: "Tests/RecTestSupport"),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
-        .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecTestSupport"]),
-        .testTarget(name: "RecModelTests", dependencies: ["RecModel", "RecData", "RecMath", "RecTestSupport"], swiftSettings: optimised),
-        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecModel", "RecData", "RecMath", "RecTestSupport"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecMath", "RecTestSupport"]),
+        .testTarget(name: "RecModelTests", dependencies: ["RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecVote", "RecTestSupport"], swiftSettings: optimised),
+        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
-        .testTarget(name: "RecClusterTests", dependencies: ["RecCluster", "RecMath"], swiftSettings: optimised),
-        .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecModel", "RecWire", "RecCluster", "RecTestSupport"]),
-        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecServing", "RecModel", "RecWire", "RecCluster", "RecTransport", "RecTestSupport"]),
+        .testTarget(name: "RecVoteTests", dependencies: ["RecVote", "RecMath"], swiftSettings: optimised),
+        .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecMath", "RecInference", "RecModelFile", "RecWire", "RecVote", "RecTestSupport"]),
+        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire", "RecVote", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "RecApp", "RecWire", "RecServer", "RecServing", "RecCluster", "RecModel", "RecData", "RecEval", "RecTransport", "RecTestSupport",
+            "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecEval", "RecTransport", "RecTestSupport",
             .product(name: "Yams", package: "Yams"),
         ]),
     ]

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 bash protocols/generate.sh --check
+# Imports, the modules' "must not import" lists and the graph in docs/architecture.md agree with Package.swift.
+python3 .ci/check-modules.py
 # MovieLens-100K is a prerequisite: a failed fetch fails the run, unless EFFICIENTREC_OFFLINE=1
 # (working without the network), when its tests are skipped and the summary line counts them.
 if ! bash deploy/fetch-movielens.sh; then

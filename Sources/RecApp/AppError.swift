@@ -1,6 +1,7 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
 
 /// An error a command reports to its user, with one message they can act on.
 public struct AppError: Error, CustomStringConvertible {

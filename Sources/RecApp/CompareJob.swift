@@ -2,7 +2,9 @@ import Foundation
 import RecData
 import RecEval
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 
 /// `efficientrec compare`: one brand-new user's top k from a model (offline, exactly what the
 /// cluster answers) next to EASE's (λ = 500, fitted on the interactions file, the whole catalogue),

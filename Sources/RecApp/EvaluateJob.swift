@@ -1,8 +1,9 @@
-import RecCluster
+import RecVote
 import Foundation
 import RecData
 import RecEval
-import RecModel
+import RecInference
+import RecTraining
 
 /// `efficientrec evaluate`: the strong-generalisation protocol for EfficientRec and the baselines,
 /// all trained and scored on the same split in the same run.

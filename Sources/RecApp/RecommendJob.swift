@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
 
 /// `efficientrec recommend`: for every user of a histories file, a profile from that history alone,
 /// written as TSV `user	item	rank	score` (k rows per user, rank 1 first, no history items).

@@ -1,6 +1,8 @@
 import Foundation
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 
 /// `efficientrec refresh`: new shortlists and popularity from a fresh interaction log with the
 /// trained encoder (`ModelRefresh`), written as a new model version to roll out as any other.

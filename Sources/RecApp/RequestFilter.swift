@@ -1,5 +1,5 @@
 import Foundation
-import RecModel
+import RecInference
 import RecWire
 
 /// The filters of `recommend` and `query` (one filter for every user of the run): item IDs to leave

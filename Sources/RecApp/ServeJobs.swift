@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-import RecCluster
+import RecVote
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
 import RecServer
 import RecServing
 import RecTransport

@@ -1,5 +1,6 @@
 import Foundation
-import RecModel
+import RecInference
+import RecTraining
 
 /// Writes progress and summaries to standard error, keeping standard output for results.
 public enum Terminal {

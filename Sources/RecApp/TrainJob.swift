@@ -1,6 +1,8 @@
 import Foundation
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 
 /// `efficientrec train`: load data, train, build shortlists, save the model file.
 public struct TrainJob {

@@ -1,7 +1,8 @@
 import Foundation
 import RecApp
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
 import RecServer
 import RecWire
 

@@ -1,7 +1,7 @@
 import RecApp
-import RecCluster
+import RecVote
 import RecData
-import RecModel
+import RecInference
 import RecServer
 import RecServing
 import RecWire

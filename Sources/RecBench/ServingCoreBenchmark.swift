@@ -1,9 +1,10 @@
 import Foundation
 import RecApp
-import RecCluster
+import RecVote
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
 import RecServer
 import RecServing
 import RecWire

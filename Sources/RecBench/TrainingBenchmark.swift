@@ -2,7 +2,9 @@ import Foundation
 import RecApp
 import RecData
 import RecEval
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 
 /// `efficientrec bench-train`: training throughput and offline recommendation latency, with EASE's
 /// full-catalogue scoring measured in the same run as the reference.

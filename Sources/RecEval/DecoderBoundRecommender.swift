@@ -1,6 +1,7 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecTraining
 
 /// A diagnostic, not a served model: the trained encoder and decoder with the shortlists taken
 /// away. The user's top-C clusters score *every* item by Σ_c s_uc · D_ic (+ β_i with an item bias),

@@ -1,6 +1,7 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecTraining
 
 /// EASE as a baseline (item–item scoring of the whole catalogue), fitted on the catalogue's
 /// `maxItems` most-interacted items when it is larger (the others score 0).

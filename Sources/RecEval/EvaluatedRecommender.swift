@@ -1,5 +1,5 @@
 import RecData
-import RecModel
+import RecInference
 
 /// What the evaluation protocol needs from any model: a ranked list for a history it has never seen
 /// in training. The contract (tested for every model): at most k distinct items, none from the

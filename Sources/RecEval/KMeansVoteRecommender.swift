@@ -1,6 +1,6 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
 
 /// The untrained ablation: spherical k-means on training users' binary interaction vectors,
 /// support-aware shortlists (P(like | cluster) over the cluster's members) and a summed vote over

@@ -1,6 +1,6 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
 
 /// How much of what a user goes on to like the candidate pool holds: per test user, the share of
 /// the held-out relevant items (outside the given history) that lie in the union of the user's

@@ -1,6 +1,7 @@
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecTraining
 
 /// Most popular: items by number of training users who liked them.
 public struct PopularityRecommender: EvaluatedRecommender {

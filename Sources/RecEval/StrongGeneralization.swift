@@ -1,7 +1,7 @@
 import Foundation
 import RecData
 import RecMath
-import RecModel
+import RecInference
 
 /// The strong-generalisation protocol: users split into training and test users; each
 /// test user's history is split 50/50 into a part given to the model and a held-out part; relevant

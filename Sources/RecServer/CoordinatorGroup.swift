@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import RecModel
+import RecInference
 import RecServing
 import RecTransport
 import RecWire

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 import RecServing
 import RecTransport
 import RecWire

@@ -1,4 +1,4 @@
-import RecModel
+import RecInference
 import RecWire
 import Synchronization
 

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Metrics
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 import RecServing
 import RecTransport
 import RecWire

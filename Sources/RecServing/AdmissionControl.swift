@@ -1,4 +1,4 @@
-import RecCluster
+import RecVote
 
 /// Whether a new recommendation may start: the hard cap on requests in flight, the adaptive limit
 /// (`ConcurrencyLimit`, which keeps admitted requests under the latency target) and draining. The

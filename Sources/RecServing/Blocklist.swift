@@ -1,4 +1,4 @@
-import RecModel
+import RecInference
 
 /// Items withdrawn from every answer now (an admin action): kept as item IDs, so the list outlives
 /// model versions, and resolved to the catalogue's indices once per version. Every request then

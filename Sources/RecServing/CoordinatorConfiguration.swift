@@ -1,4 +1,4 @@
-import RecCluster
+import RecVote
 import RecWire
 
 extension CoordinatorCore {

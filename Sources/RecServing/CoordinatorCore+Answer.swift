@@ -1,6 +1,6 @@
-import RecCluster
+import RecVote
 import RecMath
-import RecModel
+import RecInference
 import RecWire
 
 extension CoordinatorCore {

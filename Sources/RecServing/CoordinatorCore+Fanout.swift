@@ -1,6 +1,6 @@
-import RecCluster
+import RecVote
 import RecData
-import RecModel
+import RecInference
 import RecWire
 
 /// A request's lifecycle up to its answer: admission, encoding, the fan-out plan, one sub-request

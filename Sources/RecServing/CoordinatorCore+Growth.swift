@@ -1,5 +1,5 @@
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 
 /// Live resharding. The coordinator announces the target shard count in its heartbeats; a worker
 /// that does not hold its shard of the target's item partition loads it (keeping the old one, so it

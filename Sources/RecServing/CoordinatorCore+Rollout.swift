@@ -1,5 +1,5 @@
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 
 /// Model rollout: workers load version N + 1 beside N and list both in their heartbeats; the
 /// coordinator stages N + 1 and switches new requests to it atomically once every shard has a live

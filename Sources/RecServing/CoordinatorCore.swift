@@ -1,6 +1,6 @@
-import RecCluster
+import RecVote
 import RecMath
-import RecModel
+import RecInference
 import RecWire
 
 /// The coordinator's request state machine without sockets, clocks or threads: events (a client

@@ -1,4 +1,4 @@
-import RecModel
+import RecInference
 
 /// The model versions the coordinator holds, each once, by reference: `current` (new requests),
 /// `previous` (requests that started on it, requests that ask for it by version, and rollback) and

@@ -1,5 +1,5 @@
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 
 /// A client request in flight at the coordinator: what to answer with, and per shard the
 /// sub-request's attempts.

@@ -1,4 +1,4 @@
-import RecCluster
+import RecVote
 
 /// What the coordinator knows of its workers: the shard each serves and which are alive, busy or
 /// draining (`ReplicaSet`, fed by heartbeats, replies and silence), and what each one's heartbeat

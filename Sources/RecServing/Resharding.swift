@@ -1,4 +1,4 @@
-import RecCluster
+import RecVote
 
 /// The shard map new requests are planned with, and a change to another shard count waiting for
 /// its workers (see `CoordinatorCore+Growth` for the protocol).

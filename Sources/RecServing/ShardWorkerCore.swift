@@ -1,6 +1,6 @@
-import RecCluster
+import RecVote
 import RecMath
-import RecModel
+import RecInference
 import RecWire
 
 /// A shard worker's logic without sockets: it owns a subset of the items (`ItemShard`, cut by the

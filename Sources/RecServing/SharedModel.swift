@@ -1,4 +1,4 @@
-import RecModel
+import RecInference
 
 /// One loaded model version, held by reference: every request in flight points at the version it
 /// started on without copying the model's ~20 reference-counted fields into its state (copying

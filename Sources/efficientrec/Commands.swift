@@ -1,7 +1,8 @@
 import ArgumentParser
 import RecApp
 import RecData
-import RecModel
+import RecInference
+import RecTraining
 
 struct DataOptions: ParsableArguments {
     @Option(help: "Interactions file (CSV/TSV with user, item, rating[, timestamp], or a RecBole .inter file).")

@@ -1,6 +1,7 @@
-import RecCluster
+import RecVote
 import ArgumentParser
-import RecModel
+import RecInference
+import RecTraining
 
 /// Every model hyperparameter as a flag; defaults are `ModelConfiguration`'s.
 struct ModelOptions: ParsableArguments {

@@ -1,5 +1,7 @@
 import Foundation
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 import RecTestSupport
 import XCTest
 

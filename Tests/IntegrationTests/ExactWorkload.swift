@@ -1,6 +1,6 @@
 import XCTest
 import RecData
-import RecModel
+import RecInference
 import RecServer
 import RecWire
 

@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 import RecApp
 import RecEval
-import RecModel
+import RecInference
+import RecModelFile
 import RecTestSupport
 
 /// Implicit feedback end to end through the real executable — a two-column `user item` log and one

@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 import RecApp
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
 import RecServer
 import RecTestSupport
 import RecWire

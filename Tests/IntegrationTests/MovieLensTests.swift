@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import RecApp
 import RecEval
-import RecModel
+import RecInference
 import RecTestSupport
 
 /// The targets of the core issue on real data, when `deploy/fetch-movielens.sh` could fetch it.

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 import RecApp
 import RecEval
-import RecModel
+import RecInference
+import RecModelFile
+import RecTraining
 import RecTestSupport
 
 /// The scale path end to end through the real executable, on a generated log of ~200k

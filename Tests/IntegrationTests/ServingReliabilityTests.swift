@@ -1,9 +1,10 @@
 import Foundation
 import XCTest
 import RecApp
-import RecCluster
+import RecVote
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
 import RecServer
 import RecTestSupport
 import RecWire

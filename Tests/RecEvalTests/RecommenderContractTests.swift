@@ -1,7 +1,8 @@
 import XCTest
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecTraining
 import RecTestSupport
 @testable import RecEval
 

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// `clusterBalance`: offsets fitted on the training users' cluster logits are folded into the
 /// output bias, so each cluster is chosen by about n·C/K users and the encoder still serves as usual.

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// `clusterSizeExponent`: each cluster's shortlist scores are multiplied by (mean size / its size)^x,
 /// so the clusters nearly every user votes with count for less. Built once, at training time; the

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 import RecData
 import RecMath
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 final class ClusterVoteTests: XCTestCase {
     let shortlists = Shortlists(lists: [

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// The recommend objective's batch split over threads is the same batch: the loss and every
 /// gradient agree with the single-slice computation up to float summation order.

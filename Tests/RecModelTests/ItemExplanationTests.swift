@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// explanations. Every voted item is explained by clusters that voted for it (shares of
 /// its vote, largest first, summing to 1 when all are listed) and by the history items most like

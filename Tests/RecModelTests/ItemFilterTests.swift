@@ -1,9 +1,11 @@
 import XCTest
-import RecCluster
+import RecVote
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// filters. The filtered answer is exactly the unfiltered vote's ranking of the items
 /// that pass, completed from the popularity list with items that pass; conditions parse as

@@ -1,6 +1,8 @@
 import XCTest
 import RecMath
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 final class LayerGradientTests: XCTestCase {
     var rng = SeededRandom(seed: 11)

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 final class ModelFileTests: XCTestCase {
     static let built: RecommenderModel = {

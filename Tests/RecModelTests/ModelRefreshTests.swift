@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// a refresh recounts the shortlists from a fresh log with the trained encoder. Planted:
 /// the fresh log's group-0 users all like an item of group 1 that no group-0 cluster listed; after

@@ -3,7 +3,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// The persona check: planted tastes *and* a strong popularity skew. Users pick taste
 /// group g with probability ∝ 1/(g+1)^1.5 (five groups: 57 %, 20 %, 11 %, 7 %, 5 % of users) and

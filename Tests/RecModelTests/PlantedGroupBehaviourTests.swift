@@ -3,7 +3,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// What training must achieve on planted taste groups, asserted over sixteen seeds rather than
 /// one draw: a model trained from another seed, or summed in another order by another CPU's

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 final class RecommenderBehaviourTests: XCTestCase {
     /// Mapping and windowing need no trained weights (the behaviour of trained models is in

@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
-import RecCluster
+import RecVote
 import RecData
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// A shard worker reads only its items' part of the model file, with every check a full load makes.
 final class ShardModelFileTests: XCTestCase {

@@ -2,7 +2,9 @@ import XCTest
 import RecData
 import RecMath
 import RecTestSupport
-@testable import RecModel
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// The pieces that make training cost grow with interactions: lazy Adam, the co-occurrence Gram,
 /// EASE on the top-N items, the sparse teacher and early stopping.

@@ -1,5 +1,7 @@
-@testable import RecModel
-import RecCluster
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
+import RecVote
 import RecData
 import RecMath
 import RecTestSupport

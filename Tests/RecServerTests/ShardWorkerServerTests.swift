@@ -1,8 +1,9 @@
 @testable import RecServer
 @testable import RecServing
 import Foundation
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
+import RecModelFile
 import RecTestSupport
 import RecTransport
 import RecWire

@@ -1,5 +1,5 @@
 import XCTest
-import RecCluster
+import RecVote
 @testable import RecServing
 import RecWire
 

@@ -1,8 +1,9 @@
 import XCTest
-import RecCluster
+import RecVote
 import RecData
 import RecMath
-import RecModel
+import RecInference
+import RecModelFile
 import RecTestSupport
 import RecWire
 @testable import RecServing

@@ -1,7 +1,8 @@
 @testable import RecServing
-import RecCluster
+import RecVote
 import RecData
-import RecModel
+import RecInference
+import RecModelFile
 import RecTestSupport
 import RecWire
 import XCTest

@@ -1,6 +1,6 @@
 import XCTest
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
 import RecWire
 @testable import RecServing
 

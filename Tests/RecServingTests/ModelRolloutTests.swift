@@ -1,6 +1,7 @@
 import XCTest
-import RecCluster
-import RecModel
+import RecVote
+import RecInference
+import RecModelFile
 import RecTestSupport
 import RecWire
 @testable import RecServing

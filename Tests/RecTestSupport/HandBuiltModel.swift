@@ -1,7 +1,7 @@
-import RecCluster
+import RecVote
 import RecData
 import RecMath
-import RecModel
+import RecInference
 
 /// A model whose every weight is set by hand, so tests know exactly which clusters a history
 /// activates and which items it must get — on every CPU and every BLAS kernel, with no training.

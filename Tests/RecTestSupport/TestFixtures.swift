@@ -1,7 +1,7 @@
 import Foundation
 import RecData
 import RecMath
-import RecModel
+import RecInference
 
 /// Shared fixtures: temporary directories, small generated data sets and a fast configuration.
 public enum TestFixtures {
