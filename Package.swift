@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecVoteTests", dependencies: ["RecVote", "RecMath"], swiftSettings: optimised),
         .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecMath", "RecInference", "RecModelFile", "RecWire", "RecVote", "RecTestSupport"]),
-        .testTarget(name: "RecServerTests", dependencies: ["RecServer", "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire", "RecVote", "RecTransport", "RecTestSupport"]),
+        .testTarget(name: "RecServerTests", dependencies: [
+            "RecServer", .product(name: "Logging", package: "swift-log"), "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire", "RecVote", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecEval", "RecTransport", "RecTestSupport",
             .product(name: "Yams", package: "Yams"),
