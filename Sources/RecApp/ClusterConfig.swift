@@ -37,32 +37,44 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         public init(bind: String) { self.bind = bind }
 
         /// The longest duration any millisecond setting may have (one day): larger values are
-        /// refused by `validationError`, and the conversion saturates, so no value traps.
+        /// refused by `validationError`.
         public static let maxMilliseconds = 86_400_000
 
-        /// ms → µs, saturating (validation refuses what would not fit anyway).
-        static func micros(_ ms: Int) -> UInt64 {
-            let (v, overflow) = UInt64(max(0, ms)).multipliedReportingOverflow(by: 1_000)
-            return overflow ? UInt64.max : v
+        static func duration(_ ms: Int) -> Duration { .milliseconds(max(0, ms)) }
+
+        /// The first setting out of range, named by `naming` (a config key, or the flag it came from).
+        public func validationError(naming: (String) -> String = { $0 }) -> String? {
+            let durations: [(String, Int?)] = [("defaultDeadlineMs", defaultDeadlineMs), ("maxDeadlineMs", maxDeadlineMs),
+                                               ("queueTargetMs", queueTargetMs), ("latencyTargetMs", latencyTargetMs),
+                                               ("heartbeatMs", heartbeatMs), ("heartbeatTimeoutMs", heartbeatTimeoutMs),
+                                               ("attemptTimeoutMs", attemptTimeoutMs)]
+            for (key, value) in durations + [("maxInFlight", maxInFlight)] where key != "latencyTargetMs" {
+                if let value, value < 1 { return "\(naming(key)) must be positive" }
+            }
+            if let t = latencyTargetMs, t < 0 { return "\(naming("latencyTargetMs")) must be 0 (off) or positive" }
+            for (key, value) in durations {
+                if let value, value > Self.maxMilliseconds { return "\(naming(key)) must be at most \(Self.maxMilliseconds) (one day)" }
+            }
+            return applied(to: .init()).validationError()
         }
 
         /// These settings over `base` (unset keys keep base's values).
         public func applied(to base: CoordinatorCore.Configuration) -> CoordinatorCore.Configuration {
             var c = base
-            if let v = defaultDeadlineMs { c.defaultDeadlineMicros = Self.micros(v) }
+            if let v = defaultDeadlineMs { c.defaultDeadline = Self.duration(v) }
             if let v = maxDeadlineMs {
-                c.maxDeadlineMicros = Self.micros(v)
+                c.maxDeadline = Self.duration(v)
             } else {
                 // A default deadline raised past the longest one raises the longest with it.
-                c.maxDeadlineMicros = max(c.maxDeadlineMicros, c.defaultDeadlineMicros)
+                c.maxDeadline = max(c.maxDeadline, c.defaultDeadline)
             }
             if let v = maxInFlight { c.maxInFlight = v }
-            if let v = queueTargetMs { c.queueTargetMicros = Self.micros(v) }
-            if let v = latencyTargetMs { c.latencyTargetMicros = v > 0 ? Self.micros(v) : nil }
+            if let v = queueTargetMs { c.queueTarget = Self.duration(v) }
+            if let v = latencyTargetMs { c.latencyTarget = v > 0 ? Self.duration(v) : nil }
             if let v = minCoverage { c.minCoverage = v }
-            if let v = heartbeatMs { c.heartbeatIntervalMicros = Self.micros(v) }
-            if let v = heartbeatTimeoutMs { c.heartbeatTimeoutMicros = Self.micros(v) }
-            if let v = attemptTimeoutMs { c.attemptTimeoutMicros = Self.micros(v) }
+            if let v = heartbeatMs { c.heartbeatInterval = Self.duration(v) }
+            if let v = heartbeatTimeoutMs { c.heartbeatTimeout = Self.duration(v) }
+            if let v = attemptTimeoutMs { c.attemptTimeout = Self.duration(v) }
             if hedgeBudget != nil || hedgePercentile != nil {
                 var h = c.hedging ?? CoordinatorCore.Configuration.Hedging()
                 if let v = hedgeBudget { h.budgetRatio = v }
@@ -100,23 +112,9 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         }
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }
-        if let d = coordinator?.defaultDeadlineMs, d < 1 { return "coordinator.defaultDeadlineMs must be positive" }
-        if let d = coordinator?.maxDeadlineMs, d < 1 { return "coordinator.maxDeadlineMs must be positive" }
-        for (key, value) in [("defaultDeadlineMs", coordinator?.defaultDeadlineMs), ("maxDeadlineMs", coordinator?.maxDeadlineMs),
-                             ("queueTargetMs", coordinator?.queueTargetMs), ("latencyTargetMs", coordinator?.latencyTargetMs),
-                             ("heartbeatMs", coordinator?.heartbeatMs), ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs),
-                             ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {
-            if let value, value > Coordinator.maxMilliseconds {
-                return "coordinator.\(key) must be at most \(Coordinator.maxMilliseconds) (one day)"
-            }
+        if let problem = coordinator?.validationError(naming: { "coordinator.\($0)" }) {
+            return problem.hasPrefix("coordinator.") ? problem : "coordinator: \(problem)"
         }
-        if let t = coordinator?.latencyTargetMs, t < 0 { return "coordinator.latencyTargetMs must be 0 (off) or positive" }
-        for (key, value) in [("maxInFlight", coordinator?.maxInFlight), ("queueTargetMs", coordinator?.queueTargetMs),
-                             ("heartbeatMs", coordinator?.heartbeatMs),
-                             ("heartbeatTimeoutMs", coordinator?.heartbeatTimeoutMs), ("attemptTimeoutMs", coordinator?.attemptTimeoutMs)] {
-            if let value, value < 1 { return "coordinator.\(key) must be positive" }
-        }
-        if let c = coordinator, let problem = c.applied(to: .init()).validationError() { return "coordinator: \(problem)" }
         return nil
     }
 
@@ -133,9 +131,6 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         }
     }
 }
-
-/// The coordinator's tunables (deadline, overload limit, minimum coverage, heartbeats, failover, hedging).
-public typealias CoordinatorSettings = CoordinatorCore.Configuration
 
 /// CURVE material of one process (see `CurveKeyFiles.settings`).
 public typealias SecuritySettings = CurveSettings

@@ -33,7 +33,8 @@ public struct ServingCoreBenchmark {
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         guard log.users.count > 0 else { throw AppError("\(histories) has no users") }
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
-        var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: WallClock.nowMicros)
+        let clock = WallClock()
+        var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: { clock.now() })
         var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: loaded, shard: $0, shardCounts: [shards]) } }
         let messages = (0..<log.users.count).map { u -> [UInt8] in
             let h = log.history(of: u)
@@ -42,7 +43,7 @@ public struct ServingCoreBenchmark {
         }
         var clientTime = 0.0, workerTime = 0.0, replyTime = 0.0
         var workerDecode = 0.0, workerScore = 0.0, workerEncode = 0.0
-        let now = WallClock.nowMicros()
+        let now = clock.now()
         for n in 0..<requests {
             var t = Date()
             var actions = coordinator.onClient(routing: [1], payload: messages[n % messages.count], now: now)

@@ -6,13 +6,13 @@ extension CoordinatorServer {
     /// Reads at most a batch of client messages per turn (worker replies must not starve); refuses
     /// them undecoded while the queue stands too long (`QueueShedder`).
     func readClients() throws(TransportError) {
-        let shedding = shedder.beginTurn(now: clock.now().microsecondsSinceEpoch)
+        let shedding = shedder.beginTurn(now: clock.now())
         var read = 0
         while read < (shedding ? 4 * Self.batchLimit : Self.batchLimit), let frames = try frontend.receive() {
             read += 1
             try handleClientMessage(frames, shedding: shedding)
         }
-        shedder.endTurn(now: clock.now().microsecondsSinceEpoch, stillQueued: frontend.hasInput)
+        shedder.endTurn(now: clock.now(), stillQueued: frontend.hasInput)
     }
 
     /// [routing, request, request, …]: empty frames (a REQ-style delimiter) are skipped; one request
@@ -33,7 +33,7 @@ extension CoordinatorServer {
             if shedding {
                 try perform([core.shed(routing: routing, payload: payload, batch: slot)])
             } else {
-                try perform(core.onClient(routing: routing, payload: payload, now: clock.now().microsecondsSinceEpoch, batch: slot))
+                try perform(core.onClient(routing: routing, payload: payload, now: clock.now(), batch: slot))
             }
         }
     }
@@ -57,7 +57,7 @@ extension CoordinatorServer {
             // moves its sub-requests to siblings (or the requests end at their deadline with coverage < 1).
             if !(try workers[index].send(frames)) {
                 droppedToShards += frames.count
-                try perform(core.onUndeliverable(index, now: clock.now().microsecondsSinceEpoch))
+                try perform(core.onUndeliverable(index, now: clock.now()))
             }
         case let .client(frames, admin):
             let socket = admin ? (self.admin ?? frontend) : frontend

@@ -17,7 +17,7 @@ extension CoordinatorServer {
         if reloadRequested.take() { reload() }
         if stop.isStopped && drainUntil == nil {
             core.beginDrain()
-            drainUntil = clock.now() + .microseconds(core.configuration.defaultDeadlineMicros + 100_000)
+            drainUntil = clock.now() + core.configuration.defaultDeadline + .milliseconds(100)
         }
         if let limit = drainUntil, core.inFlight == 0 || clock.now() > limit { return false }
         let sockets = [frontend] + workers + (admin.map { [$0] } ?? [])
@@ -32,7 +32,7 @@ extension CoordinatorServer {
         if let counts = countedGuard?.counts { core.noteDisconnects(counts.disconnects) }
         if let disconnects = transport.disconnects { core.noteDisconnects(disconnects.drain()) }
         if let admin, ready[workers.count + 1] { try readAdmin(admin) }
-        try perform(core.onTick(now: clock.now().microsecondsSinceEpoch))
+        try perform(core.onTick(now: clock.now()))
         try flush()
         telemetry.update(&core, droppedToShards: droppedToShards)
         publishReadiness()
@@ -41,7 +41,7 @@ extension CoordinatorServer {
 
     /// Until the core's next timer, at most 100 ms (reloads and stops are noticed within that).
     private func waitBeforeNextTimer() -> Duration {
-        let now = clock.now(), next = WallInstant(microsecondsSinceEpoch: core.nextWakeup)
+        let now = clock.now(), next = core.nextWakeup
         return next <= now ? .zero : min(.milliseconds(100), next - now)
     }
 
@@ -56,7 +56,7 @@ extension CoordinatorServer {
     private func readWorker(_ worker: Int, _ socket: any MessageSocket) throws(TransportError) {
         while let frames = try socket.receive() {
             for payload in frames {
-                try perform(core.onWorker(worker, payload: payload, now: clock.now().microsecondsSinceEpoch))
+                try perform(core.onWorker(worker, payload: payload, now: clock.now()))
             }
         }
     }
@@ -67,7 +67,7 @@ extension CoordinatorServer {
         while let frames = try admin.receive() {
             for payload in frames.dropFirst() where !payload.isEmpty {
                 let before = (core.stagedModel?.version, core.model.version), blocked = core.blockedItems.generation
-                let actions = core.onClient(routing: frames[0], payload: payload, now: clock.now().microsecondsSinceEpoch, admin: true)
+                let actions = core.onClient(routing: frames[0], payload: payload, now: clock.now(), admin: true)
                 if let m = membership, before != (core.stagedModel?.version, core.model.version) {
                     m.siblings.broadcast(core.stagedModel ?? core.model, from: m.index)
                 }

@@ -36,7 +36,7 @@ extension CoordinatorServer {
     }
 
     private func changeTopology(to wanted: [[String]]) throws {
-        let now = clock.now().microsecondsSinceEpoch
+        let now = clock.now()
         if wanted.count < endpoints.count, Array(endpoints.prefix(wanted.count)) == wanted {
             try core.beginShrink(to: wanted.count, now: now)
             endpoints = wanted

@@ -47,7 +47,7 @@ public final class CoordinatorServer {
     /// several loops, when every loop is.
     public let readiness: Readiness
     var outbox: CoordinatorOutbox
-    lazy var shedder = QueueShedder(target: core.configuration.queueTargetMicros)
+    lazy var shedder = QueueShedder(target: core.configuration.queueTarget)
     /// Set when a stop was seen: the drain ends when nothing is in flight or at this time.
     var drainUntil: WallInstant?
     /// When readiness and the sibling status were last published.
@@ -88,7 +88,7 @@ public final class CoordinatorServer {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         let clock = transport.clock
         core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
-                               now: clock.now().microsecondsSinceEpoch, clock: { clock.now().microsecondsSinceEpoch })
+                               now: clock.now(), clock: { clock.now() })
         core.adminEndpoint = transport.adminEndpoint
         self.transport = transport
         loadedModel = transport.membership.map { $0.siblings.modelSlots[$0.index] } ?? HandoffSlot()

@@ -83,28 +83,26 @@ public final class QueryClient {
         let batch = max(1, batchSize)
         var pacer = RequestPacer(count: messages.count, settings: .init(initialWindow: batch, maxWindow: max(batch, maxWindow)))
         var jitter = SystemRandomNumberGenerator()
-        let start = WallClock.nowMicros()
-        func micros() -> UInt64 { WallClock.nowMicros() &- start }
-        let patience = UInt64(max(0, timeoutSeconds) * 1_000_000)
-        var lastReply: UInt64 = 0
+        let clock = WallClock()
+        let patience = Duration.milliseconds(Int64(max(0, timeoutSeconds) * 1_000))
+        var lastReply = clock.now()
         let poller = Poller()
         do {
-            while !pacer.isFinished && micros() < lastReply + patience {
+            while !pacer.isFinished && clock.now() < lastReply + patience {
                 while true {
-                    let now = micros()
-                    let indices = pacer.next(now: now, maxBatch: batch)
+                    let indices = pacer.next(now: clock.now(), maxBatch: batch)
                     if indices.isEmpty { break }
                     if try !socket.send(indices.map { messages[$0].bytes }) { pacer.unsent(indices); break }
                 }
-                let now = micros()
-                let wait = min(50_000, (pacer.nextDue ?? UInt64.max) > now ? (pacer.nextDue ?? UInt64.max) - now : 0)
-                _ = try poller.wait(sockets: [socket], timeoutMilliseconds: Int(max(1, wait / 1_000)))
+                let now = clock.now()
+                let wait = min(.milliseconds(50), max(.zero, (pacer.nextDue ?? now + .seconds(1)) - now))
+                _ = try poller.wait(sockets: [socket], timeoutMilliseconds: Int(max(1, wait.wholeMicroseconds / 1_000)))
                 while let frames = try socket.receive() {
                     for payload in frames where !payload.isEmpty {
                         guard let reply = try? ServerMessage(serializedBytes: payload), let i = indexOf[reply.requestID] else { continue }
-                        lastReply = micros()
+                        lastReply = clock.now()
                         if case let .error(e) = reply, e.code == .overloaded {
-                            if pacer.refused(i, now: micros(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
+                            if pacer.refused(i, now: clock.now(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
                         } else if pacer.answered(i) {
                             replies[reply.requestID] = reply
                         }

@@ -113,7 +113,7 @@ public final class ShardWorkerServer {
         lastFrame = now
         core.draining = true
         readiness.set(ready: false, reason: "draining")
-        let beat = core.heartbeat(now: now.microsecondsSinceEpoch).serializedBytes()
+        let beat = core.heartbeat(now: now).serializedBytes()
         for peer in peers.all { _ = try? socket.send([peer, beat]) }
         logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
     }
@@ -122,12 +122,12 @@ public final class ShardWorkerServer {
     private func answerMessage(_ frames: [[UInt8]]) throws(TransportError) {
         guard frames.count >= 2 else { return }
         let now = clock.now()
-        peers.saw(frames[0], at: now.microsecondsSinceEpoch)
+        peers.saw(frames[0], at: now)
         var replies = [frames[0]]
         replies.reserveCapacity(frames.count)
         let (answeredBefore, expiredBefore) = (core.answered, core.expired)
         for payload in frames.dropFirst() {
-            let answer = answer(payload, now: now.microsecondsSinceEpoch)
+            let answer = answer(payload, now: now)
             if case .heartbeat = answer {} else { lastFrame = now } // heartbeats do not keep a drain going
             replies.append(answer.serializedBytes())
         }
@@ -145,7 +145,7 @@ public final class ShardWorkerServer {
 
     /// A query naming the previous model version goes to it; everything else to the current core.
     /// Each frame is decoded once.
-    func answer(_ payload: [UInt8], now: UInt64) -> WorkerMessage {
+    func answer(_ payload: [UInt8], now: WallInstant) -> WorkerMessage {
         guard previousCore != nil else { return core.handle(bytes: payload, now: now) }
         let message: CoordinatorMessage
         do { message = try CoordinatorMessage(serializedBytes: payload) } catch {

@@ -9,7 +9,7 @@ struct AdmissionControl {
     /// Shutting down: requests in flight finish, new ones are refused.
     private(set) var draining = false
 
-    init(configuration: CoordinatorCore.Configuration, now: UInt64) {
+    init(configuration: CoordinatorCore.Configuration, now: WallInstant) {
         maxInFlight = configuration.maxInFlight
         adaptive = configuration.admissionSettings.map { ConcurrencyLimit(settings: $0, now: now) }
     }
@@ -33,5 +33,5 @@ struct AdmissionControl {
 
     mutating func admitted(inFlight: Int) { adaptive?.admitted(inFlight: inFlight) }
 
-    mutating func completed(started: UInt64, now: UInt64) { adaptive?.record(started: started, now: now) }
+    mutating func completed(started: WallInstant, now: WallInstant) { adaptive?.record(started: started, now: now) }
 }

@@ -17,13 +17,13 @@
 /// passes the time.
 public struct ConcurrencyLimit: Sendable, Equatable {
     public struct Settings: Sendable, Equatable {
-        /// The latency admitted requests should keep (µs).
-        public var target: UInt64
+        /// The latency admitted requests should keep.
+        public var target: Duration
         /// The share of a window's requests allowed above `target` (0.01: keep the p99).
         public var tolerance = 0.01
         public var minimum = 4
         public var maximum: Int
-        public var windowMicros: UInt64 = 50_000
+        public var window: Duration = .milliseconds(50)
         /// Fewer finished requests are too few to judge a percentile: such a window does not grow
         /// the limit (and, unless the limit was reached, goes on until it has that many).
         public var minimumSamples = 20
@@ -32,18 +32,18 @@ public struct ConcurrencyLimit: Sendable, Equatable {
         public var strongestDecrease = 0.5
         public var increase = 1
 
-        public init(target: UInt64, maximum: Int) {
+        public init(target: Duration, maximum: Int) {
             self.target = target
             self.maximum = maximum
         }
 
         public func validationError() -> String? {
-            if target == 0 { return "the latency target must be positive" }
+            if target <= .zero { return "the latency target must be positive" }
             if minimum < 1 || minimum > maximum { return "the concurrency limit's range is empty (\(minimum)...\(maximum))" }
             if !(0..<1).contains(tolerance) { return "the latency tolerance must be in [0, 1)" }
             if !(0.1..<1).contains(decrease) { return "the decrease factor must be in [0.1, 1)" }
             if !(0.1...decrease).contains(strongestDecrease) { return "the strongest decrease must be in [0.1, decrease]" }
-            if windowMicros == 0 { return "the window must be positive" }
+            if window <= .zero { return "the window must be positive" }
             if increase < 1 { return "the increase must be at least 1" }
             return nil
         }
@@ -51,9 +51,9 @@ public struct ConcurrencyLimit: Sendable, Equatable {
 
     public let settings: Settings
     public private(set) var limit: Int
-    private var windowStart: UInt64
+    private var windowStart: WallInstant
     /// Requests admitted before this time were admitted under an older, larger limit.
-    private var changedAt: UInt64
+    private var changedAt: WallInstant
     private var samples = 0
     private var slow = 0
     private var latencySum: UInt64 = 0
@@ -61,7 +61,7 @@ public struct ConcurrencyLimit: Sendable, Equatable {
 
     /// Starts at `initial` (clamped to the range): high enough for a normal load, low enough that a
     /// sudden overload is corrected within a few windows.
-    public init(settings: Settings, initial: Int = 64, now: UInt64) {
+    public init(settings: Settings, initial: Int = 64, now: WallInstant) {
         self.settings = settings
         limit = min(max(initial, settings.minimum), settings.maximum)
         windowStart = now
@@ -73,26 +73,28 @@ public struct ConcurrencyLimit: Sendable, Equatable {
         if inFlight >= limit { reached = true }
     }
 
+    private var targetMicros: UInt64 { UInt64(max(0, settings.target.wholeMicroseconds)) }
+
     /// A request was refused because `limit` were in flight.
     public mutating func noteRefusal() { reached = true }
 
     /// A request admitted at `started` finished at `now`.
-    public mutating func record(started: UInt64, now: UInt64) {
+    public mutating func record(started: WallInstant, now: WallInstant) {
         if started >= changedAt {
-            let latency = now > started ? now - started : 0
+            let latency = now > started ? UInt64((now - started).wholeMicroseconds) : 0
             samples += 1
             latencySum &+= latency
-            if latency > settings.target { slow += 1 }
+            if latency > targetMicros { slow += 1 }
         }
-        // A window ends after `windowMicros` — or at once when most of it is already too slow
+        // A window ends after `window` — or at once when most of it is already too slow
         // (a sudden overload is cut within a round trip instead of a window).
-        let windowOver = now >= windowStart + settings.windowMicros && (samples >= settings.minimumSamples || reached)
+        let windowOver = now >= windowStart + settings.window && (samples >= settings.minimumSamples || reached)
         let clearlyTooSlow = reached && slow >= settings.minimumSamples && 2 * slow > samples
         guard windowOver || clearlyTooSlow else { return }
         let tooSlow = samples > 0 && Double(slow) > settings.tolerance * Double(samples)
         if reached && tooSlow {
             let mean = Double(latencySum) / Double(samples)
-            let factor = min(settings.decrease, max(settings.strongestDecrease, Double(settings.target) / mean))
+            let factor = min(settings.decrease, max(settings.strongestDecrease, Double(targetMicros) / mean))
             let shrunk = Int((Double(limit) * factor).rounded(.down))
             limit = max(settings.minimum, min(shrunk, limit - 1))
             changedAt = now

@@ -7,7 +7,7 @@ extension CoordinatorCore {
     /// Answers a request with what has arrived: the merged top-k lists (filled from popularity when
     /// short), the coverage and, per missing shard, why — or a `low coverage` error below the
     /// configured minimum.
-    mutating func finish(_ id: UInt64, now: UInt64) -> [Action] {
+    mutating func finish(_ id: UInt64, now: WallInstant) -> [Action] {
         guard var p = requests.remove(id) else { return [] }
         for attempt in p.attempts.values {
             for worker in attempt.outstanding { health.replicas.finished(worker) } // unanswered at the deadline
@@ -16,7 +16,7 @@ extension CoordinatorCore {
         let mergeStarted = clock()
         let result = p.merge.finish()
         let reasons = result.missingShards.map { p.failures[$0] ?? "shard \($0) did not answer by the deadline" }
-        let total = now >= p.started ? now - p.started : 0
+        let total = now.microseconds(since: p.started)
         statistics.record(latencyMicros: total)
         admission.completed(started: p.started, now: now)
         statistics.recordCoverage(result.coverage)

@@ -7,7 +7,7 @@ import RecWire
 /// per shard sent to the best replica, then failover (error replies, missed replies, dead workers),
 /// hedging under a budget, and the deadline. Merging and answering are in `CoordinatorCore+Answer`.
 extension CoordinatorCore {
-    mutating func recommend(_ r: RecommendRequest, routing: ReplyAddress, now: UInt64) -> [Action] {
+    mutating func recommend(_ r: RecommendRequest, routing: ReplyAddress, now: WallInstant) -> [Action] {
         // Normally caught by the cheap check in `onClient`; here for frames it could not peek into.
         guard admission.admits(inFlight: requests.count) else { return [refuseOverloaded(routing, requestID: r.requestID)] }
         guard r.k >= 1, Int(r.k) <= configuration.maxK else {
@@ -18,9 +18,8 @@ extension CoordinatorCore {
             return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
                            "model \(r.modelVersion) is not loaded (serving \(model.version))")]
         }
-        let requested = r.deadlineUnixMicros != 0 ? r.deadlineUnixMicros : now + configuration.defaultDeadlineMicros
-        let latest = now.addingReportingOverflow(configuration.maxDeadlineMicros)
-        let deadline = latest.overflow ? requested : min(requested, latest.partialValue)
+        let requested = r.deadlineUnixMicros != 0 ? WallInstant(microsecondsSinceEpoch: r.deadlineUnixMicros) : now + configuration.defaultDeadline
+        let deadline = min(requested, now + configuration.maxDeadline)
         guard deadline > now else {
             return [reject(routing, requestID: r.requestID, code: .deadlineExceeded, "the deadline had passed when the request arrived")]
         }
@@ -66,9 +65,9 @@ extension CoordinatorCore {
     /// rows and the blend's bounds (from the whole model), k and the shard count planned under.
     /// Also what `bench-core` times.
     public static func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
-                    deadline: UInt64, shardCount: Int) -> ShardQuery {
+                    deadline: WallInstant, shardCount: Int) -> ShardQuery {
         var q = ShardQuery(requestID: String(id))
-        q.deadlineUnixMicros = deadline
+        q.deadlineUnixMicros = deadline.microsecondsSinceEpoch
         q.modelVersion = version
         q.clusterIDs = prepared.clusters.map { UInt32($0.index) }
         q.clusterWeights = prepared.clusters.map(\.score)
@@ -98,7 +97,7 @@ extension CoordinatorCore {
     /// A shard's top-k list. The first answer wins: every other attempt at this shard is abandoned,
     /// and a duplicate (hedged) answer finds no attempt. Answers of another model version or another
     /// shard count are never merged.
-    mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: UInt64) -> [Action] {
+    mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: WallInstant) -> [Action] {
         // Read in place: copying the pending request out of the table retains all its fields.
         guard let id = UInt64(r.requestID),
               let (attempt, version, planned) = requests.withRequest(id, { ($0.attempts[shard], $0.shared.version, $0.merge.shardCount) }),
@@ -115,8 +114,8 @@ extension CoordinatorCore {
                            reason: "shard \(shard) answered for \(r.shardCount) shards, not \(planned)", now: now)
         }
         for w in attempt.outstanding { health.replicas.finished(w) }
-        if let sent = attempt.sentAt(worker) { health.replicas.replied(worker, micros: now >= sent ? now - sent : 0) }
-        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
+        if let sent = attempt.sentAt(worker) { health.replicas.replied(worker, micros: now.microseconds(since: sent)) }
+        let waited = now.microseconds(since: attempt.lastSent)
         statistics.shards[shard].replies += 1
         statistics.shards[shard].latency.record(waited)
         events.append(shard: shard, micros: waited)
@@ -131,7 +130,7 @@ extension CoordinatorCore {
 
     /// Sends the shard's query to the best replica not asked yet that holds the request's model
     /// version; records the shard as failed when none is left or the deadline has come.
-    mutating func send(request id: UInt64, shard: Int, now: UInt64) -> [Action] {
+    mutating func send(request id: UInt64, shard: Int, now: WallInstant) -> [Action] {
         // The attempt is moved out of the table and back (not copied), so appending to it does
         // not copy its arrays.
         guard var attempt = requests[id]?.attempts.removeValue(forKey: shard),
@@ -159,19 +158,19 @@ extension CoordinatorCore {
     }
 
     /// How long after the latest send to look at this shard's sub-request again.
-    func checkDelay(shard: Int, attempt: ShardAttempts) -> UInt64 {
-        if configuration.hedging != nil && !attempt.hedged { return min(hedgeDelay[shard], configuration.attemptTimeoutMicros) }
-        return configuration.attemptTimeoutMicros
+    func checkDelay(shard: Int, attempt: ShardAttempts) -> Duration {
+        if configuration.hedging != nil && !attempt.hedged { return min(hedgeDelay[shard], configuration.attemptTimeout) }
+        return configuration.attemptTimeout
     }
 
     /// A timer came due: a deadline answers the request; an attempt check hedges or fails over.
-    mutating func fire(_ timer: RequestTimer, now: UInt64) -> [Action] {
+    mutating func fire(_ timer: RequestTimer, now: WallInstant) -> [Action] {
         guard let (deadline, pending) = requests.withRequest(timer.request, { p in (p.deadline, timer.shard.flatMap { p.attempts[$0] }) })
         else { return [] }
         guard let shard = timer.shard else { return now >= deadline ? finish(timer.request, now: now) : [] }
         guard var attempt = pending, attempt.serial == timer.serial else { return [] }
-        let waited = now >= attempt.lastSent ? now - attempt.lastSent : 0
-        if waited >= configuration.attemptTimeoutMicros {
+        let waited = now - attempt.lastSent
+        if waited >= configuration.attemptTimeout {
             statistics.retries += 1
             return send(request: timer.request, shard: shard, now: now)
         }
@@ -185,13 +184,13 @@ extension CoordinatorCore {
             statistics.hedgesDenied += 1
         }
         // Not yet (or no budget): look again when the attempt times out.
-        requests.schedule(RequestTimer(time: attempt.lastSent + configuration.attemptTimeoutMicros, request: timer.request,
+        requests.schedule(RequestTimer(time: attempt.lastSent + configuration.attemptTimeout, request: timer.request,
                                        shard: shard, serial: attempt.serial))
         return []
     }
 
     /// `worker` will not answer this request's shard: ask a sibling if nobody else is on it.
-    mutating func abandon(worker: Int, request id: UInt64, shard: Int, reason: String, now: UInt64) -> [Action] {
+    mutating func abandon(worker: Int, request id: UInt64, shard: Int, reason: String, now: WallInstant) -> [Action] {
         guard var attempt = requests[id]?.attempts[shard], let k = attempt.outstanding.firstIndex(of: worker) else { return [] }
         attempt.outstanding.remove(at: k)
         health.replicas.finished(worker)
@@ -205,7 +204,7 @@ extension CoordinatorCore {
     }
 
     /// Moves everything outstanding at a dead worker to siblings.
-    mutating func failOver(from worker: Int, now: UInt64) -> [Action] {
+    mutating func failOver(from worker: Int, now: WallInstant) -> [Action] {
         let shard = health.shard(of: worker)
         var actions: [Action] = []
         for id in requests.waitingOn(worker: worker, shard: shard) {
@@ -215,7 +214,7 @@ extension CoordinatorCore {
         return actions
     }
 
-    mutating func finishIfSettled(_ id: UInt64, now: UInt64) -> [Action] {
+    mutating func finishIfSettled(_ id: UInt64, now: WallInstant) -> [Action] {
         guard requests.withRequest(id, { $0.isSettled }) == true else { return [] }
         return finish(id, now: now)
     }

@@ -29,7 +29,7 @@ extension CoordinatorCore {
 
     /// Starts growing by one shard per entry of `replicaCounts` (its replica count). Returns the
     /// new workers' indices, in order: the shell connects them in this order.
-    public mutating func beginGrowth(replicaCounts: [Int], now: UInt64) throws(GrowthError) -> [Int] {
+    public mutating func beginGrowth(replicaCounts: [Int], now: WallInstant) throws(GrowthError) -> [Int] {
         if let target = resharding.target { throw .inProgress(target: target.shardCount) }
         guard !replicaCounts.isEmpty else { throw .noNewShards }
         guard let target = try? ShardMap(shardCount: shardMap.shardCount + replicaCounts.count) else { throw .noNewShards }
@@ -44,7 +44,7 @@ extension CoordinatorCore {
             incoming[shard] = workers
             added += workers
             statistics.shards.append(CoordinatorStatistics.ShardCounters())
-            hedgeDelay.append(configuration.hedging?.maxDelayMicros ?? 0)
+            hedgeDelay.append(configuration.hedging?.maxDelay ?? .zero)
         }
         resharding.begin(target: target, incoming: incoming)
         events.append(.growing(from: shardMap.shardCount, to: target.shardCount))
@@ -52,7 +52,7 @@ extension CoordinatorCore {
     }
 
     /// Starts shrinking to the first `shardCount` shards (the last ones are removed).
-    public mutating func beginShrink(to shardCount: Int, now: UInt64) throws(GrowthError) {
+    public mutating func beginShrink(to shardCount: Int, now: WallInstant) throws(GrowthError) {
         if let target = resharding.target { throw .inProgress(target: target.shardCount) }
         guard shardCount >= 1, shardCount < shardMap.shardCount, let target = try? ShardMap(shardCount: shardCount) else {
             throw .invalidTarget(shardCount)

@@ -40,10 +40,10 @@ public struct CoordinatorCore {
     var health: ReplicaHealth
     var versions: ModelVersions
     var resharding: Resharding
-    var nextHeartbeat: UInt64
+    var nextHeartbeat: WallInstant
     var hedgeBudget: HedgeBudget
     /// Per shard, the current hedge delay (recomputed from recent latencies every heartbeat).
-    var hedgeDelay: [UInt64]
+    var hedgeDelay: [Duration]
     /// Measurements and notices for the shell (metrics, logs); see `takeEvents`.
     var events = CoordinatorEvents()
     /// Items withdrawn from every answer (admin `BlockItemsRequest`).
@@ -56,12 +56,12 @@ public struct CoordinatorCore {
     public var siblingStatus: [StatusResponse] = []
     /// Reads the time for the timings a reply reports (encode, merge); the core never reads a
     /// clock itself. The shell passes the wall clock; tests may pass nothing (timings are then 0).
-    let clock: @Sendable () -> UInt64
+    let clock: @Sendable () -> WallInstant
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
     public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
-                configuration: Configuration = Configuration(), now: UInt64 = 0,
-                clock: @escaping @Sendable () -> UInt64 = { 0 }) {
+                configuration: Configuration = Configuration(), now: WallInstant = 0,
+                clock: @escaping @Sendable () -> WallInstant = { 0 }) {
         versions = ModelVersions(model)
         resharding = Resharding(shardMap)
         health = ReplicaHealth(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount), now: now)
@@ -69,7 +69,7 @@ public struct CoordinatorCore {
         statistics = CoordinatorStatistics(shardCount: shardMap.shardCount)
         nextHeartbeat = now
         hedgeBudget = HedgeBudget(ratio: configuration.hedging?.budgetRatio ?? 0)
-        hedgeDelay = Array(repeating: configuration.hedging?.maxDelayMicros ?? 0, count: shardMap.shardCount)
+        hedgeDelay = Array(repeating: configuration.hedging?.maxDelay ?? .zero, count: shardMap.shardCount)
         admission = AdmissionControl(configuration: configuration, now: now)
         self.clock = clock
     }
@@ -107,8 +107,8 @@ public struct CoordinatorCore {
     }
 
     /// When `onTick` next has work: the earliest timer or heartbeat.
-    public var nextWakeup: UInt64 {
-        min(requests.earliestTimer ?? UInt64.max, nextHeartbeat)
+    public var nextWakeup: WallInstant {
+        min(requests.earliestTimer ?? WallInstant(microsecondsSinceEpoch: .max), nextHeartbeat)
     }
 
     // MARK: Events
@@ -117,7 +117,7 @@ public struct CoordinatorCore {
     /// coordinator's state (rollback) are refused on the data socket.
     /// `batch` places the request in a batch (a multipart client message): its reply comes back as
     /// `.toBatchMember` instead of `.toClient`.
-    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: UInt64, admin: Bool = false,
+    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: WallInstant, admin: Bool = false,
                                   batch: BatchSlot? = nil) -> [Action] {
         let routing = ReplyAddress(routing: routing, batch: batch)
         // Beyond the admission limit a recommendation is refused before it is decoded: under
@@ -162,7 +162,7 @@ public struct CoordinatorCore {
         }
     }
 
-    public mutating func onWorker(_ worker: Int, payload: [UInt8], now: UInt64) -> [Action] {
+    public mutating func onWorker(_ worker: Int, payload: [UInt8], now: WallInstant) -> [Action] {
         guard worker >= 0, worker < health.workerCount else { return [] }
         let shard = health.shard(of: worker)
         guard let message = try? WorkerMessage(serializedBytes: payload, limits: configuration.limits) else {
@@ -185,7 +185,7 @@ public struct CoordinatorCore {
     }
 
     /// Heartbeats, silent workers, failover and hedge checks, and deadlines that have come.
-    public mutating func onTick(now: UInt64) -> [Action] {
+    public mutating func onTick(now: WallInstant) -> [Action] {
         var actions: [Action] = []
         if now >= nextHeartbeat {
             actions += heartbeat(now: now)
@@ -197,7 +197,7 @@ public struct CoordinatorCore {
     }
 
     /// The worker could not be sent to (its queue is full or it is gone): treat as dead now.
-    public mutating func onUndeliverable(_ worker: Int, now: UInt64) -> [Action] {
+    public mutating func onUndeliverable(_ worker: Int, now: WallInstant) -> [Action] {
         guard worker >= 0, worker < health.workerCount else { return [] }
         statistics.undeliverable += 1
         markDead(worker, reason: "its queue is full or it is gone")
@@ -227,7 +227,7 @@ public struct CoordinatorCore {
     public mutating func shed(routing: [UInt8], payload: [UInt8], batch: BatchSlot? = nil) -> Action {
         statistics.shed += 1
         let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
-        return refuseOverloaded(ReplyAddress(routing: routing, batch: batch), requestID: id, because: "requests queued for more than \(configuration.queueTargetMicros / 1_000) ms")
+        return refuseOverloaded(ReplyAddress(routing: routing, batch: batch), requestID: id, because: "requests queued for more than \(configuration.queueTarget.wholeMicroseconds / 1_000) ms")
     }
 
     /// Refuses a client batch of more than `limits.maxBatchRequests` requests without decoding any:
@@ -268,8 +268,7 @@ public struct CoordinatorCore {
     }
 
     /// Microseconds from `start` to the injected clock's now (0 when the clock is behind).
-    func elapsed(since start: UInt64) -> UInt64 {
-        let now = clock()
-        return now >= start ? now - start : 0
+    func elapsed(since start: WallInstant) -> UInt64 {
+        clock().microseconds(since: start)
     }
 }

@@ -11,8 +11,8 @@ struct PendingRequest {
     var prepared: RecommenderModel.PreparedRequest
     var merge: ShardMerge
     var k: Int
-    var deadline: UInt64
-    var started: UInt64
+    var deadline: WallInstant
+    var started: WallInstant
     var encodeMicros: UInt64
     var unknownItems: Int
     /// The history's items when the client asked for explanations (nil otherwise).
@@ -31,22 +31,22 @@ struct PendingRequest {
 struct ShardAttempts {
     var query: [UInt8]
     /// Every worker asked so far, in order, with the time it was asked.
-    var asked: [(worker: Int, at: UInt64)] = []
+    var asked: [(worker: Int, at: WallInstant)] = []
     /// Workers asked that have neither answered nor failed.
     var outstanding: [Int] = []
     /// Bumped on every send, so a timer set for an earlier attempt is recognised as stale.
     var serial = 0
     var hedged = false
 
-    var lastSent: UInt64 { asked.last?.at ?? 0 }
+    var lastSent: WallInstant { asked.last?.at ?? 0 }
     var triedWorkers: Set<Int> { Set(asked.map(\.worker)) }
-    func sentAt(_ worker: Int) -> UInt64? { asked.last { $0.worker == worker }?.at }
+    func sentAt(_ worker: Int) -> WallInstant? { asked.last { $0.worker == worker }?.at }
 }
 
 /// A moment at which the coordinator must look at a request again: its deadline (shard nil) or
 /// the next failover/hedge check of one shard's sub-request.
 struct RequestTimer: Comparable {
-    var time: UInt64
+    var time: WallInstant
     var request: UInt64
     var shard: Int?
     var serial: Int

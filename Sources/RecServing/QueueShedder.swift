@@ -3,21 +3,21 @@
 /// until it is empty again, so a request that is admitted never waits behind a standing queue.
 /// A pure value: the poll loop reports each turn whether frames were still waiting.
 public struct QueueShedder: Sendable, Equatable {
-    public let target: UInt64
+    public let target: Duration
     /// Since when the queue has not been seen empty (nil: it was empty after the last turn).
-    public private(set) var backlogSince: UInt64?
+    public private(set) var backlogSince: WallInstant?
     public private(set) var shedding = false
 
-    public init(target: UInt64) { self.target = target }
+    public init(target: Duration) { self.target = target }
 
     /// Before reading a turn's frames: whether to refuse them.
-    public mutating func beginTurn(now: UInt64) -> Bool {
-        if !shedding, let since = backlogSince, now > since, now - since > target { shedding = true }
+    public mutating func beginTurn(now: WallInstant) -> Bool {
+        if !shedding, let since = backlogSince, now - since > target { shedding = true }
         return shedding
     }
 
     /// After reading: whether frames are still queued.
-    public mutating func endTurn(now: UInt64, stillQueued: Bool) {
+    public mutating func endTurn(now: WallInstant, stillQueued: Bool) {
         if stillQueued {
             if backlogSince == nil { backlogSince = now }
         } else {

@@ -11,7 +11,7 @@ public struct ReplicaHealth: Sendable {
     /// The model versions each worker says it holds (empty until its first heartbeat).
     private(set) var versions: [Set<String>]
 
-    init(replicas counts: [Int], now: UInt64) {
+    init(replicas counts: [Int], now: WallInstant) {
         replicas = ReplicaSet(replicas: counts, now: now)
         heldShardCount = Array(repeating: 0, count: replicas.workerCount)
         versions = Array(repeating: [], count: replicas.workerCount)
@@ -28,7 +28,7 @@ public struct ReplicaHealth: Sendable {
     }
 
     /// New workers for a new shard (not in rotation until `replicas.admit`).
-    mutating func addWorkers(forShard shard: Int, count: Int, now: UInt64) -> [Int] {
+    mutating func addWorkers(forShard shard: Int, count: Int, now: WallInstant) -> [Int] {
         let added = replicas.addWorkers(forShard: shard, count: count, now: now)
         heldShardCount += Array(repeating: 0, count: added.count)
         versions += Array(repeating: [], count: added.count)

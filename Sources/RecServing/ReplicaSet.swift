@@ -16,7 +16,7 @@ public struct ReplicaSet: Sendable {
     /// Believed alive: heard from within the heartbeat timeout (all start alive).
     public private(set) var alive: [Bool]
     /// When each worker was last heard from (any frame), µs.
-    public private(set) var lastHeard: [UInt64]
+    public private(set) var lastHeard: [WallInstant]
     /// Announced it is shutting down: gets no new work even while it still answers.
     public private(set) var draining: [Bool]
     /// Exponentially weighted mean reply latency per worker, µs (0 until the first reply).
@@ -26,7 +26,7 @@ public struct ReplicaSet: Sendable {
     public static let latencySmoothing = 0.2
 
     /// `replicas[s]` workers serve shard s (at least one each); `now` starts every worker's clock.
-    public init(replicas: [Int], now: UInt64 = 0) {
+    public init(replicas: [Int], now: WallInstant = 0) {
         var workers: [[Int]] = []
         var shardOf: [Int] = []
         for (shard, count) in replicas.enumerated() {
@@ -70,7 +70,7 @@ public struct ReplicaSet: Sendable {
 
     /// Adds `count` workers for a new shard (appended, so existing indices keep their meaning);
     /// they get traffic only once `admit(shard:)` puts them in rotation. Returns their indices.
-    public mutating func addWorkers(forShard shard: Int, count: Int, now: UInt64) -> [Int] {
+    public mutating func addWorkers(forShard shard: Int, count: Int, now: WallInstant) -> [Int] {
         let added = Array(shardOfWorker.count..<(shardOfWorker.count + max(1, count)))
         for _ in added {
             shardOfWorker.append(shard)
@@ -95,7 +95,7 @@ public struct ReplicaSet: Sendable {
     }
 
     /// Any frame from `worker` at `now`: it is alive (unless it announced it is draining).
-    public mutating func heard(_ worker: Int, now: UInt64) {
+    public mutating func heard(_ worker: Int, now: WallInstant) {
         guard alive.indices.contains(worker) else { return }
         if !draining[worker] { alive[worker] = true }
         lastHeard[worker] = max(lastHeard[worker], now)
@@ -116,9 +116,9 @@ public struct ReplicaSet: Sendable {
     }
 
     /// Declares dead every live worker not heard from for `timeout` µs; returns them.
-    public mutating func expireSilent(now: UInt64, timeout: UInt64) -> [Int] {
+    public mutating func expireSilent(now: WallInstant, timeout: Duration) -> [Int] {
         var died: [Int] = []
-        for w in alive.indices where alive[w] && now > lastHeard[w] && now - lastHeard[w] > timeout {
+        for w in alive.indices where alive[w] && now - lastHeard[w] > timeout {
             alive[w] = false
             died.append(w)
         }

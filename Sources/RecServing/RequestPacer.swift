@@ -7,7 +7,7 @@
 ///   halves it — once per round trip: refusals of requests sent before the last decrease do not
 ///   count again, so one refused batch of 64 halves it once, not 64 times.
 /// - A refused request goes back to the queue after an exponential backoff with jitter
-///   (`minBackoffMicros` · 2^(refusals − 1), at most `maxBackoffMicros`, times a jitter in
+///   (`minBackoff` · 2^(refusals − 1), at most `maxBackoff`, times a jitter in
 ///   [0.5, 1)), ahead of requests never sent, so answers come back roughly in order.
 ///
 /// A pure value: the caller passes the time and the jitter, and sends what `next` returns.
@@ -15,8 +15,8 @@ public struct RequestPacer: Sendable {
     public struct Settings: Sendable, Equatable {
         public var initialWindow: Int
         public var maxWindow: Int
-        public var minBackoffMicros: UInt64 = 5_000
-        public var maxBackoffMicros: UInt64 = 500_000
+        public var minBackoff: Duration = .milliseconds(5)
+        public var maxBackoff: Duration = .milliseconds(500)
 
         public init(initialWindow: Int, maxWindow: Int) {
             self.initialWindow = max(1, initialWindow)
@@ -35,7 +35,7 @@ public struct RequestPacer: Sendable {
     private var states: [State]
     private var refusalsOf: [Int]
     /// Requests waiting to be sent again, with the time they may go.
-    private var backingOff: [(due: UInt64, index: Int)] = []
+    private var backingOff: [(due: WallInstant, index: Int)] = []
     /// Requests never sent, in order.
     private var nextFresh = 0
     /// Requests whose backoff is over, in the order they became due.
@@ -57,11 +57,11 @@ public struct RequestPacer: Sendable {
     public var isFinished: Bool { remaining == 0 }
 
     /// The earliest time a backed-off request may go again.
-    public var nextDue: UInt64? { backingOff.lazy.map(\.due).min() }
+    public var nextDue: WallInstant? { backingOff.lazy.map(\.due).min() }
 
     /// Up to `maxBatch` requests to send now (retries first), marked outstanding; empty when the
     /// window is full or nothing is ready.
-    public mutating func next(now: UInt64, maxBatch: Int) -> [Int] {
+    public mutating func next(now: WallInstant, maxBatch: Int) -> [Int] {
         if !backingOff.isEmpty {
             let due = backingOff.filter { $0.due <= now }.sorted { ($0.due, $0.index) < ($1.due, $1.index) }
             if !due.isEmpty {
@@ -110,7 +110,7 @@ public struct RequestPacer: Sendable {
     /// Request `index` was refused as overloaded at `now`; `jitter` in [0, 1) spreads the retries.
     /// Returns false for a request that is not outstanding.
     @discardableResult
-    public mutating func refused(_ index: Int, now: UInt64, jitter: Double) -> Bool {
+    public mutating func refused(_ index: Int, now: WallInstant, jitter: Double) -> Bool {
         guard states.indices.contains(index), case let .outstanding(sentAt) = states[index] else { return false }
         outstanding -= 1
         refusals += 1
@@ -120,10 +120,11 @@ public struct RequestPacer: Sendable {
             lastDecrease = sends
         }
         let doublings = UInt64(min(refusalsOf[index] - 1, 20))
-        let backoff = min(settings.maxBackoffMicros, settings.minBackoffMicros << doublings)
+        let shortest = UInt64(max(0, settings.minBackoff.wholeMicroseconds)), longest = UInt64(max(0, settings.maxBackoff.wholeMicroseconds))
+        let backoff = min(longest, shortest << doublings)
         let spread = 0.5 + 0.5 * min(max(jitter, 0), 1)
         states[index] = .backingOff
-        backingOff.append((now + UInt64(Double(backoff) * spread), index))
+        backingOff.append((now + .microseconds(Int64(Double(backoff) * spread)), index))
         return true
     }
 }

@@ -11,7 +11,7 @@ struct RequestTable {
 
     var count: Int { pending.count }
     var timerCount: Int { timers.count }
-    var earliestTimer: UInt64? { timers.min?.time }
+    var earliestTimer: WallInstant? { timers.min?.time }
 
     /// Adds a request under a fresh ID and sets its deadline timer.
     mutating func add(_ request: PendingRequest) -> UInt64 {
@@ -45,7 +45,7 @@ struct RequestTable {
     mutating func schedule(_ timer: RequestTimer) { timers.insert(timer) }
 
     /// The earliest timer due at `now`, removed; nil when none is.
-    mutating func popDue(now: UInt64) -> RequestTimer? {
+    mutating func popDue(now: WallInstant) -> RequestTimer? {
         guard let timer = timers.min, timer.time <= now else { return nil }
         return timers.popMin()
     }

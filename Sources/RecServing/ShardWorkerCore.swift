@@ -58,8 +58,8 @@ public struct ShardWorkerCore: Sendable {
     public var heldEntries: Int { parts.values.reduce(0) { $0 + $1.entryCount } }
 
     /// Answers one query at time `now` (µs since the epoch). Expired work is dropped with an error.
-    public mutating func handle(_ query: ShardQuery, now: UInt64) -> WorkerMessage {
-        if query.deadlineUnixMicros != 0 && now > query.deadlineUnixMicros {
+    public mutating func handle(_ query: ShardQuery, now: WallInstant) -> WorkerMessage {
+        if query.deadlineUnixMicros != 0 && now > WallInstant(microsecondsSinceEpoch: query.deadlineUnixMicros) {
             expired += 1
             return .error(ErrorReply(requestID: query.requestID, code: .deadlineExceeded,
                                      message: "shard \(shard): the deadline passed before the query was served"))
@@ -101,15 +101,15 @@ public struct ShardWorkerCore: Sendable {
     }
 
     /// This worker's heartbeat (saying whether it is draining).
-    public func heartbeat(now: UInt64) -> WorkerMessage {
-        var beat = Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now, draining: draining,
+    public func heartbeat(now: WallInstant) -> WorkerMessage {
+        var beat = Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now.microsecondsSinceEpoch, draining: draining,
                              shardCount: UInt32(heldShardCounts.last ?? 0))
         beat.modelVersions = [modelVersion] + otherVersions
         return .heartbeat(beat)
     }
 
     /// Decodes a frame and answers it; malformed bytes get an error reply, never a crash.
-    public mutating func handle(bytes: [UInt8], now: UInt64) -> WorkerMessage {
+    public mutating func handle(bytes: [UInt8], now: WallInstant) -> WorkerMessage {
         do {
             return handle(try CoordinatorMessage(serializedBytes: bytes), now: now)
         } catch {
@@ -118,7 +118,7 @@ public struct ShardWorkerCore: Sendable {
     }
 
     /// Answers a decoded frame: a query with this shard's top k, a heartbeat with its own.
-    public mutating func handle(_ message: CoordinatorMessage, now: UInt64) -> WorkerMessage {
+    public mutating func handle(_ message: CoordinatorMessage, now: WallInstant) -> WorkerMessage {
         switch message {
         case let .query(q): return handle(q, now: now)
         case let .heartbeat(h):

@@ -19,10 +19,18 @@ public struct WallInstant: Comparable, Hashable, Sendable, ExpressibleByIntegerL
         return WallInstant(microsecondsSinceEpoch: t.microsecondsSinceEpoch > back ? t.microsecondsSinceEpoch - back : 0)
     }
 
+    public static func += (t: inout WallInstant, d: Duration) { t = t + d }
+
     /// How long from `b` to `a` (negative when `a` is earlier).
     public static func - (a: WallInstant, b: WallInstant) -> Duration {
         a >= b ? .microseconds(Int64(clamping: a.microsecondsSinceEpoch - b.microsecondsSinceEpoch))
             : .microseconds(-Int64(clamping: b.microsecondsSinceEpoch - a.microsecondsSinceEpoch))
+    }
+
+    /// Whole microseconds from `earlier` to this instant; 0 when `earlier` is later (a measured
+    /// span, as the wire's timing fields and the latency histograms count it).
+    public func microseconds(since earlier: WallInstant) -> UInt64 {
+        microsecondsSinceEpoch >= earlier.microsecondsSinceEpoch ? microsecondsSinceEpoch - earlier.microsecondsSinceEpoch : 0
     }
 
     public var description: String { "\(microsecondsSinceEpoch) µs" }

@@ -3,8 +3,12 @@ import ArgumentParser
 import RecInference
 import RecTraining
 
-/// Every model hyperparameter as a flag; defaults are `ModelConfiguration`'s.
-struct ModelOptions: ParsableArguments {
+/// Every model hyperparameter as an option named as its `ModelConfiguration` property (the
+/// options given decode straight into the configuration; see `ConfigurationOverrides`); defaults
+/// are `ModelConfiguration`'s.
+struct ModelOptions: ConfigurationOverrides {
+    static let notSettings: Set<String> = ["paperFaithful"]
+
     @Flag(help: "Start from the paper-faithful configuration (triplet loss, member shortlists, mean vote) instead of the improved default.")
     var paperFaithful = false
     @Option(help: "Random seed (for evaluate also the split seed unless --split-seed is given).") var seed: UInt64?
@@ -77,68 +81,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Profile (z) dimension.") var profileDim: Int?
     @Option(help: "Hidden units of the profile head.") var headHidden: Int?
 
+    /// The configuration the options describe: the given options decoded over the default (or
+    /// the paper-faithful) configuration.
     func configuration() throws -> ModelConfiguration {
-        var c = paperFaithful ? ModelConfiguration.paperFaithful : ModelConfiguration()
-        if let seed { c.seed = seed }
-        if let threads { c.threads = threads }
-        if let clusters { c.clusters = clusters }
-        if let topClusters { c.topClusters = topClusters }
-        if let shortlistLength { c.shortlistLength = shortlistLength }
-        if let epochs { c.epochs = epochs }
-        if let sparseEpochs { c.sparseEpochs = sparseEpochs }
-        if let batchSize { c.batchSize = batchSize }
-        if let validationUsers { c.validationUsers = validationUsers }
-        if let patience { c.patience = patience }
-        if let minImprovement { c.minImprovement = minImprovement }
-        if let validationInterval { c.validationInterval = validationInterval }
-        if let learningRate { c.learningRate = learningRate }
-        if let finalLearningRateFraction { c.finalLearningRateFraction = finalLearningRateFraction }
-        if let weightAveraging { c.weightAveraging = weightAveraging }
-        if let v = objective { c.objective = v }
-        if let distillWeight { c.distillWeight = distillWeight }
-        if let teacherLambda { c.teacherLambda = teacherLambda }
-        if let teacherTemperature { c.teacherTemperature = teacherTemperature }
-        if let teacherItems { c.teacherItems = teacherItems }
-        if let teacherNeighbours { c.teacherNeighbours = teacherNeighbours }
-        if let teacherCandidates { c.teacherCandidates = teacherCandidates }
-        if let v = decoderLoss { c.decoderLoss = v }
-        if let negativeSamples { c.negativeSamples = negativeSamples }
-        if let tripletMargin { c.tripletMargin = tripletMargin }
-        if let sparsityWeight { c.sparsityWeight = sparsityWeight }
-        if itemBias { c.itemBias = true }
-        if let clusterSizeExponent { c.clusterSizeExponent = clusterSizeExponent }
-        if let clusterBalance { c.clusterBalance = clusterBalance }
-        if let clusterBalanceUsers { c.clusterBalanceUsers = clusterBalanceUsers }
-        if let popularityWeight { c.popularityWeight = popularityWeight }
-        if let v = shortlistRanking { c.shortlistRanking = v }
-        if let tripletNormalize { c.tripletNormalize = tripletNormalize }
-        if let v = tripletSpace { c.tripletSpace = v }
-        if let tripletWeight { c.tripletWeight = tripletWeight }
-        if let window { c.window = window }
-        if let v = windowRule { c.windowRule = v }
-        if let v = inputMode { c.inputMode = v }
-        if let inputDropout { c.inputDropout = inputDropout }
-        if let attributeDropout { c.attributeDropout = attributeDropout }
-        if let v = shortlistSource { c.shortlistSource = v }
-        if let v = shortlistAggregation {
-            c.shortlistAggregation = v
-        }
-        if let smoothing { c.smoothing = smoothing }
-        if let v = voteReduction { c.voteReduction = v }
-        if let v = clusterActivation {
-            c.clusterActivation = v
-        }
-        if let clusterTemperature { c.clusterTemperature = clusterTemperature }
-        if let v = ranking { c.ranking = v }
-        if let voteWeight { c.voteWeight = voteWeight }
-        if let v = blendScale { c.blendScale = v }
-        if let v = itemModelMethod { c.itemModelMethod = v }
-        if let itemModelLambda { c.itemModelLambda = itemModelLambda }
-        if let itemModelNeighbours { c.itemModelNeighbours = itemModelNeighbours }
-        if let itemModelSupport { c.itemModelSupport = itemModelSupport }
-        if let embeddingDim { c.embeddingDim = embeddingDim }
-        if let profileDim { c.profileDim = profileDim }
-        if let headHidden { c.headHidden = headHidden }
+        var c = try decode(over: paperFaithful ? ModelConfiguration.paperFaithful : ModelConfiguration())
         if !c.objective.usesDecoder && shortlistSource == nil { c.shortlistSource = .members }
         if let problem = c.validationError() { throw ValidationError(problem) }
         return c

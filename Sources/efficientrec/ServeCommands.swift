@@ -55,27 +55,9 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Worker endpoints: shards separated by commas, replicas of one shard by '|' (the i-th group serves shard i).")
     var workers: String?
     @Option(help: "Cluster config file (JSON).") var config: String?
-    @Option(help: "Endpoint to bind for clients (ROUTER) (default: the config's).") var bind: String?
-    @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
-    @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 5000).")
-    var maxDeadlineMs: Int?
-    @Option(help: "Endpoint where admin actions (rollback) are accepted, or 'off' (default: the config's, else tcp://127.0.0.1:0, a port on loopback).")
-    var adminBind: String?
-    @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
-    @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
-    var queueTargetMs: Int?
-    @Option(help: "Adapt the in-flight limit so that admitted requests stay under this latency in ms at the 99th percentile (default 25; 0: off, only --max-in-flight).")
-    var latencyTargetMs: Int?
-    @Option(help: "Answer with an error instead when less than this share of the cluster weight answered (0-1, default 0).")
-    var minCoverage: Double?
-    @Option(help: "Heartbeat period per worker in ms (default 100).") var heartbeatMs: Int?
-    @Option(help: "Silence in ms after which a worker is declared dead (default 350).") var heartbeatTimeoutMs: Int?
-    @Option(help: "Re-send an unanswered sub-request to a sibling replica after this many ms (default 50).") var attemptTimeoutMs: Int?
-    @Option(help: "Hedge: backup sub-requests allowed per primary one (e.g. 0.05); hedging is off unless set.") var hedgeBudget: Double?
-    @Option(help: "Hedge once a shard's latency passes this percentile (0.5-1, default 0.95).") var hedgePercentile: Double?
+    @OptionGroup var tuning: CoordinatorTuningOptions
     @OptionGroup var curve: ServerCurveOptions
     @Option(help: "CURVE: the workers' public key file (required with --curve-secret).") var curveWorkerKey: String?
-    @Option(help: "Serve Prometheus metrics and /healthz over HTTP on host:port (off the data path).") var metricsBind: String?
     @Option(help: "Poll loops serving clients, each on its own thread behind an in-process proxy (1-64, default 1; see docs/operations.md on when more help).")
     var threads = 1
 
@@ -83,71 +65,39 @@ struct Coordinator: ParsableCommand {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
         guard (workers == nil) != (config == nil) else { throw ValidationError("give exactly one of --workers and --config") }
         if let workers, workers.split(separator: ",").isEmpty { throw ValidationError("--workers needs at least one endpoint") }
-        if config == nil && (model == nil || bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
-        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-deadline-ms", maxDeadlineMs), ("--max-in-flight", maxInFlight),
-                              ("--queue-target-ms", queueTargetMs), ("--heartbeat-ms", heartbeatMs),
-                              ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
-            if let value, value < 1 { throw ValidationError("\(flag) must be positive") }
-        }
-        for (flag, value) in [("--default-deadline-ms", defaultDeadlineMs), ("--max-deadline-ms", maxDeadlineMs),
-                              ("--queue-target-ms", queueTargetMs), ("--latency-target-ms", latencyTargetMs), ("--heartbeat-ms", heartbeatMs),
-                              ("--heartbeat-timeout-ms", heartbeatTimeoutMs), ("--attempt-timeout-ms", attemptTimeoutMs)] {
-            if let value, value > ClusterConfig.Coordinator.maxMilliseconds {
-                throw ValidationError("\(flag) must be at most \(ClusterConfig.Coordinator.maxMilliseconds) (one day)")
-            }
-        }
-        if let t = latencyTargetMs, t < 0 { throw ValidationError("--latency-target-ms must be 0 (off) or positive") }
-        if let problem = overrides.applied(to: .init()).validationError() { throw ValidationError(problem) }
+        if config == nil && (model == nil || tuning.bind == nil) { throw ValidationError("without --config, --model and --bind are required") }
+        let given = try tuning.decode(over: ClusterConfig.Coordinator(bind: ""))
+        if let problem = given.validationError(naming: CoordinatorTuningOptions.flag) { throw ValidationError(problem) }
         if (curve.curveSecret == nil) != (curveWorkerKey == nil) { throw ValidationError("--curve-secret and --curve-worker-key go together") }
-    }
-
-    /// The command-line settings, in the config file's shape (they override the file's).
-    var overrides: ClusterConfig.Coordinator {
-        var c = ClusterConfig.Coordinator(bind: bind ?? "")
-        c.defaultDeadlineMs = defaultDeadlineMs
-        c.maxDeadlineMs = maxDeadlineMs
-        c.maxInFlight = maxInFlight
-        c.queueTargetMs = queueTargetMs
-        c.latencyTargetMs = latencyTargetMs
-        c.minCoverage = minCoverage
-        c.heartbeatMs = heartbeatMs
-        c.heartbeatTimeoutMs = heartbeatTimeoutMs
-        c.attemptTimeoutMs = attemptTimeoutMs
-        c.hedgeBudget = hedgeBudget
-        c.hedgePercentile = hedgePercentile
-        return c
     }
 
     func run() throws {
         try runJob {
-            var groups: [[String]], modelPath: String?, endpoint: String?
-            var settings = CoordinatorSettings()
-            var fileMetricsBind: String?, fileAdminBind: String?
+            var groups: [[String]], modelPath: String?
+            var settings = ClusterConfig.Coordinator(bind: "")
             if let config {
                 let c = try ClusterConfig.load(path: config)
                 groups = c.shards.map(\.replicas)
                 modelPath = model ?? c.model
-                endpoint = bind ?? c.coordinator?.bind
-                if let fromFile = c.coordinator { settings = fromFile.applied(to: settings) }
-                fileMetricsBind = c.coordinator?.metricsBind
-                fileAdminBind = c.coordinator?.adminBind
+                settings = c.coordinator ?? settings
             } else {
                 groups = workers!.split(separator: ",").map { $0.split(separator: "|").map(String.init) }
                 modelPath = model
-                endpoint = bind
             }
+            // The command line's settings over the file's.
+            settings = try tuning.decode(over: settings)
             guard let modelPath else { throw AppError("no model: give --model or set \"model\" in the config") }
-            guard let endpoint else { throw AppError("no endpoint to bind: give --bind or set \"coordinator.bind\" in the config") }
-            var job = CoordinatorJob(model: modelPath, workers: groups, bind: endpoint)
-            job.configuration = overrides.applied(to: settings)
+            guard !settings.bind.isEmpty else { throw AppError("no endpoint to bind: give --bind or set \"coordinator.bind\" in the config") }
+            var job = CoordinatorJob(model: modelPath, workers: groups, bind: settings.bind)
+            job.configuration = settings.applied(to: .init())
             if let problem = job.configuration.validationError() { throw AppError(problem) }
             if let secret = curve.curveSecret {
                 job.security = try CurveKeyFiles.settings(secret: secret, clients: curve.curveClients, serverKey: curveWorkerKey)
             }
-            job.metricsBind = metricsBind ?? fileMetricsBind
+            job.metricsBind = settings.metricsBind
             job.configPath = config
             job.threads = threads
-            if let chosen = adminBind ?? fileAdminBind { job.adminBind = chosen == "off" ? nil : chosen }
+            if let chosen = settings.adminBind { job.adminBind = chosen == "off" ? nil : chosen }
             try job.run()
         }
     }

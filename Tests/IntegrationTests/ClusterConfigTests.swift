@@ -1,4 +1,5 @@
 import Foundation
+import RecServing
 import XCTest
 import RecApp
 import RecServer
@@ -16,22 +17,22 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertTrue(config.shards.allSatisfy { $0.replicas.count == 2 })
         XCTAssertEqual(config.coordinator?.bind, "tcp://127.0.0.1:5600")
         XCTAssertNil(config.validationError())
-        let settings = try XCTUnwrap(config.coordinator).applied(to: CoordinatorSettings())
-        XCTAssertEqual(settings.defaultDeadlineMicros, 500_000)
+        let settings = try XCTUnwrap(config.coordinator).applied(to: CoordinatorCore.Configuration())
+        XCTAssertEqual(settings.defaultDeadline, .milliseconds(500))
         XCTAssertEqual(settings.maxInFlight, 4_096)
-        XCTAssertEqual(settings.latencyTargetMicros, 25_000)
+        XCTAssertEqual(settings.latencyTarget, .milliseconds(25))
         XCTAssertEqual(settings.admissionSettings?.maximum, 4_096)
         XCTAssertEqual(settings.minCoverage, 0.5)
-        XCTAssertEqual(settings.heartbeatIntervalMicros, 100_000)
-        XCTAssertEqual(settings.heartbeatTimeoutMicros, 350_000)
-        XCTAssertEqual(settings.attemptTimeoutMicros, 50_000)
+        XCTAssertEqual(settings.heartbeatInterval, .milliseconds(100))
+        XCTAssertEqual(settings.heartbeatTimeout, .milliseconds(350))
+        XCTAssertEqual(settings.attemptTimeout, .milliseconds(50))
         XCTAssertEqual(settings.hedging?.budgetRatio, 0.05)
         XCTAssertEqual(settings.hedging?.percentile, 0.95)
-        XCTAssertNil(CoordinatorSettings().hedging, "hedging is off unless configured")
+        XCTAssertNil(CoordinatorCore.Configuration().hedging, "hedging is off unless configured")
         var off = ClusterConfig.Coordinator(bind: "tcp://127.0.0.1:5600")
         off.latencyTargetMs = 0
-        XCTAssertNil(off.applied(to: CoordinatorSettings()).latencyTargetMicros, "0 turns the adaptive limit off")
-        XCTAssertNil(off.applied(to: CoordinatorSettings()).admissionSettings)
+        XCTAssertNil(off.applied(to: CoordinatorCore.Configuration()).latencyTarget, "0 turns the adaptive limit off")
+        XCTAssertNil(off.applied(to: CoordinatorCore.Configuration()).admissionSettings)
     }
 
     func testBadConfigsGiveClearErrors() throws {
@@ -57,7 +58,7 @@ final class ClusterConfigTests: XCTestCase {
               "heartbeat timeout must be longer than the interval")
         check(#"{"coordinator": {"bind": "tcp://a:2", "hedgeBudget": 2}, "# + shards + "}", "hedging budget must be between 0 and 1")
         check(#"{"coordinator": {"bind": "tcp://a:2", "latencyTargetMs": -1}, "# + shards + "}", "latencyTargetMs must be 0 (off) or positive")
-        // Huge values are refused by key instead of trapping in the ms → µs multiplication.
+        // Huge values are refused by key.
         check(#"{"coordinator": {"bind": "tcp://a:2", "attemptTimeoutMs": 9223372036854775807}, "# + shards + "}",
               "coordinator.attemptTimeoutMs must be at most 86400000 (one day)")
         check(#"{"coordinator": {"bind": "tcp://a:2", "maxDeadlineMs": 9223372036854775807}, "# + shards + "}",
@@ -67,7 +68,7 @@ final class ClusterConfigTests: XCTestCase {
         // Without an explicit longest deadline, raising the default raises it too.
         var raised = ClusterConfig.Coordinator(bind: "tcp://a:2")
         raised.defaultDeadlineMs = 10_000
-        XCTAssertEqual(raised.applied(to: .init()).maxDeadlineMicros, 10_000_000)
+        XCTAssertEqual(raised.applied(to: .init()).maxDeadline, .seconds(10))
         XCTAssertNil(raised.applied(to: .init()).validationError())
         XCTAssertThrowsError(try ClusterConfig.load(path: dir + "/missing.json"))
     }

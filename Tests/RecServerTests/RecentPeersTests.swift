@@ -1,10 +1,11 @@
 import XCTest
 @testable import RecServer
+import RecServing
 
 final class RecentPeersTests: XCTestCase {
     func testAFloodOfPeersKeepsOnlyTheMostRecentlyHeard() {
         var peers = RecentPeers(capacity: 8)
-        for n in 0..<10_000 { peers.saw([UInt8(n & 0xFF), UInt8(n >> 8)], at: UInt64(n)) }
+        for n in 0..<10_000 { peers.saw([UInt8(n & 0xFF), UInt8(n >> 8)], at: WallInstant(microsecondsSinceEpoch: UInt64(n))) }
         XCTAssertEqual(peers.count, 8)
         XCTAssertEqual(peers.all, (9_992..<10_000).reversed().map { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
     }

@@ -7,7 +7,7 @@ import RecWire
 /// state-changing requests (rollback) are admin actions, accepted only from the admin
 /// endpoint; on the data socket they are refused, counted and answered with their request ID.
 final class AdminActionTests: XCTestCase {
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     func reply(_ actions: [CoordinatorCore.Action]) throws -> ServerMessage? {
         for case let .toClient(_, payload) in actions { return try ServerMessage(serializedBytes: payload) }

@@ -7,7 +7,7 @@ import RecWire
 /// path (uses `CoordinatorReliabilityTests.Driver`: the core and real worker cores, frames in between).
 final class AdmissionTests: XCTestCase {
     typealias Driver = CoordinatorReliabilityTests.Driver
-    let start: UInt64 = 1_700_000_000_000_000
+    let start: WallInstant = 1_700_000_000_000_000
     struct MissingReply: Error {}
 
     func request(_ id: String) -> RecommendRequest {
@@ -52,7 +52,7 @@ final class AdmissionTests: XCTestCase {
 
     func testSlowAnswersShrinkTheAdmissionLimitAndFastOnesGrowItBack() throws {
         var configuration = CoordinatorCore.Configuration()
-        configuration.latencyTargetMicros = 10_000
+        configuration.latencyTarget = .microseconds(10_000)
         var d = try Driver(shards: 1, replicas: 1, configuration: configuration, now: start)
         XCTAssertEqual(d.core.admissionLimit, 64, "the adaptive limit starts at 64")
         d.behaviour[0] = .silent
@@ -60,7 +60,7 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(d.errors.map(\.requestID), ["slow-64"])
         // They all end at their deadline (500 ms, far above the 10 ms target): one decrease, by the
         // strongest factor (× 0.5), not one per request (they were all admitted under the old limit).
-        d.advance(by: 600_000, step: 10_000)
+        d.advance(by: .microseconds(600_000), step: .microseconds(10_000))
         XCTAssertEqual(d.recommendations.count, 64)
         XCTAssertEqual(d.core.admissionLimit, 32)
         XCTAssertEqual(try status(&d).admissionLimit, 32)
@@ -69,7 +69,7 @@ final class AdmissionTests: XCTestCase {
         for round in 0..<4 {
             for i in 0..<(d.core.admissionLimit + 1) { d.send(request("fast-\(round)-\(i)")) }
             d.deliver()
-            d.advance(by: 50_000, step: 50_000)
+            d.advance(by: .microseconds(50_000), step: .microseconds(50_000))
         }
         XCTAssertEqual(d.core.admissionLimit, 35, "grown by one in each of the three windows that closed")
         XCTAssertEqual(d.core.inFlight, 0)
@@ -77,16 +77,16 @@ final class AdmissionTests: XCTestCase {
 
     func testWithoutALatencyTargetOnlyTheConfiguredMaximumApplies() throws {
         var configuration = CoordinatorCore.Configuration()
-        configuration.latencyTargetMicros = nil
+        configuration.latencyTarget = nil
         configuration.maxInFlight = 100
         var d = try Driver(shards: 1, replicas: 1, configuration: configuration, now: start)
         d.behaviour[0] = .silent
         for i in 0..<101 { d.send(request("r-\(i)")) }
         XCTAssertEqual(d.errors.map(\.requestID), ["r-100"])
-        d.advance(by: 600_000, step: 10_000)
+        d.advance(by: .microseconds(600_000), step: .microseconds(10_000))
         XCTAssertEqual(d.core.admissionLimit, 100)
         var bad = CoordinatorCore.Configuration()
-        bad.latencyTargetMicros = 0
+        bad.latencyTarget = .microseconds(0)
         XCTAssertNotNil(bad.validationError())
     }
 }

@@ -11,7 +11,7 @@ import RecWire
 /// own — and each answer is what the request alone would get.
 final class BatchRequestTests: XCTestCase {
     static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     func testEveryMemberIsAnsweredInItsSlotWithWhatItWouldGetAlone() throws {
         let model = Self.model

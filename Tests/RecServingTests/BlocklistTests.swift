@@ -12,7 +12,7 @@ import RecWire
 /// every shard, in the popularity fill too — exactly as if each request had excluded them.
 final class BlocklistTests: XCTestCase {
     static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     func admin(_ harness: inout CoordinatorCoreTests.Harness, _ request: BlockItemsRequest, admin: Bool = true) -> ServerMessage? {
         let actions = harness.coordinator.onClient(routing: [1], payload: ClientMessage.blockItems(request).serializedBytes(), now: now, admin: admin)

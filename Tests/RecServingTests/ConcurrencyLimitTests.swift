@@ -1,11 +1,14 @@
 import XCTest
 @testable import RecServing
 
+/// The simulations count time in whole microseconds; `at` makes them instants.
+private func at(_ micros: UInt64) -> WallInstant { WallInstant(microsecondsSinceEpoch: micros) }
+
 final class ConcurrencyLimitTests: XCTestCase {
     func settings(target: UInt64 = 10_000, maximum: Int = 1_000) -> ConcurrencyLimit.Settings {
-        var s = ConcurrencyLimit.Settings(target: target, maximum: maximum)
+        var s = ConcurrencyLimit.Settings(target: .microseconds(Int64(target)), maximum: maximum)
         s.minimum = 4
-        s.windowMicros = 100_000
+        s.window = .microseconds(100_000)
         s.minimumSamples = 10
         return s
     }
@@ -13,8 +16,8 @@ final class ConcurrencyLimitTests: XCTestCase {
     /// `count` requests, each admitted at `start` and finished `latency` µs later, then one more
     /// (fast) request finishing at `windowEnd`, which closes the window.
     func finish(_ limit: inout ConcurrencyLimit, count: Int, latency: UInt64, start: UInt64, windowEnd: UInt64) {
-        for _ in 0..<count { limit.record(started: start, now: start + latency) }
-        limit.record(started: windowEnd - 1, now: windowEnd)
+        for _ in 0..<count { limit.record(started: at(start), now: at(start + latency)) }
+        limit.record(started: at(windowEnd - 1), now: at(windowEnd))
     }
 
     func testTheInitialLimitIsClampedToTheRange() {
@@ -28,10 +31,10 @@ final class ConcurrencyLimitTests: XCTestCase {
         // The limit is reached and 5 % of the window's requests are above the target: it shrinks,
         // by at most half, once the window ends.
         limit.noteRefusal()
-        for _ in 0..<95 { limit.record(started: 10_000, now: 15_000) }
-        for _ in 0..<5 { limit.record(started: 10_000, now: 30_000) }
+        for _ in 0..<95 { limit.record(started: at(10_000), now: at(15_000)) }
+        for _ in 0..<5 { limit.record(started: at(10_000), now: at(30_000)) }
         XCTAssertEqual(limit.limit, 100, "no decision before the window ends")
-        limit.record(started: 90_000, now: 100_000)
+        limit.record(started: at(90_000), now: at(100_000))
         let first = limit.limit
         XCTAssertLessThan(first, 100)
         XCTAssertGreaterThanOrEqual(first, 50)
@@ -50,8 +53,8 @@ final class ConcurrencyLimitTests: XCTestCase {
         for latency in [11_000, 14_000, 20_000, 80_000] as [UInt64] {
             var limit = ConcurrencyLimit(settings: settings(), initial: 100, now: 0)
             limit.noteRefusal()
-            for _ in 0..<40 { limit.record(started: 1, now: 1 + latency) }
-            limit.record(started: 100_000 - latency, now: 100_000)
+            for _ in 0..<40 { limit.record(started: at(1), now: at(1 + latency)) }
+            limit.record(started: at(100_000 - latency), now: at(100_000))
             XCTAssertLessThan(limit.limit, 100, "mean latency \(latency) µs: slow, so it shrinks")
             XCTAssertLessThanOrEqual(limit.limit, previous, "mean latency \(latency) µs: a cut at least as strong as for less")
             XCTAssertGreaterThanOrEqual(limit.limit, 50, "mean latency \(latency) µs: at most halved per round trip")
@@ -64,18 +67,18 @@ final class ConcurrencyLimitTests: XCTestCase {
         var limit = ConcurrencyLimit(settings: settings(), initial: 64, now: 0)
         limit.noteRefusal()
         // 9 slow requests 45 ms into the 100 ms window: not yet enough evidence (minimumSamples 10).
-        for _ in 0..<9 { limit.record(started: 1_000, now: 45_000) }
+        for _ in 0..<9 { limit.record(started: at(1_000), now: at(45_000)) }
         XCTAssertEqual(limit.limit, 64)
         // The 10th (most of the window too slow): cut at once.
-        limit.record(started: 1_000, now: 45_000)
+        limit.record(started: at(1_000), now: at(45_000))
         XCTAssertLessThan(limit.limit, 64)
         // A mostly fast window with some slow requests waits for its end (the tolerance decides then).
         var mixed = ConcurrencyLimit(settings: settings(), initial: 64, now: 0)
         mixed.noteRefusal()
-        for _ in 0..<30 { mixed.record(started: 1_000, now: 2_000) }
-        for _ in 0..<20 { mixed.record(started: 1_000, now: 30_000) }
+        for _ in 0..<30 { mixed.record(started: at(1_000), now: at(2_000)) }
+        for _ in 0..<20 { mixed.record(started: at(1_000), now: at(30_000)) }
         XCTAssertEqual(mixed.limit, 64)
-        mixed.record(started: 99_000, now: 100_000)
+        mixed.record(started: at(99_000), now: at(100_000))
         XCTAssertLessThan(mixed.limit, 64, "40 % slow is above the 1 % tolerance")
     }
 
@@ -169,7 +172,7 @@ final class ConcurrencyLimitTests: XCTestCase {
                         }
                     }
                     for r in inFlight where r.done <= now {
-                        limit.record(started: r.started, now: now)
+                        limit.record(started: at(r.started), now: at(now))
                         if now > half { o.latencies.append(now - r.started); o.completedInSecondHalf += 1 }
                     }
                     inFlight.removeAll { $0.done <= now }
@@ -214,7 +217,7 @@ final class ConcurrencyLimitTests: XCTestCase {
     func testSettingsAreValidated() {
         XCTAssertNil(settings().validationError())
         var s = settings()
-        s.target = 0
+        s.target = .zero
         XCTAssertNotNil(s.validationError())
         s = settings(maximum: 2)
         XCTAssertNotNil(s.validationError(), "minimum 4 > maximum 2")

@@ -24,14 +24,14 @@ final class CoordinatorCoreTests: XCTestCase {
         let ranked = HandBuiltModel.twoStage(HandBuiltModel.serving(), rows: rows, voteWeight: 0.25, blendScale: .bound)
         return try! ModelFile.decode(ModelFile.encode(ranked).bytes)
     }()
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     struct Harness {
         var coordinator: CoordinatorCore
         var workers: [ShardWorkerCore]
 
         init(model: RecommenderModel, shards: Int, replicas: Int = 1, configuration: CoordinatorCore.Configuration = .init(),
-             now: UInt64 = 1_700_000_000_000_000) throws {
+             now: WallInstant = 1_700_000_000_000_000) throws {
             let map = try ShardMap(shardCount: shards)
             coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
                                           configuration: configuration, now: now)
@@ -40,7 +40,7 @@ final class CoordinatorCoreTests: XCTestCase {
 
         /// Delivers everything until the client gets its reply; `drop` workers never answer and
         /// `fail` workers answer with an error.
-        mutating func request(_ message: ClientMessage, now: UInt64, drop: Set<Int> = [], fail: Set<Int> = []) -> ServerMessage? {
+        mutating func request(_ message: ClientMessage, now: WallInstant, drop: Set<Int> = [], fail: Set<Int> = []) -> ServerMessage? {
             var queue = coordinator.onClient(routing: [7], payload: message.serializedBytes(), now: now)
             while !queue.isEmpty {
                 let action = queue.removeFirst()
@@ -118,12 +118,12 @@ final class CoordinatorCoreTests: XCTestCase {
     func testASilentShardGivesCoverageBelowOneAtTheDeadline() throws {
         var harness = try Harness(model: Self.model, shards: 3)
         let request = RecommendRequest(requestID: "slow", itemIDs: ["i1", "i2", "i3", "i9"], ratings: [5, 5, 4, 5], k: 10,
-                                       deadlineUnixMicros: now + 50_000)
+                                       deadlineUnixMicros: (now + .microseconds(50_000)).microsecondsSinceEpoch)
         let asked = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
             .compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertNil(harness.request(.recommend(request), now: now, drop: Set(asked)), "no reply before the deadline")
-        XCTAssertTrue(clientFrames(harness.coordinator.onTick(now: now + 10_000)).isEmpty)
-        let late = clientFrames(harness.coordinator.onTick(now: now + 50_001))
+        XCTAssertTrue(clientFrames(harness.coordinator.onTick(now: now + .microseconds(10_000))).isEmpty)
+        let late = clientFrames(harness.coordinator.onTick(now: now + .microseconds(50_001)))
         XCTAssertEqual(late.count, 2, "both requests in flight are answered at their deadline")
         guard let payload = late.first, case let .recommend(r) = try ServerMessage(serializedBytes: payload) else {
             return XCTFail("expected a recommendation")
@@ -140,7 +140,7 @@ final class CoordinatorCoreTests: XCTestCase {
         var harness = try Harness(model: Self.model, shards: 3)
         let ids = (1...20).filter { ($0 - 1) % 4 == 0 }.map { "i\($0)" }
         let request = RecommendRequest(requestID: "p", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 10,
-                                       deadlineUnixMicros: now + 1_000)
+                                       deadlineUnixMicros: (now + .microseconds(1_000)).microsecondsSinceEpoch)
         let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
         let shardsAsked = plan.compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertEqual(shardsAsked, [0, 1, 2])
@@ -149,7 +149,7 @@ final class CoordinatorCoreTests: XCTestCase {
             replies += harness.coordinator.onWorker(worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
         }
         XCTAssertTrue(replies.isEmpty)
-        guard let payload = clientFrames(harness.coordinator.onTick(now: now + 2_000)).first,
+        guard let payload = clientFrames(harness.coordinator.onTick(now: now + .microseconds(2_000))).first,
               case let .recommend(r) = try ServerMessage(serializedBytes: payload) else { return XCTFail("expected a reply") }
         XCTAssertEqual(r.coverage, 2.0 / 3, accuracy: 1e-9)
         XCTAssertEqual(r.degradedReasons, ["shard \(shardsAsked[0]) did not answer by the deadline"])
@@ -205,7 +205,7 @@ final class CoordinatorCoreTests: XCTestCase {
                        .invalidArgument)
         XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "v", itemIDs: ["i1"], ratings: [5], k: 5, modelVersion: "nope")), now: now))?.code,
                        .modelVersionUnavailable)
-        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "late", itemIDs: ["i1"], ratings: [5], k: 5, deadlineUnixMicros: now - 1)), now: now))?.code,
+        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "late", itemIDs: ["i1"], ratings: [5], k: 5, deadlineUnixMicros: (now + .microseconds(-1)).microsecondsSinceEpoch)), now: now))?.code,
                        .deadlineExceeded)
         let huge = RecommendRequest(requestID: "huge", itemIDs: (0..<100_000).map { "i\($0)" }, ratings: Array(repeating: 4, count: 100_000), k: 5)
         let hugeError = error(harness.request(.recommend(huge), now: now))
@@ -238,7 +238,7 @@ final class CoordinatorCoreTests: XCTestCase {
     func testWorkerRejectsExpiredStrayAndWrongVersionQueries() throws {
         var worker = try ShardWorkerCore(model: Self.model, shard: 0, shardCounts: [2])
         var q = ShardQuery(requestID: "1")
-        q.clusterIDs = [0]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = now - 1; q.k = 10; q.shardCount = 2
+        q.clusterIDs = [0]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = (now + .microseconds(-1)).microsecondsSinceEpoch; q.k = 10; q.shardCount = 2
         guard case let .error(expired) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertEqual(expired.code, .deadlineExceeded)
         XCTAssertEqual(expired.requestID, "1")

@@ -16,7 +16,7 @@ final class CoordinatorPartsTests: XCTestCase {
     func testAdmissionHonoursTheHardCapTheAdaptiveLimitAndDraining() {
         var configuration = CoordinatorCore.Configuration()
         configuration.maxInFlight = 3
-        configuration.latencyTargetMicros = nil
+        configuration.latencyTarget = nil
         var admission = AdmissionControl(configuration: configuration, now: 0)
         XCTAssertEqual(admission.limit, 3)
         XCTAssertTrue(admission.admits(inFlight: 2))
@@ -27,7 +27,7 @@ final class CoordinatorPartsTests: XCTestCase {
         XCTAssertTrue(admission.refusalReason.contains("shutting down"))
 
         configuration.maxInFlight = 1_000
-        configuration.latencyTargetMicros = 25_000
+        configuration.latencyTarget = .microseconds(25_000)
         let adaptive = AdmissionControl(configuration: configuration, now: 0)
         XCTAssertNotNil(adaptive.adaptive)
         XCTAssertLessThanOrEqual(adaptive.limit, 1_000, "the adaptive limit stays under the hard cap")
@@ -107,7 +107,7 @@ final class CoordinatorPartsTests: XCTestCase {
         let model = Self.modelA
         let shared = SharedModel(model)
         let prepared = model.prepare(history: UserHistory(items: [0, 1], ratings: [5, 4]), attributes: [])
-        func request(deadline: UInt64) -> PendingRequest {
+        func request(deadline: WallInstant) -> PendingRequest {
             PendingRequest(replyTo: ReplyAddress(routing: [1]), clientRequestID: "r", shared: shared, prepared: prepared,
                            merge: ShardMerge(shardCount: 1, itemCount: model.items.count, k: 5), k: 5, deadline: deadline,
                            started: 0, encodeMicros: 0, unknownItems: 0)
@@ -130,7 +130,7 @@ final class CoordinatorPartsTests: XCTestCase {
         XCTAssertNil(table.withRequest(late) { _ in 1 })
         // Timers of answered requests are dropped once they outnumber what the live ones can hold.
         for i in 0..<(RequestTable.timerSlack + 50) {
-            let id = table.add(request(deadline: 1_000 + UInt64(i)))
+            let id = table.add(request(deadline: WallInstant(microsecondsSinceEpoch: 1_000 + UInt64(i))))
             _ = table.remove(id)
         }
         XCTAssertEqual(table.count, 1)
@@ -168,6 +168,6 @@ final class CoordinatorPartsTests: XCTestCase {
 
 /// A fake clock: 1_010, 1_020, 1_035, then 1_035 forever.
 private final class Ticks: @unchecked Sendable {
-    private var readings: [UInt64] = [1_010, 1_020, 1_035]
-    func next() -> UInt64 { readings.count > 1 ? readings.removeFirst() : readings[0] }
+    private var readings: [WallInstant] = [1_010, 1_020, 1_035]
+    func next() -> WallInstant { readings.count > 1 ? readings.removeFirst() : readings[0] }
 }

@@ -7,7 +7,7 @@ import RecWire
 /// Heartbeats, failover, hedging, overload and minimum coverage in the coordinator's state
 /// machine, driven in memory with time passed in: workers can be silent, drop queries, or be slow.
 final class CoordinatorReliabilityTests: XCTestCase {
-    let start: UInt64 = 1_700_000_000_000_000
+    let start: WallInstant = 1_700_000_000_000_000
 
     /// The coordinator and its workers with a queue of frames in between.
     struct Driver {
@@ -15,11 +15,11 @@ final class CoordinatorReliabilityTests: XCTestCase {
         var core: CoordinatorCore
         var workers: [ShardWorkerCore]
         var behaviour: [Behaviour]
-        var now: UInt64
+        var now: WallInstant
         var toClients: [ServerMessage] = []
         var toWorkers: [(worker: Int, bytes: [UInt8])] = []
 
-        init(shards: Int, replicas: Int, configuration: CoordinatorCore.Configuration = .init(), now: UInt64) throws {
+        init(shards: Int, replicas: Int, configuration: CoordinatorCore.Configuration = .init(), now: WallInstant) throws {
             let map = try ShardMap(shardCount: shards)
             let model = CoordinatorCoreTests.model
             core = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
@@ -63,8 +63,8 @@ final class CoordinatorReliabilityTests: XCTestCase {
         }
 
         /// Moves the clock, firing timers and heartbeats, delivering everything each step.
-        mutating func advance(by micros: UInt64, step: UInt64 = 1_000) {
-            let end = now + micros
+        mutating func advance(by span: Duration, step: Duration = .milliseconds(1)) {
+            let end = now + span
             while now < end {
                 now = min(end, now + step)
                 apply(core.onTick(now: now))
@@ -81,10 +81,10 @@ final class CoordinatorReliabilityTests: XCTestCase {
         }
     }
 
-    func request(_ id: String, deadline: UInt64 = 0, user: Int = 17) -> RecommendRequest {
+    func request(_ id: String, deadline: WallInstant = 0, user: Int = 17) -> RecommendRequest {
         let log = CoordinatorCoreTests.dataset.log
         let h = log.history(of: user)
-        return RecommendRequest(requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline)
+        return RecommendRequest(requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline.microsecondsSinceEpoch)
     }
 
     func offlineItems(user: Int = 17) -> [String] {
@@ -101,14 +101,14 @@ final class CoordinatorReliabilityTests: XCTestCase {
         d.apply(d.core.onTick(now: d.now))
         XCTAssertEqual(d.toWorkers.count, 4, "one heartbeat per worker")
         d.behaviour[1] = .silent
-        d.advance(by: 300_000)
+        d.advance(by: .microseconds(300_000))
         XCTAssertEqual(d.core.replicas.alive, [true, true, true, true], "300 ms of silence is within the 350 ms timeout")
-        d.advance(by: 200_000)
+        d.advance(by: .microseconds(200_000))
         XCTAssertEqual(d.core.replicas.alive, [true, false, true, true])
         XCTAssertEqual(d.core.statistics.heartbeatMisses, 1)
         // Back to life: the next heartbeat answer revives it.
         d.behaviour[1] = .normal
-        d.advance(by: 150_000)
+        d.advance(by: .microseconds(150_000))
         XCTAssertEqual(d.core.replicas.alive, [true, true, true, true])
     }
 
@@ -123,7 +123,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         d.behaviour[1] = .normal
         // Declared dead by silence before the 50 ms attempt timeout only if the timeout were shorter; either
         // way the sibling answers well before the 500 ms deadline.
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.recommendations.count, 1)
         XCTAssertEqual(d.recommendations.first?.coverage, 1)
         XCTAssertEqual(d.recommendations.first?.itemIDs, offlineItems())
@@ -133,15 +133,15 @@ final class CoordinatorReliabilityTests: XCTestCase {
 
     func testAMissedReplyIsRetriedOnASiblingAtTheAttemptTimeout() throws {
         var configuration = CoordinatorCore.Configuration()
-        configuration.attemptTimeoutMicros = 20_000
+        configuration.attemptTimeout = .microseconds(20_000)
         var d = try Driver(shards: 1, replicas: 2, configuration: configuration, now: start)
         d.behaviour = [.dropsQueries, .dropsQueries]
         d.send(request("a"))
         let first = d.toWorkers.last!.worker
         d.behaviour[1 - first] = .normal
-        d.advance(by: 19_000)
+        d.advance(by: .microseconds(19_000))
         XCTAssertTrue(d.recommendations.isEmpty, "nothing before the attempt timeout")
-        d.advance(by: 2_000)
+        d.advance(by: .microseconds(2_000))
         XCTAssertEqual(d.recommendations.map(\.itemIDs), [offlineItems()])
         XCTAssertEqual(d.recommendations.first?.coverage, 1)
         XCTAssertEqual(d.core.statistics.retries, 1)
@@ -152,8 +152,8 @@ final class CoordinatorReliabilityTests: XCTestCase {
     func testHedgesGoOutAfterTheDelayAndStayWithinTheBudget() throws {
         var configuration = CoordinatorCore.Configuration()
         var hedging = CoordinatorCore.Configuration.Hedging()
-        hedging.minDelayMicros = 2_000
-        hedging.maxDelayMicros = 2_000
+        hedging.minDelay = .microseconds(2_000)
+        hedging.maxDelay = .microseconds(2_000)
         hedging.budgetRatio = 0.25
         configuration.hedging = hedging
         // A replica that swallows queries: the backup to its sibling answers after the hedge delay,
@@ -162,9 +162,9 @@ final class CoordinatorReliabilityTests: XCTestCase {
         rescue.behaviour = [.dropsQueries, .normal]
         rescue.send(request("a"))
         XCTAssertEqual(rescue.toWorkers.last?.worker, 0, "idle replicas start round-robin at the first")
-        rescue.advance(by: 1_000)
+        rescue.advance(by: .microseconds(1_000))
         XCTAssertTrue(rescue.recommendations.isEmpty)
-        rescue.advance(by: 2_000)
+        rescue.advance(by: .microseconds(2_000))
         XCTAssertEqual(rescue.recommendations.map(\.itemIDs), [offlineItems()])
         XCTAssertEqual(rescue.core.statistics.hedges, 1)
         XCTAssertEqual(rescue.core.statistics.retries, 0)
@@ -173,12 +173,12 @@ final class CoordinatorReliabilityTests: XCTestCase {
         slow.behaviour = [.dropsQueries, .dropsQueries]
         for n in 0..<40 {
             slow.send(request("s\(n)"))
-            slow.advance(by: 3_000)
+            slow.advance(by: .microseconds(3_000))
         }
         XCTAssertGreaterThan(slow.core.statistics.hedges, 0)
         XCTAssertGreaterThan(slow.core.statistics.hedgesDenied, 0)
         XCTAssertLessThanOrEqual(Double(slow.core.statistics.hedges), 10 + 0.25 * 40, "the burst plus the earned share")
-        slow.advance(by: 600_000)
+        slow.advance(by: .microseconds(600_000))
         XCTAssertEqual(slow.recommendations.count, 40, "answered by the deadline")
         XCTAssertTrue(slow.recommendations.allSatisfy { $0.coverage == 0 })
         XCTAssertEqual(slow.core.replicas.inFlight, [0, 0])
@@ -187,8 +187,8 @@ final class CoordinatorReliabilityTests: XCTestCase {
     func testADuplicateAnswerFromAHedgeDoesNotLoseTheRequest() throws {
         var configuration = CoordinatorCore.Configuration()
         var hedging = CoordinatorCore.Configuration.Hedging()
-        hedging.minDelayMicros = 2_000
-        hedging.maxDelayMicros = 2_000
+        hedging.minDelay = .microseconds(2_000)
+        hedging.maxDelay = .microseconds(2_000)
         configuration.hedging = hedging
         var d = try Driver(shards: 2, replicas: 2, configuration: configuration, now: start)
         d.apply(d.core.onTick(now: d.now))
@@ -202,7 +202,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         d.send(request("a", user: user))
         XCTAssertEqual(Set(d.toWorkers.map { d.core.replicas.shardOfWorker[$0.worker] }).count, 2)
         // Nothing is delivered until both hedges are out; then shard 0's two answers arrive first.
-        d.now += 3_000
+        d.now += .microseconds(3_000)
         d.apply(d.core.onTick(now: d.now))
         XCTAssertEqual(d.core.statistics.hedges, 2)
         d.deliver(only: Set(d.core.replicas.workers[0]))
@@ -274,7 +274,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(d.core.statistics.retries + d.core.statistics.failovers, 0, "nothing had to be redone")
         // A restarted process on that endpoint says it is not draining: back in rotation.
         d.workers[first].draining = false
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertTrue(d.core.replicas.alive[first])
         XCTAssertFalse(d.core.replicas.draining[first])
     }
@@ -304,7 +304,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         XCTAssertEqual(d.core.statistics.shards[2].sent, 0, "no traffic to the new shard yet")
         // The next heartbeat asks the old workers for the 3-shard partition (items move between
         // old shards too); until they hold it, the change waits.
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.core.shardMap.shardCount, 2, "shards 0 and 1 do not hold their 3-shard items yet")
         XCTAssertEqual(d.workers[0].requestedShardCount, 3)
         askAll("growing2-")
@@ -315,7 +315,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
             XCTAssertTrue(next.holds(shardCount: 2) && next.holds(shardCount: 3))
             d.workers[w] = next
         }
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.core.shardMap.shardCount, 3)
         d.toWorkers += inFlightFrames
         d.deliver()
@@ -345,7 +345,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         let inFlightFrames = d.toWorkers
         d.toWorkers = []
         try d.core.beginShrink(to: 2, now: d.now)
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.core.shardMap.shardCount, 3, "shards 0 and 1 do not hold their 2-shard items yet")
         XCTAssertEqual(d.workers[0].requestedShardCount, 2, "the heartbeat asked them to load the 2-shard partition")
         askAll("shrinking-")
@@ -356,7 +356,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
             XCTAssertTrue(next.holds(shardCount: 2))
             d.workers[w] = next
         }
-        d.advance(by: 100_000)
+        d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.core.shardMap.shardCount, 2)
         let sentToRemoved = d.core.statistics.shards[2].sent
         d.toWorkers += inFlightFrames // planned under 3 shards: shard 2 still answers it
@@ -420,10 +420,10 @@ final class CoordinatorReliabilityTests: XCTestCase {
         var configuration = CoordinatorCore.Configuration()
         configuration.minCoverage = 1
         var d = try Driver(shards: 3, replicas: 1, configuration: configuration, now: start)
-        d.send(request("a", deadline: start + 30_000))
+        d.send(request("a", deadline: start + .microseconds(30_000)))
         guard let silent = d.toWorkers.first?.worker else { return XCTFail("no sub-request") }
         d.behaviour[silent] = .silent
-        d.advance(by: 31_000)
+        d.advance(by: .microseconds(31_000))
         XCTAssertTrue(d.recommendations.isEmpty)
         XCTAssertEqual(d.errors.map(\.code), [.lowCoverage])
         XCTAssertTrue(d.errors.first?.message.contains("shard \(d.core.replicas.shardOfWorker[silent])") == true, d.errors.first?.message ?? "")
@@ -432,7 +432,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
 
     func testAWorkerThatNamesAnotherShardGetsNoTraffic() throws {
         var d = try Driver(shards: 2, replicas: 2, now: start)
-        let impostor = Heartbeat(shard: 1, modelVersion: CoordinatorCoreTests.model.version, sentUnixMicros: start)
+        let impostor = Heartbeat(shard: 1, modelVersion: CoordinatorCoreTests.model.version, sentUnixMicros: start.microsecondsSinceEpoch)
         _ = d.core.onWorker(0, payload: WorkerMessage.heartbeat(impostor).serializedBytes(), now: start)
         XCTAssertFalse(d.core.replicas.alive[0])
         XCTAssertEqual(d.core.statistics.misconfiguredWorkers, 1)

@@ -8,40 +8,40 @@ import RecWire
 /// a client cannot make the coordinator hold a request (its admission slot and timers)
 /// longer than `maxDeadlineMicros`, and timers of answered requests do not pile up in the heap.
 final class DeadlineBoundTests: XCTestCase {
-    let now: UInt64 = 1_700_000_000_000_000
-    let oneHour: UInt64 = 3_600_000_000
+    let now: WallInstant = 1_700_000_000_000_000
+    let oneHour: Duration = .seconds(3_600)
 
-    func request(_ n: Int, deadline: UInt64) -> ClientMessage {
-        .recommend(RecommendRequest(requestID: "far-\(n)", itemIDs: ["i1", "i5"], ratings: [5, 4], k: 5, deadlineUnixMicros: deadline))
+    func request(_ n: Int, deadline: WallInstant) -> ClientMessage {
+        .recommend(RecommendRequest(requestID: "far-\(n)", itemIDs: ["i1", "i5"], ratings: [5, 4], k: 5, deadlineUnixMicros: deadline.microsecondsSinceEpoch))
     }
 
     func testAFarFutureDeadlineIsClampedToTheLongestAllowed() throws {
         var configuration = CoordinatorCore.Configuration()
-        configuration.maxDeadlineMicros = 2_000_000
+        configuration.maxDeadline = .microseconds(2_000_000)
         // Nothing else ends the request: no attempt timeout or heartbeat silence within the hour.
-        configuration.attemptTimeoutMicros = oneHour
-        configuration.heartbeatTimeoutMicros = oneHour
+        configuration.attemptTimeout = oneHour
+        configuration.heartbeatTimeout = oneHour
         var harness = try CoordinatorCoreTests.Harness(model: CoordinatorCoreTests.model, shards: 1, configuration: configuration, now: now)
         // The only worker never answers: only the deadline can end the request.
         XCTAssertNil(harness.request(request(0, deadline: now + oneHour), now: now, drop: [0]))
         XCTAssertEqual(harness.coordinator.inFlight, 1)
-        XCTAssertLessThanOrEqual(harness.coordinator.nextWakeup, now + 2_000_000, "the earliest timer is at the clamped deadline or before")
+        XCTAssertLessThanOrEqual(harness.coordinator.nextWakeup, now + .microseconds(2_000_000), "the earliest timer is at the clamped deadline or before")
         var answered: [ServerMessage] = []
         var t = now
-        while t <= now + 2_000_000 && answered.isEmpty {
-            t += 100_000
+        while t <= now + .microseconds(2_000_000) && answered.isEmpty {
+            t += .microseconds(100_000)
             for case let .toClient(_, payload) in harness.coordinator.onTick(now: t) {
                 answered.append(try ServerMessage(serializedBytes: payload))
             }
         }
         XCTAssertEqual(harness.coordinator.inFlight, 0, "answered by now + maxDeadline, not in an hour")
-        XCTAssertEqual(t, now + 2_000_000, "answered exactly at the clamped deadline")
+        XCTAssertEqual(t, now + .microseconds(2_000_000), "answered exactly at the clamped deadline")
         guard case let .recommend(r)? = answered.first else { return XCTFail("expected a degraded answer, got \(answered)") }
         XCTAssertEqual(r.requestID, "far-0")
         XCTAssertEqual(r.coverage, 0)
 
         var bad = CoordinatorCore.Configuration()
-        bad.maxDeadlineMicros = bad.defaultDeadlineMicros - 1
+        bad.maxDeadline = bad.defaultDeadline - .microseconds(1)
         XCTAssertNotNil(bad.validationError())
     }
 

@@ -7,7 +7,7 @@ import RecWire
 /// every refused request gets its request ID back whenever its bytes can be read, so a
 /// client with many requests in flight on one socket can match the error instead of timing out.
 final class ErrorRequestIDTests: XCTestCase {
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     /// A ClientMessage with the given protocol version around `request`'s body.
     func frame(_ request: RecommendRequest, protocolVersion: UInt32 = 1) -> [UInt8] {

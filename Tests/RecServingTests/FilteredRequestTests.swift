@@ -13,7 +13,7 @@ import RecWire
 /// error that carries the request ID.
 final class FilteredRequestTests: XCTestCase {
     static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     func testFilteredAnswersEqualOfflineForEveryShardCount() throws {
         let model = Self.model

@@ -11,17 +11,17 @@ import RecWire
 final class ModelRolloutTests: XCTestCase {
     /// Version B: the same shape as A with other shortlists and popularity.
     static let modelB: RecommenderModel = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving(seed: 99)).bytes)
-    let start: UInt64 = 1_700_000_000_000_000
+    let start: WallInstant = 1_700_000_000_000_000
 
     /// Workers as the server runs them: a current core and, optionally, the previous version's.
     struct Cluster {
         var core: CoordinatorCore
         var current: [ShardWorkerCore]
         var previous: [ShardWorkerCore?]
-        var now: UInt64
+        var now: WallInstant
         var replies: [ServerMessage] = []
 
-        init(shards: Int, model: RecommenderModel, now: UInt64) throws {
+        init(shards: Int, model: RecommenderModel, now: WallInstant) throws {
             let map = try ShardMap(shardCount: shards)
             core = CoordinatorCore(model: model, shardMap: map, now: now)
             current = try (0..<shards).map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
@@ -56,7 +56,7 @@ final class ModelRolloutTests: XCTestCase {
         }
 
         mutating func heartbeat() {
-            now += 100_000
+            now += .microseconds(100_000)
             run(core.onTick(now: now))
         }
 
@@ -162,7 +162,7 @@ final class ModelRolloutTests: XCTestCase {
         unpinned.modelVersion = ""
         let wrong = foreign.handle(unpinned, now: d.now)
         d.run(d.core.onWorker(w, payload: wrong.serializedBytes(), now: d.now))
-        d.now += 600_000
+        d.now += .microseconds(600_000)
         d.run(d.core.onTick(now: d.now))
         let partial = try XCTUnwrap(answer(d.replies.last))
         XCTAssertEqual(partial.coverage, 0)

@@ -8,7 +8,7 @@ import RecWire
 /// whose heartbeat says it holds the current model, and not while draining.
 final class ReadinessTests: XCTestCase {
     typealias Driver = CoordinatorReliabilityTests.Driver
-    let start: UInt64 = 1_700_000_000_000_000
+    let start: WallInstant = 1_700_000_000_000_000
 
     func statusReady(_ d: inout Driver) -> Bool? {
         d.apply(d.core.onClient(routing: [2], payload: ClientMessage.status(StatusRequest(requestID: "st")).serializedBytes(), now: d.now))
@@ -23,22 +23,22 @@ final class ReadinessTests: XCTestCase {
         XCTAssertEqual(statusReady(&d), false)
         // Only shard 0's workers answer: shard 1 still lacks one.
         d.behaviour = [.normal, .normal, .silent, .silent]
-        d.advance(by: 150_000)
+        d.advance(by: .microseconds(150_000))
         XCTAssertTrue(d.core.readinessProblem?.hasPrefix("shard 1 has no live replica") == true, "\(d.core.readinessProblem ?? "ready")")
         // One replica of shard 1 answers: ready.
         d.behaviour[2] = .normal
-        d.advance(by: 150_000)
+        d.advance(by: .microseconds(150_000))
         XCTAssertNil(d.core.readinessProblem)
         XCTAssertEqual(statusReady(&d), true)
         // It falls silent beyond the heartbeat timeout (its sibling still is): not ready again.
         d.behaviour[2] = .silent
-        d.advance(by: 1_000_000)
+        d.advance(by: .microseconds(1_000_000))
         XCTAssertFalse(d.core.replicas.alive[2])
         XCTAssertNotNil(d.core.readinessProblem)
         XCTAssertEqual(statusReady(&d), false)
         // Back: ready; draining: not ready.
         d.behaviour[3] = .normal
-        d.advance(by: 150_000)
+        d.advance(by: .microseconds(150_000))
         XCTAssertNil(d.core.readinessProblem)
         d.core.beginDrain()
         XCTAssertEqual(d.core.readinessProblem, "draining")
@@ -47,7 +47,7 @@ final class ReadinessTests: XCTestCase {
     func testAWorkerHoldingAnotherModelVersionDoesNotMakeItReady() throws {
         var d = try Driver(shards: 1, replicas: 1, now: start)
         d.workers[0] = try ShardWorkerCore(model: ModelRolloutTests.modelB, shard: 0, shardCounts: [1])
-        d.advance(by: 300_000)
+        d.advance(by: .microseconds(300_000))
         XCTAssertTrue(d.core.readinessProblem?.hasPrefix("shard 0 has no live replica holding model version") == true,
                       d.core.readinessProblem ?? "ready")
     }

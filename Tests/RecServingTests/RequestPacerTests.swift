@@ -26,7 +26,7 @@ final class RequestPacerTests: XCTestCase {
         XCTAssertEqual(p.window, 32, "64 refusals of requests sent before the decrease count once")
         XCTAssertEqual(p.outstanding, 0)
         XCTAssertEqual(p.next(now: 10, maxBatch: 64), Array(64..<96), "fresh requests go while the refused ones back off")
-        XCTAssertEqual(p.nextDue, 10 + 2_500, "the first backoff: half the minimum at jitter 0")
+        XCTAssertEqual(p.nextDue, 2_510, "the first backoff: half the minimum at jitter 0")
         for i in 64..<96 { p.refused(i, now: 20, jitter: 0.999) }
         XCTAssertEqual(p.window, 16, "a request sent after the decrease that is refused again halves it again")
         XCTAssertEqual(p.next(now: 2_510, maxBatch: 64), Array(0..<16), "retries go first, in order, once due")
@@ -34,17 +34,17 @@ final class RequestPacerTests: XCTestCase {
 
     func testBackoffDoublesPerRefusalUpToTheMaximum() {
         var p = pacer(count: 1, window: 1)
-        var now: UInt64 = 0
-        var delays: [UInt64] = []
+        var now: WallInstant = 0
+        var delays: [Duration] = []
         for _ in 0..<10 {
             XCTAssertEqual(p.next(now: now, maxBatch: 1), [0])
             p.refused(0, now: now, jitter: 1)
             let due = p.nextDue!
             delays.append(due - now)
-            XCTAssertEqual(p.next(now: due - 1, maxBatch: 1), [], "not before its backoff is over")
+            XCTAssertEqual(p.next(now: due + .microseconds(-1), maxBatch: 1), [], "not before its backoff is over")
             now = due
         }
-        XCTAssertEqual(delays, [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 500_000, 500_000, 500_000])
+        XCTAssertEqual(delays, [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 500_000, 500_000, 500_000].map { .microseconds($0) })
         XCTAssertEqual(p.window, 1, "never below one request")
         XCTAssertEqual(p.next(now: now, maxBatch: 1), [0])
         XCTAssertTrue(p.answered(0))
@@ -67,9 +67,9 @@ final class RequestPacerTests: XCTestCase {
             for seed: UInt64 in 1...5 {
                 var random = SeededRandom(seed: seed &* 31 &+ UInt64(limit))
                 var p = pacer(count: 1_000, window: 256, maxWindow: 256)
-                var inFlight: [(done: UInt64, index: Int)] = []
+                var inFlight: [(done: WallInstant, index: Int)] = []
                 var answers = Array(repeating: 0, count: 1_000)
-                var now: UInt64 = 0
+                var now: WallInstant = 0
                 var steps = 0
                 while !p.isFinished {
                     steps += 1
@@ -77,14 +77,14 @@ final class RequestPacerTests: XCTestCase {
                     if steps >= 1_000_000 { return }
                     for i in p.next(now: now, maxBatch: 64) {
                         if inFlight.count < limit {
-                            inFlight.append((now + 200 + random.next() % 2_000, i))
+                            inFlight.append((now + .microseconds(200 + Int64(random.next() % 2_000)), i))
                         } else {
                             XCTAssertTrue(p.refused(i, now: now, jitter: random.unitDouble()))
                         }
                     }
-                    let due = inFlight.map(\.done).min() ?? UInt64.max
-                    let retry = p.nextDue ?? UInt64.max
-                    now = max(now + 1, min(due, retry))
+                    let due = inFlight.map(\.done).min() ?? WallInstant(microsecondsSinceEpoch: .max)
+                    let retry = p.nextDue ?? WallInstant(microsecondsSinceEpoch: .max)
+                    now = max(now + .microseconds(1), min(due, retry))
                     for r in inFlight where r.done <= now {
                         XCTAssertTrue(p.answered(r.index))
                         answers[r.index] += 1

@@ -11,7 +11,7 @@ import RecWire
 /// the same order — including exact ties, history exclusion and popularity fill across shards.
 final class ShardedKnownAnswerTests: XCTestCase {
     static let model = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.knownAnswer()).bytes)
-    let now: UInt64 = 1_700_000_000_000_000
+    let now: WallInstant = 1_700_000_000_000_000
 
     /// History (item indices) → the items it must get, worked out in `KnownAnswerTests`.
     static let cases: [(history: [Int], k: Int, expected: [Int])] = [

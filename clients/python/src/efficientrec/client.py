@@ -14,7 +14,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, Hashable, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, overload
+from typing import (TYPE_CHECKING, Any, Dict, Hashable, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union,
+                    overload)
 
 import zmq
 
@@ -24,6 +25,9 @@ from .histories import (ITEM_COLUMNS, RATING_COLUMNS, TIME_COLUMNS, USER_COLUMNS
                         add_interaction, as_list, find_column, finish_histories, normalize_history, read_key_file)
 from .results import Recommendations, Status
 from .v1 import client_pb2
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
 
 __all__ = ["Client", "CurveKeys", "MAX_BATCH_REQUESTS", "PROTOCOL_VERSION", "DEFAULT_BATCH_SIZE"]
 
@@ -128,16 +132,17 @@ class Client:
         self._protocol_version = PROTOCOL_VERSION
         self._lock = threading.Lock()
         self._own_context = context is None
-        self._context = context if context is not None else zmq.Context()
-        self._socket = self._context.socket(zmq.DEALER)
+        self._context: Optional[zmq.Context] = context if context is not None else zmq.Context()
+        self._socket: Optional[zmq.Socket] = self._context.socket(zmq.DEALER)
         try:
-            self._socket.setsockopt(zmq.LINGER, 0)
+            socket = self._socket
+            socket.setsockopt(zmq.LINGER, 0)
             if curve is not None:
-                self._socket.curve_secretkey = curve.secret_key.encode("ascii")
-                self._socket.curve_publickey = curve.public_key.encode("ascii")
-                self._socket.curve_serverkey = curve.server_key.encode("ascii")
+                socket.curve_secretkey = curve.secret_key.encode("ascii")
+                socket.curve_publickey = curve.public_key.encode("ascii")
+                socket.curve_serverkey = curve.server_key.encode("ascii")
             for e in endpoints:
-                self._socket.connect(e)
+                socket.connect(e)
         except BaseException:
             self.close()
             raise
@@ -220,14 +225,28 @@ class Client:
         return Status.from_proto(reply.status)
 
     @overload
+    def recommend_batch(self, histories: "pandas.DataFrame", k: int = ..., exclude: Optional[Iterable[str]] = ...,
+                        allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
+                        explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
+                        on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
+                        user_column: Optional[str] = ..., item_column: Optional[str] = ...,
+                        rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> "pandas.DataFrame": ...
+
+    @overload
     def recommend_batch(self, histories: Mapping[K, HistoryLike], k: int = ..., exclude: Optional[Iterable[str]] = ...,
                         allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
-                        explain: bool = ..., **options: Any) -> Dict[K, Recommendations]: ...
+                        explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
+                        on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
+                        user_column: Optional[str] = ..., item_column: Optional[str] = ...,
+                        rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> Dict[K, Recommendations]: ...
 
     @overload
     def recommend_batch(self, histories: Iterable[HistoryLike], k: int = ..., exclude: Optional[Iterable[str]] = ...,
                         allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
-                        explain: bool = ..., **options: Any) -> List[Recommendations]: ...
+                        explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
+                        on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
+                        user_column: Optional[str] = ..., item_column: Optional[str] = ...,
+                        rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> List[Recommendations]: ...
 
     def recommend_batch(self, histories: Any, k: int = 10, exclude: Optional[Iterable[str]] = None,
                         allow: Optional[Iterable[str]] = None, where: Optional[Union[str, Iterable[str]]] = None,
@@ -417,15 +436,21 @@ class Client:
 
     def _run_batches(self, requests: List[Tuple[str, bytes]], explain: bool, batch_size: int,
                      timeout: Optional[float]) -> List[Result]:
-        """[(request ID, frame)] -> a result per request, in order: ``batch_size`` requests per
-        message. After a message with overload refusals the message size halves (it grows back
-        by doubling after a message with none) and the refused requests wait a backoff, then go
-        ahead of the rest; it stops when no request has been answered for ``timeout``."""
+        """[(request ID, frame)] -> a result per request, in order, ``batch_size`` requests per
+        message, one message in flight.
+
+        Overload refusals: the refused requests go ahead of the rest after a backoff (5 ms
+        doubling up to 0.5 s while whole messages are refused, with jitter) and the message size
+        halves (it grows back by doubling after a message with none refused). A refusal counts
+        against ``retries`` only when nothing of its message was admitted (a partly admitted
+        message was merely too large). It stops when no request has been answered for
+        ``timeout``; requests still refused then keep their OverloadedError."""
         seconds = self.timeout if timeout is None else float(timeout)
         results: List[Optional[Result]] = [None] * len(requests)
         refusals = [0] * len(requests)
         queue = list(range(len(requests)))
         size = batch_size
+        stalled = 0
         last_progress = time.monotonic()
         while queue:
             chosen, queue = queue[:size], queue[size:]
@@ -446,21 +471,28 @@ class Client:
                 elif body == "error":
                     error = error_for_code(reply.error.code, reply.error.request_id or rid, reply.error.message)
                     results[i] = error
-                    if isinstance(error, OverloadedError) and (self.retries is None or refusals[i] < self.retries):
+                    if isinstance(error, OverloadedError):
                         refused.append(i)
                 else:
                     results[i] = UnexpectedReplyError(rid, "expected a recommend reply, got %s" % (body or "an empty message"))
-            if len(refused) < len(chosen):
-                last_progress = time.monotonic()
             if not refused:
+                last_progress = time.monotonic()
+                stalled = 0
                 size = min(batch_size, size * 2)
                 continue
+            if len(refused) < len(chosen):
+                last_progress = time.monotonic()
+                stalled = 0
+            else:
+                stalled += 1
+                for i in refused:
+                    refusals[i] += 1
+                if self.retries is not None:
+                    refused = [i for i in refused if refusals[i] <= self.retries]
             if time.monotonic() - last_progress >= seconds:
                 break  # the refused requests keep their overloaded errors
             size = max(1, size // 2)
-            for i in refused:
-                refusals[i] += 1
-            time.sleep(_backoff(max(refusals[i] for i in refused)))
+            time.sleep(_backoff(stalled + 1))
             queue = refused + queue
         for i in queue:  # never sent: the coordinator refused everything for `timeout`
             results[i] = OverloadedError(requests[i][0], "not sent: the coordinator refused requests as overloaded "

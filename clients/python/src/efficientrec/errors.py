@@ -3,7 +3,8 @@
 Every error a coordinator can answer with (``efficientrec.v1.ErrorCode`` in
 ``protocols/efficientrec/v1/common.proto``) has its own subclass of :class:`EfficientRecError`;
 each carries the request ID of the request it belongs to. :class:`ClientTimeoutError` is the
-client's own deadline (no reply in time) and is also a built-in :class:`TimeoutError`.
+client's own deadline (no reply in time) and is also a built-in :class:`TimeoutError`;
+:class:`InvalidArgumentError` is also a :class:`ValueError`.
 """
 from __future__ import annotations
 
@@ -63,11 +64,12 @@ class MalformedRequestError(EfficientRecError):
     error_code = common_pb2.ERROR_CODE_MALFORMED
 
 
-class InvalidArgumentError(EfficientRecError):
+class InvalidArgumentError(EfficientRecError, ValueError):
     """ERROR_CODE_INVALID_ARGUMENT: a field is out of range or invalid (k outside 1..limit, a NaN
     rating, parallel arrays of different lengths, an unknown genre or attribute in a condition,
-    a batch or list over its cap). Also raised by the client, without a round trip, for a value
-    the wire cannot carry (e.g. a negative k)."""
+    a batch or list over its cap). Also raised by the client, without a round trip, for a request
+    it cannot encode (a negative k, a rating that is not a number, a history of the wrong shape).
+    Also a built-in :class:`ValueError`."""
 
     error_code = common_pb2.ERROR_CODE_INVALID_ARGUMENT
 

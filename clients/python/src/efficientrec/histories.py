@@ -66,9 +66,8 @@ def normalize_history(history: HistoryLike) -> History:
     if isinstance(history, (str, bytes)):
         raise TypeError("a history is a list of item IDs, of (item, rating) pairs or a dict item -> rating, not a string")
     if isinstance(history, Mapping):
-        items = tuple(str(i) for i in history.keys())
-        return History(items, tuple(_rating(r) for r in history.values()))
-    entries = list(history)
+        return History(tuple(str(i) for i in history.keys()), tuple(_rating(r) for r in history.values()))
+    entries: List[Any] = list(history)
     if all(isinstance(e, str) for e in entries):
         return History(tuple(entries), (DEFAULT_RATING,) * len(entries))
     items: List[str] = []
