@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 bash protocols/generate.sh --check
+# The Python client's committed protobuf modules match protocols/.
+bash clients/python/generate.sh --check
 # Imports, the modules' "must not import" lists and the graph in docs/architecture.md agree with Package.swift.
 python3 .ci/check-modules.py
 # MovieLens-100K is a prerequisite: a failed fetch fails the run, unless EFFICIENTREC_OFFLINE=1
@@ -38,4 +40,9 @@ else
   echo "tests: no XCTest summary line found" >&2
   [ $status -ne 0 ] || status=1
 fi
+# The Python client package, installed into its own environment, against real clusters.
+pylog=$(mktemp)
+bash clients/python/test.sh 2>&1 | tee "$pylog" || status=1
+grep -E "^[0-9]+ (passed|failed)" "$pylog" | tail -1 | sed 's/^/python client tests: /' || true
+rm -f "$pylog"
 exit $status

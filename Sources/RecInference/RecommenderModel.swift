@@ -178,35 +178,6 @@ public struct RecommenderModel: Sendable {
         return (vote, itemItem)
     }
 
-    /// The same model ranking with `ranking`, `voteWeight` and `blendScale` (for comparisons; the
-    /// item–item model stays).
-    public func withRanking(_ ranking: ModelConfiguration.Ranking, voteWeight: Float? = nil,
-                            blendScale: ModelConfiguration.BlendScale? = nil) -> RecommenderModel {
-        var c = configuration
-        c.ranking = ranking
-        if let voteWeight { c.voteWeight = voteWeight }
-        if let blendScale { c.blendScale = blendScale }
-        return replacing(itemModel: itemModel, configuration: c)
-    }
-
-    /// The same encoder, shortlists and catalogue with another item–item model (and configuration).
-    public func replacing(itemModel: ItemItemWeights?, configuration: ModelConfiguration? = nil) -> RecommenderModel {
-        var copy = RecommenderModel(configuration: configuration ?? self.configuration, items: items, itemFeatures: itemFeatures,
-                                    attributes: attributes, parameters: parameters, shortlists: shortlists, popularity: popularity,
-                                    itemBias: itemBias, itemModel: itemModel)
-        copy.version = version
-        return copy
-    }
-
-    /// The same model with other encoder parameters (e.g. the balanced assignment's output bias).
-    public func replacing(parameters: ParameterSet) -> RecommenderModel {
-        var copy = RecommenderModel(configuration: configuration, items: items, itemFeatures: itemFeatures, attributes: attributes,
-                                    parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
-                                    itemModel: itemModel)
-        copy.version = version
-        return copy
-    }
-
     /// The answer from the voted items: completed from the popularity list when shorter than k.
     public func complete(_ prepared: PreparedRequest, voted: [(index: Int, score: Float)], k: Int) -> Recommendation {
         var result = Recommendation()
@@ -303,19 +274,4 @@ public struct RecommenderModel: Sendable {
         }
         return (UserHistory(items: items, ratings: kept, timestamps: times), unknown)
     }
-}
-
-/// A ranked answer and how it was produced.
-public struct Recommendation: Sendable {
-    public enum Fallback: String, Sendable { case none, popularity }
-    public var items: [(index: Int, score: Float)] = []
-    public var clusters: [(index: Int, score: Float)] = []
-    public var fallback: Fallback = .none
-    /// Items appended from the popularity list because the vote produced fewer than k.
-    public var filledFromPopularity = 0
-    /// Distinct items of the top clusters' shortlists the request's filter removed.
-    public var filteredCandidates = 0
-    /// Interactions beyond the window W that the profile ignored.
-    public var truncatedInteractions = 0
-    public init() {}
 }

@@ -3,7 +3,7 @@ import RecServing
 /// What a coordinator's poll loop sends, gathered from the core's actions: sub-requests queued per
 /// worker and sent as one multipart message per worker (when `flushAt` are waiting, and at the end
 /// of every turn), replies to single requests at once, and a client batch's replies as one message
-/// in the order of its requests once the last is known (see "Batching" in protocols/README.md).
+/// in the order of its requests once the last is known (see "Batching" in docs/api.md).
 /// A plain value: the loop does the sending.
 struct CoordinatorOutbox {
     /// A message to send.

@@ -17,7 +17,7 @@ extension CoordinatorServer {
 
     /// [routing, request, request, …]: empty frames (a REQ-style delimiter) are skipped; one request
     /// is answered by one frame, several (a batch) by one message holding their replies in the same
-    /// order (protocols/README.md).
+    /// order (docs/api.md).
     private func handleClientMessage(_ frames: [[UInt8]], shedding: Bool) throws(TransportError) {
         guard let routing = frames.first else { return }
         let payloads = frames.dropFirst().filter { !$0.isEmpty }

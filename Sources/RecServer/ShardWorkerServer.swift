@@ -118,7 +118,7 @@ public final class ShardWorkerServer {
         logger.info("draining", metadata: ["shard": "\(core.shard)", "coordinators": "\(peers.count)"])
     }
 
-    /// [peer, query, query, ...]: a batch (protocols/README.md); one reply frame per query, in order.
+    /// [peer, query, query, ...]: a batch (docs/api.md); one reply frame per query, in order.
     private func answerMessage(_ frames: [[UInt8]]) throws(TransportError) {
         guard frames.count >= 2 else { return }
         let now = clock.now()

@@ -72,15 +72,15 @@ final class DocumentationTests: XCTestCase {
         XCTAssertGreaterThan(checked, 50, "the documentation's command blocks were found and read")
     }
 
-    func testTheProtocolTableNamesEveryMessage() throws {
-        let readme = try text("protocols/README.md")
+    func testTheAPIPageNamesEveryMessageAndErrorCode() throws {
+        let readme = try text("docs/api.md")
         let folder = Self.root.appendingPathComponent("protocols/efficientrec/v1")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".proto") }.sorted()
         XCTAssertEqual(files.count, 4)
         for file in files {
             let proto = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             guard let row = readme.split(separator: "\n").first(where: { $0.hasPrefix("| `\(file)`") }) else {
-                XCTFail("protocols/README.md has no table row for \(file)"); continue
+                XCTFail("docs/api.md has no table row for \(file)"); continue
             }
             let names = proto.split(separator: "\n").compactMap { line -> String? in
                 let words = line.split(separator: " ")
@@ -89,7 +89,14 @@ final class DocumentationTests: XCTestCase {
             }
             XCTAssertFalse(names.isEmpty, file)
             for name in names {
-                XCTAssertTrue(row.contains("`\(name)`"), "protocols/README.md's row for \(file) lacks \(name)")
+                XCTAssertTrue(row.contains("`\(name)`"), "docs/api.md's row for \(file) lacks \(name)")
+            }
+            let codes = proto.split(separator: "\n").compactMap { line -> String? in
+                let word = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                return word.hasPrefix("ERROR_CODE_") && word != "ERROR_CODE_UNSPECIFIED" ? word : nil
+            }
+            for code in codes {
+                XCTAssertTrue(readme.contains("| `\(code)` |"), "docs/api.md's error table lacks \(code)")
             }
         }
     }

@@ -14,8 +14,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import (TYPE_CHECKING, Any, Dict, Hashable, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union,
-                    overload)
+from typing import (TYPE_CHECKING, Any, Dict, Hashable, Iterable, List, Mapping, NoReturn, Optional, Sequence, Tuple,
+                    TypeVar, Union, overload)
 
 import zmq
 
@@ -225,15 +225,7 @@ class Client:
         return Status.from_proto(reply.status)
 
     @overload
-    def recommend_batch(self, histories: "pandas.DataFrame", k: int = ..., exclude: Optional[Iterable[str]] = ...,
-                        allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
-                        explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
-                        on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
-                        user_column: Optional[str] = ..., item_column: Optional[str] = ...,
-                        rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> "pandas.DataFrame": ...
-
-    @overload
-    def recommend_batch(self, histories: Mapping[K, HistoryLike], k: int = ..., exclude: Optional[Iterable[str]] = ...,
+    def recommend_batch(self, histories: Mapping[K, HistoryLike], k: int = ..., exclude: Optional[Iterable[str]] = ...,  # type: ignore[overload-overlap]
                         allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
                         explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
                         on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
@@ -247,6 +239,14 @@ class Client:
                         on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
                         user_column: Optional[str] = ..., item_column: Optional[str] = ...,
                         rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> List[Recommendations]: ...
+
+    @overload
+    def recommend_batch(self, histories: "pandas.DataFrame", k: int = ..., exclude: Optional[Iterable[str]] = ...,
+                        allow: Optional[Iterable[str]] = ..., where: Optional[Union[str, Iterable[str]]] = ...,
+                        explain: bool = ..., *, batch_size: Optional[int] = ..., timeout: Optional[float] = ...,
+                        on_error: str = ..., attributes: Optional[Mapping[Any, Mapping[str, str]]] = ...,
+                        user_column: Optional[str] = ..., item_column: Optional[str] = ...,
+                        rating_column: Optional[str] = ..., timestamp_column: Optional[str] = ...) -> "pandas.DataFrame": ...
 
     def recommend_batch(self, histories: Any, k: int = 10, exclude: Optional[Iterable[str]] = None,
                         allow: Optional[Iterable[str]] = None, where: Optional[Union[str, Iterable[str]]] = None,
@@ -410,7 +410,7 @@ class Client:
             self._timeout(rid)
         return max(1, int(math.ceil(remaining * 1000)))
 
-    def _timeout(self, rid: str) -> None:
+    def _timeout(self, rid: str) -> NoReturn:
         raise ClientTimeoutError(rid, "no reply from %s within the deadline" % ",".join(self.endpoints))
 
     def _batch(self, histories: Sequence[HistoryLike], users: Optional[Sequence[Any]],
