@@ -54,10 +54,3 @@ enum ServingLifecycle {
         if let failure = failure.withLock({ $0 }) { throw AppError(failure) }
     }
 }
-
-/// Hands a socket-owning server to the poll-loop thread: it is used by exactly one thread at a
-/// time (created on the caller's, then only on the loop's; starting a thread is a full fence).
-final class ThreadHandoff<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -116,9 +116,9 @@ public final class CoordinatorGroup {
         proxyThread.start()
         let loopsDone = DispatchSemaphore(value: 0)
         for (index, loop) in loops.enumerated().dropFirst() {
-            let handoff = LoopHandoff(loop)
+            let handoff = ThreadHandoff(loop)
             let thread = Thread {
-                do { try handoff.loop.run(until: stop) } catch {
+                do { try handoff.value.run(until: stop) } catch {
                     failures.add("poll loop \(index): \(error)")
                     stop.stop() // one loop failing stops the process, as with a single loop
                 }
@@ -144,12 +144,6 @@ public final class CoordinatorGroup {
         var message: String
         var description: String { message }
     }
-}
-
-/// A loop handed to its thread (used by that thread only from then on).
-private final class LoopHandoff: @unchecked Sendable {
-    let loop: CoordinatorServer
-    init(_ loop: CoordinatorServer) { self.loop = loop }
 }
 
 /// Errors from the group's threads.

@@ -6,7 +6,7 @@
         for r in client.recommend(["50", "172", "181"], k=10):
             print(r.rank, r.item, r.score)
 
-The wire contract is ``protocols/README.md`` of the EfficientRec repository; the generated
+The wire contract is ``docs/api.md`` of the EfficientRec repository; the generated
 protocol-buffer modules are ``efficientrec.v1.*_pb2``.
 """
 from .client import DEFAULT_BATCH_SIZE, MAX_BATCH_REQUESTS, PROTOCOL_VERSION, Client, CurveKeys
@@ -16,6 +16,8 @@ from .errors import (ClientTimeoutError, DeadlineExceededError, EfficientRecErro
 from .histories import DEFAULT_RATING, History
 from .results import (ClusterActivation, ClusterShare, Explanation, Recommendation, Recommendations, ServerTimings,
                       ShardStatus, SimilarItem, Status)
+
+from . import errors as _errors
 
 __version__ = "0.1.0"
 
@@ -36,15 +38,5 @@ __all__ = [
     "ServerTimings",
     "Status",
     "ShardStatus",
-    "EfficientRecError",
-    "MalformedRequestError",
-    "InvalidArgumentError",
-    "UnsupportedProtocolError",
-    "ModelVersionUnavailableError",
-    "DeadlineExceededError",
-    "OverloadedError",
-    "LowCoverageError",
-    "InternalError",
-    "ClientTimeoutError",
-    "UnexpectedReplyError",
 ]
+__all__ += [name for name in _errors.__all__ if name != "error_for_code"]

@@ -1,6 +1,6 @@
 """The EfficientRec client: one ZeroMQ DEALER socket to one or more coordinators.
 
-Wire contract: ``protocols/README.md``. Each request is one frame (a serialized
+Wire contract: ``docs/api.md``. Each request is one frame (a serialized
 ``ClientMessage``), each reply one frame (a ``ServerMessage``); a batch is one multipart message
 answered by one multipart message with one reply frame per request frame, in order. Replies are
 matched by request ID, so a reply that comes after its call gave up is recognised and dropped.
