@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "efficientrec", targets: ["efficientrec"]),
         .executable(name: "efficientrec-floor", targets: ["efficientrec-floor"]),
+        // For Swift services that query a cluster: the wire protocol and ZeroMQ, no model.
+        .library(name: "EfficientRecClient", targets: ["EfficientRecClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +51,8 @@ let package = Package(
         // ZeroMQ, fenced in: only RecTransport imports CZeroMQ.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .target(name: "RecTransport", dependencies: ["CZeroMQ"]),
+        // The client side: async RecommendationClient, the bulk QueryClient and its RequestPacer.
+        .target(name: "EfficientRecClient", dependencies: ["RecWire", "RecTransport"]),
         // The request state machines of coordinator and shard worker: events and the time in,
         // frames out. No sockets, no clocks (the time is passed in), no threads.
         .target(name: "RecServing", dependencies: [
@@ -64,7 +68,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "RecApp", dependencies: [
-            "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecVote",
+            "EfficientRecClient", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecVote",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -96,13 +100,14 @@ let package = Package(
         .testTarget(name: "RecModelTests", dependencies: ["RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecVote", "RecTestSupport"], swiftSettings: optimised),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
+        .testTarget(name: "EfficientRecClientTests", dependencies: ["EfficientRecClient", "RecWire", "RecTransport", "RecMath"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecVoteTests", dependencies: ["RecVote", "RecMath"], swiftSettings: optimised),
         .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecMath", "RecInference", "RecModelFile", "RecWire", "RecVote", "RecTestSupport"]),
         .testTarget(name: "RecServerTests", dependencies: [
             "RecServer", .product(name: "Logging", package: "swift-log"), "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire", "RecVote", "RecTransport", "RecTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecEval", "RecTransport", "RecTestSupport",
+            "EfficientRecClient", "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecEval", "RecTransport", "RecTestSupport",
             .product(name: "Yams", package: "Yams"),
         ]),
     ]

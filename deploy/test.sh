@@ -45,4 +45,6 @@ pylog=$(mktemp)
 bash clients/python/test.sh 2>&1 | tee "$pylog" || status=1
 grep -E "^[0-9]+ (passed|failed)" "$pylog" | tail -1 | sed 's/^/python client tests: /' || true
 rm -f "$pylog"
+# A package outside the repository builds against the EfficientRecClient product and answers as `query`.
+bash deploy/test-swift-client.sh 2>&1 | tail -6 || status=1
 exit $status

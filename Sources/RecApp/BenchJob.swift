@@ -1,3 +1,5 @@
+import RecTransport
+import EfficientRecClient
 import RecData
 import RecServer
 import RecWire

@@ -1,3 +1,4 @@
+import RecTransport
 import Foundation
 import RecServer
 import RecServing

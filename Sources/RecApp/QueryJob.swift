@@ -1,3 +1,5 @@
+import RecTransport
+import EfficientRecClient
 import Foundation
 import RecData
 import RecServer
@@ -51,7 +53,6 @@ public struct QueryJob {
 
     public func run() throws(AppError) {
         guard (history == nil) != (histories == nil) else { throw AppError("give exactly one of --history and --histories") }
-        let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
         var requests: [(user: String, request: RecommendRequest)] = []
         if let history {
             let (items, ratings) = try Self.parseHistory(history)
@@ -74,10 +75,13 @@ public struct QueryJob {
             filter.apply(to: &requests[k].request)
             requests[k].request.explain = explain
         }
-        let replies = try AppError.wrap {
-            try client.exchangePaced(requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
-                                     batchSize: batchSize, maxWindow: 4 * batchSize, timeoutSeconds: timeoutSeconds)
-        }
+        // One history: the async client library; a file: the paced bulk exchange.
+        let replies = history != nil ? try askOne(requests[0].request)
+            : try AppError.wrap {
+                try QueryClient(coordinator: coordinator, security: security).exchangePaced(
+                    requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
+                    batchSize: batchSize, maxWindow: 4 * batchSize, timeoutSeconds: timeoutSeconds)
+            }
         var text = "user\titem\trank\tscore" + (explain ? ExplanationColumns.header : "") + "\n"
         var problems: [String] = []
         var failed = 0
@@ -114,5 +118,29 @@ public struct QueryJob {
         }
         for p in problems { Terminal.log("warning: " + p) }
         if failed > 0 { throw AppError("\(failed) request(s) failed") }
+    }
+
+    /// One request through `RecommendationClient` (the library Swift services use), its reply or
+    /// its error in the shape of the bulk exchange's.
+    private func askOne(_ request: RecommendRequest) throws(AppError) -> [String: ServerMessage] {
+        let client: RecommendationClient
+        do {
+            client = try RecommendationClient(endpoint: coordinator, curve: security,
+                                              timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
+        } catch { throw AppError("\(error)") }
+        defer { client.close() }
+        let outcome = AsyncBridge.wait { () async -> Result<RecommendResponse, ClientError> in
+            do throws(ClientError) { return .success(try await client.recommend(request)) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case let .success(response):
+            return [request.requestID: .recommend(response)]
+        case let .failure(.refused(id, code, message)):
+            return [id: .error(ErrorReply(requestID: id, code: code, message: message))]
+        case .failure(.timedOut):
+            return [:]
+        case let .failure(error):
+            throw AppError("\(error)")
+        }
     }
 }

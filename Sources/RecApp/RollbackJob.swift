@@ -1,3 +1,5 @@
+import RecTransport
+import EfficientRecClient
 import RecServer
 import RecWire
 

@@ -1,3 +1,4 @@
+import RecWire
 import RecServing
 
 /// What a coordinator's poll loop sends, gathered from the core's actions: sub-requests queued per

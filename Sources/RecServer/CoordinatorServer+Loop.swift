@@ -1,3 +1,4 @@
+import RecWire
 import RecServing
 import RecTransport
 

@@ -1,3 +1,4 @@
+import RecWire
 import Logging
 import Metrics
 import RecServing

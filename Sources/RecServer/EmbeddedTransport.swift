@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import RecWire
 import Glibc
 #endif
 import RecServing

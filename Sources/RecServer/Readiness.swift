@@ -1,3 +1,4 @@
+import RecWire
 import Synchronization
 
 /// Whether a serving process should receive traffic, shared between its poll loops (which decide)

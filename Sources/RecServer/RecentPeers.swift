@@ -1,3 +1,4 @@
+import RecWire
 import RecServing
 
 /// The coordinators a worker has heard from, to tell them when it drains — bounded, so peers that

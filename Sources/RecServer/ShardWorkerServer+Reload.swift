@@ -1,3 +1,4 @@
+import RecWire
 import Foundation
 import RecInference
 import RecServing

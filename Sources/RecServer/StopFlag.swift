@@ -1,3 +1,4 @@
+import RecWire
 import Synchronization
 
 /// Set from any thread (e.g. a signal handler's dispatch source) to end an I/O loop.

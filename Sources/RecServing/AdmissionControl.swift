@@ -1,3 +1,4 @@
+import RecWire
 import RecVote
 
 /// Whether a new recommendation may start: the hard cap on requests in flight, the adaptive limit

@@ -1,3 +1,5 @@
+import RecWire
+
 /// An adaptive limit on requests in flight that keeps admitted requests' latency under a target
 /// (TCP's AIMD, as in Netflix's concurrency-limits and Envoy's adaptive concurrency, with an explicit
 /// latency target as in Milvus's quotas). Time is cut into windows; at the end of a window in which

@@ -1,3 +1,4 @@
+import RecWire
 import RecVote
 import RecInference
 

@@ -1,3 +1,5 @@
+import RecWire
+
 /// Admission under overload, CoDel's idea applied to the coordinator's client queue: when the
 /// queue has not been seen empty for longer than `target`, everything queued is refused (cheaply)
 /// until it is empty again, so a request that is admitted never waits behind a standing queue.

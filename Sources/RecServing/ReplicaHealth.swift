@@ -1,3 +1,4 @@
+import RecWire
 import RecVote
 
 /// What the coordinator knows of its workers: the shard each serves and which are alive, busy or

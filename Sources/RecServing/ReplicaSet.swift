@@ -1,3 +1,5 @@
+import RecWire
+
 /// The workers that serve each shard, what the coordinator knows about their health, and which
 /// one gets the next sub-request. Worker indices are global (all replicas of shard 0 first, then
 /// shard 1, …). A pure value: the coordinator reports what it saw (frames heard, replies and their

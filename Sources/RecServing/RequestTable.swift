@@ -1,3 +1,4 @@
+import RecWire
 import HeapModule
 
 /// The requests in flight, keyed by the coordinator's own sequence number (the integer sub-request

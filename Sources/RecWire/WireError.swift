@@ -38,6 +38,11 @@ public struct WireLimits: Sendable, Equatable {
     public var maxItems = 1_000_000
     /// Items in one answer: a request's k, and a shard's reply (at most the request's k).
     public var maxResultItems = 10_000
+    /// The largest frame the transport accepts: twice `maxMessageBytes`. A frame up to the wire
+    /// limit is decoded; one between the two is refused with an error that carries its request ID
+    /// (read without decoding); anything larger makes libzmq drop the peer's connection before the
+    /// frame is buffered (ZMQ_MAXMSGSIZE), so no peer can make a process hold more than this per frame.
+    public var transportFrameBytes: Int64 { 2 * Int64(maxMessageBytes) }
     /// Item IDs in a request's exclude list, and in its allow list.
     public var maxFilterItems = 100_000
     /// Attribute conditions in a request.

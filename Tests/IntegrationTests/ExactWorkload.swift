@@ -1,3 +1,4 @@
+import EfficientRecClient
 import XCTest
 import RecData
 import RecInference

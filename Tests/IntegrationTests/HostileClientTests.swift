@@ -1,3 +1,4 @@
+import EfficientRecClient
 import Foundation
 import XCTest
 import RecApp
@@ -88,7 +89,7 @@ final class HostileClientTests: XCTestCase {
         let before = try wholeAnswer(good)
         let baseline = Self.memory(pid)
         let hostile = try QueryClient(coordinator: endpoint)
-        let cap = Int(FrameSizeCap.bytes(for: .standard))
+        let cap = Int(WireLimits.standard.transportFrameBytes)
         let huge = [UInt8](repeating: 0x41, count: cap + 1_000_000)
         XCTAssertNil(try? hostile.sendRaw(huge, timeoutSeconds: 2), "an over-cap frame gets no reply: its connection is dropped")
         // libzmq reports the drop only as a lost connection: counted in status (and metrics).

@@ -1,3 +1,4 @@
+import EfficientRecClient
 import Foundation
 import XCTest
 import RecApp

@@ -1,3 +1,4 @@
+import RecWire
 import XCTest
 @testable import RecServing
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A point in wall-clock time, to the microsecond since the Unix epoch: the unit deadlines travel
 /// in between processes (a monotonic clock is private to one process). Differences are `Duration`s.
 public struct WallInstant: Comparable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
@@ -5,6 +9,13 @@ public struct WallInstant: Comparable, Hashable, Sendable, ExpressibleByIntegerL
 
     public init(microsecondsSinceEpoch: UInt64) { self.microsecondsSinceEpoch = microsecondsSinceEpoch }
     public init(integerLiteral value: UInt64) { microsecondsSinceEpoch = value }
+
+    /// The system's wall clock (CLOCK_REALTIME) now.
+    public static func now() -> WallInstant {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return WallInstant(microsecondsSinceEpoch: UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1_000)
+    }
 
     public static func < (a: WallInstant, b: WallInstant) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }
 

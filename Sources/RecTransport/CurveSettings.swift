@@ -1,4 +1,3 @@
-import RecTransport
 
 /// One process's CURVE material: its own key pair, who may connect to the socket it binds, and
 /// the public key of the servers it connects to (coordinator → workers, client → coordinator).
@@ -16,14 +15,14 @@ public struct CurveSettings: Sendable, Equatable {
     }
 
     /// Options for a socket this process binds.
-    var serverOptions: ZMQSocket.Options {
+    public var serverOptions: ZMQSocket.Options {
         var o = ZMQSocket.Options()
         o.curve = .server(keys: keys)
         return o
     }
 
     /// Options for a socket this process connects (requires `serverKey`).
-    func clientOptions(_ base: ZMQSocket.Options = .init()) throws(TransportError) -> ZMQSocket.Options {
+    public func clientOptions(_ base: ZMQSocket.Options = .init()) throws(TransportError) -> ZMQSocket.Options {
         guard let serverKey else {
             throw TransportError(operation: "CURVE", code: 22, message: "no server public key to connect with")
         }

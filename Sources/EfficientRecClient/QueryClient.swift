@@ -1,10 +1,11 @@
 import Foundation
-import RecServing
 import RecTransport
 import RecWire
 
-/// A client of the coordinator: one DEALER socket, requests pipelined up to a window, replies
-/// matched by request ID. Used by `efficientrec query` and the tests.
+/// A blocking client of the coordinator for bulk jobs and tests: one DEALER socket, requests
+/// pipelined up to a window, replies matched by request ID; `exchangePaced` retries what the
+/// coordinator refuses as overloaded (`RequestPacer`). `efficientrec query --histories`, `bench`,
+/// `rollback` and `block` use it; `RecommendationClient` is the async API for services.
 public final class QueryClient {
     private let context: ZMQContext
     private let socket: ZMQSocket
@@ -14,7 +15,7 @@ public final class QueryClient {
     public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
         socket = try ZMQSocket(context: context, kind: .dealer,
-                               options: (try security?.clientOptions() ?? .init()).cappingFrames(at: .standard))
+                               options: try .client(curve: security))
         // Several coordinators, comma-separated: the DEALER spreads requests over them.
         for endpoint in coordinator.split(separator: ",") { try socket.connect(String(endpoint)) }
     }
@@ -83,26 +84,25 @@ public final class QueryClient {
         let batch = max(1, batchSize)
         var pacer = RequestPacer(count: messages.count, settings: .init(initialWindow: batch, maxWindow: max(batch, maxWindow)))
         var jitter = SystemRandomNumberGenerator()
-        let clock = WallClock()
         let patience = Duration.milliseconds(Int64(max(0, timeoutSeconds) * 1_000))
-        var lastReply = clock.now()
+        var lastReply = WallInstant.now()
         let poller = Poller()
         do {
-            while !pacer.isFinished && clock.now() < lastReply + patience {
+            while !pacer.isFinished && WallInstant.now() < lastReply + patience {
                 while true {
-                    let indices = pacer.next(now: clock.now(), maxBatch: batch)
+                    let indices = pacer.next(now: WallInstant.now(), maxBatch: batch)
                     if indices.isEmpty { break }
                     if try !socket.send(indices.map { messages[$0].bytes }) { pacer.unsent(indices); break }
                 }
-                let now = clock.now()
+                let now = WallInstant.now()
                 let wait = min(.milliseconds(50), max(.zero, (pacer.nextDue ?? now + .seconds(1)) - now))
                 _ = try poller.wait(sockets: [socket], timeoutMilliseconds: Int(max(1, wait.wholeMicroseconds / 1_000)))
                 while let frames = try socket.receive() {
                     for payload in frames where !payload.isEmpty {
                         guard let reply = try? ServerMessage(serializedBytes: payload), let i = indexOf[reply.requestID] else { continue }
-                        lastReply = clock.now()
+                        lastReply = WallInstant.now()
                         if case let .error(e) = reply, e.code == .overloaded {
-                            if pacer.refused(i, now: clock.now(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
+                            if pacer.refused(i, now: WallInstant.now(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
                         } else if pacer.answered(i) {
                             replies[reply.requestID] = reply
                         }

@@ -1,4 +1,4 @@
-import RecServing
+import RecWire
 import XCTest
 
 final class WallInstantTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import RecServing
+@testable import EfficientRecClient
+import RecWire
 import RecMath
 
 final class RequestPacerTests: XCTestCase {

@@ -1,3 +1,5 @@
+import RecWire
+
 /// Paces a client's bulk requests to what the coordinator admits, so that a bulk job (`query
 /// --histories`, the Python client's `--histories`) finishes completely instead of losing the
 /// requests the coordinator refused as `overloaded`.
