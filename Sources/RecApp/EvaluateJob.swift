@@ -65,33 +65,9 @@ public struct EvaluateJob {
         self.configuration = configuration
     }
 
-    static func shortlistVariants(_ base: ModelConfiguration, hasDecoder: Bool) -> [ModelConfiguration] {
-        var out: [ModelConfiguration] = []
-        for reduction in ModelConfiguration.VoteReduction.allCases {
-            if hasDecoder {
-                var v = base
-                v.shortlistSource = .weights
-                v.voteReduction = reduction
-                out.append(v)
-            }
-            for aggregation in ModelConfiguration.ShortlistAggregation.allCases {
-                var v = base
-                v.shortlistSource = .members
-                v.shortlistAggregation = aggregation
-                v.voteReduction = reduction
-                out.append(v)
-            }
-        }
-        return out
-    }
-
     @discardableResult
     public func run() throws(AppError) -> EvaluationReport {
-        guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
-        if let problem = configuration.validationError() { throw AppError(problem) }
-        if sweepPool, let top = poolSweep.topClusters.first(where: { $0 > configuration.clusters }) {
-            throw AppError("--sweep-top-clusters: \(top) is more than the \(configuration.clusters) clusters")
-        }
+        try checkOptions()
         let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
                                                                    options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
@@ -100,13 +76,45 @@ public struct EvaluateJob {
         let train = protocolRun.trainingData
         guard !protocolRun.testCases.isEmpty else { throw AppError("no test user has two or more interactions") }
         var scores: [ModelScores] = []
-        func timed<T>(_ name: String, _ body: () throws -> T) throws(AppError) -> (T, Double) {
-            let started = Date()
-            let value = try AppError.wrap(body)
-            let seconds = Date().timeIntervalSince(started)
-            if !quiet { Terminal.log("trained \(name) in " + String(format: "%.1f s", seconds)) }
-            return (value, seconds)
+        for (name, config) in variants() {
+            scores += try scoreVariant(name, configuration: config, protocolRun: protocolRun, train: train)
         }
+        scores += try scoreBaselines(protocolRun: protocolRun, train: train)
+        let report = EvaluationReport(dataset: interactions, trainUsers: protocolRun.trainUsers.count,
+                                      testUsers: protocolRun.testCases.count, items: dataset.log.items.count, seed: seed,
+                                      protocolName: protocolRun.name, cutoffs: [10, 20, 50], scores: scores)
+        print(report.table())
+        if let json {
+            let text = try AppError.wrap { try report.json() }
+            guard FileManager.default.createFile(atPath: json, contents: Data(text.utf8)) else {
+                throw AppError("cannot write \(json)")
+            }
+        }
+        return report
+    }
+
+    /// Refuses options that cannot be run before any data is read.
+    private func checkOptions() throws(AppError) {
+        guard testFraction > 0, testFraction < 1 else { throw AppError("--test-users must be strictly between 0 and 1") }
+        if let problem = configuration.validationError() { throw AppError(problem) }
+        if sweepPool, let top = poolSweep.topClusters.first(where: { $0 > configuration.clusters }) {
+            throw AppError("--sweep-top-clusters: \(top) is more than the \(configuration.clusters) clusters")
+        }
+    }
+
+    /// `body`'s value and the seconds it took, logged as the training time of `name`.
+    func timed<T>(_ name: String, _ body: () throws -> T) throws(AppError) -> (T, Double) {
+        let started = Date()
+        let value = try AppError.wrap(body)
+        let seconds = Date().timeIntervalSince(started)
+        if !quiet { Terminal.log("trained \(name) in " + String(format: "%.1f s", seconds)) }
+        return (value, seconds)
+    }
+
+    /// The EfficientRec configurations to train: the given one, and with `includePaperFaithful`
+    /// the paper's (at this run's seed, threads, K and L) and the paper's encoder with
+    /// support-aware shortlists and a summed vote.
+    private func variants() -> [(String, ModelConfiguration)] {
         var variants: [(String, ModelConfiguration)] = [("efficientrec", configuration)]
         if includePaperFaithful {
             var paper = ModelConfiguration.paperFaithful
@@ -122,78 +130,12 @@ public struct EvaluateJob {
             paper.topClusters = configuration.topClusters
             variants.append(("efficientrec-paper-encoder", paper))
         }
-        for (name, var config) in variants {
-            if sweepRanking && name == "efficientrec" {
-                config.itemModelNeighbours = max(config.itemModelNeighbours, Self.rankingSweep.neighbours.max() ?? 0)
-            }
-            let (built, seconds) = try timed(name) {
-                try ModelBuilder.build(dataset: train, configuration: config,
-                                       progress: quiet ? nil : Terminal.trainingProgress(),
-                                       status: quiet ? nil : { Terminal.log("\(name): " + $0) })
-            }
-            var model = built.model
-            if sweepRanking && name == "efficientrec", let itemModel = model.itemModel {
-                var c = model.configuration
-                let fitted = c.itemModelNeighbours
-                c.itemModelNeighbours = configuration.itemModelNeighbours
-                model = model.replacing(itemModel: itemModel.keepingStrongest(configuration.itemModelNeighbours), configuration: c)
-                for n in Self.rankingSweep.neighbours where n <= fitted {
-                    let cut = itemModel.keepingStrongest(n)
-                    for scale in ModelConfiguration.BlendScale.allCases {
-                        for w in scale == .bound ? Self.boundVoteWeights : Self.rankingSweep.voteWeights {
-                            var v = c
-                            v.itemModelNeighbours = n
-                            v.voteWeight = w
-                            v.blendScale = scale
-                            let label = "2s:N\(n)/b\(w)" + (scale == .poolMaximum ? "" : "/" + scale.rawValue)
-                            scores += protocolRun.score(EfficientRecRecommender(name: label, model: model.replacing(itemModel: cut, configuration: v)),
-                                                        trainSeconds: seconds)
-                        }
-                    }
-                }
-            }
-            scores += protocolRun.score(EfficientRecRecommender(name: name, model: model), trainSeconds: seconds)
-            if name == "efficientrec", let itemModel = model.itemModel {
-                scores += protocolRun.score(EfficientRecRecommender(name: name + "-vote", model: model.withRanking(.vote)), trainSeconds: seconds)
-                scores += protocolRun.score(ItemItemRecommender(weights: itemModel, itemCount: model.items.count), trainSeconds: seconds)
-                let scale = dataset.ratingScale
-                Terminal.log(PoolRecall(model: model, cases: protocolRun.testCases, threshold: scale.likeThreshold, implicit: scale.implicit,
-                                        unrated: scale.unrated).description)
-            }
-            if name == "efficientrec" { Terminal.log(built.clusterStatistics.description) }
-            if compareItemModels && name == "efficientrec" {
-                for (label, method, support) in [("ease", ItemItemFit.Method.ease, 0), ("nbhd64", .neighbourhood, 64), ("nbhd256", .neighbourhood, 256)]
-                where method != .ease || model.items.count <= ItemItemFit.maxDenseItems {
-                    var settings = model.configuration.itemItemSettings()
-                    settings.method = method
-                    if support > 0 { settings.support = support }
-                    let (weights, fitSeconds) = try timed("item-item model \(label)") {
-                        try ItemItemFit.fit(log: train.log, settings: settings, status: quiet ? nil : { Terminal.log($0) })
-                    }
-                    var c = model.configuration
-                    c.ranking = .twoStage
-                    scores += protocolRun.score(EfficientRecRecommender(name: "2s:" + label, model: model.replacing(itemModel: weights, configuration: c)),
-                                                trainSeconds: fitSeconds)
-                    scores += protocolRun.score(ItemItemRecommender(name: "ii:" + label, weights: weights, itemCount: model.items.count),
-                                                trainSeconds: fitSeconds)
-                }
-            }
-            if sweepPool && name == "efficientrec" {
-                scores += scorePoolSweep(model: model, protocolRun: protocolRun, train: train, trainSeconds: seconds)
-            }
-            if decoderBound && name == "efficientrec", let decoder = built.decoder {
-                scores += protocolRun.score(DecoderBoundRecommender(model: model, decoder: decoder), trainSeconds: seconds)
-            }
-            if sweepShortlists && name == "efficientrec" {
-                for variant in Self.shortlistVariants(config, hasDecoder: built.decoder != nil) {
-                    let model = ModelBuilder.rebuildingShortlists(model, configuration: variant, dataset: train, decoder: built.decoder)
-                    let label = "sl:" + variant.shortlistSource.rawValue
-                        + (variant.shortlistSource == .members ? "/" + variant.shortlistAggregation.rawValue : "")
-                        + "/" + variant.voteReduction.rawValue
-                    scores += protocolRun.score(EfficientRecRecommender(name: label, model: model), trainSeconds: seconds)
-                }
-            }
-        }
+        return variants
+    }
+
+    /// The baselines, each trained on `train` and scored.
+    private func scoreBaselines(protocolRun: StrongGeneralization, train: Dataset) throws(AppError) -> [ModelScores] {
+        var scores: [ModelScores] = []
         for baseline in baselines {
             let (model, seconds): (EvaluatedRecommender, Double)
             switch baseline {
@@ -207,46 +149,6 @@ public struct EvaluateJob {
                 }
             }
             scores += protocolRun.score(model, trainSeconds: seconds)
-        }
-        let report = EvaluationReport(dataset: interactions, trainUsers: protocolRun.trainUsers.count,
-                                      testUsers: protocolRun.testCases.count, items: dataset.log.items.count, seed: seed,
-                                      protocolName: protocolRun.name, cutoffs: [10, 20, 50], scores: scores)
-        print(report.table())
-        if let json {
-            let text = try AppError.wrap { try report.json() }
-            guard FileManager.default.createFile(atPath: json, contents: Data(text.utf8)) else {
-                throw AppError("cannot write \(json)")
-            }
-        }
-        return report
-    }
-
-    private func scorePoolSweep(model: RecommenderModel, protocolRun: StrongGeneralization,
-                                train: Dataset, trainSeconds: Double) -> [ModelScores] {
-        var scores: [ModelScores] = []
-        let scale = train.ratingScale
-        let sweep = poolSweep
-        for aggregation in sweep.aggregations {
-            for length in sweep.lengths {
-                for top in sweep.topClusters {
-                    var c = model.configuration
-                    c.shortlistSource = .members
-                    c.shortlistAggregation = aggregation
-                    c.shortlistLength = length
-                    c.topClusters = top
-                    let rebuilt = ModelBuilder.rebuildingShortlists(model, configuration: c, dataset: train, decoder: nil)
-                    let label = "pool:\(aggregation.rawValue)/L\(length)/C\(top)"
-                    let recall = PoolRecall(model: rebuilt, cases: protocolRun.testCases, threshold: scale.likeThreshold,
-                                            implicit: scale.implicit, unrated: scale.unrated, comparingItemItem: false)
-                    if !quiet { Terminal.log(label + " " + recall.description) }
-                    for w in sweep.voteWeights {
-                        var v = c
-                        v.voteWeight = w
-                        scores += protocolRun.score(EfficientRecRecommender(name: label + "/b\(w)", model: rebuilt.replacing(itemModel: rebuilt.itemModel, configuration: v)),
-                                                    trainSeconds: trainSeconds)
-                    }
-                }
-            }
         }
         return scores
     }

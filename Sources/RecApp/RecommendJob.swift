@@ -47,19 +47,7 @@ public struct RecommendJob {
     @discardableResult
     public func run() throws(AppError) -> Outcome {
         guard k >= 1, k <= Self.maxK else { throw AppError("-k must be between 1 and \(Self.maxK)") }
-        var model = try AppError.wrap { try ModelFile.load(path: self.model) }
-        if let ranking {
-            guard ranking == .vote || model.itemModel != nil else {
-                throw AppError("--ranking two-stage: \(self.model) has no item-item model (train it again to rank two-stage)")
-            }
-            model = model.withRanking(ranking)
-        }
-        if voteWeight != nil || blendScale != nil {
-            guard model.ranksTwoStage else {
-                throw AppError("--vote-weight and --blend-scale blend the two-stage ranking; \(self.model) ranks by the vote")
-            }
-            model = model.withRanking(model.configuration.ranking, voteWeight: voteWeight, blendScale: blendScale)
-        }
+        let model = try loadModel()
         BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let attributeTable = try users.map { path throws(AppError) in
@@ -82,18 +70,49 @@ public struct RecommendJob {
             let explainStarted = explain ? DispatchTime.now().uptimeNanoseconds : 0
             let explanations = explain ? model.explain(result, history: history.items) : []
             if explain { explainNanoseconds += DispatchTime.now().uptimeNanoseconds - explainStarted }
-            for (rank, (item, score)) in result.items.enumerated() {
-                text += "\(log.users[u])\t\(model.items[item])\t\(rank + 1)\t\(score)"
-                if explain {
-                    let e = explanations[rank]
-                    text += ExplanationColumns.format(clusters: e.clusters, shares: e.shares, because: e.because.map { model.items[$0] },
-                                                      similarities: e.similarities)
-                }
-                text += "\n"
-                outcome.rows += 1
-            }
+            appendRows(result, user: log.users[u], explanations: explanations, model: model, to: &text)
+            outcome.rows += result.items.count
         }
         outcome.seconds = Date().timeIntervalSince(started)
+        try write(text)
+        if !quiet { logSummary(outcome, model: model, explainNanoseconds: explainNanoseconds) }
+        return outcome
+    }
+
+    /// The model file, ranking as asked (`ranking`, `voteWeight`, `blendScale`) when it can.
+    private func loadModel() throws(AppError) -> RecommenderModel {
+        var model = try AppError.wrap { try ModelFile.load(path: self.model) }
+        if let ranking {
+            guard ranking == .vote || model.itemModel != nil else {
+                throw AppError("--ranking two-stage: \(self.model) has no item-item model (train it again to rank two-stage)")
+            }
+            model = model.withRanking(ranking)
+        }
+        if voteWeight != nil || blendScale != nil {
+            guard model.ranksTwoStage else {
+                throw AppError("--vote-weight and --blend-scale blend the two-stage ranking; \(self.model) ranks by the vote")
+            }
+            model = model.withRanking(model.configuration.ranking, voteWeight: voteWeight, blendScale: blendScale)
+        }
+        return model
+    }
+
+    /// Appends one user's TSV rows, rank 1 first (with the explanation columns when `explain` is on).
+    private func appendRows(_ result: Recommendation, user: String, explanations: [ItemExplanation], model: RecommenderModel,
+                            to text: inout String) {
+        for (rank, (item, score)) in result.items.enumerated() {
+            text += "\(user)\t\(model.items[item])\t\(rank + 1)\t\(score)"
+            if explain {
+                let e = explanations[rank]
+                text += ExplanationColumns.format(clusters: e.clusters, shares: e.shares, because: e.because.map { model.items[$0] },
+                                                  similarities: e.similarities)
+            }
+            text += "\n"
+        }
+    }
+
+    /// Writes the TSV to `output`, or to standard output without one.
+    private func write(_ text: String) throws(AppError) {
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                 throw AppError("cannot write \(output)")
@@ -101,12 +120,12 @@ public struct RecommendJob {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
-        if !quiet {
-            Terminal.log("recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
-                         + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
-                         + "\(outcome.popularityFallbacks) users served from the popularity fallback"
-                         + (explain ? String(format: "; explanations %.1f us per user", Double(explainNanoseconds) / 1_000 / Double(max(1, outcome.users))) : ""))
-        }
-        return outcome
+    }
+
+    private func logSummary(_ outcome: Outcome, model: RecommenderModel, explainNanoseconds: UInt64) {
+        Terminal.log("recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
+                     + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
+                     + "\(outcome.popularityFallbacks) users served from the popularity fallback"
+                     + (explain ? String(format: "; explanations %.1f us per user", Double(explainNanoseconds) / 1_000 / Double(max(1, outcome.users))) : ""))
     }
 }

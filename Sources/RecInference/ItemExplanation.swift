@@ -25,50 +25,86 @@ extension RecommenderModel {
         let voted = recommendation.items.count - recommendation.filledFromPopularity
         var out = [ItemExplanation](repeating: ItemExplanation(), count: recommendation.items.count)
         guard voted > 0 else { return out }
-        // Most shortlist entries are not among the k items: a bit set over the catalogue rejects
-        // them before any hashing.
-        var member = [UInt64](repeating: 0, count: (items.count + 63) >> 6)
-        var slot: [Int: Int] = Dictionary(minimumCapacity: voted)
-        for (k, item) in recommendation.items.prefix(voted).enumerated() {
-            slot[item.index] = k
-            member[item.index >> 6] |= UInt64(1) << UInt64(item.index & 63)
+        let explained = ExplainedItems(recommendation.items.prefix(voted).map(\.index), catalogue: items.count)
+        addClusterShares(recommendation, explained: explained, count: maxClusters, to: &out)
+        if ranksTwoStage, let itemModel {
+            addItemItemReasons(itemModel, history: history, explained: explained, count: maxBecause, to: &out)
+        } else {
+            addNearestHistoryItems(recommendation, history: history, voted: voted, count: maxBecause, to: &out)
         }
-        // Each cluster's contribution w_c · s_c(i) to every explained item.
-        var contributions = [[(index: Int, value: Float)]](repeating: [], count: voted)
+        return out
+    }
+
+    /// The voted items being explained, by position in the recommendation. Most shortlist entries
+    /// are not among them: a bit set over the catalogue rejects those before any hashing.
+    private struct ExplainedItems {
+        let count: Int
+        private var member: [UInt64]
+        private var slot: [Int: Int]
+
+        init(_ items: [Int], catalogue: Int) {
+            count = items.count
+            member = [UInt64](repeating: 0, count: (catalogue + 63) >> 6)
+            slot = Dictionary(minimumCapacity: items.count)
+            for (k, item) in items.enumerated() {
+                slot[item] = k
+                member[item >> 6] |= UInt64(1) << UInt64(item & 63)
+            }
+        }
+
+        /// Item `i`'s position in the recommendation, or nil when it is not explained.
+        func position(of i: Int) -> Int? {
+            guard member[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0 else { return nil }
+            return slot[i]
+        }
+    }
+
+    /// Each explained item's clusters: the user's clusters whose shortlists voted for it, by their
+    /// contribution w_c · s_c(i), with each one's share of the item's vote.
+    private func addClusterShares(_ recommendation: Recommendation, explained: ExplainedItems, count maxClusters: Int,
+                                  to out: inout [ItemExplanation]) {
+        var contributions = [[(index: Int, value: Float)]](repeating: [], count: explained.count)
         for (c, weight) in recommendation.clusters {
             for e in shortlists.list(c) {
-                let i = Int(shortlists.items[e])
-                guard member[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0, let k = slot[i] else { continue }
+                guard let k = explained.position(of: Int(shortlists.items[e])) else { continue }
                 contributions[k].append((c, weight * shortlists.scores[e]))
             }
         }
-        for k in 0..<voted {
+        for k in 0..<explained.count {
             let total = contributions[k].reduce(Float(0)) { $0 + $1.value }
             let top = Self.best(contributions[k], count: maxClusters)
             out[k].clusters = top.map(\.index)
             out[k].shares = top.map { total > 0 ? $0.value / total : 0 }
         }
-        if ranksTwoStage, let itemModel {
-            // Each history item's weights to the explained items: one pass over the history's rows.
-            var weights = [[(index: Int, value: Float)]](repeating: [], count: voted)
-            for j in recentDistinct(history) where j < itemModel.rowCount {
-                for e in itemModel.row(j) {
-                    let i = Int(itemModel.targets[e]), w = itemModel.weights[e]
-                    guard w > 0, member[i >> 6] & (UInt64(1) << UInt64(i & 63)) != 0, let k = slot[i] else { continue }
-                    weights[k].append((j, w))
-                }
+    }
+
+    /// Two-stage: each explained item's history items with the largest positive weights B[j, i]
+    /// (one pass over the history's rows).
+    private func addItemItemReasons(_ itemModel: ItemItemWeights, history: [Int], explained: ExplainedItems,
+                                    count maxBecause: Int, to out: inout [ItemExplanation]) {
+        var weights = [[(index: Int, value: Float)]](repeating: [], count: explained.count)
+        for j in recentDistinct(history) where j < itemModel.rowCount {
+            for e in itemModel.row(j) {
+                let i = Int(itemModel.targets[e]), w = itemModel.weights[e]
+                guard w > 0, let k = explained.position(of: i) else { continue }
+                weights[k].append((j, w))
             }
-            for k in 0..<voted {
-                let top = Self.best(weights[k], count: maxBecause)
-                out[k].because = top.map(\.index)
-                out[k].similarities = top.map(\.value)
-            }
-            return out
         }
-        // Cosines in one product: the explained items' unit vectors against the history's.
+        for k in 0..<explained.count {
+            let top = Self.best(weights[k], count: maxBecause)
+            out[k].because = top.map(\.index)
+            out[k].similarities = top.map(\.value)
+        }
+    }
+
+    /// The vote alone: each of the first `voted` items' history items most like it, by the cosine
+    /// of the item tower's vectors, in one product of the unit vectors (items with a zero vector
+    /// take no part).
+    private func addNearestHistoryItems(_ recommendation: Recommendation, history: [Int], voted: Int, count maxBecause: Int,
+                                        to out: inout [ItemExplanation]) {
         let recent = recentDistinct(history).filter { norm($0) > 0 }
         let explained = (0..<voted).filter { norm(recommendation.items[$0].index) > 0 }
-        guard !recent.isEmpty, !explained.isEmpty else { return out }
+        guard !recent.isEmpty, !explained.isEmpty else { return }
         let a = unitRows(explained.map { recommendation.items[$0].index })
         let b = unitRows(recent)
         let cosines = BLAS.product(a, b, transposeB: true)
@@ -82,7 +118,6 @@ extension RecommenderModel {
                 out[k].similarities = top.map(\.value)
             }
         }
-        return out
     }
 
     private func norm(_ i: Int) -> Float {

@@ -11,19 +11,46 @@ struct ModelFileSections {
 
     func reader(_ tag: String) -> ByteReader { ByteReader(payloads[tag]!, section: tag) }
 
+    /// The model, its sections decoded and checked in file order (CONF, ITEM, FEAT, ATTR, ENCW,
+    /// SHRT, POPL, BIAS, IIMD), so a file with several faults reports the first.
     func model() throws(ModelFileError) -> RecommenderModel {
-        let configuration: ModelConfiguration
-        configuration = try ModelFile.decodedConfiguration(payloads["CONF"]!)
-        if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
+        let configuration = try self.configuration()
+        let items = try self.items()
+        let features = try itemFeatures(itemCount: items.count)
+        let attributes = try self.attributes()
+        let parameters = try encoderParameters(configuration: configuration, features: features, attributes: attributes)
+        let shortlists = try Self.shortlists(payloads["SHRT"]!, clusters: configuration.clusters, itemCount: items.count)
+        var r = reader("POPL")
+        let popularity = try r.ints(below: items.count, what: "item index")
+        try finish(r)
+        let itemBias = try Self.itemBias(payloads["BIAS"], configuration: configuration, itemCount: items.count)
+        let itemModel = try Self.itemModel(payloads["IIMD"], configuration: configuration, itemCount: items.count)
+        return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
+                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
+                                itemModel: itemModel)
+    }
 
+    /// The CONF section: the model's configuration, which must pass its own validation.
+    private func configuration() throws(ModelFileError) -> ModelConfiguration {
+        let configuration = try ModelFile.decodedConfiguration(payloads["CONF"]!)
+        if let problem = configuration.validationError() { throw .malformed(section: "CONF", reason: problem) }
+        return configuration
+    }
+
+    /// The ITEM section: the catalogue's item IDs, distinct, in index order.
+    private func items() throws(ModelFileError) -> IDMap {
         var r = reader("ITEM")
         let itemCount = try r.count(elementSize: 4)
         var items = IDMap()
         for _ in 0..<itemCount { items.insert(try r.string()) }
         guard items.count == itemCount else { throw .malformed(section: "ITEM", reason: "duplicate item IDs") }
         try finish(r)
+        return items
+    }
 
-        r = reader("FEAT")
+    /// The FEAT section: the genre vocabulary, each item's genres and its year (one row per item).
+    private func itemFeatures(itemCount: Int) throws(ModelFileError) -> ItemFeatures {
+        var r = reader("FEAT")
         let genreCount = try r.count(elementSize: 4)
         var genres = IDMap()
         for _ in 0..<genreCount { genres.insert(try r.string()) }
@@ -34,10 +61,13 @@ struct ModelFileSections {
         let years = try r.floats()
         guard years.count == itemCount else { throw .malformed(section: "FEAT", reason: "year count differs from item count") }
         try finish(r)
-        let features = ItemFeatures(genreVocabulary: genres, genres: itemGenres, years: years,
-                                    titles: Array(repeating: "", count: itemCount))
+        return ItemFeatures(genreVocabulary: genres, genres: itemGenres, years: years,
+                            titles: Array(repeating: "", count: itemCount))
+    }
 
-        r = reader("ATTR")
+    /// The ATTR section: the user attribute columns, each with a non-empty vocabulary.
+    private func attributes() throws(ModelFileError) -> UserAttributes {
+        var r = reader("ATTR")
         var names: [String] = [], vocabularies: [IDMap] = []
         for _ in 0..<(try r.count(elementSize: 8)) {
             names.append(try r.string())
@@ -47,9 +77,14 @@ struct ModelFileSections {
             vocabularies.append(vocab)
         }
         try finish(r)
-        let attributes = UserAttributes(columnNames: names, vocabularies: vocabularies)
+        return UserAttributes(columnNames: names, vocabularies: vocabularies)
+    }
 
-        r = reader("ENCW")
+    /// The ENCW section: the encoder's tensors, finite, each named once, with exactly the names and
+    /// shapes the configuration, features and attributes give an encoder.
+    private func encoderParameters(configuration: ModelConfiguration, features: ItemFeatures,
+                                   attributes: UserAttributes) throws(ModelFileError) -> ParameterSet {
+        var r = reader("ENCW")
         var parameters = ParameterSet()
         for _ in 0..<(try r.count(elementSize: 16)) {
             let name = try r.string()
@@ -62,26 +97,15 @@ struct ModelFileSections {
             parameters.add(name, m)
         }
         try finish(r)
-        let encoder = Encoder(configuration: configuration, features: features, attributeVocabularySizes: vocabularies.map(\.count))
+        let encoder = Encoder(configuration: configuration, features: features,
+                              attributeVocabularySizes: attributes.vocabularies.map(\.count))
         var seed = SeededRandom(seed: 0)
         let expected = encoder.initialParameters(rng: &seed)
         guard expected.names == parameters.names,
               zip(expected.tensors, parameters.tensors).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols }) else {
             throw .malformed(section: "ENCW", reason: "tensor names or shapes do not match the configuration")
         }
-
-        let shortlists = try Self.shortlists(payloads["SHRT"]!, clusters: configuration.clusters, itemCount: itemCount)
-
-        r = reader("POPL")
-        let popularity = try r.ints(below: itemCount, what: "item index")
-        try finish(r)
-
-        let itemBias = try Self.itemBias(payloads["BIAS"], configuration: configuration, itemCount: itemCount)
-        let itemModel = try Self.itemModel(payloads["IIMD"], configuration: configuration, itemCount: itemCount)
-
-        return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
-                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
-                                itemModel: itemModel)
+        return parameters
     }
 
     /// The SHRT section, checked: K + 1 ascending offsets, item indices in the catalogue, finite scores.

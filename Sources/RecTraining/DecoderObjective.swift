@@ -52,77 +52,104 @@ public struct DecoderContext: Sendable {
     /// the thread count.
     func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: [TeacherScratch], threads: Int,
                rng: inout SeededRandom) -> DecoderBatch {
-        let c = configuration
-        let n = targets.count
         let threads = max(1, min(threads, scratch.count))
         var required = targets
-        // Each example's teacher scores (the items its inputs reach), computed once, and its
-        // teacher picks (its top items outside its inputs), which become candidates.
-        var teacherScores = [[(item: Int, score: Float)]](repeating: [], count: teacher == nil ? 0 : n)
-        var picks = [[Int]](repeating: [], count: teacher == nil ? 0 : n)
+        var teacherScores: [[(item: Int, score: Float)]] = []
         if let teacher {
-            let pickCount = c.teacherCandidates
-            teacherScores.withUnsafeMutableBufferPointer { out in
-                let base = out.baseAddress!
-                picks.withUnsafeMutableBufferPointer { picksOut in
-                    let picksBase = picksOut.baseAddress!
-                    do {
-                        Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: 8) { chunk, range in
-                            for b in range {
-                                let scores = scratch[chunk].scores(teacher, inputs: teacherInputs[b])
-                                base[b] = scores
-                                guard pickCount > 0 else { continue }
-                                let excluded = Set(masked[b])
-                                let top = TopK.select(scores.map(\.score), k: min(scores.count, pickCount + excluded.count))
-                                picksBase[b] = Array(top.map { scores[$0.index].item }.filter { !excluded.contains($0) }.prefix(pickCount))
-                            }
-                        }
-                    }
-                }
-            }
-            if pickCount > 0 { required.append(contentsOf: picks) }
+            let picks: [[Int]]
+            (teacherScores, picks) = teacherScoresAndPicks(teacher, examples: targets.count, masked: masked,
+                                                           teacherInputs: teacherInputs, scratch: scratch, threads: threads)
+            if configuration.teacherCandidates > 0 { required.append(contentsOf: picks) }
         }
-        let candidates: CandidateSet
-        switch c.decoderLoss {
-        case .full: candidates = .full(itemCount: itemCount)
-        case .sampled:
-            candidates = .sampled(required: required, negatives: c.negativeSamples, itemCount: itemCount,
-                                  targetRate: targetRate, batchSize: n, rng: &rng)
-        }
-        let columns = candidates.count
+        let candidates = candidateSet(required: required, examples: targets.count, rng: &rng)
         let maskedColumns = masked.map { $0.compactMap { candidates.columnOf($0) } }
-        var target = Matrix(rows: n, cols: columns)
-        for b in 0..<n where !targets[b].isEmpty {
-            let share = (teacher == nil ? 1 : 1 - c.distillWeight) / Float(targets[b].count)
-            for i in targets[b] { target[b, candidates.columnOf(i)!] += share }
-        }
+        var target = heldOutTargets(targets, candidates: candidates)
         if teacher != nil {
-            target.values.withUnsafeMutableBufferPointer { out in
-                let base = out.baseAddress!
-                Parallel.forEachChunk(n, threads: threads, minimumChunk: 8) { range in
-                    var logits = [Float](repeating: 0, count: columns)
-                    var excluded = [Bool](repeating: false, count: columns)
-                    for b in range {
-                        for j in 0..<columns { logits[j] = -candidates.logInclusion[j] }
-                        for (item, score) in teacherScores[b] {
-                            if let j = candidates.columnOf(item) { logits[j] += score / c.teacherTemperature }
-                        }
-                        for j in maskedColumns[b] { excluded[j] = true }
-                        // softmax(x_A B / T − log π) over the candidates the example may score.
-                        var m = -Float.infinity
-                        for j in 0..<columns where !excluded[j] { m = max(m, logits[j]) }
-                        if m.isFinite {
-                            var sum: Double = 0
-                            for j in 0..<columns where !excluded[j] { logits[j] = Foundation.exp(logits[j] - m); sum += Double(logits[j]) }
-                            let weight = Double(targets[b].isEmpty ? 1 : c.distillWeight)
-                            for j in 0..<columns where !excluded[j] { base[b * columns + j] += Float(weight * Double(logits[j]) / sum) }
-                        }
-                        for j in maskedColumns[b] { excluded[j] = false }
-                    }
-                }
-            }
+            addTeacherTargets(to: &target, teacherScores: teacherScores, heldOut: targets, candidates: candidates,
+                              maskedColumns: maskedColumns, threads: threads)
         }
         return DecoderBatch(candidates: candidates, targets: target, maskedColumns: maskedColumns)
+    }
+
+    /// Each example's teacher scores (the items its inputs reach), computed once, and its teacher
+    /// picks (its top `teacherCandidates` items outside its inputs), which become candidates.
+    private func teacherScoresAndPicks(_ teacher: DistillationTeacher, examples n: Int, masked: [[Int]], teacherInputs: [[Int]],
+                                       scratch: [TeacherScratch], threads: Int) -> ([[(item: Int, score: Float)]], [[Int]]) {
+        let pickCount = configuration.teacherCandidates
+        var teacherScores = [[(item: Int, score: Float)]](repeating: [], count: n)
+        var picks = [[Int]](repeating: [], count: n)
+        teacherScores.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            picks.withUnsafeMutableBufferPointer { picksOut in
+                let picksBase = picksOut.baseAddress!
+                Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: 8) { chunk, range in
+                    for b in range {
+                        let scores = scratch[chunk].scores(teacher, inputs: teacherInputs[b])
+                        base[b] = scores
+                        guard pickCount > 0 else { continue }
+                        let excluded = Set(masked[b])
+                        let top = TopK.select(scores.map(\.score), k: min(scores.count, pickCount + excluded.count))
+                        picksBase[b] = Array(top.map { scores[$0.index].item }.filter { !excluded.contains($0) }.prefix(pickCount))
+                    }
+                }
+            }
+        }
+        return (teacherScores, picks)
+    }
+
+    /// The batch's columns: every item (`full`), or the `required` items plus sampled negatives
+    /// (`sampled`, drawn from `rng`).
+    private func candidateSet(required: [[Int]], examples n: Int, rng: inout SeededRandom) -> CandidateSet {
+        switch configuration.decoderLoss {
+        case .full: return .full(itemCount: itemCount)
+        case .sampled:
+            return .sampled(required: required, negatives: configuration.negativeSamples, itemCount: itemCount,
+                            targetRate: targetRate, batchSize: n, rng: &rng)
+        }
+    }
+
+    /// The target rows before distillation: each example's held-out liked items share its weight
+    /// equally (all of it without a teacher, 1 − `distillWeight` with one).
+    private func heldOutTargets(_ targets: [[Int]], candidates: CandidateSet) -> Matrix {
+        let n = targets.count
+        var target = Matrix(rows: n, cols: candidates.count)
+        for b in 0..<n where !targets[b].isEmpty {
+            let share = (teacher == nil ? 1 : 1 - configuration.distillWeight) / Float(targets[b].count)
+            for i in targets[b] { target[b, candidates.columnOf(i)!] += share }
+        }
+        return target
+    }
+
+    /// Adds the teacher's soft targets, softmax(x_A B / T − log π) over the candidates each example
+    /// may score, weighted `distillWeight` (the whole row for an example with no held-out target).
+    private func addTeacherTargets(to target: inout Matrix, teacherScores: [[(item: Int, score: Float)]], heldOut targets: [[Int]],
+                                   candidates: CandidateSet, maskedColumns: [[Int]], threads: Int) {
+        let c = configuration
+        let n = targets.count
+        let columns = candidates.count
+        target.values.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.forEachChunk(n, threads: threads, minimumChunk: 8) { range in
+                var logits = [Float](repeating: 0, count: columns)
+                var excluded = [Bool](repeating: false, count: columns)
+                for b in range {
+                    for j in 0..<columns { logits[j] = -candidates.logInclusion[j] }
+                    for (item, score) in teacherScores[b] {
+                        if let j = candidates.columnOf(item) { logits[j] += score / c.teacherTemperature }
+                    }
+                    for j in maskedColumns[b] { excluded[j] = true }
+                    var m = -Float.infinity
+                    for j in 0..<columns where !excluded[j] { m = max(m, logits[j]) }
+                    if m.isFinite {
+                        var sum: Double = 0
+                        for j in 0..<columns where !excluded[j] { logits[j] = Foundation.exp(logits[j] - m); sum += Double(logits[j]) }
+                        let weight = Double(targets[b].isEmpty ? 1 : c.distillWeight)
+                        for j in 0..<columns where !excluded[j] { base[b * columns + j] += Float(weight * Double(logits[j]) / sum) }
+                    }
+                    for j in maskedColumns[b] { excluded[j] = false }
+                }
+            }
+        }
     }
 }
 

@@ -30,26 +30,7 @@ extension VoteAccumulator {
         for t in pool { poolMask[Int(t)] = 1 }
         secondStage.withUnsafeMutableBufferPointer { ii in
             poolMask.withUnsafeBufferPointer { inPool in
-                itemModel.targets.withUnsafeBufferPointer { targets in
-                    itemModel.weights.withUnsafeBufferPointer { weights in
-                        // Branch-free: items outside the pool add w · 0 and stay 0 (whether a row's
-                        // target is in the pool is a coin flip the branch predictor loses).
-                        // Every target is below `targetLimit`: with that many items or more the
-                        // loop needs no range check per entry (the common case, checked once).
-                        let unchecked = itemModel.targetLimit <= itemCount
-                        for j in history where j >= 0 && j < itemModel.rowCount {
-                            let row = itemModel.offsets[j]..<itemModel.offsets[j + 1]
-                            if unchecked {
-                                for e in row { let t = Int(targets[e]); ii[t] += weights[e] * inPool[t] }
-                            } else {
-                                for e in row {
-                                    let t = Int(targets[e])
-                                    if t >= 0 && t < itemCount { ii[t] += weights[e] * inPool[t] }
-                                }
-                            }
-                        }
-                    }
-                }
+                Self.scatterItemItem(itemModel, history: history, itemCount: itemCount, inPool: inPool, into: ii)
             }
             // The scatter is done: the pool mask's slot of each pool item holds its vote from here
             // on (computed once), and every mark is cleared in the ranking pass.
@@ -58,30 +39,17 @@ extension VoteAccumulator {
                     excludedMask.withUnsafeBufferPointer { excluded in
                         poolMask.withUnsafeMutableBufferPointer { vote in
                             marked.withUnsafeMutableBufferPointer { marked in
-                                var maxVote: Float = 0, maxItemItem: Float = 0
-                                for t in pool {
-                                    let i = Int(t)
-                                    vote[i] = Self.score(sum: sums[i], count: counts[i], reduction: reduction)
-                                    if bounds == nil && !excluded[i] {
-                                        maxVote = Swift.max(maxVote, abs(vote[i]))
-                                        maxItemItem = Swift.max(maxItemItem, abs(ii[i]))
-                                    }
-                                }
+                                let scratch = PoolScratch(itemItem: ii, vote: vote, sums: sums, counts: counts,
+                                                          excluded: excluded, marked: marked)
+                                var (maxVote, maxItemItem) = scratch.storeVotes(pool, reduction: reduction,
+                                                                                measuringMaxima: bounds == nil)
                                 if let bounds {
                                     maxVote = bounds.vote.isFinite ? bounds.vote : 0
                                     maxItemItem = bounds.itemItem.isFinite ? bounds.itemItem : 0
                                 }
                                 let voteScale: Float = maxVote > 0 ? voteWeight / maxVote : 0
                                 let itemItemScale: Float = maxItemItem > 0 ? 1 / maxItemItem : 0
-                                for t in pool {
-                                    let i = Int(t)
-                                    if !excluded[i] { heap.offer((i, ii[i] * itemItemScale + vote[i] * voteScale)) }
-                                    ii[i] = 0
-                                    vote[i] = 0
-                                    sums[i] = 0
-                                    counts[i] = 0
-                                    marked[i] = false
-                                }
+                                scratch.offerAndClear(pool, itemItemScale: itemItemScale, voteScale: voteScale, to: &heap)
                             }
                         }
                     }
@@ -91,5 +59,77 @@ extension VoteAccumulator {
         for i in excluding where i >= 0 && i < itemCount { excludedMask[i] = false }
         touchedCount = 0
         return heap.sorted()
+    }
+
+    /// The item–item scatter: for every history item j (in `history` order), adds B[j, i] · inPool[i]
+    /// to `ii[i]` for every target i of row j, so the pool's items (`inPool` 1) accumulate their
+    /// item–item score and the rest stay 0.
+    @inline(__always)
+    private static func scatterItemItem(_ itemModel: ItemItemWeights, history: [Int], itemCount: Int,
+                                        inPool: UnsafeBufferPointer<Float>, into ii: UnsafeMutableBufferPointer<Float>) {
+        itemModel.targets.withUnsafeBufferPointer { targets in
+            itemModel.weights.withUnsafeBufferPointer { weights in
+                // Branch-free: items outside the pool add w · 0 and stay 0 (whether a row's
+                // target is in the pool is a coin flip the branch predictor loses).
+                // Every target is below `targetLimit`: with that many items or more the
+                // loop needs no range check per entry (the common case, checked once).
+                let unchecked = itemModel.targetLimit <= itemCount
+                for j in history where j >= 0 && j < itemModel.rowCount {
+                    let row = itemModel.offsets[j]..<itemModel.offsets[j + 1]
+                    if unchecked {
+                        for e in row { let t = Int(targets[e]); ii[t] += weights[e] * inPool[t] }
+                    } else {
+                        for e in row {
+                            let t = Int(targets[e])
+                            if t >= 0 && t < itemCount { ii[t] += weights[e] * inPool[t] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The accumulator's storage during the ranking pass over the pool, as raw buffers: the
+    /// item–item scores, the votes (the pool mask's storage), the vote sums and counts, the
+    /// exclusion marks and the touched marks.
+    private struct PoolScratch {
+        let itemItem: UnsafeMutableBufferPointer<Float>
+        let vote: UnsafeMutableBufferPointer<Float>
+        let sums: UnsafeMutableBufferPointer<Int64>
+        let counts: UnsafeMutableBufferPointer<Int32>
+        let excluded: UnsafeBufferPointer<Bool>
+        let marked: UnsafeMutableBufferPointer<Bool>
+
+        /// Stores each pool item's vote; with `measuringMaxima`, returns the largest magnitudes of
+        /// the vote and of the item–item score over the pool's items not excluded (else zeros).
+        @inline(__always)
+        func storeVotes(_ pool: ArraySlice<Int32>, reduction: VoteReduction,
+                        measuringMaxima: Bool) -> (vote: Float, itemItem: Float) {
+            var maxVote: Float = 0, maxItemItem: Float = 0
+            for t in pool {
+                let i = Int(t)
+                vote[i] = VoteAccumulator.score(sum: sums[i], count: counts[i], reduction: reduction)
+                if measuringMaxima && !excluded[i] {
+                    maxVote = Swift.max(maxVote, abs(vote[i]))
+                    maxItemItem = Swift.max(maxItemItem, abs(itemItem[i]))
+                }
+            }
+            return (maxVote, maxItemItem)
+        }
+
+        /// Offers every pool item not excluded to `heap` at its blended score, and clears every
+        /// pool item's scratch and accumulator entries.
+        @inline(__always)
+        func offerAndClear(_ pool: ArraySlice<Int32>, itemItemScale: Float, voteScale: Float, to heap: inout TopK.BoundedHeap) {
+            for t in pool {
+                let i = Int(t)
+                if !excluded[i] { heap.offer((i, itemItem[i] * itemItemScale + vote[i] * voteScale)) }
+                itemItem[i] = 0
+                vote[i] = 0
+                sums[i] = 0
+                counts[i] = 0
+                marked[i] = false
+            }
+        }
     }
 }

@@ -137,12 +137,48 @@ final class LiveChangeTests: XCTestCase {
         try rolloutAndRollback(threads: 1, refreshed: true)
     }
 
+    /// Rolls version B out to a cluster serving A under load, then back with the admin command;
+    /// every reply in between is exactly one version's offline answer.
     func rolloutAndRollback(threads: Int, refreshed: Bool = false) throws {
         let fixture = ServingTests.fixture
         let dir = TestFixtures.temporaryDirectory("rollout")
+        let config = dir + "/cluster.json"
         let modelA = fixture.model, modelB = dir + "/model-b.efr"
+        try makeSecondVersion(of: modelA, at: modelB, in: dir, refreshed: refreshed)
+        let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
+        XCTAssertNotEqual(a.version, b.version)
+        var workers: [LocalProcess] = []
+        defer { workers.forEach { $0.terminate() } }
+        let endpoints = try startWorkers(config: config, model: modelA, into: &workers)
+        func writeConfig(model: String) { self.writeConfig(to: config, model: model, shards: endpoints) }
+        writeConfig(model: modelA)
+        let coordinator = try launch(["coordinator", "--config", config, "--threads", "\(threads)"])
+        let adminEndpoint = String(try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 30).split(separator: " ").last!)
+        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
+        defer { coordinator.terminate() }
+        var load = VersionedLoad(workload: try ExactWorkload(models: [a, b], users: 40), client: try QueryClient(coordinator: endpoint))
+        try load.round("before")
+        XCTAssertEqual(try load.serving(), a.version)
+        // Roll out B: the config names it; workers load it beside A (SIGHUP); then the coordinator.
+        writeConfig(model: modelB)
+        for w in workers { kill(w.pid, SIGHUP) }
+        kill(coordinator.pid, SIGHUP)
+        XCTAssertTrue(try load.roundsUntilServing(b.version, phase: "rolling out"), "the coordinator switched to B")
+        try load.round("after")
+        XCTAssertGreaterThan(load.seen[b.version] ?? 0, 0)
+        try rollBack(to: a.version, from: b.version, endpoint: endpoint, adminEndpoint: adminEndpoint, threads: threads, load: load)
+        writeConfig(model: modelA) // so that a later reload does not roll forward again
+        let before = load.seen[b.version] ?? 0
+        try load.round("after the rollback")
+        XCTAssertEqual(load.seen[b.version] ?? 0, before, "no B answers after the rollback")
+    }
+
+    /// Writes version B of the fixture's model A to `modelB` (scratch files in `dir`): with
+    /// `refreshed`, A's encoder with shortlists counted from the second half of the log; else a
+    /// model trained anew.
+    private func makeSecondVersion(of modelA: String, at modelB: String, in dir: String, refreshed: Bool) throws {
+        let fixture = ServingTests.fixture
         if refreshed {
-            // B: A's encoder with shortlists counted from the second half of the log.
             let lines = try String(contentsOfFile: fixture.dir + "/interactions.tsv", encoding: .utf8).split(separator: "\n")
             let recent = ([lines[0]] + lines.dropFirst(lines.count / 2)).joined(separator: "\n") + "\n"
             FileManager.default.createFile(atPath: dir + "/recent.tsv", contents: Data(recent.utf8))
@@ -155,64 +191,69 @@ final class LiveChangeTests: XCTestCase {
                                      "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
             XCTAssertEqual(train.status, 0, train.stderr)
         }
-        let a = try ModelFile.load(path: modelA), b = try ModelFile.load(path: modelB)
-        XCTAssertNotEqual(a.version, b.version)
-        var workers: [LocalProcess] = []
-        defer { workers.forEach { $0.terminate() } }
-        // Workers read the model path from the config (SIGHUP re-reads it); they bind ports the
-        // kernel picks, so the config lists placeholders until their endpoints are known.
+    }
+
+    /// Starts the two shard workers, each reading the model path from `config` (SIGHUP re-reads it)
+    /// and appended to `workers` as soon as it runs; returns their endpoints. They bind ports the
+    /// kernel picks, so the config they start from lists placeholders.
+    private func startWorkers(config: String, model: String, into workers: inout [LocalProcess]) throws -> [String] {
         var endpoints = ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]
-        writeConfig(model: modelA)
-        for shard in 0..<2 {
-            let w = try launch(["worker", "--config", dir + "/cluster.json", "--shard", "\(shard)", "--bind", "tcp://127.0.0.1:*"])
+        writeConfig(to: config, model: model, shards: endpoints)
+        for shard in endpoints.indices {
+            let w = try launch(["worker", "--config", config, "--shard", "\(shard)", "--bind", "tcp://127.0.0.1:*"])
             workers.append(w)
             endpoints[shard] = String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         }
-        func writeConfig(model: String) { self.writeConfig(to: dir + "/cluster.json", model: model, shards: endpoints) }
-        writeConfig(model: modelA)
-        let coordinator = try launch(["coordinator", "--config", dir + "/cluster.json", "--threads", "\(threads)"])
-        let adminEndpoint = String(try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 30).split(separator: " ").last!)
-        let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        defer { coordinator.terminate() }
-        let workload = try ExactWorkload(models: [a, b], users: 40)
-        let client = try QueryClient(coordinator: endpoint)
-        var seen: [String: Int] = [:]
-        func round(_ phase: String) throws {
-            seen.merge(try workload.round(client, phase)) { $0 + $1 }
+        return endpoints
+    }
+
+    /// Rollback is an admin action: refused on the data socket (naming the admin endpoint, changing
+    /// nothing), accepted on the admin endpoint, and then every poll loop answers with `a` at once
+    /// (coordinator and workers still hold it).
+    private func rollBack(to a: String, from b: String, endpoint: String, adminEndpoint: String, threads: Int, load: VersionedLoad) throws {
+        let refused = try CLI.run(["rollback", "--coordinator", endpoint])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("admin endpoint, \(adminEndpoint)"), "the refusal names where to go: " + refused.stderr)
+        XCTAssertEqual(try load.serving(), b, "a refused rollback changes nothing")
+        let rollback = try CLI.run(["rollback", "--coordinator", adminEndpoint])
+        XCTAssertEqual(rollback.status, 0, rollback.stderr)
+        XCTAssertTrue(rollback.stdout.contains("serves model \(a)"), rollback.stdout)
+        // Status reaches whichever loop the proxy picks.
+        for _ in 0..<(3 * threads) { XCTAssertEqual(try load.serving(), a, "rolled back at once") }
+    }
+
+    /// Pipelined rounds of an exact workload against one coordinator, counting the replies each
+    /// model version gave.
+    struct VersionedLoad {
+        let workload: ExactWorkload
+        let client: QueryClient
+        private(set) var seen: [String: Int] = [:]
+
+        init(workload: ExactWorkload, client: QueryClient) {
+            self.workload = workload
+            self.client = client
         }
+
+        mutating func round(_ phase: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            seen.merge(try workload.round(client, phase, file: file, line: line)) { $0 + $1 }
+        }
+
+        /// The model version the coordinator reports ("" without a status reply).
         func serving() throws -> String {
             guard case let .status(s) = try client.send(.status(StatusRequest(requestID: "s")), id: "s") else { return "" }
             return s.modelVersion
         }
-        try round("before")
-        XCTAssertEqual(try serving(), a.version)
-        // Roll out B: the config names it; workers load it beside A (SIGHUP); then the coordinator.
-        writeConfig(model: modelB)
-        for w in workers { kill(w.pid, SIGHUP) }
-        kill(coordinator.pid, SIGHUP)
-        var switched = false
-        let switchedDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
-        while !switched && Date() < switchedDeadline {
-            try round("rolling out")
-            switched = try serving() == b.version
+
+        /// Rounds until the coordinator serves `version`; false when it has not switched within a
+        /// minute (an event, waited for generously).
+        mutating func roundsUntilServing(_ version: String, phase: String, file: StaticString = #filePath,
+                                         line: UInt = #line) throws -> Bool {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                try round(phase, file: file, line: line)
+                if try serving() == version { return true }
+            }
+            return false
         }
-        XCTAssertTrue(switched, "the coordinator switched to B")
-        try round("after")
-        XCTAssertGreaterThan(seen[b.version] ?? 0, 0)
-        // Roll back with one command: coordinator and workers still hold A.
-        // Rollback is an admin action: refused on the data socket, accepted on the admin endpoint.
-        let refused = try CLI.run(["rollback", "--coordinator", endpoint])
-        XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("admin endpoint, \(adminEndpoint)"), "the refusal names where to go: " + refused.stderr)
-        XCTAssertEqual(try serving(), b.version, "a refused rollback changes nothing")
-        let rollback = try CLI.run(["rollback", "--coordinator", adminEndpoint])
-        XCTAssertEqual(rollback.status, 0, rollback.stderr)
-        XCTAssertTrue(rollback.stdout.contains("serves model \(a.version)"), rollback.stdout)
-        // Every loop answers with A at once (status reaches whichever loop the proxy picks).
-        for _ in 0..<(3 * threads) { XCTAssertEqual(try serving(), a.version, "rolled back at once") }
-        writeConfig(model: modelA) // so that a later reload does not roll forward again
-        let before = seen[b.version] ?? 0
-        try round("after the rollback")
-        XCTAssertEqual(seen[b.version] ?? 0, before, "no B answers after the rollback")
     }
 }
