@@ -27,27 +27,56 @@ public struct ServingCoreBenchmark {
         self.k = k
     }
 
+    /// CPU spent per stage over all requests (seconds).
+    private struct StageSeconds {
+        var client = 0.0, workers = 0.0, replies = 0.0
+        var workerDecode = 0.0, workerScore = 0.0, workerEncode = 0.0
+        var total: Double { client + workers + replies }
+    }
+
     public func run() throws(AppError) {
         BLAS.setThreads(1)
         let loaded = try AppError.wrap { try ModelFile.load(path: model) }
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         guard log.users.count > 0 else { throw AppError("\(histories) has no users") }
-        let map = try AppError.wrap { try ShardMap(shardCount: shards) }
-        let clock = WallClock()
-        var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: { clock.now() })
         var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: loaded, shard: $0, shardCounts: [shards]) } }
         let messages = (0..<log.users.count).map { u -> [UInt8] in
             let h = log.history(of: u)
             return ClientMessage.recommend(RecommendRequest(requestID: "r\(u)", itemIDs: h.items.map { log.items[$0] },
                                                             ratings: h.ratings, k: UInt32(k))).serializedBytes()
         }
-        var clientTime = 0.0, workerTime = 0.0, replyTime = 0.0
-        var workerDecode = 0.0, workerScore = 0.0, workerEncode = 0.0
+        let seconds = try timeStateMachines(loaded, messages: messages, workers: &workers)
+        let offline = timeOfflineRecommend(loaded, log: log)
+        let stages = try stageTimes(loaded, messages: messages)
+        let replyStages = try replyStageTimes(loaded, messages: messages, workers: &workers)
+        func us(_ seconds: Double) -> String { String(format: "%.1f us", seconds / Double(requests) * 1e6) }
+        print("bench-core: \(requests) requests, \(shards) shards, k \(k), histories from \(histories)")
+        print("coordinator, client frame (decode, map IDs, encode user, top C, bounds, encode the sub-request): \(us(seconds.client))")
+        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top C %.1f us, bounds + encode sub-request %.1f us",
+                     stages.decode, stages.map, stages.prepare, stages.fanout))
+        print("workers (decode, score own items, encode top k), all shards together:                       \(us(seconds.workers))")
+        print("  of the workers: decode \(us(seconds.workerDecode)), score \(us(seconds.workerScore)), encode reply \(us(seconds.workerEncode))")
+        print("coordinator, worker frames (decode, merge top-k lists, fill, encode response):             \(us(seconds.replies))")
+        print(String(format: "  of the worker frames: decode %.1f us, merge %.1f us, fill + encode response %.1f us",
+                     replyStages.decode, replyStages.merge, replyStages.answer))
+        print("coordinator CPU per request: \(us(seconds.client + seconds.replies)); per worker sub-request: "
+              + String(format: "%.1f us", seconds.workers / Double(requests * shards) * 1e6))
+        print("total CPU per request: \(us(seconds.total)); reference, offline recommend in the same process: \(us(offline)) "
+              + String(format: "(x%.1f)", seconds.total / max(offline, 1e-12)))
+    }
+
+    /// Every request through the coordinator's and the workers' state machines, each stage timed.
+    private func timeStateMachines(_ loaded: RecommenderModel, messages: [[UInt8]],
+                                   workers: inout [ShardWorkerCore]) throws(AppError) -> StageSeconds {
+        let map = try AppError.wrap { try ShardMap(shardCount: shards) }
+        let clock = WallClock()
+        var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: { clock.now() })
+        var s = StageSeconds()
         let now = clock.now()
         for n in 0..<requests {
             var t = Date()
             var actions = coordinator.onClient(routing: [1], payload: messages[n % messages.count], now: now)
-            clientTime += Date().timeIntervalSince(t)
+            s.client += Date().timeIntervalSince(t)
             var replies: [(Int, [UInt8])] = []
             for case let .toWorker(w, bytes) in actions {
                 t = Date()
@@ -57,14 +86,19 @@ public struct ServingCoreBenchmark {
                 let t2 = Date()
                 replies.append((w, answer.serializedBytes()))
                 let t3 = Date()
-                workerDecode += t1.timeIntervalSince(t); workerScore += t2.timeIntervalSince(t1); workerEncode += t3.timeIntervalSince(t2)
-                workerTime += t3.timeIntervalSince(t)
+                s.workerDecode += t1.timeIntervalSince(t); s.workerScore += t2.timeIntervalSince(t1); s.workerEncode += t3.timeIntervalSince(t2)
+                s.workers += t3.timeIntervalSince(t)
             }
             t = Date()
             actions = []
             for (w, bytes) in replies { actions += coordinator.onWorker(w, payload: bytes, now: now) }
-            replyTime += Date().timeIntervalSince(t)
+            s.replies += Date().timeIntervalSince(t)
         }
+        return s
+    }
+
+    /// The reference: the same requests through offline `recommend` in this process (seconds).
+    private func timeOfflineRecommend(_ loaded: RecommenderModel, log: InteractionLog) -> Double {
         var vote = loaded.makeVote()
         let mapped = (0..<log.users.count).map { u -> UserHistory in
             let h = log.history(of: u)
@@ -74,24 +108,7 @@ public struct ServingCoreBenchmark {
         for n in 0..<requests {
             _ = loaded.recommend(history: mapped[n % mapped.count], attributes: loaded.attributes.encode(nil), k: k, vote: &vote)
         }
-        let offline = Date().timeIntervalSince(t0)
-        let stages = try stageTimes(loaded, messages: messages)
-        func us(_ seconds: Double) -> String { String(format: "%.1f us", seconds / Double(requests) * 1e6) }
-        let replyStages = try replyStageTimes(loaded, messages: messages, workers: &workers)
-        print("bench-core: \(requests) requests, \(shards) shards, k \(k), histories from \(histories)")
-        print("coordinator, client frame (decode, map IDs, encode user, top C, bounds, encode the sub-request): \(us(clientTime))")
-        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top C %.1f us, bounds + encode sub-request %.1f us",
-                     stages.decode, stages.map, stages.prepare, stages.fanout))
-        print("workers (decode, score own items, encode top k), all shards together:                       \(us(workerTime))")
-        print("  of the workers: decode \(us(workerDecode)), score \(us(workerScore)), encode reply \(us(workerEncode))")
-        print("coordinator, worker frames (decode, merge top-k lists, fill, encode response):             \(us(replyTime))")
-        print(String(format: "  of the worker frames: decode %.1f us, merge %.1f us, fill + encode response %.1f us",
-                     replyStages.decode, replyStages.merge, replyStages.answer))
-        let total = clientTime + workerTime + replyTime
-        print("coordinator CPU per request: \(us(clientTime + replyTime)); per worker sub-request: "
-              + String(format: "%.1f us", workerTime / Double(requests * shards) * 1e6))
-        print("total CPU per request: \(us(total)); reference, offline recommend in the same process: \(us(offline)) "
-              + String(format: "(x%.1f)", total / max(offline, 1e-12)))
+        return Date().timeIntervalSince(t0)
     }
 
     /// The client-frame steps timed one by one (µs per request), for "where the time goes".
