@@ -12,7 +12,7 @@ let package = Package(
         .executable(name: "efficientrec", targets: ["efficientrec"]),
         .executable(name: "efficientrec-floor", targets: ["efficientrec-floor"]),
         // For Swift services that query a cluster: the wire protocol and ZeroMQ, no model.
-        .library(name: "EfficientRecClient", targets: ["EfficientRecClient"]),
+        .library(name: "EfficientRecClient", targets: ["EfficientRecClient"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1")
     ],
     targets: [
         // C fenced in: one system-library target, imported only by RecMath.
@@ -55,36 +55,48 @@ let package = Package(
         .target(name: "EfficientRecClient", dependencies: ["RecWire", "RecTransport"]),
         // The request state machines of coordinator and shard worker: events and the time in,
         // frames out. No sockets, no clocks (the time is passed in), no threads.
-        .target(name: "RecServing", dependencies: [
-            "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecVote",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-            .product(name: "HeapModule", package: "swift-collections"),
-        ]),
+        .target(
+            name: "RecServing",
+            dependencies: [
+                "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecVote",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HeapModule", package: "swift-collections")
+            ]),
         // The shells: worker, coordinator, client, local cluster.
-        .target(name: "RecServer", dependencies: [
-            "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecTransport", "RecVote", "RecServing",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
-        .target(name: "RecApp", dependencies: [
-            "EfficientRecClient", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecTransport", "RecVote",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        .target(
+            name: "RecServer",
+            dependencies: [
+                "RecMath", "RecData", "RecInference", "RecModelFile", "RecWire", "RecTransport", "RecVote", "RecServing",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics")
+            ]),
+        .target(
+            name: "RecApp",
+            dependencies: [
+                "EfficientRecClient", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing",
+                "RecWire", "RecTransport", "RecVote",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird")
+            ]),
         // The benchmarks behind bench-core, bench-floor and bench-train: they measure the library
         // (state machines in one process, the cluster against a plain libzmq floor, training and
         // recommendation CPU); nothing in the serving or training path imports them.
-        .target(name: "RecBench", dependencies: [
-            "RecApp", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire", "RecVote",
-        ]),
-        .executableTarget(name: "efficientrec", dependencies: [
-            "RecApp", "RecBench", "RecData", "RecInference", "RecTraining", "RecVote",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "RecBench",
+            dependencies: [
+                "RecApp", "RecMath", "RecData", "RecInference", "RecModelFile", "RecTraining", "RecEval", "RecServer", "RecServing", "RecWire",
+                "RecVote"
+            ]),
+        .executableTarget(
+            name: "efficientrec",
+            dependencies: [
+                "RecApp", "RecBench", "RecData", "RecInference", "RecTraining", "RecVote",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
         // The transport floor `bench-floor` compares the cluster with: plain C over libzmq, no
         // protobuf (it needs nothing of ours, so it links libzmq itself).
         .executableTarget(name: "efficientrec-floor", path: "Sources/efficientrec-floor", linkerSettings: [.linkedLibrary("zmq")]),
@@ -94,21 +106,35 @@ let package = Package(
         .executableTarget(name: "FuzzServerMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzCoordinatorMessage", dependencies: ["RecWire"]),
         .executableTarget(name: "FuzzWorkerMessage", dependencies: ["RecWire"]),
-        .target(name: "RecTestSupport", dependencies: ["RecData", "RecInference", "RecModelFile", "RecTraining", "RecMath", "RecVote"], path: "Tests/RecTestSupport"),
+        .target(
+            name: "RecTestSupport", dependencies: ["RecData", "RecInference", "RecModelFile", "RecTraining", "RecMath", "RecVote"],
+            path: "Tests/RecTestSupport"),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecMath", "RecTestSupport"]),
-        .testTarget(name: "RecModelTests", dependencies: ["RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecVote", "RecTestSupport"], swiftSettings: optimised),
-        .testTarget(name: "RecEvalTests", dependencies: ["RecEval", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecTestSupport"]),
+        .testTarget(
+            name: "RecModelTests", dependencies: ["RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecVote", "RecTestSupport"],
+            swiftSettings: optimised),
+        .testTarget(
+            name: "RecEvalTests", dependencies: ["RecEval", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecMath", "RecTestSupport"]),
         .testTarget(name: "RecWireTests", dependencies: ["RecWire"]),
         .testTarget(name: "EfficientRecClientTests", dependencies: ["EfficientRecClient", "RecWire", "RecTransport", "RecMath"]),
         .testTarget(name: "RecTransportTests", dependencies: ["RecTransport"]),
         .testTarget(name: "RecVoteTests", dependencies: ["RecVote", "RecMath"], swiftSettings: optimised),
-        .testTarget(name: "RecServingTests", dependencies: ["RecServing", "RecData", "RecMath", "RecInference", "RecModelFile", "RecWire", "RecVote", "RecTestSupport"]),
-        .testTarget(name: "RecServerTests", dependencies: [
-            "RecServer", .product(name: "Logging", package: "swift-log"), "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire", "RecVote", "RecTransport", "RecTestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: [
-            "EfficientRecClient", "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining", "RecData", "RecEval", "RecTransport", "RecTestSupport",
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .testTarget(
+            name: "RecServingTests",
+            dependencies: ["RecServing", "RecData", "RecMath", "RecInference", "RecModelFile", "RecWire", "RecVote", "RecTestSupport"]),
+        .testTarget(
+            name: "RecServerTests",
+            dependencies: [
+                "RecServer", .product(name: "Logging", package: "swift-log"), "RecServing", "RecInference", "RecModelFile", "RecTraining", "RecWire",
+                "RecVote", "RecTransport", "RecTestSupport"
+            ]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "EfficientRecClient", "RecApp", "RecWire", "RecServer", "RecServing", "RecVote", "RecInference", "RecModelFile", "RecTraining",
+                "RecData", "RecEval", "RecTransport", "RecTestSupport",
+                .product(name: "Yams", package: "Yams")
+            ])
     ]
 )

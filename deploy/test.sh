@@ -6,6 +6,8 @@ bash deploy/install-deps.sh
 bash protocols/generate.sh --check
 # The Python client's committed protobuf modules match protocols/.
 bash clients/python/generate.sh --check
+# The formatter of the toolchain with the committed .swift-format: the whole Swift tree passes its lint.
+swift format lint --strict --recursive Sources Tests Package.swift clients/swift
 # Imports, the modules' "must not import" lists and the graph in docs/architecture.md agree with Package.swift.
 python3 .ci/check-modules.py
 # MovieLens-100K is a prerequisite: a failed fetch fails the run, unless EFFICIENTREC_OFFLINE=1

@@ -30,8 +30,9 @@ final class ClientConnection: Sendable {
 
     init(endpoints: [String], curve: CurveSettings?) throws(TransportError) {
         let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, kind: .dealer,
-                                   options: try .client(curve: curve))
+        let socket = try ZMQSocket(
+            context: context, kind: .dealer,
+            options: try .client(curve: curve))
         for endpoint in endpoints { try socket.connect(endpoint) }
         wakeup = try Wakeup()
         let box = SocketBox(context: context, socket: socket)

@@ -14,8 +14,9 @@ public final class QueryClient {
     /// presents `security.keys`.
     public init(coordinator: String, security: CurveSettings? = nil) throws(TransportError) {
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, kind: .dealer,
-                               options: try .client(curve: security))
+        socket = try ZMQSocket(
+            context: context, kind: .dealer,
+            options: try .client(curve: security))
         // Several coordinators, comma-separated: the DEALER spreads requests over them.
         for endpoint in coordinator.split(separator: ",") { try socket.connect(String(endpoint)) }
     }
@@ -32,8 +33,10 @@ public final class QueryClient {
     }
 
     /// Sends every message (at most `window` outstanding) and returns the replies keyed by request ID.
-    public func exchange(_ messages: [(id: String, bytes: [UInt8])], window: Int = 64, batchSize: Int = 1,
-                         timeoutSeconds: Double = 30) throws(Failure) -> [String: ServerMessage] {
+    public func exchange(
+        _ messages: [(id: String, bytes: [UInt8])], window: Int = 64, batchSize: Int = 1,
+        timeoutSeconds: Double = 30
+    ) throws(Failure) -> [String: ServerMessage] {
         var replies: [String: ServerMessage] = [:]
         var next = 0, outstanding = 0
         let batch = max(1, batchSize)
@@ -76,8 +79,10 @@ public final class QueryClient {
     /// go `batchSize` to a ZeroMQ message while the window allows. It gives up once no reply has
     /// arrived for `timeoutSeconds` (so a long file is not cut short by a fixed total): a request
     /// still refused then keeps its last `overloaded` reply, one never answered has none.
-    public func exchangePaced(_ messages: [(id: String, bytes: [UInt8])], batchSize: Int = 64, maxWindow: Int = 256,
-                              timeoutSeconds: Double = 30) throws(Failure) -> [String: ServerMessage] {
+    public func exchangePaced(
+        _ messages: [(id: String, bytes: [UInt8])], batchSize: Int = 64, maxWindow: Int = 256,
+        timeoutSeconds: Double = 30
+    ) throws(Failure) -> [String: ServerMessage] {
         var replies: [String: ServerMessage] = [:]
         var indexOf: [String: Int] = [:]
         for (i, m) in messages.enumerated() { indexOf[m.id] = i }
@@ -102,7 +107,9 @@ public final class QueryClient {
                         guard let reply = try? ServerMessage(serializedBytes: payload), let i = indexOf[reply.requestID] else { continue }
                         lastReply = WallInstant.now()
                         if case let .error(e) = reply, e.code == .overloaded {
-                            if pacer.refused(i, now: WallInstant.now(), jitter: Double.random(in: 0..<1, using: &jitter)) { replies[reply.requestID] = reply }
+                            if pacer.refused(i, now: WallInstant.now(), jitter: Double.random(in: 0..<1, using: &jitter)) {
+                                replies[reply.requestID] = reply
+                            }
                         } else if pacer.answered(i) {
                             replies[reply.requestID] = reply
                         }

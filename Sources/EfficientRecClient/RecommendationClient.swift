@@ -44,11 +44,14 @@ public final class RecommendationClient: Sendable {
 
     /// The top `k` items for a history, best first; `exclude` and `allow` filter by item ID,
     /// `conditions` by item attributes ("genre in Comedy|Drama", "year >= 1990"; all must hold).
-    public func recommend(history: [Interaction], k: Int = 10, exclude: [String] = [], allow: [String] = [],
-                          conditions: [String] = [], explain: Bool = false,
-                          timeout: Duration? = nil) async throws(ClientError) -> RecommendResponse {
-        try await recommend(request(history: history, k: k, exclude: exclude, allow: allow, conditions: conditions, explain: explain),
-                            timeout: timeout)
+    public func recommend(
+        history: [Interaction], k: Int = 10, exclude: [String] = [], allow: [String] = [],
+        conditions: [String] = [], explain: Bool = false,
+        timeout: Duration? = nil
+    ) async throws(ClientError) -> RecommendResponse {
+        try await recommend(
+            request(history: history, k: k, exclude: exclude, allow: allow, conditions: conditions, explain: explain),
+            timeout: timeout)
     }
 
     /// Sends a request as built (its ID is kept, or one is assigned when empty).
@@ -62,12 +65,15 @@ public final class RecommendationClient: Sendable {
 
     /// Several requests in one message, answered by one message: each result in the order of the
     /// requests, an answer or that request's own error.
-    public func recommendBatch(_ requests: [RecommendRequest],
-                               timeout: Duration? = nil) async throws(ClientError) -> [Result<RecommendResponse, ClientError>] {
+    public func recommendBatch(
+        _ requests: [RecommendRequest],
+        timeout: Duration? = nil
+    ) async throws(ClientError) -> [Result<RecommendResponse, ClientError>] {
         guard !requests.isEmpty else { return [] }
         guard requests.count <= WireLimits.standard.maxBatchRequests else {
-            throw .invalidRequest(requestID: requests[0].requestID,
-                                  reason: "\(requests.count) requests in one batch; at most \(WireLimits.standard.maxBatchRequests)")
+            throw .invalidRequest(
+                requestID: requests[0].requestID,
+                reason: "\(requests.count) requests in one batch; at most \(WireLimits.standard.maxBatchRequests)")
         }
         var ids: [String] = [], frames: [[UInt8]] = []
         for var request in requests {
@@ -94,8 +100,10 @@ public final class RecommendationClient: Sendable {
     }
 
     /// A request for `history` with this client's checks: k in 1...maxK, finite ratings.
-    public func request(history: [Interaction], k: Int, exclude: [String] = [], allow: [String] = [],
-                        conditions: [String] = [], explain: Bool = false) throws(ClientError) -> RecommendRequest {
+    public func request(
+        history: [Interaction], k: Int, exclude: [String] = [], allow: [String] = [],
+        conditions: [String] = [], explain: Bool = false
+    ) throws(ClientError) -> RecommendRequest {
         let id = nextRequestID()
         guard (1...WireLimits.standard.maxResultItems).contains(k) else {
             throw .invalidRequest(requestID: id, reason: "k must be between 1 and \(WireLimits.standard.maxResultItems), not \(k)")

@@ -27,7 +27,9 @@ public struct RequestPacer: Sendable {
     }
 
     private enum State: Sendable, Equatable {
-        case queued, outstanding(sentAt: UInt64), backingOff, done
+        case queued
+        case outstanding(sentAt: UInt64)
+        case backingOff, done
     }
 
     public let settings: Settings

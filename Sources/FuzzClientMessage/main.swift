@@ -6,7 +6,7 @@ import RecWire
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClientMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let peeked = ClientMessage.peek(bytes) // the overload path's cheap reader: never crashes either
+    let peeked = ClientMessage.peek(bytes)  // the overload path's cheap reader: never crashes either
     guard let message = try? ClientMessage(serializedBytes: bytes) else { return 0 }
     let again = try? ClientMessage(serializedBytes: message.serializedBytes())
     if again != message { fatalError("ClientMessage did not survive a round trip") }

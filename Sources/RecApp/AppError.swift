@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 
 /// An error a command reports to its user, with one message they can act on.

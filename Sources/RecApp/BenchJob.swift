@@ -1,7 +1,7 @@
-import RecTransport
 import EfficientRecClient
 import RecData
 import RecServer
+import RecTransport
 import RecWire
 
 /// `efficientrec bench`: closed-loop load against a coordinator; prints throughput and latency percentiles.
@@ -38,13 +38,17 @@ public struct BenchJob {
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
         let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator, security: security) }
-        let report = try AppError.wrap { try generator.run(requests: requests, concurrency: concurrency, duration: duration, rate: rate,
-                                                                      batchSize: batchSize) }
+        let report = try AppError.wrap {
+            try generator.run(
+                requests: requests, concurrency: concurrency, duration: duration, rate: rate,
+                batchSize: batchSize)
+        }
         if let rate {
             print("bench: open loop at \(Int(rate)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories")
         } else {
-            print("bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories"
-                  + (batchSize > 1 ? ", \(batchSize) requests per message (batches)" : ""))
+            print(
+                "bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories"
+                    + (batchSize > 1 ? ", \(batchSize) requests per message (batches)" : ""))
         }
         print(report.description)
         for sample in report.errorSamples { print("  error: \(sample)") }
@@ -64,16 +68,21 @@ public struct StatusJob {
             let client = try AppError.wrap { try QueryClient(coordinator: coordinator, security: security) }
             let reply = try AppError.wrap { try client.send(.status(StatusRequest(requestID: "status")), id: "status", timeoutSeconds: 5) }
             guard case let .status(s) = reply else { throw AppError("unexpected reply to a status request: \(reply)") }
-            print("coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)" + (s.blockedItems > 0 ? ", \(s.blockedItems) items blocked" : ""))
-            print("requests \(s.requests) (\(s.inFlight) in flight, admission limit \(s.admissionLimit)), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
-                  + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
-            print("retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
-                  + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
-                  + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
+            print(
+                "coordinator \(coordinator): model \(s.modelVersion), ready \(s.ready)"
+                    + (s.blockedItems > 0 ? ", \(s.blockedItems) items blocked" : ""))
+            print(
+                "requests \(s.requests) (\(s.inFlight) in flight, admission limit \(s.admissionLimit)), errors \(s.errors), degraded \(s.degraded), complete \(s.completeReplies); "
+                    + "latency p50 \(s.p50Micros) us, p90 \(s.p90Micros) us, p99 \(s.p99Micros) us")
+            print(
+                "retries \(s.retries), hedges \(s.hedges), failovers \(s.failovers), heartbeat misses \(s.heartbeatMisses), "
+                    + "overloaded \(s.overloaded), low coverage \(s.lowCoverage), late replies \(s.lateReplies); "
+                    + "CURVE refused \(s.authRefused), failed handshakes \(s.handshakeFailures), client connections lost \(s.clientDisconnects)")
             for shard in s.shards {
-                print("shard \(shard.shard): model \(shard.modelVersion), \(shard.requests) sub-requests, "
-                      + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"
-                      + (shard.alive ? "" : ", NOT ANSWERING"))
+                print(
+                    "shard \(shard.shard): model \(shard.modelVersion), \(shard.requests) sub-requests, "
+                        + "latency p50 \(shard.p50Micros) us, p99 \(shard.p99Micros) us, replicas alive \(shard.replicasAlive)/\(shard.replicas)"
+                        + (shard.alive ? "" : ", NOT ANSWERING"))
             }
         }
     }

@@ -1,7 +1,7 @@
-import RecTransport
 import Foundation
 import RecServer
 import RecServing
+import RecTransport
 
 /// A cluster described in one JSON file, shared by the coordinator and every worker:
 ///
@@ -45,10 +45,12 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
 
         /// The first setting out of range, named by `naming` (a config key, or the flag it came from).
         public func validationError(naming: (String) -> String = { $0 }) -> String? {
-            let durations: [(String, Int?)] = [("defaultDeadlineMs", defaultDeadlineMs), ("maxDeadlineMs", maxDeadlineMs),
-                                               ("queueTargetMs", queueTargetMs), ("latencyTargetMs", latencyTargetMs),
-                                               ("heartbeatMs", heartbeatMs), ("heartbeatTimeoutMs", heartbeatTimeoutMs),
-                                               ("attemptTimeoutMs", attemptTimeoutMs)]
+            let durations: [(String, Int?)] = [
+                ("defaultDeadlineMs", defaultDeadlineMs), ("maxDeadlineMs", maxDeadlineMs),
+                ("queueTargetMs", queueTargetMs), ("latencyTargetMs", latencyTargetMs),
+                ("heartbeatMs", heartbeatMs), ("heartbeatTimeoutMs", heartbeatTimeoutMs),
+                ("attemptTimeoutMs", attemptTimeoutMs)
+            ]
             for (key, value) in durations + [("maxInFlight", maxInFlight)] where key != "latencyTargetMs" {
                 if let value, value < 1 { return "\(naming(key)) must be positive" }
             }
@@ -109,7 +111,9 @@ public struct ClusterConfig: Codable, Equatable, Sendable {
         if shards.count > 4096 { return "\(shards.count) shards is more than the supported 4096" }
         for (i, shard) in shards.enumerated() {
             if shard.replicas.isEmpty { return "shard \(i) has no replicas" }
-            if let bad = shard.replicas.first(where: { !$0.contains("://") }) { return "shard \(i): '\(bad)' is not an endpoint like tcp://host:port" }
+            if let bad = shard.replicas.first(where: { !$0.contains("://") }) {
+                return "shard \(i): '\(bad)' is not an endpoint like tcp://host:port"
+            }
         }
         let all = shards.flatMap(\.replicas)
         if Set(all).count != all.count { return "an endpoint is listed twice" }

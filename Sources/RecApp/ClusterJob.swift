@@ -42,10 +42,11 @@ public struct ClusterJob {
         let stop = SignalStop.install()
         var children: [LocalProcess] = []
         defer { LocalProcess.terminateAll(children) }
-        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, replicas: replicas,
-                                              coordinators: coordinators, port: port,
-                                              workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity + ["--threads", "\(coordinatorThreads)"],
-                                              notice: { announce($0) })
+        let cluster = try LocalCluster.launch(
+            executable: executable, model: model, shards: shards, replicas: replicas,
+            coordinators: coordinators, port: port,
+            workerArguments: workerSecurity, coordinatorArguments: coordinatorSecurity + ["--threads", "\(coordinatorThreads)"],
+            notice: { announce($0) })
         children = cluster.processes
         announce("coordinator admin (rollback, block): \(cluster.adminEndpoints.joined(separator: ","))")
         if coordinators > 1 { announce("clients connect to every coordinator: --coordinator \(cluster.clientEndpoint)") }
@@ -61,8 +62,9 @@ public struct ClusterJob {
         let stubborn = LocalProcess.terminateAll(children)
         children = []
         if !stubborn.isEmpty {
-            throw AppError("\(stubborn.count) process(es) did not exit cleanly on SIGTERM: "
-                           + stubborn.map { "pid \($0.pid) (status \($0.status))" }.joined(separator: ", "))
+            throw AppError(
+                "\(stubborn.count) process(es) did not exit cleanly on SIGTERM: "
+                    + stubborn.map { "pid \($0.pid) (status \($0.status))" }.joined(separator: ", "))
         }
     }
 }

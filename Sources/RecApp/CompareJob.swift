@@ -1,8 +1,8 @@
 import Foundation
 import RecData
 import RecEval
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecTraining
 
@@ -61,16 +61,19 @@ public struct CompareJob {
         let easeIDs = ease.recommend(history: UserHistory(items: known, ratings: knownRatings), attributes: [], k: k)
             .map { dataset.log.items[$0] }
 
-        let lists = [Ranked(name: "efficientrec", itemIDs: ourIDs, popularityRanks: ourIDs.map(rank)),
-                     Ranked(name: "ease", itemIDs: easeIDs, popularityRanks: easeIDs.map(rank))]
+        let lists = [
+            Ranked(name: "efficientrec", itemIDs: ourIDs, popularityRanks: ourIDs.map(rank)),
+            Ranked(name: "ease", itemIDs: easeIDs, popularityRanks: easeIDs.map(rank))
+        ]
         var text = "model\trank\titem\tpopularity_rank\n"
         for list in lists {
             for (n, (id, r)) in zip(list.itemIDs, list.popularityRanks).enumerated() { text += "\(list.name)\t\(n + 1)\t\(id)\t\(r)\n" }
         }
         FileHandle.standardOutput.write(Data(text.utf8))
-        Terminal.log(lists.map { "\($0.name): mean popularity rank " + String(format: "%.1f", $0.meanPopularityRank) }
-            .joined(separator: "; ") + " (1 = the most popular of \(dataset.log.items.count) items); "
-            + "\(unknown) history items unknown to the model")
+        Terminal.log(
+            lists.map { "\($0.name): mean popularity rank " + String(format: "%.1f", $0.meanPopularityRank) }
+                .joined(separator: "; ") + " (1 = the most popular of \(dataset.log.items.count) items); "
+                + "\(unknown) history items unknown to the model")
         return Outcome(lists: lists, unknownItems: unknown)
     }
 }

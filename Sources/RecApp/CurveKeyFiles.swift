@@ -31,7 +31,8 @@ public enum CurveKeyFiles {
         let secret = "# EfficientRec CURVE secret key — keep private\npublic-key = \"\(pair.publicKey)\"\nsecret-key = \"\(pair.secretKey)\"\n"
         let pub = "# EfficientRec CURVE public key\npublic-key = \"\(pair.publicKey)\"\n"
         guard FileManager.default.createFile(atPath: secretPath, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]),
-              FileManager.default.createFile(atPath: publicPath, contents: Data(pub.utf8)) else {
+            FileManager.default.createFile(atPath: publicPath, contents: Data(pub.utf8))
+        else {
             throw AppError("cannot write key files \(secretPath) and \(publicPath)")
         }
         return (secretPath, publicPath)
@@ -101,8 +102,9 @@ extension CurveKeyFiles {
     /// A process's CURVE settings from key files: its own `.key`, the clients it admits (a file or
     /// a directory of `.pub` files), and the public key of the servers it connects to.
     public static func settings(secret: String, clients: String?, serverKey: String?) throws(AppError) -> CurveSettings {
-        CurveSettings(keys: try readSecret(secret), allowedClients: try clients.map { (p: String) throws(AppError) in try readAllowed(p) } ?? [],
-                      serverKey: try serverKey.map { (p: String) throws(AppError) in try readPublic(p) })
+        CurveSettings(
+            keys: try readSecret(secret), allowedClients: try clients.map { (p: String) throws(AppError) in try readAllowed(p) } ?? [],
+            serverKey: try serverKey.map { (p: String) throws(AppError) in try readPublic(p) })
     }
 
     /// Generates the key material of a whole cluster under `directory` (keeping files already there):

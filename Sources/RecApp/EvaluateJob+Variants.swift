@@ -1,10 +1,10 @@
-import RecVote
 import Foundation
 import RecData
 import RecEval
 import RecInference
 import RecMath
 import RecTraining
+import RecVote
 
 /// The EfficientRec rows of `evaluate`: each configuration trained and scored, and for the main
 /// one ("efficientrec") the sweeps and comparisons the options ask for, all scored on the same
@@ -12,17 +12,20 @@ import RecTraining
 extension EvaluateJob {
     /// Trains the variant `name` on `train` and scores it (after the two-stage ranking sweep, when
     /// asked for); the main variant also with its extra rows.
-    func scoreVariant(_ name: String, configuration config: ModelConfiguration, protocolRun: StrongGeneralization,
-                      train: Dataset) throws(AppError) -> [ModelScores] {
+    func scoreVariant(
+        _ name: String, configuration config: ModelConfiguration, protocolRun: StrongGeneralization,
+        train: Dataset
+    ) throws(AppError) -> [ModelScores] {
         let isMain = name == "efficientrec"
         var config = config
         if sweepRanking && isMain {
             config.itemModelNeighbours = max(config.itemModelNeighbours, Self.rankingSweep.neighbours.max() ?? 0)
         }
         let (built, seconds) = try timed(name) {
-            try ModelBuilder.build(dataset: train, configuration: config,
-                                   progress: quiet ? nil : Terminal.trainingProgress(),
-                                   status: quiet ? nil : { Terminal.log("\(name): " + $0) })
+            try ModelBuilder.build(
+                dataset: train, configuration: config,
+                progress: quiet ? nil : Terminal.trainingProgress(),
+                status: quiet ? nil : { Terminal.log("\(name): " + $0) })
         }
         var scores: [ModelScores] = []
         var model = built.model
@@ -31,8 +34,9 @@ extension EvaluateJob {
         }
         scores += protocolRun.score(EfficientRecRecommender(name: name, model: model), trainSeconds: seconds)
         if isMain {
-            scores += try scoreMainExtras(model, built: built, configuration: config, protocolRun: protocolRun, train: train,
-                                          trainSeconds: seconds)
+            scores += try scoreMainExtras(
+                model, built: built, configuration: config, protocolRun: protocolRun, train: train,
+                trainSeconds: seconds)
         }
         return scores
     }
@@ -41,16 +45,21 @@ extension EvaluateJob {
     /// (when it has one, with the pool recall logged; then the cluster statistics are logged), the
     /// item–item fits compared, the pool sweep, the decoder bound and the shortlist variants, each
     /// when asked for.
-    private func scoreMainExtras(_ model: RecommenderModel, built: ModelBuilder.Result, configuration config: ModelConfiguration,
-                                 protocolRun: StrongGeneralization, train: Dataset,
-                                 trainSeconds seconds: Double) throws(AppError) -> [ModelScores] {
+    private func scoreMainExtras(
+        _ model: RecommenderModel, built: ModelBuilder.Result, configuration config: ModelConfiguration,
+        protocolRun: StrongGeneralization, train: Dataset,
+        trainSeconds seconds: Double
+    ) throws(AppError) -> [ModelScores] {
         var scores: [ModelScores] = []
         if let itemModel = model.itemModel {
             scores += protocolRun.score(EfficientRecRecommender(name: "efficientrec-vote", model: model.withRanking(.vote)), trainSeconds: seconds)
             scores += protocolRun.score(ItemItemRecommender(weights: itemModel, itemCount: model.items.count), trainSeconds: seconds)
             let scale = train.ratingScale
-            Terminal.log(PoolRecall(model: model, cases: protocolRun.testCases, threshold: scale.likeThreshold, implicit: scale.implicit,
-                                    unrated: scale.unrated).description)
+            Terminal.log(
+                PoolRecall(
+                    model: model, cases: protocolRun.testCases, threshold: scale.likeThreshold, implicit: scale.implicit,
+                    unrated: scale.unrated
+                ).description)
         }
         Terminal.log(built.clusterStatistics.description)
         if compareItemModels { scores += try scoreItemModelFits(model, protocolRun: protocolRun, train: train) }
@@ -61,7 +70,8 @@ extension EvaluateJob {
         if sweepShortlists {
             for variant in Self.shortlistVariants(config, hasDecoder: built.decoder != nil) {
                 let model = ModelBuilder.rebuildingShortlists(model, configuration: variant, dataset: train, decoder: built.decoder)
-                let label = "sl:" + variant.shortlistSource.rawValue
+                let label =
+                    "sl:" + variant.shortlistSource.rawValue
                     + (variant.shortlistSource == .members ? "/" + variant.shortlistAggregation.rawValue : "")
                     + "/" + variant.voteReduction.rawValue
                 scores += protocolRun.score(EfficientRecRecommender(name: label, model: model), trainSeconds: seconds)
@@ -72,8 +82,10 @@ extension EvaluateJob {
 
     /// Scores the two-stage ranking for every N of `rankingSweep` up to the N the model was fitted
     /// with, blend scale and vote weight; returns the model cut back to the configured N.
-    private func scoreRankingSweep(_ model: RecommenderModel, fittedWith itemModel: ItemItemWeights, protocolRun: StrongGeneralization,
-                                   trainSeconds seconds: Double, into scores: inout [ModelScores]) -> RecommenderModel {
+    private func scoreRankingSweep(
+        _ model: RecommenderModel, fittedWith itemModel: ItemItemWeights, protocolRun: StrongGeneralization,
+        trainSeconds seconds: Double, into scores: inout [ModelScores]
+    ) -> RecommenderModel {
         var c = model.configuration
         let fitted = c.itemModelNeighbours
         c.itemModelNeighbours = configuration.itemModelNeighbours
@@ -87,8 +99,9 @@ extension EvaluateJob {
                     v.voteWeight = w
                     v.blendScale = scale
                     let label = "2s:N\(n)/b\(w)" + (scale == .poolMaximum ? "" : "/" + scale.rawValue)
-                    scores += protocolRun.score(EfficientRecRecommender(name: label, model: configured.replacing(itemModel: cut, configuration: v)),
-                                                trainSeconds: seconds)
+                    scores += protocolRun.score(
+                        EfficientRecRecommender(name: label, model: configured.replacing(itemModel: cut, configuration: v)),
+                        trainSeconds: seconds)
                 }
             }
         }
@@ -98,8 +111,10 @@ extension EvaluateJob {
     /// The item–item model fitted by each method on `train` (EASE only while the catalogue fits
     /// its dense inverse), each scored as the two-stage ranking with the trained clusters and
     /// alone over the catalogue; the fit time is the row's training time.
-    private func scoreItemModelFits(_ model: RecommenderModel, protocolRun: StrongGeneralization,
-                                    train: Dataset) throws(AppError) -> [ModelScores] {
+    private func scoreItemModelFits(
+        _ model: RecommenderModel, protocolRun: StrongGeneralization,
+        train: Dataset
+    ) throws(AppError) -> [ModelScores] {
         var scores: [ModelScores] = []
         for (label, method, support) in [("ease", ItemItemFit.Method.ease, 0), ("nbhd64", .neighbourhood, 64), ("nbhd256", .neighbourhood, 256)]
         where method != .ease || model.items.count <= ItemItemFit.maxDenseItems {
@@ -111,18 +126,22 @@ extension EvaluateJob {
             }
             var c = model.configuration
             c.ranking = .twoStage
-            scores += protocolRun.score(EfficientRecRecommender(name: "2s:" + label, model: model.replacing(itemModel: weights, configuration: c)),
-                                        trainSeconds: fitSeconds)
-            scores += protocolRun.score(ItemItemRecommender(name: "ii:" + label, weights: weights, itemCount: model.items.count),
-                                        trainSeconds: fitSeconds)
+            scores += protocolRun.score(
+                EfficientRecRecommender(name: "2s:" + label, model: model.replacing(itemModel: weights, configuration: c)),
+                trainSeconds: fitSeconds)
+            scores += protocolRun.score(
+                ItemItemRecommender(name: "ii:" + label, weights: weights, itemCount: model.items.count),
+                trainSeconds: fitSeconds)
         }
         return scores
     }
 
     /// The pool shapes of `poolSweep` (member aggregation × L × C), each with its pool recall
     /// logged, scored as the two-stage ranking at every vote weight of the sweep.
-    private func scorePoolSweep(model: RecommenderModel, protocolRun: StrongGeneralization,
-                                train: Dataset, trainSeconds: Double) -> [ModelScores] {
+    private func scorePoolSweep(
+        model: RecommenderModel, protocolRun: StrongGeneralization,
+        train: Dataset, trainSeconds: Double
+    ) -> [ModelScores] {
         var scores: [ModelScores] = []
         let scale = train.ratingScale
         let sweep = poolSweep
@@ -136,14 +155,16 @@ extension EvaluateJob {
                     c.topClusters = top
                     let rebuilt = ModelBuilder.rebuildingShortlists(model, configuration: c, dataset: train, decoder: nil)
                     let label = "pool:\(aggregation.rawValue)/L\(length)/C\(top)"
-                    let recall = PoolRecall(model: rebuilt, cases: protocolRun.testCases, threshold: scale.likeThreshold,
-                                            implicit: scale.implicit, unrated: scale.unrated, comparingItemItem: false)
+                    let recall = PoolRecall(
+                        model: rebuilt, cases: protocolRun.testCases, threshold: scale.likeThreshold,
+                        implicit: scale.implicit, unrated: scale.unrated, comparingItemItem: false)
                     if !quiet { Terminal.log(label + " " + recall.description) }
                     for w in sweep.voteWeights {
                         var v = c
                         v.voteWeight = w
-                        scores += protocolRun.score(EfficientRecRecommender(name: label + "/b\(w)", model: rebuilt.replacing(itemModel: rebuilt.itemModel, configuration: v)),
-                                                    trainSeconds: trainSeconds)
+                        scores += protocolRun.score(
+                            EfficientRecRecommender(name: label + "/b\(w)", model: rebuilt.replacing(itemModel: rebuilt.itemModel, configuration: v)),
+                            trainSeconds: trainSeconds)
                     }
                 }
             }

@@ -1,9 +1,9 @@
-import RecVote
 import Foundation
 import RecData
 import RecEval
 import RecInference
 import RecTraining
+import RecVote
 
 /// `efficientrec evaluate`: the strong-generalisation protocol for EfficientRec and the baselines,
 /// all trained and scored on the same split in the same run.
@@ -68,11 +68,15 @@ public struct EvaluateJob {
     @discardableResult
     public func run() throws(AppError) -> EvaluationReport {
         try checkOptions()
-        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
-                                                                   options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+        let dataset = try AppError.wrap {
+            try Dataset.load(
+                interactions: interactions, items: items, users: users,
+                options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions))
+        }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
-        let protocolRun = StrongGeneralization(dataset: dataset, testFraction: testFraction, seed: seed,
-                                               holdout: holdout, validation: validation, givenItems: givenItems)
+        let protocolRun = StrongGeneralization(
+            dataset: dataset, testFraction: testFraction, seed: seed,
+            holdout: holdout, validation: validation, givenItems: givenItems)
         let train = protocolRun.trainingData
         guard !protocolRun.testCases.isEmpty else { throw AppError("no test user has two or more interactions") }
         var scores: [ModelScores] = []
@@ -80,9 +84,10 @@ public struct EvaluateJob {
             scores += try scoreVariant(name, configuration: config, protocolRun: protocolRun, train: train)
         }
         scores += try scoreBaselines(protocolRun: protocolRun, train: train)
-        let report = EvaluationReport(dataset: interactions, trainUsers: protocolRun.trainUsers.count,
-                                      testUsers: protocolRun.testCases.count, items: dataset.log.items.count, seed: seed,
-                                      protocolName: protocolRun.name, cutoffs: [10, 20, 50], scores: scores)
+        let report = EvaluationReport(
+            dataset: interactions, trainUsers: protocolRun.trainUsers.count,
+            testUsers: protocolRun.testCases.count, items: dataset.log.items.count, seed: seed,
+            protocolName: protocolRun.name, cutoffs: [10, 20, 50], scores: scores)
         print(report.table())
         if let json {
             let text = try AppError.wrap { try report.json() }
@@ -144,8 +149,9 @@ public struct EvaluateJob {
             case .ease: (model, seconds) = try timed("ease") { try EASERecommender(train: train, threads: configuration.threads) }
             case .kmeans:
                 (model, seconds) = try timed("kmeans") {
-                    KMeansVoteRecommender(train: train, clusters: configuration.clusters, topClusters: configuration.topClusters,
-                                          shortlistLength: configuration.shortlistLength, seed: seed, threads: configuration.threads)
+                    KMeansVoteRecommender(
+                        train: train, clusters: configuration.clusters, topClusters: configuration.topClusters,
+                        shortlistLength: configuration.shortlistLength, seed: seed, threads: configuration.threads)
                 }
             }
             scores += protocolRun.score(model, trainSeconds: seconds)

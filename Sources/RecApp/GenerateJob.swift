@@ -13,8 +13,9 @@ public struct GenerateJob {
     @discardableResult
     public func run() throws(AppError) -> SyntheticGenerator.Summary {
         let summary = try AppError.wrap { try SyntheticGenerator(configuration).write(to: output) }
-        Terminal.log("wrote \(output)/interactions.tsv, items.tsv, users.tsv: \(summary.users) users, "
-                     + "\(summary.items) items, \(summary.interactions) interactions")
+        Terminal.log(
+            "wrote \(output)/interactions.tsv, items.tsv, users.tsv: \(summary.users) users, "
+                + "\(summary.items) items, \(summary.interactions) interactions")
         return summary
     }
 }

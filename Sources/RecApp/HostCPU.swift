@@ -12,7 +12,8 @@ public struct HostCPU: Sendable {
     /// Now, or nil where `/proc/stat` cannot be read.
     public static func sample() -> HostCPU? {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+            let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
         let v = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard v.count >= 8 else { return nil }
         // user nice system idle iowait irq softirq steal
@@ -24,7 +25,8 @@ public struct HostCPU: Sendable {
         let busy = Double(self.busy &- earlier.busy), idle = Double(self.idle &- earlier.idle), steal = Double(self.steal &- earlier.steal)
         let total = busy + idle + steal
         guard total > 0 else { return "host CPU: no ticks elapsed" }
-        return String(format: "host CPU meanwhile: %.0f %% busy, %.0f %% idle, %.0f %% stolen by the hypervisor",
-                      100 * busy / total, 100 * idle / total, 100 * steal / total)
+        return String(
+            format: "host CPU meanwhile: %.0f %% busy, %.0f %% idle, %.0f %% stolen by the hypervisor",
+            100 * busy / total, 100 * idle / total, 100 * steal / total)
     }
 }

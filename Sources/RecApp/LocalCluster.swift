@@ -23,17 +23,23 @@ public struct LocalCluster {
     /// else the coordinator binds `port`, worker i binds port + 1 + i and further coordinators the
     /// ports after the workers'. `notice` hears each process as it comes up. On a failure the
     /// processes started so far are stopped.
-    public static func launch(executable: String, model: String, shards: Int, replicas: Int = 1, coordinators: Int = 1, port: Int = 0,
-                              workerArguments: [String] = [], coordinatorArguments: [String] = [],
-                              notice: (String) -> Void = { _ in }) throws(AppError) -> LocalCluster {
+    public static func launch(
+        executable: String, model: String, shards: Int, replicas: Int = 1, coordinators: Int = 1, port: Int = 0,
+        workerArguments: [String] = [], coordinatorArguments: [String] = [],
+        notice: (String) -> Void = { _ in }
+    ) throws(AppError) -> LocalCluster {
         var cluster = LocalCluster()
         do throws(AppError) {
             func endpoint(_ offset: Int) -> String { port == 0 ? "tcp://127.0.0.1:*" : "tcp://127.0.0.1:\(port + offset)" }
             for shard in 0..<shards {
                 var group: [String] = []
                 for replica in 0..<replicas {
-                    let child = try LocalProcess.launch(executable, ["worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
-                                                                     "--bind", endpoint(1 + shard * replicas + replica)] + workerArguments)
+                    let child = try LocalProcess.launch(
+                        executable,
+                        [
+                            "worker", "--model", model, "--shard", "\(shard)", "--shards", "\(shards)",
+                            "--bind", endpoint(1 + shard * replicas + replica)
+                        ] + workerArguments)
                     cluster.workers.append(child)
                     let line = try child.firstLine(containing: "listening on", timeoutSeconds: 60)
                     group.append(String(line.split(separator: " ").last!))
@@ -44,8 +50,12 @@ public struct LocalCluster {
             let workerList = cluster.workerEndpoints.map { $0.joined(separator: "|") }.joined(separator: ",")
             for n in 0..<max(1, coordinators) {
                 let offset = n == 0 ? 0 : shards * replicas + n
-                let coordinator = try LocalProcess.launch(executable, ["coordinator", "--model", model, "--workers", workerList,
-                                                                       "--bind", endpoint(offset)] + coordinatorArguments)
+                let coordinator = try LocalProcess.launch(
+                    executable,
+                    [
+                        "coordinator", "--model", model, "--workers", workerList,
+                        "--bind", endpoint(offset)
+                    ] + coordinatorArguments)
                 cluster.coordinators.append(coordinator)
                 let adminLine = try coordinator.firstLine(containing: "admin endpoint on", timeoutSeconds: 60)
                 let line = try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60)

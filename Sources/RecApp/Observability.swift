@@ -45,21 +45,24 @@ public enum Observability {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             let text = registry.emitToBuffer()
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             let (ready, reason) = readiness.current
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: (ready ? "ready" : "not ready: \(reason)") + "\n")))
+            return Response(
+                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: (ready ? "ready" : "not ready: \(reason)") + "\n")))
         }
         let host = String(parts[0])
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "efficientrec"),
-                           onServerRunning: { channel in
-                               let actual = channel.localAddress?.port ?? port
-                               announce("metrics on http://\(host):\(actual)/metrics")
-                           },
-                           logger: logger)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "efficientrec"),
+            onServerRunning: { channel in
+                let actual = channel.localAddress?.port ?? port
+                announce("metrics on http://\(host):\(actual)/metrics")
+            },
+            logger: logger)
     }
 }

@@ -1,8 +1,8 @@
-import RecTransport
 import EfficientRecClient
 import Foundation
 import RecData
 import RecServer
+import RecTransport
 import RecWire
 
 /// `efficientrec query`: send recommendation requests to a coordinator. With `--histories` it
@@ -62,8 +62,9 @@ public struct QueryJob {
             let table = try users.map { path throws(AppError) in try AppError.wrap { try UserAttributeTable.read(path: path) } }
             for u in 0..<log.users.count {
                 let h = log.history(of: u)
-                var r = RecommendRequest(requestID: "q\(u)", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings,
-                                         timestamps: h.timestamps, k: UInt32(k))
+                var r = RecommendRequest(
+                    requestID: "q\(u)", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings,
+                    timestamps: h.timestamps, k: UInt32(k))
                 if let table, let row = table.row(of: log.users[u]) {
                     r.attributeNames = table.columnNames
                     r.attributeValues = row
@@ -76,7 +77,9 @@ public struct QueryJob {
             requests[k].request.explain = explain
         }
         // One history: the async client library; a file: the paced bulk exchange.
-        let replies = history != nil ? try askOne(requests[0].request)
+        let replies =
+            history != nil
+            ? try askOne(requests[0].request)
             : try AppError.wrap {
                 try QueryClient(coordinator: coordinator, security: security).exchangePaced(
                     requests.map { ($0.request.requestID, ClientMessage.recommend($0.request).serializedBytes()) },
@@ -92,16 +95,18 @@ public struct QueryJob {
                     text += "\(user)\t\(item)\t\(rank + 1)\t\(score)"
                     if explain {
                         let e = rank < r.explanations.count ? r.explanations[rank] : RecommendResponse.Explanation()
-                        text += ExplanationColumns.format(clusters: e.clusterIDs.map(Int.init), shares: e.clusterShares,
-                                                          because: e.becauseItemIDs, similarities: e.similarities)
+                        text += ExplanationColumns.format(
+                            clusters: e.clusterIDs.map(Int.init), shares: e.clusterShares,
+                            because: e.becauseItemIDs, similarities: e.similarities)
                     }
                     text += "\n"
                 }
                 if r.coverage < 1 { problems.append("\(user): coverage \(r.coverage): \(r.degradedReasons.joined(separator: "; "))") }
                 if history != nil {
-                    Terminal.log("model \(r.modelVersion), coverage \(r.coverage), clusters "
-                                 + zip(r.clusterIDs, r.clusterWeights).map { "\($0)(\(String(format: "%.3f", $1)))" }.joined(separator: " ")
-                                 + ", \(r.timings.totalMicros) us")
+                    Terminal.log(
+                        "model \(r.modelVersion), coverage \(r.coverage), clusters "
+                            + zip(r.clusterIDs, r.clusterWeights).map { "\($0)(\(String(format: "%.3f", $1)))" }.joined(separator: " ")
+                            + ", \(r.timings.totalMicros) us")
                 }
             case let .error(e)?:
                 problems.append("\(user): \(e.code) \(e.message)")
@@ -125,8 +130,9 @@ public struct QueryJob {
     private func askOne(_ request: RecommendRequest) throws(AppError) -> [String: ServerMessage] {
         let client: RecommendationClient
         do {
-            client = try RecommendationClient(endpoint: coordinator, curve: security,
-                                              timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
+            client = try RecommendationClient(
+                endpoint: coordinator, curve: security,
+                timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
         } catch { throw AppError("\(error)") }
         defer { client.close() }
         let outcome = AsyncBridge.wait { () async -> Result<RecommendResponse, ClientError> in

@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 
 /// `efficientrec recommend`: for every user of a histories file, a profile from that history alone,
@@ -48,7 +48,7 @@ public struct RecommendJob {
     public func run() throws(AppError) -> Outcome {
         guard k >= 1, k <= Self.maxK else { throw AppError("-k must be between 1 and \(Self.maxK)") }
         let model = try loadModel()
-        BLAS.setThreads(1) // per-user products are small: BLAS threads would only spin
+        BLAS.setThreads(1)  // per-user products are small: BLAS threads would only spin
         let log = try AppError.wrap { try InteractionLog.read(path: histories) }
         let attributeTable = try users.map { path throws(AppError) in
             try AppError.wrap { try UserAttributeTable.read(path: path, columns: model.attributes.columnNames) }
@@ -61,8 +61,9 @@ public struct RecommendJob {
         var outcome = Outcome(users: log.users.count, rows: 0, unknownItems: 0, popularityFallbacks: 0, seconds: 0)
         for u in 0..<log.users.count {
             let raw = log.history(of: u)
-            let (history, unknown) = model.mapHistory(itemIDs: raw.items.map { log.items[$0] }, ratings: raw.ratings,
-                                                      timestamps: raw.timestamps)
+            let (history, unknown) = model.mapHistory(
+                itemIDs: raw.items.map { log.items[$0] }, ratings: raw.ratings,
+                timestamps: raw.timestamps)
             outcome.unknownItems += unknown
             let attributes = model.attributes.encode(attributeTable?.row(of: log.users[u]))
             let result = model.recommend(history: history, attributes: attributes, k: k, vote: &vote, filter: itemFilter)
@@ -98,14 +99,17 @@ public struct RecommendJob {
     }
 
     /// Appends one user's TSV rows, rank 1 first (with the explanation columns when `explain` is on).
-    private func appendRows(_ result: Recommendation, user: String, explanations: [ItemExplanation], model: RecommenderModel,
-                            to text: inout String) {
+    private func appendRows(
+        _ result: Recommendation, user: String, explanations: [ItemExplanation], model: RecommenderModel,
+        to text: inout String
+    ) {
         for (rank, (item, score)) in result.items.enumerated() {
             text += "\(user)\t\(model.items[item])\t\(rank + 1)\t\(score)"
             if explain {
                 let e = explanations[rank]
-                text += ExplanationColumns.format(clusters: e.clusters, shares: e.shares, because: e.because.map { model.items[$0] },
-                                                  similarities: e.similarities)
+                text += ExplanationColumns.format(
+                    clusters: e.clusters, shares: e.shares, because: e.because.map { model.items[$0] },
+                    similarities: e.similarities)
             }
             text += "\n"
         }
@@ -123,9 +127,11 @@ public struct RecommendJob {
     }
 
     private func logSummary(_ outcome: Outcome, model: RecommenderModel, explainNanoseconds: UInt64) {
-        Terminal.log("recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
-                     + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
-                     + "\(outcome.popularityFallbacks) users served from the popularity fallback"
-                     + (explain ? String(format: "; explanations %.1f us per user", Double(explainNanoseconds) / 1_000 / Double(max(1, outcome.users))) : ""))
+        Terminal.log(
+            "recommended for \(outcome.users) users in " + String(format: "%.3f s", outcome.seconds)
+                + " (model \(model.version)); \(outcome.unknownItems) unknown item IDs skipped; "
+                + "\(outcome.popularityFallbacks) users served from the popularity fallback"
+                + (explain
+                    ? String(format: "; explanations %.1f us per user", Double(explainNanoseconds) / 1_000 / Double(max(1, outcome.users))) : ""))
     }
 }

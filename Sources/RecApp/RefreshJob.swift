@@ -34,11 +34,12 @@ public struct RefreshJob {
         let newItems = try items.map { path throws(AppError) in try AppError.wrap { try ItemFeatureTable.read(path: path, options: readOptions) } }
         let (refreshed, summary) = ModelRefresh.refresh(base, log: log, userAttributes: attributes, newItems: newItems)
         let version = try AppError.wrap { try ModelFile.save(refreshed, to: output) }
-        Terminal.log("refreshed model \(base.version) from \(summary.users) users and \(summary.interactions) interactions of \(interactions): "
-                     + "wrote \(output), model version \(version), in " + String(format: "%.1f s", Date().timeIntervalSince(started))
-                     + "; \(summary.unknownInteractions) interactions with \(summary.unknownItems) items the model does not know were skipped"
-                     + (items != nil ? "; \(summary.addedItems) items added to the catalogue from their features" : "")
-                     + (summary.emptyProfiles > 0 ? "; \(summary.emptyProfiles) users liked no item the model knows (no profile)" : ""))
+        Terminal.log(
+            "refreshed model \(base.version) from \(summary.users) users and \(summary.interactions) interactions of \(interactions): "
+                + "wrote \(output), model version \(version), in " + String(format: "%.1f s", Date().timeIntervalSince(started))
+                + "; \(summary.unknownInteractions) interactions with \(summary.unknownItems) items the model does not know were skipped"
+                + (items != nil ? "; \(summary.addedItems) items added to the catalogue from their features" : "")
+                + (summary.emptyProfiles > 0 ? "; \(summary.emptyProfiles) users liked no item the model knows (no profile)" : ""))
         return summary
     }
 }

@@ -33,8 +33,9 @@ public struct RequestFilter: Sendable, Equatable {
             guard let path else { return [] }
             return try readIDs(path, flag: flag)
         }
-        let filter = RequestFilter(excludeItemIDs: try ids(excludeFile, "--exclude-items"), allowItemIDs: try ids(allowFile, "--allow-items"),
-                                   conditions: conditions)
+        let filter = RequestFilter(
+            excludeItemIDs: try ids(excludeFile, "--exclude-items"), allowItemIDs: try ids(allowFile, "--allow-items"),
+            conditions: conditions)
         let limits = WireLimits.standard
         guard filter.excludeItemIDs.count <= limits.maxFilterItems, filter.allowItemIDs.count <= limits.maxFilterItems else {
             throw AppError("--exclude-items and --allow-items take at most \(limits.maxFilterItems) IDs each")

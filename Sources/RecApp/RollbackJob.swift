@@ -1,6 +1,6 @@
-import RecTransport
 import EfficientRecClient
 import RecServer
+import RecTransport
 import RecWire
 
 /// `efficientrec rollback`: switch a coordinator back to the model version it served before the

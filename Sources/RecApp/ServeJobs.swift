@@ -1,12 +1,12 @@
 import Foundation
 import Logging
-import RecVote
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecServer
 import RecServing
 import RecTransport
+import RecVote
 
 /// `efficientrec worker`: serve one shard's items until SIGINT/SIGTERM.
 public struct WorkerJob {
@@ -38,7 +38,7 @@ public struct WorkerJob {
         let (shard, shards) = (self.shard, self.shards)
         let loaded = try AppError.wrap { try ModelFile.loadShard(path: model, shard: shard, shardCounts: [shards]) }
         let loadSeconds = Date().timeIntervalSince(started)
-        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
+        BLAS.setThreads(1)  // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.worker")
         let server = try AppError.wrap {
@@ -48,19 +48,25 @@ public struct WorkerJob {
         // new version (the config's "model" when started from a config, else --model).
         let (modelPath, config) = (model, configPath)
         server.modelLoader = { counts in
-            try ModelFile.loadShard(path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath,
-                                    shard: shard, shardCounts: counts)
+            try ModelFile.loadShard(
+                path: config.map { try ClusterConfig.load(path: $0).model ?? modelPath } ?? modelPath,
+                shard: shard, shardCounts: counts)
         }
         let reload = server.reloadRequested
         SignalStop.on(SIGHUP) { reload.trigger() }
         announce("worker shard \(shard)/\(shards) listening on \(server.endpoint)")
-        logger.info("serving", metadata: ["shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
-                                         "shortlist_entries": "\(server.core.heldEntries)",
-                                         "curve": "\(security != nil)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
-                                         "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)"])
+        logger.info(
+            "serving",
+            metadata: [
+                "shard": "\(shard)", "shards": "\(shards)", "model_version": "\(loaded.version)",
+                "shortlist_entries": "\(server.core.heldEntries)",
+                "curve": "\(security != nil)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
+                "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)"
+            ])
         let handoff = ThreadHandoff(server)
-        try ServingLifecycle.run(loop: .init(name: "worker-\(shard)", body: { stop in try handoff.value.run(until: stop) }),
-                                 metricsBind: metricsBind, readiness: server.readiness, logger: logger)
+        try ServingLifecycle.run(
+            loop: .init(name: "worker-\(shard)", body: { stop in try handoff.value.run(until: stop) }),
+            metricsBind: metricsBind, readiness: server.readiness, logger: logger)
         logger.info("stopped", metadata: ["shard": "\(shard)", "queries": "\(server.core.answered)"])
     }
 }
@@ -100,13 +106,14 @@ public struct CoordinatorJob {
         guard ItemShard.isExact(loaded.configuration, shardCount: workers.count) else {
             throw AppError(ShardModel.Problem.inexact(shardCount: workers.count).description)
         }
-        BLAS.setThreads(1) // per-request products are small: BLAS threads would only spin
+        BLAS.setThreads(1)  // per-request products are small: BLAS threads would only spin
         Observability.bootstrap()
         let logger = Logger(label: "efficientrec.coordinator")
         guard (1...64).contains(threads) else { throw AppError("--threads must be between 1 and 64") }
         let server = try AppError.wrap {
-            try CoordinatorGroup(threads: threads, model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration,
-                                 security: security, adminBind: adminBind, logger: logger)
+            try CoordinatorGroup(
+                threads: threads, model: loaded, workerEndpoints: workers, bind: bind, configuration: configuration,
+                security: security, adminBind: adminBind, logger: logger)
         }
         if let configPath {
             server.topologySource = { try ClusterConfig.load(path: configPath).shards.map(\.replicas) }
@@ -117,15 +124,18 @@ public struct CoordinatorJob {
         }
         if let admin = server.adminEndpoint { announce("coordinator admin endpoint on \(admin)") }
         announce("coordinator listening on \(server.endpoint)")
-        logger.info("serving", metadata: [
-            "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)", "threads": "\(threads)",
-            "items": "\(loaded.items.count)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
-            "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)",
-            "workers": "\(workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))",
-        ])
+        logger.info(
+            "serving",
+            metadata: [
+                "model_version": "\(loaded.version)", "shards": "\(workers.count)", "curve": "\(security != nil)", "threads": "\(threads)",
+                "items": "\(loaded.items.count)", "model_load_seconds": "\(String(format: "%.3f", loadSeconds))",
+                "resident_bytes": "\(ProcessMemory.resident ?? -1)", "peak_resident_bytes": "\(ProcessMemory.peakResident ?? -1)",
+                "workers": "\(workers.enumerated().map { "shard \($0.offset) = \($0.element.joined(separator: " | "))" }.joined(separator: ", "))"
+            ])
         let handoff = ThreadHandoff(server)
-        try ServingLifecycle.run(loop: .init(name: "coordinator", body: { stop in try handoff.value.run(until: stop) }),
-                                 metricsBind: metricsBind, readiness: server.readiness, logger: logger)
+        try ServingLifecycle.run(
+            loop: .init(name: "coordinator", body: { stop in try handoff.value.run(until: stop) }),
+            metricsBind: metricsBind, readiness: server.readiness, logger: logger)
         let s = server.statistics
         logger.info("stopped", metadata: ["requests": "\(s.requests)", "errors": "\(s.errors)", "degraded": "\(s.degraded)"])
     }

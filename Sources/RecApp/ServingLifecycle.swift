@@ -38,11 +38,15 @@ enum ServingLifecycle {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsBind {
             let server = try Observability.metricsServer(bind: metricsBind, readiness: readiness, logger: logger)
-            services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
-                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        services.append(.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup,
-                              failureTerminationBehavior: .gracefullyShutdownGroup))
+        services.append(
+            .init(
+                service: loop, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let failure = Mutex<String?>(nil)
         let finished = DispatchSemaphore(value: 0)

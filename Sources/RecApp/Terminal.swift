@@ -29,11 +29,13 @@ public enum Terminal {
         var throttle = ProgressThrottle(interval: 10)
         let started = Date()
         return { p in
-            let line = "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
+            let line =
+                "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
                 + String(format: "%.4f  %.0f examples/s  ", p.loss, p.examplesPerSecond)
                 + (p.earlyStopping
-                    ? String(format: "%d examples  epoch ETA %.0f s (all epochs at most %.0f s)", p.examples, p.epochSecondsRemaining,
-                             p.secondsRemaining)
+                    ? String(
+                        format: "%d examples  epoch ETA %.0f s (all epochs at most %.0f s)", p.examples, p.epochSecondsRemaining,
+                        p.secondsRemaining)
                     : String(format: "ETA %.0f s", p.secondsRemaining))
                 + (p.validation.map { String(format: "  validation NDCG@20 %.4f", $0) } ?? "")
             if interactive {

@@ -36,33 +36,40 @@ public struct TrainJob {
         let cpuAtStart = HostCPU.sample()
         // Fail before loading and training, not after: the output must be writable...
         try AppError.wrap { try ModelFile.checkWritable(output) }
-        let dataset = try AppError.wrap { try Dataset.load(interactions: interactions, items: items, users: users,
-                                                                   options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions)) }
+        let dataset = try AppError.wrap {
+            try Dataset.load(
+                interactions: interactions, items: items, users: users,
+                options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions))
+        }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
         // ...and the configuration the model will carry (with the data's rating scale) must encode.
         var stored = configuration
         stored.ratingScale = dataset.ratingScale
         try AppError.wrap { try ModelFile.checkEncodable(stored, for: output) }
         if !quiet {
-            Terminal.log("loaded \(dataset.log.users.count) users, \(dataset.log.items.count) items, \(dataset.log.interactionCount) interactions; "
-                         + "attributes: \(dataset.attributes.columnNames.isEmpty ? "none" : dataset.attributes.columnNames.joined(separator: ", ")); "
-                         + "genres: \(dataset.itemFeatures.genreVocabulary.count)")
+            Terminal.log(
+                "loaded \(dataset.log.users.count) users, \(dataset.log.items.count) items, \(dataset.log.interactionCount) interactions; "
+                    + "attributes: \(dataset.attributes.columnNames.isEmpty ? "none" : dataset.attributes.columnNames.joined(separator: ", ")); "
+                    + "genres: \(dataset.itemFeatures.genreVocabulary.count)")
         }
         let built = try AppError.wrap {
-            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: quiet ? nil : Terminal.trainingProgress(),
-                                   status: quiet ? nil : { Terminal.log($0) })
+            try ModelBuilder.build(
+                dataset: dataset, configuration: configuration, progress: quiet ? nil : Terminal.trainingProgress(),
+                status: quiet ? nil : { Terminal.log($0) })
         }
         let version = try AppError.wrap { try ModelFile.save(built.model, to: output) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         if !quiet {
             Terminal.log(built.training.description)
             Terminal.log(built.clusterStatistics.description)
-            Terminal.log("wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
-                         + "\(built.model.shortlists.items.count) shortlist entries")
+            Terminal.log(
+                "wrote \(output): model version \(version), \(size) bytes, K=\(built.model.configuration.clusters) clusters, "
+                    + "\(built.model.shortlists.items.count) shortlist entries")
             // The figures a scale target is checked against: end to end, as a user waits for them.
-            Terminal.log("end to end (load, teacher, training, writing): " + String(format: "%.1f s", Date().timeIntervalSince(started))
-                         + ", peak resident memory " + ProcessMemory.describe(ProcessMemory.peakResident)
-                         + (cpuAtStart.flatMap { start in HostCPU.sample().map { "; " + $0.describe(since: start) } } ?? ""))
+            Terminal.log(
+                "end to end (load, teacher, training, writing): " + String(format: "%.1f s", Date().timeIntervalSince(started))
+                    + ", peak resident memory " + ProcessMemory.describe(ProcessMemory.peakResident)
+                    + (cpuAtStart.flatMap { start in HostCPU.sample().map { "; " + $0.describe(since: start) } } ?? ""))
         }
         return Outcome(version: version, bytes: size, summary: built.training)
     }

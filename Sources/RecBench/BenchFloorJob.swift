@@ -56,10 +56,12 @@ public struct BenchFloorJob {
         self.histories = histories
     }
 
-    @discardableResult
-    public func run() throws(AppError) -> [Row] {
+    /// Why the flags cannot be measured, or nil.
+    private func validate() throws(AppError) {
         guard rounds >= 1, rounds <= 20 else { throw AppError("--rounds must be between 1 and 20") }
-        guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else { throw AppError("--duration must be in (0, 600] s and --warmup in [0, 60] s") }
+        guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else {
+            throw AppError("--duration must be in (0, 600] s and --warmup in [0, 60] s")
+        }
         guard !shardCounts.isEmpty, shardCounts.allSatisfy({ (1...64).contains($0) }) else { throw AppError("--shards: each count between 1 and 64") }
         guard !coordinatorCounts.isEmpty, coordinatorCounts.allSatisfy({ (1...16).contains($0) }) else {
             throw AppError("--coordinators: each between 1 and 16")
@@ -70,7 +72,13 @@ public struct BenchFloorJob {
         guard !concurrencies.isEmpty, concurrencies.allSatisfy({ (1...10_000).contains($0) }) else {
             throw AppError("--concurrency: each between 1 and 10000 (the floor keeps 65,536 requests in flight at most)")
         }
-        let floorBinary = floorExecutable ?? (URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("efficientrec-floor").path)
+    }
+
+    @discardableResult
+    public func run() throws(AppError) -> [Row] {
+        try validate()
+        let floorBinary =
+            floorExecutable ?? (URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("efficientrec-floor").path)
         guard FileManager.default.isExecutableFile(atPath: floorBinary) else {
             throw AppError("no floor binary at \(floorBinary): build it with `swift build -c release --product efficientrec-floor`")
         }
@@ -81,14 +89,16 @@ public struct BenchFloorJob {
             return RecommendRequest(requestID: "", itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: UInt32(k))
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
-        print("bench-floor: model \(loaded.version) (\(loaded.configuration.clusters) clusters, C = \(loaded.configuration.topClusters)), "
-              + "\(requests.count) histories from \(histories), k \(k), \(warmup) s warm-up + \(duration) s per run, \(rounds) round(s)")
+        print(
+            "bench-floor: model \(loaded.version) (\(loaded.configuration.clusters) clusters, C = \(loaded.configuration.topClusters)), "
+                + "\(requests.count) histories from \(histories), k \(k), \(warmup) s warm-up + \(duration) s per run, \(rounds) round(s)")
         var sizes: [Int: FrameSizes] = [:]
         for s in shardCounts {
             let f = try FrameSizes.measure(model: loaded, requests: requests, shards: s)
             sizes[s] = f
-            print("  \(s) shard(s), mean frame bytes: request \(f.request), sub-request \(f.subRequest) (\(String(format: "%.2f", f.subRequestsPerRequest)) per request), "
-                  + "shard reply \(f.shardReply), response \(f.response)")
+            print(
+                "  \(s) shard(s), mean frame bytes: request \(f.request), sub-request \(f.subRequest) (\(String(format: "%.2f", f.subRequestsPerRequest)) per request), "
+                    + "shard reply \(f.shardReply), response \(f.response)")
         }
         fflush(nil)
         var samples: [String: [Row]] = [:]
@@ -101,8 +111,9 @@ public struct BenchFloorJob {
                         for (c, (f, e)) in zip(concurrencies, zip(floor, cluster)) {
                             let row = Row(shards: s, concurrency: c, coordinators: n, threads: t, floor: f, cluster: e)
                             samples["\(s)/\(c)/\(n)/\(t)", default: []].append(row)
-                            Terminal.log("round \(round): \(s) shard(s), concurrency \(c), \(n) coordinator(s) x \(t) thread(s): "
-                                         + "floor \(Int(f.throughput)) req/s p50 \(f.p50) us; efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
+                            Terminal.log(
+                                "round \(round): \(s) shard(s), concurrency \(c), \(n) coordinator(s) x \(t) thread(s): "
+                                    + "floor \(Int(f.throughput)) req/s p50 \(f.p50) us; efficientrec \(Int(e.throughput)) req/s p50 \(e.p50) us")
                         }
                     }
                 }
@@ -120,23 +131,29 @@ public struct BenchFloorJob {
         func mid<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
         func m(_ pick: (Row) -> Measurement) -> Measurement {
             let all = rows.map(pick)
-            return Measurement(throughput: mid(all.map(\.throughput)), p50: mid(all.map(\.p50)), errors: all.map(\.errors).reduce(0, +),
-                               coordinatorCPU: mid(all.map(\.coordinatorCPU)), workersCPU: mid(all.map(\.workersCPU)))
+            return Measurement(
+                throughput: mid(all.map(\.throughput)), p50: mid(all.map(\.p50)), errors: all.map(\.errors).reduce(0, +),
+                coordinatorCPU: mid(all.map(\.coordinatorCPU)), workersCPU: mid(all.map(\.workersCPU)))
         }
-        return Row(shards: rows[0].shards, concurrency: rows[0].concurrency, coordinators: rows[0].coordinators, threads: rows[0].threads,
-                   floor: m(\.floor), cluster: m(\.cluster))
+        return Row(
+            shards: rows[0].shards, concurrency: rows[0].concurrency, coordinators: rows[0].coordinators, threads: rows[0].threads,
+            floor: m(\.floor), cluster: m(\.cluster))
     }
 
     static func table(_ rows: [Row], rounds: Int) -> String {
-        var lines = ["shards  concurrency  coordinators x threads | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
-                     + (rounds > 1 ? "   (medians of \(rounds) rounds)" : "")]
+        var lines = [
+            "shards  concurrency  coordinators x threads | floor: req/s  p50 us  CPU us/req coord/workers | efficientrec: req/s  p50 us  CPU us/req coord/workers | p50 ratio  throughput ratio"
+                + (rounds > 1 ? "   (medians of \(rounds) rounds)" : "")
+        ]
         for r in rows {
             func side(_ m: Measurement) -> String {
                 String(format: "%10.0f  %6d  %8.1f / %-8.1f", m.throughput, m.p50, m.coordinatorCPU, m.workersCPU)
             }
-            lines.append(String(format: "%6d  %11d  %12d x %7d | ", r.shards, r.concurrency, r.coordinators, r.threads) + side(r.floor) + "        | " + side(r.cluster)
-                         + String(format: "               | %8.2fx  %15.2fx", r.p50Ratio, r.throughputRatio)
-                         + (r.cluster.errors + r.floor.errors > 0 ? "  (errors: floor \(r.floor.errors), efficientrec \(r.cluster.errors))" : ""))
+            lines.append(
+                String(format: "%6d  %11d  %12d x %7d | ", r.shards, r.concurrency, r.coordinators, r.threads) + side(r.floor) + "        | "
+                    + side(r.cluster)
+                    + String(format: "               | %8.2fx  %15.2fx", r.p50Ratio, r.throughputRatio)
+                    + (r.cluster.errors + r.floor.errors > 0 ? "  (errors: floor \(r.floor.errors), efficientrec \(r.cluster.errors))" : ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -155,18 +172,24 @@ public struct BenchFloorJob {
             processes.append(shard)
             endpoints.append(String(try shard.firstLine(containing: "listening on", timeoutSeconds: 10).split(separator: " ").last!))
         }
-        let coordinator = try LocalProcess.launch(binary, ["coordinator", "tcp://127.0.0.1:*", "\(sizes.subRequest)", template,
-                                                           "\(sizes.requestIDOffset)"] + endpoints)
+        let coordinator = try LocalProcess.launch(
+            binary,
+            [
+                "coordinator", "tcp://127.0.0.1:*", "\(sizes.subRequest)", template,
+                "\(sizes.requestIDOffset)"
+            ] + endpoints)
         processes.append(coordinator)
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 10).split(separator: " ").last!)
         return try drive(endpoint, coordinators: [coordinator.pid], workers: processes.dropLast().map(\.pid), requests: requests)
     }
 
     private func measureCluster(shards: Int, coordinators: Int, threads: Int, requests: [RecommendRequest]) throws(AppError) -> [Measurement] {
-        let cluster = try LocalCluster.launch(executable: executable, model: model, shards: shards, coordinators: coordinators,
-                                              coordinatorArguments: ["--threads", "\(threads)"])
+        let cluster = try LocalCluster.launch(
+            executable: executable, model: model, shards: shards, coordinators: coordinators,
+            coordinatorArguments: ["--threads", "\(threads)"])
         defer { cluster.stop() }
-        return try drive(cluster.clientEndpoint, coordinators: cluster.coordinators.map(\.pid), workers: cluster.workers.map(\.pid), requests: requests)
+        return try drive(
+            cluster.clientEndpoint, coordinators: cluster.coordinators.map(\.pid), workers: cluster.workers.map(\.pid), requests: requests)
     }
 
     /// One warm-up and one measured run per concurrency, with the processes' CPU read around it.
@@ -180,8 +203,10 @@ public struct BenchFloorJob {
             let report = try AppError.wrap { try generator.run(requests: requests, concurrency: c, duration: duration) }
             let after = (cpu(coordinators), cpu(workers))
             let answered = Double(max(report.completed, 1))
-            out.append(Measurement(throughput: report.throughput, p50: report.p50, errors: report.errors + report.timedOut,
-                                   coordinatorCPU: (after.0 - before.0) / answered * 1e6, workersCPU: (after.1 - before.1) / answered * 1e6))
+            out.append(
+                Measurement(
+                    throughput: report.throughput, p50: report.p50, errors: report.errors + report.timedOut,
+                    coordinatorCPU: (after.0 - before.0) / answered * 1e6, workersCPU: (after.1 - before.1) / answered * 1e6))
         }
         return out
     }

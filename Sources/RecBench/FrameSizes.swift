@@ -1,9 +1,9 @@
 import RecApp
-import RecVote
 import RecData
 import RecInference
 import RecServer
 import RecServing
+import RecVote
 import RecWire
 
 /// The mean sizes of the frames a request makes the cluster move, measured by running the
@@ -23,8 +23,10 @@ public struct FrameSizes: Sendable {
 
     /// Runs up to `sample` of `requests` (16-character IDs, as the load generator sends) through a
     /// `shards`-shard coordinator and its workers.
-    public static func measure(model: RecommenderModel, requests: [RecommendRequest], shards: Int,
-                               sample: Int = 2_000) throws(AppError) -> FrameSizes {
+    public static func measure(
+        model: RecommenderModel, requests: [RecommendRequest], shards: Int,
+        sample: Int = 2_000
+    ) throws(AppError) -> FrameSizes {
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         var coordinator = CoordinatorCore(model: model, shardMap: map)
         var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) } }
@@ -70,9 +72,11 @@ public struct FrameSizes: Sendable {
         r.requestID = placeholderID
         sizes.responseTemplate = ServerMessage.recommend(r).serializedBytes()
         let needle = Array(placeholderID.utf8)
-        guard let offset = (0...(sizes.responseTemplate.count - needle.count)).first(where: {
-            sizes.responseTemplate[$0..<($0 + needle.count)].elementsEqual(needle)
-        }) else { throw AppError("bench-floor: no request ID in the response template") }
+        guard
+            let offset = (0...(sizes.responseTemplate.count - needle.count)).first(where: {
+                sizes.responseTemplate[$0..<($0 + needle.count)].elementsEqual(needle)
+            })
+        else { throw AppError("bench-floor: no request ID in the response template") }
         sizes.requestIDOffset = offset
         return sizes
     }

@@ -1,12 +1,12 @@
 import Foundation
 import RecApp
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecServer
 import RecServing
+import RecVote
 import RecWire
 
 /// `efficientrec bench-core`: the serving state machines in one process, no sockets — the CPU a
@@ -42,8 +42,11 @@ public struct ServingCoreBenchmark {
         var workers = try AppError.wrap { try (0..<shards).map { try ShardWorkerCore(model: loaded, shard: $0, shardCounts: [shards]) } }
         let messages = (0..<log.users.count).map { u -> [UInt8] in
             let h = log.history(of: u)
-            return ClientMessage.recommend(RecommendRequest(requestID: "r\(u)", itemIDs: h.items.map { log.items[$0] },
-                                                            ratings: h.ratings, k: UInt32(k))).serializedBytes()
+            return ClientMessage.recommend(
+                RecommendRequest(
+                    requestID: "r\(u)", itemIDs: h.items.map { log.items[$0] },
+                    ratings: h.ratings, k: UInt32(k))
+            ).serializedBytes()
         }
         let seconds = try timeStateMachines(loaded, messages: messages, workers: &workers)
         let offline = timeOfflineRecommend(loaded, log: log)
@@ -52,22 +55,31 @@ public struct ServingCoreBenchmark {
         func us(_ seconds: Double) -> String { String(format: "%.1f us", seconds / Double(requests) * 1e6) }
         print("bench-core: \(requests) requests, \(shards) shards, k \(k), histories from \(histories)")
         print("coordinator, client frame (decode, map IDs, encode user, top C, bounds, encode the sub-request): \(us(seconds.client))")
-        print(String(format: "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top C %.1f us, bounds + encode sub-request %.1f us",
-                     stages.decode, stages.map, stages.prepare, stages.fanout))
+        print(
+            String(
+                format:
+                    "  of the client frame: decode %.1f us, map item IDs %.1f us, encode user + top C %.1f us, bounds + encode sub-request %.1f us",
+                stages.decode, stages.map, stages.prepare, stages.fanout))
         print("workers (decode, score own items, encode top k), all shards together:                       \(us(seconds.workers))")
         print("  of the workers: decode \(us(seconds.workerDecode)), score \(us(seconds.workerScore)), encode reply \(us(seconds.workerEncode))")
         print("coordinator, worker frames (decode, merge top-k lists, fill, encode response):             \(us(seconds.replies))")
-        print(String(format: "  of the worker frames: decode %.1f us, merge %.1f us, fill + encode response %.1f us",
-                     replyStages.decode, replyStages.merge, replyStages.answer))
-        print("coordinator CPU per request: \(us(seconds.client + seconds.replies)); per worker sub-request: "
-              + String(format: "%.1f us", seconds.workers / Double(requests * shards) * 1e6))
-        print("total CPU per request: \(us(seconds.total)); reference, offline recommend in the same process: \(us(offline)) "
-              + String(format: "(x%.1f)", seconds.total / max(offline, 1e-12)))
+        print(
+            String(
+                format: "  of the worker frames: decode %.1f us, merge %.1f us, fill + encode response %.1f us",
+                replyStages.decode, replyStages.merge, replyStages.answer))
+        print(
+            "coordinator CPU per request: \(us(seconds.client + seconds.replies)); per worker sub-request: "
+                + String(format: "%.1f us", seconds.workers / Double(requests * shards) * 1e6))
+        print(
+            "total CPU per request: \(us(seconds.total)); reference, offline recommend in the same process: \(us(offline)) "
+                + String(format: "(x%.1f)", seconds.total / max(offline, 1e-12)))
     }
 
     /// Every request through the coordinator's and the workers' state machines, each stage timed.
-    private func timeStateMachines(_ loaded: RecommenderModel, messages: [[UInt8]],
-                                   workers: inout [ShardWorkerCore]) throws(AppError) -> StageSeconds {
+    private func timeStateMachines(
+        _ loaded: RecommenderModel, messages: [[UInt8]],
+        workers: inout [ShardWorkerCore]
+    ) throws(AppError) -> StageSeconds {
         let map = try AppError.wrap { try ShardMap(shardCount: shards) }
         let clock = WallClock()
         var coordinator = CoordinatorCore(model: loaded, shardMap: map, clock: { clock.now() })
@@ -113,7 +125,8 @@ public struct ServingCoreBenchmark {
 
     /// The client-frame steps timed one by one (µs per request), for "where the time goes".
     private func stageTimes(_ model: RecommenderModel, messages: [[UInt8]]) throws(AppError)
-        -> (decode: Double, map: Double, prepare: Double, fanout: Double) {
+        -> (decode: Double, map: Double, prepare: Double, fanout: Double)
+    {
         var decode = 0.0, mapping = 0.0, prepare = 0.0, fanout = 0.0
         for n in 0..<requests {
             var t = Date()
@@ -128,8 +141,9 @@ public struct ServingCoreBenchmark {
             let prepared = model.prepare(history: history, attributes: model.attributes.encode(nil))
             prepare += Date().timeIntervalSince(t)
             t = Date()
-            let q = CoordinatorCore.shardQuery(id: UInt64(n), prepared: prepared, model: model, version: model.version,
-                                               k: UInt32(k), deadline: 0, shardCount: shards)
+            let q = CoordinatorCore.shardQuery(
+                id: UInt64(n), prepared: prepared, model: model, version: model.version,
+                k: UInt32(k), deadline: 0, shardCount: shards)
             _ = CoordinatorMessage.query(q).serializedBytes()
             fanout += Date().timeIntervalSince(t)
         }
@@ -140,16 +154,19 @@ public struct ServingCoreBenchmark {
     /// The worker-frame steps timed one by one (µs per request): decoding the shards' replies,
     /// merging their top-k lists, and the popularity fill with the response's encoding.
     private func replyStageTimes(_ model: RecommenderModel, messages: [[UInt8]], workers: inout [ShardWorkerCore]) throws(AppError)
-        -> (decode: Double, merge: Double, answer: Double) {
+        -> (decode: Double, merge: Double, answer: Double)
+    {
         var decode = 0.0, merge = 0.0, answer = 0.0
         for n in 0..<requests {
             guard case let .recommend(r) = try AppError.wrap({ try ClientMessage(serializedBytes: messages[n % messages.count]) }) else {
                 throw AppError("bench-core: a request did not decode as a recommend request")
             }
-            let prepared = model.prepare(history: model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings).0,
-                                         attributes: model.attributes.encode(nil))
-            let q = CoordinatorCore.shardQuery(id: UInt64(n), prepared: prepared, model: model, version: model.version,
-                                               k: UInt32(k), deadline: 0, shardCount: shards)
+            let prepared = model.prepare(
+                history: model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings).0,
+                attributes: model.attributes.encode(nil))
+            let q = CoordinatorCore.shardQuery(
+                id: UInt64(n), prepared: prepared, model: model, version: model.version,
+                k: UInt32(k), deadline: 0, shardCount: shards)
             let replies = workers.indices.map { workers[$0].handle(q, now: 0).serializedBytes() }
             var t = Date()
             var lists: [ShardReply] = []

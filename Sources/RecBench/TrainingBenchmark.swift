@@ -39,11 +39,15 @@ public struct TrainingBenchmark {
         for _ in 0..<3 { for (k, m) in rankings.enumerated() { times[k].append(timer.seconds(m)) } }
         let medians = times.map { $0.sorted()[1] }
         let efficient = medians[0]
-        print("recommend \(recommendUsers) users (k=50, \(model.configuration.ranking.rawValue), thread CPU time, median of 3): "
-              + String(format: "%.3f s, %.1f us/user", efficient, efficient / Double(recommendUsers) * 1e6))
+        print(
+            "recommend \(recommendUsers) users (k=50, \(model.configuration.ranking.rawValue), thread CPU time, median of 3): "
+                + String(format: "%.3f s, %.1f us/user", efficient, efficient / Double(recommendUsers) * 1e6))
         if medians.count > 1 {
-            print("  the vote alone on the same model: " + String(format: "%.3f s, %.1f us/user; two-stage costs %.2fx the vote",
-                                                                  medians[1], medians[1] / Double(recommendUsers) * 1e6, medians[0] / max(medians[1], 1e-9)))
+            print(
+                "  the vote alone on the same model: "
+                    + String(
+                        format: "%.3f s, %.1f us/user; two-stage costs %.2fx the vote",
+                        medians[1], medians[1] / Double(recommendUsers) * 1e6, medians[0] / max(medians[1], 1e-9)))
             timeNeighbourCuts(model, against: rankings[1], timer: &timer)
         }
         if dataset.log.items.count <= EASE.defaultMaxItems {
@@ -57,8 +61,9 @@ public struct TrainingBenchmark {
         if let trainedModel { return try AppError.wrap { try ModelFile.load(path: trainedModel) } }
         let started = Date()
         let built = try AppError.wrap {
-            try ModelBuilder.build(dataset: dataset, configuration: configuration, progress: Terminal.trainingProgress(),
-                                   status: { Terminal.log($0) })
+            try ModelBuilder.build(
+                dataset: dataset, configuration: configuration, progress: Terminal.trainingProgress(),
+                status: { Terminal.log($0) })
         }
         let total = Date().timeIntervalSince(started)
         print("training: \(built.training)")
@@ -115,10 +120,12 @@ public struct TrainingBenchmark {
         var pair: [[Double]] = [[], []]
         for _ in 0..<rounds { pair[0].append(timer.seconds(model)); pair[1].append(timer.seconds(reference, histories: itsHistories)) }
         let (a, b) = (pair[0].sorted()[rounds / 2], pair[1].sorted()[rounds / 2])
-        print("this model against the reference \(path) (\(reference.configuration.ranking.rawValue), "
-              + "\(reference.configuration.shortlistSource.rawValue) shortlists), thread CPU time, median of \(rounds): "
-              + String(format: "%.1f us/user against %.1f us/user, %.2fx", a / Double(recommendUsers) * 1e6,
-                       b / Double(recommendUsers) * 1e6, a / max(b, 1e-9)))
+        print(
+            "this model against the reference \(path) (\(reference.configuration.ranking.rawValue), "
+                + "\(reference.configuration.shortlistSource.rawValue) shortlists), thread CPU time, median of \(rounds): "
+                + String(
+                    format: "%.1f us/user against %.1f us/user, %.2fx", a / Double(recommendUsers) * 1e6,
+                    b / Double(recommendUsers) * 1e6, a / max(b, 1e-9)))
     }
 
     /// The cost of N: the same model with each item's weights cut to fewer, against the vote.
@@ -128,8 +135,11 @@ public struct TrainingBenchmark {
             var pair: [[Double]] = [[], []]
             for _ in 0..<3 { pair[0].append(timer.seconds(cut)); pair[1].append(timer.seconds(vote)) }
             let (a, b) = (pair[0].sorted()[1], pair[1].sorted()[1])
-            print("  N = \(n): " + String(format: "%.1f us/user, %.2fx the vote (%.1f us/user in the same rounds)",
-                                          a / Double(recommendUsers) * 1e6, a / max(b, 1e-9), b / Double(recommendUsers) * 1e6))
+            print(
+                "  N = \(n): "
+                    + String(
+                        format: "%.1f us/user, %.2fx the vote (%.1f us/user in the same rounds)",
+                        a / Double(recommendUsers) * 1e6, a / max(b, 1e-9), b / Double(recommendUsers) * 1e6))
         }
     }
 
@@ -140,7 +150,10 @@ public struct TrainingBenchmark {
         let t1 = Date()
         for (h, a) in zip(timer.raw, timer.attributes) { timer.checksum &+= ease.recommend(history: h, attributes: a, k: 50).first ?? 0 }
         let reference = Date().timeIntervalSince(t1)
-        print("reference: EASE full-catalogue scoring: " + String(format: "%.3f s, %.1f us/user; EfficientRec is %.1fx faster",
-                                                                 reference, reference / Double(recommendUsers) * 1e6, reference / max(efficient, 1e-9)))
+        print(
+            "reference: EASE full-catalogue scoring: "
+                + String(
+                    format: "%.3f s, %.1f us/user; EfficientRec is %.1fx faster",
+                    reference, reference / Double(recommendUsers) * 1e6, reference / max(efficient, 1e-9)))
     }
 }

@@ -10,7 +10,8 @@ public final class BufferedFileWriter {
     public init(path: String) throws(DataError) {
         self.path = path
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw DataError(file: path, line: 0, message: "cannot create the file")
         }
         self.handle = handle

@@ -9,8 +9,10 @@ public struct Dataset: Sendable {
     /// Malformed rows skipped while loading (with `MalformedRows.skip`), per file.
     public var skippedRows: [SkippedRows] = []
 
-    public init(log: InteractionLog, itemFeatures: ItemFeatures, attributes: UserAttributes,
-                userAttributeValues: [[Int]], ratingScale: RatingScale) {
+    public init(
+        log: InteractionLog, itemFeatures: ItemFeatures, attributes: UserAttributes,
+        userAttributeValues: [[Int]], ratingScale: RatingScale
+    ) {
         self.log = log
         self.itemFeatures = itemFeatures
         self.attributes = attributes
@@ -34,9 +36,11 @@ public struct Dataset: Sendable {
     /// Loads the interactions and the optional features files. Catalogue items listed only in the
     /// items file are added to the item map (they can be served from their features).
     /// `progress` reports reading the interactions (lines read, fraction of the file).
-    public static func load(interactions: String, items: String? = nil, users: String? = nil,
-                            ratingScale: RatingScale? = nil, options: ReadOptions = ReadOptions(), scaleRule: ScaleRule = ScaleRule(),
-                            progress: ((Int, Double) -> Void)? = nil) throws(DataError) -> Dataset {
+    public static func load(
+        interactions: String, items: String? = nil, users: String? = nil,
+        ratingScale: RatingScale? = nil, options: ReadOptions = ReadOptions(), scaleRule: ScaleRule = ScaleRule(),
+        progress: ((Int, Double) -> Void)? = nil
+    ) throws(DataError) -> Dataset {
         var skipped: [SkippedRows] = []
         let record: (SkippedRows) -> Void = { skipped.append($0) }
         var log = try InteractionLog.read(path: interactions, options: options, progress: progress, skipped: record)
@@ -56,17 +60,20 @@ public struct Dataset: Sendable {
             attributes = UserAttributes(table: table)
             encoded = (0..<log.users.count).map { attributes.encode(table.row(of: log.users[$0])) }
         }
-        let scale = ratingScale ?? scaleRule.scale
+        let scale =
+            ratingScale ?? scaleRule.scale
             ?? .inferred(from: log.ratings, unrated: scaleRule.unrated, likeThreshold: scaleRule.likeThreshold)
-        var dataset = Dataset(log: log, itemFeatures: features, attributes: attributes, userAttributeValues: encoded,
-                              ratingScale: scale)
+        var dataset = Dataset(
+            log: log, itemFeatures: features, attributes: attributes, userAttributeValues: encoded,
+            ratingScale: scale)
         dataset.skippedRows = skipped
         return dataset
     }
 
     /// The same dataset restricted to `users` (item map, features and vocabularies unchanged).
     public func subset(users selected: [Int]) -> Dataset {
-        Dataset(log: log.subset(users: selected), itemFeatures: itemFeatures, attributes: attributes,
-                userAttributeValues: selected.map { userAttributeValues[$0] }, ratingScale: ratingScale)
+        Dataset(
+            log: log.subset(users: selected), itemFeatures: itemFeatures, attributes: attributes,
+            userAttributeValues: selected.map { userAttributeValues[$0] }, ratingScale: ratingScale)
     }
 }

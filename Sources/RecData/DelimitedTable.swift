@@ -49,12 +49,14 @@ public struct DelimitedTable: Sendable {
         var end = 0
         while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
         var headerBytes = Array(bytes[0..<end])
-        if headerBytes.first == 0xEF, headerBytes.count >= 3 { headerBytes.removeFirst(3) } // UTF-8 BOM
+        if headerBytes.first == 0xEF, headerBytes.count >= 3 { headerBytes.removeFirst(3) }  // UTF-8 BOM
         if headerBytes.last == UInt8(ascii: "\r") { headerBytes.removeLast() }
         guard !headerBytes.isEmpty else {
             throw DataError(file: path, line: 1, message: "the file is empty or has no header line")
         }
-        separator = headerBytes.contains(UInt8(ascii: "\t")) ? UInt8(ascii: "\t")
+        separator =
+            headerBytes.contains(UInt8(ascii: "\t"))
+            ? UInt8(ascii: "\t")
             : headerBytes.contains(UInt8(ascii: ";")) ? UInt8(ascii: ";") : UInt8(ascii: ",")
         bodyStart = min(bytes.count, end + 1)
         let names = DelimitedTable.split(headerBytes[...], separator: separator)
@@ -75,7 +77,8 @@ public struct DelimitedTable: Sendable {
     public func requireColumn(_ aliases: [String], role: String) throws(DataError) -> Int {
         guard let index = column(aliases) else {
             let found = columns.map(\.name).joined(separator: ", ")
-            throw DataError(file: path, line: 1, message: "the header has no \(role) column (expected one of \(aliases.joined(separator: ", ")); found \(found))")
+            throw DataError(
+                file: path, line: 1, message: "the header has no \(role) column (expected one of \(aliases.joined(separator: ", ")); found \(found))")
         }
         return index
     }
@@ -86,8 +89,10 @@ public struct DelimitedTable: Sendable {
     /// `progress`, when given, is called every 65,536 lines with the line number and the fraction of
     /// the file's bytes read.
     @discardableResult
-    public func forEachRow(progress: ((Int, Double) -> Void)? = nil,
-                           _ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void) throws(DataError) -> SkippedRows {
+    public func forEachRow(
+        progress: ((Int, Double) -> Void)? = nil,
+        _ body: (Int, [ArraySlice<UInt8>]) throws(DataError) -> Void
+    ) throws(DataError) -> SkippedRows {
         var skipped = SkippedRows(file: path)
         var start = bodyStart
         var line = 1
@@ -104,8 +109,9 @@ public struct DelimitedTable: Sendable {
             DelimitedTable.split(bytes[start..<lineEnd], separator: separator, into: &fields)
             do throws(DataError) {
                 guard fields.count == columns.count else {
-                    throw DataError(file: path, line: line,
-                                    message: "expected \(columns.count) fields, found \(fields.count)")
+                    throw DataError(
+                        file: path, line: line,
+                        message: "expected \(columns.count) fields, found \(fields.count)")
                 }
                 try body(line, fields)
             } catch {
@@ -123,8 +129,9 @@ public struct DelimitedTable: Sendable {
             return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
         }
         guard let s = String(validating: bytes, as: UTF8.self) else {
-            throw DataError(file: path, line: line,
-                            message: "column '\(columns[column].name)' is not valid UTF-8 (a Latin-1 file needs --encoding latin1)")
+            throw DataError(
+                file: path, line: line,
+                message: "column '\(columns[column].name)' is not valid UTF-8 (a Latin-1 file needs --encoding latin1)")
         }
         return s
     }
@@ -154,8 +161,9 @@ public struct DelimitedTable: Sendable {
         if let v = Self.plainDecimal(bytes) { return v }
         let s = try text(bytes, line: line, column: column)
         guard let v = Double(s), v.isFinite else {
-            throw DataError(file: path, line: line,
-                            message: "column '\(columns[column].name)' must be a finite number, found '\(s.prefix(40))'")
+            throw DataError(
+                file: path, line: line,
+                message: "column '\(columns[column].name)' must be a finite number, found '\(s.prefix(40))'")
         }
         return v
     }

@@ -77,8 +77,10 @@ public struct InteractionLog: Sendable {
     /// A missing rating column means implicit feedback (every rating is 1).
     /// `progress` (lines read, fraction of the file) is called every 65,536 lines.
     /// `skipped` receives the malformed rows skipped under `MalformedRows.skip`.
-    public static func read(path: String, options: ReadOptions = ReadOptions(), progress: ((Int, Double) -> Void)? = nil,
-                            skipped: ((SkippedRows) -> Void)? = nil) throws(DataError) -> InteractionLog {
+    public static func read(
+        path: String, options: ReadOptions = ReadOptions(), progress: ((Int, Double) -> Void)? = nil,
+        skipped: ((SkippedRows) -> Void)? = nil
+    ) throws(DataError) -> InteractionLog {
         let table = try DelimitedTable(path: path, options: options)
         let userColumn = try table.requireColumn(["user", "user_id", "userid"], role: "user")
         let itemColumn = try table.requireColumn(["item", "item_id", "itemid", "movie_id", "isbn"], role: "item")
@@ -149,7 +151,8 @@ public struct UserHistory: Equatable, Sendable {
     public var count: Int { items.count }
 
     public func selecting(_ positions: [Int]) -> UserHistory {
-        UserHistory(items: positions.map { items[$0] }, ratings: positions.map { ratings[$0] },
-                    timestamps: positions.map { timestamps[$0] })
+        UserHistory(
+            items: positions.map { items[$0] }, ratings: positions.map { ratings[$0] },
+            timestamps: positions.map { timestamps[$0] })
     }
 }

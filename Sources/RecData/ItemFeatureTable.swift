@@ -10,8 +10,10 @@ public struct ItemFeatureTable: Sendable {
 
     public init() {}
 
-    public static func read(path: String, options: ReadOptions = ReadOptions(),
-                            skipped: ((SkippedRows) -> Void)? = nil) throws(DataError) -> ItemFeatureTable {
+    public static func read(
+        path: String, options: ReadOptions = ReadOptions(),
+        skipped: ((SkippedRows) -> Void)? = nil
+    ) throws(DataError) -> ItemFeatureTable {
         let table = try DelimitedTable(path: path, options: options)
         let idColumn = try table.requireColumn(["item", "item_id", "itemid", "movie_id", "isbn"], role: "item")
         let genreColumn = table.column(["genres", "genre", "class", "categories", "category"])

@@ -13,9 +13,10 @@ public struct ItemFeatures: Equatable, Sendable {
     }
 
     public static func empty(itemCount: Int) -> ItemFeatures {
-        ItemFeatures(genres: Array(repeating: [], count: itemCount),
-                     years: Array(repeating: .nan, count: itemCount),
-                     titles: Array(repeating: "", count: itemCount))
+        ItemFeatures(
+            genres: Array(repeating: [], count: itemCount),
+            years: Array(repeating: .nan, count: itemCount),
+            titles: Array(repeating: "", count: itemCount))
     }
 
     /// Aligns a features table with `items`; items the table does not list get no features.

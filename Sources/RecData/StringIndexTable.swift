@@ -29,7 +29,7 @@ public struct StringIndexTable: Sendable {
                 offsets.append(bytes.count)
                 slots[slot] = Int32(index + 1)
             }
-            if offsets.count != index + 2 { offsets.append(bytes.count) } // a repeat: keep positions aligned
+            if offsets.count != index + 2 { offsets.append(bytes.count) }  // a repeat: keep positions aligned
         }
     }
 

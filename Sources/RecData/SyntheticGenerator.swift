@@ -56,13 +56,19 @@ public struct SyntheticGenerator: Sendable {
         groupItems = members
         func cumulative(_ ids: [Int]) -> [Double] {
             var total = 0.0
-            return ids.map { total += weights[$0]; return total }
+            return ids.map {
+                total += weights[$0]; return total
+            }
         }
         groupCumulative = members.map(cumulative)
         globalCumulative = cumulative(Array(0..<configuration.items))
         var share = 0.0
-        userGroupCumulative = configuration.groupSkew == 0 ? []
-            : (0..<configuration.groups).map { share += 1 / pow(Double($0 + 1), configuration.groupSkew); return share }
+        userGroupCumulative =
+            configuration.groupSkew == 0
+            ? []
+            : (0..<configuration.groups).map {
+                share += 1 / pow(Double($0 + 1), configuration.groupSkew); return share
+            }
     }
 
     /// A user's group: the first draw of the user's stream.
@@ -106,8 +112,11 @@ public struct SyntheticGenerator: Sendable {
             guard chosen.insert(item).inserted else { continue }
             let u = rng.unitDouble()
             let rating: Int
-            if group(ofItem: item) == g { rating = u < 0.55 ? 5 : (u < 0.9 ? 4 : 3) }
-            else { rating = u < 0.15 ? 4 : (u < 0.5 ? 3 : (u < 0.8 ? 2 : 1)) }
+            if group(ofItem: item) == g {
+                rating = u < 0.55 ? 5 : (u < 0.9 ? 4 : 3)
+            } else {
+                rating = u < 0.15 ? 4 : (u < 0.5 ? 3 : (u < 0.8 ? 2 : 1))
+            }
             out.append((item, rating))
         }
         return out

@@ -18,8 +18,10 @@ public struct UserAttributeTable: Sendable {
 
     private var rowIndex: [String: Int] = [:]
 
-    public static func read(path: String, columns requested: [String]? = nil, options: ReadOptions = ReadOptions(),
-                            skipped: ((SkippedRows) -> Void)? = nil) throws(DataError) -> UserAttributeTable {
+    public static func read(
+        path: String, columns requested: [String]? = nil, options: ReadOptions = ReadOptions(),
+        skipped: ((SkippedRows) -> Void)? = nil
+    ) throws(DataError) -> UserAttributeTable {
         let table = try DelimitedTable(path: path, options: options)
         let idColumn = try table.requireColumn(["user", "user_id", "userid"], role: "user")
         var candidates = table.columns.indices.filter { $0 != idColumn }

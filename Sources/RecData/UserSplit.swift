@@ -28,8 +28,10 @@ public struct UserSplit: Sendable {
     /// at least one when there are two or more) are held out.
     /// `givenLimit`: at most this many given items (a random choice of them, or the most recent
     /// with `.time`), the rest neither given nor held out: a user who has just arrived.
-    public static func holdout(_ history: UserHistory, fraction: Double = 0.5, order: HoldoutOrder,
-                               givenLimit: Int? = nil, rng: inout SeededRandom) -> (given: UserHistory, heldOut: UserHistory) {
+    public static func holdout(
+        _ history: UserHistory, fraction: Double = 0.5, order: HoldoutOrder,
+        givenLimit: Int? = nil, rng: inout SeededRandom
+    ) -> (given: UserHistory, heldOut: UserHistory) {
         var positions = Array(0..<history.count)
         switch order {
         case .random: rng.shuffle(&positions)

@@ -77,7 +77,9 @@ public struct BeyondAccuracyMetrics: Sendable {
             if let r = meanPopularityRank(top) { rankSum += r; rankLists += 1 }
             if let d = intraListDiversity(top) { diversitySum += d; diversityLists += 1 }
         }
-        return (rankLists == 0 ? nil : rankSum / Double(rankLists),
-                diversityLists == 0 ? nil : diversitySum / Double(diversityLists))
+        return (
+            rankLists == 0 ? nil : rankSum / Double(rankLists),
+            diversityLists == 0 ? nil : diversitySum / Double(diversityLists)
+        )
     }
 }

@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecTraining
 
 /// A diagnostic, not a served model: the trained encoder and decoder with the shortlists taken

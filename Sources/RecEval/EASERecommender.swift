@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecTraining
 
 /// EASE as a baseline (item–item scoring of the whole catalogue), fitted on the catalogue's

@@ -51,8 +51,10 @@ public struct EvaluationReport: Codable, Sendable {
     public var cutoffs: [Int]
     public var scores: [ModelScores]
 
-    public init(dataset: String, trainUsers: Int, testUsers: Int, items: Int, seed: UInt64, protocolName: String,
-                cutoffs: [Int], scores: [ModelScores]) {
+    public init(
+        dataset: String, trainUsers: Int, testUsers: Int, items: Int, seed: UInt64, protocolName: String,
+        cutoffs: [Int], scores: [ModelScores]
+    ) {
         self.dataset = dataset
         self.trainUsers = trainUsers
         self.testUsers = testUsers
@@ -73,7 +75,8 @@ public struct EvaluationReport: Codable, Sendable {
             for (n, k) in cutoffs.enumerated() { header += " NDCG@\(k)".leftPad(9) + (n == 0 ? " ±SE".leftPad(7) : "") }
             for k in cutoffs { header += " P@\(k)".leftPad(8) }
             for k in cutoffs { header += " R@\(k)".leftPad(8) }
-            header += " Cov@\(cutoffs.first!)".leftPad(9) + " PopRank@\(cutoffs.first!)".leftPad(12)
+            header +=
+                " Cov@\(cutoffs.first!)".leftPad(9) + " PopRank@\(cutoffs.first!)".leftPad(12)
                 + " ILD@\(cutoffs.first!)".leftPad(8) + " train s".leftPad(9) + " us/user".leftPad(9)
             out += header + "\n"
             for s in rows {
@@ -94,7 +97,8 @@ public struct EvaluationReport: Codable, Sendable {
                 let labelWidth = rows.map { first.model.count + $0.model.count + 5 }.max() ?? 32
                 for other in rows.dropFirst() {
                     guard let n = first.pairedDifference(other, ndcg: true), let p = first.pairedDifference(other, ndcg: false) else { continue }
-                    out += "  \(first.model) − \(other.model)".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
+                    out +=
+                        "  \(first.model) − \(other.model)".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
                         + "NDCG@\(cutoffs.first!) " + signed(n.mean) + " ± " + format(n.standardError, 4)
                         + "   P@\(cutoffs.last!) " + signed(p.mean) + " ± " + format(p.standardError, 4) + "\n"
                 }

@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// The two-stage ranking's item–item model alone over the whole catalogue: Σ over the history of
 /// B[j, ·], the top k not in the history. What the pool costs in accuracy is the gap between this

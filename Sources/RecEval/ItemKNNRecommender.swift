@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// Item-kNN with cosine similarity on binary interaction vectors, `neighbors` kept per item;
 /// score(j) = Σ over history items i of sim(i, j). The co-occurrence counts come from the sparse

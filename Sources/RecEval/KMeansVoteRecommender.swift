@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// The untrained ablation: spherical k-means on training users' binary interaction vectors,
 /// support-aware shortlists (P(like | cluster) over the cluster's members) and a summed vote over
@@ -15,8 +15,10 @@ public final class KMeansVoteRecommender: EvaluatedRecommender {
     let topClusters: Int
     var vote: ClusterVote
 
-    public init(train: Dataset, clusters k: Int, topClusters: Int, shortlistLength: Int, iterations: Int = 15, seed: UInt64,
-                threads: Int = 1) {
+    public init(
+        train: Dataset, clusters k: Int, topClusters: Int, shortlistLength: Int, iterations: Int = 15, seed: UInt64,
+        threads: Int = 1
+    ) {
         let log = train.log
         let n = log.items.count
         let users = log.users.count
@@ -58,9 +60,10 @@ public final class KMeansVoteRecommender: EvaluatedRecommender {
         }
         self.centroids = centroids
         let memberships = (0..<users).map { [(index: assignment[$0], score: Float(1))] }
-        shortlists = Shortlists.fromMembers(memberships: memberships, histories: { train.log.history(of: $0) },
-                                            itemCount: n, clusterCount: k, scale: train.ratingScale,
-                                            aggregation: .membership, smoothing: 0, length: shortlistLength)
+        shortlists = Shortlists.fromMembers(
+            memberships: memberships, histories: { train.log.history(of: $0) },
+            itemCount: n, clusterCount: k, scale: train.ratingScale,
+            aggregation: .membership, smoothing: 0, length: shortlistLength)
         self.topClusters = topClusters
         vote = ClusterVote(itemCount: n)
     }

@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// How much of what a user goes on to like the candidate pool holds: per test user, the share of
 /// the held-out relevant items (outside the given history) that lie in the union of the user's
@@ -16,8 +16,10 @@ public struct PoolRecall: Sendable {
     public var itemItemSameSize: Double?
 
     /// `comparingItemItem: false` skips the item–item model's share (a whole-catalogue scoring per user).
-    public init(model: RecommenderModel, cases: [StrongGeneralization.TestCase], threshold: Float, implicit: Bool, unrated: Float?,
-                comparingItemItem: Bool = true) {
+    public init(
+        model: RecommenderModel, cases: [StrongGeneralization.TestCase], threshold: Float, implicit: Bool, unrated: Float?,
+        comparingItemItem: Bool = true
+    ) {
         let itemItem = comparingItemItem ? model.itemModel.map { ItemItemRecommender(weights: $0, itemCount: model.items.count) } : nil
         var sizes = 0.0
         var sameSize = 0.0
@@ -51,7 +53,7 @@ public struct PoolRecall: Sendable {
     public var description: String {
         guard let itemItemSameSize else {
             return "pool recall: the union of the top-C shortlists (on average " + String(format: "%.0f", meanPoolSize)
-            + " items) holds " + String(format: "%.1f%%", 100 * pool) + " of a test user's held-out relevant items (\(users) users)"
+                + " items) holds " + String(format: "%.1f%%", 100 * pool) + " of a test user's held-out relevant items (\(users) users)"
         }
         return "pool recall: the union of the top-C shortlists (on average " + String(format: "%.0f", meanPoolSize)
             + " items) holds " + String(format: "%.1f%%", 100 * pool) + " of a test user's held-out relevant items; the item-item model's "

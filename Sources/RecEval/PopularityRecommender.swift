@@ -1,6 +1,6 @@
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecTraining
 
 /// Most popular: items by number of training users who liked them.

@@ -18,8 +18,9 @@ public enum RankingMetrics {
             dcg += 1 / log2(Double(rank + 2))
         }
         let ideal = (0..<min(k, relevant.count)).reduce(0.0) { $0 + 1 / log2(Double($1 + 2)) }
-        return Values(precision: Double(hits) / Double(k),
-                      recall: Double(hits) / Double(min(k, relevant.count)),
-                      ndcg: dcg / ideal)
+        return Values(
+            precision: Double(hits) / Double(k),
+            recall: Double(hits) / Double(min(k, relevant.count)),
+            ndcg: dcg / ideal)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// The strong-generalisation protocol: users split into training and test users; each
 /// test user's history is split 50/50 into a part given to the model and a held-out part; relevant
@@ -26,16 +26,19 @@ public struct StrongGeneralization: Sendable {
     /// `validation`: split the training users again and test on the inner split, never touching the
     /// outer test users (how defaults are chosen). `givenItems`: each test user is given at most
     /// this many of their given half (new users with short histories).
-    public init(dataset: Dataset, testFraction: Double, seed: UInt64, holdout: UserSplit.HoldoutOrder = .random,
-                validation: Bool = false, givenItems: Int? = nil) {
+    public init(
+        dataset: Dataset, testFraction: Double, seed: UInt64, holdout: UserSplit.HoldoutOrder = .random,
+        validation: Bool = false, givenItems: Int? = nil
+    ) {
         self.dataset = dataset
         self.seed = seed
         var split = UserSplit(userCount: dataset.log.users.count, testFraction: testFraction, seed: seed)
         name = "strong generalisation"
         if validation {
             let inner = UserSplit(userCount: split.trainUsers.count, testFraction: testFraction, seed: seed &+ 1)
-            split = UserSplit(trainUsers: inner.trainUsers.map { split.trainUsers[$0] },
-                              testUsers: inner.testUsers.map { split.trainUsers[$0] })
+            split = UserSplit(
+                trainUsers: inner.trainUsers.map { split.trainUsers[$0] },
+                testUsers: inner.testUsers.map { split.trainUsers[$0] })
             name = "strong generalisation, validation split of the training users"
         }
         if let givenItems { name += ", at most \(givenItems) given items" }
@@ -64,15 +67,18 @@ public struct StrongGeneralization: Sendable {
         let started = Date()
         let rankings = testCases.map { model.recommend(history: $0.given, attributes: $0.attributes, k: maxK) }
         let perUser = Date().timeIntervalSince(started) / Double(max(1, testCases.count)) * 1e6
-        let implicit = dataset.ratingScale.implicit // every held-out interaction is relevant
-        let unrated = dataset.ratingScale.unrated // an interaction without a rating is an implicit like
+        let implicit = dataset.ratingScale.implicit  // every held-out interaction is relevant
+        let unrated = dataset.ratingScale.unrated  // an interaction without a rating is an implicit like
         let beyond = beyondAccuracy.summarize(rankings, k: cutoffs.first ?? 10)
         return thresholds.map { threshold in
             var p: [Int: Double] = [:], r: [Int: Double] = [:], n: [Int: Double] = [:], cov: [Int: Set<Int>] = [:]
             var users = 0
             var firstNDCG: [Double] = [], lastPrecision: [Double] = []
             for (t, ranked) in zip(testCases, rankings) {
-                let relevant = Set(t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold || t.heldOut.ratings[$0] == unrated }.map { t.heldOut.items[$0] })
+                let relevant = Set(
+                    t.heldOut.items.indices.filter { implicit || t.heldOut.ratings[$0] >= threshold || t.heldOut.ratings[$0] == unrated }.map {
+                        t.heldOut.items[$0]
+                    })
                 for k in cutoffs { cov[k, default: []].formUnion(ranked.prefix(k)) }
                 guard !relevant.isEmpty else { continue }
                 users += 1
@@ -85,10 +91,11 @@ public struct StrongGeneralization: Sendable {
             }
             let d = Double(max(1, users))
             let items = Double(max(1, dataset.log.items.count))
-            var scores = ModelScores(model: model.name, relevanceThreshold: threshold, users: users,
-                                     precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
-                                     ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
-                                     trainSeconds: trainSeconds, microsecondsPerUser: perUser)
+            var scores = ModelScores(
+                model: model.name, relevanceThreshold: threshold, users: users,
+                precision: p.mapValues { $0 / d }, recall: r.mapValues { $0 / d },
+                ndcg: n.mapValues { $0 / d }, coverage: cov.mapValues { Double($0.count) / items },
+                trainSeconds: trainSeconds, microsecondsPerUser: perUser)
             scores.meanPopularityRank = beyond.popularityRank
             scores.intraListDiversity = beyond.diversity
             scores.firstNDCGPerUser = firstNDCG

@@ -29,8 +29,10 @@ public struct CandidateSet: Equatable, Sendable {
     ///   - negatives: uniform draws (with replacement) added after them.
     ///   - targetRate: per item, the chance that one example has it as a target; with `batchSize`
     ///     examples it gives the in-batch part of π.
-    public static func sampled(required: [[Int]], negatives: Int, itemCount: Int, targetRate: [Float], batchSize: Int,
-                               rng: inout SeededRandom) -> CandidateSet {
+    public static func sampled(
+        required: [[Int]], negatives: Int, itemCount: Int, targetRate: [Float], batchSize: Int,
+        rng: inout SeededRandom
+    ) -> CandidateSet {
         guard negatives < itemCount else { return full(itemCount: itemCount) }
         var items: [Int] = [], column: [Int: Int] = [:]
         func add(_ i: Int) { if column[i] == nil { column[i] = items.count; items.append(i) } }

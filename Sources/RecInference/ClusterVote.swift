@@ -1,5 +1,5 @@
-import RecVote
 import RecMath
+import RecVote
 
 /// The vote over the shortlists of a user's top clusters: each cluster c adds
 /// s_uc · CS(c, i) for the items of its shortlist to a fixed-point `VoteAccumulator`, so the
@@ -42,8 +42,9 @@ extension VoteAccumulator {
         shortlists.items.withUnsafeBufferPointer { items in
             shortlists.scores.withUnsafeBufferPointer { scores in
                 skip.withUnsafeBufferPointer { skip in
-                    addShortlist(items: UnsafeBufferPointer(rebasing: items[range]), scores: UnsafeBufferPointer(rebasing: scores[range]),
-                                 weight: weight, skip: skip)
+                    addShortlist(
+                        items: UnsafeBufferPointer(rebasing: items[range]), scores: UnsafeBufferPointer(rebasing: scores[range]),
+                        weight: weight, skip: skip)
                 }
             }
         }

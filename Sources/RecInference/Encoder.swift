@@ -26,8 +26,9 @@ public struct Encoder: Sendable {
         itemCount = features.genres.count
         self.attributeVocabularySizes = attributeVocabularySizes
         genreCount = features.genreVocabulary.count
-        genreBag = SparseRows(indices: features.genres,
-                              weights: features.genres.map { g in g.map { _ in 1 / Float(g.count) } })
+        genreBag = SparseRows(
+            indices: features.genres,
+            weights: features.genres.map { g in g.map { _ in 1 / Float(g.count) } })
         let n = configuration.yearNormalization ?? .fit(features.years)
         yearFeature = features.years.map { $0.isNaN ? 0 : ($0 - n.mean) / n.std }
     }
@@ -116,11 +117,13 @@ public struct Encoder: Sendable {
         let (z, cache) = LayerNorm.forward(zPre, gain: p["head.gain"], bias: p["head.bias"])
         let logits = Linear.forward(z, weight: p["cluster.w"], bias: p["cluster.b"])
         // Softmax weights are scaled by K so that they average 1, as unsaturated sigmoids would.
-        let s = configuration.clusterActivation == .softmax
+        let s =
+            configuration.clusterActivation == .softmax
             ? RowSoftmax.forward(logits.map { $0 / configuration.clusterTemperature }).map { $0 * Float(configuration.clusters) }
             : Sigmoid.forward(logits)
-        return Forward(uniqueItems: unique, towerInput: x, towerHiddenPre: hPre, towerHidden: h,
-                       itemVectors: f, aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
-                       headHidden: a, layerNorm: cache, profile: z, clusters: s, attributes: batch.map(\.attributes))
+        return Forward(
+            uniqueItems: unique, towerInput: x, towerHiddenPre: hPre, towerHidden: h,
+            itemVectors: f, aggregation: aggregation, profileRaw: raw, profileInput: q, headHiddenPre: aPre,
+            headHidden: a, layerNorm: cache, profile: z, clusters: s, attributes: batch.map(\.attributes))
     }
 }

@@ -20,8 +20,10 @@ extension RecommenderModel {
     /// is the user's items; the most recent `configuration.window` distinct ones are compared.
     /// Costs one pass over the top clusters' C × L shortlist entries and one (k × d)·(d × window)
     /// product (BLAS).
-    public func explain(_ recommendation: Recommendation, history: [Int], clusters maxClusters: Int = 3,
-                        because maxBecause: Int = 3) -> [ItemExplanation] {
+    public func explain(
+        _ recommendation: Recommendation, history: [Int], clusters maxClusters: Int = 3,
+        because maxBecause: Int = 3
+    ) -> [ItemExplanation] {
         let voted = recommendation.items.count - recommendation.filledFromPopularity
         var out = [ItemExplanation](repeating: ItemExplanation(), count: recommendation.items.count)
         guard voted > 0 else { return out }
@@ -61,8 +63,10 @@ extension RecommenderModel {
 
     /// Each explained item's clusters: the user's clusters whose shortlists voted for it, by their
     /// contribution w_c · s_c(i), with each one's share of the item's vote.
-    private func addClusterShares(_ recommendation: Recommendation, explained: ExplainedItems, count maxClusters: Int,
-                                  to out: inout [ItemExplanation]) {
+    private func addClusterShares(
+        _ recommendation: Recommendation, explained: ExplainedItems, count maxClusters: Int,
+        to out: inout [ItemExplanation]
+    ) {
         var contributions = [[(index: Int, value: Float)]](repeating: [], count: explained.count)
         for (c, weight) in recommendation.clusters {
             for e in shortlists.list(c) {
@@ -80,8 +84,10 @@ extension RecommenderModel {
 
     /// Two-stage: each explained item's history items with the largest positive weights B[j, i]
     /// (one pass over the history's rows).
-    private func addItemItemReasons(_ itemModel: ItemItemWeights, history: [Int], explained: ExplainedItems,
-                                    count maxBecause: Int, to out: inout [ItemExplanation]) {
+    private func addItemItemReasons(
+        _ itemModel: ItemItemWeights, history: [Int], explained: ExplainedItems,
+        count maxBecause: Int, to out: inout [ItemExplanation]
+    ) {
         var weights = [[(index: Int, value: Float)]](repeating: [], count: explained.count)
         for j in recentDistinct(history) where j < itemModel.rowCount {
             for e in itemModel.row(j) {
@@ -100,8 +106,10 @@ extension RecommenderModel {
     /// The vote alone: each of the first `voted` items' history items most like it, by the cosine
     /// of the item tower's vectors, in one product of the unit vectors (items with a zero vector
     /// take no part).
-    private func addNearestHistoryItems(_ recommendation: Recommendation, history: [Int], voted: Int, count maxBecause: Int,
-                                        to out: inout [ItemExplanation]) {
+    private func addNearestHistoryItems(
+        _ recommendation: Recommendation, history: [Int], voted: Int, count maxBecause: Int,
+        to out: inout [ItemExplanation]
+    ) {
         let recent = recentDistinct(history).filter { norm($0) > 0 }
         let explained = (0..<voted).filter { norm(recommendation.items[$0].index) > 0 }
         guard !recent.isEmpty, !explained.isEmpty else { return }

@@ -12,7 +12,11 @@ import RecData
 public struct ItemFilter: Sendable, Equatable {
     public enum Comparison: String, Sendable, CaseIterable {
         // Longest operators first, so "<=" is not read as "<".
-        case atLeast = ">=", atMost = "<=", above = ">", below = "<", equal = "="
+        case atLeast = ">="
+        case atMost = "<="
+        case above = ">"
+        case below = "<"
+        case equal = "="
 
         func holds(_ value: Float, _ bound: Float) -> Bool {
             switch self {
@@ -64,8 +68,10 @@ public struct ItemFilter: Sendable, Equatable {
     /// A request's filter from item IDs and condition texts; nil when it has none. Unknown item IDs
     /// are ignored (they cannot be recommended anyway); a condition that does not parse, or names
     /// an attribute or genre the catalogue lacks, is an error that says so.
-    public static func resolve(excludeIDs: [String], allowIDs: [String], conditions: [String],
-                               model: RecommenderModel) throws(ItemFilterError) -> ItemFilter? {
+    public static func resolve(
+        excludeIDs: [String], allowIDs: [String], conditions: [String],
+        model: RecommenderModel
+    ) throws(ItemFilterError) -> ItemFilter? {
         guard !excludeIDs.isEmpty || !allowIDs.isEmpty || !conditions.isEmpty else { return nil }
         func indices(_ ids: [String]) -> Set<Int> {
             var out = Set<Int>(minimumCapacity: ids.count)

@@ -1,5 +1,5 @@
-import RecVote
 import RecMath
+import RecVote
 
 /// What a shard that owns a subset of the items holds of a model: every cluster's shortlist cut to
 /// its items (scores unchanged, so each list is still best first), the item–item rows cut to the
@@ -31,16 +31,18 @@ public struct ItemShard: Sendable {
         let owned = (0..<whole.itemCount).map(owns)
         configuration = whole.configuration
         itemCount = whole.itemCount
-        shortlists = Shortlists(lists: (0..<whole.shortlists.clusterCount).map { c in
-            whole.shortlists.entries(c).filter { $0.index >= 0 && $0.index < owned.count && owned[$0.index] }
-        })
+        shortlists = Shortlists(
+            lists: (0..<whole.shortlists.clusterCount).map { c in
+                whole.shortlists.entries(c).filter { $0.index >= 0 && $0.index < owned.count && owned[$0.index] }
+            })
         itemModel = whole.itemModel.map { weights in
-            ItemItemWeights(rows: (0..<weights.rowCount).map { j in
-                weights.row(j).compactMap { e in
-                    let t = Int(weights.targets[e])
-                    return t < owned.count && owned[t] ? (target: t, weight: weights.weights[e]) : nil
-                }
-            }, keep: Int.max)
+            ItemItemWeights(
+                rows: (0..<weights.rowCount).map { j in
+                    weights.row(j).compactMap { e in
+                        let t = Int(weights.targets[e])
+                        return t < owned.count && owned[t] ? (target: t, weight: weights.weights[e]) : nil
+                    }
+                }, keep: Int.max)
         }
         itemBias = whole.itemBias.isEmpty ? [] : whole.itemBias.indices.map { owned[$0] ? whole.itemBias[$0] : 0 }
     }
@@ -86,8 +88,10 @@ public struct ItemShard: Sendable {
         public var bounds: (vote: Float, itemItem: Float)
         public var k: Int
 
-        public init(clusters: [(index: Int, score: Float)], rankingItems: [Int], excluded: [Int],
-                    bounds: (vote: Float, itemItem: Float), k: Int) {
+        public init(
+            clusters: [(index: Int, score: Float)], rankingItems: [Int], excluded: [Int],
+            bounds: (vote: Float, itemItem: Float), k: Int
+        ) {
             self.clusters = clusters
             self.rankingItems = rankingItems
             self.excluded = excluded
@@ -97,8 +101,9 @@ public struct ItemShard: Sendable {
 
         /// The request for a prepared user of `model` (the coordinator's side).
         public init(_ prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, k: Int) {
-            self.init(clusters: prepared.clusters, rankingItems: prepared.rankingItems, excluded: prepared.excluded,
-                      bounds: model.blendBounds(prepared), k: k)
+            self.init(
+                clusters: prepared.clusters, rankingItems: prepared.rankingItems, excluded: prepared.excluded,
+                bounds: model.blendBounds(prepared), k: k)
         }
     }
 
@@ -112,9 +117,10 @@ public struct ItemShard: Sendable {
         }
         if let itemModel, configuration.ranking == .twoStage {
             // Pool maxima (exact only with one shard, which holds the whole pool) or the bounds.
-            return votes.topTwoStage(k: request.k, excluding: request.excluded, reduction: configuration.voteReduction,
-                                     itemModel: itemModel, history: request.rankingItems, voteWeight: configuration.voteWeight,
-                                     bounds: configuration.blendScale == .bound ? request.bounds : nil)
+            return votes.topTwoStage(
+                k: request.k, excluding: request.excluded, reduction: configuration.voteReduction,
+                itemModel: itemModel, history: request.rankingItems, voteWeight: configuration.voteWeight,
+                bounds: configuration.blendScale == .bound ? request.bounds : nil)
         }
         return votes.top(k: request.k, excluding: request.excluded, reduction: configuration.voteReduction)
     }

@@ -1,6 +1,6 @@
-import RecVote
 import RecData
 import RecMath
+import RecVote
 
 /// Every hyperparameter of the model, its training and its serving, with the documented defaults.
 /// Stored in the model file, so a model always serves with the settings it was built with.

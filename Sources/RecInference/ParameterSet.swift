@@ -10,7 +10,7 @@ public struct ParameterSet: Equatable, Sendable {
     public init() {}
 
     public mutating func add(_ name: String, _ tensor: Matrix) {
-        precondition(position[name] == nil, "duplicate parameter \(name)") // programming error, not input
+        precondition(position[name] == nil, "duplicate parameter \(name)")  // programming error, not input
         position[name] = tensors.count
         names.append(name)
         tensors.append(tensor)

@@ -19,8 +19,10 @@ public struct ProfileInput: Equatable, Sendable {
     /// input mode, drop y = 0, and weight each item by y / (number of items with y ≠ 0).
     /// With `training`, input and attribute dropout apply (drawn from `rng`).
     /// `kept`: the window's positions when the caller has them already (`window`).
-    public static func from(history: UserHistory, attributes: [Int], configuration: ModelConfiguration,
-                            training: Bool, rng: inout SeededRandom, kept: [Int]? = nil) -> ProfileInput {
+    public static func from(
+        history: UserHistory, attributes: [Int], configuration: ModelConfiguration,
+        training: Bool, rng: inout SeededRandom, kept: [Int]? = nil
+    ) -> ProfileInput {
         let dropout = training ? configuration.inputDropout : 0
         let kept = kept ?? window(history, configuration: configuration)
         var items: [Int] = [], ys: [Float] = []

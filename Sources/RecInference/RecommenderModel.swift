@@ -1,6 +1,6 @@
-import RecVote
 import RecData
 import RecMath
+import RecVote
 
 /// A trained model ready to serve: encoder weights, item table, shortlists, the sparse item–item
 /// model of the two-stage ranking and the popularity fallback. Its size is
@@ -40,9 +40,11 @@ public struct RecommenderModel: Sendable {
     /// Item ID → index for requests, hashed over the IDs' bytes (built at load).
     public let itemLookup: StringIndexTable
 
-    public init(configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
-                parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = [],
-                itemModel: ItemItemWeights? = nil) {
+    public init(
+        configuration: ModelConfiguration, items: IDMap, itemFeatures: ItemFeatures, attributes: UserAttributes,
+        parameters: ParameterSet, shortlists: Shortlists, popularity: [Int], itemBias: [Float] = [],
+        itemModel: ItemItemWeights? = nil
+    ) {
         // Without an item–item model there is nothing to rank two-stage with: the vote ranks.
         var configuration = configuration
         if itemModel == nil { configuration.ranking = .vote }
@@ -58,8 +60,9 @@ public struct RecommenderModel: Sendable {
         shortlistMaxima = shortlists.listMaxima()
         itemBiasMaximum = itemBias.reduce(Float(0)) { Swift.max($0, abs($1)) }
         self.popularity = popularity
-        encoder = Encoder(configuration: configuration, features: itemFeatures,
-                          attributeVocabularySizes: attributes.vocabularies.map(\.count))
+        encoder = Encoder(
+            configuration: configuration, features: itemFeatures,
+            attributeVocabularySizes: attributes.vocabularies.map(\.count))
         var vectors = Matrix(rows: items.count, cols: configuration.embeddingDim)
         let chunk = 4096
         var start = 0
@@ -70,8 +73,9 @@ public struct RecommenderModel: Sendable {
             start += chunk
         }
         itemVectors = vectors
-        forward = ServingForward(parameters: self.parameters, configuration: configuration, inputWidth: encoder.profileInputWidth,
-                                 attributeColumns: attributes.vocabularies.count)
+        forward = ServingForward(
+            parameters: self.parameters, configuration: configuration, inputWidth: encoder.profileInputWidth,
+            attributeColumns: attributes.vocabularies.count)
         itemLookup = StringIndexTable(items.ids)
     }
 
@@ -130,12 +134,14 @@ public struct RecommenderModel: Sendable {
         // The window once: it shapes the profile and, two-stage, chooses the rows that score the pool.
         let kept = ProfileInput.window(history, configuration: configuration)
         var unused = SeededRandom(seed: 0)
-        let input = ProfileInput.from(history: history, attributes: attributes, configuration: configuration, training: false,
-                                      rng: &unused, kept: kept)
+        let input = ProfileInput.from(
+            history: history, attributes: attributes, configuration: configuration, training: false,
+            rng: &unused, kept: kept)
         let clusters = input.isEmpty ? [] : topClusters(clusterActivations(input))
         let excluded = SortedDistinct.of(history.items)
-        var prepared = PreparedRequest(clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
-                                       truncatedInteractions: max(0, history.count - configuration.window))
+        var prepared = PreparedRequest(
+            clusters: clusters, excluded: excluded, fallback: input.isEmpty ? .popularity : .none,
+            truncatedInteractions: max(0, history.count - configuration.window))
         if ranksTwoStage {
             if history.count <= configuration.window {
                 prepared.rankingItems = excluded
@@ -155,9 +161,10 @@ public struct RecommenderModel: Sendable {
     public func rank(_ prepared: PreparedRequest, votes: inout VoteAccumulator, k: Int) -> [(index: Int, score: Float)] {
         guard !prepared.clusters.isEmpty else { votes.reset(); return [] }
         if let itemModel, configuration.ranking == .twoStage {
-            return votes.topTwoStage(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction, itemModel: itemModel,
-                                     history: prepared.rankingItems, voteWeight: configuration.voteWeight,
-                                     bounds: configuration.blendScale == .bound ? blendBounds(prepared) : nil)
+            return votes.topTwoStage(
+                k: k, excluding: prepared.excluded, reduction: configuration.voteReduction, itemModel: itemModel,
+                history: prepared.rankingItems, voteWeight: configuration.voteWeight,
+                bounds: configuration.blendScale == .bound ? blendBounds(prepared) : nil)
         }
         return votes.top(k: k, excluding: prepared.excluded, reduction: configuration.voteReduction)
     }
@@ -196,8 +203,10 @@ public struct RecommenderModel: Sendable {
                 while lo < hi { let mid = (lo + hi) >> 1; if excluded[mid] < i { lo = mid + 1 } else { hi = mid } }
                 return lo < excluded.count && excluded[lo] == i
             }
-            for i in popularity where result.items.count < k && !isExcluded(i)
-                && prepared.filter?.allows(i, features: itemFeatures) != false && present.insert(i).inserted {
+            for i in popularity
+            where result.items.count < k && !isExcluded(i)
+                && prepared.filter?.allows(i, features: itemFeatures) != false && present.insert(i).inserted
+            {
                 result.items.append((i, 0))
                 result.filledFromPopularity += 1
             }
@@ -246,8 +255,10 @@ public struct RecommenderModel: Sendable {
     }
 
     /// Recommends for a history of item indices (already mapped; see `mapHistory` for IDs).
-    public func recommend(history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote,
-                          filter: ItemFilter? = nil) -> Recommendation {
+    public func recommend(
+        history: UserHistory, attributes: [Int], k: Int, vote: inout ClusterVote,
+        filter: ItemFilter? = nil
+    ) -> Recommendation {
         var prepared = prepare(history: history, attributes: attributes)
         if let filter { apply(filter, to: &prepared) }
         for (c, s) in prepared.clusters { vote.add(cluster: c, weight: s, shortlists: shortlists) }

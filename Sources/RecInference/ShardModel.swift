@@ -1,7 +1,7 @@
 import Foundation
-import RecVote
 import RecData
 import RecMath
+import RecVote
 
 /// The parts of a model that shard workers split among themselves: configuration, catalogue size,
 /// shortlists, the item–item model and the item bias. No item IDs, features or encoder weights:
@@ -13,8 +13,10 @@ public struct ServingParts: Sendable {
     public var itemModel: ItemItemWeights?
     public var itemBias: [Float]
 
-    public init(configuration: ModelConfiguration, itemCount: Int, shortlists: Shortlists, itemModel: ItemItemWeights?,
-                itemBias: [Float]) {
+    public init(
+        configuration: ModelConfiguration, itemCount: Int, shortlists: Shortlists, itemModel: ItemItemWeights?,
+        itemBias: [Float]
+    ) {
         self.configuration = configuration
         self.itemCount = itemCount
         self.shortlists = shortlists
@@ -23,8 +25,9 @@ public struct ServingParts: Sendable {
     }
 
     public init(_ model: RecommenderModel) {
-        self.init(configuration: model.configuration, itemCount: model.items.count, shortlists: model.shortlists,
-                  itemModel: model.itemModel, itemBias: model.itemBias)
+        self.init(
+            configuration: model.configuration, itemCount: model.items.count, shortlists: model.shortlists,
+            itemModel: model.itemModel, itemBias: model.itemBias)
     }
 }
 

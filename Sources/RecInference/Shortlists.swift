@@ -53,9 +53,10 @@ public struct Shortlists: Equatable, Sendable {
             }
         }
         guard rankingBias != nil else { return Shortlists(lists: heaps.map { $0.sorted() }) }
-        return Shortlists(lists: heaps.enumerated().map { c, heap in
-            heap.sorted().map { (index: $0.index, score: decoder.values[$0.index * k + c]) }
-        })
+        return Shortlists(
+            lists: heaps.enumerated().map { c, heap in
+                heap.sorted().map { (index: $0.index, score: decoder.values[$0.index * k + c]) }
+            })
     }
 
     /// The same lists with cluster c's scores multiplied by `factors[c]` (order kept: a positive
@@ -70,10 +71,12 @@ public struct Shortlists: Equatable, Sendable {
 
     /// Shortlists counted over members: for every user u, for each of u's top clusters c
     /// and each item i that u liked, accumulate s_uc · y_ui; then aggregate per (c, i) and keep the top L.
-    public static func fromMembers(memberships: [[(index: Int, score: Float)]], histories: (Int) -> UserHistory,
-                                   itemCount: Int, clusterCount: Int, scale: RatingScale,
-                                   aggregation: ModelConfiguration.ShortlistAggregation,
-                                   smoothing: Float, length: Int) -> Shortlists {
+    public static func fromMembers(
+        memberships: [[(index: Int, score: Float)]], histories: (Int) -> UserHistory,
+        itemCount: Int, clusterCount: Int, scale: RatingScale,
+        aggregation: ModelConfiguration.ShortlistAggregation,
+        smoothing: Float, length: Int
+    ) -> Shortlists {
         var sums = [[Int: Double]](repeating: [:], count: clusterCount)
         var likers = [[Int: Int]](repeating: [:], count: clusterCount)
         var membership = [Double](repeating: 0, count: clusterCount)
@@ -95,21 +98,22 @@ public struct Shortlists: Equatable, Sendable {
             let total = max(membership.reduce(0, +), 1e-12)
             for i in 0..<itemCount { overall[i] /= total }
         }
-        return Shortlists(lists: (0..<clusterCount).map { c in
-            let pairs: [(index: Int, score: Float)] = sums[c].map { item, sum in
-                let value: Double
-                switch aggregation {
-                case .mean: value = sum / Double(likers[c][item]!)
-                case .sum: value = sum
-                case .smoothed: value = sum / (Double(likers[c][item]!) + Double(smoothing))
-                case .membership: value = sum / max(membership[c], 1e-12)
-                case .lift:
-                    let rate = sum / max(membership[c], 1e-12)
-                    value = rate * Foundation.log(rate / max(overall[item], 1e-12))
+        return Shortlists(
+            lists: (0..<clusterCount).map { c in
+                let pairs: [(index: Int, score: Float)] = sums[c].map { item, sum in
+                    let value: Double
+                    switch aggregation {
+                    case .mean: value = sum / Double(likers[c][item]!)
+                    case .sum: value = sum
+                    case .smoothed: value = sum / (Double(likers[c][item]!) + Double(smoothing))
+                    case .membership: value = sum / max(membership[c], 1e-12)
+                    case .lift:
+                        let rate = sum / max(membership[c], 1e-12)
+                        value = rate * Foundation.log(rate / max(overall[item], 1e-12))
+                    }
+                    return (item, Float(value))
                 }
-                return (item, Float(value))
-            }
-            return TopK.sorted(pairs, k: length)
-        })
+                return TopK.sorted(pairs, k: length)
+            })
     }
 }

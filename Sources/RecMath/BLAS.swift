@@ -23,12 +23,12 @@ public enum BLAS {
         let n = transposeB ? b.rows : b.cols
         precondition((transposeB ? b.cols : b.rows) == k, "gemm inner dimensions differ")
         precondition(c.rows == m && c.cols == n, "gemm output shape differs")
-        precondition(a.values.count == a.rows * a.cols && b.values.count == b.rows * b.cols && c.values.count == c.rows * c.cols,
-                     "gemm operand storage differs from its shape")
+        precondition(
+            a.values.count == a.rows * a.cols && b.values.count == b.rows * b.cols && c.values.count == c.rows * c.cols,
+            "gemm operand storage differs from its shape")
         guard m > 0, n > 0 else { return }
         if k == 0 {
-            if beta == 0 { c.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            else { c.values = c.values.map { $0 * beta } }
+            if beta == 0 { c.values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } else { c.values = c.values.map { $0 * beta } }
             return
         }
         a.values.withUnsafeBufferPointer { pa in
@@ -59,11 +59,12 @@ public enum BLAS {
         }
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                            Int32(rows.count), Int32(b.cols), Int32(a.rows), 1,
-                            pa.baseAddress! + rows.lowerBound, Int32(a.cols),
-                            pb.baseAddress, Int32(b.cols),
-                            0, c + rows.lowerBound * b.cols, Int32(b.cols))
+                cblas_sgemm(
+                    CblasRowMajor, CblasTrans, CblasNoTrans,
+                    Int32(rows.count), Int32(b.cols), Int32(a.rows), 1,
+                    pa.baseAddress! + rows.lowerBound, Int32(a.cols),
+                    pb.baseAddress, Int32(b.cols),
+                    0, c + rows.lowerBound * b.cols, Int32(b.cols))
             }
         }
     }
@@ -85,9 +86,10 @@ public enum BLAS {
         a.values.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
-                                Int32(a.rows), Int32(a.cols), 1, pa.baseAddress, Int32(a.cols),
-                                px.baseAddress, 1, 0, py.baseAddress, 1)
+                    cblas_sgemv(
+                        CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                        Int32(a.rows), Int32(a.cols), 1, pa.baseAddress, Int32(a.cols),
+                        px.baseAddress, 1, 0, py.baseAddress, 1)
                 }
             }
         }

@@ -14,8 +14,10 @@
 public enum BalancedAssignment {
     /// Offsets b (one per column) under which each column is among the top `top` of `scores[u] − b`
     /// for about n·top/K rows. All zeros when there is nothing to balance (K ≤ top or no rows).
-    public static func offsets(scores: Matrix, top: Int, iterations: Int = 40, damping: Float = 0.5,
-                               threads: Int = 1) -> [Float] {
+    public static func offsets(
+        scores: Matrix, top: Int, iterations: Int = 40, damping: Float = 0.5,
+        threads: Int = 1
+    ) -> [Float] {
         let n = scores.rows, k = scores.cols
         var b = [Float](repeating: 0, count: k)
         guard n > 0, top >= 1, k > top else { return b }

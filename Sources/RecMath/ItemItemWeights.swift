@@ -27,7 +27,9 @@ public struct ItemItemWeights: Sendable, Equatable {
         var offsets = [0], targets: [Int32] = [], weights: [Float] = []
         for row in rows {
             let nonzero = row.filter { $0.weight != 0 && $0.weight.isFinite }
-            let kept = nonzero.count <= keep ? nonzero
+            let kept =
+                nonzero.count <= keep
+                ? nonzero
                 : Array(nonzero.sorted { (abs($0.weight), -$0.target) > (abs($1.weight), -$1.target) }.prefix(max(0, keep)))
             for (t, w) in kept.sorted(by: { $0.target < $1.target }) { targets.append(Int32(t)); weights.append(w) }
             offsets.append(targets.count)
@@ -39,8 +41,9 @@ public struct ItemItemWeights: Sendable, Equatable {
     /// score nothing through the model until it is fitted again).
     public func padded(to itemCount: Int) -> ItemItemWeights {
         guard itemCount > rowCount else { return self }
-        return ItemItemWeights(offsets: offsets + [Int](repeating: targets.count, count: itemCount - rowCount), targets: targets,
-                               weights: weights)
+        return ItemItemWeights(
+            offsets: offsets + [Int](repeating: targets.count, count: itemCount - rowCount), targets: targets,
+            weights: weights)
     }
 
     /// Each row cut to its `keep` strongest weights (by magnitude; ties: lower target).

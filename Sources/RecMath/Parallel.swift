@@ -4,8 +4,10 @@ import Dispatch
 /// handled by exactly one chunk and nothing is reduced across chunks, so results do not depend on
 /// scheduling: callers keep determinism by writing only to their own indices.
 public enum Parallel {
-    public static func forEachChunk(_ count: Int, threads: Int, minimumChunk: Int = 1,
-                                    _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, threads: Int, minimumChunk: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
         let chunks = max(1, min(threads, count / max(1, minimumChunk)))
         guard chunks > 1 else {
             if count > 0 { body(0..<count) }
@@ -23,8 +25,10 @@ public enum Parallel {
     /// Like `forEachChunk`, also passing the chunk's number (0..<chunks, in index order), so each
     /// chunk can own per-chunk scratch. Returns the number of chunks used.
     @discardableResult
-    public static func forEachIndexedChunk(_ count: Int, threads: Int, minimumChunk: Int = 1,
-                                           _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) -> Int {
+    public static func forEachIndexedChunk(
+        _ count: Int, threads: Int, minimumChunk: Int = 1,
+        _ body: (_ chunk: Int, _ range: Range<Int>) -> Void
+    ) -> Int {
         let chunks = chunkCount(count, threads: threads, minimumChunk: minimumChunk)
         guard chunks > 1 else {
             if count > 0 { body(0, 0..<count) }

@@ -7,8 +7,10 @@ public enum TopK {
     }
 
     /// The top `k` of `scores` (skipping indices where `include` is false), best first.
-    public static func select(_ scores: UnsafeBufferPointer<Float>, k: Int,
-                              include: (Int) -> Bool = { _ in true }) -> [(index: Int, score: Float)] {
+    public static func select(
+        _ scores: UnsafeBufferPointer<Float>, k: Int,
+        include: (Int) -> Bool = { _ in true }
+    ) -> [(index: Int, score: Float)] {
         var heap = BoundedHeap(k: k)
         for i in 0..<scores.count where include(i) { heap.offer((i, scores[i])) }
         return heap.sorted()
@@ -54,8 +56,10 @@ public enum TopK {
 
         /// Puts `entry` at the root of the first `count` entries and moves it down to its place.
         @inlinable
-        static func siftDown(_ h: UnsafeMutableBufferPointer<(index: Int, score: Float)>, placing entry: (index: Int, score: Float),
-                             count n: Int) {
+        static func siftDown(
+            _ h: UnsafeMutableBufferPointer<(index: Int, score: Float)>, placing entry: (index: Int, score: Float),
+            count n: Int
+        ) {
             guard let base = h.baseAddress, n > 0 else { return }
             var i = 0
             while true {

@@ -71,10 +71,10 @@ struct ByteReader {
         let raw = try take(4 * n)
         var out = [Float](repeating: 0, count: n)
         #if _endian(little)
-        out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { src in dst.copyMemory(from: src) } }
+            out.withUnsafeMutableBytes { dst in raw.withUnsafeBytes { src in dst.copyMemory(from: src) } }
         #else
-        var r = ByteReader(raw, section: section)
-        for k in 0..<n { out[k] = Float(bitPattern: try r.u32()) }
+            var r = ByteReader(raw, section: section)
+            for k in 0..<n { out[k] = Float(bitPattern: try r.u32()) }
         #endif
         return out
     }

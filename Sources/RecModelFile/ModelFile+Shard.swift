@@ -1,8 +1,8 @@
 import Foundation
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
+import RecVote
 
 extension ModelFile {
     /// Loads shard `shard`'s items of a model file under each of `shardCounts`. The file is streamed
@@ -61,7 +61,11 @@ extension ModelFile {
         let shortlists = try ModelFileSections.shortlists(kept["SHRT"]![...], clusters: configuration.clusters, itemCount: itemCount)
         let itemBias = try ModelFileSections.itemBias(kept["BIAS"].map { $0[...] }, configuration: configuration, itemCount: itemCount)
         let itemModel = try ModelFileSections.itemModel(kept["IIMD"].map { $0[...] }, configuration: configuration, itemCount: itemCount)
-        return (formatVersionID(hash), ServingParts(configuration: configuration, itemCount: itemCount, shortlists: shortlists,
-                                                    itemModel: itemModel, itemBias: itemBias))
+        return (
+            formatVersionID(hash),
+            ServingParts(
+                configuration: configuration, itemCount: itemCount, shortlists: shortlists,
+                itemModel: itemModel, itemBias: itemBias)
+        )
     }
 }

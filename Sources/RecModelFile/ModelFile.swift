@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// The versioned binary model artifact.
@@ -185,8 +185,10 @@ extension ModelFile {
     /// that keep the old serving behaviour; training-only ones do not affect serving at all).
     /// Settings whose default changed since files first omitted them: a file that does not name
     /// one serves as it did when written.
-    static let legacyDefaults: [String: String] = ["ranking": ModelConfiguration.Ranking.vote.rawValue,
-                                                   "blendScale": ModelConfiguration.BlendScale.poolMaximum.rawValue]
+    static let legacyDefaults: [String: String] = [
+        "ranking": ModelConfiguration.Ranking.vote.rawValue,
+        "blendScale": ModelConfiguration.BlendScale.poolMaximum.rawValue
+    ]
 
     static func decodedConfiguration(_ payload: ArraySlice<UInt8>) throws(ModelFileError) -> ModelConfiguration {
         do {

@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// Decodes the sections of a model file and checks that they agree with each other.
@@ -25,9 +25,10 @@ struct ModelFileSections {
         try finish(r)
         let itemBias = try Self.itemBias(payloads["BIAS"], configuration: configuration, itemCount: items.count)
         let itemModel = try Self.itemModel(payloads["IIMD"], configuration: configuration, itemCount: items.count)
-        return RecommenderModel(configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
-                                parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
-                                itemModel: itemModel)
+        return RecommenderModel(
+            configuration: configuration, items: items, itemFeatures: features, attributes: attributes,
+            parameters: parameters, shortlists: shortlists, popularity: popularity, itemBias: itemBias,
+            itemModel: itemModel)
     }
 
     /// The CONF section: the model's configuration, which must pass its own validation.
@@ -61,8 +62,9 @@ struct ModelFileSections {
         let years = try r.floats()
         guard years.count == itemCount else { throw .malformed(section: "FEAT", reason: "year count differs from item count") }
         try finish(r)
-        return ItemFeatures(genreVocabulary: genres, genres: itemGenres, years: years,
-                            titles: Array(repeating: "", count: itemCount))
+        return ItemFeatures(
+            genreVocabulary: genres, genres: itemGenres, years: years,
+            titles: Array(repeating: "", count: itemCount))
     }
 
     /// The ATTR section: the user attribute columns, each with a non-empty vocabulary.
@@ -82,8 +84,10 @@ struct ModelFileSections {
 
     /// The ENCW section: the encoder's tensors, finite, each named once, with exactly the names and
     /// shapes the configuration, features and attributes give an encoder.
-    private func encoderParameters(configuration: ModelConfiguration, features: ItemFeatures,
-                                   attributes: UserAttributes) throws(ModelFileError) -> ParameterSet {
+    private func encoderParameters(
+        configuration: ModelConfiguration, features: ItemFeatures,
+        attributes: UserAttributes
+    ) throws(ModelFileError) -> ParameterSet {
         var r = reader("ENCW")
         var parameters = ParameterSet()
         for _ in 0..<(try r.count(elementSize: 16)) {
@@ -97,12 +101,14 @@ struct ModelFileSections {
             parameters.add(name, m)
         }
         try finish(r)
-        let encoder = Encoder(configuration: configuration, features: features,
-                              attributeVocabularySizes: attributes.vocabularies.map(\.count))
+        let encoder = Encoder(
+            configuration: configuration, features: features,
+            attributeVocabularySizes: attributes.vocabularies.map(\.count))
         var seed = SeededRandom(seed: 0)
         let expected = encoder.initialParameters(rng: &seed)
         guard expected.names == parameters.names,
-              zip(expected.tensors, parameters.tensors).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols }) else {
+            zip(expected.tensors, parameters.tensors).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols })
+        else {
             throw .malformed(section: "ENCW", reason: "tensor names or shapes do not match the configuration")
         }
         return parameters
@@ -116,8 +122,9 @@ struct ModelFileSections {
         let scores = try r.floats()
         guard r.atEnd else { throw .malformed(section: "SHRT", reason: "\(r.remaining) trailing bytes") }
         guard offsets.count == clusters + 1, offsets.first == 0, offsets.last == listItems.count,
-              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), scores.count == listItems.count,
-              scores.allSatisfy(\.isFinite) else {
+            zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }), scores.count == listItems.count,
+            scores.allSatisfy(\.isFinite)
+        else {
             throw .malformed(section: "SHRT", reason: "offsets, items and scores disagree")
         }
         return Shortlists(offsets: offsets, items: listItems.map(Int32.init), scores: scores)
@@ -141,8 +148,10 @@ struct ModelFileSections {
     }
 
     /// The IIMD section (the item–item model), checked; required by the two-stage ranking.
-    static func itemModel(_ payload: ArraySlice<UInt8>?, configuration: ModelConfiguration,
-                          itemCount: Int) throws(ModelFileError) -> ItemItemWeights? {
+    static func itemModel(
+        _ payload: ArraySlice<UInt8>?, configuration: ModelConfiguration,
+        itemCount: Int
+    ) throws(ModelFileError) -> ItemItemWeights? {
         var itemModel: ItemItemWeights? = nil
         if let payload {
             var r = ByteReader(payload, section: "IIMD")

@@ -1,5 +1,5 @@
-import RecInference
 import Foundation
+import RecInference
 
 /// Reads a model file in bounded pieces (1 MiB), so memory stays at what is kept.
 struct SectionStream {
@@ -17,8 +17,10 @@ struct SectionStream {
 
     /// Reads `length` payload bytes, feeding each piece to `hash`; returns the first
     /// `keepingPrefix` bytes and the payload's CRC-32.
-    mutating func consume(length: UInt64, keepingPrefix: Int, section: String,
-                          hash: (ArraySlice<UInt8>) -> Void) throws(ModelFileError) -> ([UInt8], UInt32) {
+    mutating func consume(
+        length: UInt64, keepingPrefix: Int, section: String,
+        hash: (ArraySlice<UInt8>) -> Void
+    ) throws(ModelFileError) -> ([UInt8], UInt32) {
         var left = length
         var crc = CRC32.Running()
         var prefix: [UInt8] = []

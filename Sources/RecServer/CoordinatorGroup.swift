@@ -26,13 +26,16 @@ public final class CoordinatorGroup {
     /// The in-process endpoint the loops read client frames from.
     static let loopsEndpoint = "inproc://coordinator-loops"
 
-    public init(threads: Int, model: RecommenderModel, workerEndpoints: [[String]], bind: String,
-                configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
-                adminBind: String? = CoordinatorServer.defaultAdminBind,
-                logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
+    public init(
+        threads: Int, model: RecommenderModel, workerEndpoints: [[String]], bind: String,
+        configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
+        adminBind: String? = CoordinatorServer.defaultAdminBind,
+        logger: Logger = Logger(label: "efficientrec.coordinator")
+    ) throws {
         guard threads > 1 else {
-            let server = try CoordinatorServer(model: model, workerEndpoints: workerEndpoints, bind: bind, configuration: configuration,
-                                               security: security, adminBind: adminBind, logger: logger)
+            let server = try CoordinatorServer(
+                model: model, workerEndpoints: workerEndpoints, bind: bind, configuration: configuration,
+                security: security, adminBind: adminBind, logger: logger)
             loops = [server]
             endpoint = server.endpoint
             adminEndpoint = server.adminEndpoint
@@ -47,8 +50,9 @@ public final class CoordinatorGroup {
         }
         // The proxy cannot survive a send error, so its ROUTER drops replies to departed clients
         // silently instead of failing (ROUTER_MANDATORY off).
-        let frontend = try CoordinatorServer.clientRouter(context: context, security: security, securityGuard: securityGuard,
-                                                          limits: configuration.limits, routerMandatory: false)
+        let frontend = try CoordinatorServer.clientRouter(
+            context: context, security: security, securityGuard: securityGuard,
+            limits: configuration.limits, routerMandatory: false)
         try frontend.bind(bind)
         endpoint = try frontend.lastEndpoint()
         let disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "frontend") : nil
@@ -62,11 +66,14 @@ public final class CoordinatorGroup {
             options.receiveHighWaterMark = CoordinatorServer.clientQueueLimit
             let socket = try ZMQSocket(context: context, kind: .dealer, options: options)
             try socket.connect(Self.loopsEndpoint)
-            let clients = ClientSide(context: context, frontend: socket, endpoint: endpoint, securityGuard: securityGuard, ownsGuard: false,
-                                     disconnects: index == 0 ? disconnects : nil,
-                                     membership: LoopMembership(siblings: siblings, index: index))
-            loops.append(try CoordinatorServer(model: model, workerEndpoints: workerEndpoints, clients: clients, configuration: configuration,
-                                               security: security, adminBind: adminBind, logger: logger))
+            let clients = ClientSide(
+                context: context, frontend: socket, endpoint: endpoint, securityGuard: securityGuard, ownsGuard: false,
+                disconnects: index == 0 ? disconnects : nil,
+                membership: LoopMembership(siblings: siblings, index: index))
+            loops.append(
+                try CoordinatorServer(
+                    model: model, workerEndpoints: workerEndpoints, clients: clients, configuration: configuration,
+                    security: security, adminBind: adminBind, logger: logger))
         }
         self.loops = loops
         adminEndpoint = loops[0].adminEndpoint
@@ -120,7 +127,7 @@ public final class CoordinatorGroup {
             let thread = Thread {
                 do { try handoff.value.run(until: stop) } catch {
                     failures.add("poll loop \(index): \(error)")
-                    stop.stop() // one loop failing stops the process, as with a single loop
+                    stop.stop()  // one loop failing stops the process, as with a single loop
                 }
                 loopsDone.signal()
             }

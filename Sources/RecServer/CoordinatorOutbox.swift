@@ -1,5 +1,5 @@
-import RecWire
 import RecServing
+import RecWire
 
 /// What a coordinator's poll loop sends, gathered from the core's actions: sub-requests queued per
 /// worker and sent as one multipart message per worker (when `flushAt` are waiting, and at the end
@@ -62,7 +62,8 @@ struct CoordinatorOutbox {
                 due.append(.client(frames: [routing, payload], admin: admin))
             case let .toBatchMember(slot, payload):
                 guard var batch = batches[slot.batch], batch.replies.indices.contains(slot.index),
-                      batch.replies[slot.index] == nil else { continue }
+                    batch.replies[slot.index] == nil
+                else { continue }
                 batch.replies[slot.index] = payload
                 batch.remaining -= 1
                 guard batch.remaining == 0 else {

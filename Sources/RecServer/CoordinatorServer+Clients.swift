@@ -1,6 +1,6 @@
-import RecWire
 import RecServing
 import RecTransport
+import RecWire
 
 /// Client messages in, and everything the core decides out.
 extension CoordinatorServer {
@@ -62,8 +62,8 @@ extension CoordinatorServer {
             }
         case let .client(frames, admin):
             let socket = admin ? (self.admin ?? frontend) : frontend
-            do { try socket.send(frames) } catch where error.isHostUnreachable {
-                return // the client disconnected
+            do { try socket.send(frames) } catch  where error.isHostUnreachable {
+                return  // the client disconnected
             }
         }
     }

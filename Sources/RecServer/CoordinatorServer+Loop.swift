@@ -1,6 +1,6 @@
-import RecWire
 import RecServing
 import RecTransport
+import RecWire
 
 /// The poll loop: each turn waits for a message or the core's next timer, hands worker replies,
 /// client requests and admin actions to the core, ticks it, sends what it decided and publishes

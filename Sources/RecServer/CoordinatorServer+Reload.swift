@@ -1,8 +1,8 @@
-import RecWire
 import Foundation
 import RecInference
 import RecServing
 import RecTransport
+import RecWire
 
 /// Reloads: a new model version from `modelSource` (loaded on a thread of its own, then staged),
 /// and shards added or removed at the end of the topology from `topologySource`.
@@ -41,8 +41,9 @@ extension CoordinatorServer {
         if wanted.count < endpoints.count, Array(endpoints.prefix(wanted.count)) == wanted {
             try core.beginShrink(to: wanted.count, now: now)
             endpoints = wanted
-            logger.notice("reload: removing the last shards once the others hold their clusters",
-                          metadata: ["shards": "\(wanted.count)"])
+            logger.notice(
+                "reload: removing the last shards once the others hold their clusters",
+                metadata: ["shards": "\(wanted.count)"])
             return
         }
         guard wanted.count >= endpoints.count, Array(wanted.prefix(endpoints.count)) == endpoints else {

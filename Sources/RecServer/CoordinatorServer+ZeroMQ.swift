@@ -25,13 +25,16 @@ struct CoordinatorTransport {
 
     /// The ZeroMQ transport of one loop: the client side given, an admin ROUTER bound at
     /// `adminBind` by the first loop, DEALERs to the workers (CURVE clients with `security`).
-    static func zeroMQ(clients: ClientSide, security: CurveSettings?, adminBind: String?, limits: WireLimits,
-                       logger: Logger) throws -> CoordinatorTransport {
+    static func zeroMQ(
+        clients: ClientSide, security: CurveSettings?, adminBind: String?, limits: WireLimits,
+        logger: Logger
+    ) throws -> CoordinatorTransport {
         let first = clients.membership?.isFirst ?? true
         var admin: ZMQSocket?, adminEndpoint: String?
         if let adminBind, first {
-            let socket = try ZMQSocket(context: clients.context, kind: .router,
-                                       options: (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: limits))
+            let socket = try ZMQSocket(
+                context: clients.context, kind: .router,
+                options: (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: limits))
             if let securityGuard = clients.securityGuard { try securityGuard.guardSocket(socket, monitor: 1) }
             try socket.bind(adminBind)
             admin = socket
@@ -39,7 +42,8 @@ struct CoordinatorTransport {
         }
         if security == nil && first {
             for (role, e) in [("data", clients.endpoint), ("admin", adminEndpoint)] where e.map({ !CoordinatorServer.isLoopback($0) }) ?? false {
-                let text = "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "
+                let text =
+                    "the \(role) socket \(e!) is reachable beyond this host and unauthenticated: anyone who can reach it "
                     + "can send it requests; turn on CURVE (--curve-secret, --curve-clients) or bind to loopback"
                 logger.warning("\(text)")
             }
@@ -78,16 +82,19 @@ struct ClientSide {
         try frontend.bind(bind)
         // inproc names belong to the context, which is this server's own.
         let disconnects = securityGuard == nil ? try DisconnectCounter(context: context, watching: frontend, name: "frontend") : nil
-        return ClientSide(context: context, frontend: frontend, endpoint: try frontend.lastEndpoint(),
-                          securityGuard: securityGuard, ownsGuard: true, disconnects: disconnects, membership: nil)
+        return ClientSide(
+            context: context, frontend: frontend, endpoint: try frontend.lastEndpoint(),
+            securityGuard: securityGuard, ownsGuard: true, disconnects: disconnects, membership: nil)
     }
 }
 
 extension CoordinatorServer {
     /// The ROUTER clients connect to: CURVE-guarded when `security` is set, frames capped at the
     /// wire limits, a bounded queue per client connection.
-    static func clientRouter(context: ZMQContext, security: CurveSettings?, securityGuard: SecurityGuard?,
-                             limits: WireLimits, routerMandatory: Bool = true) throws(TransportError) -> ZMQSocket {
+    static func clientRouter(
+        context: ZMQContext, security: CurveSettings?, securityGuard: SecurityGuard?,
+        limits: WireLimits, routerMandatory: Bool = true
+    ) throws(TransportError) -> ZMQSocket {
         var options = (security?.serverOptions ?? ZMQSocket.Options()).cappingFrames(at: limits)
         options.receiveHighWaterMark = clientQueueLimit
         options.routerMandatory = routerMandatory

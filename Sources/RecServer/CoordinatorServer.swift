@@ -62,33 +62,43 @@ public final class CoordinatorServer {
     /// with `security.serverKey`.
     /// `adminBind` is where admin actions (rollback) are accepted — loopback by default, nil for
     /// none; the data socket refuses them.
-    public convenience init(model: RecommenderModel, workerEndpoints: [[String]], bind: String,
-                            configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
-                            adminBind: String? = CoordinatorServer.defaultAdminBind,
-                            logger: Logger = Logger(label: "efficientrec.coordinator")) throws {
+    public convenience init(
+        model: RecommenderModel, workerEndpoints: [[String]], bind: String,
+        configuration: CoordinatorCore.Configuration = .init(), security: CurveSettings? = nil,
+        adminBind: String? = CoordinatorServer.defaultAdminBind,
+        logger: Logger = Logger(label: "efficientrec.coordinator")
+    ) throws {
         let clients = try ClientSide.ownRouter(bind: bind, security: security, limits: configuration.limits)
-        try self.init(model: model, workerEndpoints: workerEndpoints, clients: clients,
-                      configuration: configuration, security: security, adminBind: adminBind, logger: logger)
+        try self.init(
+            model: model, workerEndpoints: workerEndpoints, clients: clients,
+            configuration: configuration, security: security, adminBind: adminBind, logger: logger)
     }
 
     /// One poll loop over ZeroMQ with its client side given: its own ROUTER (the convenience
     /// initialiser), or a DEALER behind its process's proxy (`CoordinatorGroup`).
-    convenience init(model: RecommenderModel, workerEndpoints: [[String]], clients: ClientSide,
-                     configuration: CoordinatorCore.Configuration, security: CurveSettings?, adminBind: String?,
-                     logger: Logger) throws {
-        let transport = try CoordinatorTransport.zeroMQ(clients: clients, security: security, adminBind: adminBind,
-                                                        limits: configuration.limits, logger: logger)
-        try self.init(model: model, workerEndpoints: workerEndpoints, transport: transport, configuration: configuration,
-                      logger: logger)
+    convenience init(
+        model: RecommenderModel, workerEndpoints: [[String]], clients: ClientSide,
+        configuration: CoordinatorCore.Configuration, security: CurveSettings?, adminBind: String?,
+        logger: Logger
+    ) throws {
+        let transport = try CoordinatorTransport.zeroMQ(
+            clients: clients, security: security, adminBind: adminBind,
+            limits: configuration.limits, logger: logger)
+        try self.init(
+            model: model, workerEndpoints: workerEndpoints, transport: transport, configuration: configuration,
+            logger: logger)
     }
 
     /// One poll loop over the given transport (tests drive it with `EmbeddedSocket`s).
-    init(model: RecommenderModel, workerEndpoints: [[String]], transport: CoordinatorTransport,
-         configuration: CoordinatorCore.Configuration, logger: Logger) throws {
+    init(
+        model: RecommenderModel, workerEndpoints: [[String]], transport: CoordinatorTransport,
+        configuration: CoordinatorCore.Configuration, logger: Logger
+    ) throws {
         let map = try ShardMap(shardCount: workerEndpoints.count)
         let clock = transport.clock
-        core = CoordinatorCore(model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
-                               now: clock.now(), clock: { clock.now() })
+        core = CoordinatorCore(
+            model: model, shardMap: map, replicas: workerEndpoints.map(\.count), configuration: configuration,
+            now: clock.now(), clock: { clock.now() })
         core.adminEndpoint = transport.adminEndpoint
         self.transport = transport
         loadedModel = transport.membership.map { $0.siblings.modelSlots[$0.index] } ?? HandoffSlot()

@@ -1,7 +1,7 @@
-import RecWire
 import Logging
 import Metrics
 import RecServing
+import RecWire
 
 /// Turns the coordinator's counters and events into swift-metrics measurements and swift-log
 /// lines (with request IDs). Called by the poll loop once per turn; cheap when nothing happened.
@@ -29,11 +29,12 @@ final class CoordinatorTelemetry {
             ("efficientrec_partial_replies_total", \.degraded), ("efficientrec_retries_total", \.retries),
             ("efficientrec_hedges_total", \.hedges), ("efficientrec_hedges_denied_total", \.hedgesDenied),
             ("efficientrec_failovers_total", \.failovers), ("efficientrec_heartbeat_misses_total", \.heartbeatMisses),
-            ("efficientrec_overloaded_total", \.overloaded), ("efficientrec_shed_total", \.shed), ("efficientrec_admin_refused_total", \.refusedAdmin),
+            ("efficientrec_overloaded_total", \.overloaded), ("efficientrec_shed_total", \.shed),
+            ("efficientrec_admin_refused_total", \.refusedAdmin),
             ("efficientrec_client_disconnects_total", \.clientDisconnects), ("efficientrec_low_coverage_total", \.lowCoverage),
             ("efficientrec_late_replies_total", \.lateReplies), ("efficientrec_malformed_worker_frames_total", \.malformedWorkerFrames),
             ("efficientrec_undeliverable_total", \.undeliverable), ("efficientrec_auth_refused_total", \.authRefused),
-            ("efficientrec_handshake_failures_total", \.handshakeFailures),
+            ("efficientrec_handshake_failures_total", \.handshakeFailures)
         ]
         counters = names.map { (Counter(label: $0.0), $0.1) }
         last = Array(repeating: 0, count: counters.count)
@@ -76,7 +77,8 @@ final class CoordinatorTelemetry {
     private func log(_ notice: CoordinatorEvents.Notice) {
         switch notice {
         case let .degraded(id, coverage, reasons):
-            logger.info("partial reply", metadata: ["request_id": "\(id)", "coverage": "\(coverage)", "reasons": "\(reasons.joined(separator: "; "))"])
+            logger.info(
+                "partial reply", metadata: ["request_id": "\(id)", "coverage": "\(coverage)", "reasons": "\(reasons.joined(separator: "; "))"])
         case let .rejected(id, code, message):
             logger.debug("request refused", metadata: ["request_id": "\(id)", "code": "\(code)", "message": "\(message)"])
         case let .workerDown(worker, shard, reason):
@@ -84,7 +86,9 @@ final class CoordinatorTelemetry {
         case let .workerUp(worker, shard):
             logger.info("worker back in rotation", metadata: ["worker": "\(worker)", "shard": "\(shard)"])
         case let .growing(from, to):
-            logger.notice("resharding: waiting until every shard has a worker holding its items under the target count", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice(
+                "resharding: waiting until every shard has a worker holding its items under the target count",
+                metadata: ["from": "\(from)", "to": "\(to)"])
         case let .staging(version):
             logger.notice("model staged: waiting until every shard has a worker holding it", metadata: ["model_version": "\(version)"])
         case let .stagingRefused(version, reason):

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import RecWire
-import Glibc
-#endif
 import RecServing
 import RecTransport
 import Synchronization
+
+#if canImport(Glibc)
+    import RecWire
+    import Glibc
+#endif
 
 /// An in-memory socket for driving a shell turn by turn in tests, as swift-nio's EmbeddedChannel
 /// drives a pipeline: a test queues the messages the shell will read (`deliver`) and reads what it

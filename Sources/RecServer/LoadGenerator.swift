@@ -23,8 +23,9 @@ public final class LoadGenerator {
         public var throughput: Double { seconds > 0 ? Double(completed) / seconds : 0 }
 
         public var description: String {
-            String(format: "%d requests in %.1f s: %.0f requests/s; latency p50 %d us, p90 %d us, p99 %d us, max %d us; ",
-                   completed, seconds, throughput, p50, p90, p99, max)
+            String(
+                format: "%d requests in %.1f s: %.0f requests/s; latency p50 %d us, p90 %d us, p99 %d us, max %d us; ",
+                completed, seconds, throughput, p50, p90, p99, max)
                 + "\(errors) errors, \(degraded) degraded (coverage < 1), \(timedOut) without reply"
                 + (overloaded > 0 ? "; \(overloaded) of the errors were overload refusals; \(sent) sent" : "")
         }
@@ -47,8 +48,10 @@ public final class LoadGenerator {
     /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).
     /// With `batchSize` > 1 each message carries that many requests (a batch, answered by one
     /// message); `concurrency` and `rate` still count requests.
-    public func run(requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil,
-                    batchSize: Int = 1) throws(TransportError) -> Report {
+    public func run(
+        requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil,
+        batchSize: Int = 1
+    ) throws(TransportError) -> Report {
         guard !requests.isEmpty, concurrency >= 1 else { return Report() }
         let templates = Self.templates(for: requests)
         guard !templates.isEmpty else { return Report() }
@@ -81,7 +84,9 @@ public final class LoadGenerator {
             r.requestID = Traffic.placeholder
             let bytes = ClientMessage.recommend(r).serializedBytes()
             let needle = Array(Traffic.placeholder.utf8)
-            guard let offset = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) else { continue }
+            guard let offset = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) else {
+                continue
+            }
             templates.append((bytes, offset))
         }
         return templates
@@ -89,15 +94,17 @@ public final class LoadGenerator {
 
     /// Open loop: sends every request that fell due (while fewer than `concurrency` are in flight)
     /// and returns the poll timeout in milliseconds until the next one is due.
-    private func sendDue(_ traffic: inout Traffic, due: inout Double, interval: Double, end: UInt64,
-                         concurrency: Int) throws(TransportError) -> Int {
+    private func sendDue(
+        _ traffic: inout Traffic, due: inout Double, interval: Double, end: UInt64,
+        concurrency: Int
+    ) throws(TransportError) -> Int {
         var now = WallClock.nowMicros()
         while now < end && Double(now) >= due && traffic.inFlight.count < concurrency {
             try traffic.sendNext(on: socket)
             due += interval
             now = WallClock.nowMicros()
         }
-        if Double(now) >= due { due = Double(now) } // cannot keep up (or at the cap): do not burst later
+        if Double(now) >= due { due = Double(now) }  // cannot keep up (or at the cap): do not burst later
         // Sleep at least 1 ms (poll's unit) and send what fell due in one burst: rounding
         // down to 0 would spin this thread, starving libzmq's I/O thread on the same core
         // and adding the generator's own delay to every latency it measures.
@@ -112,7 +119,7 @@ public final class LoadGenerator {
         /// Requests per message.
         let batch: Int
         var sequence = 0
-        var inFlight: [String: UInt64] = [:] // request ID → send time (µs)
+        var inFlight: [String: UInt64] = [:]  // request ID → send time (µs)
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var report = Report()
 

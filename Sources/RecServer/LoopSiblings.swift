@@ -57,5 +57,9 @@ struct LoopMembership {
 final class HandoffSlot<Value: Sendable>: Sendable {
     private let value = Mutex<Value?>(nil)
     func put(_ v: Value) { value.withLock { $0 = v } }
-    func take() -> Value? { value.withLock { v in defer { v = nil }; return v } }
+    func take() -> Value? {
+        value.withLock { v in
+            defer { v = nil }; return v
+        }
+    }
 }

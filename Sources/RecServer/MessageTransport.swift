@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import RecWire
-import Glibc
-#endif
 import RecServing
 import RecTransport
+
+#if canImport(Glibc)
+    import RecWire
+    import Glibc
+#endif
 
 /// A socket as the shells use it: whole multipart messages in and out, never blocking. ZeroMQ
 /// sockets serve in production (`ZMQSocket`), `EmbeddedSocket` in the shells' unit tests.

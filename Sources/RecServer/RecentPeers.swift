@@ -1,5 +1,5 @@
-import RecWire
 import RecServing
+import RecWire
 
 /// The coordinators a worker has heard from, to tell them when it drains — bounded, so peers that
 /// connect, send a frame and vanish (or a flood of them) cannot grow it without limit.
@@ -21,7 +21,8 @@ public struct RecentPeers: Sendable {
     /// Records a frame from `peer` at `now`; evicts the least recently heard peer when full.
     public mutating func saw(_ peer: [UInt8], at now: WallInstant) {
         if lastSeen[peer] == nil && lastSeen.count >= capacity,
-           let oldest = lastSeen.min(by: { $0.value != $1.value ? $0.value < $1.value : $1.key.lexicographicallyPrecedes($0.key) }) {
+            let oldest = lastSeen.min(by: { $0.value != $1.value ? $0.value < $1.value : $1.key.lexicographicallyPrecedes($0.key) })
+        {
             lastSeen.removeValue(forKey: oldest.key)
         }
         lastSeen[peer] = now

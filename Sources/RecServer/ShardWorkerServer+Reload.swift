@@ -1,8 +1,8 @@
-import RecWire
 import Foundation
 import RecInference
 import RecServing
 import RecVote
+import RecWire
 import Synchronization
 
 /// Loading another model: a new version on reload (SIGHUP), beside the current one, and this
@@ -47,8 +47,9 @@ extension ShardWorkerServer {
                 fresh.otherVersions = [core.modelVersion]
                 previousCore = core
                 core = fresh
-                logger.notice("reload: serving a new model version beside the previous one",
-                              metadata: ["model_version": "\(core.modelVersion)", "previous": "\(previousCore!.modelVersion)"])
+                logger.notice(
+                    "reload: serving a new model version beside the previous one",
+                    metadata: ["model_version": "\(core.modelVersion)", "previous": "\(previousCore!.modelVersion)"])
             }
         case .failed?:
             reloading = false
@@ -72,11 +73,15 @@ extension ShardWorkerServer {
             next.continueFrom(core)
             core = next
             adopting = nil
-            logger.notice("now serving shard counts \(core.heldShardCounts)", metadata: ["shard": "\(core.shard)",
-                                                                                      "shortlist_entries": "\(core.heldEntries)"])
+            logger.notice(
+                "now serving shard counts \(core.heldShardCounts)",
+                metadata: [
+                    "shard": "\(core.shard)",
+                    "shortlist_entries": "\(core.heldEntries)"
+                ])
         case .failed?:
             adopting = nil
-            core.dropRequest() // the next heartbeat asks again
+            core.dropRequest()  // the next heartbeat asks again
         case nil:
             break
         }
@@ -99,8 +104,15 @@ extension ShardWorkerServer {
 /// Hands a core built on a loading thread to the poll loop (one slot per purpose, so a reload and
 /// a reshard finishing together do not overwrite each other).
 final class CoreSlot: Sendable {
-    enum Outcome: Sendable { case ready(ShardWorkerCore), failed }
+    enum Outcome: Sendable {
+        case ready(ShardWorkerCore)
+        case failed
+    }
     private let value = Mutex<Outcome?>(nil)
     func put(_ outcome: Outcome) { value.withLock { $0 = outcome } }
-    func take() -> Outcome? { value.withLock { v in defer { v = nil }; return v } }
+    func take() -> Outcome? {
+        value.withLock { v in
+            defer { v = nil }; return v
+        }
+    }
 }

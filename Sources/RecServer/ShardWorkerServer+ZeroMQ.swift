@@ -26,7 +26,8 @@ struct WorkerTransport {
             socket = try ZMQSocket(context: context, kind: .router, options: ZMQSocket.Options().cappingFrames(at: .standard))
         }
         try socket.bind(bind)
-        return WorkerTransport(socket: socket, endpoint: try socket.lastEndpoint(), poller: ZMQPoller(), clock: WallClock(),
-                               securityGuard: securityGuard)
+        return WorkerTransport(
+            socket: socket, endpoint: try socket.lastEndpoint(), poller: ZMQPoller(), clock: WallClock(),
+            securityGuard: securityGuard)
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import Metrics
-import RecVote
 import RecInference
 import RecServing
 import RecTransport
+import RecVote
 import RecWire
 import Synchronization
 
@@ -44,17 +44,23 @@ public final class ShardWorkerServer {
     private var lastFrame: WallInstant = 0
 
     /// With `security`, only coordinators presenting a listed CURVE key are served.
-    public convenience init(model: RecommenderModel, shard: Int, shardCount: Int, bind: String,
-                            security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws {
-        try self.init(model: ShardModel(model, shard: shard, shardCounts: [shardCount]), shard: shard, shardCount: shardCount,
-                      bind: bind, security: security, logger: logger)
+    public convenience init(
+        model: RecommenderModel, shard: Int, shardCount: Int, bind: String,
+        security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")
+    ) throws {
+        try self.init(
+            model: ShardModel(model, shard: shard, shardCounts: [shardCount]), shard: shard, shardCount: shardCount,
+            bind: bind, security: security, logger: logger)
     }
 
-    public convenience init(model: ShardModel, shard: Int, shardCount: Int, bind: String,
-                            security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")) throws(TransportError) {
+    public convenience init(
+        model: ShardModel, shard: Int, shardCount: Int, bind: String,
+        security: CurveSettings? = nil, logger: Logger = Logger(label: "efficientrec.worker")
+    ) throws(TransportError) {
         let transport = try WorkerTransport.zeroMQ(bind: bind, security: security)
         if security == nil && !CoordinatorServer.isLoopback(transport.endpoint) {
-            let text = "the worker socket \(transport.endpoint) is reachable beyond this host and unauthenticated: any peer that reaches it "
+            let text =
+                "the worker socket \(transport.endpoint) is reachable beyond this host and unauthenticated: any peer that reaches it "
                 + "can query it or send it heartbeats; turn on CURVE (--curve-secret, --curve-clients) or bind to loopback"
             logger.warning("\(text)")
         }
@@ -72,7 +78,7 @@ public final class ShardWorkerServer {
         queryDuration = Metrics.Timer(label: "efficientrec_worker_query_duration", dimensions: dimensions)
         Gauge(label: "efficientrec_model_info", dimensions: [("model_version", model.version), ("shard", "\(shard)")]).record(1)
         core = ShardWorkerCore(model: model, shard: shard, shardCounts: [shardCount])
-        readiness.set(problem: nil) // the model is loaded and the socket bound
+        readiness.set(problem: nil)  // the model is loaded and the socket bound
     }
 
     /// Ready from the moment the model is loaded and the socket bound until draining starts
@@ -128,7 +134,7 @@ public final class ShardWorkerServer {
         let (answeredBefore, expiredBefore) = (core.answered, core.expired)
         for payload in frames.dropFirst() {
             let answer = answer(payload, now: now)
-            if case .heartbeat = answer {} else { lastFrame = now } // heartbeats do not keep a drain going
+            if case .heartbeat = answer {} else { lastFrame = now }  // heartbeats do not keep a drain going
             replies.append(answer.serializedBytes())
         }
         let answered = core.answered - answeredBefore
@@ -138,8 +144,8 @@ public final class ShardWorkerServer {
             queryDuration.recordMicroseconds((clock.now() - now).wholeMicroseconds / Int64(answered))
         }
         if core.expired > expiredBefore { expiredCounter.increment(by: core.expired - expiredBefore) }
-        do { try socket.send(replies) } catch where error.isHostUnreachable {
-            return // the coordinator went away; nothing to deliver to
+        do { try socket.send(replies) } catch  where error.isHostUnreachable {
+            return  // the coordinator went away; nothing to deliver to
         }
     }
 

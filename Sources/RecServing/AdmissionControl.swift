@@ -1,5 +1,5 @@
-import RecWire
 import RecVote
+import RecWire
 
 /// Whether a new recommendation may start: the hard cap on requests in flight, the adaptive limit
 /// (`ConcurrencyLimit`, which keeps admitted requests under the latency target) and draining. The

@@ -1,6 +1,6 @@
-import RecVote
-import RecMath
 import RecInference
+import RecMath
+import RecVote
 import RecWire
 
 extension CoordinatorCore {
@@ -10,7 +10,7 @@ extension CoordinatorCore {
     mutating func finish(_ id: UInt64, now: WallInstant) -> [Action] {
         guard var p = requests.remove(id) else { return [] }
         for attempt in p.attempts.values {
-            for worker in attempt.outstanding { health.replicas.finished(worker) } // unanswered at the deadline
+            for worker in attempt.outstanding { health.replicas.finished(worker) }  // unanswered at the deadline
         }
         let model = p.shared.model
         let mergeStarted = clock()
@@ -27,8 +27,11 @@ extension CoordinatorCore {
         }
         if result.coverage < configuration.minCoverage {
             statistics.lowCoverage += 1
-            return [reject(p.replyTo, requestID: p.clientRequestID, code: .lowCoverage,
-                           "coverage \(result.coverage) is below the minimum \(configuration.minCoverage): " + reasons.joined(separator: "; "))]
+            return [
+                reject(
+                    p.replyTo, requestID: p.clientRequestID, code: .lowCoverage,
+                    "coverage \(result.coverage) is below the minimum \(configuration.minCoverage): " + reasons.joined(separator: "; "))
+            ]
         }
         let rec = model.complete(p.prepared, voted: result.items, k: p.k)
         var response = RecommendResponse(requestID: p.clientRequestID)
@@ -45,8 +48,9 @@ extension CoordinatorCore {
         response.filteredCandidates = UInt32(rec.filteredCandidates)
         if let history = p.explainHistory {
             response.explanations = model.explain(rec, history: history).map { e in
-                RecommendResponse.Explanation(clusterIDs: e.clusters.map(UInt32.init), clusterShares: e.shares,
-                                              becauseItemIDs: e.because.map { model.items[$0] }, similarities: e.similarities)
+                RecommendResponse.Explanation(
+                    clusterIDs: e.clusters.map(UInt32.init), clusterShares: e.shares,
+                    becauseItemIDs: e.because.map { model.items[$0] }, similarities: e.similarities)
             }
         }
         response.timings.encodeMicros = UInt32(min(p.encodeMicros, UInt64(UInt32.max)))

@@ -1,6 +1,6 @@
-import RecVote
 import RecData
 import RecInference
+import RecVote
 import RecWire
 
 /// A request's lifecycle up to its answer: admission, encoding, the fan-out plan, one sub-request
@@ -15,8 +15,11 @@ extension CoordinatorCore {
         }
         // The request's model: the current one, or the previous one when asked for by version.
         guard let shared = versions.resolve(r.modelVersion) else {
-            return [reject(routing, requestID: r.requestID, code: .modelVersionUnavailable,
-                           "model \(r.modelVersion) is not loaded (serving \(model.version))")]
+            return [
+                reject(
+                    routing, requestID: r.requestID, code: .modelVersionUnavailable,
+                    "model \(r.modelVersion) is not loaded (serving \(model.version))")
+            ]
         }
         let requested = r.deadlineUnixMicros != 0 ? WallInstant(microsecondsSinceEpoch: r.deadlineUnixMicros) : now + configuration.defaultDeadline
         let deadline = min(requested, now + configuration.maxDeadline)
@@ -27,30 +30,26 @@ extension CoordinatorCore {
         let model = shared.model
         let (history, unknown) = model.mapHistory(itemIDs: r.itemIDs, ratings: r.ratings, timestamps: r.timestamps.isEmpty ? nil : r.timestamps)
         var prepared = model.prepare(history: history, attributes: attributes(of: r, model: model))
-        if r.hasFilter || !blocklist.isEmpty {
-            // Resolved against the request's model version, with the blocklist; the shards then
-            // simply never vote for the items it removes (they join the history's exclusions).
-            var filter: ItemFilter?
-            do throws(ItemFilterError) {
-                filter = try ItemFilter.resolve(excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs,
-                                                conditions: r.itemConditions, model: model)
-            } catch {
-                return [reject(routing, requestID: r.requestID, code: .invalidArgument, error.description)]
-            }
-            if let filter = blocklist.merged(into: filter, model: model) { model.apply(filter, to: &prepared) }
+        if let problem = applyFilters(of: r, model: model, to: &prepared) {
+            return [reject(routing, requestID: r.requestID, code: .invalidArgument, problem)]
         }
         statistics.requests += 1
         admission.admitted(inFlight: requests.count + 1)
         // Every shard owns part of every shortlist: all are asked (none when there is no cluster to
         // vote, e.g. an empty history: the answer is then the popularity fill alone).
         let shardCount = prepared.clusters.isEmpty ? 0 : shardMap.shardCount
-        let id = requests.add(PendingRequest(replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
-                                             merge: ShardMerge(shardCount: shardCount, itemCount: model.items.count, k: Int(r.k)),
-                                             k: Int(r.k), deadline: deadline, started: now, encodeMicros: elapsed(since: now),
-                                             unknownItems: unknown, explainHistory: r.explain ? history.items : nil))
+        let id = requests.add(
+            PendingRequest(
+                replyTo: routing, clientRequestID: r.requestID, shared: shared, prepared: prepared,
+                merge: ShardMerge(shardCount: shardCount, itemCount: model.items.count, k: Int(r.k)),
+                k: Int(r.k), deadline: deadline, started: now, encodeMicros: elapsed(since: now),
+                unknownItems: unknown, explainHistory: r.explain ? history.items : nil))
         if shardCount == 0 { return finish(id, now: now) }
-        let query = CoordinatorMessage.query(Self.shardQuery(id: id, prepared: prepared, model: model, version: shared.version, k: r.k,
-                                                        deadline: deadline, shardCount: shardCount)).serializedBytes()
+        let query = CoordinatorMessage.query(
+            Self.shardQuery(
+                id: id, prepared: prepared, model: model, version: shared.version, k: r.k,
+                deadline: deadline, shardCount: shardCount)
+        ).serializedBytes()
         var actions: [Action] = []
         actions.reserveCapacity(shardCount)
         for shard in 0..<shardCount {
@@ -61,11 +60,29 @@ extension CoordinatorCore {
         return actions
     }
 
+    /// The request's filters and the blocklist, resolved against the request's model version: the
+    /// shards then simply never vote for the items they remove (they join the history's
+    /// exclusions). Returns why the filters are invalid, or nil.
+    mutating func applyFilters(of r: RecommendRequest, model: RecommenderModel, to prepared: inout RecommenderModel.PreparedRequest) -> String? {
+        guard r.hasFilter || !blocklist.isEmpty else { return nil }
+        var filter: ItemFilter?
+        do throws(ItemFilterError) {
+            filter = try ItemFilter.resolve(
+                excludeIDs: r.excludeItemIDs, allowIDs: r.allowItemIDs, conditions: r.itemConditions, model: model)
+        } catch {
+            return error.description
+        }
+        if let filter = blocklist.merged(into: filter, model: model) { model.apply(filter, to: &prepared) }
+        return nil
+    }
+
     /// The sub-request every shard gets: the top clusters and weights, the exclusions, the ranking
     /// rows and the blend's bounds (from the whole model), k and the shard count planned under.
     /// Also what `bench-core` times.
-    public static func shardQuery(id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
-                    deadline: WallInstant, shardCount: Int) -> ShardQuery {
+    public static func shardQuery(
+        id: UInt64, prepared: RecommenderModel.PreparedRequest, model: RecommenderModel, version: String, k: UInt32,
+        deadline: WallInstant, shardCount: Int
+    ) -> ShardQuery {
         var q = ShardQuery(requestID: String(id))
         q.deadlineUnixMicros = deadline.microsecondsSinceEpoch
         q.modelVersion = version
@@ -100,18 +117,21 @@ extension CoordinatorCore {
     mutating func accept(_ r: ShardReply, from worker: Int, shard: Int, now: WallInstant) -> [Action] {
         // Read in place: copying the pending request out of the table retains all its fields.
         guard let id = UInt64(r.requestID),
-              let (attempt, version, planned) = requests.withRequest(id, { ($0.attempts[shard], $0.shared.version, $0.merge.shardCount) }),
-              let attempt, attempt.outstanding.contains(worker) else {
+            let (attempt, version, planned) = requests.withRequest(id, { ($0.attempts[shard], $0.shared.version, $0.merge.shardCount) }),
+            let attempt, attempt.outstanding.contains(worker)
+        else {
             statistics.lateReplies += 1
             return []
         }
         guard r.modelVersion == version else {
-            return abandon(worker: worker, request: id, shard: shard,
-                           reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
+            return abandon(
+                worker: worker, request: id, shard: shard,
+                reason: "shard \(shard) answered with model \(r.modelVersion), not \(version)", now: now)
         }
         guard Int(r.shardCount) == planned else {
-            return abandon(worker: worker, request: id, shard: shard,
-                           reason: "shard \(shard) answered for \(r.shardCount) shards, not \(planned)", now: now)
+            return abandon(
+                worker: worker, request: id, shard: shard,
+                reason: "shard \(shard) answered for \(r.shardCount) shards, not \(planned)", now: now)
         }
         for w in attempt.outstanding { health.replicas.finished(w) }
         if let sent = attempt.sentAt(worker) { health.replicas.replied(worker, micros: now.microseconds(since: sent)) }
@@ -134,10 +154,13 @@ extension CoordinatorCore {
         // The attempt is moved out of the table and back (not copied), so appending to it does
         // not copy its arrays.
         guard var attempt = requests[id]?.attempts.removeValue(forKey: shard),
-              let (deadline, version) = requests.withRequest(id, { ($0.deadline, $0.shared.version) }) else { return [] }
+            let (deadline, version) = requests.withRequest(id, { ($0.deadline, $0.shared.version) })
+        else { return [] }
         guard now < deadline,
-              let worker = health.choose(shard: shard, version: version, current: versions.current.version,
-                                         excluding: attempt.triedWorkers) else {
+            let worker = health.choose(
+                shard: shard, version: version, current: versions.current.version,
+                excluding: attempt.triedWorkers)
+        else {
             if attempt.outstanding.isEmpty {
                 requests.withRequest(id) { p in
                     if p.failures[shard] == nil { p.failures[shard] = "shard \(shard): no replica left to ask" }
@@ -184,8 +207,10 @@ extension CoordinatorCore {
             statistics.hedgesDenied += 1
         }
         // Not yet (or no budget): look again when the attempt times out.
-        requests.schedule(RequestTimer(time: attempt.lastSent + configuration.attemptTimeout, request: timer.request,
-                                       shard: shard, serial: attempt.serial))
+        requests.schedule(
+            RequestTimer(
+                time: attempt.lastSent + configuration.attemptTimeout, request: timer.request,
+                shard: shard, serial: attempt.serial))
         return []
     }
 

@@ -1,6 +1,6 @@
-import RecWire
-import RecVote
 import RecInference
+import RecVote
+import RecWire
 
 /// Live resharding. The coordinator announces the target shard count in its heartbeats; a worker
 /// that does not hold its shard of the target's item partition loads it (keeping the old one, so it
@@ -73,8 +73,9 @@ extension CoordinatorCore {
     mutating func completeGrowthIfReady() {
         guard let target = resharding.target else { return }
         let ready = (0..<target.shardCount).allSatisfy { shard in
-            health.anyReports(shardCount: target.shardCount,
-                               among: resharding.workersToReport(shard: shard, existing: health.replicas.workers))
+            health.anyReports(
+                shardCount: target.shardCount,
+                among: resharding.workersToReport(shard: shard, existing: health.replicas.workers))
         }
         guard ready else { return }
         let from = shardMap.shardCount

@@ -47,8 +47,10 @@ extension CoordinatorCore {
         var actions: [Action] = []
         for dead in health.replicas.expireSilent(now: now, timeout: configuration.heartbeatTimeout) {
             statistics.heartbeatMisses += 1
-            events.append(.workerDown(worker: dead, shard: health.shard(of: dead),
-                                      reason: "silent for more than \(configuration.heartbeatTimeout.wholeMicroseconds / 1_000) ms"))
+            events.append(
+                .workerDown(
+                    worker: dead, shard: health.shard(of: dead),
+                    reason: "silent for more than \(configuration.heartbeatTimeout.wholeMicroseconds / 1_000) ms"))
             actions += failOver(from: dead, now: now)
         }
         if let h = configuration.hedging {
@@ -58,8 +60,9 @@ extension CoordinatorCore {
             }
         }
         for worker in 0..<health.workerCount {
-            let beat = Heartbeat(shard: UInt32(health.shard(of: worker)), modelVersion: model.version, sentUnixMicros: now.microsecondsSinceEpoch,
-                                 shardCount: UInt32(announcedShardCount(for: worker)))
+            let beat = Heartbeat(
+                shard: UInt32(health.shard(of: worker)), modelVersion: model.version, sentUnixMicros: now.microsecondsSinceEpoch,
+                shardCount: UInt32(announcedShardCount(for: worker)))
             actions.append(.toWorker(worker, CoordinatorMessage.heartbeat(beat).serializedBytes()))
         }
         return actions

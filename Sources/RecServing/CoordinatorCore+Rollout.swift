@@ -1,5 +1,5 @@
-import RecVote
 import RecInference
+import RecVote
 
 /// Model rollout: workers load version N + 1 beside N and list both in their heartbeats; the
 /// coordinator stages N + 1 and switches new requests to it atomically once every shard has a live
@@ -11,8 +11,10 @@ extension CoordinatorCore {
     /// A model whose ranking cannot be split over the current shards is refused (`ItemShard.isExact`).
     public mutating func stage(_ next: RecommenderModel) {
         guard ItemShard.isExact(next.configuration, shardCount: shardMap.shardCount) else {
-            events.append(.stagingRefused(version: next.version,
-                                          reason: ShardModel.Problem.inexact(shardCount: shardMap.shardCount).description))
+            events.append(
+                .stagingRefused(
+                    version: next.version,
+                    reason: ShardModel.Problem.inexact(shardCount: shardMap.shardCount).description))
             return
         }
         guard versions.stage(next) else { return }
@@ -23,8 +25,9 @@ extension CoordinatorCore {
     /// Switches to the staged model once every shard has a live worker holding it.
     mutating func completeRolloutIfReady() {
         guard let next = versions.staged,
-              (0..<shardMap.shardCount).allSatisfy({ health.hasHolder(shard: $0, version: next.version) }),
-              let change = versions.switchToStaged() else { return }
+            (0..<shardMap.shardCount).allSatisfy({ health.hasHolder(shard: $0, version: next.version) }),
+            let change = versions.switchToStaged()
+        else { return }
         events.append(.modelSwitched(from: change.from, to: change.to))
     }
 }

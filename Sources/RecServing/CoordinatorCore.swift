@@ -1,6 +1,6 @@
-import RecVote
-import RecMath
 import RecInference
+import RecMath
+import RecVote
 import RecWire
 
 /// The coordinator's request state machine without sockets, clocks or threads: events (a client
@@ -59,9 +59,11 @@ public struct CoordinatorCore {
     let clock: @Sendable () -> WallInstant
 
     /// `replicas[s]` workers serve shard s (default: one each). `now` starts the heartbeat clock.
-    public init(model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
-                configuration: Configuration = Configuration(), now: WallInstant = 0,
-                clock: @escaping @Sendable () -> WallInstant = { 0 }) {
+    public init(
+        model: RecommenderModel, shardMap: ShardMap, replicas: [Int]? = nil,
+        configuration: Configuration = Configuration(), now: WallInstant = 0,
+        clock: @escaping @Sendable () -> WallInstant = { 0 }
+    ) {
         versions = ModelVersions(model)
         resharding = Resharding(shardMap)
         health = ReplicaHealth(replicas: replicas ?? Array(repeating: 1, count: shardMap.shardCount), now: now)
@@ -117,14 +119,17 @@ public struct CoordinatorCore {
     /// coordinator's state (rollback) are refused on the data socket.
     /// `batch` places the request in a batch (a multipart client message): its reply comes back as
     /// `.toBatchMember` instead of `.toClient`.
-    public mutating func onClient(routing: [UInt8], payload: [UInt8], now: WallInstant, admin: Bool = false,
-                                  batch: BatchSlot? = nil) -> [Action] {
+    public mutating func onClient(
+        routing: [UInt8], payload: [UInt8], now: WallInstant, admin: Bool = false,
+        batch: BatchSlot? = nil
+    ) -> [Action] {
         let routing = ReplyAddress(routing: routing, batch: batch)
         // Beyond the admission limit a recommendation is refused before it is decoded: under
         // overload most frames take this path, so it must cost next to nothing. Status and
         // rollback requests are still answered.
         if !admission.admits(inFlight: requests.count),
-           let peek = ClientMessage.peek(payload, limits: configuration.limits), peek.kind == .recommend {
+            let peek = ClientMessage.peek(payload, limits: configuration.limits), peek.kind == .recommend
+        {
             return [refuseOverloaded(routing, requestID: peek.requestID ?? "")]
         }
         let message: ClientMessage
@@ -142,8 +147,11 @@ public struct CoordinatorCore {
         case let .rollback(r):
             guard admin else {
                 statistics.refusedAdmin += 1
-                return [reject(routing, requestID: r.requestID, code: .invalidArgument,
-                               "rollback is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)]
+                return [
+                    reject(
+                        routing, requestID: r.requestID, code: .invalidArgument,
+                        "rollback is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)
+                ]
             }
             guard let previous = previousModel else {
                 return [reject(routing, requestID: r.requestID, code: .invalidArgument, "no previous model version is loaded")]
@@ -153,8 +161,11 @@ public struct CoordinatorCore {
         case let .blockItems(b):
             guard admin else {
                 statistics.refusedAdmin += 1
-                return [reject(routing, requestID: b.requestID, code: .invalidArgument,
-                               "blocking items is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)]
+                return [
+                    reject(
+                        routing, requestID: b.requestID, code: .invalidArgument,
+                        "blocking items is an admin action: send it to the coordinator's admin endpoint, " + adminEndpointDescription)
+                ]
             }
             if b.unblock { blocklist.unblock(b.itemIDs) } else { blocklist.block(b.itemIDs) }
             events.append(.blocklistChanged(items: blocklist.count))
@@ -227,7 +238,9 @@ public struct CoordinatorCore {
     public mutating func shed(routing: [UInt8], payload: [UInt8], batch: BatchSlot? = nil) -> Action {
         statistics.shed += 1
         let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
-        return refuseOverloaded(ReplyAddress(routing: routing, batch: batch), requestID: id, because: "requests queued for more than \(configuration.queueTarget.wholeMicroseconds / 1_000) ms")
+        return refuseOverloaded(
+            ReplyAddress(routing: routing, batch: batch), requestID: id,
+            because: "requests queued for more than \(configuration.queueTarget.wholeMicroseconds / 1_000) ms")
     }
 
     /// Refuses a client batch of more than `limits.maxBatchRequests` requests without decoding any:
@@ -240,8 +253,9 @@ public struct CoordinatorCore {
         events.append(.rejected(requestID: "", code: "\(ErrorReply.Code.invalidArgument)", message: message))
         return payloads.enumerated().map { index, payload in
             let id = ClientMessage.peekRequestID(payload, limits: configuration.limits) ?? ""
-            return reply(ReplyAddress(routing: routing, batch: BatchSlot(batch: batch, index: index)),
-                         ServerMessage.error(ErrorReply(requestID: id, code: .invalidArgument, message: message)).serializedBytes())
+            return reply(
+                ReplyAddress(routing: routing, batch: BatchSlot(batch: batch, index: index)),
+                ServerMessage.error(ErrorReply(requestID: id, code: .invalidArgument, message: message)).serializedBytes())
         }
     }
 

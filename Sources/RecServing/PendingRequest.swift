@@ -1,6 +1,6 @@
-import RecWire
-import RecVote
 import RecInference
+import RecVote
+import RecWire
 
 /// A client request in flight at the coordinator: what to answer with, and per shard the
 /// sub-request's attempts.

@@ -1,5 +1,5 @@
-import RecWire
 import RecVote
+import RecWire
 
 /// What the coordinator knows of its workers: the shard each serves and which are alive, busy or
 /// draining (`ReplicaSet`, fed by heartbeats, replies and silence), and what each one's heartbeat

@@ -1,5 +1,5 @@
-import RecWire
 import HeapModule
+import RecWire
 
 /// The requests in flight, keyed by the coordinator's own sequence number (the integer sub-request
 /// ID on the worker wire), and the timers that make it look at them again: each request's deadline

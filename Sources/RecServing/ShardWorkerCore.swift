@@ -1,6 +1,6 @@
-import RecVote
-import RecMath
 import RecInference
+import RecMath
+import RecVote
 import RecWire
 
 /// A shard worker's logic without sockets: it owns a subset of the items (`ItemShard`, cut by the
@@ -25,8 +25,9 @@ public struct ShardWorkerCore: Sendable {
 
     /// Shard `shard` of `model` under each of `shardCounts` (the first is the one it starts on).
     public init(model: RecommenderModel, shard: Int, shardCounts: [Int]) throws(ShardModel.Problem) {
-        self.init(model: try ShardModel(model, shard: shard, shardCounts: shardCounts), shard: shard,
-                  shardCounts: shardCounts)
+        self.init(
+            model: try ShardModel(model, shard: shard, shardCounts: shardCounts), shard: shard,
+            shardCounts: shardCounts)
     }
 
     /// A worker holding `model`'s parts; `shardCounts` orders them (the latest last).
@@ -61,34 +62,45 @@ public struct ShardWorkerCore: Sendable {
     public mutating func handle(_ query: ShardQuery, now: WallInstant) -> WorkerMessage {
         if query.deadlineUnixMicros != 0 && now > WallInstant(microsecondsSinceEpoch: query.deadlineUnixMicros) {
             expired += 1
-            return .error(ErrorReply(requestID: query.requestID, code: .deadlineExceeded,
-                                     message: "shard \(shard): the deadline passed before the query was served"))
+            return .error(
+                ErrorReply(
+                    requestID: query.requestID, code: .deadlineExceeded,
+                    message: "shard \(shard): the deadline passed before the query was served"))
         }
         if !query.modelVersion.isEmpty && query.modelVersion != modelVersion {
-            return .error(ErrorReply(requestID: query.requestID, code: .modelVersionUnavailable,
-                                     message: "shard \(shard) serves model \(modelVersion), not \(query.modelVersion)"))
+            return .error(
+                ErrorReply(
+                    requestID: query.requestID, code: .modelVersionUnavailable,
+                    message: "shard \(shard) serves model \(modelVersion), not \(query.modelVersion)"))
         }
         let count = Int(query.shardCount)
         guard let part = parts[count] else {
-            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
-                                     message: "shard \(shard) holds no items of \(count) shards (it holds \(heldShardCounts))"))
+            return .error(
+                ErrorReply(
+                    requestID: query.requestID, code: .invalidArgument,
+                    message: "shard \(shard) holds no items of \(count) shards (it holds \(heldShardCounts))"))
         }
         let clusterCount = part.shortlists.clusterCount
         if let stray = query.clusterIDs.first(where: { Int($0) >= clusterCount }) {
-            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
-                                     message: "cluster \(stray) is not one of the model's \(clusterCount)"))
+            return .error(
+                ErrorReply(
+                    requestID: query.requestID, code: .invalidArgument,
+                    message: "cluster \(stray) is not one of the model's \(clusterCount)"))
         }
         let itemCount = part.itemCount
         if let stray = query.excludeItems.first(where: { Int($0) >= itemCount }) ?? query.rankingItems.first(where: { Int($0) >= itemCount }) {
-            return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument,
-                                     message: "item index \(stray) is outside the catalogue of \(itemCount)"))
+            return .error(
+                ErrorReply(
+                    requestID: query.requestID, code: .invalidArgument,
+                    message: "item index \(stray) is outside the catalogue of \(itemCount)"))
         }
         guard query.k >= 1 else {
             return .error(ErrorReply(requestID: query.requestID, code: .invalidArgument, message: "k must be at least 1"))
         }
-        let request = ItemShard.Request(clusters: zip(query.clusterIDs, query.clusterWeights).map { (Int($0), $1) },
-                                        rankingItems: query.rankingItems.map(Int.init), excluded: query.excludeItems.map(Int.init),
-                                        bounds: (query.voteBound, query.itemItemBound), k: Int(query.k))
+        let request = ItemShard.Request(
+            clusters: zip(query.clusterIDs, query.clusterWeights).map { (Int($0), $1) },
+            rankingItems: query.rankingItems.map(Int.init), excluded: query.excludeItems.map(Int.init),
+            bounds: (query.voteBound, query.itemItemBound), k: Int(query.k))
         let top = part.score(request, votes: &votes)
         var reply = ShardReply(requestID: query.requestID)
         reply.modelVersion = modelVersion
@@ -102,8 +114,9 @@ public struct ShardWorkerCore: Sendable {
 
     /// This worker's heartbeat (saying whether it is draining).
     public func heartbeat(now: WallInstant) -> WorkerMessage {
-        var beat = Heartbeat(shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now.microsecondsSinceEpoch, draining: draining,
-                             shardCount: UInt32(heldShardCounts.last ?? 0))
+        var beat = Heartbeat(
+            shard: UInt32(shard), modelVersion: modelVersion, sentUnixMicros: now.microsecondsSinceEpoch, draining: draining,
+            shardCount: UInt32(heldShardCounts.last ?? 0))
         beat.modelVersions = [modelVersion] + otherVersions
         return .heartbeat(beat)
     }

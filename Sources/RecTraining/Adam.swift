@@ -1,5 +1,5 @@
-import RecInference
 import Foundation
+import RecInference
 import RecMath
 
 /// Adam (Kingma & Ba) with bias correction, over a whole `ParameterSet`. With a `GradientSet` the
@@ -61,8 +61,9 @@ public struct Adam: Sendable {
                         let (pp, mp, vp, gp) = (p.baseAddress!, mm.baseAddress!, vv.baseAddress!, g.baseAddress!)
                         Parallel.forEachChunk(p.count, threads: threads, minimumChunk: 65_536) { range in
                             let o = range.lowerBound
-                            Self.step(count: range.count, parameter: pp + o, m: mp + o, v: vp + o, gradient: gp + o,
-                                      rate: rate, beta1: b1, beta2: b2, epsilon: eps)
+                            Self.step(
+                                count: range.count, parameter: pp + o, m: mp + o, v: vp + o, gradient: gp + o,
+                                rate: rate, beta1: b1, beta2: b2, epsilon: eps)
                         }
                     }
                 }
@@ -82,9 +83,10 @@ public struct Adam: Sendable {
                         // Distinct rows: chunks write disjoint memory.
                         Parallel.forEachChunk(rows.count, threads: threads, minimumChunk: max(1, 65_536 / max(1, width))) { range in
                             for slot in range {
-                                Self.step(count: width, parameter: pp + rows[slot] * width, m: mp + rows[slot] * width,
-                                          v: vp + rows[slot] * width, gradient: gp + slot * width,
-                                          rate: rate, beta1: b1, beta2: b2, epsilon: eps)
+                                Self.step(
+                                    count: width, parameter: pp + rows[slot] * width, m: mp + rows[slot] * width,
+                                    v: vp + rows[slot] * width, gradient: gp + slot * width,
+                                    rate: rate, beta1: b1, beta2: b2, epsilon: eps)
                             }
                         }
                     }
@@ -96,9 +98,11 @@ public struct Adam: Sendable {
     /// One Adam step over `count` contiguous scalars, eight lanes at a time (the same arithmetic,
     /// lane by lane, as the scalar tail, so results do not depend on alignment).
     @inline(__always)
-    static func step(count: Int, parameter p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
-                     v: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
-                     rate: Float, beta1 b1: Float, beta2 b2: Float, epsilon eps: Float) {
+    static func step(
+        count: Int, parameter p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+        v: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+        rate: Float, beta1 b1: Float, beta2 b2: Float, epsilon eps: Float
+    ) {
         typealias Lanes = SIMD8<Float>
         var k = 0
         let (rb1, rb2) = (1 - b1, 1 - b2)

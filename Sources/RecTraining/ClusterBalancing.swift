@@ -10,8 +10,10 @@ public enum ClusterBalancing {
     /// offsets themselves, and how many users they were fitted on. `inputs` are the training users'
     /// profiles; at most `users` of the non-empty ones (evenly spaced) are used. Unchanged when
     /// there is nothing to balance.
-    public static func balanced(model: RecommenderModel, inputs: [ProfileInput], fraction: Float, users: Int,
-                                threads: Int) -> (parameters: ParameterSet, offsets: [Float], fittedOn: Int) {
+    public static func balanced(
+        model: RecommenderModel, inputs: [ProfileInput], fraction: Float, users: Int,
+        threads: Int
+    ) -> (parameters: ParameterSet, offsets: [Float], fittedOn: Int) {
         let k = model.configuration.clusters
         let nonEmpty = inputs.indices.filter { !inputs[$0].isEmpty }
         guard fraction > 0, model.parameters.contains("cluster.b"), !nonEmpty.isEmpty, k > model.configuration.topClusters else {

@@ -1,5 +1,5 @@
-import RecInference
 import Foundation
+import RecInference
 
 /// How users spread over the soft clusters: a diagnostic printed after training. It says whether
 /// the cluster weights carry information (saturated sigmoid weights all sit near 1) and whether

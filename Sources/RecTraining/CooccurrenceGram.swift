@@ -1,5 +1,5 @@
-import RecInference
 import RecData
+import RecInference
 import RecMath
 
 /// Item–item co-occurrence counts XᵀX built from the sparse histories: Σ over users of |history|²
@@ -7,8 +7,10 @@ import RecMath
 /// number of users), so the dense N × N result stays bounded however large the catalogue is.
 public enum CooccurrenceGram {
     /// The `limit` items with the most counted interactions (ties: lower index), in that order.
-    public static func topItems(log: InteractionLog, users: [Int]? = nil, scale: RatingScale, likedOnly: Bool,
-                                limit: Int) -> [Int] {
+    public static func topItems(
+        log: InteractionLog, users: [Int]? = nil, scale: RatingScale, likedOnly: Bool,
+        limit: Int
+    ) -> [Int] {
         var counts = [Float](repeating: 0, count: log.items.count)
         forEachCounted(log: log, users: users, scale: scale, likedOnly: likedOnly) { items in
             for i in items { counts[i] += 1 }
@@ -19,8 +21,10 @@ public enum CooccurrenceGram {
 
     /// XᵀX over `items` (row/column k is items[k]); binary user vectors. Each of `threads` workers
     /// owns a contiguous band of rows, so the result does not depend on scheduling.
-    public static func gram(log: InteractionLog, users: [Int]? = nil, items: [Int], scale: RatingScale, likedOnly: Bool,
-                            threads: Int) -> Matrix {
+    public static func gram(
+        log: InteractionLog, users: [Int]? = nil, items: [Int], scale: RatingScale, likedOnly: Bool,
+        threads: Int
+    ) -> Matrix {
         let n = items.count
         var position = [Int32](repeating: -1, count: log.items.count)
         for (k, i) in items.enumerated() { position[i] = Int32(k) }
@@ -58,8 +62,10 @@ public enum CooccurrenceGram {
     }
 
     /// Calls `body` with each selected user's counted items (liked ones with `likedOnly`), duplicates removed.
-    static func forEachCounted(log: InteractionLog, users: [Int]?, scale: RatingScale, likedOnly: Bool,
-                               _ body: ([Int]) -> Void) {
+    static func forEachCounted(
+        log: InteractionLog, users: [Int]?, scale: RatingScale, likedOnly: Bool,
+        _ body: ([Int]) -> Void
+    ) {
         let selected = users ?? Array(0..<log.users.count)
         var seen = Set<Int>()
         var items: [Int] = []

@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// One batch of the recommendation-aware loss, ready to score: the candidate items (columns), the
@@ -50,31 +50,37 @@ public struct DecoderContext: Sendable {
     /// As above, with the per-example work (teacher scores, target rows) split over up to
     /// `scratch.count` threads. Only the candidate draw uses `rng`, so the batch does not depend on
     /// the thread count.
-    func batch(targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: [TeacherScratch], threads: Int,
-               rng: inout SeededRandom) -> DecoderBatch {
+    func batch(
+        targets: [[Int]], masked: [[Int]], teacherInputs: [[Int]], scratch: [TeacherScratch], threads: Int,
+        rng: inout SeededRandom
+    ) -> DecoderBatch {
         let threads = max(1, min(threads, scratch.count))
         var required = targets
         var teacherScores: [[(item: Int, score: Float)]] = []
         if let teacher {
             let picks: [[Int]]
-            (teacherScores, picks) = teacherScoresAndPicks(teacher, examples: targets.count, masked: masked,
-                                                           teacherInputs: teacherInputs, scratch: scratch, threads: threads)
+            (teacherScores, picks) = teacherScoresAndPicks(
+                teacher, examples: targets.count, masked: masked,
+                teacherInputs: teacherInputs, scratch: scratch, threads: threads)
             if configuration.teacherCandidates > 0 { required.append(contentsOf: picks) }
         }
         let candidates = candidateSet(required: required, examples: targets.count, rng: &rng)
         let maskedColumns = masked.map { $0.compactMap { candidates.columnOf($0) } }
         var target = heldOutTargets(targets, candidates: candidates)
         if teacher != nil {
-            addTeacherTargets(to: &target, teacherScores: teacherScores, heldOut: targets, candidates: candidates,
-                              maskedColumns: maskedColumns, threads: threads)
+            addTeacherTargets(
+                to: &target, teacherScores: teacherScores, heldOut: targets, candidates: candidates,
+                maskedColumns: maskedColumns, threads: threads)
         }
         return DecoderBatch(candidates: candidates, targets: target, maskedColumns: maskedColumns)
     }
 
     /// Each example's teacher scores (the items its inputs reach), computed once, and its teacher
     /// picks (its top `teacherCandidates` items outside its inputs), which become candidates.
-    private func teacherScoresAndPicks(_ teacher: DistillationTeacher, examples n: Int, masked: [[Int]], teacherInputs: [[Int]],
-                                       scratch: [TeacherScratch], threads: Int) -> ([[(item: Int, score: Float)]], [[Int]]) {
+    private func teacherScoresAndPicks(
+        _ teacher: DistillationTeacher, examples n: Int, masked: [[Int]], teacherInputs: [[Int]],
+        scratch: [TeacherScratch], threads: Int
+    ) -> ([[(item: Int, score: Float)]], [[Int]]) {
         let pickCount = configuration.teacherCandidates
         var teacherScores = [[(item: Int, score: Float)]](repeating: [], count: n)
         var picks = [[Int]](repeating: [], count: n)
@@ -103,8 +109,9 @@ public struct DecoderContext: Sendable {
         switch configuration.decoderLoss {
         case .full: return .full(itemCount: itemCount)
         case .sampled:
-            return .sampled(required: required, negatives: configuration.negativeSamples, itemCount: itemCount,
-                            targetRate: targetRate, batchSize: n, rng: &rng)
+            return .sampled(
+                required: required, negatives: configuration.negativeSamples, itemCount: itemCount,
+                targetRate: targetRate, batchSize: n, rng: &rng)
         }
     }
 
@@ -122,8 +129,10 @@ public struct DecoderContext: Sendable {
 
     /// Adds the teacher's soft targets, softmax(x_A B / T − log π) over the candidates each example
     /// may score, weighted `distillWeight` (the whole row for an example with no held-out target).
-    private func addTeacherTargets(to target: inout Matrix, teacherScores: [[(item: Int, score: Float)]], heldOut targets: [[Int]],
-                                   candidates: CandidateSet, maskedColumns: [[Int]], threads: Int) {
+    private func addTeacherTargets(
+        to target: inout Matrix, teacherScores: [[(item: Int, score: Float)]], heldOut targets: [[Int]],
+        candidates: CandidateSet, maskedColumns: [[Int]], threads: Int
+    ) {
         let c = configuration
         let n = targets.count
         let columns = candidates.count
@@ -180,13 +189,17 @@ extension Trainer {
     /// The recommendation-aware loss over the batch's candidate items (see `decoderLoss`): only the
     /// candidates' decoder rows are read and receive gradients. In the sparse phase only each
     /// example's top-C clusters take part. Returns the loss and its gradient w.r.t. `s`.
-    func decoderStep(_ s: Matrix, batch: DecoderBatch, sparse: Bool, parameters: ParameterSet,
-                     gradients: inout GradientSet) -> (Double, Matrix) {
+    func decoderStep(
+        _ s: Matrix, batch: DecoderBatch, sparse: Bool, parameters: ParameterSet,
+        gradients: inout GradientSet
+    ) -> (Double, Matrix) {
         let bias = candidateBias(batch, parameters: parameters)
-        let r = decoderForward(s, targets: batch.targets, masked: batch.maskedColumns, candidates: batch.candidates,
-                               decoder: candidateRows(batch, parameters: parameters), bias: bias, meanOver: nil, sparse: sparse)
-        gradients.addRows("decoder.items", batch.candidates.items, from: BLAS.product(r.dLogits, transposeA: true, r.active),
-                          distinct: true)
+        let r = decoderForward(
+            s, targets: batch.targets, masked: batch.maskedColumns, candidates: batch.candidates,
+            decoder: candidateRows(batch, parameters: parameters), bias: bias, meanOver: nil, sparse: sparse)
+        gradients.addRows(
+            "decoder.items", batch.candidates.items, from: BLAS.product(r.dLogits, transposeA: true, r.active),
+            distinct: true)
         if bias != nil { gradients.addRows("decoder.bias", batch.candidates.items, from: Self.columnSums(r.dLogits), distinct: true) }
         return (r.loss, r.dActive)
     }

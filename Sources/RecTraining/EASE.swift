@@ -1,5 +1,5 @@
-import RecInference
 import RecData
+import RecInference
 import RecMath
 
 /// EASE (Steck, 2019): a closed-form item–item model, B = I − P · diag(1/diag(P)) with
@@ -21,8 +21,10 @@ public struct EASE: Sendable {
     public static let defaultMaxItems = 10_000
 
     /// Fits on binary user vectors: with `likedOnly`, only interactions the scale calls liked count.
-    public init(log: InteractionLog, users: [Int]? = nil, lambda: Float, scale: RatingScale, likedOnly: Bool,
-                maxItems: Int = EASE.defaultMaxItems, threads: Int = 1) throws(MathError) {
+    public init(
+        log: InteractionLog, users: [Int]? = nil, lambda: Float, scale: RatingScale, likedOnly: Bool,
+        maxItems: Int = EASE.defaultMaxItems, threads: Int = 1
+    ) throws(MathError) {
         itemCount = log.items.count
         let items: [Int]
         if log.items.count <= maxItems {
@@ -35,8 +37,9 @@ public struct EASE: Sendable {
         for (k, i) in items.enumerated() { row[i] = Int32(k) }
         self.row = row
         let n = items.count
-        var gram = CooccurrenceGram.gram(log: log, users: users, items: items, scale: scale, likedOnly: likedOnly,
-                                         threads: threads)
+        var gram = CooccurrenceGram.gram(
+            log: log, users: users, items: items, scale: scale, likedOnly: likedOnly,
+            threads: threads)
         for i in 0..<n { gram[i, i] += lambda }
         try Cholesky.invertInPlace(&gram)
         gram.values.withUnsafeMutableBufferPointer { v in
@@ -55,7 +58,7 @@ public struct EASE: Sendable {
         var out = [Float](repeating: 0, count: itemCount)
         let n = fittedItems.count
         weights.values.withUnsafeBufferPointer { w in
-            for i in Set(items).sorted() where row[i] >= 0 { // sorted: Set order differs between processes
+            for i in Set(items).sorted() where row[i] >= 0 {  // sorted: Set order differs between processes
                 let base = Int(row[i]) * n
                 for k in 0..<n { out[fittedItems[k]] += w[base + k] }
             }

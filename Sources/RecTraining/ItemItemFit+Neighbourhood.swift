@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 extension ItemItemFit {
@@ -66,8 +66,10 @@ extension ItemItemFit {
         }
     }
 
-    static func neighbourhood(log: InteractionLog, users: [Int]?, settings: Settings,
-                              status: ((String) -> Void)?) throws(MathError) -> ItemItemWeights {
+    static func neighbourhood(
+        log: InteractionLog, users: [Int]?, settings: Settings,
+        status: ((String) -> Void)?
+    ) throws(MathError) -> ItemItemWeights {
         let n = log.items.count
         let started = Date()
         // Every co-occurrence when the budget allows (the support's Gram is then exact), else each
@@ -127,8 +129,10 @@ extension ItemItemFit {
     /// that neither item keeps count as 0) is solved again with 10 times the regularisation.
     /// `position` (all -1 on entry and on return) maps items to their place in the support, so G_SS
     /// is read by scanning the support's kept rows instead of searching them pair by pair.
-    static func solveColumn(g: Cooccurrence, support s: [Int], target i: Int, lambda: Float,
-                            position: inout [Int32]) throws(MathError) -> [Float] {
+    static func solveColumn(
+        g: Cooccurrence, support s: [Int], target i: Int, lambda: Float,
+        position: inout [Int32]
+    ) throws(MathError) -> [Float] {
         let m = s.count
         for (k, item) in s.enumerated() { position[item] = Int32(k) }
         defer { for item in s { position[item] = -1 } }

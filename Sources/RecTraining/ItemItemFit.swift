@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// Fits the sparse item–item model B of the two-stage ranking from the training log, over the
@@ -50,19 +50,23 @@ public enum ItemItemFit {
 
     /// The model over `log`'s whole catalogue from `users` (all when nil); every interaction
     /// counts as 1, as in the EASE baseline.
-    public static func fit(log: InteractionLog, users: [Int]? = nil, settings: Settings,
-                           status: ((String) -> Void)? = nil) throws(MathError) -> ItemItemWeights {
+    public static func fit(
+        log: InteractionLog, users: [Int]? = nil, settings: Settings,
+        status: ((String) -> Void)? = nil
+    ) throws(MathError) -> ItemItemWeights {
         let n = log.items.count
         switch settings.resolvedMethod(itemCount: n) {
         case .ease, .auto:
             guard n <= maxDenseItems else {
-                throw .tooLarge("the item-item model's EASE fit needs a dense \(n) × \(n) inverse; above \(maxDenseItems) items use "
-                                + "--item-model-method neighbourhood (or auto)")
+                throw .tooLarge(
+                    "the item-item model's EASE fit needs a dense \(n) × \(n) inverse; above \(maxDenseItems) items use "
+                        + "--item-model-method neighbourhood (or auto)")
             }
             status?("item-item model: EASE over all \(n) items (a \(n) × \(n) inverse), \(settings.neighbours) weights kept per item")
             return try denseEASE(log: log, users: users, settings: settings)
         case .neighbourhood:
-            status?("item-item model: \(n) ridge regressions on each item's \(settings.support) most co-occurring items, "
+            status?(
+                "item-item model: \(n) ridge regressions on each item's \(settings.support) most co-occurring items, "
                     + "\(settings.neighbours) weights kept per item")
             return try neighbourhood(log: log, users: users, settings: settings, status: status)
         }
@@ -70,8 +74,9 @@ public enum ItemItemFit {
 
     static func denseEASE(log: InteractionLog, users: [Int]?, settings: Settings) throws(MathError) -> ItemItemWeights {
         let n = log.items.count
-        let ease = try EASE(log: log, users: users, lambda: settings.lambda, scale: RatingScale.implicitFeedback, likedOnly: false,
-                            maxItems: max(1, n), threads: settings.threads)
+        let ease = try EASE(
+            log: log, users: users, lambda: settings.lambda, scale: RatingScale.implicitFeedback, likedOnly: false,
+            maxItems: max(1, n), threads: settings.threads)
         let fitted = ease.fittedItems
         var rows = [[(target: Int, weight: Float)]](repeating: [], count: n)
         let m = fitted.count

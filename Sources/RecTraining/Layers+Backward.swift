@@ -6,8 +6,10 @@ import RecMath
 
 extension Linear {
     /// Returns dx and accumulates dW and db into the gradient tensors named `weight` and `bias`.
-    public static func backward(_ x: Matrix, weight: Matrix, dOut: Matrix, gradients g: inout ParameterSet,
-                                weightName: String, biasName: String) -> Matrix {
+    public static func backward(
+        _ x: Matrix, weight: Matrix, dOut: Matrix, gradients g: inout ParameterSet,
+        weightName: String, biasName: String
+    ) -> Matrix {
         let w = g.index(of: weightName)!, b = g.index(of: biasName)!
         BLAS.gemm(x, transposeA: true, dOut, beta: 1, into: &g.tensors[w])
         let sums = dOut.columnSums()
@@ -17,8 +19,10 @@ extension Linear {
 }
 
 extension LayerNorm {
-    public static func backward(_ cache: Cache, gain: Matrix, dOut: Matrix, gradients g: inout ParameterSet,
-                                gainName: String, biasName: String) -> Matrix {
+    public static func backward(
+        _ cache: Cache, gain: Matrix, dOut: Matrix, gradients g: inout ParameterSet,
+        gainName: String, biasName: String
+    ) -> Matrix {
         let gi = g.index(of: gainName)!, bi = g.index(of: biasName)!
         let n = dOut.cols
         var dx = Matrix(rows: dOut.rows, cols: n)

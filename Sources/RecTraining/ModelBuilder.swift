@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// Trains the encoder and builds everything a served model holds: shortlists and the popularity list.
@@ -13,8 +13,10 @@ public enum ModelBuilder {
         public var decoder: Matrix?
     }
 
-    public static func build(dataset: Dataset, configuration: ModelConfiguration,
-                             progress: ((TrainingProgress) -> Void)? = nil, status: ((String) -> Void)? = nil) throws(MathError) -> Result {
+    public static func build(
+        dataset: Dataset, configuration: ModelConfiguration,
+        progress: ((TrainingProgress) -> Void)? = nil, status: ((String) -> Void)? = nil
+    ) throws(MathError) -> Result {
         let trainer = Trainer(configuration: configuration, dataset: dataset)
         let trained = try trainer.train(progress: progress, status: status)
         var c = trainer.configuration
@@ -22,19 +24,21 @@ public enum ModelBuilder {
         c.yearNormalization = c.yearNormalization ?? .fit(dataset.itemFeatures.years)
         let popularity = Self.popularity(dataset)
         let itemModel = c.ranking == .twoStage ? try ItemItemFit.fit(log: dataset.log, settings: c.itemItemSettings(), status: status) : nil
-        var model = RecommenderModel(configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
-                                     attributes: dataset.attributes, parameters: trained.parameters,
-                                     shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity,
-                                     itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [],
-                                     itemModel: itemModel)
+        var model = RecommenderModel(
+            configuration: c, items: dataset.log.items, itemFeatures: dataset.itemFeatures,
+            attributes: dataset.attributes, parameters: trained.parameters,
+            shortlists: Shortlists(lists: Array(repeating: [], count: c.clusters)), popularity: popularity,
+            itemBias: trained.parameters.contains("decoder.bias") ? trained.parameters["decoder.bias"].values : [],
+            itemModel: itemModel)
         let decoder = trained.parameters.contains("decoder.items") ? trained.parameters["decoder.items"] : nil
         let inputs = (0..<dataset.log.users.count).map {
             ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0], configuration: c)
         }
         if c.clusterBalance > 0 {
             let start = DispatchTime.now().uptimeNanoseconds
-            let balanced = ClusterBalancing.balanced(model: model, inputs: inputs, fraction: c.clusterBalance,
-                                                     users: c.clusterBalanceUsers, threads: c.threads)
+            let balanced = ClusterBalancing.balanced(
+                model: model, inputs: inputs, fraction: c.clusterBalance,
+                users: c.clusterBalanceUsers, threads: c.threads)
             model = model.replacing(parameters: balanced.parameters)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             status?("balanced assignment: cluster offsets fitted on \(balanced.fittedOn) training users in " + String(format: "%.1f s", seconds))
@@ -51,14 +55,17 @@ public enum ModelBuilder {
     /// refreshing shortlists from new interaction logs without retraining.
     /// `clusterSizes`, when given, are the training users per cluster under this encoder and C
     /// (else they are counted here when the configuration scales by cluster size).
-    public static func rebuildingShortlists(_ model: RecommenderModel, configuration c: ModelConfiguration,
-                                            dataset: Dataset, decoder: Matrix?, clusterSizes: [Int]? = nil) -> RecommenderModel {
+    public static func rebuildingShortlists(
+        _ model: RecommenderModel, configuration c: ModelConfiguration,
+        dataset: Dataset, decoder: Matrix?, clusterSizes: [Int]? = nil
+    ) -> RecommenderModel {
         var c = c
         if c.shortlistSource == .weights && decoder == nil { c.shortlistSource = .members }
-        let base = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
-                                    attributes: model.attributes, parameters: model.parameters,
-                                    shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias,
-                                    itemModel: model.itemModel)
+        let base = RecommenderModel(
+            configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+            attributes: model.attributes, parameters: model.parameters,
+            shortlists: model.shortlists, popularity: model.popularity, itemBias: model.itemBias,
+            itemModel: model.itemModel)
         var shortlists: Shortlists
         switch c.shortlistSource {
         case .weights:
@@ -70,10 +77,11 @@ public enum ModelBuilder {
             let sizes = clusterSizes ?? Self.clusterSizes(model: base, dataset: dataset)
             shortlists = shortlists.scaled(by: clusterSizeFactors(sizes: sizes, exponent: c.clusterSizeExponent))
         }
-        return RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
-                                attributes: model.attributes, parameters: model.parameters,
-                                shortlists: shortlists, popularity: model.popularity, itemBias: model.itemBias,
-                                itemModel: model.itemModel)
+        return RecommenderModel(
+            configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+            attributes: model.attributes, parameters: model.parameters,
+            shortlists: shortlists, popularity: model.popularity, itemBias: model.itemBias,
+            itemModel: model.itemModel)
     }
 
     /// Shortlists counted from the training users' top-C clusters. Also how a model's
@@ -81,13 +89,15 @@ public enum ModelBuilder {
     public static func memberShortlists(model: RecommenderModel, dataset: Dataset) -> Shortlists {
         let c = model.configuration
         let memberships = (0..<dataset.log.users.count).map { u in
-            let input = ProfileInput.from(history: dataset.log.history(of: u), attributes: dataset.userAttributeValues[u],
-                                          configuration: c)
+            let input = ProfileInput.from(
+                history: dataset.log.history(of: u), attributes: dataset.userAttributeValues[u],
+                configuration: c)
             return input.isEmpty ? [] : model.topClusters(model.clusterActivations(input))
         }
-        return Shortlists.fromMembers(memberships: memberships, histories: { dataset.log.history(of: $0) },
-                                      itemCount: model.items.count, clusterCount: c.clusters, scale: dataset.ratingScale,
-                                      aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
+        return Shortlists.fromMembers(
+            memberships: memberships, histories: { dataset.log.history(of: $0) },
+            itemCount: model.items.count, clusterCount: c.clusters, scale: dataset.ratingScale,
+            aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
     }
 
     /// Per cluster, the number of training users with it among their top C.

@@ -1,5 +1,5 @@
-import RecInference
 import RecData
+import RecInference
 import RecMath
 
 /// Fresh shortlists without retraining: the trained encoder places every user of a new
@@ -24,8 +24,10 @@ public enum ModelRefresh {
     /// `userAttributes[u]`, when given, are the encoded attributes of the log's user u. Items of
     /// `newItems` the catalogue lacks are added first (`adding`), so the fresh log's likes of them
     /// count.
-    public static func refresh(_ model: RecommenderModel, log: InteractionLog, userAttributes: [[Int]]? = nil,
-                               newItems: ItemFeatureTable? = nil) -> (model: RecommenderModel, summary: Summary) {
+    public static func refresh(
+        _ model: RecommenderModel, log: InteractionLog, userAttributes: [[Int]]? = nil,
+        newItems: ItemFeatureTable? = nil
+    ) -> (model: RecommenderModel, summary: Summary) {
         var added = 0
         var model = model
         if let newItems { (model, added) = adding(newItems, to: model) }
@@ -54,9 +56,10 @@ public enum ModelRefresh {
             for (k, _) in top { sizes[k] += 1 }
             return top
         }
-        var shortlists = Shortlists.fromMembers(memberships: memberships, histories: { histories[$0] },
-                                                itemCount: model.items.count, clusterCount: c.clusters, scale: c.ratingScale,
-                                                aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
+        var shortlists = Shortlists.fromMembers(
+            memberships: memberships, histories: { histories[$0] },
+            itemCount: model.items.count, clusterCount: c.clusters, scale: c.ratingScale,
+            aggregation: c.shortlistAggregation, smoothing: c.smoothing, length: c.shortlistLength)
         if c.clusterSizeExponent > 0 {
             shortlists = shortlists.scaled(by: ModelBuilder.clusterSizeFactors(sizes: sizes, exponent: c.clusterSizeExponent))
         }
@@ -68,10 +71,11 @@ public enum ModelRefresh {
         var popularity = TopK.select(liked, k: min(1_000, model.items.count)).filter { liked[$0.index] > 0 }.map(\.index)
         let listed = Set(popularity)
         for i in model.popularity where popularity.count < 1_000 && !listed.contains(i) { popularity.append(i) }
-        let refreshed = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures,
-                                         attributes: model.attributes, parameters: model.parameters,
-                                         shortlists: shortlists, popularity: popularity, itemBias: model.itemBias,
-                                         itemModel: model.itemModel)
+        let refreshed = RecommenderModel(
+            configuration: c, items: model.items, itemFeatures: model.itemFeatures,
+            attributes: model.attributes, parameters: model.parameters,
+            shortlists: shortlists, popularity: popularity, itemBias: model.itemBias,
+            itemModel: model.itemModel)
         return (refreshed, summary)
     }
 
@@ -103,9 +107,10 @@ public enum ModelRefresh {
         parameters["item.embedding"] = embedding
         let meanBias = model.itemBias.isEmpty ? 0 : model.itemBias.reduce(0, +) / Float(model.itemBias.count)
         let bias = model.itemBias.isEmpty ? [] : model.itemBias + [Float](repeating: meanBias, count: added)
-        let grown = RecommenderModel(configuration: c, items: ids, itemFeatures: features, attributes: model.attributes,
-                                     parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias,
-                                     itemModel: model.itemModel?.padded(to: ids.count))
+        let grown = RecommenderModel(
+            configuration: c, items: ids, itemFeatures: features, attributes: model.attributes,
+            parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias,
+            itemModel: model.itemModel?.padded(to: ids.count))
         return (grown, added)
     }
 }

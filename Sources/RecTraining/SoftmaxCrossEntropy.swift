@@ -1,5 +1,5 @@
-import RecInference
 import Foundation
+import RecInference
 import RecMath
 
 /// Cross-entropy between a (soft) target distribution over items and softmax(logits), row by row.

@@ -1,5 +1,5 @@
-import RecInference
 import RecData
+import RecInference
 import RecMath
 
 /// The `recommend` objective's batch, data-parallel: the examples and
@@ -29,30 +29,37 @@ extension Trainer {
 
     /// Splits each user's history into an input and a held-out half and builds the decoder batch,
     /// drawing only from `rng`; teacher work is split over `scratch.count` threads.
-    func prepareRecommendBatch(_ batchUsers: [Int], context: DecoderContext, scratch: [TeacherScratch],
-                               rng: inout SeededRandom) -> PreparedBatch {
+    func prepareRecommendBatch(
+        _ batchUsers: [Int], context: DecoderContext, scratch: [TeacherScratch],
+        rng: inout SeededRandom
+    ) -> PreparedBatch {
         let c = configuration
         let log = dataset.log
         var inputs: [ProfileInput] = [], targets: [[Int]] = [], masked: [[Int]] = [], teacherInputs: [[Int]] = []
         inputs.reserveCapacity(batchUsers.count)
         for u in batchUsers {
             let (a, b) = UserSplit.holdout(log.history(of: u), fraction: 0.5, order: .random, rng: &rng)
-            inputs.append(ProfileInput.from(history: a, attributes: dataset.userAttributeValues[u], configuration: c,
-                                            training: true, rng: &rng))
+            inputs.append(
+                ProfileInput.from(
+                    history: a, attributes: dataset.userAttributeValues[u], configuration: c,
+                    training: true, rng: &rng))
             targets.append(b.items.indices.filter { c.ratingScale.isLiked(b.ratings[$0]) }.map { b.items[$0] })
             masked.append(a.items)
             teacherInputs.append(a.items.indices.filter { c.ratingScale.isLiked(a.ratings[$0]) }.map { a.items[$0] })
         }
-        let batch = context.batch(targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: scratch,
-                                  threads: scratch.count, rng: &rng)
+        let batch = context.batch(
+            targets: targets, masked: masked, teacherInputs: teacherInputs, scratch: scratch,
+            threads: scratch.count, rng: &rng)
         return PreparedBatch(inputs: inputs, decoder: batch)
     }
 
     /// Prepares the batches of `users` (consecutive slices of `batchSize`) numbered `numbers`, one
     /// per thread; batch b draws from `randomStream(b)` only, so the result does not depend on the
     /// thread count.
-    func prepareRecommendBatches(_ numbers: Range<Int>, of users: [Int], context: DecoderContext, scratch: [TeacherScratch],
-                                 randomStream: (Int) -> SeededRandom) -> [PreparedBatch] {
+    func prepareRecommendBatches(
+        _ numbers: Range<Int>, of users: [Int], context: DecoderContext, scratch: [TeacherScratch],
+        randomStream: (Int) -> SeededRandom
+    ) -> [PreparedBatch] {
         let size = configuration.batchSize
         var out = [PreparedBatch?](repeating: nil, count: numbers.count)
         out.withUnsafeMutableBufferPointer { buffer in
@@ -70,8 +77,10 @@ extension Trainer {
     }
 
     /// Forward and backward over a prepared batch, split over `threads`; returns the loss.
-    func recommendStep(_ prepared: PreparedBatch, parameters: ParameterSet, gradients: inout GradientSet,
-                       sparse: Bool, threads: Int) -> Double {
+    func recommendStep(
+        _ prepared: PreparedBatch, parameters: ParameterSet, gradients: inout GradientSet,
+        sparse: Bool, threads: Int
+    ) -> Double {
         let inputs = prepared.inputs
         let batch = prepared.decoder
         let decoder = candidateRows(batch, parameters: parameters)
@@ -84,8 +93,9 @@ extension Trainer {
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.forEachIndexedChunk(n, threads: threads, minimumChunk: Self.minimumSlice) { k, range in
-                base[k] = slice(range, inputs: inputs, batch: batch, decoder: decoder, bias: bias, scoredRows: scored,
-                                batchSize: n, sparse: sparse, parameters: parameters)
+                base[k] = slice(
+                    range, inputs: inputs, batch: batch, decoder: decoder, bias: bias, scoredRows: scored,
+                    batchSize: n, sparse: sparse, parameters: parameters)
             }
         }
         var total = 0.0
@@ -133,13 +143,16 @@ extension Trainer {
         batch.candidates.isFull ? parameters["decoder.items"] : parameters["decoder.items"].gatherRows(batch.candidates.items)
     }
 
-    private func slice(_ range: Range<Int>, inputs: [ProfileInput], batch: DecoderBatch, decoder: Matrix, bias: [Float]?, scoredRows: Int,
-                       batchSize: Int, sparse: Bool, parameters: ParameterSet) -> SliceResult {
+    private func slice(
+        _ range: Range<Int>, inputs: [ProfileInput], batch: DecoderBatch, decoder: Matrix, bias: [Float]?, scoredRows: Int,
+        batchSize: Int, sparse: Bool, parameters: ParameterSet
+    ) -> SliceResult {
         let c = configuration
         let fw = encoder.forward(Array(inputs[range]), parameters: parameters)
         let rows = Array(range)
-        var r = decoderForward(fw.clusters, targets: batch.targets.gatherRows(rows), masked: Array(batch.maskedColumns[range]),
-                               candidates: batch.candidates, decoder: decoder, bias: bias, meanOver: scoredRows, sparse: sparse)
+        var r = decoderForward(
+            fw.clusters, targets: batch.targets.gatherRows(rows), masked: Array(batch.maskedColumns[range]),
+            candidates: batch.candidates, decoder: decoder, bias: bias, meanOver: scoredRows, sparse: sparse)
         if c.sparsityWeight > 0 {
             let w = c.sparsityWeight / Float(batchSize)
             for k in 0..<r.dActive.values.count { r.dActive.values[k] += w }
@@ -164,8 +177,10 @@ extension Trainer {
     /// The decoder loss of some examples against the batch's candidates: softmax over candidates of
     /// (s ⊙ topC-mask) · D_candᵀ − log π; the mean is over `meanOver` rows (nil: the scored rows
     /// given). The candidates' decoder rows' gradient is dLogitsᵀ · active.
-    func decoderForward(_ s: Matrix, targets: Matrix, masked: [[Int]], candidates: CandidateSet, decoder: Matrix,
-                        bias: [Float]? = nil, meanOver: Int?, sparse: Bool) -> DecoderForward {
+    func decoderForward(
+        _ s: Matrix, targets: Matrix, masked: [[Int]], candidates: CandidateSet, decoder: Matrix,
+        bias: [Float]? = nil, meanOver: Int?, sparse: Bool
+    ) -> DecoderForward {
         let n = s.rows
         let active = sparse ? Self.keepTopClusters(s, count: configuration.topClusters) : s
         var logits = BLAS.product(active, decoder, transposeB: true)

@@ -1,5 +1,5 @@
-import RecInference
 import RecData
+import RecInference
 import RecMath
 
 /// One batch of the objectives that run on a single thread of batches (the `recommend` objective's
@@ -8,26 +8,32 @@ import RecMath
 /// the halves, the decoder loss on the held-out half, or both).
 extension Trainer {
     /// One batch: builds the examples, runs forward and backward, and returns the loss.
-    func step(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
-              scratch: [TeacherScratch],
-              labels: [Int], sparse: Bool, rng: inout SeededRandom) -> Double {
+    func step(
+        _ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet, context: DecoderContext,
+        scratch: [TeacherScratch],
+        labels: [Int], sparse: Bool, rng: inout SeededRandom
+    ) -> Double {
         switch configuration.objective {
         case .supervised:
             return supervisedStep(batchUsers, parameters: parameters, gradients: &gradients, labels: labels, rng: &rng)
         case .triplet, .recommend, .recommendTriplet:
-            return splitHistoryStep(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                                    scratch: scratch, sparse: sparse, rng: &rng)
+            return splitHistoryStep(
+                batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                scratch: scratch, sparse: sparse, rng: &rng)
         }
     }
 
     /// The supervised objective: each user's positive is another user of the batch with the same
     /// dominant genre (drawn from `rng`), its negatives the users with another one.
-    private func supervisedStep(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
-                                labels: [Int], rng: inout SeededRandom) -> Double {
+    private func supervisedStep(
+        _ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
+        labels: [Int], rng: inout SeededRandom
+    ) -> Double {
         let c = configuration
         let inputs = batchUsers.map {
-            ProfileInput.from(history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0],
-                              configuration: c, training: true, rng: &rng)
+            ProfileInput.from(
+                history: dataset.log.history(of: $0), attributes: dataset.userAttributeValues[$0],
+                configuration: c, training: true, rng: &rng)
         }
         let fw = encoder.forward(inputs, parameters: parameters)
         let batchLabels = batchUsers.map { labels[$0] }
@@ -76,9 +82,11 @@ extension Trainer {
     /// liked items (recommendation objectives), and the triplet that pulls a user's two halves
     /// together and pushes the other users' apart (triplet objectives; only half A is encoded
     /// without it).
-    private func splitHistoryStep(_ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
-                                  context: DecoderContext, scratch: [TeacherScratch], sparse: Bool,
-                                  rng: inout SeededRandom) -> Double {
+    private func splitHistoryStep(
+        _ batchUsers: [Int], parameters: ParameterSet, gradients: inout GradientSet,
+        context: DecoderContext, scratch: [TeacherScratch], sparse: Bool,
+        rng: inout SeededRandom
+    ) -> Double {
         let c = configuration
         let split = splitHistories(batchUsers, rng: &rng)
         let needsB = c.objective != .recommend
@@ -87,8 +95,9 @@ extension Trainer {
         var dProfile: Matrix? = nil
         var total = 0.0
         if c.objective.usesDecoder {
-            addDecoderLoss(fw, split: split, parameters: parameters, gradients: &gradients, context: context,
-                           scratch: scratch, sparse: sparse, rng: &rng, total: &total, dClusters: &dClusters)
+            addDecoderLoss(
+                fw, split: split, parameters: parameters, gradients: &gradients, context: context,
+                scratch: scratch, sparse: sparse, rng: &rng, total: &total, dClusters: &dClusters)
         }
         if needsB {
             addHalvesTripletLoss(fw, users: batchUsers.count, total: &total, dClusters: &dClusters, dProfile: &dProfile)
@@ -100,14 +109,17 @@ extension Trainer {
     /// Adds the decoder loss on half A's clusters (and the sparsity penalty on them) to `total`;
     /// its gradient w.r.t. those clusters goes into the first rows of `dClusters`, the decoder's
     /// into `gradients`.
-    private func addDecoderLoss(_ fw: Encoder.Forward, split: SplitHistories, parameters: ParameterSet,
-                                gradients: inout GradientSet, context: DecoderContext, scratch: [TeacherScratch],
-                                sparse: Bool, rng: inout SeededRandom, total: inout Double, dClusters: inout Matrix) {
+    private func addDecoderLoss(
+        _ fw: Encoder.Forward, split: SplitHistories, parameters: ParameterSet,
+        gradients: inout GradientSet, context: DecoderContext, scratch: [TeacherScratch],
+        sparse: Bool, rng: inout SeededRandom, total: inout Double, dClusters: inout Matrix
+    ) {
         let c = configuration
         let n = split.halvesA.count
         let s = fw.clusters.gatherRows(Array(0..<n))
-        let batch = context.batch(targets: split.targets, masked: split.masked, teacherInputs: split.teacherInputs,
-                                  scratch: scratch, threads: 1, rng: &rng)
+        let batch = context.batch(
+            targets: split.targets, masked: split.masked, teacherInputs: split.teacherInputs,
+            scratch: scratch, threads: 1, rng: &rng)
         let (loss, dS) = decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &gradients)
         total += loss
         dClusters.values.replaceSubrange(0..<(n * c.clusters), with: dS.values)
@@ -121,8 +133,10 @@ extension Trainer {
     /// Adds the triplet loss between the `users` halves A (rows 0..<users of `fw`) and B (the
     /// rest), weighted by `tripletWeight` under `recommendTriplet`, to `total`; its gradient goes
     /// into `dClusters` or `dProfile`, whichever space the triplet is measured in.
-    private func addHalvesTripletLoss(_ fw: Encoder.Forward, users n: Int, total: inout Double, dClusters: inout Matrix,
-                                      dProfile: inout Matrix?) {
+    private func addHalvesTripletLoss(
+        _ fw: Encoder.Forward, users n: Int, total: inout Double, dClusters: inout Matrix,
+        dProfile: inout Matrix?
+    ) {
         let c = configuration
         let weight: Float = c.objective == .recommendTriplet ? c.tripletWeight : 1
         let space = c.tripletSpace == .clusters ? fw.clusters : fw.profile
@@ -145,8 +159,9 @@ extension Trainer {
         if configuration.tripletSpace == .clusters {
             encoder.backward(fw, dClusters: dSpace, parameters: parameters, into: &gradients)
         } else {
-            encoder.backward(fw, dClusters: Matrix(rows: fw.clusters.rows, cols: fw.clusters.cols), dProfile: dSpace,
-                             parameters: parameters, into: &gradients)
+            encoder.backward(
+                fw, dClusters: Matrix(rows: fw.clusters.rows, cols: fw.clusters.cols), dProfile: dSpace,
+                parameters: parameters, into: &gradients)
         }
     }
 }

@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// Mini-batch training of the encoder (and, for recommendation objectives, the K × items decoder).
@@ -16,8 +16,9 @@ public struct Trainer {
         configuration.ratingScale = dataset.ratingScale
         self.configuration = configuration
         self.dataset = dataset
-        encoder = Encoder(configuration: configuration, features: dataset.itemFeatures,
-                          attributeVocabularySizes: dataset.attributes.vocabularies.map(\.count))
+        encoder = Encoder(
+            configuration: configuration, features: dataset.itemFeatures,
+            attributeVocabularySizes: dataset.attributes.vocabularies.map(\.count))
     }
 
     public struct Result: Sendable {
@@ -42,14 +43,16 @@ public struct Trainer {
         defer { BLAS.setThreads(c.threads) }
         let labels = c.objective == .supervised ? dominantGenres() : []
         let (users, monitor) = holdOutValidationUsers(status: status)
-        var loop = TrainingLoop(trainer: self, parameters: parameters, users: users, monitor: monitor, context: context,
-                                scratch: scratch, labels: labels, dataParallel: dataParallel, progress: progress)
+        var loop = TrainingLoop(
+            trainer: self, parameters: parameters, users: users, monitor: monitor, context: context,
+            scratch: scratch, labels: labels, dataParallel: dataParallel, progress: progress)
         // Phase 1: all clusters active; phase 2: only each user's top C (recommendation objectives).
         for sparse in [false, true] { loop.runPhase(sparse: sparse) }
         let trained = loop.finalParameters
-        var summary = TrainingSummary(epochs: loop.epochsRun, examples: loop.examples, seconds: Date().timeIntervalSince(loop.started),
-                                      finalLoss: loop.lastLoss, parameterCount: trained.scalarCount, teacherSeconds: teacherSeconds,
-                                      teacherItems: teacher?.fittedItems ?? 0, catalogueItems: encoder.itemCount)
+        var summary = TrainingSummary(
+            epochs: loop.epochsRun, examples: loop.examples, seconds: Date().timeIntervalSince(loop.started),
+            finalLoss: loop.lastLoss, parameterCount: trained.scalarCount, teacherSeconds: teacherSeconds,
+            teacherItems: teacher?.fittedItems ?? 0, catalogueItems: encoder.itemCount)
         summary.validationUsers = monitor?.users.count ?? 0
         summary.validationScores = loop.validation.history
         summary.stoppedEarly = loop.validation.stoppedEarly
@@ -77,10 +80,12 @@ public struct Trainer {
         let itemCount = encoder.itemCount
         let started = Date()
         let fitted = min(itemCount, c.teacherItems)
-        status?("EASE teacher: fitting on \(fitted == itemCount ? "all \(itemCount)" : "the top \(fitted) of \(itemCount)") items "
+        status?(
+            "EASE teacher: fitting on \(fitted == itemCount ? "all \(itemCount)" : "the top \(fitted) of \(itemCount)") items "
                 + "(a \(fitted) × \(fitted) inverse)")
-        let ease = try EASE(log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true,
-                            maxItems: c.teacherItems, threads: c.threads)
+        let ease = try EASE(
+            log: dataset.log, lambda: c.teacherLambda, scale: dataset.ratingScale, likedOnly: true,
+            maxItems: c.teacherItems, threads: c.threads)
         let teacher = DistillationTeacher(ease: ease, neighbours: c.teacherNeighbours)
         let seconds = Date().timeIntervalSince(started)
         status?("EASE teacher: fitted in " + String(format: "%.1f s", seconds))
@@ -95,12 +100,13 @@ public struct Trainer {
         guard c.objective.usesDecoder && c.patience > 0 && users.count >= 4 * c.validationUsers && c.validationUsers > 0 else {
             return (users, nil)
         }
-        var pick = SeededRandom.derived(seed: c.seed, stream: 0x686F_6C64) // "hold"
+        var pick = SeededRandom.derived(seed: c.seed, stream: 0x686F_6C64)  // "hold"
         var shuffled = users
         pick.shuffle(&shuffled)
         let held = Set(shuffled.prefix(c.validationUsers))
         let monitor = ValidationMonitor(users: held.sorted(), dataset: dataset, configuration: c)
-        status?("early stopping: \(monitor.users.count) training users held back; a check every epoch and every "
+        status?(
+            "early stopping: \(monitor.users.count) training users held back; a check every epoch and every "
                 + "\(c.validationInterval) examples, patience \(c.patience) (a gain counts above "
                 + String(format: "%g %%)", 100 * c.minImprovement))
         return (users.filter { !held.contains($0) }, monitor)

@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// The epochs of one `Trainer.train` run: the weights, the optimizer and its learning-rate
@@ -48,8 +48,10 @@ struct TrainingLoop {
         var stop = false
     }
 
-    init(trainer: Trainer, parameters: ParameterSet, users: [Int], monitor: ValidationMonitor?, context: DecoderContext,
-         scratch: [TeacherScratch], labels: [Int], dataParallel: Bool, progress: ((TrainingProgress) -> Void)?) {
+    init(
+        trainer: Trainer, parameters: ParameterSet, users: [Int], monitor: ValidationMonitor?, context: DecoderContext,
+        scratch: [TeacherScratch], labels: [Int], dataParallel: Bool, progress: ((TrainingProgress) -> Void)?
+    ) {
         let c = trainer.configuration
         self.trainer = trainer
         self.users = users
@@ -118,11 +120,13 @@ struct TrainingLoop {
             let loss: Double
             if dataParallel {
                 let prepared = prefetched.batch(b, of: order, loop: self)
-                loss = trainer.recommendStep(prepared, parameters: parameters, gradients: &gradients,
-                                             sparse: phase.sparse, threads: c.threads)
+                loss = trainer.recommendStep(
+                    prepared, parameters: parameters, gradients: &gradients,
+                    sparse: phase.sparse, threads: c.threads)
             } else {
-                loss = trainer.step(batchUsers, parameters: parameters, gradients: &gradients, context: context,
-                                    scratch: scratch, labels: labels, sparse: phase.sparse, rng: &epochRng)
+                loss = trainer.step(
+                    batchUsers, parameters: parameters, gradients: &gradients, context: context,
+                    scratch: scratch, labels: labels, sparse: phase.sparse, rng: &epochRng)
             }
             applyUpdate(gradients)
             examples += batchUsers.count
@@ -147,8 +151,10 @@ struct TrainingLoop {
             if b >= first + batches.count {
                 // Batch b of epoch e draws from its own stream (e, b).
                 let epoch = UInt64(loop.epochsRun + 1)
-                batches = loop.trainer.prepareRecommendBatches(b..<min(loop.batches, b + c.threads), of: order,
-                                                               context: loop.context, scratch: loop.scratch) {
+                batches = loop.trainer.prepareRecommendBatches(
+                    b..<min(loop.batches, b + c.threads), of: order,
+                    context: loop.context, scratch: loop.scratch
+                ) {
                     SeededRandom.derived(seed: c.seed, stream: epoch << 32 | UInt64($0))
                 }
                 first = b
@@ -166,7 +172,7 @@ struct TrainingLoop {
         optimizer.update(&parameters, gradients: gradients)
         stepIndex += 1
         if var avg = average {
-            average = nil // so the blend below does not copy the weights
+            average = nil  // so the blend below does not copy the weights
             Trainer.blend(&avg, toward: parameters, keep: c.weightAveraging)
             average = avg
         }
@@ -196,10 +202,12 @@ struct TrainingLoop {
         let elapsed = Date().timeIntervalSince(started)
         let rate = Double(examples) / max(elapsed, 1e-9)
         let remaining = Double((plannedEpochs - epochsRun - 1) * users.count + (batches - b - 1) * c.batchSize) / max(rate, 1e-9)
-        progress(TrainingProgress(epoch: epochsRun + 1, epochs: plannedEpochs, batch: b + 1, batches: batches,
-                                  loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
-                                  epochSecondsRemaining: Double((batches - b - 1) * c.batchSize) / max(rate, 1e-9),
-                                  examples: examples, earlyStopping: monitor != nil,
-                                  sparsePhase: sparse, validation: validation.last))
+        progress(
+            TrainingProgress(
+                epoch: epochsRun + 1, epochs: plannedEpochs, batch: b + 1, batches: batches,
+                loss: lastLoss, examplesPerSecond: rate, secondsRemaining: max(0, remaining),
+                epochSecondsRemaining: Double((batches - b - 1) * c.batchSize) / max(rate, 1e-9),
+                examples: examples, earlyStopping: monitor != nil,
+                sparsePhase: sparse, validation: validation.last))
     }
 }

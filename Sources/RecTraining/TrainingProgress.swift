@@ -1,5 +1,5 @@
-import RecInference
 import Foundation
+import RecInference
 
 /// One progress report from the trainer (per batch) and the final summary.
 public struct TrainingProgress: Sendable {

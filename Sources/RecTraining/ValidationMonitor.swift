@@ -1,6 +1,6 @@
-import RecInference
 import Foundation
 import RecData
+import RecInference
 import RecMath
 
 /// Early stopping on a validation split of the training users, so a large data set trains until it
@@ -16,7 +16,7 @@ public struct ValidationMonitor: Sendable {
     public let cutoff = 20
 
     public init(users: [Int], dataset: Dataset, configuration c: ModelConfiguration) {
-        var rng = SeededRandom.derived(seed: c.seed, stream: 0x7661_6C69_6461_7465) // "validate"
+        var rng = SeededRandom.derived(seed: c.seed, stream: 0x7661_6C69_6461_7465)  // "validate"
         var inputs: [ProfileInput] = [], relevant: [[Int]] = [], masked: [[Int]] = [], kept: [Int] = []
         for u in users {
             let (a, b) = UserSplit.holdout(dataset.log.history(of: u), fraction: 0.5, order: .random, rng: &rng)

@@ -1,4 +1,3 @@
-
 /// One process's CURVE material: its own key pair, who may connect to the socket it binds, and
 /// the public key of the servers it connects to (coordinator → workers, client → coordinator).
 public struct CurveSettings: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import CZeroMQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// zmq_poll over sockets and plain file descriptors (for wake-ups from other threads).
@@ -9,7 +10,8 @@ public struct Poller {
 
     /// Waits up to `timeoutMilliseconds` (-1: forever); returns readability of each socket and fd.
     public func wait(sockets: [ZMQSocket], descriptors: [Int32] = [], timeoutMilliseconds: Int) throws(TransportError)
-        -> (sockets: [Bool], descriptors: [Bool]) {
+        -> (sockets: [Bool], descriptors: [Bool])
+    {
         var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
         items += descriptors.map { zmq_pollitem_t(socket: nil, fd: $0, events: Int16(ZMQ_POLLIN), revents: 0) }
         let rc = zmq_poll(&items, Int32(items.count), timeoutMilliseconds)
@@ -46,7 +48,7 @@ public final class Wakeup: @unchecked Sendable {
 
     public func signal() {
         var one: UInt8 = 1
-        _ = write(writeEnd, &one, 1) // a full pipe already means "wake up"
+        _ = write(writeEnd, &one, 1)  // a full pipe already means "wake up"
     }
 
     /// Clears pending signals (call when the descriptor polls readable).

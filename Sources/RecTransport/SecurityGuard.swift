@@ -50,9 +50,10 @@ public final class SecurityGuard: @unchecked Sendable {
     deinit { stop() }
 
     public var counts: Counts {
-        Counts(admitted: admitted.load(ordering: .relaxed), refused: refused.load(ordering: .relaxed),
-               handshakeFailures: failures.load(ordering: .relaxed), handshakes: succeeded.load(ordering: .relaxed),
-               disconnects: disconnected.load(ordering: .relaxed))
+        Counts(
+            admitted: admitted.load(ordering: .relaxed), refused: refused.load(ordering: .relaxed),
+            handshakeFailures: failures.load(ordering: .relaxed), handshakes: succeeded.load(ordering: .relaxed),
+            disconnects: disconnected.load(ordering: .relaxed))
     }
 
     /// Reports `socket`'s handshakes to this guard (call on the socket's thread, before it binds).
@@ -73,7 +74,11 @@ public final class SecurityGuard: @unchecked Sendable {
         let zap: ZMQSocket
         var monitors: [ZMQSocket] = []
         do {
-            zap = try ZMQSocket(context: context, kind: .router, options: { var o = ZMQSocket.Options(); o.routerMandatory = false; return o }())
+            zap = try ZMQSocket(
+                context: context, kind: .router,
+                options: {
+                    var o = ZMQSocket.Options(); o.routerMandatory = false; return o
+                }())
             try zap.bind("inproc://zeromq.zap.01")
             for endpoint in monitorEndpoints {
                 let pair = try ZMQSocket(context: context, kind: .pair)
@@ -110,7 +115,8 @@ public final class SecurityGuard: @unchecked Sendable {
         let mechanism = String(decoding: frames[7], as: UTF8.self)
         var admit = false
         if String(decoding: version, as: UTF8.self) == "1.0", domain == ZMQSocket.zapDomain, mechanism == "CURVE", frames.count >= 9,
-           let key = CurveKeyPair.z85(frames[8]) {
+            let key = CurveKeyPair.z85(frames[8])
+        {
             admit = allowed.contains(key)
         }
         if admit { admitted.add(1, ordering: .relaxed) } else { refused.add(1, ordering: .relaxed) }

@@ -1,6 +1,7 @@
 import CZeroMQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libzmq's built-in proxy (`zmq_proxy_steerable`) between two sockets: every message read on one

@@ -102,7 +102,8 @@ public final class ZMQSocket {
 
     /// Publishes this socket's handshake events on `endpoint` (an inproc PAIR; see `SecurityGuard`).
     public func monitorHandshakes(on endpoint: String) throws(TransportError) {
-        let events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+        let events =
+            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED
         try monitor(on: endpoint, events: events)
     }

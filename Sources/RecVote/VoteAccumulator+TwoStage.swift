@@ -16,9 +16,11 @@ extension VoteAccumulator {
     /// float additions in that order, so the coordinator and the offline path agree bit for bit).
     /// Only the pool's items are accumulated: the cost is |history| × row length, then one pass
     /// over the pool.
-    public mutating func topTwoStage(k: Int, excluding: [Int], reduction: VoteReduction, itemModel: ItemItemWeights,
-                                     history: [Int], voteWeight: Float,
-                                     bounds: (vote: Float, itemItem: Float)? = nil) -> [(index: Int, score: Float)] {
+    public mutating func topTwoStage(
+        k: Int, excluding: [Int], reduction: VoteReduction, itemModel: ItemItemWeights,
+        history: [Int], voteWeight: Float,
+        bounds: (vote: Float, itemItem: Float)? = nil
+    ) -> [(index: Int, score: Float)] {
         let itemCount = sums.count
         if secondStage.count < itemCount {
             secondStage = [Float](repeating: 0, count: itemCount)
@@ -39,10 +41,12 @@ extension VoteAccumulator {
                     excludedMask.withUnsafeBufferPointer { excluded in
                         poolMask.withUnsafeMutableBufferPointer { vote in
                             marked.withUnsafeMutableBufferPointer { marked in
-                                let scratch = PoolScratch(itemItem: ii, vote: vote, sums: sums, counts: counts,
-                                                          excluded: excluded, marked: marked)
-                                var (maxVote, maxItemItem) = scratch.storeVotes(pool, reduction: reduction,
-                                                                                measuringMaxima: bounds == nil)
+                                let scratch = PoolScratch(
+                                    itemItem: ii, vote: vote, sums: sums, counts: counts,
+                                    excluded: excluded, marked: marked)
+                                var (maxVote, maxItemItem) = scratch.storeVotes(
+                                    pool, reduction: reduction,
+                                    measuringMaxima: bounds == nil)
                                 if let bounds {
                                     maxVote = bounds.vote.isFinite ? bounds.vote : 0
                                     maxItemItem = bounds.itemItem.isFinite ? bounds.itemItem : 0
@@ -65,8 +69,10 @@ extension VoteAccumulator {
     /// to `ii[i]` for every target i of row j, so the pool's items (`inPool` 1) accumulate their
     /// item–item score and the rest stay 0.
     @inline(__always)
-    private static func scatterItemItem(_ itemModel: ItemItemWeights, history: [Int], itemCount: Int,
-                                        inPool: UnsafeBufferPointer<Float>, into ii: UnsafeMutableBufferPointer<Float>) {
+    private static func scatterItemItem(
+        _ itemModel: ItemItemWeights, history: [Int], itemCount: Int,
+        inPool: UnsafeBufferPointer<Float>, into ii: UnsafeMutableBufferPointer<Float>
+    ) {
         itemModel.targets.withUnsafeBufferPointer { targets in
             itemModel.weights.withUnsafeBufferPointer { weights in
                 // Branch-free: items outside the pool add w · 0 and stay 0 (whether a row's
@@ -103,8 +109,10 @@ extension VoteAccumulator {
         /// Stores each pool item's vote; with `measuringMaxima`, returns the largest magnitudes of
         /// the vote and of the item–item score over the pool's items not excluded (else zeros).
         @inline(__always)
-        func storeVotes(_ pool: ArraySlice<Int32>, reduction: VoteReduction,
-                        measuringMaxima: Bool) -> (vote: Float, itemItem: Float) {
+        func storeVotes(
+            _ pool: ArraySlice<Int32>, reduction: VoteReduction,
+            measuringMaxima: Bool
+        ) -> (vote: Float, itemItem: Float) {
             var maxVote: Float = 0, maxItemItem: Float = 0
             for t in pool {
                 let i = Int(t)

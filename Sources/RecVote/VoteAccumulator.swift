@@ -14,8 +14,8 @@ public enum VoteReduction: String, Codable, CaseIterable, Sendable {
 /// Built for reuse on the serving path: all storage is allocated once (`itemCount` entries each),
 /// `touched` remembers which items to clear, and the bulk `add` methods run over raw buffers.
 public struct VoteAccumulator: Sendable {
-    public static let fixedPointScale: Double = 4_294_967_296 // 2^32
-    public static let contributionLimit: Double = 16_777_216 // 2^24
+    public static let fixedPointScale: Double = 4_294_967_296  // 2^32
+    public static let contributionLimit: Double = 16_777_216  // 2^24
 
     // Internal but inlinable: `add` runs for every shortlist entry on the serving path.
     @usableFromInline var sums: [Int64]
@@ -57,7 +57,7 @@ public struct VoteAccumulator: Sendable {
         // Round half to even without a libm call (x86-64's baseline has no rounding instruction):
         // adding and removing 1.5·2⁵² leaves exactly rint(x) for |x| < 2⁵¹ in the default rounding
         // mode. Larger values (clamped contributions only) take the library path.
-        let magic = 6_755_399_441_055_744.0 // 1.5 · 2^52
+        let magic = 6_755_399_441_055_744.0  // 1.5 · 2^52
         let rounded = abs(scaled) < 2_251_799_813_685_248.0 ? (scaled + magic) - magic : scaled.rounded(.toNearestOrEven)
         return Int64(rounded)
     }
@@ -73,26 +73,30 @@ public struct VoteAccumulator: Sendable {
     /// Adds `weight` × score for every entry of one shortlist (parallel `items` / `scores`), skipping
     /// items whose `skip` mark is set. The same arithmetic as `add(item:sum:count:)` per entry.
     @inlinable
-    public mutating func addShortlist(items: UnsafeBufferPointer<Int32>, scores: UnsafeBufferPointer<Float>,
-                                      weight: Float, skip: UnsafeBufferPointer<Bool>) {
+    public mutating func addShortlist(
+        items: UnsafeBufferPointer<Int32>, scores: UnsafeBufferPointer<Float>,
+        weight: Float, skip: UnsafeBufferPointer<Bool>
+    ) {
         let n = Swift.min(items.count, scores.count)
         let itemCount = sums.count
         var touchedCount = self.touchedCount
         sums.withUnsafeMutableBufferPointer { sums in
             counts.withUnsafeMutableBufferPointer { counts in
-                touched.withUnsafeMutableBufferPointer { touched in marked.withUnsafeMutableBufferPointer { marked in
-                    for e in 0..<n {
-                        let item = Int(items[e])
-                        guard item >= 0 && item < itemCount && !(item < skip.count && skip[item]) else { continue }
-                        // Branch-free first-touch bookkeeping: whether an item was seen before is
-                        // a coin flip the branch predictor loses (it had cost half the vote's time).
-                        touched[touchedCount] = Int32(item)
-                        touchedCount &+= marked[item] ? 0 : 1
-                        marked[item] = true
-                        sums[item] &+= Self.fixedPoint(weight: weight, score: scores[e])
-                        counts[item] &+= 1
+                touched.withUnsafeMutableBufferPointer { touched in
+                    marked.withUnsafeMutableBufferPointer { marked in
+                        for e in 0..<n {
+                            let item = Int(items[e])
+                            guard item >= 0 && item < itemCount && !(item < skip.count && skip[item]) else { continue }
+                            // Branch-free first-touch bookkeeping: whether an item was seen before is
+                            // a coin flip the branch predictor loses (it had cost half the vote's time).
+                            touched[touchedCount] = Int32(item)
+                            touchedCount &+= marked[item] ? 0 : 1
+                            marked[item] = true
+                            sums[item] &+= Self.fixedPoint(weight: weight, score: scores[e])
+                            counts[item] &+= 1
+                        }
                     }
-                } }
+                }
             }
         }
         self.touchedCount = touchedCount

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Owns the C memory behind a message being encoded; everything is freed when the arena goes.
@@ -51,8 +51,10 @@ enum CRead {
         return s
     }
 
-    static func texts(_ count: Int, _ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, field: String,
-                      limit: Int, limits: WireLimits) throws(WireError) -> [String] {
+    static func texts(
+        _ count: Int, _ p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, field: String,
+        limit: Int, limits: WireLimits
+    ) throws(WireError) -> [String] {
         guard count <= limit else { throw .tooLarge(field: field, count: count, limit: limit) }
         var out: [String] = []
         out.reserveCapacity(count)

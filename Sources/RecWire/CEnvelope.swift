@@ -5,12 +5,14 @@ import CRecProtocol
 /// same way around its generated protobuf-c functions: the size limit, unpacking, freeing the
 /// unpacked message, the protocol version check, and packing.
 enum CEnvelope {
-    static func decode<C, T>(_ bytes: [UInt8], limits: WireLimits, name: String, strings: EmbeddedNULCheck.Schema,
-                             repeated: RepeatedFieldLimits.Schema = [:],
-                             unpack: (UnsafeMutablePointer<ProtobufCAllocator>, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
-                             free: (UnsafeMutablePointer<C>, UnsafeMutablePointer<ProtobufCAllocator>) -> Void,
-                             protocolVersion: (C) -> UInt32,
-                             body: (C) throws(WireError) -> T) throws(WireError) -> T {
+    static func decode<C, T>(
+        _ bytes: [UInt8], limits: WireLimits, name: String, strings: EmbeddedNULCheck.Schema,
+        repeated: RepeatedFieldLimits.Schema = [:],
+        unpack: (UnsafeMutablePointer<ProtobufCAllocator>, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<C>?,
+        free: (UnsafeMutablePointer<C>, UnsafeMutablePointer<ProtobufCAllocator>) -> Void,
+        protocolVersion: (C) -> UInt32,
+        body: (C) throws(WireError) -> T
+    ) throws(WireError) -> T {
         guard bytes.count <= limits.maxMessageBytes else {
             throw .tooLarge(field: "message bytes", count: bytes.count, limit: limits.maxMessageBytes)
         }
@@ -43,8 +45,10 @@ enum CEnvelope {
         limits.unpackBaseBytes + limits.unpackBytesPerFrameByte * frameBytes
     }
 
-    static func encode<C>(_ message: inout C, size: (UnsafePointer<C>) -> Int,
-                          pack: (UnsafePointer<C>, UnsafeMutablePointer<UInt8>) -> Int) -> [UInt8] {
+    static func encode<C>(
+        _ message: inout C, size: (UnsafePointer<C>) -> Int,
+        pack: (UnsafePointer<C>, UnsafeMutablePointer<UInt8>) -> Int
+    ) -> [UInt8] {
         withUnsafePointer(to: &message) { m in
             var out = [UInt8](repeating: 0, count: size(m))
             out.withUnsafeMutableBufferPointer { buffer in

@@ -7,13 +7,16 @@ enum CanonicalProtobuf {
     /// Reads the envelope every message shares — `protocol_version` (field 1, this build's) then
     /// one body (field `body`, length-delimited) and nothing else — and hands the body's bounds to
     /// `read`; nil when the frame is not in that form or over `limits`.
-    static func withBody<T>(of bytes: [UInt8], field body: Int, limits: WireLimits,
-                            _ read: (UnsafeBufferPointer<UInt8>, Range<Int>) -> T?) -> T? {
+    static func withBody<T>(
+        of bytes: [UInt8], field body: Int, limits: WireLimits,
+        _ read: (UnsafeBufferPointer<UInt8>, Range<Int>) -> T?
+    ) -> T? {
         guard bytes.count <= limits.maxMessageBytes else { return nil }
         return bytes.withUnsafeBufferPointer { buffer -> T? in
             var envelope = Reader(buffer, range: 0..<buffer.count)
             guard let k1 = envelope.key(), k1 == (1, 0), let version = envelope.varint(), version == UInt64(WireProtocol.version),
-                  let k2 = envelope.key(), k2 == (body, 2), let range = envelope.lengthDelimited(), envelope.isAtEnd else { return nil }
+                let k2 = envelope.key(), k2 == (body, 2), let range = envelope.lengthDelimited(), envelope.isAtEnd
+            else { return nil }
             return read(buffer, range)
         }
     }
@@ -210,7 +213,7 @@ enum CanonicalProtobuf {
             while position < end {
                 let byte = base[position]
                 position += 1
-                if shift == 63 && byte > 1 { return nil } // beyond 64 bits
+                if shift == 63 && byte > 1 { return nil }  // beyond 64 bits
                 value |= UInt64(byte & 0x7F) << shift
                 if byte & 0x80 == 0 { return value }
                 shift += 7

@@ -32,8 +32,9 @@ public enum ClientMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__CLIENT_MESSAGE__BODY_BLOCK_ITEMS
             m.block_items = arena.object(b.makeC(arena))
         }
-        return CEnvelope.encode(&m, size: { efficientrec__v1__client_message__get_packed_size($0) },
-                                pack: { efficientrec__v1__client_message__pack($0, $1) })
+        return CEnvelope.encode(
+            &m, size: { efficientrec__v1__client_message__get_packed_size($0) },
+            pack: { efficientrec__v1__client_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
@@ -48,11 +49,13 @@ public enum ClientMessage: Equatable, Sendable {
 
     /// Decoded by protobuf-c only (the general path, and the reference for `RecommendRequestCodec`).
     init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
-                                    repeated: RepeatedFieldLimits.clientMessage,
-                                    unpack: { efficientrec__v1__client_message__unpack($0, $1, $2) },
-                                    free: { efficientrec__v1__client_message__free_unpacked($0, $1) },
-                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ClientMessage in
+        self = try CEnvelope.decode(
+            bytes, limits: limits, name: "ClientMessage", strings: EmbeddedNULCheck.clientMessage,
+            repeated: RepeatedFieldLimits.clientMessage,
+            unpack: { efficientrec__v1__client_message__unpack($0, $1, $2) },
+            free: { efficientrec__v1__client_message__free_unpacked($0, $1) },
+            protocolVersion: { $0.protocol_version }
+        ) { (m) throws(WireError) -> ClientMessage in
             try Self.body(of: m, limits: limits)
         }
     }
@@ -115,15 +118,18 @@ public enum ServerMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__SERVER_MESSAGE__BODY_STATUS
             m.status = arena.object(s.makeC(arena))
         }
-        return CEnvelope.encode(&m, size: { efficientrec__v1__server_message__get_packed_size($0) },
-                                pack: { efficientrec__v1__server_message__pack($0, $1) })
+        return CEnvelope.encode(
+            &m, size: { efficientrec__v1__server_message__get_packed_size($0) },
+            pack: { efficientrec__v1__server_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "ServerMessage", strings: EmbeddedNULCheck.serverMessage,
-                                    unpack: { efficientrec__v1__server_message__unpack($0, $1, $2) },
-                                    free: { efficientrec__v1__server_message__free_unpacked($0, $1) },
-                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> ServerMessage in
+        self = try CEnvelope.decode(
+            bytes, limits: limits, name: "ServerMessage", strings: EmbeddedNULCheck.serverMessage,
+            unpack: { efficientrec__v1__server_message__unpack($0, $1, $2) },
+            free: { efficientrec__v1__server_message__free_unpacked($0, $1) },
+            protocolVersion: { $0.protocol_version }
+        ) { (m) throws(WireError) -> ServerMessage in
             try Self.body(of: m, limits: limits)
         }
     }

@@ -3,8 +3,9 @@ import CRecProtocol
 /// An error reply: a code a program can branch on and a message a person can act on.
 public struct ErrorReply: Equatable, Sendable {
     public enum Code: Int, Sendable, CaseIterable {
-        case unspecified = 0, malformed, invalidArgument, unsupportedProtocol, modelVersionUnavailable,
-             deadlineExceeded, overloaded, lowCoverage, internalError
+        case unspecified = 0
+        case malformed, invalidArgument, unsupportedProtocol, modelVersionUnavailable,
+            deadlineExceeded, overloaded, lowCoverage, internalError
     }
 
     public var requestID: String

@@ -24,9 +24,11 @@ public struct RecommendRequest: Equatable, Sendable {
 
     public var hasFilter: Bool { !excludeItemIDs.isEmpty || !allowItemIDs.isEmpty || !itemConditions.isEmpty }
 
-    public init(requestID: String, itemIDs: [String] = [], ratings: [Float] = [], timestamps: [Double] = [],
-                attributeNames: [String] = [], attributeValues: [String] = [], k: UInt32 = 10,
-                deadlineUnixMicros: UInt64 = 0, modelVersion: String = "") {
+    public init(
+        requestID: String, itemIDs: [String] = [], ratings: [Float] = [], timestamps: [Double] = [],
+        attributeNames: [String] = [], attributeValues: [String] = [], k: UInt32 = 10,
+        deadlineUnixMicros: UInt64 = 0, modelVersion: String = ""
+    ) {
         self.requestID = requestID
         self.itemIDs = itemIDs
         self.ratings = ratings
@@ -63,19 +65,24 @@ public struct RecommendRequest: Equatable, Sendable {
         itemIDs = try CRead.texts(c.n_item_ids, c.item_ids, field: "item_ids", limit: limits.maxHistory, limits: limits)
         ratings = try CRead.values(c.n_ratings, c.ratings, field: "ratings", limit: limits.maxHistory)
         timestamps = try CRead.values(c.n_timestamps, c.timestamps, field: "timestamps", limit: limits.maxHistory)
-        attributeNames = try CRead.texts(c.n_attribute_names, c.attribute_names, field: "attribute_names",
-                                         limit: limits.maxAttributes, limits: limits)
-        attributeValues = try CRead.texts(c.n_attribute_values, c.attribute_values, field: "attribute_values",
-                                          limit: limits.maxAttributes, limits: limits)
+        attributeNames = try CRead.texts(
+            c.n_attribute_names, c.attribute_names, field: "attribute_names",
+            limit: limits.maxAttributes, limits: limits)
+        attributeValues = try CRead.texts(
+            c.n_attribute_values, c.attribute_values, field: "attribute_values",
+            limit: limits.maxAttributes, limits: limits)
         k = c.k
         deadlineUnixMicros = c.deadline_unix_micros
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
-        excludeItemIDs = try CRead.texts(c.n_exclude_item_ids, c.exclude_item_ids, field: "exclude_item_ids",
-                                         limit: limits.maxFilterItems, limits: limits)
-        allowItemIDs = try CRead.texts(c.n_allow_item_ids, c.allow_item_ids, field: "allow_item_ids",
-                                       limit: limits.maxFilterItems, limits: limits)
-        itemConditions = try CRead.texts(c.n_item_conditions, c.item_conditions, field: "item_conditions",
-                                         limit: limits.maxFilterConditions, limits: limits)
+        excludeItemIDs = try CRead.texts(
+            c.n_exclude_item_ids, c.exclude_item_ids, field: "exclude_item_ids",
+            limit: limits.maxFilterItems, limits: limits)
+        allowItemIDs = try CRead.texts(
+            c.n_allow_item_ids, c.allow_item_ids, field: "allow_item_ids",
+            limit: limits.maxFilterItems, limits: limits)
+        itemConditions = try CRead.texts(
+            c.n_item_conditions, c.item_conditions, field: "item_conditions",
+            limit: limits.maxFilterConditions, limits: limits)
         explain = c.explain != 0
         guard ratings.count == itemIDs.count else {
             throw .lengthMismatch(field: "ratings", expected: itemIDs.count, found: ratings.count)

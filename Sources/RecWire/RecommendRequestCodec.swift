@@ -10,9 +10,17 @@ enum RecommendRequestCodec {
         CanonicalProtobuf.withBody(of: bytes, field: 2, limits: limits) { request($0, $1, limits: limits) }
     }
 
+    @inline(__always) private static func littleEndianFloat(_ p: UnsafeRawPointer) -> Float {
+        Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+    }
+
+    @inline(__always) private static func littleEndianDouble(_ p: UnsafeRawPointer) -> Double {
+        Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+    }
+
     private static func request(_ buffer: UnsafeBufferPointer<UInt8>, _ body: Range<Int>, limits: WireLimits) -> RecommendRequest? {
         var r = CanonicalProtobuf.Reader(buffer, range: body)
-        var out = RecommendRequest(requestID: "", k: 0) // proto3: an absent k is 0
+        var out = RecommendRequest(requestID: "", k: 0)  // proto3: an absent k is 0
         var names: [String] = [], values: [String] = []
         while !r.isAtEnd {
             // Repeated strings come one field each, consecutively: the same number may repeat.
@@ -23,16 +31,8 @@ enum RecommendRequestCodec {
                 guard out.itemIDs.count < limits.maxHistory, let s = r.text(limit: limits.maxStringBytes) else { return nil }
                 if out.itemIDs.isEmpty { out.itemIDs.reserveCapacity(min(limits.maxHistory, body.count / 2)) }
                 out.itemIDs.append(s)
-            case (3, 2):
-                guard let v = r.packedFixed(width: 4, limit: limits.maxHistory, {
-                    Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)))
-                }) else { return nil }
-                out.ratings = v
-            case (4, 2):
-                guard let v = r.packedFixed(width: 8, limit: limits.maxHistory, {
-                    Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
-                }) else { return nil }
-                out.timestamps = v
+            case (3, 2): guard let v = r.packedFixed(width: 4, limit: limits.maxHistory, littleEndianFloat) else { return nil }; out.ratings = v
+            case (4, 2): guard let v = r.packedFixed(width: 8, limit: limits.maxHistory, littleEndianDouble) else { return nil }; out.timestamps = v
             case (5, 2):
                 guard names.count < limits.maxAttributes, let s = r.text(limit: limits.maxStringBytes) else { return nil }
                 names.append(s)
@@ -60,9 +60,10 @@ enum RecommendRequestCodec {
         // What the general decoder checks after unpacking; a request failing any of it is left to
         // that decoder, which refuses it with its usual error.
         guard out.ratings.count == out.itemIDs.count,
-              out.timestamps.isEmpty || out.timestamps.count == out.itemIDs.count,
-              names.count == values.count,
-              out.ratings.allSatisfy({ $0.isFinite }), out.timestamps.allSatisfy({ $0.isFinite }) else { return nil }
+            out.timestamps.isEmpty || out.timestamps.count == out.itemIDs.count,
+            names.count == values.count,
+            out.ratings.allSatisfy({ $0.isFinite }), out.timestamps.allSatisfy({ $0.isFinite })
+        else { return nil }
         return out
     }
 }

@@ -86,8 +86,9 @@ public struct RecommendResponse: Equatable, Sendable {
         clusterWeights = try CRead.values(c.n_cluster_weights, c.cluster_weights, field: "cluster_weights", limit: limits.maxClusters)
         modelVersion = try CRead.text(c.model_version, field: "model_version", limits: limits)
         coverage = c.coverage
-        degradedReasons = try CRead.texts(c.n_degraded_reasons, c.degraded_reasons, field: "degraded_reasons",
-                                          limit: limits.maxClusters, limits: limits)
+        degradedReasons = try CRead.texts(
+            c.n_degraded_reasons, c.degraded_reasons, field: "degraded_reasons",
+            limit: limits.maxClusters, limits: limits)
         if let t = c.timings?.pointee {
             timings.totalMicros = t.total_micros; timings.encodeMicros = t.encode_micros
             timings.fanoutMicros = t.fanout_micros; timings.mergeMicros = t.merge_micros
@@ -104,8 +105,9 @@ public struct RecommendResponse: Equatable, Sendable {
             var e = Explanation()
             e.clusterIDs = try CRead.values(p.n_cluster_ids, p.cluster_ids, field: "explanations.cluster_ids", limit: limits.maxClusters)
             e.clusterShares = try CRead.values(p.n_cluster_shares, p.cluster_shares, field: "explanations.cluster_shares", limit: limits.maxClusters)
-            e.becauseItemIDs = try CRead.texts(p.n_because_item_ids, p.because_item_ids, field: "explanations.because_item_ids",
-                                               limit: limits.maxHistory, limits: limits)
+            e.becauseItemIDs = try CRead.texts(
+                p.n_because_item_ids, p.because_item_ids, field: "explanations.because_item_ids",
+                limit: limits.maxHistory, limits: limits)
             e.similarities = try CRead.values(p.n_similarities, p.similarities, field: "explanations.similarities", limit: limits.maxHistory)
             guard e.clusterShares.count == e.clusterIDs.count, e.similarities.count == e.becauseItemIDs.count else {
                 throw .lengthMismatch(field: "explanations", expected: e.clusterIDs.count, found: e.clusterShares.count)

@@ -22,7 +22,8 @@ enum RecommendResponseCodec {
         if r.coverage != 0 { body += 9 }
         for reason in r.degradedReasons { body += W.size(ofField: 8, length: reason.utf8.count) }
         body += W.size(ofField: 9, length: timings)
-        body += uintSize(r.unknownItems) + uintSize(r.truncatedInteractions) + uintSize(r.filledFromPopularity)
+        body +=
+            uintSize(r.unknownItems) + uintSize(r.truncatedInteractions) + uintSize(r.filledFromPopularity)
             + uintSize(r.filteredCandidates)
         return W.envelope(bodySize: body) { w in
             w.text(1, r.requestID)

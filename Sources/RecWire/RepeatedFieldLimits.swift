@@ -54,28 +54,35 @@ enum RepeatedFieldLimits {
     /// envelope field number of a body → how to count that body's repeated fields.
     typealias Schema = [UInt64: Body]
 
-    static let clientMessage: Schema = [2: Body([
-        2: Field(name: "item_ids", encoding: .perOccurrence, limit: .history),
-        3: Field(name: "ratings", encoding: .packedFixed(width: 4), limit: .history),
-        4: Field(name: "timestamps", encoding: .packedFixed(width: 8), limit: .history),
-        5: Field(name: "attribute_names", encoding: .perOccurrence, limit: .attributes),
-        6: Field(name: "attribute_values", encoding: .perOccurrence, limit: .attributes),
-        10: Field(name: "exclude_item_ids", encoding: .perOccurrence, limit: .filterItems),
-        11: Field(name: "allow_item_ids", encoding: .perOccurrence, limit: .filterItems),
-        12: Field(name: "item_conditions", encoding: .perOccurrence, limit: .filterConditions),
-    ]), 5: Body([
-        2: Field(name: "item_ids", encoding: .perOccurrence, limit: .filterItems),
-    ])]
-    static let coordinatorMessage: Schema = [2: Body([
-        4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
-        5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
-        6: Field(name: "exclude_items", encoding: .packedVarint, limit: .items),
-        7: Field(name: "ranking_items", encoding: .packedVarint, limit: .history),
-    ])]
-    static let workerMessage: Schema = [2: Body([
-        5: Field(name: "items", encoding: .packedVarint, limit: .resultItems),
-        8: Field(name: "scores", encoding: .packedFixed(width: 4), limit: .resultItems),
-    ])]
+    static let clientMessage: Schema = [
+        2: Body([
+            2: Field(name: "item_ids", encoding: .perOccurrence, limit: .history),
+            3: Field(name: "ratings", encoding: .packedFixed(width: 4), limit: .history),
+            4: Field(name: "timestamps", encoding: .packedFixed(width: 8), limit: .history),
+            5: Field(name: "attribute_names", encoding: .perOccurrence, limit: .attributes),
+            6: Field(name: "attribute_values", encoding: .perOccurrence, limit: .attributes),
+            10: Field(name: "exclude_item_ids", encoding: .perOccurrence, limit: .filterItems),
+            11: Field(name: "allow_item_ids", encoding: .perOccurrence, limit: .filterItems),
+            12: Field(name: "item_conditions", encoding: .perOccurrence, limit: .filterConditions)
+        ]),
+        5: Body([
+            2: Field(name: "item_ids", encoding: .perOccurrence, limit: .filterItems)
+        ])
+    ]
+    static let coordinatorMessage: Schema = [
+        2: Body([
+            4: Field(name: "cluster_ids", encoding: .packedVarint, limit: .clusters),
+            5: Field(name: "cluster_weights", encoding: .packedFixed(width: 4), limit: .clusters),
+            6: Field(name: "exclude_items", encoding: .packedVarint, limit: .items),
+            7: Field(name: "ranking_items", encoding: .packedVarint, limit: .history)
+        ])
+    ]
+    static let workerMessage: Schema = [
+        2: Body([
+            5: Field(name: "items", encoding: .packedVarint, limit: .resultItems),
+            8: Field(name: "scores", encoding: .packedFixed(width: 4), limit: .resultItems)
+        ])
+    ]
 
     /// The first repeated field over its limit (in field order, with its full count), as the
     /// decoder's `tooLarge` error, or nil. Frames too damaged to scan are left to the decoder
@@ -103,7 +110,7 @@ enum RepeatedFieldLimits {
                     added = run.count / width
                 case (.packedVarint, 2):
                     guard let run = inner.lengthDelimited() else { return nil }
-                    added = run.reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) } // one terminating byte per varint
+                    added = run.reduce(0) { $0 + ($1 & 0x80 == 0 ? 1 : 0) }  // one terminating byte per varint
                 default:
                     guard inner.skip(wireType: t) else { return nil }
                     added = 1

@@ -21,7 +21,7 @@ extension ClientMessage {
         var body: UInt64?
         var id: String? = ""
         while let (field, wireType) = envelope.key() {
-            guard (2...5).contains(field) && wireType == 2 else { // recommend, status, rollback, block_items
+            guard (2...5).contains(field) && wireType == 2 else {  // recommend, status, rollback, block_items
                 guard envelope.skip(wireType: wireType) else { return nil }
                 continue
             }

@@ -26,8 +26,9 @@ public enum CoordinatorMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__COORDINATOR_MESSAGE__BODY_HEARTBEAT
             m.heartbeat = arena.object(h.makeC(arena))
         }
-        return CEnvelope.encode(&m, size: { efficientrec__v1__coordinator_message__get_packed_size($0) },
-                                pack: { efficientrec__v1__coordinator_message__pack($0, $1) })
+        return CEnvelope.encode(
+            &m, size: { efficientrec__v1__coordinator_message__get_packed_size($0) },
+            pack: { efficientrec__v1__coordinator_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
@@ -41,11 +42,13 @@ public enum CoordinatorMessage: Equatable, Sendable {
 
     /// Decoded by protobuf-c only (the general path, and the reference for `ShardQueryCodec`).
     init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "CoordinatorMessage", strings: EmbeddedNULCheck.coordinatorMessage,
-                                    repeated: RepeatedFieldLimits.coordinatorMessage,
-                                    unpack: { efficientrec__v1__coordinator_message__unpack($0, $1, $2) },
-                                    free: { efficientrec__v1__coordinator_message__free_unpacked($0, $1) },
-                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> CoordinatorMessage in
+        self = try CEnvelope.decode(
+            bytes, limits: limits, name: "CoordinatorMessage", strings: EmbeddedNULCheck.coordinatorMessage,
+            repeated: RepeatedFieldLimits.coordinatorMessage,
+            unpack: { efficientrec__v1__coordinator_message__unpack($0, $1, $2) },
+            free: { efficientrec__v1__coordinator_message__free_unpacked($0, $1) },
+            protocolVersion: { $0.protocol_version }
+        ) { (m) throws(WireError) -> CoordinatorMessage in
             try Self.body(of: m, limits: limits)
         }
     }
@@ -93,8 +96,9 @@ public enum WorkerMessage: Equatable, Sendable {
             m.body_case = EFFICIENTREC__V1__WORKER_MESSAGE__BODY_HEARTBEAT
             m.heartbeat = arena.object(h.makeC(arena))
         }
-        return CEnvelope.encode(&m, size: { efficientrec__v1__worker_message__get_packed_size($0) },
-                                pack: { efficientrec__v1__worker_message__pack($0, $1) })
+        return CEnvelope.encode(
+            &m, size: { efficientrec__v1__worker_message__get_packed_size($0) },
+            pack: { efficientrec__v1__worker_message__pack($0, $1) })
     }
 
     public init(serializedBytes bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
@@ -108,11 +112,13 @@ public enum WorkerMessage: Equatable, Sendable {
 
     /// Decoded by protobuf-c only (the general path, and the reference for `ShardReplyCodec`).
     init(protobufC bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) {
-        self = try CEnvelope.decode(bytes, limits: limits, name: "WorkerMessage", strings: EmbeddedNULCheck.workerMessage,
-                                    repeated: RepeatedFieldLimits.workerMessage,
-                                    unpack: { efficientrec__v1__worker_message__unpack($0, $1, $2) },
-                                    free: { efficientrec__v1__worker_message__free_unpacked($0, $1) },
-                                    protocolVersion: { $0.protocol_version }) { (m) throws(WireError) -> WorkerMessage in
+        self = try CEnvelope.decode(
+            bytes, limits: limits, name: "WorkerMessage", strings: EmbeddedNULCheck.workerMessage,
+            repeated: RepeatedFieldLimits.workerMessage,
+            unpack: { efficientrec__v1__worker_message__unpack($0, $1, $2) },
+            free: { efficientrec__v1__worker_message__free_unpacked($0, $1) },
+            protocolVersion: { $0.protocol_version }
+        ) { (m) throws(WireError) -> WorkerMessage in
             try Self.body(of: m, limits: limits)
         }
     }

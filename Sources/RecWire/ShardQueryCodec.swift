@@ -62,8 +62,9 @@ enum ShardQueryCodec {
             }
             // What `ShardQuery.init` checks after unpacking: failing any of it, the general decoder answers.
             guard q.clusterWeights.count == q.clusterIDs.count, q.clusterWeights.allSatisfy(\.isFinite),
-                  q.voteBound.isFinite, q.voteBound >= 0, q.itemItemBound.isFinite, q.itemItemBound >= 0,
-                  Int(q.k) <= limits.maxResultItems else { return nil }
+                q.voteBound.isFinite, q.voteBound >= 0, q.itemItemBound.isFinite, q.itemItemBound >= 0,
+                Int(q.k) <= limits.maxResultItems
+            else { return nil }
             return q
         }
     }

@@ -38,9 +38,13 @@ enum ShardReplyCodec {
                 case (3, 0): guard let v = r.varint(), let s = u32(v) else { return nil }; reply.shard = s
                 case (5, 2): guard let v = r.packed(limit: limits.maxResultItems, u32) else { return nil }; reply.items = v
                 case (8, 2):
-                    guard let v = r.packedFixed(width: 4, limit: limits.maxResultItems, {
-                        Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)))
-                    }) else { return nil }
+                    guard
+                        let v = r.packedFixed(
+                            width: 4, limit: limits.maxResultItems,
+                            {
+                                Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)))
+                            })
+                    else { return nil }
                     reply.scores = v
                 case (9, 0): guard let v = r.varint(), let s = u32(v) else { return nil }; reply.shardCount = s
                 default: return nil

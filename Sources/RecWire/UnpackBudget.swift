@@ -1,6 +1,7 @@
 import CProtobufC
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A protobuf-c allocator with a byte budget for one frame's unpacking: once the unpacked message

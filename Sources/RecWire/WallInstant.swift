@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A point in wall-clock time, to the microsecond since the Unix epoch: the unit deadlines travel
@@ -34,7 +34,8 @@ public struct WallInstant: Comparable, Hashable, Sendable, ExpressibleByIntegerL
 
     /// How long from `b` to `a` (negative when `a` is earlier).
     public static func - (a: WallInstant, b: WallInstant) -> Duration {
-        a >= b ? .microseconds(Int64(clamping: a.microsecondsSinceEpoch - b.microsecondsSinceEpoch))
+        a >= b
+            ? .microseconds(Int64(clamping: a.microsecondsSinceEpoch - b.microsecondsSinceEpoch))
             : .microseconds(-Int64(clamping: b.microsecondsSinceEpoch - a.microsecondsSinceEpoch))
     }
 
@@ -53,7 +54,8 @@ extension Duration {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
         if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000).overflow ? (seconds < 0 ? .min : .max)
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000).overflow
+            ? (seconds < 0 ? .min : .max)
             : scaled + attoseconds / 1_000_000_000_000
     }
 

@@ -1,8 +1,8 @@
 import ArgumentParser
-import RecVote
 import RecData
 import RecInference
 import RecTraining
+import RecVote
 
 // Settings that are one of a fixed set of names (the model's, the data reader's, the split's): ArgumentParser reads them from their
 // raw values, lists the choices in `--help` and refuses anything else before a command runs.

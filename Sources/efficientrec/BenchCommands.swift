@@ -23,8 +23,9 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        var job = BenchJob(coordinator: coordinator, histories: histories, concurrency: concurrency ?? (rate == nil ? 1 : 20_000),
-                           duration: duration, k: k)
+        var job = BenchJob(
+            coordinator: coordinator, histories: histories, concurrency: concurrency ?? (rate == nil ? 1 : 20_000),
+            duration: duration, k: k)
         job.rate = rate
         job.batchSize = batch
         try runJob {
@@ -75,12 +76,16 @@ struct BenchFloor: ParsableCommand {
 
     static func counts(_ text: String, _ flag: String) throws -> [Int] {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("\(flag) takes comma-separated integers, got '\(text)'") }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(flag) takes comma-separated integers, got '\(text)'")
+        }
         return values.map { $0! }
     }
 
     func validate() throws {
-        guard try Self.counts(shards, "--shards").allSatisfy({ (1...64).contains($0) }) else { throw ValidationError("--shards: each between 1 and 64") }
+        guard try Self.counts(shards, "--shards").allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--shards: each between 1 and 64")
+        }
         guard try Self.counts(concurrency, "--concurrency").allSatisfy({ (1...10_000).contains($0) }) else {
             throw ValidationError("--concurrency: each between 1 and 10000")
         }

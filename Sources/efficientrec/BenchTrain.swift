@@ -16,8 +16,9 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        var job = TrainingBenchmark(interactions: data.interactions, items: data.items, users: data.users,
-                                    configuration: try model.configuration(), recommendUsers: recommendUsers)
+        var job = TrainingBenchmark(
+            interactions: data.interactions, items: data.items, users: data.users,
+            configuration: try model.configuration(), recommendUsers: recommendUsers)
         job.trainedModel = trainedModel
         job.referenceModel = referenceModel
         try runJob { try job.run() }

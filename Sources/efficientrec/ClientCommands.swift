@@ -11,7 +11,8 @@ struct Query: ParsableCommand {
     @Option(help: "Optional users file with attributes.") var users: String?
     @Option(name: .short, help: "Items per user.") var k = 50
     @Option(help: "Output file (default: standard output).") var output: String?
-    @Option(help: "Give up when no reply has come for this many seconds (requests refused as overloaded are retried until then).") var timeout: Double = 30
+    @Option(help: "Give up when no reply has come for this many seconds (requests refused as overloaded are retried until then).") var timeout:
+        Double = 30
     @OptionGroup var curve: ClientCurveOptions
     @OptionGroup var filter: FilterOptions
     @Option(help: "Users per batch: one message of that many requests, answered by one message (1: a message per user).")
@@ -40,7 +41,8 @@ struct Query: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a coordinator's shards, model version, counters and latency.")
-    @Option(help: "The coordinator's admin endpoint (it announces it at start-up: 'coordinator admin endpoint on …'); the data socket refuses rollback.")
+    @Option(
+        help: "The coordinator's admin endpoint (it announces it at start-up: 'coordinator admin endpoint on …'); the data socket refuses rollback.")
     var coordinator: String
     @OptionGroup var curve: ClientCurveOptions
 

@@ -35,8 +35,9 @@ struct Train: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        var job = TrainJob(interactions: data.interactions, items: data.items, users: data.users, output: out,
-                           configuration: try model.configuration())
+        var job = TrainJob(
+            interactions: data.interactions, items: data.items, users: data.users, output: out,
+            configuration: try model.configuration())
         job.readOptions = data.readOptions
         job.scaleRule = data.scaleRule
         try runJob { try job.run() }
@@ -81,7 +82,9 @@ struct Recommend: ParsableCommand {
 struct Refresh: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "New shortlists and popularity from a fresh interaction log with the trained encoder (no training); writes a new model version.",
-        discussion: "Roll the new file out as any model version (cluster config + SIGHUP). With --items, items the model lacks are added from their features (item tower); interactions with items still unknown are skipped and counted.")
+        discussion:
+            "Roll the new file out as any model version (cluster config + SIGHUP). With --items, items the model lacks are added from their features (item tower); interactions with items still unknown are skipped and counted."
+    )
     @Option(help: "The trained model file.") var model: String
     @OptionGroup var data: DataOptions
     @Option(help: "Where to write the refreshed model file.") var out: String
@@ -118,10 +121,10 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Strong-generalisation evaluation of EfficientRec against baselines on one split.",
         discussion: """
-        Users are split into training and test users; each test user's history is split 50/50 into a given \
-        and a held-out half; relevant = held-out items rated at or above the liked threshold (>= 4 stars), \
-        and the neutral threshold (>= 3) as a second table. Reports P@k, R@k, NDCG@k (k = 10, 20, 50) and coverage.
-        """)
+            Users are split into training and test users; each test user's history is split 50/50 into a given \
+            and a held-out half; relevant = held-out items rated at or above the liked threshold (>= 4 stars), \
+            and the neutral threshold (>= 3) as a second table. Reports P@k, R@k, NDCG@k (k = 10, 20, 50) and coverage.
+            """)
     @OptionGroup var data: DataOptions
     @Option(help: "Fraction of users held out as test users.") var testUsers = 0.2
     @Option(help: "Seed of the user split and the history split (default: --seed, else 1).") var splitSeed: UInt64?
@@ -135,9 +138,15 @@ struct Evaluate: ParsableCommand {
     var sweepShortlists = false
     @Flag(help: "Also score every item with the trained decoder for the top-C clusters, no shortlists (what C x L costs).")
     var decoderBound = false
-    @Flag(help: "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2, and with --blend-scale bound for vote weights 0.02, 0.05, 0.1, 0.25, 0.5, 1 (choose them on --validation).")
+    @Flag(
+        help:
+            "Also score the two-stage ranking for N in 50, 100, 200, 400 and vote weights 0, 0.1, 0.25, 0.5, 1, 2, and with --blend-scale bound for vote weights 0.02, 0.05, 0.1, 0.25, 0.5, 1 (choose them on --validation)."
+    )
     var sweepRanking = false
-    @Flag(help: "Also score the two-stage ranking for every pool shape (member shortlist aggregation x L x C) and vote weight below, each with its pool recall (choose them on --validation).")
+    @Flag(
+        help:
+            "Also score the two-stage ranking for every pool shape (member shortlist aggregation x L x C) and vote weight below, each with its pool recall (choose them on --validation)."
+    )
     var sweepPool = false
     @Option(help: "With --sweep-pool: shortlist aggregations.") var sweepAggregations = "membership,lift"
     @Option(help: "With --sweep-pool: shortlist lengths L.") var sweepLengths = "200,500,1000"
@@ -147,7 +156,9 @@ struct Evaluate: ParsableCommand {
     func parsedPoolSweep() throws -> EvaluateJob.PoolSweep {
         func list<T>(_ text: String, _ flag: String, _ parse: (String) -> T?) throws -> [T] {
             let values = text.split(separator: ",").map { parse(String($0)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("--\(flag): '\(text)' is not a comma-separated list of valid values") }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--\(flag): '\(text)' is not a comma-separated list of valid values")
+            }
             return values.map { $0! }
         }
         var sweep = EvaluateJob.PoolSweep()
@@ -179,8 +190,9 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        var job = EvaluateJob(interactions: data.interactions, items: data.items, users: data.users,
-                              configuration: try model.configuration())
+        var job = EvaluateJob(
+            interactions: data.interactions, items: data.items, users: data.users,
+            configuration: try model.configuration())
         job.testFraction = testUsers
         job.readOptions = data.readOptions
         job.scaleRule = data.scaleRule

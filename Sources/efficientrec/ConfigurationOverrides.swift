@@ -20,7 +20,8 @@ extension ConfigurationOverrides {
         for child in Mirror(reflecting: self).children {
             // Property wrappers store their value as `_name`.
             guard let label = child.label, label.hasPrefix("_"), !Self.notSettings.contains(String(label.dropFirst())),
-                  let option = child.value as? any GivenSetting, let value = option.givenValue else { continue }
+                let option = child.value as? any GivenSetting, let value = option.givenValue
+            else { continue }
             given[String(label.dropFirst())] = value
         }
         return given

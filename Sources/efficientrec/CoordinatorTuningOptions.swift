@@ -9,12 +9,16 @@ struct CoordinatorTuningOptions: ConfigurationOverrides {
     @Option(help: "Deadline in milliseconds for requests that carry none (default: the config's, else 500).") var defaultDeadlineMs: Int?
     @Option(help: "The latest deadline a client may ask for, in ms from arrival; later ones are clamped (default: the config's, else 5000).")
     var maxDeadlineMs: Int?
-    @Option(help: "Endpoint where admin actions (rollback) are accepted, or 'off' (default: the config's, else tcp://127.0.0.1:0, a port on loopback).")
+    @Option(
+        help: "Endpoint where admin actions (rollback) are accepted, or 'off' (default: the config's, else tcp://127.0.0.1:0, a port on loopback).")
     var adminBind: String?
     @Option(help: "Requests in flight beyond which new ones get an 'overloaded' error (default 4096).") var maxInFlight: Int?
     @Option(help: "Refuse queued requests as 'overloaded' once the client queue has stood this many ms (default 10).")
     var queueTargetMs: Int?
-    @Option(help: "Adapt the in-flight limit so that admitted requests stay under this latency in ms at the 99th percentile (default 25; 0: off, only --max-in-flight).")
+    @Option(
+        help:
+            "Adapt the in-flight limit so that admitted requests stay under this latency in ms at the 99th percentile (default 25; 0: off, only --max-in-flight)."
+    )
     var latencyTargetMs: Int?
     @Option(help: "Answer with an error instead when less than this share of the cluster weight answered (0-1, default 0).")
     var minCoverage: Double?
@@ -27,8 +31,9 @@ struct CoordinatorTuningOptions: ConfigurationOverrides {
 
     /// The flag a setting comes from: `defaultDeadlineMs` → `--default-deadline-ms`.
     static func flag(_ key: String) -> String {
-        "--" + key.reduce(into: "") { out, c in
-            if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) }
-        }
+        "--"
+            + key.reduce(into: "") { out, c in
+                if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) }
+            }
     }
 }

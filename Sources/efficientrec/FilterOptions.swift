@@ -7,8 +7,9 @@ struct FilterOptions: ParsableArguments {
     var excludeItems: String?
     @Option(help: "Recommend only among the item IDs in this file (one per line).")
     var allowItems: String?
-    @Option(name: .customLong("where"),
-            help: "An item condition, e.g. 'genre in Comedy|Drama', 'genre not in Horror', 'year >= 1990' (repeatable; all must hold).")
+    @Option(
+        name: .customLong("where"),
+        help: "An item condition, e.g. 'genre in Comedy|Drama', 'genre not in Horror', 'year >= 1990' (repeatable; all must hold).")
     var conditions: [String] = []
 
     func load() throws(AppError) -> RequestFilter {

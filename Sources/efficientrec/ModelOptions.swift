@@ -1,7 +1,7 @@
-import RecVote
 import ArgumentParser
 import RecInference
 import RecTraining
+import RecVote
 
 /// Every model hyperparameter as an option named as its `ModelConfiguration` property (the
 /// options given decode straight into the configuration; see `ConfigurationOverrides`); defaults
@@ -49,7 +49,10 @@ struct ModelOptions: ConfigurationOverrides {
     var shortlistRanking: ModelConfiguration.ShortlistRanking?
     @Option(help: "Scale each cluster's shortlist scores by (mean cluster size / its size)^x (0: as learned; default 0.25).")
     var clusterSizeExponent: Float?
-    @Option(help: "Balanced assignment after training: 0 keeps the clusters as trained, 1 shifts each cluster's output bias so that every cluster is in the top C of about n*C/K training users.")
+    @Option(
+        help:
+            "Balanced assignment after training: 0 keeps the clusters as trained, 1 shifts each cluster's output bias so that every cluster is in the top C of about n*C/K training users."
+    )
     var clusterBalance: Float?
     @Option(help: "Training users the balanced assignment is fitted on.") var clusterBalanceUsers: Int?
     @Option(help: "Triplet margin.") var tripletMargin: Float?
@@ -62,17 +65,27 @@ struct ModelOptions: ConfigurationOverrides {
     @Option(help: "Training-time input dropout probability.") var inputDropout: Float?
     @Option(help: "Training-time probability of hiding each user attribute.") var attributeDropout: Float?
     @Option(help: "Shortlist source: weights (learned decoder rows) or members (counted).") var shortlistSource: ModelConfiguration.ShortlistSource?
-    @Option(help: "Member shortlist aggregation: mean, sum, smoothed, membership (P(like | cluster)) or lift (P(like | cluster) x log of its ratio to P(like)).") var shortlistAggregation: ModelConfiguration.ShortlistAggregation?
+    @Option(
+        help:
+            "Member shortlist aggregation: mean, sum, smoothed, membership (P(like | cluster)) or lift (P(like | cluster) x log of its ratio to P(like))."
+    ) var shortlistAggregation: ModelConfiguration.ShortlistAggregation?
     @Option(help: "Smoothing constant of the smoothed aggregation.") var smoothing: Float?
     @Option(help: "Vote reduction: sum or mean.") var voteReduction: ModelConfiguration.VoteReduction?
-    @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation: ModelConfiguration.ClusterActivation?
+    @Option(help: "Cluster weights: sigmoid (each in 0..1) or softmax (over the K clusters).") var clusterActivation:
+        ModelConfiguration.ClusterActivation?
     @Option(help: "Temperature T of the softmax cluster weights (K x softmax(logits / T)).") var clusterTemperature: Float?
     @Option(help: "How the pool is ranked: two-stage (the item-item model blended with the vote) or vote (the vote alone).")
     var ranking: ModelConfiguration.Ranking?
     @Option(help: "Two-stage: weight of the normalised vote next to the normalised item-item score (default 0.25).") var voteWeight: Float?
-    @Option(help: "Two-stage: what each term is divided by: pool-max (its largest value in the pool) or bound (its largest possible value, known before scoring).")
+    @Option(
+        help:
+            "Two-stage: what each term is divided by: pool-max (its largest value in the pool) or bound (its largest possible value, known before scoring)."
+    )
     var blendScale: ModelConfiguration.BlendScale?
-    @Option(help: "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items).")
+    @Option(
+        help:
+            "Item-item model: ease (closed form, items^2 memory), neighbourhood (a ridge regression per item on its M most co-occurring items) or auto (ease up to 30,000 items)."
+    )
     var itemModelMethod: ItemItemFit.Method?
     @Option(help: "Item-item model: ridge regularisation lambda.") var itemModelLambda: Float?
     @Option(help: "Item-item model: N, the strongest weights each item keeps.") var itemModelNeighbours: Int?

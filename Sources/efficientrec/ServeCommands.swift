@@ -58,7 +58,10 @@ struct Coordinator: ParsableCommand {
     @OptionGroup var tuning: CoordinatorTuningOptions
     @OptionGroup var curve: ServerCurveOptions
     @Option(help: "CURVE: the workers' public key file (required with --curve-secret).") var curveWorkerKey: String?
-    @Option(help: "Poll loops serving clients, each on its own thread behind an in-process proxy (1-64, default 1; see docs/operations.md on when more help).")
+    @Option(
+        help:
+            "Poll loops serving clients, each on its own thread behind an in-process proxy (1-64, default 1; see docs/operations.md on when more help)."
+    )
     var threads = 1
 
     func validate() throws {

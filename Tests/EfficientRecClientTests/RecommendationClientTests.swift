@@ -67,7 +67,8 @@ final class RecommendationClientTests: XCTestCase {
     func testABatchIsOneMessageAnsweredInOrderWithPerRequestErrors() async throws {
         let coordinator = try ScriptedCoordinator { message in
             guard case let .recommend(r) = message else { return nil }
-            return r.itemIDs == ["bad"] ? .error(ErrorReply(requestID: r.requestID, code: .invalidArgument, message: "no"))
+            return r.itemIDs == ["bad"]
+                ? .error(ErrorReply(requestID: r.requestID, code: .invalidArgument, message: "no"))
                 : ScriptedCoordinator.echo(message)
         }
         defer { coordinator.close() }

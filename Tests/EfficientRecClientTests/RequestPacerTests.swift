@@ -1,7 +1,8 @@
-import XCTest
-@testable import EfficientRecClient
-import RecWire
 import RecMath
+import RecWire
+import XCTest
+
+@testable import EfficientRecClient
 
 final class RequestPacerTests: XCTestCase {
     func pacer(count: Int, window: Int = 8, maxWindow: Int = 64) -> RequestPacer {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import RecApp
 
 /// `bench-floor` end to end: the C floor and the real cluster, both as processes, driven by the
@@ -8,8 +9,11 @@ import XCTest
 final class BenchFloorTests: XCTestCase {
     func testFloorAndClusterBothAnswerEveryRequestAndTheRatiosArePrinted() throws {
         let fixture = ServingTests.fixture
-        let run = try CLI.run(["bench-floor", "--model", fixture.model, "--histories", fixture.dir + "/histories.tsv",
-                               "--shards", "2", "--concurrency", "1,4", "--coordinators", "1,2", "--coordinator-threads", "1,2", "--duration", "0.5", "--warmup", "0", "--core-requests", "200"])
+        let run = try CLI.run([
+            "bench-floor", "--model", fixture.model, "--histories", fixture.dir + "/histories.tsv",
+            "--shards", "2", "--concurrency", "1,4", "--coordinators", "1,2", "--coordinator-threads", "1,2", "--duration", "0.5", "--warmup", "0",
+            "--core-requests", "200"
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = run.stdout.split(separator: "\n").filter { $0.contains("|") && !$0.contains("floor:") }
         XCTAssertEqual(rows.count, 8, run.stdout)

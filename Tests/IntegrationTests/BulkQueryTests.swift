@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import RecApp
 import RecTestSupport
+import XCTest
 
 /// A bulk `query --histories` (and the Python client's `--histories`) against a cluster at its
 /// default flags: more users than the coordinator admits at once, every one answered exactly as
@@ -43,8 +43,12 @@ final class BulkQueryTests: XCTestCase {
             XCTAssertEqual(query.status, 0, "\(shards) shards: " + query.stderr)
             XCTAssertFalse(query.stderr.contains("overloaded"), "\(shards) shards: " + query.stderr)
             XCTAssertEqual(query.stdout, offline.stdout, "\(shards) shards: query --histories differs from recommend")
-            let py = try CLIShell.run("/usr/bin/env", ["python3", Self.pythonClient, "--coordinator", endpoint,
-                                                       "--histories", Self.histories, "-k", "50"])
+            let py = try CLIShell.run(
+                "/usr/bin/env",
+                [
+                    "python3", Self.pythonClient, "--coordinator", endpoint,
+                    "--histories", Self.histories, "-k", "50"
+                ])
             XCTAssertEqual(py.status, 0, "\(shards) shards, Python: " + py.stderr)
             XCTAssertEqual(py.stdout, offline.stdout, "\(shards) shards: the Python client's --histories differs from recommend")
         }
@@ -58,8 +62,12 @@ final class BulkQueryTests: XCTestCase {
         let worker = try LocalProcess.launch(CLI.binary, ["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])
         defer { worker.terminate() }
         let workerEndpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        let coordinator = try LocalProcess.launch(CLI.binary, ["coordinator", "--model", model, "--workers", workerEndpoint,
-                                                               "--bind", "tcp://127.0.0.1:*", "--max-in-flight", "1"])
+        let coordinator = try LocalProcess.launch(
+            CLI.binary,
+            [
+                "coordinator", "--model", model, "--workers", workerEndpoint,
+                "--bind", "tcp://127.0.0.1:*", "--max-in-flight", "1"
+            ])
         defer { coordinator.terminate() }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let offline = try CLI.run(["recommend", "--model", model, "--histories", ServingTests.fixture.dir + "/histories.tsv", "-k", "5"])
@@ -69,10 +77,15 @@ final class BulkQueryTests: XCTestCase {
         XCTAssertEqual(query.stdout, offline.stdout)
         let status = try CLI.run(["status", "--coordinator", endpoint])
         XCTAssertEqual(status.status, 0, status.stderr)
-        XCTAssertNotNil(status.stdout.range(of: #"overloaded[^0-9]*[1-9]"#, options: .regularExpression),
-                        "the batch exceeded one request in flight, so some were refused and sent again: \(status.stdout)")
-        let py = try CLIShell.run("/usr/bin/env", ["python3", Self.pythonClient, "--coordinator", endpoint,
-                                                   "--histories", ServingTests.fixture.dir + "/histories.tsv", "-k", "5"])
+        XCTAssertNotNil(
+            status.stdout.range(of: #"overloaded[^0-9]*[1-9]"#, options: .regularExpression),
+            "the batch exceeded one request in flight, so some were refused and sent again: \(status.stdout)")
+        let py = try CLIShell.run(
+            "/usr/bin/env",
+            [
+                "python3", Self.pythonClient, "--coordinator", endpoint,
+                "--histories", ServingTests.fixture.dir + "/histories.tsv", "-k", "5"
+            ])
         XCTAssertEqual(py.status, 0, py.stderr)
         XCTAssertEqual(py.stdout, offline.stdout, "the Python client retries refused requests too")
     }
@@ -84,9 +97,11 @@ final class BulkQueryTests: XCTestCase {
         try Prerequisite.python()
         let fixture = ServingTests.fixture
         let dir = TestFixtures.temporaryDirectory("window")
-        let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--out", dir + "/window.efr",
-                                 "--window", "4", "--clusters", "12", "--top-clusters", "3", "--shortlist-length", "20", "--epochs", "2",
-                                 "--sparse-epochs", "1", "--embedding-dim", "8", "--profile-dim", "8", "--head-hidden", "16", "--threads", "1"])
+        let train = try CLI.run([
+            "train", "--interactions", fixture.dir + "/interactions.tsv", "--out", dir + "/window.efr",
+            "--window", "4", "--clusters", "12", "--top-clusters", "3", "--shortlist-length", "20", "--epochs", "2",
+            "--sparse-epochs", "1", "--embedding-dim", "8", "--profile-dim", "8", "--head-hidden", "16", "--threads", "1"
+        ])
         XCTAssertEqual(train.status, 0, train.stderr)
         // Ten users of 12 interactions each, written newest first.
         var text = "user\titem\trating\ttimestamp\n"

@@ -40,7 +40,8 @@ enum CLIShell {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { usleep(1_000) }
-        return CLI.Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        return CLI.Run(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import RecInference
 import RecModelFile
-import RecTraining
 import RecTestSupport
+import RecTraining
 import XCTest
 
 /// Drives the real `efficientrec` executable as a separate process on a small generated data set.
@@ -12,8 +12,10 @@ final class CommandLineTests: XCTestCase {
     @discardableResult
     func run(_ arguments: [String]) throws -> CLI.Run { try CLI.run(arguments) }
 
-    let small = ["--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
-                 "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"]
+    let small = [
+        "--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
+        "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"
+    ]
 
     func testGenerateTrainRecommendEvaluate() throws {
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
@@ -46,8 +48,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(new1.contains { $0[1] == "i1" || $0[1] == "i4" }, "history items are never recommended")
 
         // compare: the model's list (the offline answer) next to EASE's, with popularity ranks.
-        let cmp = try run(["compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
-                           "--history", "i1:5,i4:5,ghost:5", "-k", "5"])
+        let cmp = try run([
+            "compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
+            "--history", "i1:5,i4:5,ghost:5", "-k", "5"
+        ])
         XCTAssertEqual(cmp.status, 0, cmp.stderr)
         let rows = cmp.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         XCTAssertEqual(rows.first, ["model", "rank", "item", "popularity_rank"])
@@ -57,8 +61,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(rows.dropFirst().contains { $0[2] == "i1" || $0[2] == "i4" })
         XCTAssertTrue(rows.dropFirst().allSatisfy { Int($0[3]).map { $0 >= 1 && $0 <= 61 } ?? false })
         XCTAssertTrue(cmp.stderr.contains("mean popularity rank") && cmp.stderr.contains("1 history items unknown"), cmp.stderr)
-        let badHistory = try run(["compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
-                                  "--history", "i1:lots"])
+        let badHistory = try run([
+            "compare", "--model", dir + "/model.efr", "--interactions", dir + "/data/interactions.tsv",
+            "--history", "i1:lots"
+        ])
         XCTAssertNotEqual(badHistory.status, 0)
         XCTAssertTrue(badHistory.stderr.contains("not a rating"), badHistory.stderr)
 
@@ -81,8 +87,10 @@ final class CommandLineTests: XCTestCase {
         var items = try String(contentsOfFile: fixture.dir + "/items.tsv", encoding: .utf8)
         items += "brand-new\tBrand New\tgenre-0\t2001\n"
         FileManager.default.createFile(atPath: dir + "/items.tsv", contents: Data(items.utf8))
-        let run = try CLI.run(["refresh", "--model", fixture.model, "--interactions", dir + "/recent.tsv", "--items", dir + "/items.tsv",
-                               "--out", dir + "/refreshed.efr"])
+        let run = try CLI.run([
+            "refresh", "--model", fixture.model, "--interactions", dir + "/recent.tsv", "--items", dir + "/items.tsv",
+            "--out", dir + "/refreshed.efr"
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("1 interactions with 1 items the model does not know were skipped"), run.stderr)
         XCTAssertTrue(run.stderr.contains("1 items added to the catalogue from their features"), run.stderr)
@@ -121,11 +129,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNotEqual(emptyBench.status, 0)
         XCTAssertTrue(emptyBench.stderr.contains("has no users"), emptyBench.stderr)
         let coordinator = ["coordinator", "--model", dir + "/bad.efr", "--workers", "tcp://127.0.0.1:1", "--bind", "tcp://127.0.0.1:*"]
-        for (flags, expected) in [(["--min-coverage", "2"], "min coverage must be between 0 and 1"),
-                                  (["--attempt-timeout-ms", "0"], "--attempt-timeout-ms must be positive"),
-                                  (["--hedge-budget=1.5"], "hedging budget must be between 0 and 1"),
-                                  (["--latency-target-ms=-5"], "--latency-target-ms must be 0 (off) or positive"),
-                                  (["--heartbeat-ms", "400", "--heartbeat-timeout-ms", "100"], "heartbeat timeout must be longer")] {
+        for (flags, expected) in [
+            (["--min-coverage", "2"], "min coverage must be between 0 and 1"),
+            (["--attempt-timeout-ms", "0"], "--attempt-timeout-ms must be positive"),
+            (["--hedge-budget=1.5"], "hedging budget must be between 0 and 1"),
+            (["--latency-target-ms=-5"], "--latency-target-ms must be 0 (off) or positive"),
+            (["--heartbeat-ms", "400", "--heartbeat-timeout-ms", "100"], "heartbeat timeout must be longer")
+        ] {
             let bad = try run(coordinator + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.stderr.contains(expected), "\(flags): \(bad.stderr)")
@@ -138,10 +148,12 @@ final class CommandLineTests: XCTestCase {
         TestFixtures.write("public-key = \"tooshort\"\n", to: dir + "/bad.pub")
         TestFixtures.write("secret-key = oops\n", to: dir + "/bad.key")
         let worker = ["worker", "--model", dir + "/bad.efr", "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"]
-        for (flags, expected) in [(["--curve-secret", dir + "/k.pub", "--curve-clients", dir + "/k.pub"], "holds no secret-key"),
-                                  (["--curve-secret", dir + "/bad.key", "--curve-clients", dir + "/k.pub"], "expected name = \"value\""),
-                                  (["--curve-secret", dir + "/k.key", "--curve-clients", dir + "/bad.pub"], "not a 40-character Z85 public key"),
-                                  (["--curve-secret", dir + "/k.key"], "--curve-secret and --curve-clients go together")] {
+        for (flags, expected) in [
+            (["--curve-secret", dir + "/k.pub", "--curve-clients", dir + "/k.pub"], "holds no secret-key"),
+            (["--curve-secret", dir + "/bad.key", "--curve-clients", dir + "/k.pub"], "expected name = \"value\""),
+            (["--curve-secret", dir + "/k.key", "--curve-clients", dir + "/bad.pub"], "not a 40-character Z85 public key"),
+            (["--curve-secret", dir + "/k.key"], "--curve-secret and --curve-clients go together")
+        ] {
             let bad = try run(worker + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.stderr.contains(expected), "\(flags): \(bad.stderr)")

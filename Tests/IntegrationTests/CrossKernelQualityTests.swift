@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import RecEval
 import RecTestSupport
+import XCTest
 
 /// What "deterministic" means, precisely. On one machine with one OpenBLAS build, a seed and a
 /// thread count give a bit-identical model (`RecommenderBehaviourTests`, and across processes in
@@ -26,7 +26,8 @@ final class CrossKernelQualityTests: XCTestCase {
 
     /// Two kernels this CPU can execute: Haswell (AVX2) or Nehalem, and Sandybridge (AVX) or Prescott.
     static var kernels: [String] {
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let flags =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
         return [flags.contains("avx2") && flags.contains("fma") ? "Haswell" : "Nehalem", flags.contains("avx") ? "Sandybridge" : "Prescott"]
     }
@@ -37,12 +38,15 @@ final class CrossKernelQualityTests: XCTestCase {
         var each: [Double] = [], vote: [Double] = []
         for seed in Self.seeds {
             let dir = data[seed]!, json = dir + "/eval-\(kernel).json"
-            let run = try CLI.run(["evaluate", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv",
-                                   "--baselines", "", "--seed", "\(seed)", "--json", json,
-                                   "--clusters", "16", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "40",
-                                   "--sparse-epochs", "15", "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32",
-                                   "--threads", "1"],
-                                  environment: ["OPENBLAS_CORETYPE": kernel, "OPENBLAS_VERBOSE": "2"])
+            let run = try CLI.run(
+                [
+                    "evaluate", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv",
+                    "--baselines", "", "--seed", "\(seed)", "--json", json,
+                    "--clusters", "16", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "40",
+                    "--sparse-epochs", "15", "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32",
+                    "--threads", "1"
+                ],
+                environment: ["OPENBLAS_CORETYPE": kernel, "OPENBLAS_VERBOSE": "2"])
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertTrue((run.stdout + run.stderr).contains("Core: \(kernel)"), "OpenBLAS did not load the \(kernel) kernels")
             let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
@@ -53,16 +57,18 @@ final class CrossKernelQualityTests: XCTestCase {
     }
 
     func testQualityAgreesAcrossTwoOpenBLASKernels() throws {
-        let data = Dictionary(uniqueKeysWithValues: Self.seeds.map {
-            ($0, TestFixtures.generatedDirectory(users: 400, items: 120, groups: 4, seed: $0))
-        })
+        let data = Dictionary(
+            uniqueKeysWithValues: Self.seeds.map {
+                ($0, TestFixtures.generatedDirectory(users: 400, items: 120, groups: 4, seed: $0))
+            })
         let (a, b) = (Self.kernels[0], Self.kernels[1])
         let first = try meanNDCG(kernel: a, data: data), second = try meanNDCG(kernel: b, data: data)
         print("cross-kernel NDCG@10: \(a) \(first.each) mean \(first.mean); \(b) \(second.each) mean \(second.mean)")
         XCTAssertGreaterThan(first.mean, Self.floor, a)
         XCTAssertGreaterThan(second.mean, Self.floor, b)
-        XCTAssertLessThanOrEqual(abs(first.mean - second.mean), Self.tolerance,
-                                 "\(a) \(first.each) vs \(b) \(second.each): mean NDCG@10 differs by more than the tolerance")
+        XCTAssertLessThanOrEqual(
+            abs(first.mean - second.mean), Self.tolerance,
+            "\(a) \(first.each) vs \(b) \(second.each): mean NDCG@10 differs by more than the tolerance")
         // The re-rank beats the vote alone: on average over the seeds under each kernel, and in
         // most seeds (a single draw may tie or lose by noise).
         for (kernel, run) in [(a, first), (b, second)] {

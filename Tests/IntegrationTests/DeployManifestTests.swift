@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import RecApp
 import RecTestSupport
+import XCTest
 import Yams
 
 /// The operator files in deploy/ agree with each other and with the CLI: Kubernetes manifests,
@@ -22,8 +22,9 @@ final class DeployManifestTests: XCTestCase {
         let help = try CLI.run([subcommand, "--help"])
         XCTAssertEqual(help.status, 0, help.stderr, file: file, line: line)
         for flag in args where flag.hasPrefix("--") {
-            XCTAssertTrue(help.stdout.contains(flag + " ") || help.stdout.contains(flag + "\n") || help.stdout.contains(flag + ","),
-                          "\(context): \(subcommand) has no flag \(flag)", file: file, line: line)
+            XCTAssertTrue(
+                help.stdout.contains(flag + " ") || help.stdout.contains(flag + "\n") || help.stdout.contains(flag + ","),
+                "\(context): \(subcommand) has no flag \(flag)", file: file, line: line)
         }
     }
 
@@ -40,9 +41,10 @@ final class DeployManifestTests: XCTestCase {
         let secrets = try documents("kubernetes/secrets.yaml")
         func kind(_ k: String) -> [[String: Any]] { docs.filter { $0["kind"] as? String == k } }
         func name(_ d: [String: Any]) -> String { (d["metadata"] as? [String: Any])?["name"] as? String ?? "" }
-        let secretKeys: [String: Set<String>] = Dictionary(uniqueKeysWithValues: secrets.map {
-            (name($0), Set(($0["stringData"] as? [String: Any])?.keys.map { $0 } ?? []))
-        })
+        let secretKeys: [String: Set<String>] = Dictionary(
+            uniqueKeysWithValues: secrets.map {
+                (name($0), Set(($0["stringData"] as? [String: Any])?.keys.map { $0 } ?? []))
+            })
 
         let statefulSets = kind("StatefulSet")
         let replicaCount = Set(config.shards.map(\.replicas.count))
@@ -106,14 +108,17 @@ final class DeployManifestTests: XCTestCase {
     }
 
     /// Key files named in the arguments live under a mount of a Secret that has that key.
-    func assertMountedFilesExist(args: [String], pod: [String: Any], container: [String: Any], secretKeys: [String: Set<String>],
-                                 context: String) throws {
+    func assertMountedFilesExist(
+        args: [String], pod: [String: Any], container: [String: Any], secretKeys: [String: Set<String>],
+        context: String
+    ) throws {
         let mounts = (container["volumeMounts"] as? [[String: Any]]) ?? []
         let volumes = (pod["volumes"] as? [[String: Any]]) ?? []
         for flag in ["--curve-secret", "--curve-clients", "--curve-worker-key"] {
             guard let path = value(after: flag, in: args) else { continue }
-            let mount = try XCTUnwrap(mounts.first { path.hasPrefix(($0["mountPath"] as? String ?? "") + "/") || path == $0["mountPath"] as? String },
-                                      "\(context): nothing mounted at \(path)")
+            let mount = try XCTUnwrap(
+                mounts.first { path.hasPrefix(($0["mountPath"] as? String ?? "") + "/") || path == $0["mountPath"] as? String },
+                "\(context): nothing mounted at \(path)")
             let volume = try XCTUnwrap(volumes.first { $0["name"] as? String == mount["name"] as? String })
             let secretName = try XCTUnwrap((volume["secret"] as? [String: Any])?["secretName"] as? String, "\(context): \(path) is not from a Secret")
             let keys = try XCTUnwrap(secretKeys[secretName], "\(context): no Secret \(secretName) in secrets.yaml")
@@ -144,7 +149,8 @@ final class DeployManifestTests: XCTestCase {
             XCTAssertTrue(container.contains(package), "Containerfile installs \(package)")
         }
         XCTAssertTrue(container.contains("ENTRYPOINT [\"/usr/local/bin/efficientrec\"]"))
-        let exposed = container.split(separator: "\n").first { $0.hasPrefix("EXPOSE") }?.split(separator: " ").dropFirst().compactMap { Int($0) } ?? []
+        let exposed =
+            container.split(separator: "\n").first { $0.hasPrefix("EXPOSE") }?.split(separator: " ").dropFirst().compactMap { Int($0) } ?? []
         let k8s = try ClusterConfig.load(path: deploy.appendingPathComponent("kubernetes/cluster.json").path)
         XCTAssertTrue(exposed.contains(port(k8s.coordinator!.bind)!))
         XCTAssertTrue(exposed.contains(port(k8s.shards[0].replicas[0])!))

@@ -63,8 +63,9 @@ final class DocumentationTests: XCTestCase {
                 }
                 guard let usage else { XCTFail("\(line): no help for \(words)"); continue }
                 for flag in flags where flag != "--help" {
-                    XCTAssertTrue(usage.contains(flag + " ") || usage.contains(flag + "\n") || usage.contains(flag + ","),
-                                  "docs: `\(line)`: \(words.joined(separator: " ")) has no flag \(flag)")
+                    XCTAssertTrue(
+                        usage.contains(flag + " ") || usage.contains(flag + "\n") || usage.contains(flag + ","),
+                        "docs: `\(line)`: \(words.joined(separator: " ")) has no flag \(flag)")
                     checked += 1
                 }
             }

@@ -1,9 +1,9 @@
 import EfficientRecClient
-import XCTest
 import RecData
 import RecInference
 import RecServer
 import RecWire
+import XCTest
 
 /// Requests for the serving fixture's first users, with each model version's offline answer: a
 /// round sends them all pipelined and checks that every reply is complete and equals exactly the
@@ -23,11 +23,17 @@ struct ExactWorkload {
             for m in models {
                 var vote = m.makeVote()
                 let (mapped, _) = m.mapHistory(itemIDs: ids, ratings: h.ratings)
-                expected[m.version, default: [:]]["u\(u)"] = m.recommend(history: mapped, attributes: m.attributes.encode(nil), k: 10,
-                                                                           vote: &vote).items.map { m.items[$0.index] }
+                expected[m.version, default: [:]]["u\(u)"] = m.recommend(
+                    history: mapped, attributes: m.attributes.encode(nil), k: 10,
+                    vote: &vote
+                ).items.map { m.items[$0.index] }
             }
-            messages.append(("u\(u)", ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
-                .serializedBytes()))
+            messages.append(
+                (
+                    "u\(u)",
+                    ClientMessage.recommend(RecommendRequest(requestID: "u\(u)", itemIDs: ids, ratings: h.ratings, k: 10))
+                        .serializedBytes()
+                ))
         }
         self.messages = messages
         self.expected = expected
@@ -42,8 +48,9 @@ struct ExactWorkload {
         for (id, reply) in replies {
             guard case let .recommend(r) = reply else { XCTFail("\(phase) \(id): \(reply)", file: file, line: line); continue }
             XCTAssertEqual(r.coverage, 1, "\(phase) \(id): \(r.degradedReasons)", file: file, line: line)
-            XCTAssertEqual(r.itemIDs, expected[r.modelVersion]?[id], "\(phase) \(id): not exactly version \(r.modelVersion)'s answer",
-                           file: file, line: line)
+            XCTAssertEqual(
+                r.itemIDs, expected[r.modelVersion]?[id], "\(phase) \(id): not exactly version \(r.modelVersion)'s answer",
+                file: file, line: line)
             versions[r.modelVersion, default: 0] += 1
         }
         return versions

@@ -34,7 +34,8 @@ enum HTTPProbe {
         let text = String(decoding: response, as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
         guard let statusLine = parts.first?.split(separator: "\r\n").first, statusLine.split(separator: " ").count >= 2,
-              let status = Int(statusLine.split(separator: " ")[1]) else { return nil }
+            let status = Int(statusLine.split(separator: " ")[1])
+        else { return nil }
         return Answer(status: status, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 import RecApp
 import RecData
 import RecInference
@@ -8,7 +7,7 @@ import RecServer
 import RecTestSupport
 import RecTransport
 import RecWire
-
+import XCTest
 
 /// What the hostile-client tests measure and send: a process's memory, frames built by hand, replies read with a timeout.
 extension HostileClientTests {

@@ -1,6 +1,5 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
 import RecData
 import RecInference
@@ -9,6 +8,7 @@ import RecServer
 import RecTestSupport
 import RecTransport
 import RecWire
+import XCTest
 
 /// Well-formed but hostile clients against a real cluster (real processes, real sockets on
 /// loopback): what they can make the coordinator hold or do is bounded, each refusal is
@@ -50,7 +50,9 @@ final class HostileClientTests: XCTestCase {
     }
 
     func valid(_ client: QueryClient, _ id: String) throws -> RecommendResponse? {
-        guard case let .recommend(r) = try client.send(.recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5)), id: id)
+        guard
+            case let .recommend(r) = try client.send(
+                .recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5)), id: id)
         else { return nil }
         return r
     }
@@ -72,8 +74,10 @@ final class HostileClientTests: XCTestCase {
             XCTAssertTrue(e.message.contains("item_ids has 4000000 entries"), e.message)
         }
         let after = Self.memory(pid)
-        print("hostile frames (10 × 4,000,000 empty item IDs, 8 MB each): coordinator RSS "
-              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        print(
+            "hostile frames (10 × 4,000,000 empty item IDs, 8 MB each): coordinator RSS "
+                + String(
+                    format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         // Before the pre-scan each frame was unpacked into 4M C strings: peak RSS rose by ~360 MB.
         XCTAssertLessThan(after.peak - baseline.peak, 120, "the coordinator buffered what it should have refused")
         let again = try wholeAnswer(client)
@@ -100,8 +104,10 @@ final class HostileClientTests: XCTestCase {
         guard case let .error(e)? = try good.sendRaw(big, timeoutSeconds: 5) else { return XCTFail("no error for a frame over the wire limit") }
         XCTAssertTrue(e.message.contains("message bytes"), e.message)
         let after = Self.memory(pid)
-        print("over-cap frame (\(huge.count) bytes): coordinator RSS "
-              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        print(
+            "over-cap frame (\(huge.count) bytes): coordinator RSS "
+                + String(
+                    format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         XCTAssertLessThan(after.peak - baseline.peak, 3 * Double(cap) / 1_048_576, "frames are bounded by the transport cap")
         let again = try wholeAnswer(good)
         XCTAssertEqual(again.itemIDs, before.itemIDs)
@@ -115,9 +121,12 @@ final class HostileClientTests: XCTestCase {
         let silentWorker = try ZMQSocket(context: context, kind: .router)
         defer { silentWorker.close() }
         try silentWorker.bind("tcp://127.0.0.1:*")
-        let coordinator = try LocalProcess.launch(CLI.binary, [
-            "coordinator", "--model", ServingTests.fixture.model, "--workers", try silentWorker.lastEndpoint(),
-            "--bind", "tcp://127.0.0.1:*", "--max-deadline-ms", "1000"])
+        let coordinator = try LocalProcess.launch(
+            CLI.binary,
+            [
+                "coordinator", "--model", ServingTests.fixture.model, "--workers", try silentWorker.lastEndpoint(),
+                "--bind", "tcp://127.0.0.1:*", "--max-deadline-ms", "1000"
+            ])
         defer { _ = coordinator.terminate() }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 60).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
@@ -126,8 +135,14 @@ final class HostileClientTests: XCTestCase {
         let far = UInt64(Date().timeIntervalSince1970 * 1_000_000) + 3_600_000_000
         let count = 100_000
         let messages = (0..<count).map { n in
-            ("d\(n)", ClientMessage.recommend(RecommendRequest(requestID: "d\(n)", itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5,
-                                                              deadlineUnixMicros: far)).serializedBytes())
+            (
+                "d\(n)",
+                ClientMessage.recommend(
+                    RecommendRequest(
+                        requestID: "d\(n)", itemIDs: ["i1", "i4"], ratings: [5, 5], k: 5,
+                        deadlineUnixMicros: far)
+                ).serializedBytes()
+            )
         }
         let started = Date()
         let replies = try client.exchange(messages, window: 1_000, timeoutSeconds: 300)
@@ -142,9 +157,11 @@ final class HostileClientTests: XCTestCase {
             }
         }
         let after = Self.memory(coordinator.pid)
-        print("far-future deadlines, silent worker: \(count) requests in " + String(format: "%.1f s", seconds)
-              + ": \(overloaded) refused as overloaded, \(answered) answered with coverage 0, \(other) other errors; coordinator RSS "
-              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        print(
+            "far-future deadlines, silent worker: \(count) requests in " + String(format: "%.1f s", seconds)
+                + ": \(overloaded) refused as overloaded, \(answered) answered with coverage 0, \(other) other errors; coordinator RSS "
+                + String(
+                    format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         XCTAssertTrue(coordinator.isRunning)
         XCTAssertLessThan(after.peak - baseline.peak, 150, "requests in flight are bounded by admission, their timers by the clamp")
     }
@@ -180,7 +197,8 @@ final class HostileClientTests: XCTestCase {
                 if (batch * 100 + n) % 2 == 0 {
                     _ = try s.send([[0xDE, 0xAD, 0xBE, 0xEF]])
                     if try poller.wait(sockets: [s], timeoutMilliseconds: 5_000).sockets[0], let frames = try s.receive(),
-                       case .error(let e)? = try? ServerMessage(serializedBytes: frames.last ?? []), e.code == .malformed {
+                        case .error(let e)? = try? ServerMessage(serializedBytes: frames.last ?? []), e.code == .malformed
+                    {
                         refusals += 1
                     }
                 }
@@ -191,8 +209,10 @@ final class HostileClientTests: XCTestCase {
         let again = try wholeAnswer(good)
         XCTAssertEqual(again.itemIDs, before.itemIDs)
         let after = Self.memory(pid)
-        print("200 silent + 2,000 churned connections: coordinator RSS "
-              + String(format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
+        print(
+            "200 silent + 2,000 churned connections: coordinator RSS "
+                + String(
+                    format: "%.1f MB before, %.1f MB after, peak %.1f MB (peak before %.1f MB)", baseline.rss, after.rss, after.peak, baseline.peak))
         XCTAssertLessThan(after.peak - baseline.peak, 100)
         for s in silent { s.close() }
         XCTAssertTrue(cluster.isRunning)
@@ -206,9 +226,12 @@ final class HostileClientTests: XCTestCase {
         for name in ["worker", "coordinator", "stranger"] {
             _ = try CurveKeyFiles.generate(base: keys + "/" + name)
         }
-        let worker = try LocalProcess.launch(CLI.binary, [
-            "worker", "--model", ServingTests.fixture.model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
-            "--curve-secret", keys + "/worker.key", "--curve-clients", keys + "/coordinator.pub"])
+        let worker = try LocalProcess.launch(
+            CLI.binary,
+            [
+                "worker", "--model", ServingTests.fixture.model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
+                "--curve-secret", keys + "/worker.key", "--curve-clients", keys + "/coordinator.pub"
+            ])
         defer { _ = worker.terminate() }
         let endpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 60).split(separator: " ").last!)
         let workerKey = try CurveKeyFiles.readPublic(keys + "/worker.pub")
@@ -221,8 +244,9 @@ final class HostileClientTests: XCTestCase {
             let socket = try ZMQSocket(context: context, kind: .dealer, options: options)
             defer { socket.close() }
             try socket.connect(endpoint)
-            let forged = Heartbeat(shard: 0, modelVersion: "", sentUnixMicros: UInt64(Date().timeIntervalSince1970 * 1_000_000),
-                                   shardCount: shardCount)
+            let forged = Heartbeat(
+                shard: 0, modelVersion: "", sentUnixMicros: UInt64(Date().timeIntervalSince1970 * 1_000_000),
+                shardCount: shardCount)
             for _ in 0..<20 { _ = try socket.send([CoordinatorMessage.heartbeat(forged).serializedBytes()]) }
             guard try Poller().wait(sockets: [socket], timeoutMilliseconds: 1_500).sockets[0], let frames = try socket.receive() else { return nil }
             return try? WorkerMessage(serializedBytes: frames.last ?? [])
@@ -237,61 +261,6 @@ final class HostileClientTests: XCTestCase {
         let after = Self.memory(worker.pid)
         print("forged heartbeats to a CURVE worker: worker RSS " + String(format: "%.1f MB before, %.1f MB after", baseline.rss, after.rss))
         XCTAssertTrue(worker.isRunning)
-    }
-
-    /// A multipart message from a client is a batch: every non-empty frame gets its reply with its
-    /// own request ID, all in one message, in the order of the requests (only the last
-    /// frame used to be answered); a garbage frame spoils only its own slot.
-    func testEveryFrameOfAMultipartMessageIsAnsweredInOrder() throws {
-        let (cluster, endpoint, _) = try startCluster()
-        defer { _ = cluster.terminate() }
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, kind: .dealer)
-        defer { socket.close() }
-        try socket.connect(endpoint)
-        func request(_ id: String) -> [UInt8] {
-            ClientMessage.recommend(RecommendRequest(requestID: id, itemIDs: ["i1", "i4"], ratings: [5, 5], k: 3)).serializedBytes()
-        }
-        let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF] // request ID "g", then junk
-        XCTAssertTrue(try socket.send([[], request("a"), request("b"), garbage, request("c")]))
-        let frames = try XCTUnwrap(try Self.nextMessage(on: socket, seconds: 20), "no reply to the batch")
-        XCTAssertEqual(frames.count, 4, "one reply frame per request frame, in one message")
-        let messages = try frames.map { try ServerMessage(serializedBytes: $0) }
-        XCTAssertEqual(messages.map(\.requestID), ["a", "b", "g", "c"], "replies in the order of the requests")
-        for k in [0, 1, 3] {
-            guard case let .recommend(r) = messages[k] else { return XCTFail("\(k): \(messages[k])") }
-            XCTAssertEqual(r.itemIDs.count, 3)
-        }
-        guard case let .error(e) = messages[2] else { return XCTFail("the garbage frame got \(messages[2])") }
-        XCTAssertEqual(e.code, .malformed)
-        XCTAssertNil(try socket.receive(), "nothing else was sent")
-    }
-
-    /// A batch of more requests than one message may carry (10,000) is refused whole, through the
-    /// real coordinator: one reply message, one invalid-argument error per request with its ID.
-    func testAnOversizedBatchIsRefusedWhole() throws {
-        let (cluster, endpoint, _) = try startCluster()
-        defer { _ = cluster.terminate() }
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, kind: .dealer)
-        defer { socket.close() }
-        try socket.connect(endpoint)
-        let count = WireLimits.standard.maxBatchRequests + 1
-        let frames = (0..<count).map {
-            ClientMessage.recommend(RecommendRequest(requestID: "r\($0)", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()
-        }
-        XCTAssertTrue(try socket.send([[]] + frames))
-        let replies = try XCTUnwrap(try Self.nextMessage(on: socket, seconds: 30), "no reply to the batch")
-        XCTAssertEqual(replies.count, count)
-        for (index, frame) in replies.enumerated() {
-            guard case let .error(e) = try ServerMessage(serializedBytes: frame) else { return XCTFail("slot \(index) was served") }
-            XCTAssertEqual(e.requestID, "r\(index)")
-            XCTAssertEqual(e.code, .invalidArgument)
-        }
-        // The coordinator goes on serving.
-        XCTAssertTrue(try socket.send([ClientMessage.recommend(RecommendRequest(requestID: "after", itemIDs: ["i1"], ratings: [5], k: 3)).serializedBytes()]))
-        guard let last = try Self.nextMessage(on: socket, seconds: 20)?.first, case let .recommend(r) = try ServerMessage(serializedBytes: last) else { return XCTFail("no answer after the batch") }
-        XCTAssertEqual(r.requestID, "after")
     }
 
 }

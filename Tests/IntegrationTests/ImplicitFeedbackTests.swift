@@ -1,17 +1,19 @@
 import Foundation
-import XCTest
 import RecApp
 import RecEval
 import RecInference
 import RecModelFile
 import RecTestSupport
+import XCTest
 
 /// Implicit feedback end to end through the real executable — a two-column `user item` log and one
 /// where every rating is equal (clicks, purchases): train, recommend, evaluate and a cluster.
 /// (An implicit model once trained and then could not be written: its rating scale held −∞.)
 final class ImplicitFeedbackTests: XCTestCase {
-    let small = ["--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
-                 "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"]
+    let small = [
+        "--clusters", "12", "--top-clusters", "3", "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1",
+        "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"
+    ]
 
     /// The generated log's liked interactions as an implicit log: two columns, or three with rating 1.
     static let logs: (dir: String, twoColumns: String, equalRatings: String) = {
@@ -40,8 +42,10 @@ final class ImplicitFeedbackTests: XCTestCase {
             XCTAssertTrue(loaded.configuration.ratingScale.implicit, name)
             XCTAssertTrue(loaded.configuration.ratingScale.isFinite, name)
 
-            let rec = try CLI.run(["recommend", "--model", model, "--histories", dir + "/implicit-histories.tsv", "-k", "5",
-                                   "--output", dir + "/\(name)-offline.tsv"])
+            let rec = try CLI.run([
+                "recommend", "--model", model, "--histories", dir + "/implicit-histories.tsv", "-k", "5",
+                "--output", dir + "/\(name)-offline.tsv"
+            ])
             XCTAssertEqual(rec.status, 0, "\(name): \(rec.stderr)")
             let lines = try String(contentsOfFile: dir + "/\(name)-offline.tsv", encoding: .utf8).split(separator: "\n")
             XCTAssertEqual(lines.count, 1 + 2 * 5, name)
@@ -61,11 +65,14 @@ final class ImplicitFeedbackTests: XCTestCase {
             let cluster = try LocalProcess.launch(CLI.binary, ["cluster", "--model", model, "--shards", "2", "--port", "0"])
             defer { cluster.terminate() }
             let endpoint = String(try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60).split(separator: " ")[1])
-            let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/implicit-histories.tsv", "-k", "5",
-                                     "--output", dir + "/\(name)-online.tsv"])
+            let query = try CLI.run([
+                "query", "--coordinator", endpoint, "--histories", dir + "/implicit-histories.tsv", "-k", "5",
+                "--output", dir + "/\(name)-online.tsv"
+            ])
             XCTAssertEqual(query.status, 0, "\(name): \(query.stderr)")
-            XCTAssertEqual(try String(contentsOfFile: dir + "/\(name)-online.tsv", encoding: .utf8),
-                           try String(contentsOfFile: dir + "/\(name)-offline.tsv", encoding: .utf8), name)
+            XCTAssertEqual(
+                try String(contentsOfFile: dir + "/\(name)-online.tsv", encoding: .utf8),
+                try String(contentsOfFile: dir + "/\(name)-offline.tsv", encoding: .utf8), name)
         }
     }
 

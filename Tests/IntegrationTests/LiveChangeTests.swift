@@ -1,6 +1,5 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
 import RecData
 import RecInference
@@ -8,6 +7,7 @@ import RecModelFile
 import RecServer
 import RecTestSupport
 import RecWire
+import XCTest
 
 /// Changing a running cluster with real processes under pipelined load: adding and removing a
 /// shard (SIGHUP after a config edit) and rolling a model version out and back.
@@ -61,7 +61,7 @@ final class LiveChangeTests: XCTestCase {
         writeConfig(shardEndpoints)
         kill(coordinator.pid, SIGHUP)
         var grown = false
-        let grownDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
+        let grownDeadline = Date().addingTimeInterval(60)  // an event (the switch), waited for generously
         while !grown && Date() < grownDeadline {
             try round("while growing")
             grown = try shardCount() == 3
@@ -105,7 +105,7 @@ final class LiveChangeTests: XCTestCase {
         writeConfig(Array(endpoints.prefix(2)))
         kill(coordinator.pid, SIGHUP)
         var shrunk = false
-        let shrunkDeadline = Date().addingTimeInterval(60) // an event (the switch), waited for generously
+        let shrunkDeadline = Date().addingTimeInterval(60)  // an event (the switch), waited for generously
         while !shrunk && Date() < shrunkDeadline {
             try round("while shrinking")
             shrunk = try status()?.shards.count == 2
@@ -167,7 +167,7 @@ final class LiveChangeTests: XCTestCase {
         try load.round("after")
         XCTAssertGreaterThan(load.seen[b.version] ?? 0, 0)
         try rollBack(to: a.version, from: b.version, endpoint: endpoint, adminEndpoint: adminEndpoint, threads: threads, load: load)
-        writeConfig(model: modelA) // so that a later reload does not roll forward again
+        writeConfig(model: modelA)  // so that a later reload does not roll forward again
         let before = load.seen[b.version] ?? 0
         try load.round("after the rollback")
         XCTAssertEqual(load.seen[b.version] ?? 0, before, "no B answers after the rollback")
@@ -185,10 +185,12 @@ final class LiveChangeTests: XCTestCase {
             let refresh = try CLI.run(["refresh", "--model", modelA, "--interactions", dir + "/recent.tsv", "--out", modelB])
             XCTAssertEqual(refresh.status, 0, refresh.stderr)
         } else {
-            let train = try CLI.run(["train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
-                                     "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
-                                     "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
-                                     "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"])
+            let train = try CLI.run([
+                "train", "--interactions", fixture.dir + "/interactions.tsv", "--items", fixture.dir + "/items.tsv",
+                "--users", fixture.dir + "/users.tsv", "--out", modelB, "--clusters", "24", "--top-clusters", "5",
+                "--shortlist-length", "30", "--epochs", "4", "--sparse-epochs", "1", "--embedding-dim", "16",
+                "--profile-dim", "16", "--head-hidden", "32", "--threads", "1", "--seed", "99"
+            ])
             XCTAssertEqual(train.status, 0, train.stderr)
         }
     }
@@ -246,8 +248,10 @@ final class LiveChangeTests: XCTestCase {
 
         /// Rounds until the coordinator serves `version`; false when it has not switched within a
         /// minute (an event, waited for generously).
-        mutating func roundsUntilServing(_ version: String, phase: String, file: StaticString = #filePath,
-                                         line: UInt = #line) throws -> Bool {
+        mutating func roundsUntilServing(
+            _ version: String, phase: String, file: StaticString = #filePath,
+            line: UInt = #line
+        ) throws -> Bool {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 try round(phase, file: file, line: line)

@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
 import RecApp
 import RecEval
 import RecInference
 import RecTestSupport
+import XCTest
 
 /// The targets of the core issue on real data, when `deploy/fetch-movielens.sh` could fetch it.
 final class MovieLensTests: XCTestCase {
@@ -14,15 +14,17 @@ final class MovieLensTests: XCTestCase {
 
     func testDefaultModelBeatsPopularityItemKNNAndKMeansOnMovieLens() throws {
         let d = Self.directory
-        try Prerequisite.require(FileManager.default.fileExists(atPath: d + "/ml-100k.inter"),
-                                 "MovieLens-100K is not in data/ml-100k (deploy/fetch-movielens.sh fetches it)")
+        try Prerequisite.require(
+            FileManager.default.fileExists(atPath: d + "/ml-100k.inter"),
+            "MovieLens-100K is not in data/ml-100k (deploy/fetch-movielens.sh fetches it)")
         // The defaults, trained on one thread (OPENBLAS_NUM_THREADS picks 2): OpenBLAS's threads
         // spin-wait for each other, which on a loaded 2-core machine turned a one-minute training
         // into more than ten.
         var configuration = ModelConfiguration()
         configuration.threads = TestFixtures.testThreads
-        var job = EvaluateJob(interactions: d + "/ml-100k.inter", items: d + "/ml-100k.item", users: d + "/ml-100k.user",
-                              configuration: configuration)
+        var job = EvaluateJob(
+            interactions: d + "/ml-100k.inter", items: d + "/ml-100k.item", users: d + "/ml-100k.user",
+            configuration: configuration)
         job.baselines = [.pop, .itemknn, .kmeans]
         job.quiet = true
         let report = try job.run()

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecApp
 
 /// A log that is not a terminal gets a line per epoch and, within a long epoch, one at least every
@@ -16,7 +17,9 @@ final class ProgressThrottleTests: XCTestCase {
         // Short epochs (a second each): exactly one line per epoch.
         var short = ProgressThrottle(interval: 10)
         var lines = 0
-        for e in 1...5 { for b in 1...10 where short.shouldPrint(epoch: e, batch: b, batches: 10, now: Double(e - 1) + Double(b) * 0.1) { lines += 1 } }
+        for e in 1...5 {
+            for b in 1...10 where short.shouldPrint(epoch: e, batch: b, batches: 10, now: Double(e - 1) + Double(b) * 0.1) { lines += 1 }
+        }
         XCTAssertEqual(lines, 5)
     }
 }

@@ -1,9 +1,9 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
 import RecServer
 import RecWire
+import XCTest
 
 /// Readiness with real processes: `/readyz` (the Kubernetes readiness probe) and `status.ready`
 /// follow what the processes can do — a coordinator is ready only while every shard has a live
@@ -23,15 +23,19 @@ final class ReadinessProcessTests: XCTestCase {
 
     func testTheCoordinatorIsReadyOnlyWhileEveryShardHasALiveReplica() throws {
         let model = ServingTests.fixture.model
-        let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
-                                 "--metrics-bind", "127.0.0.1:0"])
+        let worker = try launch([
+            "worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
+            "--metrics-bind", "127.0.0.1:0"
+        ])
         defer { kill(worker.pid, SIGCONT); worker.terminate() }
         let workerEndpoint = try lastWord(worker, "listening on")
         let workerReady = try lastWord(worker, "metrics on").replacingOccurrences(of: "/metrics", with: "/readyz")
         XCTAssertEqual(HTTPProbe.get(workerReady), .init(status: 200, body: "ready\n"), "a worker is ready once its model is loaded")
 
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
-                                      "--metrics-bind", "127.0.0.1:0", "--heartbeat-timeout-ms", "1000"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
+            "--metrics-bind", "127.0.0.1:0", "--heartbeat-timeout-ms", "1000"
+        ])
         defer { coordinator.terminate() }
         let endpoint = try lastWord(coordinator, "listening on")
         let metrics = try lastWord(coordinator, "metrics on")
@@ -57,8 +61,10 @@ final class ReadinessProcessTests: XCTestCase {
     }
 
     func testAWorkerIsNotReadyWhileItDrains() throws {
-        let worker = try launch(["worker", "--model", ServingTests.fixture.model, "--shard", "0", "--shards", "1",
-                                 "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "127.0.0.1:0"])
+        let worker = try launch([
+            "worker", "--model", ServingTests.fixture.model, "--shard", "0", "--shards", "1",
+            "--bind", "tcp://127.0.0.1:*", "--metrics-bind", "127.0.0.1:0"
+        ])
         defer { worker.terminate() }
         let endpoint = try lastWord(worker, "listening on")
         let readyz = try lastWord(worker, "metrics on").replacingOccurrences(of: "/metrics", with: "/readyz")

@@ -1,22 +1,24 @@
 import Foundation
-import XCTest
 import RecApp
 import RecEval
 import RecInference
 import RecModelFile
-import RecTraining
 import RecTestSupport
+import RecTraining
+import XCTest
 
 /// The scale path end to end through the real executable, on a generated log of ~200k
 /// interactions whose catalogue is larger than the sampled loss's negatives and the teacher's
 /// item budget: the sampled loss, the partial EASE teacher (reported, not silently off), early
 /// stopping on held-back users, progress, and a model whose size does not grow with the users.
 final class ScaleSmokeTests: XCTestCase {
-    static let settings = ["--clusters", "32", "--top-clusters", "4", "--shortlist-length", "50",
-                           "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1",
-                           "--epochs", "6", "--sparse-epochs", "2", "--negative-samples", "512",
-                           "--teacher-items", "1500", "--teacher-neighbours", "64",
-                           "--validation-users", "300", "--patience", "2", "--validation-interval", "2500"]
+    static let settings = [
+        "--clusters", "32", "--top-clusters", "4", "--shortlist-length", "50",
+        "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1",
+        "--epochs", "6", "--sparse-epochs", "2", "--negative-samples", "512",
+        "--teacher-items", "1500", "--teacher-neighbours", "64",
+        "--validation-users", "300", "--patience", "2", "--validation-interval", "2500"
+    ]
 
     func testTrainingOnAGeneratedLogOf200kInteractions() throws {
         let dir = TestFixtures.temporaryDirectory("scale")
@@ -27,15 +29,19 @@ final class ScaleSmokeTests: XCTestCase {
             XCTAssertEqual(generated.status, 0, generated.stderr)
             let model = data + "/model.efr"
             let started = Date()
-            let train = try CLI.run(["train", "--interactions", data + "/interactions.tsv", "--items", data + "/items.tsv",
-                                     "--users", data + "/users.tsv", "--out", model] + Self.settings)
+            let train = try CLI.run(
+                [
+                    "train", "--interactions", data + "/interactions.tsv", "--items", data + "/items.tsv",
+                    "--users", data + "/users.tsv", "--out", model
+                ] + Self.settings)
             XCTAssertEqual(train.status, 0, train.stderr)
             print("scale smoke: \(users) users trained in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
             XCTAssertTrue(train.stderr.contains("EASE teacher"), train.stderr)
             XCTAssertTrue(train.stderr.contains("on the top 1500 of 4000 items"), train.stderr)
             XCTAssertTrue(train.stderr.contains("validation NDCG@20 on 300 held-back training users"), train.stderr)
             // Checks come every 2,500 examples within an epoch, not only at its end.
-            let epochs = Self.number(after: "trained ", in: train.stderr), checks = Self.number(after: " of ", in: train.stderr, following: "at check ")
+            let epochs = Self.number(after: "trained ", in: train.stderr),
+                checks = Self.number(after: " of ", in: train.stderr, following: "at check ")
             XCTAssertGreaterThan(checks, epochs, train.stderr)
             let loaded = try ModelFile.load(path: model)
             XCTAssertEqual(loaded.items.count, 4000)
@@ -51,8 +57,11 @@ final class ScaleSmokeTests: XCTestCase {
         let generated = try CLI.run(["generate", "--users", "6000", "--items", "3000", "--groups", "10", "--out", dir])
         XCTAssertEqual(generated.status, 0, generated.stderr)
         let json = dir + "/report.json"
-        let run = try CLI.run(["evaluate", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv",
-                               "--baselines", "pop", "--json", json] + Self.settings)
+        let run = try CLI.run(
+            [
+                "evaluate", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv",
+                "--baselines", "pop", "--json", json
+            ] + Self.settings)
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         let liked = report.scores.map(\.relevanceThreshold).max()

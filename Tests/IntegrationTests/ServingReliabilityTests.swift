@@ -1,14 +1,14 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
-import RecVote
 import RecData
 import RecInference
 import RecModelFile
 import RecServer
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
 
 /// Real processes on loopback, failing and misbehaving on purpose: replicas killed or stopped
 /// under load, CURVE strangers, overload, and the metrics endpoint (fixture shared with ServingTests).
@@ -31,9 +31,11 @@ final class ServingReliabilityTests: XCTestCase {
         // A long heartbeat timeout: the dead replica is still in rotation when the next round starts
         // (however loaded the machine), so some of that round's sub-requests must be moved off it
         // by the attempt timeout.
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.map { $0.joined(separator: "|") }.joined(separator: ","),
-                                      "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "30", "--default-deadline-ms", "5000",
-                                      "--heartbeat-timeout-ms", "3000"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", endpoints.map { $0.joined(separator: "|") }.joined(separator: ","),
+            "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "30", "--default-deadline-ms", "5000",
+            "--heartbeat-timeout-ms", "3000"
+        ])
         defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let workload = try ExactWorkload(models: [try ModelFile.load(path: model)])
@@ -70,15 +72,20 @@ final class ServingReliabilityTests: XCTestCase {
         }
         // Generous attempt timeout and deadline: on a loaded machine a slow reply must not be retried,
         // so any retry or failover counted below comes from the drain itself.
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.joined(separator: "|"),
-                                      "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "2000", "--default-deadline-ms", "10000"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", endpoints.joined(separator: "|"),
+            "--bind", "tcp://127.0.0.1:*", "--attempt-timeout-ms", "2000", "--default-deadline-ms", "10000"
+        ])
         defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
         let messages = (0..<400).map { n -> (id: String, bytes: [UInt8]) in
             let items = (0..<8).map { "i\(1 + (n * 7 + $0 * 3) % 90)" }
-            return ("q\(n)", ClientMessage.recommend(RecommendRequest(requestID: "q\(n)", itemIDs: items, ratings: Array(repeating: 5, count: 8), k: 10))
-                .serializedBytes())
+            return (
+                "q\(n)",
+                ClientMessage.recommend(RecommendRequest(requestID: "q\(n)", itemIDs: items, ratings: Array(repeating: 5, count: 8), k: 10))
+                    .serializedBytes()
+            )
         }
         // SIGTERM one replica once both have served (an event, not a timer), while the rest of the
         // requests are pipelined through the pair.
@@ -88,8 +95,9 @@ final class ServingReliabilityTests: XCTestCase {
             replies.merge(try client.exchange(Array(messages[chunk..<min(messages.count, chunk + 50)]), window: 4)) { $1 }
         }
         XCTAssertEqual(replies.count, messages.count)
-        XCTAssertTrue(replies.values.allSatisfy { if case let .recommend(r) = $0 { return r.coverage == 1 } else { return false } },
-                      "every reply complete")
+        XCTAssertTrue(
+            replies.values.allSatisfy { if case let .recommend(r) = $0 { return r.coverage == 1 } else { return false } },
+            "every reply complete")
         let deadline = Date().addingTimeInterval(20)
         while workers[0].isRunning && Date() < deadline { usleep(20_000) }
         XCTAssertFalse(workers[0].isRunning)
@@ -115,21 +123,27 @@ final class ServingReliabilityTests: XCTestCase {
         let client = ["--curve-secret", keys + "/clients/client.key", "--curve-server-key", keys + "/coordinator.pub"]
         XCTAssertTrue(try String(contentsOfFile: keys + "/worker.key", encoding: .utf8).contains("secret-key"))
         // Exactness holds over encrypted sockets.
-        let offline = try CLI.run(["recommend", "--model", ServingTests.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
-                                   "--output", dir + "/offline-secure.tsv"])
+        let offline = try CLI.run([
+            "recommend", "--model", ServingTests.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+            "--output", dir + "/offline-secure.tsv"
+        ])
         XCTAssertEqual(offline.status, 0, offline.stderr)
-        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "10",
-                                 "--output", dir + "/online-secure.tsv"] + client)
+        let query = try CLI.run(
+            [
+                "query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "10",
+                "--output", dir + "/online-secure.tsv"
+            ] + client)
         XCTAssertEqual(query.status, 0, query.stderr)
-        XCTAssertEqual(try String(contentsOfFile: dir + "/online-secure.tsv", encoding: .utf8),
-                       try String(contentsOfFile: dir + "/offline-secure.tsv", encoding: .utf8))
+        XCTAssertEqual(
+            try String(contentsOfFile: dir + "/online-secure.tsv", encoding: .utf8),
+            try String(contentsOfFile: dir + "/offline-secure.tsv", encoding: .utf8))
         // A plaintext client, an unlisted key and a wrong server key get nothing.
         let stranger = try CLI.run(["keys", "generate", "--out", keys + "/stranger"])
         XCTAssertEqual(stranger.status, 0, stranger.stderr)
         let attempts: [(String, [String])] = [
             ("plaintext", []),
             ("unlisted key", ["--curve-secret", keys + "/stranger.key", "--curve-server-key", keys + "/coordinator.pub"]),
-            ("wrong server key", ["--curve-secret", keys + "/clients/client.key", "--curve-server-key", keys + "/worker.pub"]),
+            ("wrong server key", ["--curve-secret", keys + "/clients/client.key", "--curve-server-key", keys + "/worker.pub"])
         ]
         for (name, flags) in attempts {
             let refused = try CLI.run(["query", "--coordinator", endpoint, "--history", "i1:5,i2:4", "--timeout", "1"] + flags)
@@ -142,7 +156,8 @@ final class ServingReliabilityTests: XCTestCase {
             let swift = try CLI.run(["query", "--coordinator", endpoint, "--history", "i1:5,i4:5", "-k", "7"] + client)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("deploy/python-client/efficientrec_client.py").path
-            let python = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", "i1:5,i4:5", "-k", "7"] + client)
+            let python = try CLIShell.run(
+                "/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", "i1:5,i4:5", "-k", "7"] + client)
             XCTAssertEqual(python.status, 0, python.stderr)
             XCTAssertEqual(python.stdout, swift.stdout)
         }
@@ -158,24 +173,33 @@ final class ServingReliabilityTests: XCTestCase {
 
     func testPrometheusMetricsAndHealthAreServedOverHTTPAndSIGTERMExitsZero() throws {
         let model = ServingTests.fixture.model
-        let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
-                                 "--metrics-bind", "127.0.0.1:0"])
+        let worker = try launch([
+            "worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*",
+            "--metrics-bind", "127.0.0.1:0"
+        ])
         defer { worker.terminate() }
         let workerEndpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let workerMetrics = String(try worker.firstLine(containing: "metrics on", timeoutSeconds: 30).split(separator: " ").last!)
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
-                                      "--metrics-bind", "127.0.0.1:0"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
+            "--metrics-bind", "127.0.0.1:0"
+        ])
         defer { coordinator.terminate() }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let metrics = String(try coordinator.firstLine(containing: "metrics on", timeoutSeconds: 30).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
         for n in 0..<3 {
-            guard case .recommend = try client.send(.recommend(RecommendRequest(requestID: "m\(n)", itemIDs: ["i1", "i2"], ratings: [5, 4], k: 5)),
-                                                    id: "m\(n)") else { return XCTFail("no recommendation") }
+            guard
+                case .recommend = try client.send(
+                    .recommend(RecommendRequest(requestID: "m\(n)", itemIDs: ["i1", "i2"], ratings: [5, 4], k: 5)),
+                    id: "m\(n)")
+            else { return XCTFail("no recommendation") }
         }
         _ = try client.send(.recommend(RecommendRequest(requestID: "bad", itemIDs: ["i1"], ratings: [5], k: 0)), id: "bad")
         func fetch(_ url: String) throws -> String {
-            let r = try CLIShell.run("/usr/bin/env", ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", url])
+            let r = try CLIShell.run(
+                "/usr/bin/env",
+                ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", url])
             XCTAssertEqual(r.status, 0, r.stderr)
             return r.stdout
         }
@@ -206,19 +230,26 @@ final class ServingReliabilityTests: XCTestCase {
         let worker = try launch(["worker", "--model", model, "--shard", "0", "--shards", "1", "--bind", "tcp://127.0.0.1:*"])
         defer { worker.terminate() }
         let workerEndpoint = String(try worker.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
-                                      "--max-in-flight", "1"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", workerEndpoint, "--bind", "tcp://127.0.0.1:*",
+            "--max-in-flight", "1"
+        ])
         defer { coordinator.terminate() }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
         let burst = (0..<200).map { n in
-            ("b\(n)", ClientMessage.recommend(RecommendRequest(requestID: "b\(n)", itemIDs: ["i\(1 + n % 80)", "i2"], ratings: [5, 4], k: 5))
-                .serializedBytes())
+            (
+                "b\(n)",
+                ClientMessage.recommend(RecommendRequest(requestID: "b\(n)", itemIDs: ["i\(1 + n % 80)", "i2"], ratings: [5, 4], k: 5))
+                    .serializedBytes()
+            )
         }
         let replies = try client.exchange(burst, window: 200, timeoutSeconds: 20)
         XCTAssertEqual(replies.count, 200, "every request got an answer")
         let refused = replies.values.filter { if case let .error(e) = $0 { return e.code == .overloaded } else { return false } }.count
-        let answered = replies.values.filter { if case let .recommend(r) = $0 { return r.coverage == 1 && r.itemIDs.count == 5 } else { return false } }.count
+        let answered = replies.values.filter {
+            if case let .recommend(r) = $0 { return r.coverage == 1 && r.itemIDs.count == 5 } else { return false }
+        }.count
         XCTAssertGreaterThan(refused, 0, "a pipelined burst exceeds one request in flight")
         XCTAssertGreaterThan(answered, 0)
         XCTAssertEqual(refused + answered, 200)

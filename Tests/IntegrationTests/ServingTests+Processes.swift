@@ -1,15 +1,14 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
-import RecVote
 import RecData
 import RecInference
 import RecModelFile
 import RecServer
 import RecTestSupport
+import RecVote
 import RecWire
-
+import XCTest
 
 /// Stopping and killing the cluster's processes: clean exits, no orphans, coverage below one.
 extension ServingTests {
@@ -38,8 +37,10 @@ extension ServingTests {
             workers.append(w)
             endpoints.append(String(try w.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!))
         }
-        let coordinator = try launch(["coordinator", "--model", model, "--workers", endpoints.joined(separator: ","),
-                                      "--bind", "tcp://127.0.0.1:*", "--default-deadline-ms", "300"])
+        let coordinator = try launch([
+            "coordinator", "--model", model, "--workers", endpoints.joined(separator: ","),
+            "--bind", "tcp://127.0.0.1:*", "--default-deadline-ms", "300"
+        ])
         defer { coordinator.terminate(); workers.forEach { $0.terminate() } }
         let endpoint = String(try coordinator.firstLine(containing: "listening on", timeoutSeconds: 30).split(separator: " ").last!)
         let client = try QueryClient(coordinator: endpoint)
@@ -75,7 +76,6 @@ extension ServingTests {
         XCTAssertTrue(partial.degradedReasons.contains { $0.contains("shard 1") }, "\(partial.degradedReasons)")
         XCTAssertEqual(partial.itemIDs.count, 10)
     }
-
 
     static func childPIDs(of pid: Int32) -> [Int32] {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return [] }

@@ -1,14 +1,14 @@
 import EfficientRecClient
 import Foundation
-import XCTest
 import RecApp
-import RecVote
 import RecData
 import RecInference
 import RecModelFile
 import RecServer
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
 
 /// Real processes and real ZeroMQ sockets on 127.0.0.1 (ports chosen by the kernel).
 final class ServingTests: XCTestCase {
@@ -26,9 +26,11 @@ final class ServingTests: XCTestCase {
             precondition(p.terminationStatus == 0, "fixture command failed: \(args)")
         }
         run(["generate", "--users", "300", "--items", "90", "--groups", "3", "--out", dir, "--seed", "9"])
-        run(["train", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv", "--users", dir + "/users.tsv",
-             "--out", dir + "/model.efr", "--clusters", "24", "--top-clusters", "5", "--shortlist-length", "30", "--epochs", "4",
-             "--sparse-epochs", "1", "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"])
+        run([
+            "train", "--interactions", dir + "/interactions.tsv", "--items", dir + "/items.tsv", "--users", dir + "/users.tsv",
+            "--out", dir + "/model.efr", "--clusters", "24", "--top-clusters", "5", "--shortlist-length", "30", "--epochs", "4",
+            "--sparse-epochs", "1", "--embedding-dim", "16", "--profile-dim", "16", "--head-hidden", "32", "--threads", "1"
+        ])
         // Histories: known users' histories plus a brand-new user and one with unknown items only.
         var text = (try? String(contentsOfFile: dir + "/interactions.tsv", encoding: .utf8)) ?? ""
         text = text.split(separator: "\n").prefix(400).joined(separator: "\n") + "\n"
@@ -49,8 +51,10 @@ final class ServingTests: XCTestCase {
 
     func testClusterAnswersEqualOfflineRecommendForOneTwoThreeAndSevenShardsAndReplicas() throws {
         let dir = Self.fixture.dir
-        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
-                                                  "-k", "10", "--output", dir + "/offline.tsv"])
+        let offline = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+            "-k", "10", "--output", dir + "/offline.tsv"
+        ])
         XCTAssertEqual(offline.status, 0, offline.stderr)
         let expected = try String(contentsOfFile: dir + "/offline.tsv", encoding: .utf8)
         for (shards, replicas) in [(1, 1), (2, 1), (3, 1), (7, 1), (2, 2)] {
@@ -60,8 +64,10 @@ final class ServingTests: XCTestCase {
                 XCTAssertTrue(cluster.terminate(), "\(shards) x \(replicas): the cluster stopped cleanly")
                 for pid in children { XCTAssertNotEqual(kill(pid, 0), 0, "process \(pid) outlived the cluster") }
             }
-            let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
-                                                    "-k", "10", "--output", dir + "/online-\(shards)x\(replicas).tsv"])
+            let query = try CLI.run([
+                "query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
+                "-k", "10", "--output", dir + "/online-\(shards)x\(replicas).tsv"
+            ])
             XCTAssertEqual(query.status, 0, query.stderr)
             let online = try String(contentsOfFile: dir + "/online-\(shards)x\(replicas).tsv", encoding: .utf8)
             XCTAssertEqual(online, expected, "\(shards) shards × \(replicas) replicas: the cluster's answer differs from recommend")
@@ -73,10 +79,14 @@ final class ServingTests: XCTestCase {
     func testRecommendCanRankByTheVoteAlone() throws {
         let dir = Self.fixture.dir
         let twoStage = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10"])
-        let vote = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
-                                "--ranking", "vote"])
-        let explicit = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
-                                    "--ranking", "two-stage"])
+        let vote = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+            "--ranking", "vote"
+        ])
+        let explicit = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+            "--ranking", "two-stage"
+        ])
         XCTAssertEqual(twoStage.status, 0, twoStage.stderr)
         XCTAssertEqual(vote.status, 0, vote.stderr)
         XCTAssertEqual(explicit.stdout, twoStage.stdout, "the fixture model ranks two-stage by default")
@@ -87,11 +97,15 @@ final class ServingTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("The value 'best' is invalid for '--ranking"), bad.stderr)
         // The blend can be overridden: the model's own blend (bound, 0.25) gives the model's answer; the
         // vote ranking has no blend to override; bad values are refused.
-        let same = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
-                                "--vote-weight", "0.25", "--blend-scale", "bound"])
+        let same = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "-k", "10",
+            "--vote-weight", "0.25", "--blend-scale", "bound"
+        ])
         XCTAssertEqual(same.stdout, twoStage.stdout, same.stderr)
-        let noBlend = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
-                                   "--ranking", "vote", "--vote-weight", "0.5"])
+        let noBlend = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+            "--ranking", "vote", "--vote-weight", "0.5"
+        ])
         XCTAssertNotEqual(noBlend.status, 0)
         XCTAssertTrue(noBlend.stderr.contains("ranks by the vote"), noBlend.stderr)
         for (flag, value, message) in [("--vote-weight", "-1", "--vote-weight must be"), ("--blend-scale", "max", "invalid for '--blend-scale")] {
@@ -103,8 +117,10 @@ final class ServingTests: XCTestCase {
 
     func testTwoCoordinatorsShareTheLoadAndAnswerExactlyAsRecommend() throws {
         let dir = Self.fixture.dir
-        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
-                                   "-k", "10", "--output", dir + "/offline-2c.tsv"])
+        let offline = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+            "-k", "10", "--output", dir + "/offline-2c.tsv"
+        ])
         XCTAssertEqual(offline.status, 0, offline.stderr)
         let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "3", "--coordinators", "2", "--port", "0"])
         defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
@@ -114,11 +130,14 @@ final class ServingTests: XCTestCase {
         let endpoints = String(line.split(separator: " ").last!)
         XCTAssertEqual(endpoints.split(separator: ",").count, 2, line)
         // One request per message, so the DEALER spreads them over both coordinators.
-        let query = try CLI.run(["query", "--coordinator", endpoints, "--histories", dir + "/histories.tsv",
-                                 "-k", "10", "--output", dir + "/online-2c.tsv", "--batch", "1"])
+        let query = try CLI.run([
+            "query", "--coordinator", endpoints, "--histories", dir + "/histories.tsv",
+            "-k", "10", "--output", dir + "/online-2c.tsv", "--batch", "1"
+        ])
         XCTAssertEqual(query.status, 0, query.stderr)
-        XCTAssertEqual(try String(contentsOfFile: dir + "/online-2c.tsv", encoding: .utf8),
-                       try String(contentsOfFile: dir + "/offline-2c.tsv", encoding: .utf8))
+        XCTAssertEqual(
+            try String(contentsOfFile: dir + "/online-2c.tsv", encoding: .utf8),
+            try String(contentsOfFile: dir + "/offline-2c.tsv", encoding: .utf8))
         // Both coordinators served part of it.
         for endpoint in endpoints.split(separator: ",") {
             let status = try CLI.run(["status", "--coordinator", String(endpoint)])
@@ -147,16 +166,20 @@ final class ServingTests: XCTestCase {
     /// exactly as offline `recommend`, and `status` from any loop counts every loop's requests.
     func testACoordinatorWithSeveralPollLoopsAnswersExactlyAndCountsEveryRequest() throws {
         let dir = Self.fixture.dir
-        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
-                                   "-k", "10", "--output", dir + "/offline-3t.tsv"])
+        let offline = try CLI.run([
+            "recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
+            "-k", "10", "--output", dir + "/offline-3t.tsv"
+        ])
         XCTAssertEqual(offline.status, 0, offline.stderr)
         let cluster = try launch(["cluster", "--model", Self.fixture.model, "--shards", "3", "--coordinator-threads", "3", "--port", "0"])
         defer { XCTAssertTrue(cluster.terminate(), "the cluster stopped cleanly") }
         let line = try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60)
         let endpoint = String(line.split(separator: " ")[1])
         // One request per message, so the proxy spreads them over the loops.
-        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
-                                 "-k", "10", "--output", dir + "/online-3t.tsv", "--batch", "1"])
+        let query = try CLI.run([
+            "query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
+            "-k", "10", "--output", dir + "/online-3t.tsv", "--batch", "1"
+        ])
         XCTAssertEqual(query.status, 0, query.stderr)
         let online = try String(contentsOfFile: dir + "/online-3t.tsv", encoding: .utf8)
         XCTAssertEqual(online, try String(contentsOfFile: dir + "/offline-3t.tsv", encoding: .utf8))
@@ -185,8 +208,10 @@ final class ServingTests: XCTestCase {
         let endpoint = String(try cluster.firstLine(containing: "coordinator: tcp", timeoutSeconds: 60).split(separator: " ")[1])
         let admin = String(try cluster.firstLine(containing: "coordinator admin", timeoutSeconds: 60).split(separator: " ").last!)
         func answers(_ name: String) throws -> [String] {
-            let run = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "5",
-                                   "--batch", "1", "--output", dir + "/" + name])
+            let run = try CLI.run([
+                "query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv", "-k", "5",
+                "--batch", "1", "--output", dir + "/" + name
+            ])
             XCTAssertEqual(run.status, 0, run.stderr)
             return try String(contentsOfFile: dir + "/" + name, encoding: .utf8).split(separator: "\n").dropFirst()
                 .map { String($0.split(separator: "\t")[1]) }
@@ -219,75 +244,5 @@ final class ServingTests: XCTestCase {
         XCTAssertEqual(e.code, .malformed)
         guard case .recommend = try client.send(.recommend(RecommendRequest(requestID: "ok", itemIDs: ["i1"], ratings: [5], k: 3)), id: "ok")
         else { return XCTFail("the coordinator stopped serving") }
-    }
-
-    func testPythonClientGetsTheSameAnswerAsTheSwiftClient() throws {
-        try Prerequisite.python()
-        let (cluster, endpoint) = try startCluster(shards: 3)
-        defer { cluster.terminate() }
-        let history = "i1:5,i4:5,i7:4,i10:2"
-        let swift = try CLI.run(["query", "--coordinator", endpoint, "--history", history, "-k", "12"])
-        XCTAssertEqual(swift.status, 0, swift.stderr)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("deploy/python-client/efficientrec_client.py").path
-        let python = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", history, "-k", "12"])
-        XCTAssertEqual(python.status, 0, python.stderr)
-        XCTAssertEqual(python.stdout, swift.stdout)
-        XCTAssertEqual(python.stdout.split(separator: "\n").count, 13)
-        // With filters, written from the .proto alone.
-        let excluded = TestFixtures.temporaryDirectory("py-filter") + "/exclude.txt"
-        FileManager.default.createFile(atPath: excluded, contents: Data("i2\ni3\n".utf8))
-        let filters = ["--exclude-items", excluded, "--where", "year >= 1960", "--where", "genre not in genre-2"]
-        let swiftFiltered = try CLI.run(["query", "--coordinator", endpoint, "--history", history, "-k", "12"] + filters)
-        XCTAssertEqual(swiftFiltered.status, 0, swiftFiltered.stderr)
-        let pythonFiltered = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--history", history, "-k", "12"] + filters)
-        XCTAssertEqual(pythonFiltered.status, 0, pythonFiltered.stderr)
-        XCTAssertEqual(pythonFiltered.stdout, swiftFiltered.stdout)
-        XCTAssertNotEqual(pythonFiltered.stdout, python.stdout, "the filters changed the answer")
-        // Batches: every user of a histories file, 7 requests per message, answered in order.
-        let histories = Self.fixture.dir + "/histories.tsv"
-        let swiftBatch = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "5"])
-        XCTAssertEqual(swiftBatch.status, 0, swiftBatch.stderr)
-        let swiftExplained = try CLI.run(["query", "--coordinator", endpoint, "--histories", histories, "-k", "5", "--explain"])
-        XCTAssertEqual(swiftExplained.status, 0, swiftExplained.stderr)
-        let pythonExplained = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--histories", histories,
-                                                                "-k", "5", "--explain"])
-        XCTAssertEqual(pythonExplained.status, 0, pythonExplained.stderr)
-        XCTAssertEqual(pythonExplained.stdout, swiftExplained.stdout, "explanations read from the .proto alone")
-        let pythonBatch = try CLIShell.run("/usr/bin/env", ["python3", script, "--coordinator", endpoint, "--histories", histories,
-                                                            "-k", "5", "--batch", "7"])
-        XCTAssertEqual(pythonBatch.status, 0, pythonBatch.stderr)
-        XCTAssertEqual(pythonBatch.stdout, swiftBatch.stdout)
-        XCTAssertGreaterThan(pythonBatch.stdout.split(separator: "\n").count, 50)
-    }
-
-    /// filters through real processes: `query` with filters answers exactly as offline
-    /// `recommend` with the same filters, for every user of the histories file.
-    func testFilteredQueriesEqualFilteredOfflineRecommend() throws {
-        let dir = Self.fixture.dir
-        let excluded = dir + "/exclude-items.txt"
-        FileManager.default.createFile(atPath: excluded, contents: Data("i1\ni5\ni9\ni30\nnot-an-item\n".utf8))
-        // With explanations too: both print the same two more columns.
-        let filters = ["--exclude-items", excluded, "--where", "genre in genre-0|genre-1", "--where", "year>=1955", "--explain"]
-        let offline = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv",
-                                   "-k", "10", "--output", dir + "/offline-filtered.tsv"] + filters)
-        XCTAssertEqual(offline.status, 0, offline.stderr)
-        let (cluster, endpoint) = try startCluster(shards: 3)
-        defer { cluster.terminate() }
-        let query = try CLI.run(["query", "--coordinator", endpoint, "--histories", dir + "/histories.tsv",
-                                 "-k", "10", "--output", dir + "/online-filtered.tsv"] + filters)
-        XCTAssertEqual(query.status, 0, query.stderr)
-        let online = try String(contentsOfFile: dir + "/online-filtered.tsv", encoding: .utf8)
-        XCTAssertEqual(online, try String(contentsOfFile: dir + "/offline-filtered.tsv", encoding: .utf8))
-        XCTAssertTrue(online.hasPrefix("user\titem\trank\tscore\tclusters\tbecause\n"), String(online.prefix(80)))
-        XCTAssertTrue(online.split(separator: "\n").dropFirst().contains { $0.split(separator: "\t", omittingEmptySubsequences: false)[4].hasPrefix("c") },
-                      "no item was explained")
-        let items = online.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[1]) }
-        XCTAssertGreaterThan(items.count, 100)
-        XCTAssertTrue(Set(items).isDisjoint(with: ["i1", "i5", "i9", "i30"]), "an excluded item was recommended")
-        // A condition naming an attribute the catalogue lacks is refused before anything is sent.
-        let bad = try CLI.run(["recommend", "--model", Self.fixture.model, "--histories", dir + "/histories.tsv", "--where", "colour in red"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("no attribute 'colour'"), bad.stderr)
     }
 }

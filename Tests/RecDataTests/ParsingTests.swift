@@ -1,5 +1,6 @@
-import XCTest
 import RecTestSupport
+import XCTest
+
 @testable import RecData
 
 final class ParsingTests: XCTestCase {
@@ -11,8 +12,10 @@ final class ParsingTests: XCTestCase {
         return path
     }
 
-    func assertDataError(_ expression: @autoclosure () throws -> Any, line expectedLine: Int, contains text: String,
-                         file: StaticString = #filePath, line: UInt = #line) {
+    func assertDataError(
+        _ expression: @autoclosure () throws -> Any, line expectedLine: Int, contains text: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try expression(), file: file, line: line) { error in
             guard let e = error as? DataError else { return XCTFail("not a DataError: \(error)", file: file, line: line) }
             XCTAssertEqual(e.line, expectedLine, "\(e)", file: file, line: line)
@@ -48,8 +51,13 @@ final class ParsingTests: XCTestCase {
 
     func testRecBoleAtomicFiles() throws {
         let inter = file("x.inter", "user_id:token\titem_id:token\trating:float\ttimestamp:float\n196\t242\t3\t881250949\n186\t302\t3\t891717742\n")
-        let items = file("x.item", "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n242\tKolya\t1996\tComedy\n302\tL.A. Confidential\tunknown\tCrime Film-Noir Mystery Thriller\n")
-        let users = file("x.user", "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token\n196\t49\tM\twriter\t55105\n186\t39\tF\texecutive\t00000\n")
+        let items = file(
+            "x.item",
+            "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n242\tKolya\t1996\tComedy\n302\tL.A. Confidential\tunknown\tCrime Film-Noir Mystery Thriller\n"
+        )
+        let users = file(
+            "x.user",
+            "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token\n196\t49\tM\twriter\t55105\n186\t39\tF\texecutive\t00000\n")
         let d = try Dataset.load(interactions: inter, items: items, users: users)
         XCTAssertEqual(d.log.users.count, 2)
         let i302 = d.log.items.index(of: "302")!
@@ -84,7 +92,8 @@ final class ParsingTests: XCTestCase {
         assertDataError(try InteractionLog.read(path: file("e0.tsv", "")), line: 1, contains: "empty")
         assertDataError(try InteractionLog.read(path: file("e1.tsv", "who\twhat\nu\ti\n")), line: 1, contains: "no user column")
         assertDataError(try InteractionLog.read(path: file("e2.tsv", "user\tthing\nu\ti\n")), line: 1, contains: "no item column")
-        assertDataError(try InteractionLog.read(path: file("e3.tsv", "user\titem\trating\nu\ti\t4\nu\ti\n")), line: 3, contains: "expected 3 fields, found 2")
+        assertDataError(
+            try InteractionLog.read(path: file("e3.tsv", "user\titem\trating\nu\ti\t4\nu\ti\n")), line: 3, contains: "expected 3 fields, found 2")
         assertDataError(try InteractionLog.read(path: file("e4.tsv", "user\titem\trating\nu\ti\tfive\n")), line: 2, contains: "finite number")
         assertDataError(try InteractionLog.read(path: file("e5.tsv", "user\titem\trating\nu\ti\tnan\n")), line: 2, contains: "finite number")
         assertDataError(try InteractionLog.read(path: file("e6.tsv", "user\titem\trating\nu\ti\tinf\n")), line: 2, contains: "finite number")
@@ -99,7 +108,8 @@ final class ParsingTests: XCTestCase {
         assertDataError(try ItemFeatureTable.read(path: file("e13.tsv", "item\tgenres\ni1\tA\ni1\tB\n")), line: 3, contains: "listed twice")
         assertDataError(try ItemFeatureTable.read(path: file("e14.tsv", "title\nx\n")), line: 1, contains: "no item column")
         assertDataError(try UserAttributeTable.read(path: file("e15.tsv", "user\tage\nu1\t20\nu1\t30\n")), line: 3, contains: "listed twice")
-        assertDataError(try UserAttributeTable.read(path: file("e16.tsv", "user\tage\nu1\t20\n"), columns: ["height"]), line: 1, contains: "no column 'height'")
+        assertDataError(
+            try UserAttributeTable.read(path: file("e16.tsv", "user\tage\nu1\t20\n"), columns: ["height"]), line: 1, contains: "no column 'height'")
     }
 
     func testRatingScale() {
@@ -121,7 +131,8 @@ final class ParsingTests: XCTestCase {
         let log = try InteractionLog.read(path: path) { reports.append(($0, $1)) }
         XCTAssertEqual(log.users.count, 997)
         XCTAssertEqual(reports.map(\.0), [65_536, 131_072, 196_608], "every 65,536 lines")
-        XCTAssertTrue(zip(reports, reports.dropFirst()).allSatisfy { $0.1 < $1.1 } && reports.allSatisfy { $0.1 > 0 && $0.1 < 1 },
-                      "the fraction read grows within (0, 1): \(reports.map(\.1))")
+        XCTAssertTrue(
+            zip(reports, reports.dropFirst()).allSatisfy { $0.1 < $1.1 } && reports.allSatisfy { $0.1 > 0 && $0.1 < 1 },
+            "the fraction read grows within (0, 1): \(reports.map(\.1))")
     }
 }

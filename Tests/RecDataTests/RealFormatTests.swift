@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import RecTestSupport
+import XCTest
+
 @testable import RecData
 
 /// Small fixtures in the exact shapes of the real data sets the scale work uses: MovieLens-1M as
@@ -18,43 +19,54 @@ final class RealFormatTests: XCTestCase {
     func file(_ name: String, _ text: String) -> String { file(name, Array(text.utf8)) }
 
     func testMovieLens1MAtomicFiles() throws {
-        let inter = file("ml-1m.inter", "user_id:token\titem_id:token\trating:float\ttimestamp:float\r\n"
-                         + "1m_1\tOne Flew Over the Cuckoo's Nest (1975)\t5\t978300760\r\n"
-                         + "1m_1\tToy Story (1995)\t3\t978302109\r\n"
-                         + "1m_2\tToy Story (1995)\t4.5\t978298413\r\n")
-        let items = file("ml-1m.item", "item_id:token\tmovie_title:token\trelease_year:float\tgenre:token\r\n"
-                         + "Toy Story (1995)\tToy Story\t1995\tAnimation Children's Comedy\r\n"
-                         + "One Flew Over the Cuckoo's Nest (1975)\tOne Flew Over the Cuckoo's Nest\t1975\tDrama\r\n")
-        let users = file("ml-1m.user", "user_id:token\tage:float\tgender:token\toccupation:float\tzip_code:token\r\n"
-                         + "1m_1\t1\tF\t10\t48067\r\n1m_2\t56\tM\t16\t70072\r\n")
+        let inter = file(
+            "ml-1m.inter",
+            "user_id:token\titem_id:token\trating:float\ttimestamp:float\r\n"
+                + "1m_1\tOne Flew Over the Cuckoo's Nest (1975)\t5\t978300760\r\n"
+                + "1m_1\tToy Story (1995)\t3\t978302109\r\n"
+                + "1m_2\tToy Story (1995)\t4.5\t978298413\r\n")
+        let items = file(
+            "ml-1m.item",
+            "item_id:token\tmovie_title:token\trelease_year:float\tgenre:token\r\n"
+                + "Toy Story (1995)\tToy Story\t1995\tAnimation Children's Comedy\r\n"
+                + "One Flew Over the Cuckoo's Nest (1975)\tOne Flew Over the Cuckoo's Nest\t1975\tDrama\r\n")
+        let users = file(
+            "ml-1m.user",
+            "user_id:token\tage:float\tgender:token\toccupation:float\tzip_code:token\r\n"
+                + "1m_1\t1\tF\t10\t48067\r\n1m_2\t56\tM\t16\t70072\r\n")
         let dataset = try Dataset.load(interactions: inter, items: items, users: users)
         XCTAssertEqual(dataset.log.users.ids, ["1m_1", "1m_2"])
         XCTAssertEqual(dataset.log.items.ids, ["One Flew Over the Cuckoo's Nest (1975)", "Toy Story (1995)"])
         XCTAssertEqual(dataset.log.history(of: 0).timestamps, [978300760, 978302109])
         XCTAssertEqual(dataset.log.history(of: 1).ratings, [4.5])
         let toyStory = dataset.log.items.index(of: "Toy Story (1995)")!
-        XCTAssertEqual(dataset.itemFeatures.genres[toyStory].map { dataset.itemFeatures.genreVocabulary[$0] },
-                       ["Animation", "Children's", "Comedy"])
+        XCTAssertEqual(
+            dataset.itemFeatures.genres[toyStory].map { dataset.itemFeatures.genreVocabulary[$0] },
+            ["Animation", "Children's", "Comedy"])
         XCTAssertEqual(dataset.attributes.columnNames, ["age", "gender", "occupation", "zip_code"])
     }
 
     /// Book-Crossing's shape, with one Latin-1 title, an implicit 0, and rows that do not parse.
     func bookCrossing() -> (ratings: String, books: String, users: String) {
-        let ratings = file("BX-Book-Ratings.csv", "\"User-ID\";\"ISBN\";\"Book-Rating\"\r\n"
-                           + "\"276725\";\"034545104X\";\"0\"\r\n"
-                           + "\"276726\";\"0155061224\";\"5\"\r\n"
-                           + "\"276726\";\"034545104X\";\"9\"\r\n"
-                           + "\"276727\";\"0446520802\";\"ten\"\r\n"          // not a number
-                           + "\"276727\";\"0446520802\"\r\n"                  // a field missing
-                           + "\"276729\";\"052165615X\";\"3\"\r\n")
+        let ratings = file(
+            "BX-Book-Ratings.csv",
+            "\"User-ID\";\"ISBN\";\"Book-Rating\"\r\n"
+                + "\"276725\";\"034545104X\";\"0\"\r\n"
+                + "\"276726\";\"0155061224\";\"5\"\r\n"
+                + "\"276726\";\"034545104X\";\"9\"\r\n"
+                + "\"276727\";\"0446520802\";\"ten\"\r\n"  // not a number
+                + "\"276727\";\"0446520802\"\r\n"  // a field missing
+                + "\"276729\";\"052165615X\";\"3\"\r\n")
         var books = Array("\"ISBN\";\"Book-Title\";\"Book-Author\";\"Year-Of-Publication\";\"Publisher\"\r\n".utf8)
         books += Array("\"034545104X\";\"Flesh Tones: A Novel\";\"M. J. Rose\";\"2002\";\"Ballantine Books\"\r\n".utf8)
         books += Array("\"0155061224\";\"Rites of Passage\";\"Judith Rae\";\"0\";\"Heinle\"\r\n".utf8)
         books += Array("\"0446520802\";\"La Ni".utf8) + [0xF1] + Array("a\";\"Nicholas Sparks\";\"1996\";\"Warner\"\r\n".utf8)
-        let users = file("BX-Users.csv", "\"User-ID\";\"Location\";\"Age\"\r\n"
-                         + "\"276725\";\"tyler, texas, usa\";NULL\r\n"
-                         + "\"276726\";\"seattle, washington, usa\";\"24\"\r\n"
-                         + "\"276729\";\"rijeka, n/a, croatia\";\"244\"\r\n")
+        let users = file(
+            "BX-Users.csv",
+            "\"User-ID\";\"Location\";\"Age\"\r\n"
+                + "\"276725\";\"tyler, texas, usa\";NULL\r\n"
+                + "\"276726\";\"seattle, washington, usa\";\"24\"\r\n"
+                + "\"276729\";\"rijeka, n/a, croatia\";\"244\"\r\n")
         return (ratings, file("BX-Books.csv", books), users)
     }
 
@@ -70,8 +82,9 @@ final class RealFormatTests: XCTestCase {
     func testBookCrossingSkipsAndCountsMalformedRows() throws {
         let bx = bookCrossing()
         let options = ReadOptions(encoding: .latin1, malformedRows: .skip)
-        let dataset = try Dataset.load(interactions: bx.ratings, items: bx.books, users: bx.users, options: options,
-                                       scaleRule: Dataset.ScaleRule(unrated: 0, likeThreshold: 7))
+        let dataset = try Dataset.load(
+            interactions: bx.ratings, items: bx.books, users: bx.users, options: options,
+            scaleRule: Dataset.ScaleRule(unrated: 0, likeThreshold: 7))
         XCTAssertEqual(dataset.skippedRows.map(\.count), [2])
         XCTAssertEqual(dataset.skippedRows.first?.examples.map(\.line), [5, 6])
         XCTAssertEqual(dataset.log.interactionCount, 4)

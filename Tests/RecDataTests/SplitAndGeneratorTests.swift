@@ -1,6 +1,7 @@
-import XCTest
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecData
 
 final class SplitAndGeneratorTests: XCTestCase {

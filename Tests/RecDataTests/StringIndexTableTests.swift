@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecData
 
 final class StringIndexTableTests: XCTestCase {

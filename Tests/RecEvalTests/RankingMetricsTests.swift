@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecEval
 
 final class RankingMetricsTests: XCTestCase {

@@ -1,9 +1,10 @@
-import XCTest
 import RecData
-import RecMath
 import RecInference
-import RecTraining
+import RecMath
 import RecTestSupport
+import RecTraining
+import XCTest
+
 @testable import RecEval
 
 /// One contract for every model (as in benfred/implicit): at most k distinct items, none from the
@@ -24,7 +25,7 @@ final class RecommenderContractTests: XCTestCase {
             PopularityRecommender(train: dataset),
             ItemKNNRecommender(train: dataset, neighbors: 30),
             try EASERecommender(train: dataset, lambda: 50),
-            KMeansVoteRecommender(train: dataset, clusters: 8, topClusters: 3, shortlistLength: 40, seed: 1),
+            KMeansVoteRecommender(train: dataset, clusters: 8, topClusters: 3, shortlistLength: 40, seed: 1)
         ]
     }
 
@@ -85,10 +86,12 @@ final class RecommenderContractTests: XCTestCase {
         // On planted groups, personalised item-kNN must beat popularity.
         XCTAssertGreaterThan(knn[0].ndcg[10]!, pop[0].ndcg[10]!)
         let validation = StrongGeneralization(dataset: Self.dataset, testFraction: 0.2, seed: 3, validation: true)
-        XCTAssertTrue(Set(validation.testCases.map(\.user)).isDisjoint(with: run.testCases.map(\.user)),
-                      "validation never touches the test users")
-        let report = EvaluationReport(dataset: "x", trainUsers: 240, testUsers: 60, items: 100, seed: 3, protocolName: "p",
-                                      cutoffs: [10, 20, 50], scores: pop + knn)
+        XCTAssertTrue(
+            Set(validation.testCases.map(\.user)).isDisjoint(with: run.testCases.map(\.user)),
+            "validation never touches the test users")
+        let report = EvaluationReport(
+            dataset: "x", trainUsers: 240, testUsers: 60, items: 100, seed: 3, protocolName: "p",
+            cutoffs: [10, 20, 50], scores: pop + knn)
         XCTAssertTrue(report.table().contains("itemknn"))
         XCTAssertTrue(try report.json().contains("\"ndcg\""))
     }

@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecEval
 
 /// The baselines that must run on Book-Crossing build from sparse histories; these tests pin them

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecMath
 
 final class BLASTests: XCTestCase {
@@ -19,8 +20,9 @@ final class BLASTests: XCTestCase {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = ta ? random(7, 5, &rng) : random(5, 7, &rng)
             let b = tb ? random(3, 7, &rng) : random(7, 3, &rng)
-            assertClose(BLAS.product(a, transposeA: ta, b, transposeB: tb),
-                        ReferenceKernels.product(a, transposeA: ta, b, transposeB: tb))
+            assertClose(
+                BLAS.product(a, transposeA: ta, b, transposeB: tb),
+                ReferenceKernels.product(a, transposeA: ta, b, transposeB: tb))
         }
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecMath
 
 final class ItemItemWeightsTests: XCTestCase {

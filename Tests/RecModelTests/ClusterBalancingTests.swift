@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -49,8 +50,9 @@ final class ClusterBalancingTests: XCTestCase {
         for k in 0..<c.clusters {
             XCTAssertEqual(half.parameters["cluster.b"].values[k], plain.parameters["cluster.b"].values[k] - 0.5 * full.offsets[k], accuracy: 1e-6)
         }
-        XCTAssertEqual(ClusterBalancing.balanced(model: plain, inputs: inputs, fraction: 0, users: 10_000, threads: 1).parameters,
-                       plain.parameters)
+        XCTAssertEqual(
+            ClusterBalancing.balanced(model: plain, inputs: inputs, fraction: 0, users: 10_000, threads: 1).parameters,
+            plain.parameters)
     }
 
     func testABalancedModelIsBuiltSavedAndServedLikeAnyOther() throws {
@@ -62,8 +64,9 @@ final class ClusterBalancingTests: XCTestCase {
         let built = try ModelBuilder.build(dataset: dataset, configuration: c)
         let users = built.clusterStatistics.clusterSizes.reduce(0, +) / c.topClusters
         let target = Double(users * c.topClusters) / Double(c.clusters)
-        XCTAssertLessThanOrEqual(Double(built.clusterStatistics.largestCluster), 1.5 * target,
-                                 "the printed statistics describe the balanced encoder")
+        XCTAssertLessThanOrEqual(
+            Double(built.clusterStatistics.largestCluster), 1.5 * target,
+            "the printed statistics describe the balanced encoder")
         let loaded = try ModelFile.decode(ModelFile.encode(built.model).bytes)
         var vote = loaded.makeVote(), original = built.model.makeVote()
         for u in 0..<20 {

@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -45,8 +46,9 @@ final class ClusterSizeScalingTests: XCTestCase {
         scaledConfiguration.clusterSizeExponent = 0.5
         let built = try ModelBuilder.build(dataset: dataset, configuration: c)
         XCTAssertEqual(built.clusterStatistics.clusterSizes, sizes, "the statistics' pass counts the same sizes")
-        let rebuilt = ModelBuilder.rebuildingShortlists(built.model, configuration: scaledConfiguration, dataset: dataset,
-                                                        decoder: built.decoder)
+        let rebuilt = ModelBuilder.rebuildingShortlists(
+            built.model, configuration: scaledConfiguration, dataset: dataset,
+            decoder: built.decoder)
         XCTAssertEqual(rebuilt.shortlists.items, built.model.shortlists.items)
         for k in 0..<c.clusters {
             for e in built.model.shortlists.list(k) {

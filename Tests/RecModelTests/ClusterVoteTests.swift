@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
 import RecData
 import RecMath
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -10,7 +11,7 @@ final class ClusterVoteTests: XCTestCase {
     let shortlists = Shortlists(lists: [
         [(0, 0.9), (1, 0.5), (2, 0.1)],
         [(1, 0.8), (3, 0.7)],
-        [(2, 0.6), (4, 0.3), (0, 0.2)],
+        [(2, 0.6), (4, 0.3), (0, 0.2)]
     ])
 
     func testSumAndMeanReductions() {
@@ -56,18 +57,20 @@ final class ClusterVoteTests: XCTestCase {
         // Two users in cluster 0 with weights 1 and 0.5; user 0 liked items 0 and 1, user 1 liked item 1.
         let histories = [
             UserHistory(items: [0, 1, 2], ratings: [5, 5, 1]),
-            UserHistory(items: [1], ratings: [4]),
+            UserHistory(items: [1], ratings: [4])
         ]
         let memberships: [[(index: Int, score: Float)]] = [[(0, 1)], [(0, 0.5)]]
         func build(_ a: ModelConfiguration.ShortlistAggregation) -> [(index: Int, score: Float)] {
-            Shortlists.fromMembers(memberships: memberships, histories: { histories[$0] }, itemCount: 3, clusterCount: 1,
-                                   scale: .init(neutral: 3, halfRange: 2, likeThreshold: 4), aggregation: a,
-                                   smoothing: 1, length: 5).entries(0)
+            Shortlists.fromMembers(
+                memberships: memberships, histories: { histories[$0] }, itemCount: 3, clusterCount: 1,
+                scale: .init(neutral: 3, halfRange: 2, likeThreshold: 4), aggregation: a,
+                smoothing: 1, length: 5
+            ).entries(0)
         }
         // y(5) = 1, y(4) = 0.5. Item 1: 1·1 + 0.5·0.5 = 1.25 over 2 likers; item 0: 1 over 1 liker.
         XCTAssertEqual(build(.sum).map(\.index), [1, 0])
         XCTAssertEqual(build(.sum)[0].score, 1.25, accuracy: 1e-6)
-        XCTAssertEqual(build(.mean).map(\.index), [0, 1]) // 1.0 vs 0.625: the mean ignores support
+        XCTAssertEqual(build(.mean).map(\.index), [0, 1])  // 1.0 vs 0.625: the mean ignores support
         XCTAssertEqual(build(.smoothed).first { $0.index == 1 }!.score, 1.25 / 3, accuracy: 1e-6)
         XCTAssertEqual(build(.membership)[0].score, 1.25 / 1.5, accuracy: 1e-6)
         XCTAssertFalse(build(.sum).contains { $0.index == 2 }, "disliked items never enter a shortlist")
@@ -81,13 +84,14 @@ final class ClusterVoteTests: XCTestCase {
             UserHistory(items: [0, 1, 2], ratings: [5, 5, 5]),
             UserHistory(items: [0, 1], ratings: [5, 5]),
             UserHistory(items: [0, 2], ratings: [5, 5]),
-            UserHistory(items: [0, 2], ratings: [5, 5]),
+            UserHistory(items: [0, 2], ratings: [5, 5])
         ]
         let memberships: [[(index: Int, score: Float)]] = [[(0, 1)], [(0, 1)], [(1, 1)], [(1, 1)]]
         func build(_ a: ModelConfiguration.ShortlistAggregation) -> [[(index: Int, score: Float)]] {
-            let lists = Shortlists.fromMembers(memberships: memberships, histories: { histories[$0] }, itemCount: 3, clusterCount: 2,
-                                               scale: .init(neutral: 3, halfRange: 2, likeThreshold: 4), aggregation: a,
-                                               smoothing: 1, length: 5)
+            let lists = Shortlists.fromMembers(
+                memberships: memberships, histories: { histories[$0] }, itemCount: 3, clusterCount: 2,
+                scale: .init(neutral: 3, halfRange: 2, likeThreshold: 4), aggregation: a,
+                smoothing: 1, length: 5)
             return [lists.entries(0), lists.entries(1)]
         }
         // P(like | 0) = 1, 1, 0.5; P(like) = 1, 0.5, 0.75.

@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -24,7 +25,8 @@ final class DataParallelStepTests: XCTestCase {
         var rng = SeededRandom(seed: 5)
         var parameters = trainer.encoder.initialParameters(rng: &rng)
         parameters.add("decoder.items", .gaussian(rows: dataset.log.items.count, cols: 6, std: 0.5, rng: &rng))
-        let teacher = distill > 0
+        let teacher =
+            distill > 0
             ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
             : nil
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
@@ -45,18 +47,21 @@ final class DataParallelStepTests: XCTestCase {
         c.negativeSamples = 6
         c.teacherCandidates = 3
         let trainer = Trainer(configuration: c, dataset: dataset)
-        let teacher = DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true),
-                                          neighbours: 8)
+        let teacher = DistillationTeacher(
+            ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true),
+            neighbours: 8)
         let context = DecoderContext(configuration: c, dataset: dataset, teacher: teacher)
         let users = Array((0..<40).reversed())
         func stream(_ b: Int) -> SeededRandom { SeededRandom.derived(seed: 3, stream: UInt64(b)) }
-        let together = trainer.prepareRecommendBatches(1..<5, of: users, context: context,
-                                                       scratch: (0..<3).map { _ in context.makeScratch() }, randomStream: stream)
+        let together = trainer.prepareRecommendBatches(
+            1..<5, of: users, context: context,
+            scratch: (0..<3).map { _ in context.makeScratch() }, randomStream: stream)
         XCTAssertEqual(together.count, 4)
         for (k, b) in (1..<5).enumerated() {
             var rng = stream(b)
-            let alone = trainer.prepareRecommendBatch(Array(users[(b * 8)..<((b + 1) * 8)]), context: context,
-                                                      scratch: [context.makeScratch()], rng: &rng)
+            let alone = trainer.prepareRecommendBatch(
+                Array(users[(b * 8)..<((b + 1) * 8)]), context: context,
+                scratch: [context.makeScratch()], rng: &rng)
             XCTAssertEqual(together[k].inputs, alone.inputs)
             XCTAssertEqual(together[k].decoder.candidates, alone.decoder.candidates)
             XCTAssertEqual(together[k].decoder.targets.values, alone.decoder.targets.values)

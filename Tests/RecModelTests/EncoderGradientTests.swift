@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -10,13 +11,14 @@ final class EncoderGradientTests: XCTestCase {
     func makeEncoder(_ activation: ModelConfiguration.ClusterActivation = .sigmoid) -> Encoder {
         var c = ModelConfiguration()
         c.clusterActivation = activation
-        c.clusterTemperature = 3 // used by softmax only; a value other than 1 checks its gradient too
+        c.clusterTemperature = 3  // used by softmax only; a value other than 1 checks its gradient too
         c.embeddingDim = 5; c.genreDim = 3; c.towerHidden = 6; c.attributeDim = 2
         c.headHidden = 7; c.profileDim = 4; c.clusters = 6
-        let features = ItemFeatures(genreVocabulary: IDMap(ids: ["a", "b", "c"]),
-                                    genres: [[0], [1, 2], [], [0, 2], [1], [2]],
-                                    years: [1990, 2000, .nan, 1985, 2010, 1970],
-                                    titles: Array(repeating: "", count: 6))
+        let features = ItemFeatures(
+            genreVocabulary: IDMap(ids: ["a", "b", "c"]),
+            genres: [[0], [1, 2], [], [0, 2], [1], [2]],
+            years: [1990, 2000, .nan, 1985, 2010, 1970],
+            titles: Array(repeating: "", count: 6))
         return Encoder(configuration: c, features: features, attributeVocabularySizes: [3, 4])
     }
 
@@ -33,7 +35,7 @@ final class EncoderGradientTests: XCTestCase {
             ProfileInput(items: [0, 1, 3], weights: [0.3, -0.2, 0.3], attributes: [1, 2]),
             ProfileInput(items: [2, 4], weights: [0.5, 0.5], attributes: [0, 3]),
             ProfileInput(items: [], weights: [], attributes: [2, 1]),
-            ProfileInput(items: [5, 1], weights: [-0.4, 0.4], attributes: [1, 0]),
+            ProfileInput(items: [5, 1], weights: [-0.4, 0.4], attributes: [1, 0])
         ]
         // Softmax weights are K × softmax; weighting them by 1/K keeps the loss on the sigmoid's scale,
         // where Float32 finite differences are accurate.
@@ -60,8 +62,10 @@ final class EncoderGradientTests: XCTestCase {
     }
 
     /// A trainer with K = 6, C = 2 on `dataset` (30 items) and seeded parameters with a decoder.
-    func decoderFixture(_ dataset: Dataset, loss: ModelConfiguration.DecoderLoss, negatives: Int,
-                        distill: Float, itemBias: Bool = false) -> (Trainer, ParameterSet) {
+    func decoderFixture(
+        _ dataset: Dataset, loss: ModelConfiguration.DecoderLoss, negatives: Int,
+        distill: Float, itemBias: Bool = false
+    ) -> (Trainer, ParameterSet) {
         var c = TestFixtures.smallConfiguration
         c.itemBias = itemBias
         c.clusters = 6
@@ -80,8 +84,10 @@ final class EncoderGradientTests: XCTestCase {
 
     /// One decoder step's gradients against finite differences: w.r.t. the activations and w.r.t.
     /// `tensor`, whose gradient it returns (materialized).
-    static func checkDecoderStep(_ trainer: Trainer, _ parameters: ParameterSet, _ s: Matrix, _ batch: DecoderBatch, sparse: Bool,
-                                 tensor: String, label: String) -> Matrix {
+    static func checkDecoderStep(
+        _ trainer: Trainer, _ parameters: ParameterSet, _ s: Matrix, _ batch: DecoderBatch, sparse: Bool,
+        tensor: String, label: String
+    ) -> Matrix {
         var g = GradientSet(like: parameters)
         let (_, dS) = trainer.decoderStep(s, batch: batch, sparse: sparse, parameters: parameters, gradients: &g)
         func value(_ s: Matrix, _ p: ParameterSet) -> Double {
@@ -102,8 +108,9 @@ final class EncoderGradientTests: XCTestCase {
     static func sampleBatch(_ context: DecoderContext) -> (Matrix, DecoderBatch) {
         let s = Matrix(rows: 3, cols: 6) { r, k in 0.1 + 0.13 * Float((r * 7 + k * 5) % 6) + 0.01 * Float(k) }
         var draw = SeededRandom(seed: 9)
-        let batch = context.batch(targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
-                                  teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
+        let batch = context.batch(
+            targets: [[1, 4, 7], [2], [10, 11]], masked: [[0, 3], [5, 6, 7], []],
+            teacherInputs: [[0, 3], [5, 6], [8]], rng: &draw)
         return (s, batch)
     }
 
@@ -130,7 +137,8 @@ final class EncoderGradientTests: XCTestCase {
         let dataset = TestFixtures.generatedDataset(users: 40, items: 30)
         for (loss, negatives, distill) in [(ModelConfiguration.DecoderLoss.full, 5, Float(0)), (.sampled, 6, 0), (.sampled, 6, 0.5)] {
             let (trainer, parameters) = decoderFixture(dataset, loss: loss, negatives: negatives, distill: distill)
-            let teacher = distill > 0
+            let teacher =
+                distill > 0
                 ? DistillationTeacher(ease: try! EASE(log: dataset.log, lambda: 10, scale: dataset.ratingScale, likedOnly: true), neighbours: 8)
                 : nil
             let context = DecoderContext(configuration: trainer.configuration, dataset: dataset, teacher: teacher)

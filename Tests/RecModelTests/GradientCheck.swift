@@ -1,5 +1,5 @@
-import XCTest
 import RecMath
+import XCTest
 
 /// Central finite differences against analytic gradients. Losses are accumulated in Double; the
 /// step is large enough for Float32 parameters and the tolerance is relative.
@@ -9,10 +9,12 @@ enum GradientCheck {
     }
 
     /// Compares `analytic[k]` with (f(x + h e_k) − f(x − h e_k)) / 2h for up to `samples` entries.
-    static func compare(_ analytic: Matrix, _ point: Matrix, step: Float = 1e-2, samples: Int = 40,
-                        tolerance: Double = 2e-2, label: String,
-                        file: StaticString = #filePath, line: UInt = #line,
-                        loss: (Matrix) -> Double) {
+    static func compare(
+        _ analytic: Matrix, _ point: Matrix, step: Float = 1e-2, samples: Int = 40,
+        tolerance: Double = 2e-2, label: String,
+        file: StaticString = #filePath, line: UInt = #line,
+        loss: (Matrix) -> Double
+    ) {
         XCTAssertEqual(analytic.count, point.count, label, file: file, line: line)
         var rng = SeededRandom(seed: 99)
         let indices = point.count <= samples ? Array(0..<point.count) : (0..<samples).map { _ in rng.below(point.count) }

@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining

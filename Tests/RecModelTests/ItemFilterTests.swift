@@ -1,8 +1,9 @@
-import XCTest
-import RecVote
 import RecData
 import RecMath
 import RecTestSupport
+import RecVote
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -11,8 +12,9 @@ import RecTestSupport
 /// that pass, completed from the popularity list with items that pass; conditions parse as
 /// documented and say clearly what is wrong.
 final class ItemFilterTests: XCTestCase {
-    let features = ItemFeatures(genreVocabulary: IDMap(ids: ["Comedy", "Drama", "Children's"]),
-                                genres: [[0], [1], [0, 2], [], [2]], years: [1995, 1988, 2001, .nan, 1990], titles: ["a", "b", "c", "d", "e"])
+    let features = ItemFeatures(
+        genreVocabulary: IDMap(ids: ["Comedy", "Drama", "Children's"]),
+        genres: [[0], [1], [0, 2], [], [2]], years: [1995, 1988, 2001, .nan, 1990], titles: ["a", "b", "c", "d", "e"])
 
     func testConditionsParseAndHold() throws {
         func passing(_ conditions: [String], excluded: Set<Int> = [], allowed: Set<Int>? = nil) throws -> [Int] {
@@ -71,8 +73,9 @@ final class ItemFilterTests: XCTestCase {
                 expected.append(i)
             }
             XCTAssertEqual(filtered.items.map(\.index), expected, "round \(round)")
-            XCTAssertEqual(Array(filtered.items.prefix(votedPassing.count).map(\.score)), Array(votedPassing.prefix(k).map(\.score)),
-                           "round \(round): the scores of the voted items do not change")
+            XCTAssertEqual(
+                Array(filtered.items.prefix(votedPassing.count).map(\.score)), Array(votedPassing.prefix(k).map(\.score)),
+                "round \(round): the scores of the voted items do not change")
             // Distinct removed candidates: voted items (not in the history) that fail the filter.
             let candidates = Set(full.items.prefix(full.items.count - full.filledFromPopularity).map(\.index))
             let prepared = model.prepare(history: trimmed, attributes: [])

@@ -1,11 +1,12 @@
-@testable import RecInference
-@testable import RecModelFile
-@testable import RecTraining
-import RecVote
 import RecData
 import RecMath
 import RecTestSupport
+import RecVote
 import XCTest
+
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// Item-partitioned shards: each holds every cluster's shortlist cut to its items and the item–item
 /// weights into them, scores its own candidates completely, and the merge of the shards' top-k
@@ -69,8 +70,10 @@ final class ItemShardTests: XCTestCase {
         let loads = ItemShard.itemLoads(model)
         XCTAssertEqual(loads.reduce(0, +), model.items.count + model.shortlists.items.count + model.itemModel!.entryCount)
         let item = Int(model.shortlists.items[0])
-        XCTAssertEqual(loads[item], 1 + model.shortlists.items.filter { Int($0) == item }.count
-                       + model.itemModel!.targets.filter { Int($0) == item }.count)
+        XCTAssertEqual(
+            loads[item],
+            1 + model.shortlists.items.filter { Int($0) == item }.count
+                + model.itemModel!.targets.filter { Int($0) == item }.count)
     }
 
     /// The pool maxima need the whole pool: shards of such a model are not exact, and say so.

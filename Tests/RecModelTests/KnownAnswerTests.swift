@@ -1,11 +1,12 @@
-@testable import RecInference
-@testable import RecModelFile
-@testable import RecTraining
-import RecVote
 import RecData
 import RecMath
 import RecTestSupport
+import RecVote
 import XCTest
+
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// The serving semantics fixed item for item with a hand-built model (no training, so the same on
 /// every CPU and BLAS kernel): which clusters a history activates, the vote, exclusion of the
@@ -52,9 +53,10 @@ final class KnownAnswerTests: XCTestCase {
         let sigmoidModel = Self.model()
         var c = sigmoidModel.configuration
         c.clusterActivation = .softmax
-        let softmaxModel = RecommenderModel(configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
-                                            attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
-                                            shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
+        let softmaxModel = RecommenderModel(
+            configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
+            attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
+            shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
         let history = UserHistory(items: [16], ratings: [5])
         let input = ProfileInput.from(history: history, attributes: [], configuration: c)
         let s = sigmoidModel.clusterActivations(input).map(Double.init)
@@ -79,9 +81,10 @@ final class KnownAnswerTests: XCTestCase {
         c.clusterActivation = .softmax
         c.clusterTemperature = 4
         XCTAssertNil(c.validationError())
-        let model = RecommenderModel(configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
-                                     attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
-                                     shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
+        let model = RecommenderModel(
+            configuration: c, items: sigmoidModel.items, itemFeatures: sigmoidModel.itemFeatures,
+            attributes: sigmoidModel.attributes, parameters: sigmoidModel.parameters,
+            shortlists: sigmoidModel.shortlists, popularity: sigmoidModel.popularity)
         let input = ProfileInput.from(history: UserHistory(items: [16], ratings: [5]), attributes: [], configuration: c)
         let logits = sigmoidModel.clusterActivations(input).map(Double.init).map { log($0 / (1 - $0)) / 4 }
         let total = logits.map(exp).reduce(0, +)

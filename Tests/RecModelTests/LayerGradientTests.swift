@@ -1,5 +1,6 @@
-import XCTest
 import RecMath
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -108,8 +109,8 @@ final class LayerGradientTests: XCTestCase {
         let anchors = Matrix(rows: 1, cols: 1, values: [0])!
         let pool = Matrix(rows: 4, cols: 1, values: [1, 0.5, 1.5, 3])!
         let r = TripletLoss(margin: 1, normalize: false).evaluate(anchors: anchors, pool: pool, positive: [0]) { $1 != 0 }
-        XCTAssertEqual(r.loss, 0.5, accuracy: 1e-4) // 1 + 1 − 1.5
-        XCTAssertEqual(r.dPool[2, 0], -1, accuracy: 1e-4) // pushing the negative away lowers the loss
+        XCTAssertEqual(r.loss, 0.5, accuracy: 1e-4)  // 1 + 1 − 1.5
+        XCTAssertEqual(r.dPool[2, 0], -1, accuracy: 1e-4)  // pushing the negative away lowers the loss
         XCTAssertEqual(r.dPool[1, 0], 0)
     }
 

@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -51,21 +52,25 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(loaded.parameters, model.parameters)
         let a = Self.assertSameAnswers(model, loaded)
         // The bias moves the scores: the same model without it scores differently.
-        let unbiased = RecommenderModel(configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
-                                        attributes: model.attributes, parameters: model.parameters,
-                                        shortlists: model.shortlists, popularity: model.popularity)
+        let unbiased = RecommenderModel(
+            configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
+            attributes: model.attributes, parameters: model.parameters,
+            shortlists: model.shortlists, popularity: model.popularity)
         var v3 = unbiased.makeVote()
-        XCTAssertNotEqual(unbiased.recommend(history: Self.sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v3).items.map(\.score),
-                          a.items.map(\.score))
+        XCTAssertNotEqual(
+            unbiased.recommend(history: Self.sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v3).items.map(\.score),
+            a.items.map(\.score))
         // A configuration with a bias but no BIAS section, and a BIAS section the configuration does not name.
-        let missing = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
-                                       parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
+        let missing = RecommenderModel(
+            configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+            parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
         XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(missing).bytes)) {
             XCTAssertEqual($0 as? ModelFileError, .missingSection("BIAS"))
         }
-        let stray = RecommenderModel(configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
-                                     attributes: model.attributes, parameters: model.parameters, shortlists: model.shortlists,
-                                     popularity: model.popularity, itemBias: model.itemBias)
+        let stray = RecommenderModel(
+            configuration: Self.withoutBias(c), items: model.items, itemFeatures: model.itemFeatures,
+            attributes: model.attributes, parameters: model.parameters, shortlists: model.shortlists,
+            popularity: model.popularity, itemBias: model.itemBias)
         XCTAssertThrowsError(try ModelFile.decode(try ModelFile.encode(stray).bytes)) {
             guard case .malformed(section: "BIAS", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
         }
@@ -73,8 +78,10 @@ final class ModelFileTests: XCTestCase {
 
     /// Both models give the same items with the same scores for one history; returns the answer.
     @discardableResult
-    static func assertSameAnswers(_ model: RecommenderModel, _ loaded: RecommenderModel,
-                                  file: StaticString = #filePath, line: UInt = #line) -> Recommendation {
+    static func assertSameAnswers(
+        _ model: RecommenderModel, _ loaded: RecommenderModel,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Recommendation {
         var v1 = model.makeVote(), v2 = loaded.makeVote()
         let a = model.recommend(history: sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v1)
         let b = loaded.recommend(history: sampleHistory, attributes: [1, 1, 1], k: 10, vote: &v2)
@@ -119,11 +126,11 @@ final class ModelFileTests: XCTestCase {
             XCTAssertEqual($0 as? ModelFileError, .notAModelFile)
         }
         var future = bytes
-        future[8] = 9 // format version 9
+        future[8] = 9  // format version 9
         XCTAssertThrowsError(try ModelFile.decode(future)) {
             XCTAssertEqual($0 as? ModelFileError, .unsupportedFormatVersion(found: 9, supported: 1))
         }
-        bytes[bytes.count - 1] ^= 1 // last payload byte (IIMD, the item–item model)
+        bytes[bytes.count - 1] ^= 1  // last payload byte (IIMD, the item–item model)
         XCTAssertThrowsError(try ModelFile.decode(bytes)) {
             XCTAssertEqual($0 as? ModelFileError, .checksumMismatch(section: "IIMD"))
         }

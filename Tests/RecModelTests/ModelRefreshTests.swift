@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -54,15 +55,16 @@ final class ModelRefreshTests: XCTestCase {
         let groups = 4
         let model = HandBuiltModel.serving(groups: groups)
         var table = ItemFeatureTable()
-        table.ids = ["fresh-1", "fresh-2", model.items[0]] // the last is known: not added again
+        table.ids = ["fresh-1", "fresh-2", model.items[0]]  // the last is known: not added again
         table.titles = ["Fresh One", "Fresh Two", "old"]
         table.genres = [["Comedy"], [], []]
         table.years = [2024, nil, 1990]
         let (grown, added) = ModelRefresh.adding(table, to: model)
         XCTAssertEqual(added, 2)
         XCTAssertEqual(grown.items.count, model.items.count + 2)
-        XCTAssertEqual(Array(grown.itemVectors.values.prefix(model.itemVectors.count)), model.itemVectors.values,
-                       "existing items keep their vectors bit for bit")
+        XCTAssertEqual(
+            Array(grown.itemVectors.values.prefix(model.itemVectors.count)), model.itemVectors.values,
+            "existing items keep their vectors bit for bit")
         XCTAssertNotNil(grown.itemLookup.index(of: "fresh-1"))
 
         var rng = SeededRandom(seed: 6)

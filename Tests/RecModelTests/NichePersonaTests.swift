@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -56,8 +57,9 @@ final class NichePersonaTests: XCTestCase {
     }
 
     static let outcomes: [SeedOutcome] = seeds.map { seed in
-        let dataset = TestFixtures.generatedDataset(users: 600, items: 150, groups: groups, seed: seed, groupSkew: groupSkew,
-                                                    popularityExponent: popularityExponent)
+        let dataset = TestFixtures.generatedDataset(
+            users: 600, items: 150, groups: groups, seed: seed, groupSkew: groupSkew,
+            popularityExponent: popularityExponent)
         let model = try! ModelBuilder.build(dataset: dataset, configuration: configuration(seed: seed)).model
         // Generated item j is "i\(j+1)" and belongs to group j mod G; within a group, lower j is more popular.
         func group(ofIndex i: Int) -> Int { (Int(model.items[i].dropFirst())! - 1) % groups }
@@ -72,9 +74,10 @@ final class NichePersonaTests: XCTestCase {
         let rank = Dictionary(uniqueKeysWithValues: model.popularity.enumerated().map { ($1, $0 + 1) })
         let popular = model.popularity.filter { !liked.contains($0) }.prefix(10)
         let ranks = r.items.map { Double(rank[$0.index] ?? model.items.count) }
-        return SeedOutcome(seed: seed, nicheInGroup: r.items.filter { group(ofIndex: $0.index) == niche }.count,
-                           nicheInPopular: popular.filter { group(ofIndex: $0) == niche }.count,
-                           meanPopularityRank: ranks.reduce(0, +) / Double(max(1, ranks.count)), problems: problems)
+        return SeedOutcome(
+            seed: seed, nicheInGroup: r.items.filter { group(ofIndex: $0.index) == niche }.count,
+            nicheInPopular: popular.filter { group(ofIndex: $0) == niche }.count,
+            meanPopularityRank: ranks.reduce(0, +) / Double(max(1, ranks.count)), problems: problems)
     }
 
     static func share(_ counts: [Int]) -> Double { Double(counts.reduce(0, +)) / Double(10 * max(1, counts.count)) }
@@ -82,11 +85,13 @@ final class NichePersonaTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         for o in outcomes {
-            print("niche persona, seed \(o.seed): \(o.nicheInGroup)/10 niche items (popularity list: \(o.nicheInPopular)/10), "
-                  + "mean popularity rank " + String(format: "%.1f", o.meanPopularityRank))
+            print(
+                "niche persona, seed \(o.seed): \(o.nicheInGroup)/10 niche items (popularity list: \(o.nicheInPopular)/10), "
+                    + "mean popularity rank " + String(format: "%.1f", o.meanPopularityRank))
         }
-        print("niche persona over \(seeds.count) seeds: niche share \(share(outcomes.map(\.nicheInGroup))), "
-              + "popularity list's \(share(outcomes.map(\.nicheInPopular)))")
+        print(
+            "niche persona over \(seeds.count) seeds: niche share \(share(outcomes.map(\.nicheInGroup))), "
+                + "popularity list's \(share(outcomes.map(\.nicheInPopular)))")
     }
 
     func testEveryAnswerKeepsTheContract() {

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -92,8 +93,9 @@ final class PlantedGroupBehaviourTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         for o in outcomes { print("planted groups, seed \(o.seed): in-group top-10 \(o.inGroup), attributes only \(o.attributesOnly)") }
-        print("planted groups over \(seeds.count) seeds: mean in-group share \(mean(shares)), "
-              + "weak groups \(shares.filter { $0 < 5 }.count) of \(shares.count), attributes only \(mean(outcomes.flatMap(\.attributesOnly)))")
+        print(
+            "planted groups over \(seeds.count) seeds: mean in-group share \(mean(shares)), "
+                + "weak groups \(shares.filter { $0 < 5 }.count) of \(shares.count), attributes only \(mean(outcomes.flatMap(\.attributesOnly)))")
     }
 
     func testEveryAnswerKeepsTheContract() {

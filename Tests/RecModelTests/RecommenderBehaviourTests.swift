@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -22,9 +23,9 @@ final class RecommenderBehaviourTests: XCTestCase {
         var c = ModelConfiguration()
         c.window = 3
         let h = UserHistory(items: [10, 11, 12, 13, 14], ratings: [5, 1, 4, 5, 2], timestamps: [50, 10, 40, 20, 30])
-        XCTAssertEqual(ProfileInput.window(h, configuration: c), [0, 2, 4]) // times 50, 40, 30
+        XCTAssertEqual(ProfileInput.window(h, configuration: c), [0, 2, 4])  // times 50, 40, 30
         c.windowRule = .topRated
-        XCTAssertEqual(ProfileInput.window(h, configuration: c), [0, 2, 3]) // ratings 5 (t50), 5 (t20), 4
+        XCTAssertEqual(ProfileInput.window(h, configuration: c), [0, 2, 3])  // ratings 5 (t50), 5 (t20), 4
         // A history within the window is kept whole, whatever the rule.
         c.window = 5
         XCTAssertEqual(ProfileInput.window(h, configuration: c), [0, 1, 2, 3, 4])
@@ -36,7 +37,7 @@ final class RecommenderBehaviourTests: XCTestCase {
         let h = UserHistory(items: [1, 2, 3, 4], ratings: [5, 3, 1, 4])
         c.inputMode = .signed
         let signed = ProfileInput.from(history: h, attributes: [], configuration: c)
-        XCTAssertEqual(signed.items, [1, 3, 4]) // rating 3 carries no signal
+        XCTAssertEqual(signed.items, [1, 3, 4])  // rating 3 carries no signal
         XCTAssertEqual(signed.weights, [1.0 / 3, -1.0 / 3, 0.5 / 3])
         c.inputMode = .liked
         let liked = ProfileInput.from(history: h, attributes: [], configuration: c)

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
-import RecVote
 import RecData
 import RecTestSupport
+import RecVote
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining

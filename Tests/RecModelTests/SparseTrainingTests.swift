@@ -1,7 +1,8 @@
-import XCTest
 import RecData
 import RecMath
 import RecTestSupport
+import XCTest
+
 @testable import RecInference
 @testable import RecModelFile
 @testable import RecTraining
@@ -47,8 +48,9 @@ final class SparseTrainingTests: XCTestCase {
             }
             let dense = BLAS.product(x, transposeA: true, x)
             for threads in [1, 3] {
-                let all = CooccurrenceGram.gram(log: log, items: Array(0..<log.items.count), scale: scale,
-                                                likedOnly: likedOnly, threads: threads)
+                let all = CooccurrenceGram.gram(
+                    log: log, items: Array(0..<log.items.count), scale: scale,
+                    likedOnly: likedOnly, threads: threads)
                 XCTAssertEqual(all, dense, "likedOnly=\(likedOnly) threads=\(threads)")
                 let subset = [4, 17, 0, 33, 9]
                 let part = CooccurrenceGram.gram(log: log, items: subset, scale: scale, likedOnly: likedOnly, threads: threads)
@@ -77,10 +79,12 @@ final class SparseTrainingTests: XCTestCase {
         var gram = BLAS.product(x, transposeA: true, x)
         for i in 0..<12 { gram[i, i] += 20 }
         let p = try Cholesky.inverse(gram)
-        for i in 0..<12 { for j in 0..<12 {
-            let expected: Float = i == j ? 0 : -p[i, j] / p[j, j]
-            XCTAssertEqual(partial.weights[i, j], expected, accuracy: 1e-5)
-        } }
+        for i in 0..<12 {
+            for j in 0..<12 {
+                let expected: Float = i == j ? 0 : -p[i, j] / p[j, j]
+                XCTAssertEqual(partial.weights[i, j], expected, accuracy: 1e-5)
+            }
+        }
         let unfitted = (0..<40).first { !partial.fittedItems.contains($0) }!
         let scores = partial.scores(items: [partial.fittedItems[0], unfitted])
         XCTAssertEqual(scores[unfitted], 0)

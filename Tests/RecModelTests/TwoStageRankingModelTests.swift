@@ -1,11 +1,12 @@
-@testable import RecInference
-@testable import RecModelFile
-@testable import RecTraining
-import RecVote
 import RecData
 import RecMath
 import RecTestSupport
+import RecVote
 import XCTest
+
+@testable import RecInference
+@testable import RecModelFile
+@testable import RecTraining
 
 /// The two-stage ranking on a hand-built model (no training: the same on every CPU and kernel),
 /// the item–item model's fits, and its model file section.
@@ -38,8 +39,9 @@ final class TwoStageRankingModelTests: XCTestCase {
     /// clusters can give, s0 · 0.9 + s1 · 0.6 (the first entry of each list), and the item–item
     /// score by row 16's largest |weight|, 3 (item 19, outside the pool, still sets the bound).
     func testAKnownAnswerOfTheBoundedBlend() {
-        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(), rows: [16: [(1, 1), (5, 0.5), (12, -0.5), (19, 3)]],
-                                            voteWeight: 0.5, blendScale: .bound)
+        let model = HandBuiltModel.twoStage(
+            HandBuiltModel.knownAnswer(), rows: [16: [(1, 1), (5, 0.5), (12, -0.5), (19, 3)]],
+            voteWeight: 0.5, blendScale: .bound)
         var vote = model.makeVote()
         let r = model.recommend(history: UserHistory(items: [16], ratings: [5]), attributes: [], k: 6, vote: &vote)
         let s0 = Self.sigmoid(2 * 3.0.squareRoot()), s1 = Self.sigmoid(3.0.squareRoot())
@@ -59,8 +61,9 @@ final class TwoStageRankingModelTests: XCTestCase {
     /// With the two-stage ranking an item's "because" items are the history items with the largest
     /// positive weights to it, and `similarities` are those weights.
     func testExplanationsNameTheHistoryItemsBehindTheItemItemScore() {
-        let model = HandBuiltModel.twoStage(HandBuiltModel.knownAnswer(),
-                                            rows: [16: [(1, 1), (5, 0.5), (12, -0.5)], 4: [(1, 0.3), (8, 0.2), (5, 0.5)]], voteWeight: 0.5)
+        let model = HandBuiltModel.twoStage(
+            HandBuiltModel.knownAnswer(),
+            rows: [16: [(1, 1), (5, 0.5), (12, -0.5)], 4: [(1, 0.3), (8, 0.2), (5, 0.5)]], voteWeight: 0.5)
         var vote = model.makeVote()
         let history = UserHistory(items: [16, 4], ratings: [5, 5])
         let r = model.recommend(history: history, attributes: [], k: 6, vote: &vote)
@@ -144,7 +147,7 @@ final class TwoStageRankingModelTests: XCTestCase {
                 && zip(fitted.weights, reference.weights).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
         }
         XCTAssertTrue(agrees(try ItemItemFit.fit(log: log, settings: settings)), "within the budget the fit is exact")
-        settings.cooccurrenceBudget = 0 // each item keeps its 2M = 12 strongest co-occurrences
+        settings.cooccurrenceBudget = 0  // each item keeps its 2M = 12 strongest co-occurrences
         XCTAssertFalse(agrees(try ItemItemFit.fit(log: log, settings: settings)), "the truncated rows lose pairs inside the support")
     }
 
@@ -152,8 +155,9 @@ final class TwoStageRankingModelTests: XCTestCase {
     /// instead, before anything large is allocated.
     func testTheDenseFitRefusesAHugeCatalogue() {
         let n = ItemItemFit.maxDenseItems + 1
-        let log = InteractionLog.from(histories: [("u", UserHistory(items: [0, n - 1], ratings: [5, 5]))],
-                                      items: IDMap(ids: (0..<n).map { "i\($0)" }), hasTimestamps: false)
+        let log = InteractionLog.from(
+            histories: [("u", UserHistory(items: [0, n - 1], ratings: [5, 5]))],
+            items: IDMap(ids: (0..<n).map { "i\($0)" }), hasTimestamps: false)
         var settings = ItemItemFit.Settings()
         settings.method = .ease
         XCTAssertThrowsError(try ItemItemFit.fit(log: log, settings: settings)) { error in
@@ -189,8 +193,9 @@ final class TwoStageRankingModelTests: XCTestCase {
         ModelFileTests.assertSameAnswers(model, loaded)
         // A model without an item–item model ranks by the vote (and says so in its file); a
         // vote-ranked model may still carry one.
-        let stripped = RecommenderModel(configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
-                                        parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
+        let stripped = RecommenderModel(
+            configuration: c, items: model.items, itemFeatures: model.itemFeatures, attributes: model.attributes,
+            parameters: model.parameters, shortlists: model.shortlists, popularity: model.popularity)
         XCTAssertEqual(stripped.configuration.ranking, .vote)
         XCTAssertEqual(try ModelFile.decode(try ModelFile.encode(stripped).bytes).configuration.ranking, .vote)
         let voteRanked = try ModelFile.decode(try ModelFile.encode(model.withRanking(.vote)).bytes)
@@ -202,12 +207,15 @@ final class TwoStageRankingModelTests: XCTestCase {
             XCTAssertEqual(error as? ModelFileError, .missingSection("IIMD"))
         }
         // A damaged section is refused with its name.
-        XCTAssertThrowsError(try ModelFile.decode(try Self.replacingSection("IIMD", in: bytes) { payload in
-            var p = payload
-            p[p.count - 9] ^= 0x7F // inside the last weights
-            p.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0x00, 0x00]) // the first offset
-            return p
-        })) { error in
+        XCTAssertThrowsError(
+            try ModelFile.decode(
+                try Self.replacingSection("IIMD", in: bytes) { payload in
+                    var p = payload
+                    p[p.count - 9] ^= 0x7F  // inside the last weights
+                    p.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0x00, 0x00])  // the first offset
+                    return p
+                })
+        ) { error in
             guard case let .malformed(section, _)? = error as? ModelFileError else { return XCTFail("\(error)") }
             XCTAssertEqual(section, "IIMD")
         }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecServer
 
 /// how the coordinator tells endpoints only this host can reach (loopback TCP, IPC,

@@ -1,6 +1,7 @@
-@testable import RecServer
 import RecServing
 import XCTest
+
+@testable import RecServer
 
 /// The coordinator loop's outbox as a plain value: per-worker batching and ordered client batches.
 final class CoordinatorOutboxTests: XCTestCase {
@@ -25,10 +26,12 @@ final class CoordinatorOutboxTests: XCTestCase {
         XCTAssertEqual(outbox.openBatches, 1)
         XCTAssertTrue(outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 2), payload: [2])]).isEmpty)
         XCTAssertTrue(outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 0), payload: [0])]).isEmpty)
-        XCTAssertTrue(outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 0), payload: [0xEE])]).isEmpty,
-                      "a second reply to a slot neither replaces the first nor completes the batch")
-        XCTAssertEqual(outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 1), payload: [1])]),
-                       [.client(frames: [[9], [0], [1], [2]], admin: false)])
+        XCTAssertTrue(
+            outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 0), payload: [0xEE])]).isEmpty,
+            "a second reply to a slot neither replaces the first nor completes the batch")
+        XCTAssertEqual(
+            outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 1), payload: [1])]),
+            [.client(frames: [[9], [0], [1], [2]], admin: false)])
         XCTAssertEqual(outbox.openBatches, 0)
         XCTAssertTrue(outbox.take([.toBatchMember(BatchSlot(batch: batch, index: 1), payload: [1])]).isEmpty, "a finished batch is gone")
     }

@@ -1,10 +1,11 @@
-@testable import RecServer
 import RecInference
 import RecModelFile
 import RecServing
 import RecTestSupport
 import RecWire
 import XCTest
+
+@testable import RecServer
 
 /// The coordinator's and workers' poll loops, driven turn by turn over in-memory sockets
 /// (`EmbeddedCluster`): what the shells add to the state machines — batching frames per worker,
@@ -90,8 +91,12 @@ final class CoordinatorShellTests: XCTestCase {
         let cluster = try EmbeddedCluster(model: Self.model, shards: 2)
         cluster.silent = [1]
         let deadline = cluster.clock.now() + .milliseconds(50)
-        cluster.clients.deliver([[1], EmbeddedCluster.request("late", items: Self.histories[0],
-                                                               deadline: deadline.microsecondsSinceEpoch)])
+        cluster.clients.deliver([
+            [1],
+            EmbeddedCluster.request(
+                "late", items: Self.histories[0],
+                deadline: deadline.microsecondsSinceEpoch)
+        ])
         let r = try response(XCTUnwrap(try cluster.replies().first))
         XCTAssertGreaterThanOrEqual(cluster.clock.now(), deadline, "not answered before its deadline")
         XCTAssertLessThan(cluster.clock.now(), deadline + .milliseconds(100), "the loop woke for the deadline")
@@ -146,8 +151,9 @@ final class CoordinatorShellTests: XCTestCase {
         guard case .recommend? = byClient[[1]] else { return XCTFail("the request in flight was not answered: \(byClient)") }
         XCTAssertFalse(cluster.clients.isClosed, "a turn does not close")
         try cluster.coordinator.run(until: cluster.stop)
-        XCTAssertTrue(cluster.clients.isClosed && cluster.admin.isClosed && cluster.toWorkers.allSatisfy(\.isClosed),
-                      "a finished drain closes every socket")
+        XCTAssertTrue(
+            cluster.clients.isClosed && cluster.admin.isClosed && cluster.toWorkers.allSatisfy(\.isClosed),
+            "a finished drain closes every socket")
     }
 }
 

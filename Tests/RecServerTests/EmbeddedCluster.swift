@@ -1,8 +1,9 @@
 import Logging
-@testable import RecServer
 import RecInference
 import RecServing
 import RecWire
+
+@testable import RecServer
 
 /// A coordinator shell and its workers' shells wired through `EmbeddedSocket`s, one turn at a time,
 /// on a `ManualClock`: the real loops with no threads, sockets or waiting. Time passes only while
@@ -30,16 +31,20 @@ final class EmbeddedCluster {
             connectWorker: { _ in made.append() }, poller: EmbeddedPoller(clock: clock), clock: clock)
         var logger = Logger(label: "test.coordinator")
         logger.logLevel = .critical
-        coordinator = try CoordinatorServer(model: model, workerEndpoints: endpoints, transport: transport,
-                                            configuration: configuration, logger: logger)
+        coordinator = try CoordinatorServer(
+            model: model, workerEndpoints: endpoints, transport: transport,
+            configuration: configuration, logger: logger)
         toWorkers = made.sockets
         var workers: [ShardWorkerServer] = []
         for (shard, replicaEndpoints) in endpoints.enumerated() {
             for endpoint in replicaEndpoints {
-                let transport = WorkerTransport(socket: EmbeddedSocket(), endpoint: endpoint, poller: EmbeddedPoller(clock: clock),
-                                                clock: clock, securityGuard: nil)
-                workers.append(ShardWorkerServer(model: try ShardModel(model, shard: shard, shardCounts: [shards]), shard: shard,
-                                                 shardCount: shards, transport: transport, logger: logger))
+                let transport = WorkerTransport(
+                    socket: EmbeddedSocket(), endpoint: endpoint, poller: EmbeddedPoller(clock: clock),
+                    clock: clock, securityGuard: nil)
+                workers.append(
+                    ShardWorkerServer(
+                        model: try ShardModel(model, shard: shard, shardCounts: [shards]), shard: shard,
+                        shardCount: shards, transport: transport, logger: logger))
             }
         }
         self.workers = workers
@@ -78,8 +83,11 @@ final class EmbeddedCluster {
     }
 
     static func request(_ id: String, items: [String], k: UInt32 = 10, deadline: UInt64 = 0) -> [UInt8] {
-        ClientMessage.recommend(RecommendRequest(requestID: id, itemIDs: items, ratings: items.map { _ in 5 }, k: k,
-                                                 deadlineUnixMicros: deadline)).serializedBytes()
+        ClientMessage.recommend(
+            RecommendRequest(
+                requestID: id, itemIDs: items, ratings: items.map { _ in 5 }, k: k,
+                deadlineUnixMicros: deadline)
+        ).serializedBytes()
     }
 }
 

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecServer
 
 /// A process with several poll loops is ready when every loop is, and says which one is not.
@@ -13,7 +14,7 @@ final class ProcessReadinessTests: XCTestCase {
         XCTAssertTrue(readiness.current.ready)
         readiness.set(problem: "shard 2 has no live replica", part: 2)
         XCTAssertEqual(readiness.current.reason, "poll loop 2: shard 2 has no live replica")
-        readiness.set(problem: nil, part: 7) // no such part: ignored
+        readiness.set(problem: nil, part: 7)  // no such part: ignored
         XCTAssertFalse(readiness.current.ready)
     }
 

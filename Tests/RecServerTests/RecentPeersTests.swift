@@ -1,7 +1,8 @@
+import RecServing
 import RecWire
 import XCTest
+
 @testable import RecServer
-import RecServing
 
 final class RecentPeersTests: XCTestCase {
     func testAFloodOfPeersKeepsOnlyTheMostRecentlyHeard() {
@@ -15,8 +16,8 @@ final class RecentPeersTests: XCTestCase {
         var peers = RecentPeers(capacity: 2)
         peers.saw([1], at: 1)
         peers.saw([2], at: 2)
-        peers.saw([1], at: 3) // the coordinator keeps talking
-        peers.saw([3], at: 4) // a stranger arrives: [2] is the least recent
+        peers.saw([1], at: 3)  // the coordinator keeps talking
+        peers.saw([3], at: 4)  // a stranger arrives: [2] is the least recent
         XCTAssertTrue(peers.contains([1]))
         XCTAssertFalse(peers.contains([2]))
         XCTAssertEqual(peers.all, [[3], [1]])

@@ -1,4 +1,3 @@
-@testable import RecServer
 import RecInference
 import RecModelFile
 import RecServing
@@ -6,16 +5,20 @@ import RecTestSupport
 import RecWire
 import XCTest
 
+@testable import RecServer
+
 /// A worker's poll loop over an in-memory socket: batches, departed coordinators and the drain.
 final class WorkerShellTests: XCTestCase {
     static let model: RecommenderModel = try! ModelFile.decode(ModelFile.encode(HandBuiltModel.serving()).bytes)
 
     func worker(clock: ManualClock) throws -> (ShardWorkerServer, EmbeddedSocket) {
         let socket = EmbeddedSocket()
-        let transport = WorkerTransport(socket: socket, endpoint: "embedded://worker", poller: EmbeddedPoller(clock: clock),
-                                        clock: clock, securityGuard: nil)
-        let server = ShardWorkerServer(model: try ShardModel(Self.model, shard: 0, shardCounts: [2]), shard: 0, shardCount: 2,
-                                       transport: transport, logger: .init(label: "test.worker"))
+        let transport = WorkerTransport(
+            socket: socket, endpoint: "embedded://worker", poller: EmbeddedPoller(clock: clock),
+            clock: clock, securityGuard: nil)
+        let server = ShardWorkerServer(
+            model: try ShardModel(Self.model, shard: 0, shardCounts: [2]), shard: 0, shardCount: 2,
+            transport: transport, logger: .init(label: "test.worker"))
         return (server, socket)
     }
 

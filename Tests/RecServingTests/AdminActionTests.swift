@@ -1,7 +1,8 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// state-changing requests (rollback) are admin actions, accepted only from the admin
@@ -32,7 +33,9 @@ final class AdminActionTests: XCTestCase {
         XCTAssertTrue(a.message.contains("no previous model version"), a.message)
         XCTAssertEqual(harness.coordinator.statistics.refusedAdmin, 1)
         // Status and recommendations are not admin actions.
-        guard case .status? = try reply(harness.coordinator.onClient(routing: [9], payload: ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes(), now: now))
+        guard
+            case .status? = try reply(
+                harness.coordinator.onClient(routing: [9], payload: ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes(), now: now))
         else { return XCTFail("status refused on the data socket") }
     }
 }

@@ -1,7 +1,8 @@
-import XCTest
 import RecVote
-@testable import RecServing
 import RecWire
+import XCTest
+
+@testable import RecServing
 
 /// The coordinator's admission under overload: the adaptive in-flight limit and the cheap refusal
 /// path (uses `CoordinatorReliabilityTests.Driver`: the core and real worker cores, frames in between).

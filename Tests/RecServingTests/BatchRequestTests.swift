@@ -1,9 +1,10 @@
-import XCTest
-import RecVote
 import RecInference
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// the requests of a batch (one multipart client message) are answered as members of
@@ -21,12 +22,13 @@ final class BatchRequestTests: XCTestCase {
             .recommend(RecommendRequest(requestID: "u0", itemIDs: [model.items[1], model.items[5]], ratings: [5, 5], k: 7)),
             .recommend(RecommendRequest(requestID: "bad-k", itemIDs: [model.items[2]], ratings: [5], k: 0)),
             .status(StatusRequest(requestID: "st")),
-            .recommend(RecommendRequest(requestID: "u3", itemIDs: [model.items[9]], ratings: [4], k: 12)),
+            .recommend(RecommendRequest(requestID: "u3", itemIDs: [model.items[9]], ratings: [4], k: 12))
         ]
         var queue: [CoordinatorCore.Action] = []
         for (index, message) in requests.enumerated() {
-            queue += harness.coordinator.onClient(routing: [7], payload: message.serializedBytes(), now: now,
-                                                  batch: BatchSlot(batch: 42, index: index))
+            queue += harness.coordinator.onClient(
+                routing: [7], payload: message.serializedBytes(), now: now,
+                batch: BatchSlot(batch: 42, index: index))
         }
         var replies: [Int: ServerMessage] = [:]
         while !queue.isEmpty {
@@ -62,10 +64,11 @@ final class BatchRequestTests: XCTestCase {
         var configuration = CoordinatorCore.Configuration()
         configuration.limits.maxBatchRequests = 3
         var harness = try CoordinatorCoreTests.Harness(model: Self.model, shards: 2, configuration: configuration, now: now)
-        let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF] // request ID "g", then junk
-        let payloads = ["a", "b", "c"].map {
-            ClientMessage.recommend(RecommendRequest(requestID: $0, itemIDs: [Self.model.items[1]], ratings: [5], k: 3)).serializedBytes()
-        } + [garbage]
+        let garbage: [UInt8] = [0x08, 0x01, 0x12, 0x05, 0x0A, 0x01, 0x67, 0xFF, 0xFF]  // request ID "g", then junk
+        let payloads =
+            ["a", "b", "c"].map {
+                ClientMessage.recommend(RecommendRequest(requestID: $0, itemIDs: [Self.model.items[1]], ratings: [5], k: 3)).serializedBytes()
+            } + [garbage]
         let actions = harness.coordinator.refuseOversizedBatch(routing: [7], payloads: payloads, batch: 9)
         XCTAssertEqual(actions.count, 4)
         for (index, action) in actions.enumerated() {

@@ -1,11 +1,12 @@
-import XCTest
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// items withdrawn by an admin action leave every answer from the next request on — on

@@ -1,5 +1,6 @@
 import RecWire
 import XCTest
+
 @testable import RecServing
 
 /// The simulations count time in whole microseconds; `at` makes them instants.
@@ -145,8 +146,8 @@ final class ConcurrencyLimitTests: XCTestCase {
     struct Simulation {
         struct Phase { var seconds: Int; var arrivalsPerMs: Int; var perRequest: UInt64 }
         struct PhaseOutcome {
-            var limits: [Int] = []          // every 100 ms
-            var latencies: [UInt64] = []    // of requests finished in the phase's second half
+            var limits: [Int] = []  // every 100 ms
+            var latencies: [UInt64] = []  // of requests finished in the phase's second half
             var admitted = 0, refused = 0
             var completedInSecondHalf = 0
             var p99: UInt64 { let s = latencies.sorted(); return s.isEmpty ? 0 : s[s.count * 99 / 100] }
@@ -194,11 +195,12 @@ final class ConcurrencyLimitTests: XCTestCase {
         var limit = ConcurrencyLimit(settings: settings(target: target), initial: 200, now: 0)
         // Slow server: 250 µs per request in flight ⇒ the target allows 36 in flight, 3.6 per ms.
         // Then twice as fast (72 in flight, 7.2 per ms), still offered more; then a light load.
-        let phases = Simulation.run([
-            .init(seconds: 20, arrivalsPerMs: 12, perRequest: 250),
-            .init(seconds: 20, arrivalsPerMs: 12, perRequest: 125),
-            .init(seconds: 10, arrivalsPerMs: 2, perRequest: 125),
-        ], limit: &limit)
+        let phases = Simulation.run(
+            [
+                .init(seconds: 20, arrivalsPerMs: 12, perRequest: 250),
+                .init(seconds: 20, arrivalsPerMs: 12, perRequest: 125),
+                .init(seconds: 10, arrivalsPerMs: 2, perRequest: 125)
+            ], limit: &limit)
         let (slow, fast, light) = (phases[0], phases[1], phases[2])
         XCTAssertGreaterThan(slow.refused, slow.admitted, "three times the capacity is offered")
         XCTAssertLessThan(slow.limits[0], 200, "200 is far too many: shrunk within the first window")

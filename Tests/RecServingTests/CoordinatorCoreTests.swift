@@ -1,11 +1,12 @@
-import XCTest
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// The coordinator and worker state machines wired together in memory: no sockets, time passed in.
@@ -18,9 +19,10 @@ final class CoordinatorCoreTests: XCTestCase {
     /// The same model ranking its pool two-stage with bounds (seeded item–item rows of mixed sign).
     static let twoStageModel: RecommenderModel = {
         var rng = SeededRandom(seed: 5)
-        let rows = Dictionary(uniqueKeysWithValues: (0..<80).map { j in
-            (j, Set((0..<12).map { _ in rng.below(80) }).sorted().map { (target: $0, weight: rng.uniform(-0.3, 1)) })
-        })
+        let rows = Dictionary(
+            uniqueKeysWithValues: (0..<80).map { j in
+                (j, Set((0..<12).map { _ in rng.below(80) }).sorted().map { (target: $0, weight: rng.uniform(-0.3, 1)) })
+            })
         let ranked = HandBuiltModel.twoStage(HandBuiltModel.serving(), rows: rows, voteWeight: 0.25, blendScale: .bound)
         return try! ModelFile.decode(ModelFile.encode(ranked).bytes)
     }()
@@ -30,11 +32,14 @@ final class CoordinatorCoreTests: XCTestCase {
         var coordinator: CoordinatorCore
         var workers: [ShardWorkerCore]
 
-        init(model: RecommenderModel, shards: Int, replicas: Int = 1, configuration: CoordinatorCore.Configuration = .init(),
-             now: WallInstant = 1_700_000_000_000_000) throws {
+        init(
+            model: RecommenderModel, shards: Int, replicas: Int = 1, configuration: CoordinatorCore.Configuration = .init(),
+            now: WallInstant = 1_700_000_000_000_000
+        ) throws {
             let map = try ShardMap(shardCount: shards)
-            coordinator = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
-                                          configuration: configuration, now: now)
+            coordinator = CoordinatorCore(
+                model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
+                configuration: configuration, now: now)
             workers = try coordinator.replicas.shardOfWorker.map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
         }
 
@@ -97,7 +102,8 @@ final class CoordinatorCoreTests: XCTestCase {
     func testEveryShardGetsTheSameBoundedSubRequest() throws {
         var harness = try Harness(model: Self.twoStageModel, shards: 7)
         let actions = harness.coordinator.onClient(
-            routing: [1], payload: ClientMessage.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i5"], ratings: [5, 5], k: 5)).serializedBytes(),
+            routing: [1],
+            payload: ClientMessage.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i5"], ratings: [5, 5], k: 5)).serializedBytes(),
             now: now)
         let sent = actions.compactMap { a -> (Int, [UInt8])? in if case let .toWorker(s, p) = a { return (s, p) } else { return nil } }
         XCTAssertEqual(sent.map(\.0), Array(0..<7), "one sub-request per shard")
@@ -117,8 +123,9 @@ final class CoordinatorCoreTests: XCTestCase {
 
     func testASilentShardGivesCoverageBelowOneAtTheDeadline() throws {
         var harness = try Harness(model: Self.model, shards: 3)
-        let request = RecommendRequest(requestID: "slow", itemIDs: ["i1", "i2", "i3", "i9"], ratings: [5, 5, 4, 5], k: 10,
-                                       deadlineUnixMicros: (now + .microseconds(50_000)).microsecondsSinceEpoch)
+        let request = RecommendRequest(
+            requestID: "slow", itemIDs: ["i1", "i2", "i3", "i9"], ratings: [5, 5, 4, 5], k: 10,
+            deadlineUnixMicros: (now + .microseconds(50_000)).microsecondsSinceEpoch)
         let asked = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
             .compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertNil(harness.request(.recommend(request), now: now, drop: Set(asked)), "no reply before the deadline")
@@ -139,18 +146,21 @@ final class CoordinatorCoreTests: XCTestCase {
     func testPartialCoverageWhenOneShardIsDown() throws {
         var harness = try Harness(model: Self.model, shards: 3)
         let ids = (1...20).filter { ($0 - 1) % 4 == 0 }.map { "i\($0)" }
-        let request = RecommendRequest(requestID: "p", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 10,
-                                       deadlineUnixMicros: (now + .microseconds(1_000)).microsecondsSinceEpoch)
+        let request = RecommendRequest(
+            requestID: "p", itemIDs: ids, ratings: Array(repeating: 5, count: ids.count), k: 10,
+            deadlineUnixMicros: (now + .microseconds(1_000)).microsecondsSinceEpoch)
         let plan = harness.coordinator.onClient(routing: [7], payload: ClientMessage.recommend(request).serializedBytes(), now: now)
         let shardsAsked = plan.compactMap { a -> Int? in if case let .toWorker(s, _) = a { return s } else { return nil } }
         XCTAssertEqual(shardsAsked, [0, 1, 2])
         var replies: [CoordinatorCore.Action] = []
         for case let .toWorker(worker, payload) in plan where worker != shardsAsked[0] {
-            replies += harness.coordinator.onWorker(worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
+            replies += harness.coordinator.onWorker(
+                worker, payload: harness.workers[worker].handle(bytes: payload, now: now).serializedBytes(), now: now)
         }
         XCTAssertTrue(replies.isEmpty)
         guard let payload = clientFrames(harness.coordinator.onTick(now: now + .microseconds(2_000))).first,
-              case let .recommend(r) = try ServerMessage(serializedBytes: payload) else { return XCTFail("expected a reply") }
+            case let .recommend(r) = try ServerMessage(serializedBytes: payload)
+        else { return XCTFail("expected a reply") }
         XCTAssertEqual(r.coverage, 2.0 / 3, accuracy: 1e-9)
         XCTAssertEqual(r.degradedReasons, ["shard \(shardsAsked[0]) did not answer by the deadline"])
     }
@@ -163,7 +173,8 @@ final class CoordinatorCoreTests: XCTestCase {
             let h = Self.dataset.log.history(of: u)
             let request = RecommendRequest(requestID: "r\(u)", itemIDs: h.items.map { Self.dataset.log.items[$0] }, ratings: h.ratings, k: 10)
             guard case let .recommend(a)? = plain.request(.recommend(request), now: now),
-                  case let .recommend(b)? = replicated.request(.recommend(request), now: now, fail: [0, 2]) else {
+                case let .recommend(b)? = replicated.request(.recommend(request), now: now, fail: [0, 2])
+            else {
                 return XCTFail("no answer for user \(u)")
             }
             XCTAssertEqual(a.itemIDs, b.itemIDs)
@@ -174,8 +185,11 @@ final class CoordinatorCoreTests: XCTestCase {
         XCTAssertEqual(replicated.coordinator.replicas.inFlight, [0, 0, 0, 0], "every sub-request was accounted for")
         // With every replica of a shard failing, the answer is partial and says why.
         var broken = try Harness(model: Self.model, shards: 1, replicas: 2)
-        guard case let .recommend(r)? = broken.request(.recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i2"], ratings: [5, 5], k: 5)),
-                                                        now: now, fail: [0, 1]) else { return XCTFail() }
+        guard
+            case let .recommend(r)? = broken.request(
+                .recommend(RecommendRequest(requestID: "x", itemIDs: ["i1", "i2"], ratings: [5, 5], k: 5)),
+                now: now, fail: [0, 1])
+        else { return XCTFail() }
         XCTAssertEqual(r.coverage, 0)
         XCTAssertTrue(r.degradedReasons[0].contains("injected failure"), "\(r.degradedReasons)")
     }
@@ -195,18 +209,28 @@ final class CoordinatorCoreTests: XCTestCase {
         var raw = harness.coordinator.onClient(routing: [7], payload: [0xFF, 0x00, 0x13], now: now)
         guard case let .toClient(_, payload) = raw[0] else { return XCTFail() }
         XCTAssertEqual(error(try? ServerMessage(serializedBytes: payload))?.code, .malformed)
-        raw = harness.coordinator.onClient(routing: [7], payload: [0x08, 0x09, 0x1A, 0x00], now: now) // protocol 9
+        raw = harness.coordinator.onClient(routing: [7], payload: [0x08, 0x09, 0x1A, 0x00], now: now)  // protocol 9
         guard case let .toClient(_, p2) = raw[0] else { return XCTFail() }
         XCTAssertEqual(error(try? ServerMessage(serializedBytes: p2))?.code, .unsupportedProtocol)
 
-        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "k0", itemIDs: ["i1"], ratings: [5], k: 0)), now: now))?.code,
-                       .invalidArgument)
-        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "kbig", itemIDs: ["i1"], ratings: [5], k: 1_000_000)), now: now))?.code,
-                       .invalidArgument)
-        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "v", itemIDs: ["i1"], ratings: [5], k: 5, modelVersion: "nope")), now: now))?.code,
-                       .modelVersionUnavailable)
-        XCTAssertEqual(error(harness.request(.recommend(RecommendRequest(requestID: "late", itemIDs: ["i1"], ratings: [5], k: 5, deadlineUnixMicros: (now + .microseconds(-1)).microsecondsSinceEpoch)), now: now))?.code,
-                       .deadlineExceeded)
+        XCTAssertEqual(
+            error(harness.request(.recommend(RecommendRequest(requestID: "k0", itemIDs: ["i1"], ratings: [5], k: 0)), now: now))?.code,
+            .invalidArgument)
+        XCTAssertEqual(
+            error(harness.request(.recommend(RecommendRequest(requestID: "kbig", itemIDs: ["i1"], ratings: [5], k: 1_000_000)), now: now))?.code,
+            .invalidArgument)
+        XCTAssertEqual(
+            error(harness.request(.recommend(RecommendRequest(requestID: "v", itemIDs: ["i1"], ratings: [5], k: 5, modelVersion: "nope")), now: now))?
+                .code,
+            .modelVersionUnavailable)
+        XCTAssertEqual(
+            error(
+                harness.request(
+                    .recommend(
+                        RecommendRequest(
+                            requestID: "late", itemIDs: ["i1"], ratings: [5], k: 5,
+                            deadlineUnixMicros: (now + .microseconds(-1)).microsecondsSinceEpoch)), now: now))?.code,
+            .deadlineExceeded)
         let huge = RecommendRequest(requestID: "huge", itemIDs: (0..<100_000).map { "i\($0)" }, ratings: Array(repeating: 4, count: 100_000), k: 5)
         let hugeError = error(harness.request(.recommend(huge), now: now))
         XCTAssertEqual(hugeError?.code, .invalidArgument)
@@ -215,7 +239,9 @@ final class CoordinatorCoreTests: XCTestCase {
         XCTAssertEqual(error(harness.request(.recommend(nan), now: now))?.code, .invalidArgument)
 
         // Documented behaviours rather than errors: unknown items are counted, an empty history gets popularity.
-        guard case let .recommend(unknown)? = harness.request(.recommend(RecommendRequest(requestID: "u", itemIDs: ["i1", "ghost"], ratings: [5, 5], k: 5)), now: now)
+        guard
+            case let .recommend(unknown)? = harness.request(
+                .recommend(RecommendRequest(requestID: "u", itemIDs: ["i1", "ghost"], ratings: [5, 5], k: 5)), now: now)
         else { return XCTFail() }
         XCTAssertEqual(unknown.unknownItems, 1)
         guard case let .recommend(empty)? = harness.request(.recommend(RecommendRequest(requestID: "e", k: 5)), now: now) else { return XCTFail() }
@@ -238,7 +264,8 @@ final class CoordinatorCoreTests: XCTestCase {
     func testWorkerRejectsExpiredStrayAndWrongVersionQueries() throws {
         var worker = try ShardWorkerCore(model: Self.model, shard: 0, shardCounts: [2])
         var q = ShardQuery(requestID: "1")
-        q.clusterIDs = [0]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = (now + .microseconds(-1)).microsecondsSinceEpoch; q.k = 10; q.shardCount = 2
+        q.clusterIDs = [0]; q.clusterWeights = [0.9]; q.deadlineUnixMicros = (now + .microseconds(-1)).microsecondsSinceEpoch; q.k = 10;
+        q.shardCount = 2
         guard case let .error(expired) = worker.handle(q, now: now) else { return XCTFail() }
         XCTAssertEqual(expired.code, .deadlineExceeded)
         XCTAssertEqual(expired.requestID, "1")

@@ -1,11 +1,12 @@
-@testable import RecServing
-import RecVote
 import RecData
 import RecInference
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
 import XCTest
+
+@testable import RecServing
 
 /// The coordinator's parts one at a time: admission, replica health, model versions, resharding
 /// and the request table, each a plain value tested without the rest of the state machine.
@@ -108,9 +109,10 @@ final class CoordinatorPartsTests: XCTestCase {
         let shared = SharedModel(model)
         let prepared = model.prepare(history: UserHistory(items: [0, 1], ratings: [5, 4]), attributes: [])
         func request(deadline: WallInstant) -> PendingRequest {
-            PendingRequest(replyTo: ReplyAddress(routing: [1]), clientRequestID: "r", shared: shared, prepared: prepared,
-                           merge: ShardMerge(shardCount: 1, itemCount: model.items.count, k: 5), k: 5, deadline: deadline,
-                           started: 0, encodeMicros: 0, unknownItems: 0)
+            PendingRequest(
+                replyTo: ReplyAddress(routing: [1]), clientRequestID: "r", shared: shared, prepared: prepared,
+                merge: ShardMerge(shardCount: 1, itemCount: model.items.count, k: 5), k: 5, deadline: deadline,
+                started: 0, encodeMicros: 0, unknownItems: 0)
         }
         var table = RequestTable()
         let late = table.add(request(deadline: 300))

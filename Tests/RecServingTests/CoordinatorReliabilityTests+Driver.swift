@@ -1,7 +1,8 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// The driver of the reliability tests: a coordinator core and its workers' cores, wired in memory.
@@ -19,8 +20,9 @@ extension CoordinatorReliabilityTests {
         init(shards: Int, replicas: Int, configuration: CoordinatorCore.Configuration = .init(), now: WallInstant) throws {
             let map = try ShardMap(shardCount: shards)
             let model = CoordinatorCoreTests.model
-            core = CoordinatorCore(model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
-                                   configuration: configuration, now: now)
+            core = CoordinatorCore(
+                model: model, shardMap: map, replicas: Array(repeating: replicas, count: shards),
+                configuration: configuration, now: now)
             workers = try core.replicas.shardOfWorker.map { try ShardWorkerCore(model: model, shard: $0, shardCounts: [shards]) }
             behaviour = Array(repeating: .normal, count: workers.count)
             self.now = now
@@ -81,7 +83,8 @@ extension CoordinatorReliabilityTests {
     func request(_ id: String, deadline: WallInstant = 0, user: Int = 17) -> RecommendRequest {
         let log = CoordinatorCoreTests.dataset.log
         let h = log.history(of: user)
-        return RecommendRequest(requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline.microsecondsSinceEpoch)
+        return RecommendRequest(
+            requestID: id, itemIDs: h.items.map { log.items[$0] }, ratings: h.ratings, k: 10, deadlineUnixMicros: deadline.microsecondsSinceEpoch)
     }
 
     func offlineItems(user: Int = 17) -> [String] {

@@ -1,7 +1,8 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// Live resharding: adding and removing shards while requests stay exact.
@@ -87,7 +88,7 @@ extension CoordinatorReliabilityTests {
         d.advance(by: .microseconds(100_000))
         XCTAssertEqual(d.core.shardMap.shardCount, 2)
         let sentToRemoved = d.core.statistics.shards[2].sent
-        d.toWorkers += inFlightFrames // planned under 3 shards: shard 2 still answers it
+        d.toWorkers += inFlightFrames  // planned under 3 shards: shard 2 still answers it
         d.deliver()
         askAll("after-")
         XCTAssertEqual(d.core.statistics.shards[2].sent, sentToRemoved, "no new work for the removed shard")
@@ -97,11 +98,18 @@ extension CoordinatorReliabilityTests {
             XCTAssertEqual(r.coverage, 1, r.requestID)
         }
         XCTAssertEqual(d.recommendations.count, 2 * users.count + 1)
-        guard case let .status(status) = try ServerMessage(serializedBytes: ({ () -> [UInt8] in
-            if case let .toClient(_, p) = d.core.onClient(routing: [1], payload: ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes(),
-                                                         now: d.now)[0] { return p }
-            return []
-        })()) else { return XCTFail("no status") }
+        guard
+            case let .status(status) = try ServerMessage(
+                serializedBytes: ({ () -> [UInt8] in
+                    if case let .toClient(_, p) = d.core.onClient(
+                        routing: [1], payload: ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes(),
+                        now: d.now)[0]
+                    {
+                        return p
+                    }
+                    return []
+                })())
+        else { return XCTFail("no status") }
         XCTAssertEqual(status.shards.count, 2)
     }
 
@@ -125,16 +133,18 @@ extension CoordinatorReliabilityTests {
         }
         // A worker asked for a count it holds reports it at once (found by deploy/reshard.sh).
         var grown = try ShardWorkerCore(model: model, shard: 1, shardCounts: [2, 3])
-        _ = grown.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 2, shardCount: 2))
-            .serializedBytes(), now: start)
+        _ = grown.handle(
+            bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 2, shardCount: 2))
+                .serializedBytes(), now: start)
         XCTAssertEqual(grown.heldShardCounts, [3, 2])
         guard case let .heartbeat(beat) = grown.heartbeat(now: start) else { return XCTFail("no heartbeat") }
         XCTAssertEqual(beat.shardCount, 2)
         XCTAssertNil(grown.requestedShardCount)
         // Asked for a count it does not hold, it records the request (the server loads it).
         var small = try ShardWorkerCore(model: model, shard: 1, shardCounts: [3])
-        _ = small.handle(bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 2))
-            .serializedBytes(), now: start)
+        _ = small.handle(
+            bytes: CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: model.version, sentUnixMicros: 1, shardCount: 2))
+                .serializedBytes(), now: start)
         XCTAssertEqual(small.requestedShardCount, 2)
         // A pool-maxima model cannot be split over several shards; with one it can.
         let poolMax = model.withRanking(.twoStage, blendScale: .poolMaximum)

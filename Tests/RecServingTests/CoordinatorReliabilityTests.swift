@@ -1,14 +1,14 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// Heartbeats, failover, hedging, overload and minimum coverage in the coordinator's state
 /// machine, driven in memory with time passed in: workers can be silent, drop queries, or be slow.
 final class CoordinatorReliabilityTests: XCTestCase {
     let start: WallInstant = 1_700_000_000_000_000
-
 
     func testHeartbeatsKeepWorkersAliveAndSilenceDeclaresOneDead() throws {
         var d = try Driver(shards: 2, replicas: 2, now: start)
@@ -30,7 +30,7 @@ final class CoordinatorReliabilityTests: XCTestCase {
         var d = try Driver(shards: 1, replicas: 2, now: start)
         d.apply(d.core.onTick(now: d.now))
         d.deliver()
-        d.behaviour = [.silent, .silent] // both stop; worker 0 gets the query and dies with it
+        d.behaviour = [.silent, .silent]  // both stop; worker 0 gets the query and dies with it
         d.send(request("a"))
         XCTAssertEqual(d.toWorkers.count, 1, "one query")
         d.deliver()
@@ -110,9 +110,10 @@ final class CoordinatorReliabilityTests: XCTestCase {
         // A user with clusters to vote (every shard is then asked).
         let model = CoordinatorCoreTests.model
         let log = CoordinatorCoreTests.dataset.log
-        let user = try XCTUnwrap((0..<log.users.count).first { u in
-            !model.prepare(history: log.history(of: u), attributes: model.attributes.encode(nil)).clusters.isEmpty
-        })
+        let user = try XCTUnwrap(
+            (0..<log.users.count).first { u in
+                !model.prepare(history: log.history(of: u), attributes: model.attributes.encode(nil)).clusters.isEmpty
+            })
         d.send(request("a", user: user))
         XCTAssertEqual(Set(d.toWorkers.map { d.core.replicas.shardOfWorker[$0.worker] }).count, 2)
         // Nothing is delivered until both hedges are out; then shard 0's two answers arrive first.

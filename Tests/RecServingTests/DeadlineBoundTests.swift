@@ -1,8 +1,9 @@
-import XCTest
-import RecVote
 import RecInference
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// a client cannot make the coordinator hold a request (its admission slot and timers)
@@ -12,7 +13,9 @@ final class DeadlineBoundTests: XCTestCase {
     let oneHour: Duration = .seconds(3_600)
 
     func request(_ n: Int, deadline: WallInstant) -> ClientMessage {
-        .recommend(RecommendRequest(requestID: "far-\(n)", itemIDs: ["i1", "i5"], ratings: [5, 4], k: 5, deadlineUnixMicros: deadline.microsecondsSinceEpoch))
+        .recommend(
+            RecommendRequest(requestID: "far-\(n)", itemIDs: ["i1", "i5"], ratings: [5, 4], k: 5, deadlineUnixMicros: deadline.microsecondsSinceEpoch)
+        )
     }
 
     func testAFarFutureDeadlineIsClampedToTheLongestAllowed() throws {
@@ -25,7 +28,8 @@ final class DeadlineBoundTests: XCTestCase {
         // The only worker never answers: only the deadline can end the request.
         XCTAssertNil(harness.request(request(0, deadline: now + oneHour), now: now, drop: [0]))
         XCTAssertEqual(harness.coordinator.inFlight, 1)
-        XCTAssertLessThanOrEqual(harness.coordinator.nextWakeup, now + .microseconds(2_000_000), "the earliest timer is at the clamped deadline or before")
+        XCTAssertLessThanOrEqual(
+            harness.coordinator.nextWakeup, now + .microseconds(2_000_000), "the earliest timer is at the clamped deadline or before")
         var answered: [ServerMessage] = []
         var t = now
         while t <= now + .microseconds(2_000_000) && answered.isEmpty {

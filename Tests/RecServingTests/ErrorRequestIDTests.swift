@@ -1,7 +1,8 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// every refused request gets its request ID back whenever its bytes can be read, so a
@@ -32,12 +33,16 @@ final class ErrorRequestIDTests: XCTestCase {
             change(&r)
             cases.append((name, ClientMessage.recommend(r).serializedBytes()))
         }
-        add("history-20000") { $0.itemIDs = (0..<20_000).map { "i\($0 % 80)" }; $0.ratings = Array(repeating: 5, count: 20_000) }
+        add("history-20000") {
+            $0.itemIDs = (0..<20_000).map { "i\($0 % 80)" }; $0.ratings = Array(repeating: 5, count: 20_000)
+        }
         add("nan-rating") { $0.ratings = [.nan] }
         add("inf-rating") { $0.ratings = [.infinity] }
         add("mismatched") { $0.ratings = [5, 4] }
         add("long-item-id") { $0.itemIDs = [String(repeating: "z", count: 100_000)] }
-        add("attributes-20000") { $0.attributeNames = Array(repeating: "a", count: 20_000); $0.attributeValues = Array(repeating: "v", count: 20_000) }
+        add("attributes-20000") {
+            $0.attributeNames = Array(repeating: "a", count: 20_000); $0.attributeValues = Array(repeating: "v", count: 20_000)
+        }
         add("k-0") { $0.k = 0 }
         add("k-huge") { $0.k = 100_000 }
         for version: UInt32 in [0, 2, UInt32.max] {

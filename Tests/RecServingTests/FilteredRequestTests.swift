@@ -1,11 +1,12 @@
-import XCTest
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// a filtered request through the coordinator and shard workers gets exactly what
@@ -22,18 +23,22 @@ final class FilteredRequestTests: XCTestCase {
             var harness = try CoordinatorCoreTests.Harness(model: model, shards: shards, now: now)
             for n in 0..<40 {
                 let history = (0..<(1 + rng.below(5))).map { _ in rng.below(model.items.count) }
-                var request = RecommendRequest(requestID: "f\(n)", itemIDs: history.map { model.items[$0] },
-                                               ratings: Array(repeating: 5, count: history.count), k: UInt32(1 + rng.below(30)))
+                var request = RecommendRequest(
+                    requestID: "f\(n)", itemIDs: history.map { model.items[$0] },
+                    ratings: Array(repeating: 5, count: history.count), k: UInt32(1 + rng.below(30)))
                 request.excludeItemIDs = (0..<rng.below(15)).map { _ in model.items[rng.below(model.items.count)] } + ["not-an-item"]
                 if n % 2 == 0 { request.allowItemIDs = (0..<(5 + rng.below(40))).map { _ in model.items[rng.below(model.items.count)] } }
                 guard case let .recommend(r)? = harness.request(.recommend(request), now: now) else {
                     return XCTFail("\(shards) shards: no answer for request \(n)")
                 }
-                let filter = try XCTUnwrap(try ItemFilter.resolve(excludeIDs: request.excludeItemIDs, allowIDs: request.allowItemIDs,
-                                                                  conditions: [], model: model))
+                let filter = try XCTUnwrap(
+                    try ItemFilter.resolve(
+                        excludeIDs: request.excludeItemIDs, allowIDs: request.allowItemIDs,
+                        conditions: [], model: model))
                 var vote = model.makeVote()
-                let offline = model.recommend(history: UserHistory(items: history, ratings: Array(repeating: 5, count: history.count)),
-                                              attributes: [], k: Int(request.k), vote: &vote, filter: filter)
+                let offline = model.recommend(
+                    history: UserHistory(items: history, ratings: Array(repeating: 5, count: history.count)),
+                    attributes: [], k: Int(request.k), vote: &vote, filter: filter)
                 XCTAssertEqual(r.itemIDs, offline.items.map { model.items[$0.index] }, "\(shards) shards, request \(n)")
                 XCTAssertEqual(r.scores, offline.items.map(\.score), "\(shards) shards, request \(n)")
                 XCTAssertEqual(Int(r.filteredCandidates), offline.filteredCandidates)

@@ -1,9 +1,10 @@
-import XCTest
-import RecVote
 import RecInference
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// Model rollout in the coordinator's state machine: workers hold versions A and B; the switch to B
@@ -115,7 +116,8 @@ final class ModelRolloutTests: XCTestCase {
         }
         // Rollback (the admin message): back to A at once, as the workers still hold it.
         c.replies = []
-        c.run(c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now, admin: true))
+        c.run(
+            c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now, admin: true))
         guard case let .status(afterRollback)? = c.replies.last else { return XCTFail("no status reply") }
         XCTAssertEqual(afterRollback.modelVersion, a.version)
         XCTAssertEqual(c.core.model.version, a.version)
@@ -126,7 +128,8 @@ final class ModelRolloutTests: XCTestCase {
 
     func testRollbackWithoutAPreviousVersionIsAClearError() throws {
         var c = try Cluster(shards: 1, model: CoordinatorCoreTests.model, now: start)
-        c.run(c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now, admin: true))
+        c.run(
+            c.core.onClient(routing: [1], payload: ClientMessage.rollback(StatusRequest(requestID: "rb")).serializedBytes(), now: c.now, admin: true))
         guard case let .error(e)? = c.replies.last else { return XCTFail("expected an error") }
         XCTAssertEqual(e.code, .invalidArgument)
         XCTAssertEqual(e.requestID, "rb")

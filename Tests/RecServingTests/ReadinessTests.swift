@@ -1,7 +1,8 @@
-import XCTest
-import RecVote
 import RecInference
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// Readiness in the coordinator's state machine: ready only when every shard has a live replica
@@ -18,8 +19,9 @@ final class ReadinessTests: XCTestCase {
 
     func testReadyOnlyOnceEveryShardHasALiveReplicaHoldingTheModel() throws {
         var d = try Driver(shards: 2, replicas: 2, now: start)
-        XCTAssertEqual(d.core.readinessProblem, "shard 0 has no live replica holding model version \(d.core.model.version)",
-                       "no worker has answered a heartbeat yet")
+        XCTAssertEqual(
+            d.core.readinessProblem, "shard 0 has no live replica holding model version \(d.core.model.version)",
+            "no worker has answered a heartbeat yet")
         XCTAssertEqual(statusReady(&d), false)
         // Only shard 0's workers answer: shard 1 still lacks one.
         d.behaviour = [.normal, .normal, .silent, .silent]
@@ -48,7 +50,8 @@ final class ReadinessTests: XCTestCase {
         var d = try Driver(shards: 1, replicas: 1, now: start)
         d.workers[0] = try ShardWorkerCore(model: ModelRolloutTests.modelB, shard: 0, shardCounts: [1])
         d.advance(by: .microseconds(300_000))
-        XCTAssertTrue(d.core.readinessProblem?.hasPrefix("shard 0 has no live replica holding model version") == true,
-                      d.core.readinessProblem ?? "ready")
+        XCTAssertTrue(
+            d.core.readinessProblem?.hasPrefix("shard 0 has no live replica holding model version") == true,
+            d.core.readinessProblem ?? "ready")
     }
 }

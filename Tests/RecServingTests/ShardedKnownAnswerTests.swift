@@ -1,9 +1,10 @@
-import XCTest
-import RecVote
 import RecInference
 import RecModelFile
 import RecTestSupport
+import RecVote
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// The known answers of `KnownAnswerTests` (RecModelTests) through the coordinator and shard
@@ -15,10 +16,10 @@ final class ShardedKnownAnswerTests: XCTestCase {
 
     /// History (item indices) → the items it must get, worked out in `KnownAnswerTests`.
     static let cases: [(history: [Int], k: Int, expected: [Int])] = [
-        ([16], 5, [8, 0, 4, 1, 12]),                // two clusters' votes add up on item 8
-        ([12, 0], 8, [8, 4, 1, 5, 19, 3, 7, 18]),   // history excluded, popularity fills the rest
-        ([15], 6, [3, 7, 11, 8, 12, 5]),            // 3, 7 and 11 tie exactly: lower index first
-        ([], 4, [12, 19, 0, 3]),                    // no history: popularity
+        ([16], 5, [8, 0, 4, 1, 12]),  // two clusters' votes add up on item 8
+        ([12, 0], 8, [8, 4, 1, 5, 19, 3, 7, 18]),  // history excluded, popularity fills the rest
+        ([15], 6, [3, 7, 11, 8, 12, 5]),  // 3, 7 and 11 tie exactly: lower index first
+        ([], 4, [12, 19, 0, 3])  // no history: popularity
     ]
 
     func testEveryShardCountAndReplicaGivesTheKnownAnswer() throws {
@@ -33,8 +34,9 @@ final class ShardedKnownAnswerTests: XCTestCase {
                 XCTAssertEqual(r.itemIDs, c.expected.map { Self.model.items[$0] }, "\(shards) shards × \(replicas), history \(c.history)")
                 XCTAssertEqual(r.coverage, 1)
                 var vote = Self.model.makeVote()
-                let offline = Self.model.recommend(history: .init(items: c.history, ratings: Array(repeating: 5, count: c.history.count)),
-                                                   attributes: [], k: c.k, vote: &vote)
+                let offline = Self.model.recommend(
+                    history: .init(items: c.history, ratings: Array(repeating: 5, count: c.history.count)),
+                    attributes: [], k: c.k, vote: &vote)
                 XCTAssertEqual(r.scores, offline.items.map(\.score), "bit for bit the offline scores")
             }
         }
@@ -49,9 +51,12 @@ final class ShardedKnownAnswerTests: XCTestCase {
         c.itemBias = true
         c.popularityWeight = 0.5
         let bias = (0..<base.items.count).map { Float($0 % 5) * 0.2 - 0.3 }
-        let model = try ModelFile.decode(ModelFile.encode(RecommenderModel(
-            configuration: c, items: base.items, itemFeatures: base.itemFeatures, attributes: base.attributes,
-            parameters: base.parameters, shortlists: base.shortlists, popularity: base.popularity, itemBias: bias)).bytes)
+        let model = try ModelFile.decode(
+            ModelFile.encode(
+                RecommenderModel(
+                    configuration: c, items: base.items, itemFeatures: base.itemFeatures, attributes: base.attributes,
+                    parameters: base.parameters, shortlists: base.shortlists, popularity: base.popularity, itemBias: bias)
+            ).bytes)
         var single = model.makeVote(), plain = Self.model.makeVote()
         let eight = model.recommend(history: .init(items: [16], ratings: [5]), attributes: [], k: 5, vote: &single)
         let unbiased = Self.model.recommend(history: .init(items: [16], ratings: [5]), attributes: [], k: 5, vote: &plain)
@@ -67,7 +72,8 @@ final class ShardedKnownAnswerTests: XCTestCase {
                     return XCTFail("\(shards) shards: no answer for \(h)")
                 }
                 var vote = model.makeVote()
-                let offline = model.recommend(history: .init(items: h, ratings: Array(repeating: 5, count: h.count)), attributes: [], k: 8, vote: &vote)
+                let offline = model.recommend(
+                    history: .init(items: h, ratings: Array(repeating: 5, count: h.count)), attributes: [], k: 8, vote: &vote)
                 XCTAssertEqual(r.itemIDs, offline.items.map { model.items[$0.index] }, "\(shards) shards, history \(h)")
                 XCTAssertEqual(r.scores, offline.items.map(\.score), "\(shards) shards, history \(h)")
             }

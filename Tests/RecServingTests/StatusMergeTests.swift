@@ -1,5 +1,6 @@
-import XCTest
 import RecWire
+import XCTest
+
 @testable import RecServing
 
 /// One status for several poll loops: counters add up, percentiles are the slowest loop's,
@@ -25,9 +26,12 @@ final class StatusMergeTests: XCTestCase {
     }
 
     func testCountersAddAndTheSlowestLoopsPercentilesWin() {
-        let merged = StatusMerge.merge(status(requests: 10, p99: 800, ready: true, alive: 2),
-                                       with: [status(requests: 20, p99: 1_200, ready: true, alive: 1),
-                                              status(requests: 30, p99: 400, ready: false, alive: 2, shards: [0])])
+        let merged = StatusMerge.merge(
+            status(requests: 10, p99: 800, ready: true, alive: 2),
+            with: [
+                status(requests: 20, p99: 1_200, ready: true, alive: 1),
+                status(requests: 30, p99: 400, ready: false, alive: 2, shards: [0])
+            ])
         XCTAssertEqual(merged.requestID, "x")
         XCTAssertEqual(merged.requests, 60)
         XCTAssertEqual(merged.errors, 1 + 2 + 3)

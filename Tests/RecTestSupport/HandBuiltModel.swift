@@ -1,7 +1,7 @@
-import RecVote
 import RecData
-import RecMath
 import RecInference
+import RecMath
+import RecVote
 
 /// A model whose every weight is set by hand, so tests know exactly which clusters a history
 /// activates and which items it must get — on every CPU and every BLAS kernel, with no training.
@@ -34,8 +34,10 @@ public enum HandBuiltModel {
     }
 
     /// The model for `clusters`; `popularity` defaults to every item in index order.
-    public static func make(groups: Int, itemsPerGroup: Int, clusters: [Cluster], topClusters: Int,
-                            popularity: [Int]? = nil, reduction: VoteReduction = .sum, window: Int = 200) -> RecommenderModel {
+    public static func make(
+        groups: Int, itemsPerGroup: Int, clusters: [Cluster], topClusters: Int,
+        popularity: [Int]? = nil, reduction: VoteReduction = .sum, window: Int = 200
+    ) -> RecommenderModel {
         let itemCount = groups * itemsPerGroup
         var c = ModelConfiguration()
         c.embeddingDim = groups; c.towerHidden = groups; c.headHidden = groups; c.profileDim = groups
@@ -54,7 +56,7 @@ public enum HandBuiltModel {
         }
         var p = ParameterSet()
         p.add("item.embedding", Matrix(rows: itemCount, cols: groups) { i, g in i % groups == g ? 1 : 0 })
-        p.add("tower.w1", identity(groups + 1, groups)) // the last input row is the (absent) year feature
+        p.add("tower.w1", identity(groups + 1, groups))  // the last input row is the (absent) year feature
         p.add("tower.b1", Matrix(rows: 1, cols: groups))
         p.add("tower.w2", identity(groups, groups, scale: 3))
         p.add("tower.b2", Matrix(rows: 1, cols: groups))
@@ -66,10 +68,11 @@ public enum HandBuiltModel {
         p.add("head.bias", Matrix(rows: 1, cols: groups))
         p.add("cluster.w", Matrix(rows: groups, cols: clusters.count) { g, k in clusters[k].group == g ? clusters[k].strength : 0 })
         p.add("cluster.b", Matrix(rows: 1, cols: clusters.count) { _, k in clusters[k].bias })
-        return RecommenderModel(configuration: c, items: IDMap(ids: (1...itemCount).map { "i\($0)" }),
-                                itemFeatures: .empty(itemCount: itemCount), attributes: .none, parameters: p,
-                                shortlists: Shortlists(lists: clusters.map(\.shortlist)),
-                                popularity: popularity ?? Array(0..<itemCount))
+        return RecommenderModel(
+            configuration: c, items: IDMap(ids: (1...itemCount).map { "i\($0)" }),
+            itemFeatures: .empty(itemCount: itemCount), attributes: .none, parameters: p,
+            shortlists: Shortlists(lists: clusters.map(\.shortlist)),
+            popularity: popularity ?? Array(0..<itemCount))
     }
 
     /// The model of the known-answer tests (their expected items are worked out from these lists):
@@ -83,14 +86,16 @@ public enum HandBuiltModel {
     ///
     /// Four groups of five items, C = 2, popularity 12, 19, 0, 3, 7, 18, 2, 1, 4, … .
     public static func knownAnswer(reduction: VoteReduction = .sum, window: Int = 200) -> RecommenderModel {
-        make(groups: 4, itemsPerGroup: 5, clusters: [
-            .init(group: 0, strength: 2, shortlist: [(0, 0.9), (4, 0.8), (8, 0.5), (1, 0.4)]),
-            .init(group: 0, strength: 1, shortlist: [(8, 0.6), (12, 0.3), (5, 0.2)]),
-            .init(group: 1, strength: 2, shortlist: [(1, 0.9), (5, 0.7), (0, 0.1)]),
-            .init(group: 2, strength: 2, shortlist: [(2, 1.0), (6, 0.5)]),
-            .init(group: 3, strength: 2, shortlist: [(3, 0.5), (7, 0.5), (11, 0.5)]),
-        ], topClusters: 2, popularity: [12, 19, 0, 3, 7, 18, 2, 1, 4, 5, 6, 8, 9, 10, 11, 13, 14, 15, 16, 17],
-        reduction: reduction, window: window)
+        make(
+            groups: 4, itemsPerGroup: 5,
+            clusters: [
+                .init(group: 0, strength: 2, shortlist: [(0, 0.9), (4, 0.8), (8, 0.5), (1, 0.4)]),
+                .init(group: 0, strength: 1, shortlist: [(8, 0.6), (12, 0.3), (5, 0.2)]),
+                .init(group: 1, strength: 2, shortlist: [(1, 0.9), (5, 0.7), (0, 0.1)]),
+                .init(group: 2, strength: 2, shortlist: [(2, 1.0), (6, 0.5)]),
+                .init(group: 3, strength: 2, shortlist: [(3, 0.5), (7, 0.5), (11, 0.5)])
+            ], topClusters: 2, popularity: [12, 19, 0, 3, 7, 18, 2, 1, 4, 5, 6, 8, 9, 10, 11, 13, 14, 15, 16, 17],
+            reduction: reduction, window: window)
     }
 
     /// The item index of the j-th item (0-based) of group g.
@@ -100,8 +105,10 @@ public enum HandBuiltModel {
     /// listing `shortlistLength` items, mostly of its group (seeded scores), and a few of others, so
     /// shortlists overlap and votes from several clusters add up. Popularity: a seeded permutation.
     /// The defaults have the shape of `TestFixtures.smallConfiguration` (K = 16, C = 3, L = 30).
-    public static func serving(groups: Int = 4, itemsPerGroup: Int = 20, clustersPerGroup: Int = 4, shortlistLength: Int = 30,
-                               topClusters: Int = 3, seed: UInt64 = 1) -> RecommenderModel {
+    public static func serving(
+        groups: Int = 4, itemsPerGroup: Int = 20, clustersPerGroup: Int = 4, shortlistLength: Int = 30,
+        topClusters: Int = 3, seed: UInt64 = 1
+    ) -> RecommenderModel {
         var rng = SeededRandom(seed: seed)
         var clusters: [Cluster] = []
         for r in 0..<clustersPerGroup {
@@ -127,8 +134,10 @@ public enum HandBuiltModel {
 
     /// `model` ranking its pool two-stage with the item–item `rows` (source item → (target, weight))
     /// and vote weight `voteWeight`.
-    public static func twoStage(_ model: RecommenderModel, rows: [Int: [(target: Int, weight: Float)]],
-                                voteWeight: Float, blendScale: ModelConfiguration.BlendScale = .poolMaximum) -> RecommenderModel {
+    public static func twoStage(
+        _ model: RecommenderModel, rows: [Int: [(target: Int, weight: Float)]],
+        voteWeight: Float, blendScale: ModelConfiguration.BlendScale = .poolMaximum
+    ) -> RecommenderModel {
         var c = model.configuration
         c.ranking = .twoStage
         c.voteWeight = voteWeight

@@ -1,7 +1,7 @@
 import Foundation
 import RecData
-import RecMath
 import RecInference
+import RecMath
 
 /// Shared fixtures: temporary directories, small generated data sets and a fast configuration.
 public enum TestFixtures {
@@ -16,8 +16,10 @@ public enum TestFixtures {
     }
 
     /// A generated data set on disk (interactions.tsv, items.tsv, users.tsv).
-    public static func generatedDirectory(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
-                                          groupSkew: Double = 0, popularityExponent: Double = 0.9) -> String {
+    public static func generatedDirectory(
+        users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
+        groupSkew: Double = 0, popularityExponent: Double = 0.9
+    ) -> String {
         let dir = temporaryDirectory("gen")
         var config = SyntheticGenerator.Configuration(users: users, items: items, groups: groups, seed: seed)
         config.maxInteractions = 40
@@ -27,10 +29,13 @@ public enum TestFixtures {
         return dir
     }
 
-    public static func generatedDataset(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
-                                        groupSkew: Double = 0, popularityExponent: Double = 0.9) -> Dataset {
-        let dir = generatedDirectory(users: users, items: items, groups: groups, seed: seed, groupSkew: groupSkew,
-                                     popularityExponent: popularityExponent)
+    public static func generatedDataset(
+        users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 7,
+        groupSkew: Double = 0, popularityExponent: Double = 0.9
+    ) -> Dataset {
+        let dir = generatedDirectory(
+            users: users, items: items, groups: groups, seed: seed, groupSkew: groupSkew,
+            popularityExponent: popularityExponent)
         return try! Dataset.load(interactions: dir + "/interactions.tsv", items: dir + "/items.tsv", users: dir + "/users.tsv")
     }
 

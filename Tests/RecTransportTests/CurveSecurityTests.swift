@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecTransport
 
 /// CURVE encryption with a ZAP handler that admits listed client keys only, over real sockets.
@@ -39,7 +40,7 @@ final class CurveSecurityTests: XCTestCase {
     }
 
     func waitFor(_ condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(10) // generous for a loaded machine; returns as soon as it holds
+        let deadline = Date().addingTimeInterval(10)  // generous for a loaded machine; returns as soon as it holds
         while !condition() && Date() < deadline { usleep(10_000) }
     }
 
@@ -88,8 +89,9 @@ final class CurveSecurityTests: XCTestCase {
         let socket = try ZMQSocket(context: context, kind: .router, options: options)
         defer { socket.close() }
         try socket.bind("tcp://127.0.0.1:*")
-        let server = Server(context: context, guardian: try SecurityGuard(context: try ZMQContext(), allowedClients: []), socket: socket,
-                            endpoint: try socket.lastEndpoint())
+        let server = Server(
+            context: context, guardian: try SecurityGuard(context: try ZMQContext(), allowedClients: []), socket: socket,
+            endpoint: try socket.lastEndpoint())
         defer { server.guardian.stop() }
         XCTAssertFalse(try delivered(to: server, curve: .client(keys: client, serverKey: keys.publicKey)))
     }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecTransport
 
 /// Real libzmq sockets on 127.0.0.1 with ports chosen by the kernel (no collisions between tests).
@@ -70,7 +71,7 @@ final class SocketTests: XCTestCase {
         options.sendHighWaterMark = 5
         options.immediate = false
         let dealer = try ZMQSocket(context: context, kind: .dealer, options: options)
-        try dealer.connect("tcp://127.0.0.1:1") // nobody listens: messages queue up to the HWM
+        try dealer.connect("tcp://127.0.0.1:1")  // nobody listens: messages queue up to the HWM
         var sent = 0
         for _ in 0..<50 where try dealer.send([[1, 2, 3]]) { sent += 1 }
         XCTAssertLessThan(sent, 50)

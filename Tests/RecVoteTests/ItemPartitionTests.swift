@@ -1,6 +1,6 @@
-import XCTest
-import RecVote
 import RecMath
+import RecVote
+import XCTest
 
 final class ItemPartitionTests: XCTestCase {
     /// Heavy-tailed item loads (a few items in every shortlist, most in none), as shortlists give.

@@ -1,7 +1,8 @@
-@testable import RecVote
-import RecVote
 import RecMath
+import RecVote
 import XCTest
+
+@testable import RecVote
 
 final class ShardMapTests: XCTestCase {
     func testShardCountsAreBounded() throws {

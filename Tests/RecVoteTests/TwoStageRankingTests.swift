@@ -1,6 +1,6 @@
-import XCTest
-import RecVote
 import RecMath
+import RecVote
+import XCTest
 
 final class TwoStageRankingTests: XCTestCase {
     /// A worked example. Pool: items 1, 2, 3, 5 (item 0 is the history, excluded; item 4 is not
@@ -24,13 +24,15 @@ final class TwoStageRankingTests: XCTestCase {
         for (item, vote) in [(1, 0.8), (2, 0.4), (3, 0.2), (5, 0.4)] as [(Int, Float)] {
             votes.add(item: item, sum: VoteAccumulator.fixedPoint(weight: 1, score: vote), count: 1)
         }
-        XCTAssertEqual(votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0).map(\.index),
-                       [2, 1, 5, 3], "5 (score 0) before 3 (negative)")
+        XCTAssertEqual(
+            votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0).map(\.index),
+            [2, 1, 5, 3], "5 (score 0) before 3 (negative)")
         for (item, vote) in [(1, 0.8), (2, 0.4), (3, 0.2), (5, 0.4)] as [(Int, Float)] {
             votes.add(item: item, sum: VoteAccumulator.fixedPoint(weight: 1, score: vote), count: 1)
         }
-        XCTAssertEqual(votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [3], voteWeight: 1).map(\.index),
-                       [1, 2, 5, 3], "equal votes: lower index first")
+        XCTAssertEqual(
+            votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [3], voteWeight: 1).map(\.index),
+            [1, 2, 5, 3], "equal votes: lower index first")
     }
 
     /// Against a plain reference over random pools, histories and weights: the same items, the
@@ -39,7 +41,9 @@ final class TwoStageRankingTests: XCTestCase {
         var rng = SeededRandom(seed: 11)
         let n = 300
         let rows = (0..<n).map { _ in (0..<rng.below(40)).map { _ in (target: rng.below(n), weight: rng.uniform(-1, 1)) } }
-        let deduplicated = rows.map { row in Dictionary(row.map { ($0.target, $0.weight) }, uniquingKeysWith: { a, _ in a }).map { ($0.key, $0.value) } }
+        let deduplicated = rows.map { row in
+            Dictionary(row.map { ($0.target, $0.weight) }, uniquingKeysWith: { a, _ in a }).map { ($0.key, $0.value) }
+        }
         let model = ItemItemWeights(rows: deduplicated, keep: 30)
         var votes = VoteAccumulator(itemCount: n)
         for round in 0..<200 {
@@ -53,7 +57,9 @@ final class TwoStageRankingTests: XCTestCase {
             // Reference: the full catalogue's item–item scores, restricted to the pool.
             let ii = model.scores(history: history, itemCount: n)
             let candidates = pool.keys.filter { !excluded.contains($0) }
-            let vote = { (i: Int) -> Float in VoteAccumulator.score(sum: VoteAccumulator.fixedPoint(weight: 1, score: pool[i]!), count: 1, reduction: .sum) }
+            let vote = { (i: Int) -> Float in
+                VoteAccumulator.score(sum: VoteAccumulator.fixedPoint(weight: 1, score: pool[i]!), count: 1, reduction: .sum)
+            }
             let maxII = candidates.map { abs(ii[$0]) }.max() ?? 0, maxVote = candidates.map { abs(vote($0)) }.max() ?? 0
             var heap = TopK.BoundedHeap(k: 10)
             for i in candidates {
@@ -84,8 +90,11 @@ final class TwoStageRankingTests: XCTestCase {
         XCTAssertEqual(top.map(\.index), [1, 2, 3, 5], "two exact ties: lower index first")
         XCTAssertEqual(top.map(\.score), [0.25, 0.25, 0.0625, 0.0625])
         vote()
-        XCTAssertEqual(votes.topTwoStage(k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5,
-                                         bounds: (0, .infinity)).map(\.score), [0, 0, 0, 0], "both terms count 0")
+        XCTAssertEqual(
+            votes.topTwoStage(
+                k: 4, excluding: [], reduction: .sum, itemModel: model, history: [0], voteWeight: 0.5,
+                bounds: (0, .infinity)
+            ).map(\.score), [0, 0, 0, 0], "both terms count 0")
         XCTAssertEqual(votes.touchedItems, 0)
     }
 
@@ -96,7 +105,9 @@ final class TwoStageRankingTests: XCTestCase {
         var rng = SeededRandom(seed: 5)
         let n = 400
         let rows = (0..<n).map { _ in
-            Dictionary((0..<rng.below(50)).map { _ in (rng.below(n), rng.uniform(-1, 1)) }, uniquingKeysWith: { a, _ in a }).map { ($0.key, $0.value) }
+            Dictionary((0..<rng.below(50)).map { _ in (rng.below(n), rng.uniform(-1, 1)) }, uniquingKeysWith: { a, _ in a }).map {
+                ($0.key, $0.value)
+            }
         }
         let model = ItemItemWeights(rows: rows, keep: 40)
         var whole = VoteAccumulator(itemCount: n)
@@ -113,12 +124,15 @@ final class TwoStageRankingTests: XCTestCase {
                 parts[i % shards].add(item: i, sum: sum, count: 1)
             }
             let k = 1 + rng.below(12)
-            let expected = whole.topTwoStage(k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
-                                             voteWeight: 0.5, bounds: bounds)
+            let expected = whole.topTwoStage(
+                k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
+                voteWeight: 0.5, bounds: bounds)
             var merged = TopK.BoundedHeap(k: k)
             for s in 0..<shards {
-                for entry in parts[s].topTwoStage(k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
-                                                  voteWeight: 0.5, bounds: bounds) { merged.offer(entry) }
+                for entry in parts[s].topTwoStage(
+                    k: k, excluding: history, reduction: .sum, itemModel: model, history: history,
+                    voteWeight: 0.5, bounds: bounds)
+                { merged.offer(entry) }
             }
             let got = merged.sorted()
             XCTAssertEqual(got.map(\.index), expected.map(\.index), "round \(round)")

@@ -1,7 +1,8 @@
-@testable import RecVote
-import RecVote
 import RecMath
+import RecVote
 import XCTest
+
+@testable import RecVote
 
 final class VoteAccumulatorTests: XCTestCase {
     /// The reference kernel the fast fixed-point conversion must equal bit for bit.
@@ -20,8 +21,11 @@ final class VoteAccumulatorTests: XCTestCase {
         }
         // Exact halves (ties go to even), huge and clamped values, signs, zero, non-finite.
         let halves: [Float] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5].map { Float(Double($0) / VoteAccumulator.fixedPointScale) }
-        let edges: [Float] = halves + [0, -0, 1, -1, 1e-12, -1e-12, 1e6, -1e6, 3e5, 5e6, 1.6e7, -1.7e7, 1e30, -1e30, .nan, .infinity, -.infinity,
-                                       .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        let edges: [Float] =
+            halves + [
+                0, -0, 1, -1, 1e-12, -1e-12, 1e6, -1e6, 3e5, 5e6, 1.6e7, -1.7e7, 1e30, -1e30, .nan, .infinity, -.infinity,
+                .leastNonzeroMagnitude, .greatestFiniteMagnitude
+            ]
         for s in edges {
             for w: Float in [1, 0.999, 0.5, -1, 1e-3] {
                 XCTAssertEqual(VoteAccumulator.fixedPoint(weight: w, score: s), referenceFixedPoint(weight: w, score: s), "w \(w) s \(s)")
@@ -83,7 +87,7 @@ final class VoteAccumulatorTests: XCTestCase {
         var rng = SeededRandom(seed: 3)
         var expected: [(Int, Int64)] = []
         for i in 0..<100 {
-            let sum = Int64(rng.below(20)) << 32 // many ties
+            let sum = Int64(rng.below(20)) << 32  // many ties
             a.add(item: i, sum: sum, count: 1)
             if i % 3 != 0 { expected.append((i, sum)) }
         }

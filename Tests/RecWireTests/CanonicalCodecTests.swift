@@ -1,12 +1,15 @@
 import XCTest
+
 @testable import RecWire
 
 /// The contract of every Swift reader of a hot frame: on canonical frames (every fourth input) it
 /// reads them; on any input it either agrees with protobuf-c or hands the frame back, and the
 /// public decoder answers exactly as protobuf-c alone. Returns (read, handed back).
-func checkReaderAgreesWithProtobufC<M: Equatable>(rounds: Int, seed: UInt64, canonical: (inout WirePropertyTests.Generator) -> [UInt8],
-                                                    fast: ([UInt8]) -> M?, slow: ([UInt8]) -> M?, decoder: ([UInt8]) -> M?,
-                                                    file: StaticString = #filePath, line: UInt = #line) -> (read: Int, handedBack: Int) {
+func checkReaderAgreesWithProtobufC<M: Equatable>(
+    rounds: Int, seed: UInt64, canonical: (inout WirePropertyTests.Generator) -> [UInt8],
+    fast: ([UInt8]) -> M?, slow: ([UInt8]) -> M?, decoder: ([UInt8]) -> M?,
+    file: StaticString = #filePath, line: UInt = #line
+) -> (read: Int, handedBack: Int) {
     var g = WirePropertyTests.Generator(state: seed)
     var read = 0, handedBack = 0
     for n in 0..<rounds {
@@ -38,7 +41,7 @@ final class CanonicalCodecTests: XCTestCase {
         r.items = (0..<n).map { _ in UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64))) }
         r.scores = (0..<n).map { _ in
             let f = Float(bitPattern: UInt32(truncatingIfNeeded: g.next()))
-            return f.isFinite ? f : 1 // a non-finite score is refused (tested below)
+            return f.isFinite ? f : 1  // a non-finite score is refused (tested below)
         }
         r.shardCount = g.below(3) == 0 ? 0 : UInt32(truncatingIfNeeded: g.next() >> UInt64(g.below(64)))
         return r
@@ -70,8 +73,10 @@ final class CanonicalCodecTests: XCTestCase {
     func testNonCanonicalButLegalFramesStillDecodeThroughProtobufC() throws {
         // Unpacked repeated items, fields out of order, a duplicate scalar: legal protobuf the
         // Swift reader does not take, answered by the general decoder.
-        let unpackedItems: [UInt8] = [0x08, 0x01, 0x12, 0x0D, 0x0A, 0x01, 0x37, 0x28, 0x05, 0x28, 0x06,
-                                      0x42, 0x04, 0x00, 0x00, 0x80, 0x3F, 0x48, 0x02]
+        let unpackedItems: [UInt8] = [
+            0x08, 0x01, 0x12, 0x0D, 0x0A, 0x01, 0x37, 0x28, 0x05, 0x28, 0x06,
+            0x42, 0x04, 0x00, 0x00, 0x80, 0x3F, 0x48, 0x02
+        ]
         XCTAssertNil(ShardReplyCodec.decode(unpackedItems, limits: .standard))
         let scoreFirst: [UInt8] = [0x08, 0x01, 0x12, 0x0C, 0x0A, 0x01, 0x37, 0x42, 0x04, 0x00, 0x00, 0x80, 0x3F, 0x2A, 0x01, 0x05]
         XCTAssertNil(ShardReplyCodec.decode(scoreFirst, limits: .standard))
@@ -106,11 +111,12 @@ final class RecommendRequestCodecTests: XCTestCase {
         let ratings = (0..<n).map { _ in Float(g.below(11)) / 2 }
         let timestamps = g.below(2) == 0 ? [] : (0..<n).map { _ in Double(g.next() % 2_000_000_000) }
         let a = g.below(4) == 0 ? g.below(4) : 0
-        var r = RecommendRequest(requestID: g.below(4) == 0 ? "" : String(g.next(), radix: 16), itemIDs: ids, ratings: ratings,
-                                 timestamps: timestamps, attributeNames: (0..<a).map { "name\($0)" },
-                                 attributeValues: (0..<a).map { "v\($0)" }, k: UInt32(g.below(3) == 0 ? 0 : g.below(1_000)),
-                                 deadlineUnixMicros: g.below(2) == 0 ? 0 : g.next() >> UInt64(g.below(64)),
-                                 modelVersion: g.below(2) == 0 ? "" : "m" + String(g.next(), radix: 16))
+        var r = RecommendRequest(
+            requestID: g.below(4) == 0 ? "" : String(g.next(), radix: 16), itemIDs: ids, ratings: ratings,
+            timestamps: timestamps, attributeNames: (0..<a).map { "name\($0)" },
+            attributeValues: (0..<a).map { "v\($0)" }, k: UInt32(g.below(3) == 0 ? 0 : g.below(1_000)),
+            deadlineUnixMicros: g.below(2) == 0 ? 0 : g.next() >> UInt64(g.below(64)),
+            modelVersion: g.below(2) == 0 ? "" : "m" + String(g.next(), radix: 16))
         // Filters in a quarter of the requests.
         if g.below(4) == 0 {
             r.excludeItemIDs = (0..<g.below(30)).map { _ in String(g.next() % 5_000) }

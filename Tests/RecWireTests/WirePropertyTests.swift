@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import RecWire
 
 /// Property tests over random and mutated bytes for every decoder of network input (the libFuzzer
@@ -46,45 +47,59 @@ final class WirePropertyTests: XCTestCase {
 
     func testEveryDecoderSurvivesRandomAndMutatedBytes() {
         let request = RecommendRequest(requestID: "r", itemIDs: ["1", "2", "3"], ratings: [5, 4, 3], k: 10)
-        check({ try ClientMessage(serializedBytes: $0) }, { $0.serializedBytes() },
-              seeds: [ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes()],
-              name: "ClientMessage")
+        check(
+            { try ClientMessage(serializedBytes: $0) }, { $0.serializedBytes() },
+            seeds: [ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s")).serializedBytes()],
+            name: "ClientMessage")
         var response = RecommendResponse(requestID: "r")
         response.itemIDs = ["1", "2"]; response.scores = [0.5, 0.25]; response.clusterIDs = [3]; response.clusterWeights = [0.9]
-        check({ try ServerMessage(serializedBytes: $0) }, { $0.serializedBytes() },
-              seeds: [ServerMessage.recommend(response).serializedBytes(),
-                      ServerMessage.error(ErrorReply(requestID: "e", code: .malformed, message: "bad")).serializedBytes()],
-              name: "ServerMessage")
+        check(
+            { try ServerMessage(serializedBytes: $0) }, { $0.serializedBytes() },
+            seeds: [
+                ServerMessage.recommend(response).serializedBytes(),
+                ServerMessage.error(ErrorReply(requestID: "e", code: .malformed, message: "bad")).serializedBytes()
+            ],
+            name: "ServerMessage")
         var query = ShardQuery(requestID: "7")
         query.clusterIDs = [1, 2]; query.clusterWeights = [0.5, 0.25]; query.excludeItems = [4, 5]; query.rankingItems = [4]
         query.voteBound = 1.5; query.itemItemBound = 0.5; query.k = 10; query.shardCount = 3
-        check({ try CoordinatorMessage(serializedBytes: $0) }, { $0.serializedBytes() },
-              seeds: [CoordinatorMessage.query(query).serializedBytes(),
-                      CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: "v", sentUnixMicros: 5)).serializedBytes()],
-              name: "CoordinatorMessage")
+        check(
+            { try CoordinatorMessage(serializedBytes: $0) }, { $0.serializedBytes() },
+            seeds: [
+                CoordinatorMessage.query(query).serializedBytes(),
+                CoordinatorMessage.heartbeat(Heartbeat(shard: 1, modelVersion: "v", sentUnixMicros: 5)).serializedBytes()
+            ],
+            name: "CoordinatorMessage")
         var reply = ShardReply(requestID: "7")
         reply.items = [1, 2]; reply.scores = [0.5, -5]; reply.shardCount = 3
-        check({ try WorkerMessage(serializedBytes: $0) }, { $0.serializedBytes() },
-              seeds: [WorkerMessage.reply(reply).serializedBytes(),
-                      WorkerMessage.heartbeat(Heartbeat(shard: 0, modelVersion: "v", sentUnixMicros: 1, draining: true)).serializedBytes()],
-              name: "WorkerMessage")
+        check(
+            { try WorkerMessage(serializedBytes: $0) }, { $0.serializedBytes() },
+            seeds: [
+                WorkerMessage.reply(reply).serializedBytes(),
+                WorkerMessage.heartbeat(Heartbeat(shard: 0, modelVersion: "v", sentUnixMicros: 1, draining: true)).serializedBytes()
+            ],
+            name: "WorkerMessage")
     }
 
     func testPeekedRequestIDsEqualTheDecodedOnes() throws {
         var g = Generator(state: 7)
         let request = RecommendRequest(requestID: "req-é-42", itemIDs: ["1", "2"], ratings: [5, 4], k: 10)
-        let seeds = [ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s1")).serializedBytes(),
-                     ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes(),
-                     ClientMessage.blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)).serializedBytes()]
+        let seeds = [
+            ClientMessage.recommend(request).serializedBytes(), ClientMessage.status(StatusRequest(requestID: "s1")).serializedBytes(),
+            ClientMessage.recommend(RecommendRequest(requestID: "")).serializedBytes(),
+            ClientMessage.blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)).serializedBytes()
+        ]
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[0]), "req-é-42")
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[1]), "s1")
         XCTAssertEqual(ClientMessage.peek(seeds[0])?.kind, .recommend)
         XCTAssertEqual(ClientMessage.peek(seeds[1])?.kind, .status)
         XCTAssertEqual(ClientMessage.peek(seeds[3])?.kind, .blockItems)
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[3]), "b7")
-        XCTAssertEqual(try ClientMessage(serializedBytes: seeds[3]),
-                       .blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)))
-        XCTAssertEqual(ClientMessage.peek(ClientMessage.rollback(StatusRequest(requestID: "r")).serializedBytes()), .init(kind: .rollback, requestID: "r"))
+        XCTAssertEqual(
+            try ClientMessage(serializedBytes: seeds[3]),
+            .blockItems(BlockItemsRequest(requestID: "b7", itemIDs: ["1", "é"], unblock: true)))
+        XCTAssertEqual(
+            ClientMessage.peek(ClientMessage.rollback(StatusRequest(requestID: "r")).serializedBytes()), .init(kind: .rollback, requestID: "r"))
         XCTAssertEqual(ClientMessage.peekRequestID(seeds[2]), "")
         XCTAssertNil(ClientMessage.peekRequestID([0xFF, 0xFF, 0xFF]))
         XCTAssertNil(ClientMessage.peekRequestID([]))
@@ -118,8 +133,9 @@ final class WirePropertyTests: XCTestCase {
     func testEmbeddedNULBytesAreRejectedNotTruncated() throws {
         // Found by comparing the cheap request-ID reader with the decoder: protobuf-c reads strings
         // as C strings, so an item ID "50\0x" would have been served as item "50".
-        let ratings: [UInt8] = [0x1A, 8, 0, 0, 0xA0, 0x40, 0, 0, 0x80, 0x40] // packed floats 5, 4
-        let request = field(1, Array("r".utf8)) + field(2, Array("50".utf8) + [0] + Array("x".utf8)) + field(2, Array("7".utf8))
+        let ratings: [UInt8] = [0x1A, 8, 0, 0, 0xA0, 0x40, 0, 0, 0x80, 0x40]  // packed floats 5, 4
+        let request =
+            field(1, Array("r".utf8)) + field(2, Array("50".utf8) + [0] + Array("x".utf8)) + field(2, Array("7".utf8))
             + ratings + [0x38, 3]
         let frame = [0x08, 1] + field(2, request)
         XCTAssertThrowsError(try ClientMessage(serializedBytes: frame)) { error in

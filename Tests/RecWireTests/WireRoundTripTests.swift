@@ -1,16 +1,20 @@
 import XCTest
+
 @testable import RecWire
 
 final class WireRoundTripTests: XCTestCase {
     func sampleRequest() -> RecommendRequest {
-        RecommendRequest(requestID: "req-1", itemIDs: ["50", "172", "Amélie (2001)"], ratings: [5, 4.5, 3],
-                         timestamps: [1, 2, 3], attributeNames: ["age", "gender"], attributeValues: ["25", "F"],
-                         k: 20, deadlineUnixMicros: 1_700_000_000_000_000, modelVersion: "00ff00ff00ff00ff")
+        RecommendRequest(
+            requestID: "req-1", itemIDs: ["50", "172", "Amélie (2001)"], ratings: [5, 4.5, 3],
+            timestamps: [1, 2, 3], attributeNames: ["age", "gender"], attributeValues: ["25", "F"],
+            k: 20, deadlineUnixMicros: 1_700_000_000_000_000, modelVersion: "00ff00ff00ff00ff")
     }
 
     func testClientMessagesRoundTrip() throws {
-        for message in [ClientMessage.recommend(sampleRequest()), .recommend(RecommendRequest(requestID: "")),
-                        .status(StatusRequest(requestID: "s"))] {
+        for message in [
+            ClientMessage.recommend(sampleRequest()), .recommend(RecommendRequest(requestID: "")),
+            .status(StatusRequest(requestID: "s"))
+        ] {
             XCTAssertEqual(try ClientMessage(serializedBytes: message.serializedBytes()), message)
         }
     }
@@ -21,17 +25,22 @@ final class WireRoundTripTests: XCTestCase {
         response.clusterIDs = [7, 3]; response.clusterWeights = [0.9, 0.8]
         response.modelVersion = "abc"; response.coverage = 0.75; response.degradedReasons = ["shard 2 timed out"]
         response.timings.totalMicros = 120; response.unknownItems = 2; response.truncatedInteractions = 1
-        response.explanations = [RecommendResponse.Explanation(clusterIDs: [3, 1], clusterShares: [0.75, 0.25], becauseItemIDs: ["50", "é"],
-                                                               similarities: [0.9, 0.5]),
-                                 RecommendResponse.Explanation()]
+        response.explanations = [
+            RecommendResponse.Explanation(
+                clusterIDs: [3, 1], clusterShares: [0.75, 0.25], becauseItemIDs: ["50", "é"],
+                similarities: [0.9, 0.5]),
+            RecommendResponse.Explanation()
+        ]
         response.filledFromPopularity = 3
         var status = StatusResponse(requestID: "s")
         status.requests = 10; status.ready = true
         var shard = ShardStatus()
         shard.shard = 1; shard.endpoint = "tcp://127.0.0.1:5001"; shard.alive = true
         status.shards = [shard, ShardStatus()]
-        for message in [ServerMessage.recommend(response), .error(ErrorReply(requestID: "x", code: .overloaded, message: "busy")),
-                        .status(status)] {
+        for message in [
+            ServerMessage.recommend(response), .error(ErrorReply(requestID: "x", code: .overloaded, message: "busy")),
+            .status(status)
+        ] {
             XCTAssertEqual(try ServerMessage(serializedBytes: message.serializedBytes()), message)
         }
     }
@@ -47,8 +56,10 @@ final class WireRoundTripTests: XCTestCase {
         for message in [CoordinatorMessage.query(query), .heartbeat(heartbeat)] {
             XCTAssertEqual(try CoordinatorMessage(serializedBytes: message.serializedBytes()), message)
         }
-        for message in [WorkerMessage.reply(reply), .heartbeat(heartbeat),
-                        .error(ErrorReply(requestID: "q", code: .deadlineExceeded, message: "late"))] {
+        for message in [
+            WorkerMessage.reply(reply), .heartbeat(heartbeat),
+            .error(ErrorReply(requestID: "q", code: .deadlineExceeded, message: "late"))
+        ] {
             XCTAssertEqual(try WorkerMessage(serializedBytes: message.serializedBytes()), message)
         }
     }
@@ -64,8 +75,10 @@ final class WireRoundTripTests: XCTestCase {
 }
 
 final class WireRejectionTests: XCTestCase {
-    func assertRejects<T>(_ body: @autoclosure () throws -> T, _ expected: WireError? = nil,
-                          file: StaticString = #filePath, line: UInt = #line) {
+    func assertRejects<T>(
+        _ body: @autoclosure () throws -> T, _ expected: WireError? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try body(), file: file, line: line) { error in
             guard let e = error as? WireError else { return XCTFail("not a WireError: \(error)", file: file, line: line) }
             if let expected { XCTAssertEqual(e, expected, file: file, line: line) }
@@ -103,28 +116,35 @@ final class WireRejectionTests: XCTestCase {
 
     func testParallelArraysMustAgree() {
         var r = RecommendRequest(requestID: "x", itemIDs: ["a", "b"], ratings: [5])
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
-                      .lengthMismatch(field: "ratings", expected: 2, found: 1))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+            .lengthMismatch(field: "ratings", expected: 2, found: 1))
         r = RecommendRequest(requestID: "x", itemIDs: ["a"], ratings: [5], timestamps: [1, 2])
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
-                      .lengthMismatch(field: "timestamps", expected: 1, found: 2))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+            .lengthMismatch(field: "timestamps", expected: 1, found: 2))
         r = RecommendRequest(requestID: "x", attributeNames: ["age"], attributeValues: [])
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
-                      .lengthMismatch(field: "attribute_values", expected: 1, found: 0))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+            .lengthMismatch(field: "attribute_values", expected: 1, found: 0))
         var reply = ShardReply(requestID: "q")
         reply.items = [1, 2]; reply.scores = [1]
-        assertRejects(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
-                      .lengthMismatch(field: "scores", expected: 2, found: 1))
+        assertRejects(
+            try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
+            .lengthMismatch(field: "scores", expected: 2, found: 1))
         var query = ShardQuery(requestID: "q")
         query.voteBound = .infinity
-        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
-                      .invalidValue(field: "vote_bound", reason: "inf is not a finite, non-negative bound"))
+        assertRejects(
+            try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+            .invalidValue(field: "vote_bound", reason: "inf is not a finite, non-negative bound"))
         query.voteBound = 1; query.itemItemBound = -1
-        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
-                      .invalidValue(field: "item_item_bound", reason: "-1.0 is not a finite, non-negative bound"))
+        assertRejects(
+            try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+            .invalidValue(field: "item_item_bound", reason: "-1.0 is not a finite, non-negative bound"))
         query.itemItemBound = 1; query.k = 10_001
-        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
-                      .tooLarge(field: "k", count: 10_001, limit: 10_000))
+        assertRejects(
+            try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(query).serializedBytes()),
+            .tooLarge(field: "k", count: 10_001, limit: 10_000))
     }
 
     func testNonFiniteValuesAreRejected() {
@@ -139,14 +159,17 @@ final class WireRejectionTests: XCTestCase {
         var limits = WireLimits()
         limits.maxHistory = 100
         let r = RecommendRequest(requestID: "x", itemIDs: (0..<101).map(String.init), ratings: Array(repeating: 4, count: 101))
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: limits),
-                      .tooLarge(field: "item_ids", count: 101, limit: 100))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: limits),
+            .tooLarge(field: "item_ids", count: 101, limit: 100))
         limits.maxMessageBytes = 10
         assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: limits))
         limits = WireLimits()
         limits.maxStringBytes = 4
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.status(StatusRequest(requestID: "too long")).serializedBytes(),
-                                        limits: limits), .tooLarge(field: "request_id", count: 8, limit: 4))
+        assertRejects(
+            try ClientMessage(
+                serializedBytes: ClientMessage.status(StatusRequest(requestID: "too long")).serializedBytes(),
+                limits: limits), .tooLarge(field: "request_id", count: 8, limit: 4))
     }
 
     /// Repeated fields are counted from the bytes before protobuf-c unpacks them: a frame
@@ -169,15 +192,17 @@ final class WireRejectionTests: XCTestCase {
 
         // Packed runs count their values: 10,001 ratings (fixed32), 10,001 excluded items (varints).
         let r = RecommendRequest(requestID: "p", itemIDs: ["a"], ratings: Array(repeating: 4, count: 10_001))
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
-                      .tooLarge(field: "ratings", count: 10_001, limit: 10_000))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes()),
+            .tooLarge(field: "ratings", count: 10_001, limit: 10_000))
         // A shard query's exclusions (history and filtered items) are bounded by the catalogue cap.
         var itemCap = WireLimits()
         itemCap.maxItems = 10_000
         var q = ShardQuery(requestID: "q")
         q.excludeItems = (0..<10_001).map { UInt32($0 * 1_000) }
-        assertRejects(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap),
-                      .tooLarge(field: "exclude_items", count: 10_001, limit: 10_000))
+        assertRejects(
+            try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap),
+            .tooLarge(field: "exclude_items", count: 10_001, limit: 10_000))
         q.excludeItems = (0..<10_000).map { UInt32($0 * 1_000) }
         XCTAssertNoThrow(try CoordinatorMessage(serializedBytes: CoordinatorMessage.query(q).serializedBytes(), limits: itemCap), "at the limit")
     }
@@ -188,19 +213,22 @@ final class WireRejectionTests: XCTestCase {
         var r = RecommendRequest(requestID: "f", itemIDs: ["a"], ratings: [5])
         r.itemConditions = (0...WireLimits.standard.maxFilterConditions).map { "year >= \($0)" }
         let frame = ClientMessage.recommend(r).serializedBytes()
-        assertRejects(try ClientMessage(serializedBytes: frame),
-                      .tooLarge(field: "item_conditions", count: 17, limit: WireLimits.standard.maxFilterConditions))
+        assertRejects(
+            try ClientMessage(serializedBytes: frame),
+            .tooLarge(field: "item_conditions", count: 17, limit: WireLimits.standard.maxFilterConditions))
         XCTAssertEqual(ClientMessage.peekRequestID(frame), "f")
         var small = WireLimits()
         small.maxFilterItems = 3
         r.itemConditions = []
         r.excludeItemIDs = ["1", "2", "3", "4"]
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
-                      .tooLarge(field: "exclude_item_ids", count: 4, limit: 3))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
+            .tooLarge(field: "exclude_item_ids", count: 4, limit: 3))
         r.excludeItemIDs = ["1", "2", "3"]
         r.allowItemIDs = ["1", "2", "3", "4", "5"]
-        assertRejects(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
-                      .tooLarge(field: "allow_item_ids", count: 5, limit: 3))
+        assertRejects(
+            try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small),
+            .tooLarge(field: "allow_item_ids", count: 5, limit: 3))
         r.allowItemIDs = ["9"]
         XCTAssertEqual(try ClientMessage(serializedBytes: ClientMessage.recommend(r).serializedBytes(), limits: small), .recommend(r))
     }
@@ -216,12 +244,14 @@ final class WireRejectionTests: XCTestCase {
         tight.unpackBytesPerFrameByte = 0
         // The budget is protobuf-c's: a canonical request is read in Swift (allocating in
         // proportion to the frame, not through protobuf-c), so the general decoder is asked directly.
-        assertRejects(try ClientMessage(protobufC: bytes, limits: tight),
-                      .tooLarge(field: "ClientMessage unpacked bytes", count: bytes.count, limit: 64))
+        assertRejects(
+            try ClientMessage(protobufC: bytes, limits: tight),
+            .tooLarge(field: "ClientMessage unpacked bytes", count: bytes.count, limit: 64))
         XCTAssertEqual(try ClientMessage(serializedBytes: bytes, limits: tight), .recommend(request))
         // The largest history the limits allow still fits the default budget.
-        let big = RecommendRequest(requestID: "big", itemIDs: (0..<10_000).map { "item-\($0)" }, ratings: Array(repeating: 4, count: 10_000),
-                                   timestamps: (0..<10_000).map(Double.init))
+        let big = RecommendRequest(
+            requestID: "big", itemIDs: (0..<10_000).map { "item-\($0)" }, ratings: Array(repeating: 4, count: 10_000),
+            timestamps: (0..<10_000).map(Double.init))
         XCTAssertEqual(try ClientMessage(protobufC: ClientMessage.recommend(big).serializedBytes()), .recommend(big))
         XCTAssertEqual(try ClientMessage(serializedBytes: ClientMessage.recommend(big).serializedBytes()), .recommend(big))
         let empties = RecommendRequest(requestID: "e", itemIDs: Array(repeating: "", count: 10_000), ratings: Array(repeating: 4, count: 10_000))
@@ -233,8 +263,9 @@ final class WireRejectionTests: XCTestCase {
         XCTAssertNoThrow(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()))
         // One more than a reply may hold: refused before unpacking, whichever decoder reads it.
         reply.items.append(1); reply.scores.append(1)
-        assertRejects(try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
-                      .tooLarge(field: "items", count: 10_001, limit: 10_000))
+        assertRejects(
+            try WorkerMessage(serializedBytes: WorkerMessage.reply(reply).serializedBytes()),
+            .tooLarge(field: "items", count: 10_001, limit: 10_000))
     }
 
     /// Property: no sequence of random bytes crashes a decoder; each either decodes or throws.
@@ -244,8 +275,10 @@ final class WireRejectionTests: XCTestCase {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return UInt8(truncatingIfNeeded: state >> 33)
         }
-        let seeds = [ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a"], ratings: [4])).serializedBytes(),
-                     CoordinatorMessage.query(ShardQuery(requestID: "q")).serializedBytes()]
+        let seeds = [
+            ClientMessage.recommend(RecommendRequest(requestID: "r", itemIDs: ["a"], ratings: [4])).serializedBytes(),
+            CoordinatorMessage.query(ShardQuery(requestID: "q")).serializedBytes()
+        ]
         for trial in 0..<3_000 {
             var bytes: [UInt8]
             if trial % 2 == 0 {
