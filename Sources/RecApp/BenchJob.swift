@@ -38,11 +38,20 @@ public struct BenchJob {
         }
         guard !requests.isEmpty else { throw AppError("\(histories) has no users to send requests for") }
         let generator = try AppError.wrap { try LoadGenerator(coordinator: coordinator, security: security) }
+        let reporter = ProgressReporter()
         let report = try AppError.wrap {
             try generator.run(
                 requests: requests, concurrency: concurrency, duration: duration, rate: rate,
-                batchSize: batchSize)
+                batchSize: batchSize,
+                progress: { seconds, sent in
+                    reporter.update(
+                        ProgressBar(
+                            phase: "bench", done: Int(min(seconds, duration)), total: Int(duration.rounded(.up)), unit: "s",
+                            rate: seconds > 0 ? Double(sent) / seconds : nil, rateUnit: "requests",
+                            secondsLeft: max(0, duration - seconds)))
+                })
         }
+        reporter.finish()
         if let rate {
             print("bench: open loop at \(Int(rate)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories")
         } else {

@@ -74,9 +74,10 @@ public struct EvaluateJob {
                 options: readOptions, scaleRule: scaleRule, progress: quiet ? nil : Terminal.readingProgress(interactions))
         }
         if !quiet { for skipped in dataset.skippedRows { Terminal.log(skipped.description) } }
-        let protocolRun = StrongGeneralization(
+        var protocolRun = StrongGeneralization(
             dataset: dataset, testFraction: testFraction, seed: seed,
             holdout: holdout, validation: validation, givenItems: givenItems)
+        if !quiet { protocolRun.scoringProgress = { Terminal.scoringProgress($0) } }
         let train = protocolRun.trainingData
         guard !protocolRun.testCases.isEmpty else { throw AppError("no test user has two or more interactions") }
         var scores: [ModelScores] = []

@@ -8,42 +8,55 @@ public enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    static let interactive = isatty(STDERR_FILENO) != 0
+    public static let interactive = isatty(STDERR_FILENO) != 0
 
-    /// A progress printer for reading a large file: a line at most every 10 s (none for a file read
-    /// in less).
+    /// A progress printer for reading a large file: a bar over the file's bytes (a line at most
+    /// every 10 s when standard error is not a terminal).
     public static func readingProgress(_ what: String) -> (Int, Double) -> Void {
+        let reporter = ProgressReporter()
         let started = Date()
-        var last = started
         return { lines, fraction in
-            let now = Date()
-            guard now.timeIntervalSince(last) >= 10 else { return }
-            last = now
-            log("reading \(what): " + String(format: "%.0f %%, %d lines, %.0f s", fraction * 100, lines, now.timeIntervalSince(started)))
+            let seconds = Date().timeIntervalSince(started)
+            let percent = Int((fraction * 100).rounded(.down))
+            reporter.update(
+                ProgressBar(
+                    phase: "reading \(what)", done: percent, total: 100, unit: "%", rate: seconds > 0 ? Double(lines) / seconds : nil,
+                    rateUnit: "lines", secondsLeft: fraction > 0.01 ? seconds * (1 - fraction) / fraction : nil))
+            if fraction >= 1 { reporter.finish() }
         }
     }
 
-    /// A progress printer for training: an updating line on a terminal; otherwise a line per epoch
-    /// and one at least every 10 s within a long epoch (`ProgressThrottle`).
+    /// A progress printer for training: the epoch (and the top-C phase) as the phase, a bar over
+    /// its batches, examples per second, the time left, the loss and the latest validation score.
     public static func trainingProgress() -> (TrainingProgress) -> Void {
-        var throttle = ProgressThrottle(interval: 10)
-        let started = Date()
+        let reporter = ProgressReporter()
         return { p in
-            let line =
-                "epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "") batch \(p.batch)/\(p.batches) loss "
-                + String(format: "%.4f  %.0f examples/s  ", p.loss, p.examplesPerSecond)
-                + (p.earlyStopping
-                    ? String(
-                        format: "%d examples  epoch ETA %.0f s (all epochs at most %.0f s)", p.examples, p.epochSecondsRemaining,
-                        p.secondsRemaining)
-                    : String(format: "ETA %.0f s", p.secondsRemaining))
-                + (p.validation.map { String(format: "  validation NDCG@20 %.4f", $0) } ?? "")
-            if interactive {
-                FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
-                if p.epoch == p.epochs && p.batch == p.batches { FileHandle.standardError.write(Data("\n".utf8)) }
-            } else if throttle.shouldPrint(epoch: p.epoch, batch: p.batch, batches: p.batches, now: Date().timeIntervalSince(started)) {
-                log(line)
-            }
+            reporter.update(Self.trainingBar(p))
+            if p.epoch == p.epochs && p.batch == p.batches { reporter.finish() }
+        }
+    }
+
+    static func trainingBar(_ p: TrainingProgress) -> ProgressBar {
+        ProgressBar(
+            phase: "training epoch \(p.epoch)/\(p.epochs)\(p.sparsePhase ? " (top-C)" : "")", done: p.batch, total: p.batches,
+            unit: "batches", rate: p.examplesPerSecond, rateUnit: "examples",
+            secondsLeft: p.earlyStopping ? p.epochSecondsRemaining : p.secondsRemaining,
+            detail: String(format: "loss %.4f", p.loss) + (p.validation.map { String(format: "  validation NDCG@20 %.4f", $0) } ?? "")
+                + (p.earlyStopping ? "  (all epochs at most \(ProgressBar.clock(p.secondsRemaining)))" : ""))
+    }
+
+    /// A progress printer for scoring a model's test users (`evaluate`).
+    public static func scoringProgress(_ model: String) -> (Int, Int) -> Void {
+        let reporter = ProgressReporter()
+        let started = Date()
+        return { done, total in
+            let seconds = Date().timeIntervalSince(started)
+            let rate = seconds > 0 ? Double(done) / seconds : nil
+            reporter.update(
+                ProgressBar(
+                    phase: "scoring \(model)", done: done, total: total, unit: "users", rate: rate,
+                    secondsLeft: rate.map { Double(total - done) / max($0, 1e-9) }))
+            if done >= total { reporter.finish() }
         }
     }
 }

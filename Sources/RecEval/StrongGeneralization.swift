@@ -53,6 +53,9 @@ public struct StrongGeneralization: Sendable {
         }
     }
 
+    /// Where `score` reports its progress, per model name (nil: nowhere).
+    public var scoringProgress: (@Sendable (String) -> (Int, Int) -> Void)?
+
     public var trainingData: Dataset { dataset.subset(users: trainUsers) }
 
     /// Relevance thresholds: the liked threshold (≥ 4 stars) and the neutral one (the paper's ≥ 3);
@@ -62,10 +65,21 @@ public struct StrongGeneralization: Sendable {
         return scale.implicit ? [scale.likeThreshold] : [scale.likeThreshold, scale.neutral]
     }
 
-    public func score(_ model: EvaluatedRecommender, trainSeconds: Double, cutoffs: [Int] = [10, 20, 50]) -> [ModelScores] {
+    /// The model's scores on the test users; `progress` (else `scoringProgress`'s for the model)
+    /// hears (users scored, users) every 100 users and at the end.
+    public func score(
+        _ model: EvaluatedRecommender, trainSeconds: Double, cutoffs: [Int] = [10, 20, 50],
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> [ModelScores] {
+        let progress = progress ?? scoringProgress?(model.name)
         let maxK = cutoffs.max() ?? 10
         let started = Date()
-        let rankings = testCases.map { model.recommend(history: $0.given, attributes: $0.attributes, k: maxK) }
+        var rankings: [[Int]] = []
+        rankings.reserveCapacity(testCases.count)
+        for t in testCases {
+            rankings.append(model.recommend(history: t.given, attributes: t.attributes, k: maxK))
+            if rankings.count % 100 == 0 || rankings.count == testCases.count { progress?(rankings.count, testCases.count) }
+        }
         let perUser = Date().timeIntervalSince(started) / Double(max(1, testCases.count)) * 1e6
         let implicit = dataset.ratingScale.implicit  // every held-out interaction is relevant
         let unrated = dataset.ratingScale.unrated  // an interaction without a rating is an implicit like

@@ -47,10 +47,11 @@ public final class LoadGenerator {
 
     /// Returns an empty report when there is nothing to send (no requests, or concurrency < 1).
     /// With `batchSize` > 1 each message carries that many requests (a batch, answered by one
-    /// message); `concurrency` and `rate` still count requests.
+    /// message); `concurrency` and `rate` still count requests. `progress` hears (seconds elapsed,
+    /// requests sent) about ten times a second.
     public func run(
         requests: [RecommendRequest], concurrency: Int, duration: Double, rate: Double? = nil,
-        batchSize: Int = 1
+        batchSize: Int = 1, progress: ((Double, Int) -> Void)? = nil
     ) throws(TransportError) -> Report {
         guard !requests.isEmpty, concurrency >= 1 else { return Report() }
         let templates = Self.templates(for: requests)
@@ -62,6 +63,7 @@ public final class LoadGenerator {
         // Open loop: the n-th request is due at start + n / rate, whether or not replies came.
         let interval = rate.map { 1_000_000 / max($0, 1e-6) }
         var due = Double(start)
+        var nextProgress = start
         while WallClock.nowMicros() < end || (!traffic.inFlight.isEmpty && WallClock.nowMicros() < end + 2_000_000) {
             var timeout = 10
             if let interval {
@@ -71,6 +73,11 @@ public final class LoadGenerator {
             }
             _ = try poller.wait(sockets: [socket], timeoutMilliseconds: timeout)
             try traffic.receiveReplies(on: socket)
+            let now = WallClock.nowMicros()
+            if let progress, now >= nextProgress {
+                progress(Double(now - start) / 1_000_000, traffic.report.sent)
+                nextProgress = now + 100_000
+            }
         }
         return traffic.finalReport(start: start, end: end)
     }
