@@ -26,13 +26,16 @@ public struct RefreshJob {
     public func run() throws(AppError) -> ModelRefresh.Summary {
         let started = Date()
         let base = try AppError.wrap { try ModelFile.load(path: model) }
-        let log = try AppError.wrap { try InteractionLog.read(path: interactions, options: readOptions) }
+        let log = try AppError.wrap {
+            try InteractionLog.read(path: interactions, options: readOptions, progress: Terminal.readingProgress(interactions))
+        }
         let attributes = try users.map { path throws(AppError) -> [[Int]] in
             let table = try AppError.wrap { try UserAttributeTable.read(path: path, columns: base.attributes.columnNames) }
             return log.users.ids.map { base.attributes.encode(table.row(of: $0)) }
         }
         let newItems = try items.map { path throws(AppError) in try AppError.wrap { try ItemFeatureTable.read(path: path, options: readOptions) } }
-        let (refreshed, summary) = ModelRefresh.refresh(base, log: log, userAttributes: attributes, newItems: newItems)
+        let (refreshed, summary) = ModelRefresh.refresh(
+            base, log: log, userAttributes: attributes, newItems: newItems, progress: Terminal.countingProgress("assigning users to clusters"))
         let version = try AppError.wrap { try ModelFile.save(refreshed, to: output) }
         Terminal.log(
             "refreshed model \(base.version) from \(summary.users) users and \(summary.interactions) interactions of \(interactions): "

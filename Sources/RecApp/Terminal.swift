@@ -46,7 +46,10 @@ public enum Terminal {
     }
 
     /// A progress printer for scoring a model's test users (`evaluate`).
-    public static func scoringProgress(_ model: String) -> (Int, Int) -> Void {
+    public static func scoringProgress(_ model: String) -> (Int, Int) -> Void { countingProgress("scoring \(model)") }
+
+    /// A progress printer for a phase over users: a bar, users per second, the time left.
+    public static func countingProgress(_ phase: String) -> (Int, Int) -> Void {
         let reporter = ProgressReporter()
         let started = Date()
         return { done, total in
@@ -54,7 +57,7 @@ public enum Terminal {
             let rate = seconds > 0 ? Double(done) / seconds : nil
             reporter.update(
                 ProgressBar(
-                    phase: "scoring \(model)", done: done, total: total, unit: "users", rate: rate,
+                    phase: phase, done: done, total: total, unit: "users", rate: rate,
                     secondsLeft: rate.map { Double(total - done) / max($0, 1e-9) }))
             if done >= total { reporter.finish() }
         }

@@ -24,9 +24,10 @@ public enum ModelRefresh {
     /// `userAttributes[u]`, when given, are the encoded attributes of the log's user u. Items of
     /// `newItems` the catalogue lacks are added first (`adding`), so the fresh log's likes of them
     /// count.
+    /// `progress` hears (users assigned to clusters, users) every 1,000 users and at the end.
     public static func refresh(
         _ model: RecommenderModel, log: InteractionLog, userAttributes: [[Int]]? = nil,
-        newItems: ItemFeatureTable? = nil
+        newItems: ItemFeatureTable? = nil, progress: ((Int, Int) -> Void)? = nil
     ) -> (model: RecommenderModel, summary: Summary) {
         var added = 0
         var model = model
@@ -49,12 +50,19 @@ public enum ModelRefresh {
         }
         let none = model.attributes.encode(nil)
         var sizes = [Int](repeating: 0, count: c.clusters)
-        let memberships = histories.enumerated().map { u, h -> [(index: Int, score: Float)] in
+        var memberships: [[(index: Int, score: Float)]] = []
+        memberships.reserveCapacity(histories.count)
+        for (u, h) in histories.enumerated() {
             let input = ProfileInput.from(history: h, attributes: userAttributes?[u] ?? none, configuration: c)
-            guard !input.isEmpty else { summary.emptyProfiles += 1; return [] }
-            let top = model.topClusters(model.clusterActivations(input))
-            for (k, _) in top { sizes[k] += 1 }
-            return top
+            if input.isEmpty {
+                summary.emptyProfiles += 1
+                memberships.append([])
+            } else {
+                let top = model.topClusters(model.clusterActivations(input))
+                for (k, _) in top { sizes[k] += 1 }
+                memberships.append(top)
+            }
+            if (u + 1) % 1_000 == 0 || u + 1 == histories.count { progress?(u + 1, histories.count) }
         }
         var shortlists = Shortlists.fromMembers(
             memberships: memberships, histories: { histories[$0] },
