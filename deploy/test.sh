@@ -49,4 +49,6 @@ grep -E "^[0-9]+ (passed|failed)" "$pylog" | tail -1 | sed 's/^/python client te
 rm -f "$pylog"
 # A package outside the repository builds against the EfficientRecClient product and answers as `query`.
 bash deploy/test-swift-client.sh 2>&1 | tail -6 || status=1
+# The HTML reports open in headless Chromium with every chart drawn.
+bash deploy/check-reports.sh || status=1
 exit $status

@@ -79,13 +79,17 @@ final class ClientConnection: Sendable {
 
     private func ioLoop(_ socket: ZMQSocket) {
         let poller = Poller()
+        // Messages not yet taken by ZeroMQ (no peer connected yet, or its queue full): retried on
+        // every turn until their calls end.
+        var pending: [[[UInt8]]] = []
         while true {
             let (outgoing, closed, nextDeadline) = state.withLock { s in
                 defer { s.outgoing.removeAll() }
                 return (s.outgoing, s.closed, s.waiters.values.map(\.deadline).min())
             }
             if closed { return finishAll(with: ClientError.closed) }
-            for message in outgoing { send(message, on: socket) }
+            pending += outgoing
+            pending = sendInOrder(pending, on: socket)
             let wait = nextDeadline.map { max(.zero, min(.milliseconds(50), $0 - ContinuousClock.now)) } ?? .milliseconds(50)
             let milliseconds = Int((wait.components.seconds * 1_000) + wait.components.attoseconds / 1_000_000_000_000_000) + 1
             do {
@@ -99,14 +103,21 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// A send that fails (a full queue, a transport error) fails the calls whose requests it held.
-    private func send(_ frames: [[UInt8]], on socket: ZMQSocket) {
-        do {
-            if try socket.send(frames) { return }
-        } catch {
-            return fail(frames, with: { _ in .transport(error) })
+    /// Sends what it can, oldest first; returns what ZeroMQ would not take yet, without the
+    /// messages whose calls have ended. A transport error fails the calls of its message.
+    private func sendInOrder(_ messages: [[[UInt8]]], on socket: ZMQSocket) -> [[[UInt8]]] {
+        let live = messages.filter { frames in
+            let ids = frames.compactMap { ClientMessage.peekRequestID($0) }
+            return state.withLock { s in ids.contains { s.owner[$0] != nil } }
         }
-        fail(frames, with: { id in ClientError.refused(requestID: id, code: .overloaded, message: "the client's send queue is full") })
+        for (n, frames) in live.enumerated() {
+            do {
+                if try !socket.send(frames) { return Array(live[n...]) }
+            } catch {
+                fail(frames, with: { _ in .transport(error) })
+            }
+        }
+        return []
     }
 
     private func fail(_ frames: [[UInt8]], with error: (String) -> ClientError) {

@@ -16,6 +16,8 @@ public struct BenchJob {
     public var rate: Double?
     /// Requests per message (a batch, answered by one message); throughput still counts requests.
     public var batchSize = 1
+    /// A self-contained HTML page with the numbers and the latency distribution.
+    public var report: String?
 
     public init(coordinator: String, histories: String, concurrency: Int, duration: Double, k: Int) {
         self.coordinator = coordinator
@@ -52,15 +54,16 @@ public struct BenchJob {
                 })
         }
         reporter.finish()
-        if let rate {
-            print("bench: open loop at \(Int(rate)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories")
-        } else {
-            print(
-                "bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories"
-                    + (batchSize > 1 ? ", \(batchSize) requests per message (batches)" : ""))
-        }
+        let heading =
+            rate.map {
+                "bench: open loop at \(Int($0)) requests/s (at most \(concurrency) outstanding), k \(k), \(requests.count) distinct histories"
+            }
+            ?? "bench: concurrency \(concurrency), k \(k), \(requests.count) distinct histories"
+            + (batchSize > 1 ? ", \(batchSize) requests per message (batches)" : "")
+        print(heading)
         print(report.description)
         for sample in report.errorSamples { print("  error: \(sample)") }
+        if let path = self.report { try ReportPages.bench(report, heading: heading).write(to: path) }
         return report
     }
 }

@@ -38,7 +38,12 @@ public struct CompareJob {
         public var lists: [Ranked]
         /// History item IDs that neither the model nor the data set knows.
         public var unknownItems: Int
+        /// Items in the data set the popularity ranks are counted over.
+        public var catalogueItems = 0
     }
+
+    /// A self-contained HTML page with both lists and their popularity.
+    public var report: String?
 
     @discardableResult
     public func run() throws(AppError) -> Outcome {
@@ -74,6 +79,8 @@ public struct CompareJob {
             lists.map { "\($0.name): mean popularity rank " + String(format: "%.1f", $0.meanPopularityRank) }
                 .joined(separator: "; ") + " (1 = the most popular of \(dataset.log.items.count) items); "
                 + "\(unknown) history items unknown to the model")
-        return Outcome(lists: lists, unknownItems: unknown)
+        let outcome = Outcome(lists: lists, unknownItems: unknown, catalogueItems: dataset.log.items.count)
+        if let report { try ReportPages.comparison(outcome, history: history, items: outcome.catalogueItems).write(to: report) }
+        return outcome
     }
 }

@@ -32,7 +32,11 @@ extension EvaluateJob {
         if sweepRanking && isMain, let itemModel = model.itemModel {
             model = scoreRankingSweep(model, fittedWith: itemModel, protocolRun: protocolRun, trainSeconds: seconds, into: &scores)
         }
-        scores += protocolRun.score(EfficientRecRecommender(name: name, model: model), trainSeconds: seconds)
+        scores += protocolRun.score(EfficientRecRecommender(name: name, model: model), trainSeconds: seconds).map { s in
+            var s = s
+            s.clusterSizes = built.clusterStatistics.clusterSizes
+            return s
+        }
         if isMain {
             scores += try scoreMainExtras(
                 model, built: built, configuration: config, protocolRun: protocolRun, train: train,

@@ -54,6 +54,8 @@ public struct EvaluateJob {
     /// row's training time.
     public var compareItemModels = false
     public var json: String?
+    /// A self-contained HTML page with the tables and charts (`ReportPages.evaluation`).
+    public var report: String?
     public var quiet = false
     public var readOptions = ReadOptions()
     public var scaleRule = Dataset.ScaleRule()
@@ -96,6 +98,7 @@ public struct EvaluateJob {
                 throw AppError("cannot write \(json)")
             }
         }
+        if let path = self.report { try ReportPages.evaluation(report).write(to: path) }
         return report
     }
 

@@ -6,7 +6,13 @@ import RecInference
 /// history, deterministic.
 public protocol EvaluatedRecommender {
     var name: String { get }
+    /// The size of the candidate pool it ranks (C × L), when it ranks one.
+    var candidatePool: Int? { get }
     func recommend(history: UserHistory, attributes: [Int], k: Int) -> [Int]
+}
+
+extension EvaluatedRecommender {
+    public var candidatePool: Int? { nil }
 }
 
 /// EfficientRec itself behind the evaluation contract.
@@ -20,6 +26,8 @@ public final class EfficientRecRecommender: EvaluatedRecommender {
         self.model = model
         vote = model.makeVote()
     }
+
+    public var candidatePool: Int? { model.configuration.topClusters * model.configuration.shortlistLength }
 
     public func recommend(history: UserHistory, attributes: [Int], k: Int) -> [Int] {
         model.recommend(history: history, attributes: attributes, k: k, vote: &vote).items.map(\.index)

@@ -21,6 +21,10 @@ public struct ModelScores: Codable, Sendable {
     /// NDCG@first cutoff and P@last cutoff, for standard errors and paired comparisons.
     public var firstNDCGPerUser: [Double] = []
     public var lastPrecisionPerUser: [Double] = []
+    /// The candidate pool the model ranks (C × L) when it has one.
+    public var candidatePool: Int?
+    /// Training users per cluster (counting each user in their top C), for a trained EfficientRec model.
+    public var clusterSizes: [Int]?
 
     /// Standard error of the mean NDCG at the first cutoff.
     public var ndcgStandardError: Double { Self.standardError(firstNDCGPerUser) }
@@ -65,44 +69,68 @@ public struct EvaluationReport: Codable, Sendable {
         self.scores = scores
     }
 
+    /// The relevance thresholds, strictest first.
+    public var thresholds: [Float] { Array(Set(scores.map(\.relevanceThreshold))).sorted(by: >) }
+
+    /// The table of one relevance threshold as text cells, each with its column width (negative:
+    /// left-aligned): what `table()` prints and the HTML report shows, digit for digit.
+    public func cells(threshold: Float) -> (header: [(String, Int)], rows: [[(String, Int)]]) {
+        let first = cutoffs.first ?? 10
+        var header: [(String, Int)] = [("model", -30)]
+        for (n, k) in cutoffs.enumerated() {
+            header.append(("NDCG@\(k)", 9))
+            if n == 0 { header.append(("±SE", 7)) }
+        }
+        for k in cutoffs { header.append(("P@\(k)", 8)) }
+        for k in cutoffs { header.append(("R@\(k)", 8)) }
+        header += [("Cov@\(first)", 9), ("PopRank@\(first)", 12), ("ILD@\(first)", 8), ("train s", 9), ("us/user", 9)]
+        let rows = scores.filter { $0.relevanceThreshold == threshold }.map { s -> [(String, Int)] in
+            var row: [(String, Int)] = [(s.model, -30)]
+            for (n, k) in cutoffs.enumerated() {
+                row.append((format(s.ndcg[k] ?? 0, 4), 9))
+                if n == 0 { row.append((format(s.ndcgStandardError, 4), 7)) }
+            }
+            for k in cutoffs { row.append((format(s.precision[k] ?? 0, 4), 8)) }
+            for k in cutoffs { row.append((format(s.recall[k] ?? 0, 4), 8)) }
+            row += [
+                (format(s.coverage[first] ?? 0, 3), 9), (s.meanPopularityRank.map { format($0, 0) } ?? "–", 12),
+                (s.intraListDiversity.map { format($0, 3) } ?? "–", 8), (format(s.trainSeconds, 1), 9),
+                (format(s.microsecondsPerUser, 0), 9)
+            ]
+            return row
+        }
+        return (header, rows)
+    }
+
     /// A fixed-width table, one block per relevance threshold.
     public func table() -> String {
         var out = "\(protocolName): \(trainUsers) training users, \(testUsers) test users, \(items) items, seed \(seed)\n"
-        for threshold in Array(Set(scores.map(\.relevanceThreshold))).sorted(by: >) {
+        func line(_ cells: [(String, Int)]) -> String {
+            cells.map { text, width in width < 0 ? text.padding(toLength: -width, withPad: " ", startingAt: 0) : (" " + text).leftPad(width) }
+                .joined()
+        }
+        for threshold in thresholds {
             let rows = scores.filter { $0.relevanceThreshold == threshold }
             out += "\nrelevant = held-out rating >= \(format(Double(threshold), 1)) (\(rows.first?.users ?? 0) users with at least one)\n"
-            var header = "model".padding(toLength: 30, withPad: " ", startingAt: 0)
-            for (n, k) in cutoffs.enumerated() { header += " NDCG@\(k)".leftPad(9) + (n == 0 ? " ±SE".leftPad(7) : "") }
-            for k in cutoffs { header += " P@\(k)".leftPad(8) }
-            for k in cutoffs { header += " R@\(k)".leftPad(8) }
-            header +=
-                " Cov@\(cutoffs.first!)".leftPad(9) + " PopRank@\(cutoffs.first!)".leftPad(12)
-                + " ILD@\(cutoffs.first!)".leftPad(8) + " train s".leftPad(9) + " us/user".leftPad(9)
-            out += header + "\n"
-            for s in rows {
-                var line = s.model.padding(toLength: 30, withPad: " ", startingAt: 0)
-                for (n, k) in cutoffs.enumerated() {
-                    line += format(s.ndcg[k] ?? 0, 4).leftPad(9) + (n == 0 ? format(s.ndcgStandardError, 4).leftPad(7) : "")
-                }
-                for k in cutoffs { line += format(s.precision[k] ?? 0, 4).leftPad(8) }
-                for k in cutoffs { line += format(s.recall[k] ?? 0, 4).leftPad(8) }
-                line += format(s.coverage[cutoffs.first!] ?? 0, 3).leftPad(9)
-                line += (s.meanPopularityRank.map { format($0, 0) } ?? "–").leftPad(12)
-                line += (s.intraListDiversity.map { format($0, 3) } ?? "–").leftPad(8)
-                line += format(s.trainSeconds, 1).leftPad(9) + format(s.microsecondsPerUser, 0).leftPad(9)
-                out += line + "\n"
-            }
-            if let first = rows.first, rows.count > 1 {
-                out += "paired with \(first.model) (mean per-user difference ± its standard error):\n"
-                let labelWidth = rows.map { first.model.count + $0.model.count + 5 }.max() ?? 32
-                for other in rows.dropFirst() {
-                    guard let n = first.pairedDifference(other, ndcg: true), let p = first.pairedDifference(other, ndcg: false) else { continue }
-                    out +=
-                        "  \(first.model) − \(other.model)".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
-                        + "NDCG@\(cutoffs.first!) " + signed(n.mean) + " ± " + format(n.standardError, 4)
-                        + "   P@\(cutoffs.last!) " + signed(p.mean) + " ± " + format(p.standardError, 4) + "\n"
-                }
-            }
+            let table = cells(threshold: threshold)
+            out += line(table.header) + "\n"
+            for row in table.rows { out += line(row) + "\n" }
+            out += pairedDifferences(rows)
+        }
+        return out
+    }
+
+    /// Each model against the first of the block: mean per-user differences with standard errors.
+    func pairedDifferences(_ rows: [ModelScores]) -> String {
+        guard let first = rows.first, rows.count > 1, let firstK = cutoffs.first, let lastK = cutoffs.last else { return "" }
+        var out = "paired with \(first.model) (mean per-user difference ± its standard error):\n"
+        let labelWidth = rows.map { first.model.count + $0.model.count + 5 }.max() ?? 32
+        for other in rows.dropFirst() {
+            guard let n = first.pairedDifference(other, ndcg: true), let p = first.pairedDifference(other, ndcg: false) else { continue }
+            out +=
+                "  \(first.model) − \(other.model)".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
+                + "NDCG@\(firstK) " + signed(n.mean) + " ± " + format(n.standardError, 4)
+                + "   P@\(lastK) " + signed(p.mean) + " ± " + format(p.standardError, 4) + "\n"
         }
         return out
     }

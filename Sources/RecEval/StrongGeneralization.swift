@@ -112,6 +112,7 @@ public struct StrongGeneralization: Sendable {
                 trainSeconds: trainSeconds, microsecondsPerUser: perUser)
             scores.meanPopularityRank = beyond.popularityRank
             scores.intraListDiversity = beyond.diversity
+            scores.candidatePool = model.candidatePool
             scores.firstNDCGPerUser = firstNDCG
             scores.lastPrecisionPerUser = lastPrecision
             return scores

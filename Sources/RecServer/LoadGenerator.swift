@@ -19,8 +19,12 @@ public final class LoadGenerator {
         public var seconds = 0.0
         public var p50 = 0, p90 = 0, p99 = 0, max = 0
         public var errorSamples: [String] = []
+        /// The latencies of answered requests in bins growing by half each (µs): (lower, upper, count).
+        public var latencyBins: [(lower: Int, upper: Int, count: Int)] = []
 
         public var throughput: Double { seconds > 0 ? Double(completed) / seconds : 0 }
+
+        public init() {}
 
         public var description: String {
             String(
@@ -195,6 +199,11 @@ public final class LoadGenerator {
             report.p90 = Int(histogram.valueAtPercentile(90))
             report.p99 = Int(histogram.valueAtPercentile(99))
             report.max = Int(histogram.max)
+            if histogram.totalCount > 0 {
+                report.latencyBins = histogram.logarithmicBucketValues(valueUnitsInFirstBucket: 10, logBase: 1.5).map {
+                    (Int($0.prevValue), Int($0.value), Int($0.countAddedInThisIterationStep))
+                }
+            }
             return report
         }
     }

@@ -48,22 +48,8 @@ public enum ModelRefresh {
             }
             return UserHistory(items: items, ratings: ratings, timestamps: times)
         }
-        let none = model.attributes.encode(nil)
-        var sizes = [Int](repeating: 0, count: c.clusters)
-        var memberships: [[(index: Int, score: Float)]] = []
-        memberships.reserveCapacity(histories.count)
-        for (u, h) in histories.enumerated() {
-            let input = ProfileInput.from(history: h, attributes: userAttributes?[u] ?? none, configuration: c)
-            if input.isEmpty {
-                summary.emptyProfiles += 1
-                memberships.append([])
-            } else {
-                let top = model.topClusters(model.clusterActivations(input))
-                for (k, _) in top { sizes[k] += 1 }
-                memberships.append(top)
-            }
-            if (u + 1) % 1_000 == 0 || u + 1 == histories.count { progress?(u + 1, histories.count) }
-        }
+        let (memberships, sizes) = assignToClusters(
+            histories, model: model, configuration: c, userAttributes: userAttributes, summary: &summary, progress: progress)
         var shortlists = Shortlists.fromMembers(
             memberships: memberships, histories: { histories[$0] },
             itemCount: model.items.count, clusterCount: c.clusters, scale: c.ratingScale,
@@ -120,5 +106,29 @@ public enum ModelRefresh {
             parameters: parameters, shortlists: model.shortlists, popularity: model.popularity, itemBias: bias,
             itemModel: model.itemModel?.padded(to: ids.count))
         return (grown, added)
+    }
+
+    /// Each user's top clusters under the trained encoder, and how many users each cluster has.
+    private static func assignToClusters(
+        _ histories: [UserHistory], model: RecommenderModel, configuration c: ModelConfiguration, userAttributes: [[Int]]?,
+        summary: inout Summary, progress: ((Int, Int) -> Void)?
+    ) -> (memberships: [[(index: Int, score: Float)]], sizes: [Int]) {
+        let none = model.attributes.encode(nil)
+        var sizes = [Int](repeating: 0, count: c.clusters)
+        var memberships: [[(index: Int, score: Float)]] = []
+        memberships.reserveCapacity(histories.count)
+        for (u, h) in histories.enumerated() {
+            let input = ProfileInput.from(history: h, attributes: userAttributes?[u] ?? none, configuration: c)
+            if input.isEmpty {
+                summary.emptyProfiles += 1
+                memberships.append([])
+            } else {
+                let top = model.topClusters(model.clusterActivations(input))
+                for (k, _) in top { sizes[k] += 1 }
+                memberships.append(top)
+            }
+            if (u + 1) % 1_000 == 0 || u + 1 == histories.count { progress?(u + 1, histories.count) }
+        }
+        return (memberships, sizes)
     }
 }

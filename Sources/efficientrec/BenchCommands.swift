@@ -12,6 +12,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(name: .short, help: "Items per request.") var k = 50
     @Option(help: "Requests per message: batches of users, each answered by one message (default 1).") var batch = 1
+    @Option(help: "Also write an HTML report (the numbers, the latency distribution) to this file.") var report: String?
     @OptionGroup var curve: ClientCurveOptions
 
     func validate() throws {
@@ -28,6 +29,7 @@ struct Bench: ParsableCommand {
             duration: duration, k: k)
         job.rate = rate
         job.batchSize = batch
+        job.report = report
         try runJob {
             job.security = try curve.settings()
             try job.run()

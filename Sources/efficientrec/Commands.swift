@@ -111,8 +111,11 @@ struct Compare: ParsableCommand {
         guard k >= 1, k <= RecommendJob.maxK else { throw ValidationError("-k must be between 1 and \(RecommendJob.maxK)") }
     }
 
+    @Option(help: "Also write an HTML report (both lists, their popularity) to this file.") var report: String?
+
     func run() throws {
-        let job = CompareJob(model: model, interactions: interactions, items: items, history: history, k: k)
+        var job = CompareJob(model: model, interactions: interactions, items: items, history: history, k: k)
+        job.report = report
         try runJob { try job.run() }
     }
 }
@@ -171,6 +174,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Also fit the item-item model by each method (ease; neighbourhood with M = 64 and 256) and score each alone and two-stage.")
     var compareItemModels = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
+    @Option(help: "Also write an HTML report (tables and charts, self-contained) to this file.") var report: String?
     @OptionGroup var model: ModelOptions
 
     func parsedBaselines() throws -> [EvaluateJob.Baseline] {
@@ -209,6 +213,7 @@ struct Evaluate: ParsableCommand {
         job.poolSweep = try parsedPoolSweep()
         job.compareItemModels = compareItemModels
         job.json = json
+        job.report = report
         try runJob { try job.run() }
     }
 }
