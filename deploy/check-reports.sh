@@ -4,6 +4,7 @@
 # page must load without a script error and every chart must have drawn marks. Run by deploy/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. deploy/lib/common.sh
 bin=${EFFICIENTREC_BIN:-$(pwd)/.build/debug/efficientrec}
 work=$(mktemp -d)
 cluster=""
@@ -25,14 +26,7 @@ data=(--interactions "$work/data/interactions.tsv" --items "$work/data/items.tsv
 "$bin" evaluate "${data[@]}" "${small[@]}" --report "$work/evaluate.html" >/dev/null 2>&1
 "$bin" train "${data[@]}" "${small[@]}" --out "$work/model.efr" >/dev/null 2>&1
 "$bin" compare --model "$work/model.efr" "${data[@]}" --history "i1:5,i5:5,i9:4" -k 10 --report "$work/compare.html" >/dev/null 2>&1
-"$bin" cluster --model "$work/model.efr" --shards 2 --port 0 > "$work/cluster.log" 2> "$work/cluster.err" &
-cluster=$!
-for _ in $(seq 1 600); do
-  grep -q "^coordinator: tcp" "$work/cluster.log" 2>/dev/null && break
-  kill -0 "$cluster" 2>/dev/null || { cat "$work/cluster.err" >&2; exit 1; }
-  sleep 0.1
-done
-endpoint=$(grep "^coordinator: tcp" "$work/cluster.log" | awk '{print $2}')
+er_start_cluster "$work/model.efr" 2 "$work"
 "$bin" bench --coordinator "$endpoint" --histories "$work/data/interactions.tsv" --concurrency 4 --duration 2 -k 10 \
   --report "$work/bench.html" >/dev/null 2>&1
 

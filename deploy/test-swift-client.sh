@@ -5,6 +5,7 @@
 # `efficientrec query`'s for a few histories. Run by deploy/test.sh after `swift build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. deploy/lib/common.sh
 repo=$(pwd)
 bin=${EFFICIENTREC_BIN:-$repo/.build/debug/efficientrec}
 work=$(mktemp -d)
@@ -35,15 +36,7 @@ example=$work/example/.build/debug/recommend-example
 
 echo "== training a small model and starting a 2-shard cluster" >&2
 "$bin" train --interactions data/ml-100k/ml-100k.inter --out "$work/model.efr" --epochs 2 --clusters 60 --seed 3 >/dev/null 2>&1
-"$bin" cluster --model "$work/model.efr" --shards 2 --port 0 > "$work/cluster.log" 2> "$work/cluster.err" &
-cluster=$!
-for _ in $(seq 1 600); do
-  grep -q "^coordinator: tcp" "$work/cluster.log" 2>/dev/null && break
-  kill -0 "$cluster" 2>/dev/null || { cat "$work/cluster.err" >&2; exit 1; }
-  sleep 0.1
-done
-endpoint=$(grep "^coordinator: tcp" "$work/cluster.log" | awk '{print $2}')
-[ -n "$endpoint" ] || { echo "test-swift-client: the cluster did not start" >&2; exit 1; }
+er_start_cluster "$work/model.efr" 2 "$work"
 
 status=0
 for history in "50:5,172:5,181:4" "1:5,2:3" "98:4,127:5,174:5,195:2" "99999:5"; do

@@ -52,3 +52,19 @@ er_wait_listening() {
 er_bench_line() {
   grep -E '^[0-9]+ requests in [0-9.]+ s:' "$1"
 }
+
+# er_start_cluster MODEL SHARDS WORK: starts `cluster` on loopback (ports the kernel picks), its
+# output in WORK/cluster.log; sets $cluster (its PID) and $endpoint (the coordinator) once it
+# listens, or exits with its errors.
+er_start_cluster() {
+  "$bin" cluster --model "$1" --shards "$2" --port 0 > "$3/cluster.log" 2> "$3/cluster.err" &
+  cluster=$!
+  local _
+  for _ in $(seq 1 600); do
+    grep -q "^coordinator: tcp" "$3/cluster.log" 2>/dev/null && break
+    kill -0 "$cluster" 2>/dev/null || { cat "$3/cluster.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  endpoint=$(grep "^coordinator: tcp" "$3/cluster.log" | awk '{print $2}')
+  [ -n "$endpoint" ] || { echo "$(basename "$0"): the cluster did not start" >&2; exit 1; }
+}
