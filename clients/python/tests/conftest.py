@@ -1,6 +1,7 @@
 """Fixtures: the efficientrec binary, a small model trained once per session on MovieLens-100K,
-and real clusters (worker and coordinator processes on loopback, ports chosen by the kernel)
-that are always stopped at the end.
+real clusters (worker and coordinator processes on loopback, ports chosen by the kernel) that are
+always stopped at the end, and a sample of MovieLens interactions; plus helpers the test modules
+import (a history, answer comparison, histories as a TSV file).
 
 The binary is $EFFICIENTREC_BIN, by default .build/debug/efficientrec of the repository.
 """
@@ -27,6 +28,11 @@ try:  # the installed package; from a plain checkout, the sources
 except ImportError:  # pragma: no cover - depends on how the tests are run
     sys.path.insert(0, str(PACKAGE_ROOT / "src"))
     import efficientrec  # noqa: F401
+
+from efficientrec import Recommendations
+
+#: A user's history: three MovieLens items with their ratings.
+HISTORY = [("50", 5.0), ("172", 5.0), ("181", 4.0)]
 
 
 def pytest_report_header(config):
@@ -163,3 +169,29 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def interactions(movielens) -> List[List[str]]:
+    """The first 600 rows of ml-100k.inter (user, item, rating, timestamp): a few hundred users."""
+    rows = []
+    with open(movielens["inter"], encoding="utf-8") as f:
+        f.readline()
+        for line, _ in zip(f, range(600)):
+            rows.append(line.rstrip("\n").split("\t"))
+    return rows
+
+
+def histories_tsv(rows: List[List[str]], path: Path) -> Path:
+    """Writes interaction rows to ``path`` as a TSV with a header, as ``efficientrec query
+    --histories`` reads, and returns the path."""
+    path.write_text("user\titem\trating\ttimestamp\n" + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def same_answer(a: Recommendations, b: Recommendations) -> bool:
+    """Everything but the request ID and the timings."""
+    return (a.items, a.clusters, a.model_version, a.coverage, a.degraded_reasons, a.unknown_items,
+            a.truncated_interactions, a.filled_from_popularity, a.filtered_candidates) == \
+           (b.items, b.clusters, b.model_version, b.coverage, b.degraded_reasons, b.unknown_items,
+            b.truncated_interactions, b.filled_from_popularity, b.filtered_candidates)

@@ -4,12 +4,11 @@ Wire contract: ``docs/api.md``. Each request is one frame (a serialized
 ``ClientMessage``), each reply one frame (a ``ServerMessage``); a batch is one multipart message
 answered by one multipart message with one reply frame per request frame, in order. Replies are
 matched by request ID, so a reply that comes after its call gave up is recognised and dropped.
+The batch machinery behind :meth:`Client.recommend_batch` is in :mod:`efficientrec.batch`.
 """
 from __future__ import annotations
 
 import math
-import random
-import sys
 import threading
 import time
 import uuid
@@ -19,10 +18,11 @@ from typing import (TYPE_CHECKING, Any, Dict, Hashable, Iterable, List, Mapping,
 
 import zmq
 
+from . import batch
+from .batch import DEFAULT_BATCH_SIZE, MAX_BATCH_REQUESTS
 from .errors import (ClientTimeoutError, EfficientRecError, InvalidArgumentError, OverloadedError,
-                     UnexpectedReplyError, error_for_code)
-from .histories import (ITEM_COLUMNS, RATING_COLUMNS, TIME_COLUMNS, USER_COLUMNS, History, HistoryLike,
-                        add_interaction, as_list, find_column, finish_histories, normalize_history, read_key_file)
+                     UnexpectedReplyError, error_for_code, overload_backoff)
+from .histories import HistoryLike, as_list, normalize_history, read_key_file
 from .results import Recommendations, Status
 from .v1 import client_pb2
 
@@ -33,14 +33,8 @@ __all__ = ["Client", "CurveKeys", "MAX_BATCH_REQUESTS", "PROTOCOL_VERSION", "DEF
 
 #: The protocol version this client speaks (``protocol_version`` of every envelope).
 PROTOCOL_VERSION = 1
-#: The most requests one batch message may hold (``WireLimits.maxBatchRequests``): a larger batch
-#: is refused whole by the coordinator.
-MAX_BATCH_REQUESTS = 10_000
-#: Requests per batch message by default, as ``efficientrec query --batch``.
-DEFAULT_BATCH_SIZE = 64
 
 K = TypeVar("K", bound=Hashable)
-Result = Union[Recommendations, EfficientRecError]
 
 
 @dataclass(frozen=True)
@@ -72,12 +66,6 @@ class CurveKeys:
             secret_key=read_key_file(secret_key_file, "secret-key"),
             server_key=read_key_file(server_key_file, "public-key"),
         )
-
-
-def _backoff(refusals: int) -> float:
-    """The pause before sending a request again after its n-th overload refusal: exponential
-    (5 ms doubling up to 0.5 s) with jitter, as the project's other clients do."""
-    return min(0.5, 0.005 * 2 ** (refusals - 1)) * random.uniform(0.5, 1.0)
 
 
 def _reply_id(reply: Any) -> str:
@@ -121,7 +109,7 @@ class Client:
             raise ValueError("timeout must be positive")
         if retries is not None and retries < 0:
             raise ValueError("retries must be at least 0 (or None)")
-        self._check_batch_size(batch_size)
+        batch.check_batch_size(batch_size)
         self.endpoints: Tuple[str, ...] = tuple(endpoints)
         self.timeout = float(timeout)
         self.retries = retries
@@ -284,34 +272,10 @@ class Client:
                 DataFrame, failed users are left out and listed in ``result.attrs["errors"]``).
             attributes: user -> attributes, for mapping and DataFrame input.
         """
-        if on_error not in ("raise", "return"):
-            raise ValueError("on_error must be 'raise' or 'return'")
-        size = self.batch_size if batch_size is None else batch_size
-        self._check_batch_size(size)
-        frame_options = dict(k=k, exclude=as_list(exclude), allow=as_list(allow), where=as_list(where), explain=explain)
-        pandas = sys.modules.get("pandas")
-        if pandas is not None and isinstance(histories, pandas.DataFrame):
-            users, prepared = self._dataframe_histories(histories, user_column, item_column, rating_column, timestamp_column)
-            results = self._batch(prepared, users, attributes, frame_options, size, timeout)
-            return self._results_frame(pandas, users, results, explain, on_error)
-        if isinstance(histories, Mapping):
-            users = list(histories.keys())
-            results = self._batch([histories[u] for u in users], users, attributes, frame_options, size, timeout)
-            self._raise_first(results, on_error)
-            return dict(zip(users, results))
-        if isinstance(histories, (str, bytes)):
-            raise TypeError("histories must be an iterable of histories, a mapping user -> history or a DataFrame")
-        listed = list(histories)
-        results = self._batch(listed, None, None, frame_options, size, timeout)
-        self._raise_first(results, on_error)
-        return results
+        return batch.recommend_batch(self, histories, k, exclude, allow, where, explain, batch_size, timeout, on_error,
+                                     attributes, user_column, item_column, rating_column, timestamp_column)
 
     # -- internals ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _check_batch_size(size: int) -> None:
-        if not isinstance(size, int) or not 1 <= size <= MAX_BATCH_REQUESTS:
-            raise ValueError("batch_size must be between 1 and %d" % MAX_BATCH_REQUESTS)
 
     def _recommend_frame(self, rid: str, history: HistoryLike, k: int, exclude: Any, allow: Any, where: Any, explain: bool,
                          attributes: Optional[Mapping[str, str]] = None, model_version: str = "") -> bytes:
@@ -362,7 +326,7 @@ class Client:
             if not isinstance(error, OverloadedError) or (self.retries is not None and refusals >= self.retries):
                 raise error
             refusals += 1
-            pause = _backoff(refusals)
+            pause = overload_backoff(refusals)
             if time.monotonic() + pause >= deadline:
                 raise error
             time.sleep(pause)
@@ -412,148 +376,3 @@ class Client:
 
     def _timeout(self, rid: str) -> NoReturn:
         raise ClientTimeoutError(rid, "no reply from %s within the deadline" % ",".join(self.endpoints))
-
-    def _batch(self, histories: Sequence[HistoryLike], users: Optional[Sequence[Any]],
-               attributes: Optional[Mapping[Any, Mapping[str, str]]], options: Dict[str, Any], batch_size: int,
-               timeout: Optional[float]) -> List[Result]:
-        """Encodes every request (an encoding error stays in its place) and runs the batches."""
-        results: List[Optional[Result]] = [None] * len(histories)
-        pending: List[Tuple[int, str, bytes]] = []
-        for index, history in enumerate(histories):
-            rid = uuid.uuid4().hex
-            user_attributes = attributes.get(users[index]) if attributes and users is not None else None
-            try:
-                frame = self._recommend_frame(rid, history, options["k"], options["exclude"], options["allow"],
-                                              options["where"], options["explain"], user_attributes)
-            except InvalidArgumentError as error:
-                results[index] = error
-                continue
-            pending.append((index, rid, frame))
-        answered = self._run_batches([(rid, frame) for _, rid, frame in pending], options["explain"], batch_size, timeout)
-        for (index, _, _), result in zip(pending, answered):
-            results[index] = result
-        return results  # type: ignore[return-value]
-
-    def _run_batches(self, requests: List[Tuple[str, bytes]], explain: bool, batch_size: int,
-                     timeout: Optional[float]) -> List[Result]:
-        """[(request ID, frame)] -> a result per request, in order, ``batch_size`` requests per
-        message, one message in flight.
-
-        Overload refusals: the refused requests go ahead of the rest after a backoff (5 ms
-        doubling up to 0.5 s while whole messages are refused, with jitter) and the message size
-        halves (it grows back by doubling after a message with none refused). A refusal counts
-        against ``retries`` only when nothing of its message was admitted (a partly admitted
-        message was merely too large). It stops when no request has been answered for
-        ``timeout``; requests still refused then keep their OverloadedError."""
-        seconds = self.timeout if timeout is None else float(timeout)
-        results: List[Optional[Result]] = [None] * len(requests)
-        refusals = [0] * len(requests)
-        queue = list(range(len(requests)))
-        size = batch_size
-        stalled = 0
-        last_progress = time.monotonic()
-        while queue:
-            chosen, queue = queue[:size], queue[size:]
-            ids = [requests[i][0] for i in chosen]
-            try:
-                replies = self._exchange([requests[i][1] for i in chosen], ids, self._deadline(seconds))
-            except ClientTimeoutError:
-                for i in chosen + queue:
-                    results[i] = ClientTimeoutError(requests[i][0], "no reply from %s within %g s"
-                                                    % (",".join(self.endpoints), seconds))
-                queue = []
-                break
-            refused = []
-            for i, rid, reply in zip(chosen, ids, replies):
-                body = reply.WhichOneof("body")
-                if body == "recommend":
-                    results[i] = Recommendations.from_proto(reply.recommend, explain)
-                elif body == "error":
-                    error = error_for_code(reply.error.code, reply.error.request_id or rid, reply.error.message)
-                    results[i] = error
-                    if isinstance(error, OverloadedError):
-                        refused.append(i)
-                else:
-                    results[i] = UnexpectedReplyError(rid, "expected a recommend reply, got %s" % (body or "an empty message"))
-            if not refused:
-                last_progress = time.monotonic()
-                stalled = 0
-                size = min(batch_size, size * 2)
-                continue
-            if len(refused) < len(chosen):
-                last_progress = time.monotonic()
-                stalled = 0
-            else:
-                stalled += 1
-                for i in refused:
-                    refusals[i] += 1
-                if self.retries is not None:
-                    refused = [i for i in refused if refusals[i] <= self.retries]
-            if time.monotonic() - last_progress >= seconds:
-                break  # the refused requests keep their overloaded errors
-            size = max(1, size // 2)
-            time.sleep(_backoff(stalled + 1))
-            queue = refused + queue
-        for i in queue:  # never sent: the coordinator refused everything for `timeout`
-            results[i] = OverloadedError(requests[i][0], "not sent: the coordinator refused requests as overloaded "
-                                                         "with none answered for %g s" % seconds)
-        return results  # type: ignore[return-value]
-
-    @staticmethod
-    def _raise_first(results: Sequence[Result], on_error: str) -> None:
-        if on_error == "raise":
-            for result in results:
-                if isinstance(result, EfficientRecError):
-                    raise result
-
-    @staticmethod
-    def _dataframe_histories(frame: Any, user_column: Optional[str], item_column: Optional[str],
-                             rating_column: Optional[str], timestamp_column: Optional[str]) -> Tuple[List[Any], List[History]]:
-        columns = [str(c) for c in frame.columns]
-
-        def pick(given: Optional[str], names: Sequence[str], what: str, required: bool) -> Optional[str]:
-            if given is not None:
-                if given not in frame.columns:
-                    raise ValueError("the DataFrame has no column %r" % given)
-                return given
-            index = find_column(columns, names, what, required)
-            return None if index is None else frame.columns[index]
-
-        user = pick(user_column, USER_COLUMNS, "user", True)
-        item = pick(item_column, ITEM_COLUMNS, "item", True)
-        rating = pick(rating_column, RATING_COLUMNS, "rating", False)
-        stamp = pick(timestamp_column, TIME_COLUMNS, "timestamp", False)
-        users_values = frame[user].tolist()
-        items_values = [str(i) for i in frame[item].tolist()]
-        ratings_values = [float(r) for r in frame[rating].tolist()] if rating is not None else [1.0] * len(frame)
-        times_values = [float(t) for t in frame[stamp].tolist()] if stamp is not None else [0.0] * len(frame)
-        grouped: Dict[Any, Any] = {}
-        for u, i, r, t in zip(users_values, items_values, ratings_values, times_values):
-            add_interaction(grouped, u, i, r, t)
-        histories = finish_histories(grouped, with_times=stamp is not None)
-        users = list(histories.keys())
-        return users, [histories[u] for u in users]
-
-    @staticmethod
-    def _results_frame(pandas: Any, users: Sequence[Any], results: Sequence[Result], explain: bool, on_error: str) -> Any:
-        Client._raise_first(results, on_error)
-        rows: Dict[str, List[Any]] = {"user": [], "item": [], "rank": [], "score": []}
-        if explain:
-            rows["explanation"] = []
-        errors: Dict[Any, EfficientRecError] = {}
-        for user, result in zip(users, results):
-            if isinstance(result, EfficientRecError):
-                errors[user] = result
-                continue
-            for r in result.items:
-                rows["user"].append(user)
-                rows["item"].append(r.item)
-                rows["rank"].append(r.rank)
-                rows["score"].append(r.score)
-                if explain:
-                    rows["explanation"].append(r.explanation)
-        out = pandas.DataFrame(rows)
-        out["rank"] = out["rank"].astype("int64")
-        out["score"] = out["score"].astype("float64")
-        out.attrs["errors"] = errors
-        return out

@@ -4,11 +4,13 @@ Every error a coordinator can answer with (``efficientrec.v1.ErrorCode`` in
 ``protocols/efficientrec/v1/common.proto``) has its own subclass of :class:`EfficientRecError`;
 each carries the request ID of the request it belongs to. :class:`ClientTimeoutError` is the
 client's own deadline (no reply in time) and is also a built-in :class:`TimeoutError`;
-:class:`InvalidArgumentError` is also a :class:`ValueError`.
+:class:`InvalidArgumentError` is also a :class:`ValueError`. :func:`overload_backoff` is the pause
+before the client sends a request refused as overloaded again.
 """
 from __future__ import annotations
 
 import builtins
+import random
 from typing import Dict, Optional, Type
 
 from .v1 import common_pb2
@@ -144,3 +146,9 @@ def error_for_code(code: int, request_id: str, message: str) -> EfficientRecErro
     itself for ERROR_CODE_UNSPECIFIED and codes newer than this client."""
     cls = _BY_CODE.get(code, EfficientRecError)
     return cls(request_id, message, code)
+
+
+def overload_backoff(refusals: int) -> float:
+    """The pause in seconds before sending a request again after its n-th overload refusal:
+    exponential (5 ms doubling up to 0.5 s) with jitter, as the project's other clients do."""
+    return min(0.5, 0.005 * 2 ** (refusals - 1)) * random.uniform(0.5, 1.0)
