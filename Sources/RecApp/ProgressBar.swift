@@ -47,7 +47,7 @@ public struct ProgressBar: Equatable, Sendable {
         } else {
             parts.append("\(Self.grouped(done)) \(unit)")
         }
-        if let rate, rate.isFinite { parts.append("\(Self.grouped(Int(rate.rounded()))) \(rateUnit ?? unit)/s") }
+        if let rate, rate.isFinite { parts.append("\(Self.grouped(Int(min(max(rate, 0), 1e15).rounded()))) \(rateUnit ?? unit)/s") }
         if let secondsLeft, secondsLeft.isFinite, secondsLeft >= 0 { parts.append("ETA " + Self.clock(secondsLeft)) }
         if !detail.isEmpty { parts.append(detail) }
         return parts.joined(separator: "  ")
@@ -66,7 +66,7 @@ public struct ProgressBar: Equatable, Sendable {
 
     /// Seconds as m:ss, or h:mm:ss from an hour on.
     static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded(.up))
+        let s = Int(min(max(seconds, 0), 1e9).rounded(.up))  // beyond 31 years an estimate says nothing
         return s >= 3_600 ? String(format: "%d:%02d:%02d", s / 3_600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

@@ -16,6 +16,9 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertEqual(ProgressBar(phase: "p", done: 9, total: 4, unit: "x").fraction, 1, "clamped")
         XCTAssertEqual(ProgressBar.clock(3_725), "1:02:05")
         XCTAssertEqual(ProgressBar.grouped(-1_234_567), "-1,234,567")
+        // Absurd estimates (a rate near zero early on) are shown, never trapped on.
+        let wild = ProgressBar(phase: "p", done: 1, total: 2, unit: "x", rate: 1e300, secondsLeft: 1e300).rendered()
+        XCTAssertTrue(wild.contains("ETA 277777:46:40"), wild)
     }
 
     func testALogGetsALineWhenAPhaseCompletesAndOneEveryIntervalWithinALongPhase() {
